@@ -1,0 +1,20 @@
+// Type-checks every package with its own tsconfig (sdk-core's forbids host APIs: ES2020, no types).
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { packages, root } from './workspace.mjs'
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+const configs = packages
+  .flatMap((p) => ['tsconfig.json', 'tsconfig.test.json'].map((c) => join(p, c)))
+  .filter((c) => existsSync(join(root, c)))
+let failed = false
+for (const config of configs) {
+  const r = spawnSync(process.execPath, [tsc, '-p', config], { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) {
+    failed = true
+    console.error(`typecheck failed: ${config}`)
+  }
+}
+if (!failed) console.log(`typecheck ok: ${configs.length} projects`)
+process.exit(failed ? 1 : 0)

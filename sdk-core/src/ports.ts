@@ -1,0 +1,163 @@
+/**
+ * @module ports: the small types a runtime implements so that sdk-core never performs I/O.
+ * Synchronous ports (store, zlib, clock, logger) are handed to the core at construction;
+ * asynchronous work (MQTT, HTTP, key generation) is requested by the core as actions and its
+ * outcome fed back as inputs. Adapters prove conformance with `satisfies`.
+ */
+import type { Ownership } from './interface/model.js'
+
+/** Milliseconds since the Unix epoch. The core never reads a clock: runtimes pass `nowMs`. */
+export interface Clock {
+  now(): number
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/** Structured logger. `ctx` never carries secrets (credentials secret, keys, JWTs). */
+export interface Logger {
+  log(level: LogLevel, message: string, ctx?: Readonly<Record<string, unknown>>): void
+}
+
+/** zlib (RFC 1950) for the purge-properties payloads (spec §3.6). */
+export interface Inflater {
+  /** Inflate a zlib stream; throw when it is malformed or would exceed `maxBytes`. */
+  inflate(data: Uint8Array, maxBytes: number): Uint8Array
+  /** Deflate at the default level (`78 9c …`). */
+  deflate(data: Uint8Array): Uint8Array
+}
+
+/** A property value as cached by the device, kept as its BSON payload. */
+export interface StoredProperty {
+  readonly interfaceName: string
+  /** The interface major the value belongs to: entries of another major are stale (spec §3.8). */
+  readonly major: number
+  readonly path: string
+  readonly ownership: Ownership
+  /** The `{"v": …}` BSON document as sent or received. */
+  readonly payload: Uint8Array
+}
+
+export interface PropertyStore {
+  get(interfaceName: string, path: string): StoredProperty | undefined
+  set(property: StoredProperty): void
+  delete(interfaceName: string, path: string): void
+  /** Every cached property, optionally only those of one ownership. */
+  list(ownership?: Ownership): StoredProperty[]
+}
+
+/** A publish waiting for the broker: `stored` retention on disk, `volatile` in memory. */
+export interface QueuedMessage {
+  /** Assigned by the queue; increasing in enqueue order. */
+  readonly id: number
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly qos: 0 | 1 | 2
+  readonly createdMs: number
+  /** Absolute expiry time, or `null` when the mapping's `expiry` is 0. */
+  readonly expiresMs: number | null
+}
+
+export type NewQueuedMessage = Omit<QueuedMessage, 'id'>
+
+export interface RetentionQueue {
+  /** Appends a message; for a durable queue it is on disk when this returns. */
+  enqueue(message: NewQueuedMessage): QueuedMessage
+  /** Up to `limit` messages, oldest first, after dropping those expired at `nowMs`. */
+  peek(limit: number, nowMs: number): QueuedMessage[]
+  /** Forget a message the broker acknowledged (or that expired). */
+  remove(id: number): void
+  count(): number
+}
+
+/** Small string values the device keeps across restarts (last introspection, sync marker, …). */
+export interface KeyValueStore {
+  get(key: string): string | undefined
+  set(key: string, value: string): void
+  delete(key: string): void
+}
+
+/** Everything a device persists. Implementations: in-memory (testing), SQLite (node), flash. */
+export interface Store {
+  readonly properties: PropertyStore
+  /** `stored` retention: durable. */
+  readonly storedQueue: RetentionQueue
+  /** `volatile` retention: memory only. */
+  readonly volatileQueue: RetentionQueue
+  readonly meta: KeyValueStore
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+export interface HttpRequest {
+  readonly method: HttpMethod
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  /** JSON text, when there is a body. */
+  readonly body?: string
+}
+
+export interface HttpResponse {
+  readonly status: number
+  readonly body: string
+}
+
+/** Performs HTTP requests for the runtime (the core only describes them). */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>
+}
+
+export type KeyAlgorithm = 'ec-p256' | 'rsa-2048'
+
+/** What the core needs to know of a certificate (spec §4.5). */
+export interface CertificateInfo {
+  readonly subjectCommonName: string
+  readonly notBeforeMs: number
+  readonly notAfterMs: number
+  readonly serialNumber: string
+}
+
+/** Key pairs, CSRs and certificate parsing for a runtime. Private keys never leave it as text in logs. */
+export interface CryptoProvider {
+  /** A fresh key pair and a PEM CSR with subject `CN=<commonName>` signed by it. */
+  createKeyAndCsr(
+    algorithm: KeyAlgorithm,
+    commonName: string,
+  ): Promise<{ readonly privateKeyPem: string; readonly csrPem: string }>
+  parseCertificate(pem: string): CertificateInfo
+}
+
+/** Mutual-TLS material and broker address for one MQTT connection (spec §3.1). */
+export interface MqttConnectOptions {
+  readonly host: string
+  readonly port: number
+  /** `<realm>/<device_id>`. */
+  readonly clientId: string
+  readonly keepaliveSec: number
+  /** astarte-ts always connects with `clean: false` (spec §3.4). */
+  readonly clean: boolean
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+  /** Trust anchors for the broker; the platform's defaults when absent. */
+  readonly caPem?: string
+  /** Development switch: skip broker certificate checks. */
+  readonly ignoreTlsErrors: boolean
+}
+
+export interface MqttTransportEvents {
+  message(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): void
+  /** The connection ended; `error` says why when it was not asked for. */
+  close(error?: unknown): void
+}
+
+/** An MQTT 3.1.1 client as the runtime provides it (MQTT.js on Node, a small core on XS). */
+export interface MqttTransport {
+  connect(
+    options: MqttConnectOptions,
+    events: MqttTransportEvents,
+  ): Promise<{ readonly sessionPresent: boolean }>
+  subscribe(filters: readonly string[], qos: 0 | 1 | 2): Promise<void>
+  unsubscribe(filters: readonly string[]): Promise<void>
+  /** Resolves once the broker acknowledged (QoS 1, 2) or the packet was written (QoS 0). */
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): Promise<void>
+  end(): Promise<void>
+}
