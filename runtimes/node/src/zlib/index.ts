@@ -1,0 +1,1 @@
+export { nodeInflater } from './node-inflater.js'
