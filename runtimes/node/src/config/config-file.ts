@@ -1,0 +1,126 @@
+/**
+ * @module device config file: JSON with the keys of `DeviceOptions` (minus the programmatic
+ * ones); relative paths are resolved against the file's directory; secrets may come from the
+ * environment (`ASTARTE_CREDENTIALS_SECRET`, `ASTARTE_PAIRING_JWT`) so they stay out of files.
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { SdkError, type Issue } from '@astarte-ts/sdk-core'
+import type { DeviceOptions } from './options.js'
+
+type Field = 'string' | 'boolean' | 'number' | 'strings' | 'backoff' | 'storeLimits'
+
+const fields: Readonly<Record<string, Field>> = {
+  realm: 'string',
+  pairingUrl: 'string',
+  deviceId: 'string',
+  hardwareId: 'string',
+  namespace: 'string',
+  credentialsSecret: 'string',
+  pairingJwt: 'string',
+  interfaces: 'strings',
+  storeDir: 'string',
+  caFile: 'string',
+  ignoreTlsErrors: 'boolean',
+  keepaliveSec: 'number',
+  backoff: 'backoff',
+  storeLimits: 'storeLimits',
+  keyAlgorithm: 'string',
+}
+const pathFields = ['storeDir', 'caFile'] as const
+
+function checkField(kind: Field, value: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string' && value !== ''
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'number':
+      return typeof value === 'number' && Number.isInteger(value) && value > 0
+    case 'strings':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string')
+    case 'backoff': {
+      const b = value as { minMs?: unknown; maxMs?: unknown } | null
+      return (
+        typeof b === 'object' &&
+        b !== null &&
+        typeof b.minMs === 'number' &&
+        typeof b.maxMs === 'number' &&
+        b.minMs > 0 &&
+        b.maxMs >= b.minMs
+      )
+    }
+    case 'storeLimits':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+  }
+}
+
+/** Checks a parsed config document; issue paths are JSON Pointers into it. */
+export function checkDeviceConfig(json: unknown): readonly Issue[] {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return [{ code: 'config_type', path: '', message: 'the config must be a json object' }]
+  }
+  const issues: Issue[] = []
+  for (const [key, value] of Object.entries(json)) {
+    const kind = fields[key]
+    if (kind === undefined) {
+      issues.push({ code: 'config_unknown_key', path: `/${key}`, message: `unknown key '${key}'` })
+    } else if (!checkField(kind, value)) {
+      issues.push({ code: 'config_field_type', path: `/${key}`, message: `'${key}' must be ${kind}` })
+    }
+  }
+  for (const key of ['realm', 'pairingUrl', 'storeDir', 'interfaces']) {
+    if (!(key in json)) {
+      issues.push({ code: 'config_missing_key', path: `/${key}`, message: `'${key}' is required` })
+    }
+  }
+  const keyAlgorithm = (json as { keyAlgorithm?: unknown }).keyAlgorithm
+  if (keyAlgorithm !== undefined && keyAlgorithm !== 'ec-p256' && keyAlgorithm !== 'rsa-2048') {
+    issues.push({
+      code: 'config_field_type',
+      path: '/keyAlgorithm',
+      message: "'keyAlgorithm' must be 'ec-p256' or 'rsa-2048'",
+    })
+  }
+  return issues
+}
+
+/**
+ * Reads a device config file. Throws `SdkError('local.invalid_config')` with the issues when the
+ * file is not valid; secrets missing from the file are taken from `env`.
+ */
+export async function loadDeviceConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<DeviceOptions> {
+  let json: unknown
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'))
+  } catch (e) {
+    throw new SdkError('local.invalid_config', `couldn't read the device config ${file}`, {
+      ctx: { file },
+      cause: e,
+    })
+  }
+  const issues = checkDeviceConfig(json)
+  if (issues.length > 0) {
+    throw new SdkError('local.invalid_config', `couldn't use the device config ${file}`, {
+      ctx: { file },
+      issues,
+    })
+  }
+  const base = dirname(resolve(file))
+  const doc = { ...(json as Record<string, unknown>) }
+  for (const key of pathFields) {
+    const value = doc[key]
+    if (typeof value === 'string') doc[key] = resolve(base, value)
+  }
+  doc.interfaces = (doc.interfaces as string[]).map((p) => resolve(base, p))
+  const secret = env.ASTARTE_CREDENTIALS_SECRET
+  if (doc.credentialsSecret === undefined && secret !== undefined && secret !== '') {
+    doc.credentialsSecret = secret
+  }
+  const jwt = env.ASTARTE_PAIRING_JWT
+  if (doc.pairingJwt === undefined && jwt !== undefined && jwt !== '') doc.pairingJwt = jwt
+  return doc as unknown as DeviceOptions
+}

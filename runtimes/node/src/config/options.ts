@@ -1,0 +1,79 @@
+/**
+ * @module device options: everything a `Device` needs, with the defaults the SDK applies.
+ * Secrets (credentials secret, pairing JWT) are accepted here but never logged or echoed.
+ */
+import type {
+  CryptoProvider,
+  HttpClient,
+  Interface,
+  KeyAlgorithm,
+  Logger,
+  MqttTransport,
+  Store,
+} from '@astarte-ts/sdk-core'
+
+/**
+ * Where interfaces come from: a path to a `.json` file or to a directory of them, a parsed
+ * `Interface`, a `defineInterface` definition, or interface JSON as an object.
+ */
+export type InterfaceSource = string | Interface | { readonly iface: Interface } | object
+
+/** Bounds of the durable queue of `retention: stored` messages (SQLite). */
+export interface StoreLimits {
+  readonly maxStoredMessages?: number
+  readonly maxStoredBytes?: number
+  /** What happens when full: drop the oldest message (default) or refuse the new one. */
+  readonly overflow?: 'drop-oldest' | 'reject-new'
+}
+
+/** Adapters to use instead of the Node ones: for fault-injection and load tests. */
+export interface DevicePorts {
+  readonly transport?: MqttTransport
+  readonly http?: HttpClient
+  readonly crypto?: CryptoProvider
+  /** Replaces the SQLite store opened under `storeDir`. */
+  readonly store?: Store
+  /** Source of randomness for backoff jitter; `Math.random` by default. */
+  readonly random?: () => number
+}
+
+/** Options of {@link Device.open}. Exactly one of `deviceId` or `hardwareId` is needed. */
+export interface DeviceOptions {
+  readonly realm: string
+  /** Pairing API root, e.g. `https://api.example.com/pairing`. */
+  readonly pairingUrl: string
+  /** The 22-character Astarte device id. */
+  readonly deviceId?: string
+  /** A stable hardware identifier; the device id is its UUIDv5 in `namespace`. */
+  readonly hardwareId?: string
+  /** UUID namespace for `hardwareId`; the SDK's documented default when absent. */
+  readonly namespace?: string
+  /** The device's credentials secret; read from the store dir when absent. */
+  readonly credentialsSecret?: string
+  /**
+   * First boot: a JWT with the `a_pa` claim. When no secret is known the device registers
+   * itself, saves the secret (0600) in the store dir and continues.
+   */
+  readonly pairingJwt?: string
+  readonly interfaces: readonly InterfaceSource[]
+  /** Directory holding one folder per device: SQLite store and credential files. */
+  readonly storeDir: string
+  /** PEM file of the CA that signed the broker and Pairing API certificates. */
+  readonly caFile?: string
+  readonly caPem?: string
+  /** Development only: skip TLS certificate checks. Logs a warning at every connect. */
+  readonly ignoreTlsErrors?: boolean
+  /** MQTT keepalive (spec §3.4 recommends 30 s). */
+  readonly keepaliveSec?: number
+  /** Reconnect backoff bounds (full jitter between them). */
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number }
+  readonly storeLimits?: StoreLimits
+  /** Key type of the device certificate: EC P-256 (default) or RSA-2048. */
+  readonly keyAlgorithm?: KeyAlgorithm
+  readonly logger?: Logger
+  readonly ports?: DevicePorts
+}
+
+export const defaultKeepaliveSec = 30
+export const defaultBackoff = { minMs: 1000, maxMs: 60_000 } as const
+export const defaultKeyAlgorithm: KeyAlgorithm = 'ec-p256'
