@@ -1,0 +1,129 @@
+/**
+ * @module utf8: strict UTF-8 over `Uint8Array` without TextEncoder/TextDecoder (not in the ES2020
+ * lib, absent on small engines). Decoding rejects overlongs, surrogates and code points above
+ * U+10FFFF, as Astarte's decoder does (spec §2.1); encoding turns lone surrogates into U+FFFD.
+ */
+
+/** Number of bytes `s` takes in UTF-8. */
+export function utf8Length(s: string): number {
+  let n = 0
+  const len = s.length
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < len) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++
+        n += 4
+      } else n += 3
+    } else n += 3
+  }
+  return n
+}
+
+/** Writes `s` as UTF-8 at `offset` (the caller sized `out` with `utf8Length`); returns the end. */
+export function utf8Write(out: Uint8Array, offset: number, s: string): number {
+  let o = offset
+  const len = s.length
+  for (let i = 0; i < len; i++) {
+    let c = s.charCodeAt(i)
+    if (c < 0x80) {
+      out[o++] = c
+      continue
+    }
+    if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6)
+      out[o++] = 0x80 | (c & 0x3f)
+      continue
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < len ? s.charCodeAt(i + 1) : 0
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        i++
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+        out[o++] = 0xf0 | (c >> 18)
+        out[o++] = 0x80 | ((c >> 12) & 0x3f)
+        out[o++] = 0x80 | ((c >> 6) & 0x3f)
+        out[o++] = 0x80 | (c & 0x3f)
+        continue
+      }
+      c = 0xfffd
+    }
+    out[o++] = 0xe0 | (c >> 12)
+    out[o++] = 0x80 | ((c >> 6) & 0x3f)
+    out[o++] = 0x80 | (c & 0x3f)
+  }
+  return o
+}
+
+/** UTF-8 bytes of `s` in a new array. */
+export function utf8Encode(s: string): Uint8Array {
+  const out = new Uint8Array(utf8Length(s))
+  utf8Write(out, 0, s)
+  return out
+}
+
+const CHUNK = 4096
+
+/**
+ * Decodes `bytes[start, end)`; `undefined` when the bytes are not well-formed UTF-8 (overlong
+ * forms, surrogate code points, truncated sequences, values above U+10FFFF).
+ */
+export function utf8Read(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let ascii = true
+  for (let i = start; i < end; i++) {
+    if ((bytes[i] as number) >= 0x80) {
+      ascii = false
+      break
+    }
+  }
+  if (ascii && end - start <= CHUNK) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[])
+  }
+  let out = ''
+  const units: number[] = []
+  let i = start
+  while (i < end) {
+    const b0 = bytes[i] as number
+    let cp: number
+    if (b0 < 0x80) {
+      cp = b0
+      i += 1
+    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+      if (i + 1 >= end) return undefined
+      const b1 = bytes[i + 1] as number
+      if ((b1 & 0xc0) !== 0x80) return undefined
+      cp = ((b0 & 0x1f) << 6) | (b1 & 0x3f)
+      i += 2
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      if (i + 2 >= end) return undefined
+      const b1 = bytes[i + 1] as number
+      const b2 = bytes[i + 2] as number
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) return undefined
+      cp = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f)
+      // Overlong (< U+0800) or a UTF-16 surrogate (U+D800..U+DFFF) encoded directly.
+      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return undefined
+      i += 3
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      if (i + 3 >= end) return undefined
+      const b1 = bytes[i + 1] as number
+      const b2 = bytes[i + 2] as number
+      const b3 = bytes[i + 3] as number
+      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return undefined
+      cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)
+      if (cp < 0x10000 || cp > 0x10ffff) return undefined
+      i += 4
+    } else return undefined
+    if (cp >= 0x10000) {
+      cp -= 0x10000
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
+    } else units.push(cp)
+    if (units.length >= CHUNK) {
+      out += String.fromCharCode.apply(null, units)
+      units.length = 0
+    }
+  }
+  return units.length > 0 ? out + String.fromCharCode.apply(null, units) : out
+}
