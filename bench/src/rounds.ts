@@ -1,0 +1,66 @@
+/**
+ * @module bench rounds: measures contenders side by side in alternating order, so a machine
+ * that gets noisier during the run penalizes both equally; reports the median of rounds.
+ */
+
+/** One timed run: does some units of work and returns how many. */
+export type Trial = () => Promise<number> | number
+
+/** A trial calling `op` `n` times; the result is kept alive so the call can't be optimized out. */
+export function repeat(n: number, op: () => unknown): Trial {
+  return () => {
+    let last: unknown
+    for (let i = 0; i < n; i++) last = op()
+    sink = last
+    return n
+  }
+}
+
+/** Written by `repeat`, read by nobody: keeps the last result observable. */
+export let sink: unknown
+
+export interface Contender {
+  readonly name: string
+  readonly trial: Trial
+}
+
+export interface RoundsResult {
+  /** Units per second, median over rounds, per contender in the order given. */
+  readonly medians: readonly number[]
+  /** Units per second of every round, per contender. */
+  readonly rounds: readonly (readonly number[])[]
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  if (sorted.length === 0) return Number.NaN
+  if (sorted.length % 2 === 1) return sorted[mid] ?? Number.NaN
+  return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}
+
+async function timed(trial: Trial): Promise<number> {
+  const start = process.hrtime.bigint()
+  const units = await trial()
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  return units / seconds
+}
+
+/** Runs `rounds` rounds; odd rounds reverse the order of the contenders. */
+export async function interleave(
+  contenders: readonly Contender[],
+  rounds: number,
+  warmup = 1,
+): Promise<RoundsResult> {
+  for (let w = 0; w < warmup; w++) for (const c of contenders) await c.trial()
+  const perContender: number[][] = contenders.map(() => [])
+  for (let r = 0; r < rounds; r++) {
+    const order = contenders.map((_, i) => i)
+    if (r % 2 === 1) order.reverse()
+    for (const i of order) {
+      const c = contenders[i]
+      if (c !== undefined) perContender[i]?.push(await timed(c.trial))
+    }
+  }
+  return { medians: perContender.map(median), rounds: perContender }
+}

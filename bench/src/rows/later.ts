@@ -1,0 +1,32 @@
+/**
+ * @module bench later rows: parts of the project that don't exist yet, listed so the table is
+ * whole.
+ */
+import type { LaterRowSpec } from '../context.js'
+
+export const laterRows: readonly LaterRowSpec[] = [
+  {
+    id: 'dataflow.push',
+    title: 'Dataflow: push pipeline throughput',
+    unit: 'msg/s',
+    needs: 'agent/dataflow',
+  },
+  {
+    id: 'esp32.bundle.moddable',
+    title: 'ESP32 bundle size (Moddable)',
+    unit: 'KiB',
+    needs: 'runtimes/moddable',
+  },
+  {
+    id: 'esp32.bundle.espruino',
+    title: 'ESP32 bundle size (Espruino)',
+    unit: 'KiB',
+    needs: 'runtimes/espruino',
+  },
+  {
+    id: 'bridge.bytes-per-sample',
+    title: 'Firmware bridge: serial bytes per sample',
+    unit: 'B',
+    needs: 'firmware-bridge',
+  },
+]

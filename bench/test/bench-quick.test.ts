@@ -1,0 +1,90 @@
+/**
+ * Runs the real bench (`--quick`, tiny sizes) as a child process and checks the shape of what it
+ * writes. No timing is asserted: the machine running the tests is shared.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+
+const root = new URL('../..', import.meta.url).pathname
+const dir = mkdtempSync(join(tmpdir(), 'bench-quick-test-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x)
+
+function checkGoal(goal: unknown, where: string): void {
+  assert.ok(isObject(goal), `${where}: goal`)
+  assert.ok(goal.op === '>=' || goal.op === '<=', `${where}: goal.op`)
+  assert.equal(typeof goal.value, 'number', `${where}: goal.value`)
+  assert.ok(goal.on === 'measured' || goal.on === 'ratio', `${where}: goal.on`)
+}
+
+function checkRow(row: unknown): string {
+  assert.ok(isObject(row))
+  const where = String(row.id)
+  for (const key of ['id', 'title', 'unit', 'status']) {
+    assert.equal(typeof row[key], 'string', `${where}: ${key}`)
+  }
+  switch (row.status) {
+    case 'measured':
+      checkGoal(row.goal, where)
+      assert.ok(Number.isFinite(row.measured) && (row.measured as number) > 0, `${where}: measured`)
+      assert.equal(typeof row.met, 'boolean', `${where}: met`)
+      assert.ok(isObject(row.details), `${where}: details`)
+      if (isObject(row.goal) && row.goal.on === 'ratio') {
+        assert.ok(isObject(row.reference), `${where}: reference`)
+        assert.equal(typeof row.reference.name, 'string')
+        assert.ok(Number.isFinite(row.ratio), `${where}: ratio`)
+        const expected = (row.measured as number) / (row.reference.measured as number)
+        assert.ok(Math.abs((row.ratio as number) - expected) < 1e-9, `${where}: ratio`)
+      }
+      break
+    case 'not yet built':
+      assert.equal(row.goal, null, `${where}: goal`)
+      assert.equal(typeof row.needs, 'string', `${where}: needs`)
+      break
+    default:
+      assert.fail(`${where}: status ${String(row.status)} (${String(row.error)})`)
+  }
+  return where
+}
+
+test('npm run bench -- --quick writes a JSON report and a Markdown table', () => {
+  const out = join(dir, 'quick.json')
+  const args = ['--quick', '--scale', '0.01', '--rounds', '1', '--out', out]
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', 'bench/src/main.ts', ...args],
+    { cwd: root, encoding: 'utf8', timeout: 180_000 },
+  )
+  assert.equal(r.status, 0, r.stderr)
+  const report: unknown = JSON.parse(readFileSync(out, 'utf8'))
+  assert.ok(isObject(report))
+  assert.equal(report.schema, 'astarte-ts-bench/1')
+  assert.equal(report.quick, true)
+  assert.equal(report.commandLine, `npm run bench -- ${args.join(' ')}`)
+  assert.ok(!Number.isNaN(Date.parse(String(report.startedAt))))
+  assert.ok(isObject(report.machine))
+  assert.equal(report.machine.node, process.version)
+  assert.ok((report.machine.cpuCount as number) >= 1)
+  assert.ok((report.machine.memoryBytes as number) > 0)
+  assert.equal(typeof report.machine.cpuModel, 'string')
+  assert.equal(typeof report.machine.os, 'string')
+  assert.ok(Array.isArray(report.rows))
+  const ids = report.rows.map(checkRow)
+  assert.equal(new Set(ids).size, ids.length, 'row ids are unique')
+  for (const group of ['bson.encode.', 'bson.decode.', 'dataflow.', 'esp32.', 'bridge.']) {
+    assert.ok(ids.some((id) => id.startsWith(group)), `a ${group} row`)
+  }
+  const markdown = readFileSync(join(dir, 'quick.md'), 'utf8')
+  assert.equal(r.stdout, markdown)
+  for (const row of report.rows) {
+    assert.ok(isObject(row))
+    assert.ok(markdown.includes(`| ${String(row.title)} |`), `table has ${String(row.id)}`)
+  }
+  assert.ok(existsSync(out))
+})
