@@ -1,1 +1,23 @@
-export {}
+export type { BrokerAddress } from './broker-url.js'
+export { parseBrokerUrl } from './broker-url.js'
+export type { CredentialsParams } from './credentials.js'
+export { credentialsRequest, parseCredentialsResponse } from './credentials.js'
+export type { DeviceInfo, DeviceStatus } from './device-info.js'
+export { deviceInfoRequest, parseDeviceInfoResponse } from './device-info.js'
+export type { DeviceRouteParams } from './device-route.js'
+export type {
+  InterfaceVersion,
+  RegisterDeviceParams,
+  UnregisterDeviceParams,
+} from './register.js'
+export {
+  parseRegisterDeviceResponse,
+  parseUnregisterDeviceResponse,
+  registerDeviceRequest,
+  unregisterDeviceRequest,
+} from './register.js'
+export type { PairingError, PairingRoute } from './response.js'
+export { checkDeviceId, checkPairingUrl, checkRealm } from './target.js'
+export { parsePairingTimestamp } from './timestamp.js'
+export type { VerifyCause, VerifyCredentialsParams, VerifyResult } from './verify.js'
+export { parseVerifyResponse, verifyCredentialsRequest } from './verify.js'

@@ -1,0 +1,45 @@
+/**
+ * @module pairing broker url: host and port of the MQTT broker from device info; the scheme is
+ * ignored because every Astarte broker connection is TLS (spec §3.1).
+ */
+import type { Result } from '../errors.js'
+import { SdkError, err, ok } from '../errors.js'
+
+export interface BrokerAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** `scheme://host:port[/…]`, host possibly a bracketed IPv6 literal. */
+const BROKER_URL = new RegExp(
+  [
+    '^[a-z][a-z0-9+.-]*://', // any scheme
+    '(?:[^@/?#]*@)?', // userinfo, unused
+    '(\\[[0-9a-f:.]+\\]|[^:/?#[\\]]+)', // host
+    '(?::(\\d*))?', // port
+    '(?:[/?#].*)?$',
+  ].join(''),
+  'i',
+)
+
+/**
+ * Host and port of a broker URL such as `mqtts://broker.example.com:8883/` or `ssl://…:8883`.
+ * The port is mandatory: spec §3.1 (as the Rust SDK) refuses to guess it.
+ */
+export function parseBrokerUrl(url: string): Result<BrokerAddress, SdkError> {
+  const m = BROKER_URL.exec(url.trim())
+  const host = m?.[1]
+  const portText = m?.[2]
+  if (host === undefined) return err(invalid(url, 'not a url'))
+  if (portText === undefined || portText === '') return err(invalid(url, 'the port is missing'))
+  const port = Number(portText)
+  if (port < 1 || port > 65535) return err(invalid(url, 'the port is out of range'))
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  return ok({ host: bare, port })
+}
+
+function invalid(url: string, why: string): SdkError {
+  return new SdkError('remote.pairing_broker_url', `couldn't use broker url: ${why}`, {
+    ctx: { brokerUrl: url.length > 200 ? `${url.slice(0, 200)}…` : url },
+  })
+}

@@ -1,0 +1,117 @@
+/**
+ * @module pairing response: turns any HTTP response into the success `data` object or one
+ * `SdkError`; never throws, and never copies request credentials into errors.
+ */
+import type { Issue, Result, SdkErrorCode } from '../errors.js'
+import { SdkError, err, ok } from '../errors.js'
+import type { HttpResponse } from '../ports.js'
+
+/** A Pairing API failure: an `SdkError` with a `remote.pairing_*` (or `local.*`) code. */
+export type PairingError = SdkError
+
+/** The Pairing routes the client uses (spec §4.2). */
+export type PairingRoute = 'register' | 'unregister' | 'deviceInfo' | 'credentials' | 'verify'
+
+/** Server texts are echoed into `ctx` for diagnosis, bounded so a hostile body can't bloat logs. */
+const MAX_DETAIL = 200
+
+type JsonObject = Readonly<Record<string, unknown>>
+
+export function isObject(x: unknown): x is JsonObject {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+const clip = (s: string): string => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}…` : s)
+
+/** A 2xx answer whose body is not what spec §4.3 promises. */
+export function malformedResponse(route: PairingRoute, status: number, what: string): SdkError {
+  return new SdkError(
+    'remote.pairing_malformed_response',
+    `couldn't read the pairing ${route} response: ${what}`,
+    { ctx: { route, status } },
+  )
+}
+
+/** spec §4.1 error bodies: `{"errors":{"detail":…}}` or `{"errors":{"<field>":[…]}}`. */
+export function errorFromResponse(route: PairingRoute, res: HttpResponse): SdkError {
+  const errors = ((): JsonObject | undefined => {
+    const json = parseJson(res.body)
+    return isObject(json) && isObject(json['errors']) ? json['errors'] : undefined
+  })()
+  const detail = typeof errors?.['detail'] === 'string' ? clip(errors['detail']) : undefined
+  const ctx = { route, status: res.status, ...(detail === undefined ? {} : { detail }) }
+  if (res.status === 422) {
+    return detail === 'Device already registered'
+      ? new SdkError('remote.device_already_registered', "couldn't register: already registered", {
+          ctx,
+        })
+      : validationError(route, errors, ctx)
+  }
+  const [code, message] = BY_STATUS[res.status] ?? [
+    'remote.pairing_unexpected',
+    `couldn't complete pairing ${route}: http ${res.status}`,
+  ]
+  return new SdkError(code, message.replace('%s', route), { ctx })
+}
+
+/** spec §4.1: 401 = missing or unreadable credentials, 403 = wrong secret / JWT claims / realm. */
+const BY_STATUS: Readonly<Record<number, readonly [SdkErrorCode, string]>> = {
+  401: ['remote.pairing_unauthorized', "couldn't authenticate to pairing %s"],
+  403: ['remote.pairing_forbidden', "couldn't get access to pairing %s"],
+  // spec §4.3.3: an unknown device is 404 on current Astarte (403 on 1.2)
+  404: ['remote.pairing_not_found', "couldn't find the device or route of pairing %s"],
+}
+
+function validationError(
+  route: PairingRoute,
+  errors: JsonObject | undefined,
+  ctx: Readonly<Record<string, unknown>>,
+): SdkError {
+  const fields: Record<string, string[]> = {}
+  const issues: Issue[] = []
+  for (const [field, messages] of Object.entries(errors ?? {})) {
+    if (field === 'detail' || !Array.isArray(messages)) continue
+    const texts = messages.filter((m): m is string => typeof m === 'string').map(clip)
+    fields[field] = texts
+    const path = `/data/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`
+    for (const message of texts) issues.push({ code: 'pairing_validation', path, message })
+  }
+  const names = Object.keys(fields)
+  const which = names.length > 0 ? `: ${names.join(', ')}` : ''
+  const message = `couldn't pass pairing ${route} validation${which}`
+  return new SdkError('remote.pairing_validation', message, {
+    ctx: { ...ctx, fields },
+    issues,
+  })
+}
+
+/** The `data` object of a 2xx answer, or the error the answer stands for. */
+export function successData(route: PairingRoute, res: HttpResponse): Result<JsonObject, SdkError> {
+  if (res.status < 200 || res.status > 299) return err(errorFromResponse(route, res))
+  const json = parseJson(res.body)
+  if (!isObject(json) || !isObject(json['data'])) {
+    return err(malformedResponse(route, res.status, 'no "data" object'))
+  }
+  return ok(json['data'])
+}
+
+/** A non-empty string field of a success `data` object. */
+export function stringField(
+  route: PairingRoute,
+  res: HttpResponse,
+  data: JsonObject,
+  key: string,
+): Result<string, SdkError> {
+  const value = data[key]
+  return typeof value === 'string' && value.length > 0
+    ? ok(value)
+    : err(malformedResponse(route, res.status, `missing string "${key}"`))
+}

@@ -1,0 +1,69 @@
+/**
+ * @module pairing target: every Pairing API URL is built here from a validated base URL, realm
+ * and device id, so no route can carry a malformed realm or id.
+ */
+import type { Issue } from '../errors.js'
+import { SdkError } from '../errors.js'
+
+/** spec §4.1 */
+const REALM = /^[a-z][a-z0-9]{0,47}$/
+/** spec §4.4: 16 bytes as URL-safe base64 without padding; canonical ids end in one of `AQgw`. */
+const DEVICE_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/
+
+/** Issues with a realm name; empty when it is valid. */
+export function checkRealm(realm: string): Issue[] {
+  return REALM.test(realm)
+    ? []
+    : [{ code: 'realm_syntax', path: '/realm', message: 'realm must match ^[a-z][a-z0-9]{0,47}$' }]
+}
+
+/** Issues with a device id; empty when it is a canonical 22-character id (spec §4.4). */
+export function checkDeviceId(deviceId: string): Issue[] {
+  return DEVICE_ID.test(deviceId)
+    ? []
+    : [
+        {
+          code: 'device_id_syntax',
+          path: '/deviceId',
+          message: 'device id must be 16 bytes in canonical url-safe base64 without padding',
+        },
+      ]
+}
+
+/** Issues with a Pairing base URL: it must be absolute http(s). */
+export function checkPairingUrl(pairingUrl: string): Issue[] {
+  return /^https?:\/\/[^/?#\s]+/i.test(pairingUrl)
+    ? []
+    : [
+        {
+          code: 'pairing_url_syntax',
+          path: '/pairingUrl',
+          message: 'pairing url must be an absolute http or https url',
+        },
+      ]
+}
+
+/** The realm-level base, `<pairingUrl>/v1/<realm>`, tolerating trailing `/` on `pairingUrl`. */
+export function realmBaseUrl(pairingUrl: string, realm: string, deviceId?: string): string {
+  const issues = [
+    ...checkPairingUrl(pairingUrl),
+    ...checkRealm(realm),
+    ...(deviceId === undefined ? [] : checkDeviceId(deviceId)),
+  ]
+  if (issues.length > 0) {
+    throw new SdkError('local.pairing_config', "couldn't build pairing request: invalid target", {
+      issues,
+    })
+  }
+  return `${pairingUrl.replace(/\/+$/, '')}/v1/${realm}`
+}
+
+/** `Authorization` plus JSON headers; the bearer value is a JWT or a credentials secret. */
+export function jsonHeaders(bearer: string, withBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    Authorization: `Bearer ${bearer}`,
+  }
+  if (withBody) headers['Content-Type'] = 'application/json'
+  return headers
+}
