@@ -1,0 +1,73 @@
+/**
+ * @module mapping set rules: the rules spanning several mappings — uniqueness (spec §1.3-H),
+ * overlap (§1.3-I) and object aggregation (§1.3-J). Each offending mapping is reported once,
+ * against the first earlier mapping it clashes with, so issues stay linear in the mapping count.
+ */
+import type { Issue } from '../errors.js'
+import { issue, pointer, quote } from './issue.js'
+import type { Mapping } from './model.js'
+import { endpointsOverlap, uniquenessKey } from './overlap.js'
+
+/** A parsed mapping and the JSON Pointer of its endpoint field. */
+export interface Located {
+  readonly mapping: Mapping
+  readonly index: number
+  readonly endpointAt: string
+}
+
+export function endpointSetIssues(located: readonly Located[]): Issue[] {
+  const issues: Issue[] = []
+  const firstByKey = new Map<string, Located>()
+  located.forEach((current, n) => {
+    const { endpoint } = current.mapping
+    const key = uniquenessKey(endpoint)
+    const same = firstByKey.get(key)
+    if (same === undefined) firstByKey.set(key, current)
+    else {
+      const message = `endpoint ${quote(endpoint)} duplicates ${quote(same.mapping.endpoint)} of mapping ${same.index} (placeholders stripped, case ignored)`
+      issues.push(issue('duplicate_endpoint', current.endpointAt, message))
+    }
+    const clash = located
+      .slice(0, n)
+      .find((earlier) => endpointsOverlap(earlier.mapping.levels, current.mapping.levels))
+    if (clash !== undefined) {
+      const message = `endpoint ${quote(endpoint)} overlaps ${quote(clash.mapping.endpoint)} of mapping ${clash.index}: one path could resolve to both or to an inner node`
+      issues.push(issue('overlapping_endpoints', current.endpointAt, message))
+    }
+  })
+  return issues
+}
+
+const objectAttributes = [
+  ['reliability', 'reliability'],
+  ['retention', 'retention'],
+  ['expiry', 'expiry'],
+  ['allowUnset', 'allow_unset'],
+  ['explicitTimestamp', 'explicit_timestamp'],
+  ['databaseRetentionPolicy', 'database_retention_policy'],
+  ['databaseRetentionTtl', 'database_retention_ttl'],
+] as const
+
+const prefixOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf('/'))
+
+/** spec §1.3-J: shared attributes and a shared raw prefix (parameter names included). */
+export function objectIssues(located: readonly Located[], mappingsAt: string): Issue[] {
+  const [first, ...rest] = located
+  if (first === undefined) return []
+  const issues: Issue[] = []
+  const prefix = prefixOf(first.mapping.endpoint)
+  for (const current of rest) {
+    const { mapping } = current
+    for (const [field, key] of objectAttributes) {
+      if (mapping[field] === first.mapping[field]) continue
+      const message = `object mappings must share ${key}: ${quote(mapping[field] ?? null)} here, ${quote(first.mapping[field] ?? null)} in mapping ${first.index}`
+      const at = mappingsAt + pointer(current.index, key)
+      issues.push(issue('object_attributes_differ', at, message))
+    }
+    if (prefixOf(mapping.endpoint) !== prefix) {
+      const message = `object endpoint ${quote(mapping.endpoint)} must share the prefix ${quote(prefix)} of mapping ${first.index}`
+      issues.push(issue('object_prefix_differs', current.endpointAt, message))
+    }
+  }
+  return issues
+}

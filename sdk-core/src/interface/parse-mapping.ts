@@ -1,0 +1,149 @@
+/**
+ * @module mapping parser: one mapping object → `Mapping` with defaults applied (spec §1.2), and
+ * the per-mapping rules §1.3-C/D/E/F/G. Cross-mapping rules live in `mapping-set-rules.ts`.
+ */
+import type { Issue } from '../errors.js'
+import { issue, quote } from './issue.js'
+import { JsonObject } from './json-object.js'
+import type {
+  Aggregation,
+  AstarteType,
+  DatabaseRetentionPolicy,
+  InterfaceType,
+  Mapping,
+  Reliability,
+  Retention,
+} from './model.js'
+import { readEndpoint } from './parse-endpoint.js'
+import { readTexts } from './texts.js'
+
+export const astarteTypes: readonly AstarteType[] = [
+  'double',
+  'integer',
+  'boolean',
+  'longinteger',
+  'string',
+  'binaryblob',
+  'datetime',
+  'doublearray',
+  'integerarray',
+  'booleanarray',
+  'longintegerarray',
+  'stringarray',
+  'binaryblobarray',
+  'datetimearray',
+]
+const reliabilities: readonly Reliability[] = ['unreliable', 'guaranteed', 'unique']
+const retentions: readonly Retention[] = ['discard', 'volatile', 'stored']
+const retentionPolicies: readonly DatabaseRetentionPolicy[] = ['no_ttl', 'use_ttl']
+
+/** spec §1.3-G: 60 ≤ ttl < 20×365 days. */
+const MIN_TTL = 60
+const MAX_TTL_EXCLUSIVE = 630_720_000
+
+/** What a mapping needs to know of its interface; absent when the interface field was invalid. */
+export interface MappingContext {
+  readonly type: InterfaceType | undefined
+  readonly aggregation: Aggregation | undefined
+}
+
+/** A parsed mapping and the JSON Pointer of the field its endpoint came from. */
+export interface ParsedMapping {
+  readonly mapping: Mapping
+  readonly endpointAt: string
+}
+
+/** Parses the mapping at `at`; undefined when its endpoint or type is unusable. */
+export function parseMapping(
+  value: unknown,
+  at: string,
+  context: MappingContext,
+  issues: Issue[],
+): ParsedMapping | undefined {
+  const json = JsonObject.at(value, at, 'a mapping', issues)
+  if (json === undefined) return undefined
+  // Legacy alias (spec §1.1): `path` stands in for a missing `endpoint`.
+  const endpointKey = !json.has('endpoint') && json.has('path') ? 'path' : 'endpoint'
+  const endpoint = json.require(endpointKey) ? json.string(endpointKey) : undefined
+  const levels = endpoint === undefined ? undefined : readEndpoint(json, endpointKey, endpoint)
+  const type = json.require('type') ? json.oneOf('type', astarteTypes) : undefined
+
+  const reliability = json.oneOf('reliability', reliabilities)
+  const retention = json.oneOf('retention', retentions)
+  const expiry = json.integer('expiry')
+  const policy = json.oneOf('database_retention_policy', retentionPolicies)
+  const ttl = json.integer('database_retention_ttl')
+  const allowUnset = json.boolean('allow_unset')
+  const explicitTimestamp = json.boolean('explicit_timestamp')
+  const required = json.boolean('required')
+  if (json.boolean('encrypted') === true) {
+    const message = 'encrypted: true (end-to-end encryption) is not supported by astarte-ts'
+    json.report(issue('encrypted_unsupported', json.at('encrypted'), message))
+  }
+  const texts = readTexts(json)
+
+  if (expiry !== undefined && expiry < 0) {
+    json.report(issue('expiry_negative', json.at('expiry'), `expiry must be >= 0, not ${expiry}`))
+  }
+  if (ttl !== undefined && (ttl < MIN_TTL || ttl >= MAX_TTL_EXCLUSIVE)) {
+    const message = `database_retention_ttl must be in [60, 630720000), not ${ttl}`
+    json.report(issue('ttl_range', json.at('database_retention_ttl'), message))
+  }
+
+  // spec §1.3-F [quirk]: "set" means set to a value other than the default.
+  const blankUnless = (applies: boolean, kind: string, key: string, v: unknown, dflt: unknown) => {
+    if (applies || v === undefined || v === dflt) return
+    const message = `${key} must be blank on ${kind} interfaces, not ${quote(v)}`
+    json.report(issue('must_be_blank', json.at(key), message))
+  }
+  if (context.type !== undefined) {
+    const isDatastream = context.type === 'datastream'
+    const kind = 'properties'
+    blankUnless(isDatastream, kind, 'reliability', reliability, 'unreliable')
+    blankUnless(isDatastream, kind, 'retention', retention, 'discard')
+    blankUnless(isDatastream, kind, 'expiry', expiry, 0)
+    blankUnless(isDatastream, kind, 'explicit_timestamp', explicitTimestamp, false)
+    blankUnless(isDatastream, kind, 'database_retention_policy', policy, 'no_ttl')
+    blankUnless(isDatastream, kind, 'database_retention_ttl', ttl, undefined)
+    blankUnless(!isDatastream, 'datastream', 'allow_unset', allowUnset, false)
+    if (isDatastream) checkTtlPolicy(json, policy, ttl)
+  }
+  if (context.aggregation !== undefined) {
+    blankUnless(context.aggregation === 'object', 'individual', 'required', required, false)
+  }
+
+  if (endpoint === undefined || levels === undefined || type === undefined) return undefined
+  const mapping: Mapping = {
+    endpoint,
+    levels,
+    type,
+    reliability: reliability ?? 'unreliable',
+    retention: retention ?? 'discard',
+    expiry: expiry ?? 0,
+    databaseRetentionPolicy: policy ?? 'no_ttl',
+    ...(ttl === undefined ? {} : { databaseRetentionTtl: ttl }),
+    allowUnset: allowUnset ?? false,
+    explicitTimestamp: explicitTimestamp ?? false,
+    required: required ?? false,
+    ...texts,
+  }
+  return { mapping, endpointAt: json.at(endpointKey) }
+}
+
+/** spec §1.3-G: a ttl exactly when the policy is `use_ttl`. */
+function checkTtlPolicy(
+  json: JsonObject,
+  policy: DatabaseRetentionPolicy | undefined,
+  ttl: number | undefined,
+): void {
+  const policyValid = policy !== undefined || !json.has('database_retention_policy')
+  const ttlAbsent = !json.has('database_retention_ttl')
+  if (policy === 'use_ttl' && ttlAbsent) {
+    const message = 'database_retention_policy use_ttl needs a database_retention_ttl'
+    json.report(issue('ttl_missing', json.at('database_retention_policy'), message))
+  }
+  if (policyValid && policy !== 'use_ttl' && ttl !== undefined) {
+    const message = `database_retention_ttl ${ttl} is set but database_retention_policy is no_ttl`
+    json.report(issue('ttl_without_use_ttl', json.at('database_retention_ttl'), message))
+  }
+}
