@@ -1,0 +1,156 @@
+/**
+ * @module sqlite retention queue: the `stored` queue (spec §3.9). A message is in the WAL when
+ * `enqueue` returns; ids come from AUTOINCREMENT, so they increase across restarts and are never
+ * reused. Count and byte totals are cached: the process owning the file is the only writer.
+ */
+import type Database from 'better-sqlite3'
+import type { NewQueuedMessage, QueuedMessage, RetentionQueue } from '@astarte-ts/sdk-core'
+import { blobBytes } from './bytes.js'
+import { admit, fits } from './queue-bounds.js'
+import type { QueueBounds } from './queue-bounds.js'
+
+interface Row {
+  id: number
+  topic: string
+  payload: Buffer
+  qos: 0 | 1 | 2
+  created: number
+  expires: number | null
+}
+
+const toMessage = (r: Row): QueuedMessage => ({
+  id: r.id,
+  topic: r.topic,
+  payload: blobBytes(r.payload),
+  qos: r.qos,
+  createdMs: r.created,
+  expiresMs: r.expires,
+})
+
+const EVICT_CHUNK = 256
+
+export class SqliteRetentionQueue implements RetentionQueue {
+  readonly bounds: QueueBounds
+  readonly #insert: Database.Statement<[string, Uint8Array, number, number, number | null]>
+  readonly #oldest: Database.Statement<[number, number], { id: number; size: number }>
+  readonly #deleteUpTo: Database.Statement<[number]>
+  readonly #deleteOne: Database.Statement<[number], { size: number }>
+  readonly #expire: Database.Statement<[number], { size: number }>
+  readonly #peek: Database.Statement<[number], Row>
+  readonly #totals: Database.Statement<[], { n: number; b: number }>
+  readonly #evictAndInsert: (m: NewQueuedMessage) => QueuedMessage
+  #count: number
+  #bytes: number
+  #dropped = 0
+
+  constructor(db: Database.Database, bounds: QueueBounds) {
+    this.bounds = bounds
+    this.#insert = db.prepare(
+      'INSERT INTO queue (topic, payload, qos, created, expires) VALUES (?, ?, ?, ?, ?)',
+    )
+    this.#oldest = db.prepare(
+      'SELECT id, length(payload) AS size FROM queue WHERE id > ? ORDER BY id LIMIT ?',
+    )
+    this.#deleteUpTo = db.prepare('DELETE FROM queue WHERE id <= ?')
+    this.#deleteOne = db.prepare('DELETE FROM queue WHERE id = ? RETURNING length(payload) AS size')
+    // Same rule as sdk-core's `isExpired` (spec §3.9): gone once `nowMs` reaches `expires`.
+    this.#expire = db.prepare(
+      'DELETE FROM queue WHERE expires IS NOT NULL AND expires <= ? RETURNING length(payload) AS size',
+    )
+    this.#peek = db.prepare('SELECT * FROM queue ORDER BY id LIMIT ?')
+    this.#totals = db.prepare(
+      'SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS b FROM queue',
+    )
+    const totals = this.#totals.get()
+    this.#count = totals?.n ?? 0
+    this.#bytes = totals?.b ?? 0
+    this.#evictAndInsert = db.transaction((m: NewQueuedMessage) => {
+      this.#evictFor(m.payload.byteLength)
+      return this.#insertRow(m)
+    })
+  }
+
+  enqueue(message: NewQueuedMessage): QueuedMessage {
+    const size = message.payload.byteLength
+    admit(this.bounds, 'stored', this.#count, this.#bytes, size)
+    // Fast path: one INSERT commits by itself (or joins the caller's batch).
+    if (fits(this.bounds, this.#count, this.#bytes, size)) return this.#insertRow(message)
+    const before = { count: this.#count, bytes: this.#bytes, dropped: this.#dropped }
+    let queued: QueuedMessage
+    try {
+      queued = this.#evictAndInsert(message)
+    } catch (e) {
+      // The transaction rolled back: so do the cached totals.
+      this.#count = before.count
+      this.#bytes = before.bytes
+      this.#dropped = before.dropped
+      throw e
+    }
+    const dropped = this.#dropped - before.dropped
+    this.bounds.onOverflow({ queue: 'stored', dropped, droppedTotal: this.#dropped })
+    return queued
+  }
+
+  #insertRow(m: NewQueuedMessage): QueuedMessage {
+    const info = this.#insert.run(m.topic, m.payload, m.qos, m.createdMs, m.expiresMs)
+    this.#count++
+    this.#bytes += m.payload.byteLength
+    return { ...m, payload: m.payload.slice(), id: Number(info.lastInsertRowid) }
+  }
+
+  /** `drop-oldest`: deletes from the head until a message of `size` bytes fits. */
+  #evictFor(size: number): void {
+    let lastId = 0
+    let count = this.#count
+    let bytes = this.#bytes
+    while (!fits(this.bounds, count, bytes, size)) {
+      const rows = this.#oldest.all(lastId, EVICT_CHUNK)
+      if (rows.length === 0) break
+      for (const r of rows) {
+        if (fits(this.bounds, count, bytes, size)) break
+        lastId = r.id
+        count--
+        bytes -= r.size
+      }
+    }
+    this.#deleteUpTo.run(lastId)
+    this.#dropped += this.#count - count
+    this.#count = count
+    this.#bytes = bytes
+  }
+
+  peek(limit: number, nowMs: number): QueuedMessage[] {
+    const expired = this.#expire.all(nowMs)
+    for (const r of expired) this.#bytes -= r.size
+    this.#count -= expired.length
+    return this.#peek.all(Math.max(0, Math.floor(limit))).map(toMessage)
+  }
+
+  remove(id: number): void {
+    const gone = this.#deleteOne.get(id)
+    if (gone === undefined) return
+    this.#count--
+    this.#bytes -= gone.size
+  }
+
+  count(): number {
+    return this.#count
+  }
+
+  /** Messages evicted by `drop-oldest` over this handle's life. */
+  get droppedCount(): number {
+    return this.#dropped
+  }
+
+  /** Payload bytes currently queued. */
+  get byteSize(): number {
+    return this.#bytes
+  }
+
+  /** Re-reads the cached totals, after an enclosing transaction rolled back. */
+  reloadTotals(): void {
+    const totals = this.#totals.get()
+    this.#count = totals?.n ?? 0
+    this.#bytes = totals?.b ?? 0
+  }
+}
