@@ -27,9 +27,9 @@ export function endpointSetIssues(located: readonly Located[]): Issue[] {
       const message = `endpoint ${quote(endpoint)} duplicates ${quote(same.mapping.endpoint)} of mapping ${same.index} (placeholders stripped, case ignored)`
       issues.push(issue('duplicate_endpoint', current.endpointAt, message))
     }
-    const clash = located
-      .slice(0, n)
-      .find((earlier) => endpointsOverlap(earlier.mapping.levels, current.mapping.levels))
+    const clash = located.find(
+      (earlier, m) => m < n && endpointsOverlap(earlier.mapping.levels, current.mapping.levels),
+    )
     if (clash !== undefined) {
       const message = `endpoint ${quote(endpoint)} overlaps ${quote(clash.mapping.endpoint)} of mapping ${clash.index}: one path could resolve to both or to an inner node`
       issues.push(issue('overlapping_endpoints', current.endpointAt, message))
