@@ -1,0 +1,190 @@
+/**
+ * @module broker: aedes behind node:tls with mandatory client certificates from the sandbox CA.
+ * Identity comes from the certificate CN (also used as the session id, as the VerneMQ plugin
+ * does); a device may only publish and subscribe below `<realm>/<device_id>` (spec §3.1).
+ * Device publishes go through ingestion; a protocol error forces a disconnect and discards the
+ * session, so the next CONNACK says sessionPresent=false (spec §3.10).
+ * Sessions live in aedes' in-memory persistence: a sandbox restart forgets them, and the next
+ * CONNACK truthfully reports sessionPresent=false.
+ */
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { createServer, type TLSSocket } from 'node:tls'
+import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import type { BrokerControl, SandboxContext } from '../context.js'
+import type { ServerCredentials } from '../pki/ca.js'
+import { ingestPublish } from '../ingest/ingest.js'
+import { FrameGuard, MAX_MESSAGE_SIZE } from './frame-guard.js'
+import { admittedDevice, peerIdentity, type PeerIdentity } from './identity.js'
+import { topicMatches } from './topic-filter.js'
+
+export interface BrokerOptions {
+  readonly host: string
+  readonly port: number
+  readonly server: ServerCredentials
+}
+
+export interface RunningBroker {
+  readonly port: number
+  readonly control: BrokerControl
+  stop(): Promise<void>
+}
+
+/** The parts of aedes' persistence the sandbox uses (not in aedes' type declarations). */
+interface SessionPersistence {
+  subscriptionsByClient(client: { id: string }): Promise<{ topic: string; qos: number }[]>
+  cleanSubscriptions(client: Client): Promise<void>
+}
+
+type DeviceClient = Client & { subscriptions: Record<string, { qos: number }> }
+
+export async function startBroker(ctx: SandboxContext, options: BrokerOptions): Promise<RunningBroker> {
+  const peers = new WeakMap<object, PeerIdentity>()
+  const deviceOf = new WeakMap<Client, string>()
+  const live = new Map<string, Client>()
+  const aedes = new Aedes({ heartbeatInterval: 3_600_000, connectTimeout: 10_000 })
+  await aedes.listen()
+  const persistence = (aedes as unknown as { persistence: SessionPersistence }).persistence
+
+  aedes.preConnect = (client, packet, callback) => {
+    const peer = peers.get(client.conn)
+    // The VerneMQ plugin replaces the client id with the CN: sessions are per device.
+    if (peer !== undefined) packet.clientId = peer.cn
+    callback(null, true)
+  }
+
+  aedes.authenticate = (client, _username, _password, callback) => {
+    const peer = peers.get(client.conn)
+    const deviceId = peer === undefined ? null : admittedDevice(ctx.realm, peer, ctx.devices)
+    if (deviceId === null) {
+      ctx.logger.log('warn', 'mqtt connection refused', { cn: peer?.cn ?? null })
+      const error = new Error('not authorized') as AuthenticateError
+      error.returnCode = 5
+      callback(error, false)
+      return
+    }
+    deviceOf.set(client, deviceId)
+    callback(null, true)
+  }
+
+  aedes.authorizePublish = (client, packet, callback) => {
+    const deviceId = client === null ? undefined : deviceOf.get(client)
+    if (client === null) return callback(null)
+    const prefix = `${ctx.realm}/${deviceId}`
+    if (deviceId === undefined || (packet.topic !== prefix && !packet.topic.startsWith(`${prefix}/`))) {
+      ctx.logger.log('warn', 'publish outside the device prefix refused', { deviceId, topic: packet.topic })
+      return callback(new Error('publish not authorized'))
+    }
+    if (packet.payload.length > MAX_MESSAGE_SIZE) {
+      ctx.logger.log('warn', 'publish above max_message_size refused', { deviceId, bytes: packet.payload.length })
+      return callback(new Error('message too large'))
+    }
+    callback(null)
+  }
+
+  aedes.authorizeSubscribe = (client, sub, callback) => {
+    const prefix = `${ctx.realm}/${deviceOf.get(client)}`
+    const allowed = sub.topic === prefix || sub.topic.startsWith(`${prefix}/`)
+    if (!allowed) ctx.logger.log('warn', 'foreign subscription dropped', { filter: sub.topic })
+    callback(null, allowed ? sub : null)
+  }
+
+  aedes.published = (packet, client, callback) => {
+    callback(null)
+    const deviceId = client === null ? undefined : deviceOf.get(client)
+    if (client === null || deviceId === undefined) return
+    void handleDevicePublish(client, deviceId, packet.topic, new Uint8Array(packet.payload as Buffer))
+  }
+
+  async function handleDevicePublish(client: Client, deviceId: string, topic: string, payload: Uint8Array) {
+    const outcome = ingestPublish(ctx, deviceId, topic, payload, Date.now())
+    switch (outcome.type) {
+      case 'accepted':
+        for (const reply of outcome.replies) await control.publish(reply.topic, reply.payload, 2)
+        return
+      case 'dropped':
+        ctx.logger.log('warn', 'device message dropped', { deviceId, topic, error: outcome.error })
+        return
+      case 'disconnect':
+        ctx.logger.log('warn', 'forcing disconnect and discarding session', { deviceId, topic, error: outcome.error })
+        await discardSession(client)
+        client.close()
+        return
+    }
+  }
+
+  async function discardSession(client: Client): Promise<void> {
+    await persistence.cleanSubscriptions(client)
+    await new Promise<void>((resolve) => client.emptyOutgoingQueue(() => resolve()))
+  }
+
+  aedes.on('clientReady', (client) => {
+    const deviceId = deviceOf.get(client)
+    if (deviceId === undefined) return
+    live.set(deviceId, client)
+    ctx.devices.connected(deviceId, peers.get(client.conn)?.ip ?? null, Date.now())
+    ctx.logger.log('info', 'device connected', { deviceId })
+  })
+  aedes.on('clientDisconnect', (client) => {
+    const deviceId = deviceOf.get(client)
+    if (deviceId === undefined || live.get(deviceId) !== client) return
+    live.delete(deviceId)
+    ctx.devices.disconnected(deviceId, Date.now())
+    ctx.logger.log('info', 'device disconnected', { deviceId })
+  })
+  aedes.on('clientError', (client, error) => {
+    ctx.logger.log('debug', 'mqtt client error', { deviceId: deviceOf.get(client), error: error.message })
+  })
+
+  const server = createServer(
+    {
+      cert: options.server.certPem,
+      key: options.server.keyPem,
+      ca: ctx.ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (socket: TLSSocket) => {
+      const peer = peerIdentity(socket)
+      const guard = new FrameGuard(socket, (bytes) =>
+        ctx.logger.log('warn', 'mqtt frame above the size limit, connection closed', { cn: peer?.cn, bytes }),
+      )
+      if (peer !== null) peers.set(guard, peer)
+      aedes.handle(guard)
+    },
+  )
+  server.on('tlsClientError', (error) => {
+    ctx.logger.log('debug', 'tls handshake refused', { error: error.message })
+  })
+  server.listen(options.port, options.host)
+  await once(server, 'listening')
+
+  const control: BrokerControl = {
+    isConnected: (deviceId) => live.has(deviceId),
+    async hasSessionFor(deviceId, topic) {
+      const client = live.get(deviceId) as DeviceClient | undefined
+      const filters =
+        client !== undefined
+          ? Object.keys(client.subscriptions)
+          : (await persistence.subscriptionsByClient({ id: `${ctx.realm}/${deviceId}` })).map((s) => s.topic)
+      return filters.some((f) => topicMatches(f, topic))
+    },
+    publish: (topic, payload, qos) =>
+      new Promise<void>((resolve, reject) => {
+        aedes.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
+          (error) => (error === undefined || error === null ? resolve() : reject(error)),
+        )
+      }),
+  }
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    control,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      await closed
+    },
+  }
+}

@@ -1,0 +1,14 @@
+/** @module broker topic filter: MQTT 3.1.1 filter matching (`+` one level, `#` the rest). */
+
+/** Whether `topic` matches the subscription `filter` [MQTT-4.7]. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i]
+    if (level === '#') return true
+    if (i >= t.length) return false
+    if (level !== '+' && level !== t[i]) return false
+  }
+  return f.length === t.length
+}

@@ -1,0 +1,189 @@
+/**
+ * @module sandbox: wires one running sandbox: data directory, CA, realm key, SQLite store, HTTP
+ * services and (unless disabled) the MQTT broker. `stop()` releases every port and file handle.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Logger } from '@astarte-ts/sdk-core'
+import { realmKeyFrom, signJwt, type RealmKey } from './auth/jwt.js'
+import type { BrokerControl, SandboxContext } from './context.js'
+import { writeSecretFile } from './files.js'
+import { createHttpServer } from './http/server.js'
+import { stderrLogger } from './log.js'
+import { loadOrCreateCa, type ServerCredentials } from './pki/ca.js'
+import { installInterface } from './realm-management/install.js'
+import { createRouter } from './routes.js'
+import { openDb } from './store/db.js'
+import { DeviceStore } from './store/devices.js'
+import { InterfaceStore } from './store/interfaces.js'
+import { ValueStore } from './store/values.js'
+import { startBroker } from './broker/broker.js'
+
+/** Options of `startSandbox`; every field has a development-friendly default. */
+export interface SandboxOptions {
+  /** Address both listeners bind to and URLs name. Default `127.0.0.1`. */
+  readonly host?: string
+  /** HTTP port (Pairing, AppEngine, Realm Management); 0 = a free port. Default 0. */
+  readonly httpPort?: number
+  /** MQTT over TLS port; 0 = a free port. Default 0. */
+  readonly mqttPort?: number
+  /** Realm name, `^[a-z][a-z0-9]{0,47}$`. Default `test`. */
+  readonly realm?: string
+  /** Where state lives. Default: a fresh temporary directory, deleted by `stop()`. */
+  readonly dataDir?: string
+  /** Lifetime of device certificates in seconds. Default 7 884 000 (2190 h, as Astarte). */
+  readonly certLifetimeSec?: number
+  /** Install every `*.json` interface of this directory at start (already installed: skipped). */
+  readonly interfacesDir?: string
+  /** Default: one line per event on stderr. */
+  readonly logger?: Logger
+  /** `false` runs Pairing and the CA only, for an external broker (e.g. Mosquitto). Default true. */
+  readonly broker?: boolean
+  /** Broker URL Pairing reports when `broker` is false, e.g. `mqtts://127.0.0.1:8883/`. */
+  readonly brokerUrl?: string
+  /** Realm private key PEM (EC P-256 → ES256, RSA → RS256). Default: generated, kept in dataDir. */
+  readonly realmPrivateKeyPem?: string
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  readonly realm: string
+  /** e.g. `http://127.0.0.1:4000/pairing`; routes are `<pairingUrl>/v1/<realm>/…`. */
+  readonly pairingUrl: string
+  readonly appengineUrl: string
+  readonly realmManagementUrl: string
+  /** `mqtts://host:port/` as Pairing's device info reports it. */
+  readonly mqttUrl: string
+  /** Path of the CA certificate (PEM) that signs device and server certificates. */
+  readonly caFile: string
+  readonly caPem: string
+  readonly dataDir: string
+  /** A token with `a_pa`, `a_aea` and `a_rma` granting everything; no `exp`. */
+  readonly jwt: string
+  /** Signs a realm token with the given claims (plus `iat`). */
+  signJwt(claims: Readonly<Record<string, unknown>>): string
+  /** A server certificate for `hosts` (IPs or DNS names) signed by the sandbox CA. */
+  issueServerCertificate(hosts: readonly string[], lifetimeSec?: number): Promise<ServerCredentials>
+  stop(): Promise<void>
+}
+
+const DEFAULT_CERT_LIFETIME_SEC = 2190 * 3600
+
+/** Starts a sandbox; resolves once both listeners accept connections. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const host = options.host ?? '127.0.0.1'
+  const realm = options.realm ?? 'test'
+  if (!/^[a-z][a-z0-9]{0,47}$/.test(realm)) throw new Error(`couldn't start: invalid realm name ${realm}`)
+  const logger = options.logger ?? stderrLogger()
+  const ownsDataDir = options.dataDir === undefined
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'astarte-sandbox-'))
+  mkdirSync(dataDir, { recursive: true })
+  const withBroker = options.broker !== false
+  if (!withBroker && options.brokerUrl === undefined) {
+    throw new Error("couldn't start pairing alone: brokerUrl is required when broker is false")
+  }
+
+  const ca = await loadOrCreateCa(dataDir, realm)
+  const realmKey = loadRealmKey(dataDir, options.realmPrivateKeyPem)
+  const db = openDb(join(dataDir, 'sandbox.sqlite'))
+  let brokerUrl = options.brokerUrl ?? ''
+  let brokerControl: BrokerControl | null = null
+  const ctx: SandboxContext = {
+    realm,
+    ca,
+    devices: new DeviceStore(db),
+    interfaces: new InterfaceStore(db),
+    values: new ValueStore(db),
+    realmKey,
+    logger,
+    certLifetimeSec: options.certLifetimeSec ?? DEFAULT_CERT_LIFETIME_SEC,
+    brokerUrl: () => brokerUrl,
+    broker: () => brokerControl,
+  }
+  if (options.interfacesDir !== undefined) preinstall(ctx, options.interfacesDir)
+
+  const broker = withBroker
+    ? await startBroker(ctx, {
+        host,
+        port: options.mqttPort ?? 0,
+        server: await ca.issueServerCertificate(serverHosts(host), ctx.certLifetimeSec),
+      })
+    : null
+  if (broker !== null) {
+    brokerControl = broker.control
+    brokerUrl = `mqtts://${urlHost(host)}:${broker.port}/`
+  }
+
+  const http = createHttpServer(createRouter(ctx, !withBroker), logger)
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(options.httpPort ?? 0, host, () => resolve())
+  })
+  const httpBase = `http://${urlHost(host)}:${(http.address() as AddressInfo).port}`
+  const nowSec = (): number => Math.floor(Date.now() / 1000)
+  const allAccess = { a_pa: ['.*::.*'], a_aea: ['.*::.*'], a_rma: ['.*::.*'] }
+  logger.log('info', 'sandbox ready', { realm, http: httpBase, mqtt: brokerUrl, dataDir })
+
+  let stopped = false
+  return {
+    realm,
+    pairingUrl: `${httpBase}/pairing`,
+    appengineUrl: `${httpBase}/appengine`,
+    realmManagementUrl: `${httpBase}/realmmanagement`,
+    mqttUrl: brokerUrl,
+    caFile: ca.certFile,
+    caPem: ca.certPem,
+    dataDir,
+    jwt: signJwt(realmKey, allAccess, nowSec()),
+    signJwt: (claims) => signJwt(realmKey, claims, nowSec()),
+    issueServerCertificate: (hosts, lifetimeSec) =>
+      ca.issueServerCertificate(hosts, lifetimeSec ?? ctx.certLifetimeSec),
+    async stop() {
+      if (stopped) return
+      stopped = true
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await broker?.stop()
+      db.close()
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true })
+      logger.log('info', 'sandbox stopped', { realm })
+    },
+  }
+}
+
+function loadRealmKey(dataDir: string, pem: string | undefined): RealmKey {
+  if (pem !== undefined) return realmKeyFrom(pem)
+  const file = join(dataDir, 'realm-key.pem')
+  if (existsSync(file)) return realmKeyFrom(readFileSync(file, 'utf8'))
+  const key = realmKeyFrom(undefined)
+  writeSecretFile(file, key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())
+  return key
+}
+
+function preinstall(ctx: SandboxContext, dir: string): void {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    let json: unknown
+    try {
+      json = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+    } catch {
+      ctx.logger.log('warn', "couldn't read interface file", { file })
+      continue
+    }
+    const outcome = installInterface(ctx, json)
+    ctx.logger.log(outcome.ok ? 'info' : 'warn', outcome.ok ? 'interface installed' : "couldn't install interface", {
+      file,
+      ...(outcome.ok ? {} : { reason: outcome.reason }),
+    })
+  }
+}
+
+function serverHosts(host: string): string[] {
+  const hosts = ['127.0.0.1', 'localhost', '::1']
+  return hosts.includes(host) ? hosts : [host, ...hosts]
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
