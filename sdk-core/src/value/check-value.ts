@@ -1,0 +1,116 @@
+/**
+ * @module value check: is a JS value acceptable for an Astarte type (spec §2.3)? Pure; never
+ * throws for any input. Limits follow Core's `value_type.ex`, quirks included.
+ */
+import { err, ok, type Issue, type Result } from '../errors.js'
+import { utf8Length } from '../bson/utf8.js'
+import type { AstarteType } from '../interface/model.js'
+import type { AstarteValue } from './types.js'
+
+/** Largest string (UTF-8 bytes) and binaryblob (bytes) Core accepts. */
+export const MAX_VALUE_BYTES = 65536
+/** Largest array Core accepts. */
+export const MAX_ARRAY_LENGTH = 1024
+/** spec §2.3 [quirk]: Core checks `abs(v) ≤ 2³¹−1`, so −2³¹ is refused. */
+export const INTEGER_LIMIT = 0x7fffffff
+/** spec §2.3 [quirk]: `abs(v) ≤ 2⁶³−1`, so −2⁶³ is refused. */
+export const LONGINTEGER_LIMIT = 2n ** 63n - 1n
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+const typeIssue = (path: string, message: string): Issue => ({
+  code: 'unexpected_value_type',
+  path,
+  message,
+})
+const sizeIssue = (path: string, message: string): Issue => ({
+  code: 'value_size_exceeded',
+  path,
+  message,
+})
+
+/** Name of a value's JS kind for messages; never prints the value (it may be large). */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Date) return 'a Date'
+  if (value instanceof Uint8Array) return 'a Uint8Array'
+  return `a ${typeof value}`
+}
+
+/** Checks one scalar; returns the issue or `undefined` when it fits. */
+function checkScalar(type: AstarteType, value: unknown, path: string): Issue | undefined {
+  switch (type) {
+    case 'double':
+    case 'doublearray':
+      if (typeof value !== 'number') return typeIssue(path, `expected a double, got ${describe(value)}`)
+      return Number.isFinite(value) ? undefined : typeIssue(path, `double ${value} is not finite`)
+    case 'integer':
+    case 'integerarray':
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        return typeIssue(path, `expected an integer, got ${describe(value)}`)
+      }
+      return Math.abs(value) <= INTEGER_LIMIT
+        ? undefined
+        : typeIssue(path, `integer ${value} is outside ±${INTEGER_LIMIT}`)
+    case 'boolean':
+    case 'booleanarray':
+      return typeof value === 'boolean'
+        ? undefined
+        : typeIssue(path, `expected a boolean, got ${describe(value)}`)
+    case 'longinteger':
+    case 'longintegerarray':
+      if (typeof value === 'bigint') {
+        return value <= LONGINTEGER_LIMIT && value >= -LONGINTEGER_LIMIT
+          ? undefined
+          : typeIssue(path, `longinteger ${value} is outside ±(2^63-1)`)
+      }
+      return typeof value === 'number' && Number.isSafeInteger(value)
+        ? undefined
+        : typeIssue(path, `expected a bigint or safe integer, got ${describe(value)}`)
+    case 'string':
+    case 'stringarray':
+      if (typeof value !== 'string') return typeIssue(path, `expected a string, got ${describe(value)}`)
+      if (LONE_SURROGATE.test(value)) return typeIssue(path, 'string has a lone surrogate')
+      return value.length <= MAX_VALUE_BYTES / 3 || utf8Length(value) <= MAX_VALUE_BYTES
+        ? undefined
+        : sizeIssue(path, `string exceeds ${MAX_VALUE_BYTES} utf-8 bytes`)
+    case 'binaryblob':
+    case 'binaryblobarray':
+      if (!(value instanceof Uint8Array)) {
+        return typeIssue(path, `expected a Uint8Array, got ${describe(value)}`)
+      }
+      return value.length <= MAX_VALUE_BYTES
+        ? undefined
+        : sizeIssue(path, `binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
+    case 'datetime':
+    case 'datetimearray':
+      if (!(value instanceof Date)) return typeIssue(path, `expected a Date, got ${describe(value)}`)
+      return Number.isNaN(value.getTime()) ? typeIssue(path, 'date is invalid') : undefined
+  }
+}
+
+const isArrayType = (type: AstarteType): boolean => type.endsWith('array')
+
+/**
+ * Checks `value` against `type`. Arrays are copied so later mutation by the caller cannot change
+ * a validated value; scalars are returned as given.
+ */
+export function checkValue(type: AstarteType, value: unknown, path: string): Result<AstarteValue> {
+  if (!isArrayType(type)) {
+    const found = checkScalar(type, value, path)
+    return found === undefined ? ok(value as AstarteValue) : err([found])
+  }
+  if (!Array.isArray(value)) return err([typeIssue(path, `expected ${type}, got ${describe(value)}`)])
+  if (value.length > MAX_ARRAY_LENGTH) {
+    return err([sizeIssue(path, `array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`)])
+  }
+  const copy: unknown[] = []
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i]
+    const found = checkScalar(type, item, path)
+    if (found !== undefined) return err([{ ...found, message: `element ${i}: ${found.message}` }])
+    copy.push(item)
+  }
+  return ok(copy as AstarteValue)
+}

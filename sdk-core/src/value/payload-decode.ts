@@ -1,0 +1,166 @@
+/**
+ * @module payload decode: MQTT payload bytes → Astarte data, mirroring DUP's receiver rules
+ * (spec §2.2, §2.3). Total: returns issues as data and never throws for any bytes.
+ */
+import { SdkError, err, ok, type Issue, type Result } from '../errors.js'
+import { BsonType } from '../bson/model.js'
+import { openRoot } from '../bson/decode.js'
+import type { BsonReader } from '../bson/reader.js'
+import { objectKey, resolveIndividualPath, resolveObjectPath } from '../interface/index.js'
+import type { Interface, Mapping } from '../interface/model.js'
+import { Mismatch, dateFromMs, readAstarteValue, type Direction } from './bson-read.js'
+import type { AstarteValue } from './types.js'
+
+export type { Direction } from './bson-read.js'
+
+/** What a payload carried, once checked against its interface and path. */
+export type DecodedData =
+  | {
+      readonly kind: 'individual'
+      readonly mapping: Mapping
+      readonly path: string
+      readonly value: AstarteValue
+      readonly timestamp?: Date
+    }
+  | {
+      readonly kind: 'object'
+      readonly path: string
+      readonly value: Readonly<Record<string, AstarteValue>>
+      readonly timestamp?: Date
+    }
+  | { readonly kind: 'unset'; readonly mapping: Mapping; readonly path: string }
+
+const KEY_V = 0x76
+const KEY_T = 0x74
+
+const issue = (code: string, path: string, message: string): Issue => ({ code, path, message })
+
+/** spec §2.2: an empty payload (or the `{"v": <empty binary>}` quirk) is an unset. */
+function decodeUnset(iface: Interface, mapping: Mapping | undefined, path: string): Result<DecodedData> {
+  if (mapping === undefined) {
+    return err([issue('unexpected_value_type', path, 'an object aggregate cannot be unset')])
+  }
+  if (iface.type !== 'properties') {
+    return err([issue('unset_on_datastream', path, `${iface.name} is a datastream; it cannot be unset`)])
+  }
+  if (!mapping.allowUnset) {
+    return err([issue('unset_not_allowed', path, `mapping ${mapping.endpoint} does not allow unset`)])
+  }
+  return ok({ kind: 'unset', mapping, path })
+}
+
+/** Which of the root's keys the reader is on: `v`, `t` or another one. */
+function rootKey(r: BsonReader, last: number): number {
+  const start = r.skipKey(last)
+  if (r.pos - start !== 2) return 0
+  const c = r.bytes[start] as number
+  return c === KEY_V || c === KEY_T ? c : 0
+}
+
+function readObject(
+  r: BsonReader,
+  bson: number,
+  mappings: readonly Mapping[],
+  last: number,
+  path: string,
+  direction: Direction,
+): Record<string, AstarteValue> | Issue[] {
+  if (bson !== BsonType.document) {
+    r.value(bson, last, 1)
+    return [issue('unexpected_value_type', path, 'expected an object document for "v"')]
+  }
+  const end = r.openDocument(last, 2)
+  const problems: Issue[] = []
+  const entries = new Map<string, AstarteValue>()
+  for (let t = r.nextType(end); t !== 0; t = r.nextType(end)) {
+    const key = r.readKey(end)
+    const keyPath = `${path === '/' ? '' : path}/${key}`
+    const mapping = mappings.find((m) => objectKey(m) === key)
+    if (mapping === undefined) {
+      r.value(t, end, 2)
+      problems.push(issue('unexpected_object_key', keyPath, `no object key ${JSON.stringify(key)}`))
+      continue
+    }
+    const value = readAstarteValue(r, t, mapping.type, end, 2, { path: keyPath, direction })
+    if (value instanceof Mismatch) problems.push(value.issue)
+    else entries.set(key, value)
+  }
+  for (const m of mappings) {
+    const key = objectKey(m)
+    if (m.required && !entries.has(key)) {
+      problems.push(issue('missing_required_mapping', path, `required object key ${JSON.stringify(key)} is missing`))
+    }
+  }
+  // fromEntries defines own properties, so a key named __proto__ stays a plain key.
+  return problems.length > 0 ? problems : Object.fromEntries(entries)
+}
+
+/**
+ * Decodes a payload received on `path` of `iface`. `direction` says who sent it (default: a
+ * device, as the sandbox ingests); both directions accept int32/int64 for longinteger and double.
+ * Issues: `undecodable_bson_payload`, `unexpected_value_type`, `value_size_exceeded`,
+ * `unexpected_object_key`, `missing_required_mapping`, `unset_on_datastream`, `unset_not_allowed`,
+ * `invalid_timestamp`, and the path issues of `resolveIndividualPath`/`resolveObjectPath`.
+ */
+export function decodePayload(
+  iface: Interface,
+  path: string,
+  payload: Uint8Array,
+  direction: Direction = 'device-to-server',
+): Result<DecodedData> {
+  const object = iface.aggregation === 'object'
+  const resolved = object ? resolveObjectPath(iface, path) : resolveIndividualPath(iface, path)
+  if (!resolved.ok) return resolved
+  const mappings: readonly Mapping[] = object ? (resolved.value as readonly Mapping[]) : [resolved.value as Mapping]
+  const mapping = object ? undefined : mappings[0]
+  const first = mappings[0]
+  if (first === undefined) return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+  if (payload.length === 0) return decodeUnset(iface, mapping, path)
+
+  let value: AstarteValue | Record<string, AstarteValue> | undefined
+  let problems: readonly Issue[] = []
+  let tMs: bigint | undefined
+  let keys = 0
+  let emptyBinaryV = false
+  try {
+    const r = openRoot(payload)
+    const last = r.openDocument(payload.length, 0)
+    for (let t = r.nextType(last); t !== 0; t = r.nextType(last)) {
+      keys++
+      const key = rootKey(r, last)
+      if (key === KEY_V) {
+        emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.view.getInt32(r.pos, true) === 0
+        const read =
+          mapping === undefined
+            ? readObject(r, t, mappings, last, path, direction)
+            : readAstarteValue(r, t, mapping.type, last, 0, { path, direction })
+        value = undefined
+        problems = []
+        if (read instanceof Mismatch) problems = [read.issue]
+        else if (mapping === undefined && Array.isArray(read)) problems = read as Issue[]
+        else value = read as AstarteValue | Record<string, AstarteValue>
+      } else if (key === KEY_T && t === BsonType.datetime) tMs = r.int64(last)
+      // spec §2.2: `t` of another type, `m` and unknown keys are ignored (but must be well-formed).
+      else r.value(t, last, 0)
+    }
+  } catch (e) {
+    const offset = e instanceof SdkError ? e.ctx['offset'] : undefined
+    return err([issue('undecodable_bson_payload', path, `couldn't decode bson payload at byte ${String(offset)}`)])
+  }
+  // spec §2.2 [quirk]: {"v": <binary of length 0>} alone is an unset.
+  if (emptyBinaryV && keys === 1) return decodeUnset(iface, mapping, path)
+  if (problems.length > 0) return err(problems)
+  if (value === undefined) {
+    return err([issue('unexpected_value_type', path, 'payload has no "v" key (legacy aggregates are not supported)')])
+  }
+
+  let timestamp: Date | undefined
+  if (tMs !== undefined && first.explicitTimestamp) {
+    timestamp = dateFromMs(tMs)
+    if (timestamp === undefined) return err([issue('invalid_timestamp', path, 't is outside the Date range')])
+  }
+  const stamp = timestamp === undefined ? {} : { timestamp }
+  return mapping === undefined
+    ? ok({ kind: 'object', path, value: value as Record<string, AstarteValue>, ...stamp })
+    : ok({ kind: 'individual', mapping, path, value: value as AstarteValue, ...stamp })
+}

@@ -1,0 +1,144 @@
+/**
+ * @module value validate: the only constructors of `Validated*` values (spec §2.2, §2.3, §3.8).
+ * Pure and total: returns issues as data and never throws for any `unknown` input. Issue codes
+ * reuse DUP's names so the sandbox can validate ingested data with the same functions.
+ */
+import { err, ok, type Issue, type Result } from '../errors.js'
+import { objectKey, resolveIndividualPath, resolveObjectPath } from '../interface/index.js'
+import type { Interface, Mapping } from '../interface/model.js'
+import { checkValue } from './check-value.js'
+import type {
+  AstarteValue,
+  ValidatedIndividual,
+  ValidatedObject,
+  ValidatedUnset,
+} from './types.js'
+
+/** Options of `validateIndividual` and `validateObject`. */
+export interface ValidateOptions {
+  /** Explicit timestamp; required exactly where the mapping has `explicit_timestamp`. */
+  readonly timestamp?: Date
+}
+
+const issue = (code: string, path: string, message: string): Issue => ({ code, path, message })
+
+/**
+ * spec §2.2 [SDK]: a timestamp only where `explicit_timestamp` is set, and required there.
+ * Returns the issue, or `undefined` when the timestamp (if any) fits.
+ */
+function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue | undefined {
+  const timestamp: unknown =
+    typeof options === 'object' && options !== null
+      ? (options as { timestamp?: unknown }).timestamp
+      : undefined
+  if (timestamp === undefined) {
+    return mapping.explicitTimestamp
+      ? issue('missing_timestamp', path, `mapping ${mapping.endpoint} needs an explicit timestamp`)
+      : undefined
+  }
+  if (!mapping.explicitTimestamp) {
+    return issue('unexpected_timestamp', path, `mapping ${mapping.endpoint} takes no explicit timestamp`)
+  }
+  if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
+    return issue('invalid_timestamp', path, 'timestamp is not a valid Date')
+  }
+  return undefined
+}
+
+/** spec §2.2 [quirk]: DUP reads `{"v": <binary of length 0>}` alone as an unset. */
+const isEmptyBlob = (value: unknown): boolean => value instanceof Uint8Array && value.length === 0
+
+/** Checks a value for an individual mapping: `/kitchen/temperature` ← `21.5`. */
+export function validateIndividual(
+  iface: Interface,
+  path: string,
+  value: unknown,
+  options?: ValidateOptions,
+): Result<ValidatedIndividual> {
+  if (iface.aggregation !== 'individual') {
+    return err([issue('aggregation_mismatch', path, `${iface.name} is object-aggregated, not individual`)])
+  }
+  const mapping = resolveIndividualPath(iface, path)
+  if (!mapping.ok) return mapping
+  const checked = checkValue(mapping.value.type, value, path)
+  const issues: Issue[] = checked.ok ? [] : [...checked.error]
+  const badTimestamp = checkTimestamp(mapping.value, path, options)
+  if (badTimestamp !== undefined) issues.push(badTimestamp)
+  if (checked.ok && isEmptyBlob(checked.value) && options?.timestamp === undefined) {
+    issues.push(
+      issue('empty_binaryblob_is_unset', path, 'an empty binaryblob without "t" reads as an unset on the server'),
+    )
+  }
+  if (!checked.ok || issues.length > 0) return err(issues)
+  return ok({
+    kind: 'individual',
+    iface,
+    mapping: mapping.value,
+    path,
+    value: checked.value,
+    ...(options?.timestamp !== undefined && { timestamp: options.timestamp }),
+  } as ValidatedIndividual)
+}
+
+/**
+ * Checks an object aggregate sent on its prefix path: keys are the last endpoint levels; any
+ * subset is fine as long as every `required` mapping is present (spec §2.3, server behaviour).
+ */
+export function validateObject(
+  iface: Interface,
+  path: string,
+  value: unknown,
+  options?: ValidateOptions,
+): Result<ValidatedObject> {
+  const mappings = resolveObjectPath(iface, path)
+  if (!mappings.ok) return mappings
+  const first = mappings.value[0]
+  if (first === undefined) return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
+    return err([issue('unexpected_value_type', path, 'expected an object of last-level keys')])
+  }
+  const byKey = new Map(mappings.value.map((m) => [objectKey(m), m]))
+  const issues: Issue[] = []
+  const entries: [string, AstarteValue][] = []
+  const record = value as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    const mapping = byKey.get(key)
+    const keyPath = `${path === '/' ? '' : path}/${key}`
+    if (mapping === undefined) {
+      issues.push(issue('unexpected_object_key', keyPath, `${iface.name} has no object key ${JSON.stringify(key)}`))
+      continue
+    }
+    const checked = checkValue(mapping.type, record[key], keyPath)
+    if (checked.ok) entries.push([key, checked.value])
+    else issues.push(...checked.error)
+  }
+  for (const [key, mapping] of byKey) {
+    if (mapping.required && !Object.prototype.hasOwnProperty.call(record, key)) {
+      issues.push(issue('missing_required_mapping', path, `required object key ${JSON.stringify(key)} is missing`))
+    }
+  }
+  const badTimestamp = checkTimestamp(first, path, options)
+  if (badTimestamp !== undefined) issues.push(badTimestamp)
+  if (issues.length > 0) return err(issues)
+  return ok({
+    kind: 'object',
+    iface,
+    path,
+    // fromEntries defines own properties, so a key named __proto__ stays a plain key.
+    value: Object.fromEntries(entries),
+    ...(options?.timestamp !== undefined && { timestamp: options.timestamp }),
+  } as ValidatedObject)
+}
+
+/** Checks a property unset: only properties whose mapping has `allow_unset` (spec §2.2). */
+export function validateUnset(iface: Interface, path: string): Result<ValidatedUnset> {
+  const mapping = resolveIndividualPath(iface, path)
+  if (!mapping.ok) return mapping
+  if (iface.type !== 'properties') {
+    return err([issue('unset_on_datastream', path, `${iface.name} is a datastream; only properties can be unset`)])
+  }
+  if (!mapping.value.allowUnset) {
+    return err([issue('unset_not_allowed', path, `mapping ${mapping.value.endpoint} does not allow unset`)])
+  }
+  return ok({ kind: 'unset', iface, mapping: mapping.value, path } as ValidatedUnset)
+}
