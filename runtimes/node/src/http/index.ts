@@ -1,0 +1,1 @@
+export { fetchHttpClient, nodeHttpClient, type NodeHttpClientOptions } from './node-http-client.js'

@@ -1,0 +1,126 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { TestContext } from 'node:test'
+import { SdkError } from '@astarte-ts/sdk-core'
+import type { LogLevel } from '@astarte-ts/sdk-core'
+import { fetchHttpClient } from '../src/http/index.js'
+import { createCa, issueCertificate } from './helpers/pki.js'
+
+const listen = async (t: TestContext, server: Server, scheme: 'http' | 'https'): Promise<string> => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.after(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+const readAll = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = []
+  for await (const c of req) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const echo: RequestListener = async (req: IncomingMessage, res: ServerResponse) => {
+  const body = await readAll(req)
+  res.writeHead(req.url === '/missing' ? 404 : 201, { 'content-type': 'application/json' })
+  res.end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization, ct: req.headers['content-type'], body }))
+}
+
+const https = async (t: TestContext, handler: RequestListener) => {
+  const ca = await createCa('http test ca')
+  const leaf = await issueCertificate(ca, { commonName: 'localhost', lifetimeSec: 3600, serverNames: ['127.0.0.1', 'localhost'] })
+  const server = createHttpsServer({ cert: leaf.certificatePem, key: leaf.privateKeyPem }, handler)
+  return { ca, base: await listen(t, server, 'https') }
+}
+
+const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.c2VjcmV0.sig'
+
+const noSecret = (e: unknown): boolean => {
+  const text = `${String(e)} ${JSON.stringify((e as SdkError).ctx)}`
+  return !text.includes('eyJhbGci')
+}
+
+test('http: method, headers, JSON body and status travel both ways', async (t) => {
+  const base = await listen(t, createServer(echo), 'http')
+  const client = fetchHttpClient()
+  const res = await client.request({
+    method: 'POST',
+    url: `${base}/v1/r/agent/devices?x=1`,
+    headers: { authorization: secret, 'content-type': 'application/json' },
+    body: '{"data":{"hw_id":"é"}}',
+  })
+  assert.equal(res.status, 201)
+  assert.deepEqual(JSON.parse(res.body), {
+    method: 'POST',
+    url: '/v1/r/agent/devices?x=1',
+    auth: secret,
+    ct: 'application/json',
+    body: '{"data":{"hw_id":"é"}}',
+  })
+  const missing = await client.request({ method: 'GET', url: `${base}/missing`, headers: {} })
+  assert.equal(missing.status, 404)
+})
+
+test('https with the given CA succeeds; without it fails remote.http_failed', async (t) => {
+  const { ca, base } = await https(t, echo)
+  const ok = await fetchHttpClient({ caPem: ca.certPem }).request({ method: 'GET', url: `${base}/info`, headers: { authorization: secret } })
+  assert.equal(ok.status, 201)
+  await assert.rejects(
+    fetchHttpClient().request({ method: 'GET', url: `${base}/info`, headers: { authorization: secret } }),
+    (e: unknown) => e instanceof SdkError && e.code === 'remote.http_failed' && noSecret(e),
+  )
+})
+
+test('ignoreTlsErrors accepts an unknown CA and warns on every request', async (t) => {
+  const { base } = await https(t, echo)
+  const warnings: [LogLevel, string][] = []
+  const client = fetchHttpClient({ ignoreTlsErrors: true, logger: { log: (l, m) => warnings.push([l, m]) } })
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await client.request({ method: 'DELETE', url: `${base}/x`, headers: {} })).status, 201)
+  }
+  assert.equal(warnings.filter(([l]) => l === 'warn').length, 2)
+})
+
+test('a server that never answers: remote.http_timeout after timeoutMs', async (t) => {
+  const base = await listen(t, createServer(() => undefined), 'http')
+  const started = Date.now()
+  await assert.rejects(
+    fetchHttpClient({ timeoutMs: 200 }).request({ method: 'GET', url: base, headers: { authorization: secret } }),
+    (e: unknown) => e instanceof SdkError && e.code === 'remote.http_timeout' && noSecret(e),
+  )
+  assert.ok(Date.now() - started >= 190)
+})
+
+test('a response over the cap is refused', async (t) => {
+  const base = await listen(
+    t,
+    createServer((_req, res) => {
+      res.writeHead(200)
+      res.end('x'.repeat(10_000))
+    }),
+    'http',
+  )
+  await assert.rejects(
+    fetchHttpClient({ maxResponseBytes: 4096 }).request({ method: 'GET', url: base, headers: {} }),
+    { code: 'remote.http_failed', message: "couldn't accept a response over 4096 bytes" },
+  )
+  assert.equal((await fetchHttpClient({ maxResponseBytes: 10_000 }).request({ method: 'GET', url: base, headers: {} })).body.length, 10_000)
+})
+
+test('connection refused and bad URLs are typed; query strings stay out of errors', async (t) => {
+  const server = createServer()
+  const base = await listen(t, server, 'http')
+  server.close()
+  await new Promise((r) => setTimeout(r, 20))
+  await assert.rejects(
+    fetchHttpClient().request({ method: 'GET', url: `${base}/p?token=abc`, headers: {} }),
+    (e: unknown) => e instanceof SdkError && e.code === 'remote.http_failed' && !JSON.stringify(e.ctx).includes('abc'),
+  )
+  await assert.rejects(fetchHttpClient().request({ method: 'GET', url: 'not a url', headers: {} }), { code: 'local.invalid_url' })
+  await assert.rejects(fetchHttpClient().request({ method: 'GET', url: 'ftp://x/', headers: {} }), { code: 'local.invalid_url' })
+})
