@@ -1,1 +1,5 @@
-export {}
+export { zlibInflater } from './zlib-inflater.js'
+export { MemoryQueue } from './memory-queue.js'
+export { MemoryStore } from './memory-store.js'
+export { describeStoreContract } from './contracts/store-contract.js'
+export type { StoreContractOptions } from './contracts/store-contract.js'

@@ -1,1 +1,7 @@
-export {}
+export * from './topics.js'
+export * from './introspection.js'
+export * from './purge.js'
+export * from './qos.js'
+export * from './retention.js'
+export * from './sync-plan.js'
+export * from './property-cache.js'

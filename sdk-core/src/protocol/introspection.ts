@@ -1,0 +1,77 @@
+/**
+ * @module protocol introspection: the `name:major:minor;…` string a device publishes on `P`
+ * (spec §3.3). Encoding is canonical (sorted by name) so that two equal interface sets always
+ * give the same text, which the device compares with the last one it sent.
+ */
+import { err, ok } from '../errors.js'
+import type { Issue, Result } from '../errors.js'
+
+/** One introspection entry. */
+export interface IntrospectionEntry {
+  readonly name: string
+  readonly major: number
+  readonly minor: number
+}
+
+// spec §1.3-A, anchored; DUP checks introspection names with this regex only (spec §3.3)
+const INTERFACE_NAME_RE = /^([a-zA-Z][a-zA-Z0-9]*\.([a-zA-Z0-9][a-zA-Z0-9-]*\.)*)?[a-zA-Z][a-zA-Z0-9]*$/
+// Elixir `Integer.parse/1` with nothing left over: optional sign, decimal digits
+const FULL_INTEGER_RE = /^[+-]?[0-9]+$/
+
+/** `name:major:minor` entries joined by `;`, sorted by name; `''` for no interfaces. */
+export function encodeIntrospection(interfaces: readonly IntrospectionEntry[]): string {
+  return [...interfaces]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((i) => `${i.name}:${i.major}:${i.minor}`)
+    .join(';')
+}
+
+function parseVersion(text: string, index: number, field: 'major' | 'minor'): number | Issue {
+  const value = FULL_INTEGER_RE.test(text) ? Number(text) : NaN
+  if (!Number.isSafeInteger(value) || value < 0) {
+    return {
+      code: 'introspection_version',
+      path: `/${index}/${field}`,
+      message: `${field} version must be an integer >= 0`,
+    }
+  }
+  // `-0` parses to 0, which DUP accepts
+  return value === 0 ? 0 : value
+}
+
+/**
+ * Parses an introspection string as strictly as DUP (spec §3.3): any bad entry rejects the
+ * whole message; duplicate names keep the last versions; `''` is the empty set.
+ */
+export function parseIntrospection(text: string): Result<IntrospectionEntry[]> {
+  if (text === '') return ok([])
+  const byName = new Map<string, IntrospectionEntry>()
+  const issues: Issue[] = []
+  text.split(';').forEach((entry, index) => {
+    const parts = entry.split(':')
+    if (parts.length !== 3) {
+      issues.push({
+        code: 'introspection_entry',
+        path: `/${index}`,
+        message: 'entry must be name:major:minor',
+      })
+      return
+    }
+    const [name, majorText, minorText] = parts as [string, string, string]
+    if (!INTERFACE_NAME_RE.test(name)) {
+      issues.push({
+        code: 'introspection_name',
+        path: `/${index}/name`,
+        message: 'interface name does not match the interface name syntax',
+      })
+    }
+    const major = parseVersion(majorText, index, 'major')
+    const minor = parseVersion(minorText, index, 'minor')
+    if (typeof major !== 'number') issues.push(major)
+    if (typeof minor !== 'number') issues.push(minor)
+    if (typeof major === 'number' && typeof minor === 'number') {
+      byName.set(name, { name, major, minor })
+    }
+  })
+  return issues.length > 0 ? err(issues) : ok([...byName.values()])
+}
