@@ -1,5 +1,6 @@
 /** @module interface: parse and validate Astarte interfaces (spec §1) and resolve paths. */
 export { interfaceIssueCodes, type InterfaceIssueCode } from './codes.js'
+export { defineInterface } from './define-interface.js'
 export { isValidInterfaceName } from './name.js'
 export { endpointsOverlap } from './overlap.js'
 export { parseInterface, parseInterfaceText } from './parse-interface.js'
@@ -9,3 +10,14 @@ export {
   resolveIndividualPath,
   resolveObjectPath,
 } from './resolve.js'
+export type {
+  EndpointPath,
+  InterfaceJson,
+  InterfaceJsonMapping,
+  InterfacePaths,
+  InterfaceValue,
+  IsDeviceOwned,
+  ObjectPaths,
+  ObjectValue,
+  TypedInterface,
+} from './typed.js'

@@ -24,14 +24,18 @@ export function endpointSetIssues(located: readonly Located[]): Issue[] {
     const same = firstByKey.get(key)
     if (same === undefined) firstByKey.set(key, current)
     else {
-      const message = `endpoint ${quote(endpoint)} duplicates ${quote(same.mapping.endpoint)} of mapping ${same.index} (placeholders stripped, case ignored)`
+      const message =
+        `endpoint ${quote(endpoint)} duplicates ${quote(same.mapping.endpoint)} ` +
+        `of mapping ${same.index} (placeholders stripped, case ignored)`
       issues.push(issue('duplicate_endpoint', current.endpointAt, message))
     }
     const clash = located.find(
       (earlier, m) => m < n && endpointsOverlap(earlier.mapping.levels, current.mapping.levels),
     )
     if (clash !== undefined) {
-      const message = `endpoint ${quote(endpoint)} overlaps ${quote(clash.mapping.endpoint)} of mapping ${clash.index}: one path could resolve to both or to an inner node`
+      const message =
+        `endpoint ${quote(endpoint)} overlaps ${quote(clash.mapping.endpoint)} ` +
+        `of mapping ${clash.index}: one path could resolve to both or to an inner node`
       issues.push(issue('overlapping_endpoints', current.endpointAt, message))
     }
   })
@@ -60,12 +64,16 @@ export function objectIssues(located: readonly Located[], mappingsAt: string): I
     const { mapping } = current
     for (const [field, key] of objectAttributes) {
       if (mapping[field] === first.mapping[field]) continue
-      const message = `object mappings must share ${key}: ${quote(mapping[field] ?? null)} here, ${quote(first.mapping[field] ?? null)} in mapping ${first.index}`
+      const message =
+        `object mappings must share ${key}: ${quote(mapping[field] ?? null)} here, ` +
+        `${quote(first.mapping[field] ?? null)} in mapping ${first.index}`
       const at = mappingsAt + pointer(current.index, key)
       issues.push(issue('object_attributes_differ', at, message))
     }
     if (prefixOf(mapping.endpoint) !== prefix) {
-      const message = `object endpoint ${quote(mapping.endpoint)} must share the prefix ${quote(prefix)} of mapping ${first.index}`
+      const message =
+        `object endpoint ${quote(mapping.endpoint)} must share the prefix ` +
+        `${quote(prefix)} of mapping ${first.index}`
       issues.push(issue('object_prefix_differs', current.endpointAt, message))
     }
   }

@@ -34,7 +34,9 @@ export function readEndpoint(
   for (const raw of raws) {
     const level = parseLevel(raw)
     if (level === undefined) {
-      const message = `endpoint level ${quote(raw)} of ${quote(endpoint)} is neither an identifier nor a whole %{parameter}`
+      const message =
+        `endpoint level ${quote(raw)} of ${quote(endpoint)} ` +
+        'is neither an identifier nor a whole %{parameter}'
       json.report(issue('endpoint_syntax', at, message))
       return undefined
     }
