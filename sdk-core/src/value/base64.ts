@@ -1,0 +1,79 @@
+/**
+ * @module base64: RFC 4648 standard (padded) and URL-safe unpadded alphabets, strict decoding
+ * (no whitespace, correct padding, zero trailing bits) so every text has one byte reading.
+ */
+
+const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+function lookup(alphabet: string): Int16Array {
+  const table = new Int16Array(128).fill(-1)
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i
+  return table
+}
+
+const STANDARD_LOOKUP = lookup(STANDARD)
+const URL_SAFE_LOOKUP = lookup(URL_SAFE)
+
+function encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = (bytes[i] as number) << 16
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (pad ? '==' : '')
+  } else if (rest === 2) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + (pad ? '=' : '')
+  }
+  return out
+}
+
+/** Decodes unpadded symbols; `undefined` on a foreign character, bad length or stray bits. */
+function decode(text: string, table: Int16Array): Uint8Array | undefined {
+  const len = text.length
+  if (len % 4 === 1) return undefined
+  const out = new Uint8Array(Math.floor((len * 3) / 4))
+  let acc = 0
+  let bits = 0
+  let o = 0
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i)
+    const v = c < 128 ? (table[c] as number) : -1
+    if (v < 0) return undefined
+    acc = ((acc << 6) | v) & 0xffffff
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (acc >> bits) & 0xff
+    }
+  }
+  // Leftover bits must be zero: otherwise two texts would decode to the same bytes.
+  return (acc & ((1 << bits) - 1)) === 0 ? out : undefined
+}
+
+/** Standard base64 with `=` padding (AppEngine's binaryblob form, spec §5). */
+export function base64Encode(bytes: Uint8Array): string {
+  return encode(bytes, STANDARD, true)
+}
+
+/** Strict standard base64 with padding; `undefined` when `text` is not canonical base64. */
+export function base64Decode(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0) return undefined
+  const body = text.endsWith('==') ? text.slice(0, -2) : text.endsWith('=') ? text.slice(0, -1) : text
+  return decode(body, STANDARD_LOOKUP)
+}
+
+/** URL-safe base64 without padding (device ids, spec §4.4). */
+export function base64UrlEncode(bytes: Uint8Array): string {
+  return encode(bytes, URL_SAFE, false)
+}
+
+/** Strict URL-safe unpadded base64; `undefined` when `text` is not canonical. */
+export function base64UrlDecode(text: string): Uint8Array | undefined {
+  return decode(text, URL_SAFE_LOOKUP)
+}
