@@ -1,5 +1,105 @@
-/** @module placeholder: replaced by the command's implementation. */
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('astarte-device: this command is not available yet\n')
-  return 2
+/**
+ * @module fleet command: `astarte-device fleet` — N virtual devices against a sandbox or a real
+ * Astarte. Progress once per second on stderr, the JSON summary on stdout. Exit 0 only when
+ * every device paired and every message sent was acknowledged.
+ */
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runFleet, type FleetOptions } from '../../fleet/run-fleet.js'
+import { UsageError } from '../usage-error.js'
+
+export const usage = `usage: astarte-device fleet --devices N --interfaces DIR
+    --pairing-url URL --realm R --jwt TOKEN   (or env ASTARTE_PAIRING_JWT)
+    [--rate MSG_PER_S=1] [--duration S=10] [--ramp S=devices/500]
+    [--interface NAME [--path P]] [--cache DIR] [--prefix HWID_PREFIX=fleet]
+    [--ca FILE] [--ignore-tls-errors] [--concurrency N=16] [--keepalive S=30] [--drain S=10]
+The JWT needs an a_pa claim for agent registration (spec §6). Credentials are cached under
+--cache (default: <tmpdir>/astarte-fleet-cache), one 0700 directory per device, so a re-run
+skips pairing.
+`
+
+function number(text: string | undefined, name: string, fallback: number, min: number): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}`)
+  return n
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required\n${usage}`)
+  return value
+}
+
+export function parseFleetArgs(args: string[], env: NodeJS.ProcessEnv): FleetOptions {
+  let values
+  try {
+    values = parseArgs({
+      args,
+      strict: true,
+      options: {
+        devices: { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        ramp: { type: 'string' },
+        interfaces: { type: 'string' },
+        'pairing-url': { type: 'string' },
+        realm: { type: 'string' },
+        jwt: { type: 'string' },
+        interface: { type: 'string' },
+        path: { type: 'string' },
+        cache: { type: 'string' },
+        prefix: { type: 'string' },
+        ca: { type: 'string' },
+        'ignore-tls-errors': { type: 'boolean', default: false },
+        concurrency: { type: 'string' },
+        keepalive: { type: 'string' },
+        drain: { type: 'string' },
+      },
+    }).values
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`)
+  }
+  const devices = Math.floor(number(required(values.devices, 'devices'), 'devices', 1, 1))
+  if (values.path !== undefined && values.interface === undefined) {
+    throw new UsageError('--path needs --interface')
+  }
+  const caFile = values.ca
+  return {
+    devices,
+    rate: number(values.rate, 'rate', 1, 0.001),
+    durationSec: number(values.duration, 'duration', 10, 0),
+    rampSec: number(values.ramp, 'ramp', devices / 500, 0),
+    interfacesDir: required(values.interfaces, 'interfaces'),
+    pairingUrl: required(values['pairing-url'], 'pairing-url'),
+    realm: required(values.realm, 'realm'),
+    jwt: required(values.jwt ?? env['ASTARTE_PAIRING_JWT'], 'jwt'),
+    cacheDir: values.cache ?? join(tmpdir(), 'astarte-fleet-cache'),
+    prefix: values.prefix ?? 'fleet',
+    ...(values.interface === undefined ? {} : { interfaceName: values.interface }),
+    ...(values.path === undefined ? {} : { path: values.path }),
+    ...(caFile === undefined ? {} : { caPem: readFileSync(caFile, 'utf8') }),
+    ignoreTlsErrors: values['ignore-tls-errors'] === true,
+    concurrency: Math.floor(number(values.concurrency, 'concurrency', 16, 1)),
+    keepaliveSec: Math.floor(number(values.keepalive, 'keepalive', 30, 1)),
+    drainSec: number(values.drain, 'drain', 10, 0),
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  const options = parseFleetArgs(args, process.env)
+  if (options.ignoreTlsErrors) {
+    process.stderr.write('fleet: WARNING --ignore-tls-errors: certificates are NOT checked\n')
+  }
+  const progress = (line: string): void => void process.stderr.write(`${line}\n`)
+  try {
+    const summary = await runFleet(options, { progress })
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+    const complete = summary.devices.paired === options.devices && summary.acknowledgedRatio === 1
+    return complete && summary.sent > 0 ? 0 : 1
+  } catch (e) {
+    process.stderr.write(`astarte-device fleet: ${e instanceof Error ? e.message : String(e)}\n`)
+    return 1
+  }
 }

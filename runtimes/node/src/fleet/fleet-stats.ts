@@ -1,0 +1,67 @@
+/** @module fleet stats: the counters behind the progress line and the final summary. */
+import { LatencyHistogram } from './latency-histogram.js'
+import type { CloseReason } from './lean-client.js'
+
+export type FleetErrorKind = CloseReason | 'pairing_failed' | 'unacknowledged' | 'not_connected'
+
+export class FleetStats {
+  sent = 0
+  acknowledged = 0
+  connectAttempts = 0
+  /** CONNACKs accepted, reconnections included. */
+  connections = 0
+  connectedNow = 0
+  peakConnected = 0
+  readonly errors = new Map<FleetErrorKind, number>()
+  readonly latency = new LatencyHistogram()
+  /** First connection of each device: when the ramp began and when its last device got in. */
+  firstAttemptMs = Number.NaN
+  lastFirstConnectMs = Number.NaN
+  firstConnects = 0
+
+  error(kind: FleetErrorKind, count = 1): void {
+    if (count > 0) this.errors.set(kind, (this.errors.get(kind) ?? 0) + count)
+  }
+
+  onConnectAttempt(nowMs: number): void {
+    this.connectAttempts++
+    if (Number.isNaN(this.firstAttemptMs)) this.firstAttemptMs = nowMs
+  }
+
+  onConnected(nowMs: number, first: boolean): void {
+    this.connections++
+    this.connectedNow++
+    if (this.connectedNow > this.peakConnected) this.peakConnected = this.connectedNow
+    if (first) {
+      this.firstConnects++
+      this.lastFirstConnectMs = nowMs
+    }
+  }
+
+  /** QoS 0 has no acknowledgement: written is as acknowledged as it gets (spec §3.5). */
+  onSent(qos: 0 | 1 | 2): void {
+    this.sent++
+    if (qos === 0) this.acknowledged++
+  }
+
+  onAcknowledged(latencyMs: number): void {
+    this.acknowledged++
+    this.latency.record(latencyMs)
+  }
+
+  onClosed(reason: CloseReason | undefined, lost: number, wasConnected: boolean): void {
+    if (wasConnected) this.connectedNow--
+    if (reason !== undefined) this.error(reason)
+    this.error('unacknowledged', lost)
+  }
+
+  errorsObject(): Record<string, number> {
+    return Object.fromEntries([...this.errors].sort(([a], [b]) => (a < b ? -1 : 1)))
+  }
+
+  errorCount(): number {
+    let n = 0
+    for (const v of this.errors.values()) n += v
+    return n
+  }
+}
