@@ -21,3 +21,14 @@ export { checkDeviceId, checkPairingUrl, checkRealm } from './target.js'
 export { parsePairingTimestamp } from './timestamp.js'
 export type { VerifyCause, VerifyCredentialsParams, VerifyResult } from './verify.js'
 export { parseVerifyResponse, verifyCredentialsRequest } from './verify.js'
+export { PairingMachine } from './machine/pairing-machine.js'
+export type { BackoffPolicy, RenewalPolicy } from './machine/schedule.js'
+export { backoffDelayMs, renewalTimeMs } from './machine/schedule.js'
+export type {
+  PairingAction,
+  PairingConfig,
+  PairingInput,
+  PairingStep,
+  StoredCredentials,
+} from './machine/types.js'
+export { isPairingId } from './machine/types.js'

@@ -1,0 +1,43 @@
+/**
+ * @module pairing state: the union of the machine's states (each in its own file) and what a
+ * step returns. A busy state's data minus its request id is the step a retry re-enters.
+ */
+import type { BackingOff } from './states/backing-off.js'
+import type { CreatingKey } from './states/creating-key.js'
+import type { Failed } from './states/failed.js'
+import type { FetchingInfo } from './states/fetching-info.js'
+import type { Idle } from './states/idle.js'
+import type { Ready } from './states/ready.js'
+import type { RequestingCredentials } from './states/requesting-credentials.js'
+import type { Saving } from './states/saving.js'
+import type { Verifying } from './states/verifying.js'
+import type { PairingAction } from './types.js'
+
+export type PairingState =
+  | Idle
+  | FetchingInfo
+  | Verifying
+  | CreatingKey
+  | RequestingCredentials
+  | Saving
+  | Ready
+  | BackingOff
+  | Failed
+
+type BusyState = FetchingInfo | Verifying | CreatingKey | RequestingCredentials | Saving
+
+export type Pending<S> = S extends unknown ? Omit<S, 'requestId'> : never
+
+/** A busy state before its request went out. */
+export type PendingStep = Pending<BusyState>
+
+export interface Transition {
+  readonly state: PairingState
+  readonly actions: readonly PairingAction[]
+}
+
+export function withoutRequestId<S extends BusyState>(state: S): Pending<S> {
+  const { requestId: _sent, ...step } = state
+  // the rest of a member of the union is the pending form of that same member
+  return step as Pending<S>
+}

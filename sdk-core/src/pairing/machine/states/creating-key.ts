@@ -1,0 +1,56 @@
+/**
+ * @module pairing state creating-key: waits for the runtime's new key pair and CSR; every
+ * renewal gets a new private key (spec §4.5).
+ */
+import { SdkError } from '../../../errors.js'
+import type { BrokerAddress } from '../../broker-url.js'
+import type { Context } from '../context.js'
+import { nextId } from '../context.js'
+import type { Transition } from '../state.js'
+import { withoutRequestId } from '../state.js'
+import { retryOrFail } from './backing-off.js'
+import { enterRequestingCredentials } from './requesting-credentials.js'
+
+export interface CreatingKey {
+  readonly tag: 'creating-key'
+  readonly requestId: string
+  readonly brokerUrl: BrokerAddress
+}
+
+export function enterCreatingKey(ctx: Context, step: Omit<CreatingKey, 'requestId'>): Transition {
+  const requestId = nextId(ctx)
+  return {
+    state: { ...step, requestId },
+    actions: [
+      {
+        type: 'crypto.createKeyAndCsr',
+        requestId,
+        algorithm: ctx.keyAlgorithm,
+        commonName: ctx.commonName,
+      },
+    ],
+  }
+}
+
+export function onKeyAndCsr(
+  state: CreatingKey,
+  input: { readonly privateKeyPem: string; readonly csrPem: string },
+  ctx: Context,
+): Transition {
+  return enterRequestingCredentials(ctx, {
+    tag: 'requesting-credentials',
+    brokerUrl: state.brokerUrl,
+    privateKeyPem: input.privateKeyPem,
+    csrPem: input.csrPem,
+  })
+}
+
+export function onCryptoFailed(
+  state: CreatingKey,
+  cause: unknown,
+  ctx: Context,
+  nowMs: number,
+): Transition {
+  const error = new SdkError('local.crypto_failed', "couldn't create a key pair and csr", { cause })
+  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
+}

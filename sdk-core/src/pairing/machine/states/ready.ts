@@ -1,0 +1,53 @@
+/**
+ * @module pairing state ready: credentials verified or freshly issued; one timer renews them
+ * ahead of expiry (spec §4.5).
+ */
+import type { BrokerAddress } from '../../broker-url.js'
+import type { Context } from '../context.js'
+import { nextBackoffMs, nextId } from '../context.js'
+import type { Transition } from '../state.js'
+import { enterCreatingKey } from './creating-key.js'
+
+export interface Ready {
+  readonly tag: 'ready'
+  readonly brokerUrl: BrokerAddress
+  /** The proactive renewal timer. */
+  readonly timerId: string
+}
+
+/** `renewed`: the credentials were just issued (and the previous certificate revoked). */
+export function enterReady(
+  ctx: Context,
+  brokerUrl: BrokerAddress,
+  renewed: boolean,
+  nowMs: number,
+): Transition {
+  const creds = ctx.credentials
+  if (creds === undefined || (!renewed && creds.renewAtMs <= nowMs)) {
+    return enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl })
+  }
+  let atMs = creds.renewAtMs
+  if (atMs > nowMs) {
+    ctx.attempt = 0
+  } else {
+    // due as soon as issued (skewed clock or tiny lifetime): renewing at once would revoke and
+    // reissue in a tight loop, so back off as after a failure
+    atMs = nowMs + nextBackoffMs(ctx)
+  }
+  const timerId = nextId(ctx)
+  return {
+    state: { tag: 'ready', brokerUrl, timerId },
+    actions: [
+      {
+        type: 'pairing.ready',
+        brokerUrl,
+        certificatePem: creds.certificatePem,
+        privateKeyPem: creds.privateKeyPem,
+        notAfterMs: creds.info.notAfterMs,
+        renewAtMs: atMs,
+        renewed,
+      },
+      { type: 'timer.set', timerId, atMs },
+    ],
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * @module pairing state saving: waits until the runtime persisted key and certificate together,
+ * so a restart never pairs a new certificate with an old key.
+ */
+import { SdkError } from '../../../errors.js'
+import type { BrokerAddress } from '../../broker-url.js'
+import type { Context } from '../context.js'
+import { nextId } from '../context.js'
+import type { Transition } from '../state.js'
+import { withoutRequestId } from '../state.js'
+import { retryOrFail } from './backing-off.js'
+import { enterCreatingKey } from './creating-key.js'
+import { enterReady } from './ready.js'
+
+export interface Saving {
+  readonly tag: 'saving'
+  readonly requestId: string
+  readonly brokerUrl: BrokerAddress
+}
+
+export function enterSaving(ctx: Context, step: Omit<Saving, 'requestId'>): Transition {
+  const creds = ctx.credentials
+  if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
+  const requestId = nextId(ctx)
+  const { privateKeyPem, certificatePem } = creds
+  return {
+    state: { ...step, requestId },
+    actions: [{ type: 'credentials.save', requestId, privateKeyPem, certificatePem }],
+  }
+}
+
+export function onSaved(state: Saving, ctx: Context, nowMs: number): Transition {
+  return enterReady(ctx, state.brokerUrl, true, nowMs)
+}
+
+export function onSaveFailed(
+  state: Saving,
+  cause: unknown,
+  ctx: Context,
+  nowMs: number,
+): Transition {
+  const error = new SdkError('local.credentials_save_failed', "couldn't save the credentials", {
+    cause,
+  })
+  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
+}

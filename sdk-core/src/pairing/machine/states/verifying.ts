@@ -1,0 +1,41 @@
+/**
+ * @module pairing state verifying: asks Pairing whether the stored certificate is still valid
+ * (spec §4.3.5) — it catches revocation and a changed CA, which no local check can.
+ */
+import type { HttpResponse } from '../../../ports.js'
+import type { BrokerAddress } from '../../broker-url.js'
+import { parseVerifyResponse, verifyCredentialsRequest } from '../../verify.js'
+import type { Context } from '../context.js'
+import { nextId } from '../context.js'
+import type { Transition } from '../state.js'
+import { withoutRequestId } from '../state.js'
+import { retryOrFail } from './backing-off.js'
+import { enterCreatingKey } from './creating-key.js'
+import { enterReady } from './ready.js'
+
+export interface Verifying {
+  readonly tag: 'verifying'
+  readonly requestId: string
+  readonly brokerUrl: BrokerAddress
+}
+
+export function enterVerifying(ctx: Context, step: Omit<Verifying, 'requestId'>): Transition {
+  const creds = ctx.credentials
+  if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
+  const requestId = nextId(ctx)
+  const request = verifyCredentialsRequest({ ...ctx.route, certificatePem: creds.certificatePem })
+  return { state: { ...step, requestId }, actions: [{ type: 'http', requestId, request }] }
+}
+
+export function onVerifyResponse(
+  state: Verifying,
+  response: HttpResponse,
+  ctx: Context,
+  nowMs: number,
+): Transition {
+  const verdict = parseVerifyResponse(response)
+  if (!verdict.ok) return retryOrFail(ctx, withoutRequestId(state), verdict.error, nowMs)
+  return verdict.value.valid
+    ? enterReady(ctx, state.brokerUrl, false, nowMs)
+    : enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: state.brokerUrl })
+}
