@@ -1,5 +1,93 @@
-/** @module placeholder: replaced by the command's implementation. */
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('astarte-device: this command is not available yet\n')
-  return 2
+/**
+ * @module astarte-device interface: `interface validate [--json] <file|dir>...` checks interface
+ * JSON files with sdk-core's `parseInterfaceText` (every rule Astarte enforces, spec §1).
+ * Directories contribute their `*.json` files (not recursively). An unreadable file or malformed
+ * JSON counts as an invalid file. Exit 0 when all are valid, 1 when any is not, 2 on usage errors.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parseInterfaceText, type Issue } from '@astarte-ts/sdk-core'
+import { UsageError } from '../usage-error.js'
+
+const usage = 'usage: astarte-device interface validate [--json] <file|dir>...'
+
+/** The verdict on one file, in the shape `--json` prints. */
+interface FileReport {
+  readonly file: string
+  readonly valid: boolean
+  readonly issues: readonly Issue[]
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    })
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`)
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(`${usage}\n`)
+    return 0
+  }
+  const [subcommand, ...targets] = parsed.positionals
+  if (subcommand !== 'validate') {
+    const what = subcommand === undefined ? 'a subcommand is missing' : `unknown: ${subcommand}`
+    throw new UsageError(`${what}\n${usage}`)
+  }
+  if (targets.length === 0) throw new UsageError(`give at least one file or directory\n${usage}`)
+
+  const reports: FileReport[] = []
+  for (const target of targets) {
+    for (const file of await expand(target)) reports.push(await validateFile(file))
+  }
+  if (parsed.values.json === true) {
+    const json = reports.map(({ file, valid, issues }) => ({
+      file,
+      valid,
+      issues: issues.map(({ code, path, message }) => ({ code, path, message })),
+    }))
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  } else {
+    process.stdout.write(humanReport(reports))
+  }
+  return reports.every((r) => r.valid) ? 0 : 1
+}
+
+/** A directory's `*.json` files, sorted; anything else as given (reading it reports problems). */
+async function expand(target: string): Promise<string[]> {
+  const info = await stat(target).catch(() => undefined)
+  if (info?.isDirectory() !== true) return [target]
+  const names = await readdir(target)
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => join(target, n))
+}
+
+async function validateFile(file: string): Promise<FileReport> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message
+    const message = `couldn't read the file (${reason})`
+    return { file, valid: false, issues: [{ code: 'file_unreadable', path: '', message }] }
+  }
+  const result = parseInterfaceText(text)
+  return { file, valid: result.ok, issues: result.ok ? [] : result.error }
+}
+
+function humanReport(reports: readonly FileReport[]): string {
+  const lines = reports.flatMap(({ file, issues }) =>
+    issues.map((i) => `${file}: ${i.path === '' ? '(root)' : i.path}: ${i.message} [${i.code}]`),
+  )
+  const valid = reports.filter((r) => r.valid).length
+  lines.push(`${valid} valid, ${reports.length - valid} invalid`)
+  return `${lines.join('\n')}\n`
 }
