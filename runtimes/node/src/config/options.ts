@@ -77,3 +77,6 @@ export interface DeviceOptions {
 export const defaultKeepaliveSec = 30
 export const defaultBackoff = { minMs: 1000, maxMs: 60_000 } as const
 export const defaultKeyAlgorithm: KeyAlgorithm = 'ec-p256'
+
+/** UUID namespace for `hardwareId` → device id when none is given (same as `astarte-device id`). */
+export const DEFAULT_DEVICE_ID_NAMESPACE = 'b2ba0fd3-8a8c-4a49-9d4e-6d5a0c3e8f71'
