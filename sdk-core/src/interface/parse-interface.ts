@@ -23,7 +23,7 @@ const MAX_MAPPINGS = 1024
  */
 export function parseInterface(json: unknown): Result<Interface> {
   const issues: Issue[] = []
-  const root = JsonObject.at(json, '', 'an interface', issues)
+  const root = JsonObject.from(json, '', 'an interface', issues)
   if (root === undefined) return err(issues)
 
   const name = root.require('interface_name') ? root.string('interface_name') : undefined

@@ -60,7 +60,7 @@ export function parseMapping(
   context: MappingContext,
   issues: Issue[],
 ): ParsedMapping | undefined {
-  const json = JsonObject.at(value, at, 'a mapping', issues)
+  const json = JsonObject.from(value, at, 'a mapping', issues)
   if (json === undefined) return undefined
   // Legacy alias (spec §1.1): `path` stands in for a missing `endpoint`.
   const endpointKey = !json.has('endpoint') && json.has('path') ? 'path' : 'endpoint'

@@ -38,7 +38,20 @@ function treeOf(iface: Interface): Node {
   return root
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+/**
+ * An unpaired UTF-16 surrogate has no UTF-8 form. A loop, not a lookbehind regex: some small
+ * engines (Espruino) lack lookbehind.
+ */
+function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0xd800 || unit > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true
+    i++
+  }
+  return false
+}
 
 /**
  * Levels of a concrete path (spec §1.3-K): leading `/`, no empty level (so no `//` or trailing
@@ -53,7 +66,7 @@ function concreteLevels(path: string, allowRoot: boolean): Result<string[]> {
   const levels = path.slice(1).split('/')
   if (levels.some((l) => l === '')) return bad('has an empty level')
   if (levels.some((l) => l.includes('+') || l.includes('#'))) return bad("contains '+' or '#'")
-  if (LONE_SURROGATE.test(path)) return bad('is not valid utf-8 (lone surrogate)')
+  if (hasLoneSurrogate(path)) return bad('is not valid utf-8 (lone surrogate)')
   return ok(levels)
 }
 

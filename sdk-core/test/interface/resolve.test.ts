@@ -23,6 +23,7 @@ describe('resolveIndividualPath', () => {
       ['/a/b', '/a/b'],
       ['/kitchen/x/y/z/t', '/%{room}/x/y/z/t'],
       ['/b/x/y/z/t', '/%{room}/x/y/z/t'],
+      ['/\ud83d\ude00 é/x/y/z/t', '/%{room}/x/y/z/t'],
     ]
     for (const [path, endpoint] of cases) {
       const r = resolveIndividualPath(iface, path)
@@ -33,7 +34,8 @@ describe('resolveIndividualPath', () => {
 
   it('reports malformed paths as invalid_path (spec §1.3-K)', () => {
     const paths = ['', 'a/b', '/', '//a/b', '/a//b', '/a/b/', '/k+/x/y/z/t', '/#/x/y/z/t']
-    for (const path of [...paths, '/\ud800/x/y/z/t']) {
+    const unpaired = ['/\ud800/x/y/z/t', '/a\udc00/x/y/z/t', '/\ud83d\ud83d/x/y/z/t']
+    for (const path of [...paths, ...unpaired]) {
       assert.deepEqual(codes(resolveIndividualPath(iface, path)), ['invalid_path'], path)
     }
   })

@@ -1,8 +1,9 @@
 /**
  * @module astarte-device interface: `interface validate [--json] <file|dir>...` checks interface
  * JSON files with sdk-core's `parseInterfaceText` (every rule Astarte enforces, spec §1).
- * Directories contribute their `*.json` files (not recursively). An unreadable file or malformed
- * JSON counts as an invalid file. Exit 0 when all are valid, 1 when any is not, 2 on usage errors.
+ * Directories contribute their `*.json` files (not recursively). Malformed JSON (`json_syntax`)
+ * and an unreadable file (`file_unreadable`, this command's own code) count as invalid files.
+ * Exit 0 when all are valid, 1 when any is not, 2 on usage errors.
  */
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
