@@ -5,36 +5,34 @@
  */
 import type { Issue } from '../errors.js'
 import { issue, pointer, quote } from './issue.js'
-import type { Mapping } from './model.js'
 import { endpointsOverlap, uniquenessKey } from './overlap.js'
+import type { ParsedMapping } from './parse-mapping.js'
 
-/** A parsed mapping and the JSON Pointer of its endpoint field. */
-export interface Located {
-  readonly mapping: Mapping
+/** A parsed mapping and its index in `mappings`. */
+export interface Located extends ParsedMapping {
   readonly index: number
-  readonly endpointAt: string
 }
 
 export function endpointSetIssues(located: readonly Located[]): Issue[] {
   const issues: Issue[] = []
   const firstByKey = new Map<string, Located>()
   located.forEach((current, n) => {
-    const { endpoint } = current.mapping
+    const { endpoint } = current
     const key = uniquenessKey(endpoint)
     const same = firstByKey.get(key)
     if (same === undefined) firstByKey.set(key, current)
     else {
       const message =
-        `endpoint ${quote(endpoint)} duplicates ${quote(same.mapping.endpoint)} ` +
+        `endpoint ${quote(endpoint)} duplicates ${quote(same.endpoint)} ` +
         `of mapping ${same.index} (placeholders stripped, case ignored)`
       issues.push(issue('duplicate_endpoint', current.endpointAt, message))
     }
     const clash = located.find(
-      (earlier, m) => m < n && endpointsOverlap(earlier.mapping.levels, current.mapping.levels),
+      (earlier, m) => m < n && endpointsOverlap(earlier.levels, current.levels),
     )
     if (clash !== undefined) {
       const message =
-        `endpoint ${quote(endpoint)} overlaps ${quote(clash.mapping.endpoint)} ` +
+        `endpoint ${quote(endpoint)} overlaps ${quote(clash.endpoint)} ` +
         `of mapping ${clash.index}: one path could resolve to both or to an inner node`
       issues.push(issue('overlapping_endpoints', current.endpointAt, message))
     }
@@ -56,25 +54,35 @@ const prefixOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIn
 
 /** spec §1.3-J: shared attributes and a shared raw prefix (parameter names included). */
 export function objectIssues(located: readonly Located[], mappingsAt: string): Issue[] {
+  return [...prefixIssues(located), ...attributeIssues(located, mappingsAt)]
+}
+
+function prefixIssues(located: readonly Located[]): Issue[] {
   const [first, ...rest] = located
   if (first === undefined) return []
+  const prefix = prefixOf(first.endpoint)
+  return rest
+    .filter((current) => prefixOf(current.endpoint) !== prefix)
+    .map((current) => {
+      const message =
+        `object endpoint ${quote(current.endpoint)} must share the prefix ` +
+        `${quote(prefix)} of mapping ${first.index}`
+      return issue('object_prefix_differs', current.endpointAt, message)
+    })
+}
+
+function attributeIssues(located: readonly Located[], mappingsAt: string): Issue[] {
+  const typed = located.flatMap(({ mapping, index }) => (mapping ? [{ mapping, index }] : []))
+  const [first, ...rest] = typed
+  if (first === undefined) return []
   const issues: Issue[] = []
-  const prefix = prefixOf(first.mapping.endpoint)
-  for (const current of rest) {
-    const { mapping } = current
+  for (const { mapping, index } of rest) {
     for (const [field, key] of objectAttributes) {
       if (mapping[field] === first.mapping[field]) continue
       const message =
         `object mappings must share ${key}: ${quote(mapping[field] ?? null)} here, ` +
         `${quote(first.mapping[field] ?? null)} in mapping ${first.index}`
-      const at = mappingsAt + pointer(current.index, key)
-      issues.push(issue('object_attributes_differ', at, message))
-    }
-    if (prefixOf(mapping.endpoint) !== prefix) {
-      const message =
-        `object endpoint ${quote(mapping.endpoint)} must share the prefix ` +
-        `${quote(prefix)} of mapping ${first.index}`
-      issues.push(issue('object_prefix_differs', current.endpointAt, message))
+      issues.push(issue('object_attributes_differ', mappingsAt + pointer(index, key), message))
     }
   }
   return issues

@@ -65,7 +65,7 @@ export function parseInterface(json: unknown): Result<Interface> {
   ) {
     return err(issues)
   }
-  const mappings = located.map((l) => l.mapping)
+  const mappings = located.flatMap((l) => l.mapping ?? [])
   return ok({ name, major, minor, type, ownership, aggregation, ...texts, mappings })
 }
 

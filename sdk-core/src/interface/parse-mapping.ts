@@ -9,6 +9,7 @@ import type {
   Aggregation,
   AstarteType,
   DatabaseRetentionPolicy,
+  EndpointLevel,
   InterfaceType,
   Mapping,
   Reliability,
@@ -47,13 +48,19 @@ export interface MappingContext {
   readonly aggregation: Aggregation | undefined
 }
 
-/** A parsed mapping and the JSON Pointer of the field its endpoint came from. */
+/**
+ * A mapping with a well-formed endpoint, enough for the endpoint-set rules; `mapping` is absent
+ * when another field (its type) is unusable.
+ */
 export interface ParsedMapping {
-  readonly mapping: Mapping
+  readonly endpoint: string
+  readonly levels: readonly EndpointLevel[]
+  /** JSON Pointer of the field the endpoint came from (`endpoint` or legacy `path`). */
   readonly endpointAt: string
+  readonly mapping: Mapping | undefined
 }
 
-/** Parses the mapping at `at`; undefined when its endpoint or type is unusable. */
+/** Parses the mapping at `at`; undefined when its endpoint is unusable (issues recorded). */
 export function parseMapping(
   value: unknown,
   at: string,
@@ -112,7 +119,9 @@ export function parseMapping(
     blankUnless(context.aggregation === 'object', 'individual', 'required', required, false)
   }
 
-  if (endpoint === undefined || levels === undefined || type === undefined) return undefined
+  if (endpoint === undefined || levels === undefined) return undefined
+  const endpointAt = json.at(endpointKey)
+  if (type === undefined) return { endpoint, levels, endpointAt, mapping: undefined }
   const mapping: Mapping = {
     endpoint,
     levels,
@@ -127,7 +136,7 @@ export function parseMapping(
     required: required ?? false,
     ...texts,
   }
-  return { mapping, endpointAt: json.at(endpointKey) }
+  return { endpoint, levels, endpointAt, mapping }
 }
 
 /** spec §1.3-G: a ttl exactly when the policy is `use_ttl`. */
