@@ -4,11 +4,10 @@
  */
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
+import { isValidDeviceId } from '../id/index.js'
 
 /** spec §4.1 */
 const REALM = /^[a-z][a-z0-9]{0,47}$/
-/** spec §4.4: 16 bytes as URL-safe base64 without padding; canonical ids end in one of `AQgw`. */
-const DEVICE_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/
 
 /** Issues with a realm name; empty when it is valid. */
 export function checkRealm(realm: string): Issue[] {
@@ -19,7 +18,8 @@ export function checkRealm(realm: string): Issue[] {
 
 /** Issues with a device id; empty when it is a canonical 22-character id (spec §4.4). */
 export function checkDeviceId(deviceId: string): Issue[] {
-  return DEVICE_ID.test(deviceId)
+  // a non-canonical spelling of the same 16 bytes would not match the certificate's CN
+  return isValidDeviceId(deviceId)
     ? []
     : [
         {

@@ -11,6 +11,8 @@ import type { Ready } from './states/ready.js'
 import type { RequestingCredentials } from './states/requesting-credentials.js'
 import type { Saving } from './states/saving.js'
 import type { Verifying } from './states/verifying.js'
+import type { Context } from './context.js'
+import { nextId } from './context.js'
 import type { PairingAction } from './types.js'
 
 export type PairingState =
@@ -34,6 +36,16 @@ export type PendingStep = Pending<BusyState>
 export interface Transition {
   readonly state: PairingState
   readonly actions: readonly PairingAction[]
+}
+
+/** Enters a busy state: mints its request id and emits the one action it then waits for. */
+export function issue(
+  ctx: Context,
+  step: PendingStep,
+  action: (requestId: string) => PairingAction,
+): Transition {
+  const requestId = nextId(ctx)
+  return { state: { ...step, requestId }, actions: [action(requestId)] }
 }
 
 export function withoutRequestId<S extends BusyState>(state: S): Pending<S> {

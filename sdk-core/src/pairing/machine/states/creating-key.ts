@@ -5,9 +5,8 @@
 import { SdkError } from '../../../errors.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
-import { nextId } from '../context.js'
 import type { Transition } from '../state.js'
-import { withoutRequestId } from '../state.js'
+import { issue, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterRequestingCredentials } from './requesting-credentials.js'
 
@@ -18,18 +17,12 @@ export interface CreatingKey {
 }
 
 export function enterCreatingKey(ctx: Context, step: Omit<CreatingKey, 'requestId'>): Transition {
-  const requestId = nextId(ctx)
-  return {
-    state: { ...step, requestId },
-    actions: [
-      {
-        type: 'crypto.createKeyAndCsr',
-        requestId,
-        algorithm: ctx.keyAlgorithm,
-        commonName: ctx.commonName,
-      },
-    ],
-  }
+  return issue(ctx, step, (requestId) => ({
+    type: 'crypto.createKeyAndCsr',
+    requestId,
+    algorithm: ctx.keyAlgorithm,
+    commonName: ctx.commonName,
+  }))
 }
 
 export function onKeyAndCsr(

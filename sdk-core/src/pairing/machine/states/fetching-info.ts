@@ -6,9 +6,8 @@ import { SdkError } from '../../../errors.js'
 import type { HttpResponse } from '../../../ports.js'
 import { deviceInfoRequest, parseDeviceInfoResponse } from '../../device-info.js'
 import type { Context } from '../context.js'
-import { nextId } from '../context.js'
 import type { Transition } from '../state.js'
-import { withoutRequestId } from '../state.js'
+import { issue, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterCreatingKey } from './creating-key.js'
 import { enterFailed } from './failed.js'
@@ -22,11 +21,11 @@ export interface FetchingInfo {
 }
 
 export function enterFetchingInfo(ctx: Context, step: Omit<FetchingInfo, 'requestId'>): Transition {
-  const requestId = nextId(ctx)
-  return {
-    state: { ...step, requestId },
-    actions: [{ type: 'http', requestId, request: deviceInfoRequest(ctx.route) }],
-  }
+  return issue(ctx, step, (requestId) => ({
+    type: 'http',
+    requestId,
+    request: deviceInfoRequest(ctx.route),
+  }))
 }
 
 export function onDeviceInfo(

@@ -6,9 +6,9 @@ import type { HttpResponse } from '../../../ports.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import { credentialsRequest, parseCredentialsResponse } from '../../credentials.js'
 import type { Context } from '../context.js'
-import { adoptCredentials, nextId } from '../context.js'
+import { adoptCredentials } from '../context.js'
 import type { Transition } from '../state.js'
-import { withoutRequestId } from '../state.js'
+import { issue, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterSaving } from './saving.js'
 
@@ -24,9 +24,8 @@ export function enterRequestingCredentials(
   ctx: Context,
   step: Omit<RequestingCredentials, 'requestId'>,
 ): Transition {
-  const requestId = nextId(ctx)
   const request = credentialsRequest({ ...ctx.route, csrPem: step.csrPem })
-  return { state: { ...step, requestId }, actions: [{ type: 'http', requestId, request }] }
+  return issue(ctx, step, (requestId) => ({ type: 'http', requestId, request }))
 }
 
 export function onCredentials(

@@ -5,9 +5,8 @@
 import { SdkError } from '../../../errors.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
-import { nextId } from '../context.js'
 import type { Transition } from '../state.js'
-import { withoutRequestId } from '../state.js'
+import { issue, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterCreatingKey } from './creating-key.js'
 import { enterReady } from './ready.js'
@@ -21,12 +20,13 @@ export interface Saving {
 export function enterSaving(ctx: Context, step: Omit<Saving, 'requestId'>): Transition {
   const creds = ctx.credentials
   if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
-  const requestId = nextId(ctx)
   const { privateKeyPem, certificatePem } = creds
-  return {
-    state: { ...step, requestId },
-    actions: [{ type: 'credentials.save', requestId, privateKeyPem, certificatePem }],
-  }
+  return issue(ctx, step, (requestId) => ({
+    type: 'credentials.save',
+    requestId,
+    privateKeyPem,
+    certificatePem,
+  }))
 }
 
 export function onSaved(state: Saving, ctx: Context, nowMs: number): Transition {

@@ -6,9 +6,8 @@ import type { HttpResponse } from '../../../ports.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import { parseVerifyResponse, verifyCredentialsRequest } from '../../verify.js'
 import type { Context } from '../context.js'
-import { nextId } from '../context.js'
 import type { Transition } from '../state.js'
-import { withoutRequestId } from '../state.js'
+import { issue, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterCreatingKey } from './creating-key.js'
 import { enterReady } from './ready.js'
@@ -22,9 +21,8 @@ export interface Verifying {
 export function enterVerifying(ctx: Context, step: Omit<Verifying, 'requestId'>): Transition {
   const creds = ctx.credentials
   if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
-  const requestId = nextId(ctx)
   const request = verifyCredentialsRequest({ ...ctx.route, certificatePem: creds.certificatePem })
-  return { state: { ...step, requestId }, actions: [{ type: 'http', requestId, request }] }
+  return issue(ctx, step, (requestId) => ({ type: 'http', requestId, request }))
 }
 
 export function onVerifyResponse(
