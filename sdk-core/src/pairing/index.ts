@@ -1,3 +1,4 @@
+/** @module pairing: Pairing API v1 client (spec §4) — request builders, parsers, PairingMachine. */
 export type { BrokerAddress } from './broker-url.js'
 export { parseBrokerUrl } from './broker-url.js'
 export type { CredentialsParams } from './credentials.js'
@@ -22,6 +23,7 @@ export { parsePairingTimestamp } from './timestamp.js'
 export type { VerifyCause, VerifyCredentialsParams, VerifyResult } from './verify.js'
 export { parseVerifyResponse, verifyCredentialsRequest } from './verify.js'
 export { PairingMachine } from './machine/pairing-machine.js'
+export type { PairingStateTag } from './machine/pairing-machine.js'
 export type { BackoffPolicy, RenewalPolicy } from './machine/schedule.js'
 export { backoffDelayMs, renewalTimeMs } from './machine/schedule.js'
 export type {

@@ -14,6 +14,9 @@ import type { Step } from './transitions.js'
 import { transitions } from './transitions.js'
 import type { PairingAction, PairingConfig, PairingInput } from './types.js'
 
+/** The states of the machine, as reported by `PairingMachine.state`. */
+export type PairingStateTag = PairingState['tag']
+
 const DEFAULTS = { renewAt: 0.75, renewJitter: 0.05, initialDelayMs: 1_000, maxDelayMs: 300_000 }
 
 /**
@@ -71,7 +74,7 @@ export class PairingMachine {
   }
 
   /** The current state's tag, for diagnostics. */
-  get state(): PairingState['tag'] {
+  get state(): PairingStateTag {
     return this.#state.tag
   }
 
