@@ -175,6 +175,7 @@ function preinstall(ctx: SandboxContext, dir: string): void {
     ctx.logger.log(outcome.ok ? 'info' : 'warn', outcome.ok ? 'interface installed' : "couldn't install interface", {
       file,
       ...(outcome.ok ? {} : { reason: outcome.reason }),
+      ...(!outcome.ok && outcome.reason === 'invalid' ? { issues: outcome.issues.map((i) => `${i.path}: ${i.code}`) } : {}),
     })
   }
 }

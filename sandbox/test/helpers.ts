@@ -2,6 +2,8 @@
 import '../src/pki/reflect-metadata.js'
 import { randomBytes, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
+import mqtt from 'mqtt'
+import type { Logger } from '@astarte-ts/sdk-core'
 import { silentLogger, startSandbox, type Sandbox, type SandboxOptions } from '../src/index.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
@@ -21,20 +23,23 @@ export async function makeCsr(kind: KeyKind, cn: string): Promise<{ csrPem: stri
     keys: keys as never,
     signingAlgorithm: ALGORITHMS[kind],
   })
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`
+  const keyPem = pkcs8Pem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)))
   return { csrPem: csr.toString('pem'), keyPem }
 }
 
-/** A self-signed certificate named like the sandbox CA but signed by another key. */
-export async function forgedCertificate(issuerCn: string): Promise<string> {
+/** A self-signed certificate named `issuerCn` (e.g. like the sandbox CA) and its key. */
+export async function forgedCertificate(issuerCn: string): Promise<{ certPem: string; keyPem: string }> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHMS.ec, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: [{ CN: [issuerCn] }],
     keys: keys as never,
     signingAlgorithm: ALGORITHMS.ec,
   })
-  return cert.toString('pem')
+  return { certPem: cert.toString('pem'), keyPem: pkcs8Pem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))) }
+}
+
+function pkcs8Pem(der: Buffer): string {
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`
 }
 
 export const newDeviceId = (): string => randomBytes(16).toString('base64url')
@@ -89,3 +94,115 @@ export async function obtainCertificate(
 
 export const credentialsUrl = (sb: Sandbox, deviceId: string): string =>
   `${sb.pairingUrl}/v1/${sb.realm}/devices/${deviceId}/protocols/astarte_mqtt_v1/credentials`
+
+/** A device connected (or refused) over mutual TLS with MQTT.js. */
+export interface DeviceConnection {
+  readonly client: mqtt.MqttClient
+  readonly sessionPresent: boolean
+  /** Messages received, in order. */
+  readonly received: { topic: string; payload: Buffer }[]
+  /** Resolves when the broker closes the connection. */
+  readonly closed: Promise<void>
+}
+
+/** Connects with `tls` credentials; rejects with the CONNACK refusal or TLS error. */
+export function connectDevice(
+  sb: Sandbox,
+  tls: { certPem?: string; keyPem?: string; caPem?: string },
+  options: { clean?: boolean; clientId?: string } = {},
+): Promise<DeviceConnection> {
+  const url = new URL(sb.mqttUrl)
+  const client = mqtt.connect({
+    protocol: 'mqtts',
+    host: url.hostname,
+    port: Number(url.port),
+    ca: tls.caPem ?? sb.caPem,
+    ...(tls.certPem === undefined ? {} : { cert: tls.certPem }),
+    ...(tls.keyPem === undefined ? {} : { key: tls.keyPem }),
+    clientId: options.clientId ?? `c-${randomBytes(4).toString('hex')}`,
+    clean: options.clean ?? false,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  })
+  const received: { topic: string; payload: Buffer }[] = []
+  client.on('message', (topic, payload) => received.push({ topic, payload }))
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
+  return new Promise((resolve, reject) => {
+    client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent, received, closed }))
+    client.once('error', (error) => {
+      client.end(true)
+      reject(error)
+    })
+    client.once('close', () => reject(new Error('closed before connack')))
+  })
+}
+
+/** A registered device with a certificate, ready to connect. */
+export async function provisionDevice(
+  sb: Sandbox,
+  kind: KeyKind = 'ec',
+): Promise<{ deviceId: string; secret: string; certPem: string; keyPem: string; prefix: string }> {
+  const deviceId = newDeviceId()
+  const secret = await register(sb, deviceId)
+  const { certPem, keyPem } = await obtainCertificate(sb, deviceId, secret, kind)
+  return { deviceId, secret, certPem, keyPem, prefix: `${sb.realm}/${deviceId}` }
+}
+
+/** Resolves once `predicate` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+export const FIXTURES = new URL('./fixtures/interfaces/', import.meta.url).pathname
+
+/** The introspection of every fixture interface (all `:1:0`). */
+export const FIXTURE_INTROSPECTION = [
+  'org.astarte.test.DeviceDatastream',
+  'org.astarte.test.DeviceProperties',
+  'org.astarte.test.DeviceObject',
+  'org.astarte.test.ServerProperties',
+  'org.astarte.test.ServerDatastream',
+  'org.astarte.test.ServerObject',
+]
+  .map((n) => `${n}:1:0`)
+  .join(';')
+
+/**
+ * A provisioned device online with a persistent session (one subscription, so a later
+ * sessionPresent=false proves the session was discarded) and its introspection sent.
+ */
+export async function onlineDevice(
+  sb: Sandbox,
+  introspection = FIXTURE_INTROSPECTION,
+): Promise<Awaited<ReturnType<typeof provisionDevice>> & { conn: DeviceConnection }> {
+  const d = await provisionDevice(sb)
+  const conn = await connectDevice(sb, d)
+  await conn.client.subscribeAsync(`${d.prefix}/org.astarte.test.ServerDatastream/#`, { qos: 2 })
+  await conn.client.publishAsync(d.prefix, introspection, { qos: 2 })
+  return { ...d, conn }
+}
+
+/** AppEngine GET of `<path>` below the realm, with the all-access token. */
+export async function appengine(sb: Sandbox, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return call(method, `${sb.appengineUrl}/v1/${sb.realm}/${path}`, {
+    auth: `Bearer ${sb.jwt}`,
+    ...(body === undefined ? {} : { body }),
+  })
+}
+
+export interface LogEntry {
+  readonly level: string
+  readonly message: string
+  readonly ctx: Readonly<Record<string, unknown>>
+}
+
+/** A logger that keeps every entry, to assert on what the sandbox decided. */
+export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
+  const entries: LogEntry[] = []
+  return { entries, logger: { log: (level, message, ctx = {}) => entries.push({ level, message, ctx }) } }
+}

@@ -254,8 +254,8 @@ describe('pairing api v1 (spec §4)', () => {
       const caName = new X509Certificate(sb.caPem).subject.replace(/^CN=/, '')
       const cases: [string, string][] = [
         ['garbage', 'INVALID'],
-        [await forgedCertificate('someone else'), 'INVALID_ISSUER'],
-        [await forgedCertificate(caName), 'INVALID_SIGNATURE'],
+        [(await forgedCertificate('someone else')).certPem, 'INVALID_ISSUER'],
+        [(await forgedCertificate(caName)).certPem, 'INVALID_SIGNATURE'],
       ]
       for (const [pem, cause] of cases) {
         const res = await call('POST', `${credentialsUrl(sb, id)}/verify`, { auth: `Bearer ${secret}`, body: { data: { client_crt: pem } } })

@@ -10,12 +10,12 @@ import {
   parseIntrospection,
   resolveIndividualPath,
   validateIndividual,
+  valueFromJson,
   type BsonValue,
   type Interface,
   type TopicPrefix,
 } from '@astarte-ts/sdk-core'
 import type { SandboxContext } from '../context.js'
-import { valueFromJson } from '../value-json.js'
 import type { DeviceRow, IntrospectionMap } from '../store/devices.js'
 import { nodeInflater } from '../zlib.js'
 import { accepted, disconnect, type IngestOutcome, type Reply } from './outcome.js'

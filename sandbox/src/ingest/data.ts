@@ -4,9 +4,9 @@
  * device-owned; the payload must decode against the mapping. Accepted values are stored in
  * their AppEngine JSON form; the timestamp is the device's `t` only with `explicit_timestamp`.
  */
-import { decodePayload, objectKey, type Interface } from '@astarte-ts/sdk-core'
+import { decodePayload, valueToJson } from '@astarte-ts/sdk-core'
 import type { SandboxContext } from '../context.js'
-import { valueToJson } from '../value-json.js'
+import { objectToJson } from '../object-json.js'
 import type { DeviceRow } from '../store/devices.js'
 import { accepted, disconnect, type DupError, type IngestOutcome } from './outcome.js'
 
@@ -54,22 +54,11 @@ export function ingestData(
       return accepted
     }
     case 'object':
-      ctx.values.appendSample(key, sample(data.path, objectJson(iface, data.value), data.timestamp, nowMs))
+      ctx.values.appendSample(key, sample(data.path, objectToJson(iface, data.value), data.timestamp, nowMs))
       return accepted
   }
 }
 
 function sample(path: string, valueJson: unknown, timestamp: Date | undefined, nowMs: number) {
   return { path, valueJson, timestampMs: timestamp?.getTime() ?? nowMs, receptionMs: nowMs }
-}
-
-/** An object aggregate in AppEngine JSON form: each key converted by its mapping's type. */
-function objectJson(iface: Interface, value: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const mapping of iface.mappings) {
-    const key = objectKey(mapping)
-    const v = value[key]
-    if (v !== undefined) out[key] = valueToJson(mapping.type, v as never)
-  }
-  return out
 }

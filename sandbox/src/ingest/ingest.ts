@@ -33,6 +33,8 @@ export function ingestPublish(
     case 'control':
       return disconnect('unexpected_control_message')
     case 'data':
+      // mqtt-packet decodes topics leniently: bytes that aren't UTF-8 surface as U+FFFD.
+      if (route.interfaceName.includes('\uFFFD')) return disconnect('invalid_interface')
       return ingestData(ctx, device, route.interfaceName, route.path, payload, nowMs)
     case 'malformed':
       // `P/<iface>` without a path: DUP resolves it as the root path, which no mapping has.
