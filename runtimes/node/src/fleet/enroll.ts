@@ -1,10 +1,9 @@
 /**
  * @module fleet enroll: registers a simulated device with an agent JWT, makes its key and CSR
- * once, and obtains its certificate (spec §4.3), keeping all of it in a per-device credentials
- * directory so that re-runs skip the Pairing API entirely.
+ * once, and obtains its certificate (spec §4.3), keeping all of it in the fleet's credentials
+ * cache so that re-runs skip the Pairing API entirely.
  */
 import { createHash } from 'node:crypto'
-import { join } from 'node:path'
 import {
   credentialsRequest,
   parseCredentialsResponse,
@@ -16,21 +15,12 @@ import {
   type Result,
   type SdkError,
 } from '@astarte-ts/sdk-core'
-import { FileCredentialsStore } from '../credentials/index.js'
-
-export interface FleetCredentials {
-  readonly deviceId: string
-  readonly credentialsSecret: string
-  readonly privateKeyPem: string
-  readonly certificatePem: string
-}
+import type { CredentialsCache, FleetCredentials } from './credentials-cache.js'
 
 export interface EnrollTarget {
   readonly pairingUrl: string
   readonly realm: string
   readonly jwt: string
-  /** Root of the cache; each pairing URL + realm gets its own subdirectory. */
-  readonly cacheDir: string
   /** Hardware-id prefix: device `i` is `<prefix>-<i>`. */
   readonly prefix: string
 }
@@ -45,11 +35,6 @@ export interface Enrolled {
 export function fleetDeviceId(prefix: string, index: number): string {
   const digest = createHash('sha256').update(`${prefix}-${index}`).digest()
   return digest.subarray(0, 16).toString('base64url')
-}
-
-function storeFor(target: EnrollTarget, deviceId: string): FileCredentialsStore {
-  const scope = createHash('sha256').update(`${target.pairingUrl}\n${target.realm}`).digest('hex')
-  return new FileCredentialsStore({ dir: join(target.cacheDir, scope.slice(0, 16), deviceId) })
 }
 
 function unwrap<T>(result: Result<T, SdkError>): T {
@@ -75,28 +60,19 @@ export async function enrollDevice(
   index: number,
   http: HttpClient,
   crypto: CryptoProvider,
+  cache: CredentialsCache,
 ): Promise<Enrolled> {
   const deviceId = fleetDeviceId(target.prefix, index)
-  const store = storeFor(target, deviceId)
-  const secret = store.read('credentialsSecret')
-  const key = store.read('privateKey')
-  const cert = store.read('certificate')
-  if (secret !== undefined && key !== undefined && cert !== undefined) {
-    const credentials = { deviceId, credentialsSecret: secret, privateKeyPem: key }
-    return { credentials: { ...credentials, certificatePem: cert }, cached: true }
-  }
-  const credentialsSecret = secret ?? (await register(http, target, deviceId))
-  store.write('credentialsSecret', credentialsSecret)
+  const known = cache.get(deviceId)
+  if (known !== undefined) return { credentials: known, cached: true }
+  const credentialsSecret = await register(http, target, deviceId)
   const commonName = `${target.realm}/${deviceId}`
   const { privateKeyPem, csrPem } = await crypto.createKeyAndCsr('ec-p256', commonName)
   const route = { pairingUrl: target.pairingUrl, realm: target.realm, deviceId, credentialsSecret }
   const certificatePem = unwrap(
     parseCredentialsResponse(await http.request(credentialsRequest({ ...route, csrPem }))),
   )
-  store.write('privateKey', privateKeyPem)
-  store.write('certificate', certificatePem)
-  return {
-    credentials: { deviceId, credentialsSecret, privateKeyPem, certificatePem },
-    cached: false,
-  }
+  const credentials = { deviceId, credentialsSecret, privateKeyPem, certificatePem }
+  cache.set(credentials)
+  return { credentials, cached: false }
 }

@@ -24,8 +24,17 @@ export interface FleetShared {
   readonly inflater: Inflater
   /** 1000 / rate: each device sends one value per period. */
   readonly periodMs: number
-  /** `performance.now()` time after which nothing new is sent and nobody reconnects. */
+  /**
+   * `performance.now()` time after which nothing new is sent and nobody reconnects: `Infinity`
+   * until every device got its first connection, then `duration` later.
+   */
   readonly endMs: number
+  /**
+   * Whether a connection may start now: handshakes cost CPU (key parsing, ECDHE, signatures), so
+   * their number in flight and the time spent opening per tick are bounded; the ramp stretches
+   * to what the machine can do rather than stalling the event loop.
+   */
+  admitOpen(): boolean
   readonly schedule: Schedule
   readonly stats: FleetStats
   readonly qos: Qos

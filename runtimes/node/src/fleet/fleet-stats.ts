@@ -11,6 +11,8 @@ export class FleetStats {
   /** CONNACKs accepted, reconnections included. */
   connections = 0
   connectedNow = 0
+  /** Connections between the attempt and CONNACK (or failure). */
+  connecting = 0
   peakConnected = 0
   readonly errors = new Map<FleetErrorKind, number>()
   readonly latency = new LatencyHistogram()
@@ -25,11 +27,13 @@ export class FleetStats {
 
   onConnectAttempt(nowMs: number): void {
     this.connectAttempts++
+    this.connecting++
     if (Number.isNaN(this.firstAttemptMs)) this.firstAttemptMs = nowMs
   }
 
   onConnected(nowMs: number, first: boolean): void {
     this.connections++
+    this.connecting--
     this.connectedNow++
     if (this.connectedNow > this.peakConnected) this.peakConnected = this.connectedNow
     if (first) {
@@ -51,6 +55,7 @@ export class FleetStats {
 
   onClosed(reason: CloseReason | undefined, lost: number, wasConnected: boolean): void {
     if (wasConnected) this.connectedNow--
+    else this.connecting--
     if (reason !== undefined) this.error(reason)
     this.error('unacknowledged', lost)
   }

@@ -16,7 +16,8 @@ import {
 import { nodeCryptoProvider } from '../crypto/index.js'
 import { loadInterfaces } from '../interfaces/load-interfaces.js'
 import { nodeInflater } from '../zlib/index.js'
-import { enrollDevice, type FleetCredentials } from './enroll.js'
+import { CredentialsCache, type FleetCredentials } from './credentials-cache.js'
+import { enrollDevice } from './enroll.js'
 import { noProperties, type FleetShared } from './fleet-shared.js'
 import { FleetStats } from './fleet-stats.js'
 import { chooseTarget, encodeSample } from './fleet-target.js'
@@ -58,6 +59,9 @@ export interface FleetIo {
 }
 
 const TICK_MS = 5
+/** Handshakes in flight at most, and opening time per tick at most. */
+const MAX_CONNECTING = 64
+const OPEN_BUDGET_MS = 25
 
 async function pool(
   count: number,
@@ -95,11 +99,16 @@ async function enrollAll(
   let cached = 0
   let done = 0
   let firstError: unknown
-  const timer = setInterval(() => io.progress(`fleet: pairing ${done}/${options.devices}`), 1000)
+  const cache = new CredentialsCache(options.cacheDir, options.pairingUrl, options.realm)
+  let ticks = 0
+  const timer = setInterval(() => {
+    io.progress(`fleet: pairing ${done}/${options.devices}`)
+    if (++ticks % 5 === 0) cache.flush()
+  }, 1000)
   try {
     await pool(options.devices, options.concurrency, async (i) => {
       try {
-        const enrolled = await enrollDevice(options, i, http, nodeCryptoProvider)
+        const enrolled = await enrollDevice(options, i, http, nodeCryptoProvider, cache)
         credentials.push(enrolled.credentials)
         if (enrolled.cached) cached++
       } catch (e) {
@@ -110,6 +119,7 @@ async function enrollAll(
     })
   } finally {
     clearInterval(timer)
+    cache.flush()
   }
   if (credentials.length === 0) {
     throw new SdkError('remote.fleet_pairing', "couldn't pair any device", { cause: firstError })
@@ -140,6 +150,8 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   }
 
   const startMs = performance.now()
+  let endMs = Number.POSITIVE_INFINITY
+  let tickStartMs = startMs
   const schedule = new Schedule(pairing.credentials.length * 2)
   const prefixOf = (deviceId: string): TopicPrefix => {
     const p = deviceTopicPrefix(options.realm, deviceId)
@@ -156,7 +168,11 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     noProperties,
     inflater: nodeInflater,
     periodMs: 1000 / options.rate,
-    endMs: startMs + (options.rampSec + options.durationSec) * 1000,
+    get endMs() {
+      return endMs
+    },
+    admitOpen: () =>
+      stats.connecting < MAX_CONNECTING && performance.now() - tickStartMs < OPEN_BUDGET_MS,
     schedule,
     stats,
     qos: target.qos,
@@ -170,14 +186,21 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   const rampMs = options.rampSec * 1000
   devices.forEach((_, i) => schedule.push(startMs + (rampMs * (i + Math.random())) / n, i))
 
-  let peakRss = process.memoryUsage.rss()
+  const rssBeforeConnect = process.memoryUsage.rss()
+  let peakRss = rssBeforeConnect
   let lastSecond = startMs
   const line = (now: number): string =>
     `fleet: ${Math.round((now - startMs) / 1000)}s connected ${stats.connectedNow}/${n} ` +
     `sent ${stats.sent} acked ${stats.acknowledged} errors ${stats.errorCount()}`
+  // Sending lasts `duration` once every device is in, or once it's clear some never will be.
+  const giveUpMs = startMs + rampMs + Math.max(60_000, n * 20)
   const onTick = (): void => {
     const now = performance.now()
+    tickStartMs = now
     for (let id = schedule.popDue(now); id >= 0; id = schedule.popDue(now)) devices[id]?.due(now)
+    if (endMs === Number.POSITIVE_INFINITY && (stats.firstConnects === n || now > giveUpMs)) {
+      endMs = now + options.durationSec * 1000
+    }
     if (now - lastSecond >= 1000) {
       lastSecond = now
       for (const d of devices) d.tick(now)
@@ -188,14 +211,14 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   const ticker = setInterval(onTick, TICK_MS)
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
   try {
-    await sleep(Math.max(0, shared.endMs - performance.now()))
+    while (performance.now() < endMs) await sleep(100)
     const drainUntil = performance.now() + options.drainSec * 1000
     const inflight = (): boolean => devices.some((d) => d.dataInflight > 0)
     while (performance.now() < drainUntil && inflight()) await sleep(50)
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
     const rssConnected = process.memoryUsage.rss()
     const connectedAtEnd = stats.connectedNow
-    const endMs = performance.now()
+    const stoppedMs = performance.now()
     for (const d of devices) d.stop()
     const closeUntil = performance.now() + 5000
     while (stats.connectedNow > 0 && performance.now() < closeUntil) await sleep(20)
@@ -207,10 +230,10 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       devicesPaired: n,
       pairing,
       connectedAtEnd,
-      sendingMs: endMs - startMs,
-      rss: { peak: peakRss, connected: rssConnected },
+      sendingMs: stoppedMs - startMs,
+      rss: { beforeConnect: rssBeforeConnect, peak: peakRss, connected: rssConnected },
       cpu: process.cpuUsage(cpuStart),
-      wallMs: endMs - startMs + pairing.durationMs,
+      wallMs: stoppedMs - startMs + pairing.durationMs,
     })
   } finally {
     clearInterval(ticker)

@@ -8,9 +8,12 @@ import { createSecureContext } from 'node:tls'
 import { fullSyncPlan, type SyncStep } from '@astarte-ts/sdk-core'
 import { LeanClient, type CloseReason, type LeanClientHandler } from './lean-client.js'
 import type { FleetShared } from './fleet-shared.js'
-import type { FleetCredentials } from './enroll.js'
+import type { FleetCredentials } from './credentials-cache.js'
 
 type Phase = 'idle' | 'connecting' | 'syncing' | 'ready' | 'backoff' | 'done'
+
+/** How long an open refused by `admitOpen` waits before asking again. */
+const OPEN_RETRY_MS = 10
 
 export class SimDevice implements LeanClientHandler {
   private phase: Phase = 'idle'
@@ -117,6 +120,10 @@ export class SimDevice implements LeanClientHandler {
   }
 
   private open(nowMs: number): void {
+    if (!this.shared.admitOpen()) {
+      this.shared.schedule.push(nowMs + OPEN_RETRY_MS, this.index)
+      return
+    }
     this.phase = 'connecting'
     const { broker, caPem } = this.shared
     const secureContext = createSecureContext({

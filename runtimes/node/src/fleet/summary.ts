@@ -38,8 +38,12 @@ export interface FleetSummary {
   }
   readonly messagesPerSecond: number
   readonly rssBytes: {
+    /** After pairing, before the first connection. */
+    readonly beforeConnect: number
     readonly peak: number
+    /** At the end of sending, every device still connected. */
     readonly connected: number
+    /** `(connected - beforeConnect) / connected devices`: what one more device costs. */
     readonly perConnectedDevice: number
   }
   readonly cpu: {
@@ -57,7 +61,11 @@ export interface SummaryInput {
   readonly pairing: { readonly cached: number; readonly durationMs: number }
   readonly connectedAtEnd: number
   readonly sendingMs: number
-  readonly rss: { readonly peak: number; readonly connected: number }
+  readonly rss: {
+    readonly beforeConnect: number
+    readonly peak: number
+    readonly connected: number
+  }
   readonly cpu: NodeJS.CpuUsage
   readonly wallMs: number
 }
@@ -101,10 +109,11 @@ export function summarize(input: SummaryInput): FleetSummary {
     },
     messagesPerSecond: round(stats.sent / (input.sendingMs / 1000), 1),
     rssBytes: {
-      peak: input.rss.peak,
-      connected: input.rss.connected,
+      ...input.rss,
       perConnectedDevice:
-        input.connectedAtEnd > 0 ? Math.round(input.rss.connected / input.connectedAtEnd) : 0,
+        input.connectedAtEnd > 0
+          ? Math.round((input.rss.connected - input.rss.beforeConnect) / input.connectedAtEnd)
+          : 0,
     },
     cpu: {
       userSec: round(input.cpu.user / 1e6),
