@@ -100,7 +100,7 @@ export interface DeviceConnection {
   readonly client: mqtt.MqttClient
   readonly sessionPresent: boolean
   /** Messages received, in order. */
-  readonly received: { topic: string; payload: Buffer }[]
+  readonly received: { topic: string; payload: Buffer; qos: number }[]
   /** Resolves when the broker closes the connection. */
   readonly closed: Promise<void>
 }
@@ -125,8 +125,8 @@ export function connectDevice(
     reconnectPeriod: 0,
     connectTimeout: 5000,
   })
-  const received: { topic: string; payload: Buffer }[] = []
-  client.on('message', (topic, payload) => received.push({ topic, payload }))
+  const received: { topic: string; payload: Buffer; qos: number }[] = []
+  client.on('message', (topic, payload, packet) => received.push({ topic, payload, qos: packet.qos }))
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
   return new Promise((resolve, reject) => {
     client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent, received, closed }))

@@ -48,7 +48,7 @@ export async function writeValues(
   const validated = iface.aggregation === 'object' ? objectValue(iface, path, body.value) : individualValue(iface, path, body.value)
   if (!validated.ok) return rejected(validated.code)
   const v = validated.value
-  const qos = qosFor(iface, iface.mappings[0])
+  const qos = qosFor(iface, v.kind === 'object' ? iface.mappings[0] : v.mapping)
   const broker = ctx.broker()
   if (iface.type === 'datastream' && qos > 0 && !(await broker?.hasSessionFor(key.deviceId, topic))) {
     return detail(503, 'Cannot push to device')
