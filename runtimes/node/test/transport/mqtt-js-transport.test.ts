@@ -39,6 +39,27 @@ function recorder() {
   return { events, messages, closes, until }
 }
 
+/** Connect options for `clientId` with a fresh certificate from the broker's CA. */
+async function brokerOptions(
+  broker: Mosquitto,
+  clientId: string,
+  over: Partial<MqttConnectOptions> = {},
+): Promise<MqttConnectOptions> {
+  const cert = await broker.issueClient(clientId)
+  return {
+    host: broker.host,
+    port: broker.port,
+    clientId,
+    keepaliveSec: 30,
+    clean: false,
+    certificatePem: cert.certificatePem,
+    privateKeyPem: cert.privateKeyPem,
+    caPem: broker.ca.certPem,
+    ignoreTlsErrors: false,
+    ...over,
+  }
+}
+
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8')
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'))
 
@@ -49,21 +70,8 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   // A fresh device identity per test keeps broker sessions apart.
   const device = () => `${realm}/dev${n++}x${process.pid}`
 
-  const optionsFor = async (clientId: string, over: Partial<MqttConnectOptions> = {}): Promise<MqttConnectOptions> => {
-    const cert = await broker.issueClient(clientId)
-    return {
-      host: broker.host,
-      port: broker.port,
-      clientId,
-      keepaliveSec: 30,
-      clean: false,
-      certificatePem: cert.certificatePem,
-      privateKeyPem: cert.privateKeyPem,
-      caPem: broker.ca.certPem,
-      ignoreTlsErrors: false,
-      ...over,
-    }
-  }
+  const optionsFor = (clientId: string, over: Partial<MqttConnectOptions> = {}) =>
+    brokerOptions(broker, clientId, over)
 
   /** A connected transport; ended after the test. */
   const open = async (t: { after: (fn: () => unknown) => void }, clientId: string, over: Partial<MqttConnectOptions> = {}) => {
@@ -227,18 +235,7 @@ describe('MqttJsTransport when the broker goes away', () => {
     const broker = await startMosquitto()
     t.after(() => broker.dispose())
     const id = 'test/restart'
-    const cert = await broker.issueClient(id)
-    const options: MqttConnectOptions = {
-      host: broker.host,
-      port: broker.port,
-      clientId: id,
-      keepaliveSec: 30,
-      clean: false,
-      certificatePem: cert.certificatePem,
-      privateKeyPem: cert.privateKeyPem,
-      caPem: broker.ca.certPem,
-      ignoreTlsErrors: false,
-    }
+    const options = await brokerOptions(broker, id)
     const transport = new MqttJsTransport()
     const rec = recorder()
     assert.equal((await transport.connect(options, rec.events)).sessionPresent, false)
