@@ -172,11 +172,12 @@ function preinstall(ctx: SandboxContext, dir: string): void {
       continue
     }
     const outcome = installInterface(ctx, json)
-    ctx.logger.log(outcome.ok ? 'info' : 'warn', outcome.ok ? 'interface installed' : "couldn't install interface", {
-      file,
-      ...(outcome.ok ? {} : { reason: outcome.reason }),
-      ...(!outcome.ok && outcome.reason === 'invalid' ? { issues: outcome.issues.map((i) => `${i.path}: ${i.code}`) } : {}),
-    })
+    if (outcome.ok) ctx.logger.log('info', 'interface installed', { file })
+    else if (outcome.reason === 'already_installed_interface') ctx.logger.log('info', 'interface already installed', { file })
+    else {
+      const issues = outcome.reason === 'invalid' ? outcome.issues.map((i) => `${i.path}: ${i.code}`) : []
+      ctx.logger.log('warn', "couldn't install interface", { file, reason: outcome.reason, issues })
+    }
   }
 }
 

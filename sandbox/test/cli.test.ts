@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { call, FIXTURES, newDeviceId } from './helpers.js'
+
+const root = new URL('../../', import.meta.url).pathname
+const entry = "import('./sandbox/src/cli.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)) })"
+
+function runCli(args: string[]) {
+  const child = spawn(process.execPath, ['--conditions=@astarte-ts/source', '--import', 'tsx', '-e', entry, '--', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')))
+    })
+    void exited.then(() => reject(new Error(`exited before the ready line: ${stderr}`)))
+  })
+  // Awaited only by tests expecting a ready line; others must not see an unhandled rejection.
+  firstLine.catch(() => undefined)
+  return { child, exited, firstLine, output: () => ({ stdout, stderr }) }
+}
+
+describe('astarte-sandbox cli', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'))
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('prints one ready line, serves the APIs it names, and stops on SIGTERM', async () => {
+    const run = runCli(['--realm', 'clitest', '--data-dir', dataDir, '--interfaces', FIXTURES, '--cert-lifetime', '3600'])
+    const ready = JSON.parse(await run.firstLine) as Record<string, string>
+    assert.deepEqual(Object.keys(ready).sort(), ['appengineUrl', 'caFile', 'jwt', 'mqttUrl', 'pairingUrl', 'realm', 'realmManagementUrl'])
+    assert.equal(ready['realm'], 'clitest')
+    assert.equal(ready['caFile'], join(dataDir, 'ca.pem'))
+    assert.match(readFileSync(ready['caFile']!, 'utf8'), /BEGIN CERTIFICATE/)
+    const registered = await call('POST', `${ready['pairingUrl']}/v1/clitest/agent/devices`, {
+      auth: `Bearer ${ready['jwt']}`,
+      body: { data: { hw_id: newDeviceId() } },
+    })
+    assert.equal(registered.status, 201)
+    const interfaces = await call('GET', `${ready['realmManagementUrl']}/v1/clitest/interfaces`, { auth: `Bearer ${ready['jwt']}` })
+    assert.equal((interfaces.json as { data: string[] }).data.length, 6)
+    assert.match(ready['mqttUrl']!, /^mqtts:\/\/127\.0\.0\.1:\d+\/$/)
+    run.child.kill('SIGTERM')
+    assert.equal(await run.exited, 0)
+    assert.equal(run.output().stdout.trim().split('\n').length, 1)
+    assert.ok(existsSync(join(dataDir, 'sandbox.sqlite')))
+  })
+
+  it('exits 2 on a usage error', async () => {
+    const run = runCli(['--http-port', 'eighty'])
+    assert.equal(await run.exited, 2)
+    assert.match(run.output().stderr, /--http-port must be a non-negative integer/)
+    assert.equal(run.output().stdout, '')
+  })
+})

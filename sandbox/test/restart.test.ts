@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { Double, serialize } from 'bson'
+import { appengine, call, connectDevice, FIXTURES, onlineDevice, testSandbox } from './helpers.js'
+
+describe('restart with the same data directory', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-restart-'))
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('keeps CA, realm key, devices, credentials, interfaces and data; sessions start over', async () => {
+    const first = await testSandbox({ dataDir })
+    const iface = JSON.parse(readFileSync(join(FIXTURES, 'org.astarte.test.DeviceDatastream.json'), 'utf8')) as unknown
+    const install = await call('POST', `${first.realmManagementUrl}/v1/${first.realm}/interfaces`, {
+      auth: `Bearer ${first.jwt}`,
+      body: { data: iface },
+    })
+    assert.equal(install.status, 201)
+    const d = await onlineDevice(first, 'org.astarte.test.DeviceDatastream:1:0')
+    const topic = `${d.prefix}/org.astarte.test.DeviceDatastream/sensors/s/value`
+    await d.conn.client.publishAsync(topic, Buffer.from(serialize({ v: new Double(6.5) })), { qos: 2 })
+    const path = `devices/${d.deviceId}/interfaces/org.astarte.test.DeviceDatastream/sensors/s/value`
+    assert.equal((await appengine(first, 'GET', path)).status, 200)
+    await d.conn.client.endAsync()
+    const caPem = first.caPem
+    const jwt = first.jwt
+    await first.stop()
+
+    const second = await testSandbox({ dataDir, interfacesDir: FIXTURES })
+    try {
+      assert.equal(second.caPem, caPem)
+      const info = await call('GET', `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`, { auth: `Bearer ${d.secret}` })
+      assert.equal((info.json as { data: { status: string } }).data.status, 'confirmed')
+      const again = await connectDevice(second, d)
+      assert.equal(again.sessionPresent, false)
+      await again.client.endAsync()
+      const read = await call('GET', `${second.appengineUrl}/v1/${second.realm}/${path}`, { auth: `Bearer ${jwt}` })
+      assert.deepEqual((read.json as { data: { value: number }[] }).data.map((s) => s.value), [6.5])
+      const list = await call('GET', `${second.realmManagementUrl}/v1/${second.realm}/interfaces`, { auth: `Bearer ${jwt}` })
+      assert.equal((list.json as { data: string[] }).data.length, 6)
+    } finally {
+      await second.stop()
+    }
+  })
+})
