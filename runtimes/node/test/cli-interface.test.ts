@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseInterfaceText } from '@astarte-ts/sdk-core'
+import { interfaceIssueCodes, parseInterfaceText } from '@astarte-ts/sdk-core'
 import { root, runCli } from './e2e/cli.js'
 import { tempDir } from './helpers/tmp.js'
 
@@ -76,4 +76,13 @@ test('usage errors exit 2', async () => {
     assert.match(r.stderr, /usage: astarte-device interface validate/)
     assert.equal(r.stdout, '')
   })
+})
+
+test('--help lists every issue code with its description', async () => {
+  const r = await runCli(['interface', '--help'])
+  assert.equal(r.code, 0, r.stderr)
+  const lines = r.stdout.split('\n')
+  for (const [code, what] of Object.entries(interfaceIssueCodes)) {
+    assert.ok(lines.includes(`  ${code}: ${what}`), code)
+  }
 })

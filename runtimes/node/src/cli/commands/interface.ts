@@ -8,7 +8,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseInterfaceText, type Issue } from '@astarte-ts/sdk-core'
+import { interfaceIssueCodes, parseInterfaceText, type Issue } from '@astarte-ts/sdk-core'
 import { UsageError } from '../usage-error.js'
 
 const usage = 'usage: astarte-device interface validate [--json] <file|dir>...'
@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`${(e as Error).message}\n${usage}`)
   }
   if (parsed.values.help === true) {
-    process.stdout.write(`${usage}\n`)
+    process.stdout.write(help())
     return 0
   }
   const [subcommand, ...targets] = parsed.positionals
@@ -82,6 +82,13 @@ async function validateFile(file: string): Promise<FileReport> {
   }
   const result = parseInterfaceText(text)
   return { file, valid: result.ok, issues: result.ok ? [] : result.error }
+}
+
+/** Usage plus every issue code, so `[code]` in a report can be looked up. */
+function help(): string {
+  const codes = Object.entries(interfaceIssueCodes).map(([code, what]) => `  ${code}: ${what}`)
+  codes.push("  file_unreadable: the file couldn't be read")
+  return `${usage}\n\nissue codes:\n${codes.join('\n')}\n`
 }
 
 function humanReport(reports: readonly FileReport[]): string {
