@@ -31,10 +31,8 @@ export class FileCredentialsStore {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 })
       chmodSync(this.dir, 0o700)
     } catch (cause) {
-      throw new SdkError('local.credentials_io', `couldn't prepare credentials directory ${this.dir}`, {
-        ctx: { dir: this.dir },
-        cause,
-      })
+      const message = `couldn't prepare credentials directory ${this.dir}`
+      throw new SdkError('local.credentials_io', message, { ctx: { dir: this.dir }, cause })
     }
   }
 

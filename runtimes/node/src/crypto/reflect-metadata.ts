@@ -7,7 +7,11 @@
 type Key = string | symbol
 const table = new WeakMap<object, Map<Key | undefined, Map<unknown, unknown>>>()
 
-function own(target: object, prop: Key | undefined, create: boolean): Map<unknown, unknown> | undefined {
+function own(
+  target: object,
+  prop: Key | undefined,
+  create: boolean,
+): Map<unknown, unknown> | undefined {
   let byProp = table.get(target)
   if (byProp === undefined) {
     if (!create) return undefined
@@ -37,7 +41,8 @@ export function installReflectMetadata(): void {
     getOwnMetadata: (key, target, prop) => own(target, prop, false)?.get(key),
     getMetadata(key, target, prop) {
       // Walks the prototype chain like reflect-metadata's OrdinaryGetMetadata.
-      for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t) as object | null) {
+      let t: object | null = target
+      for (; t !== null; t = Object.getPrototypeOf(t) as object | null) {
         const meta = own(t, prop, false)
         if (meta?.has(key) === true) return meta.get(key)
       }

@@ -1,4 +1,4 @@
-/** @module x509 loader: @peculiar/x509 loads only after the Reflect metadata polyfill is in place */
+/** @module x509 loader: @peculiar/x509 loads only once the Reflect metadata polyfill is in */
 import { installReflectMetadata } from './reflect-metadata.js'
 
 installReflectMetadata()

@@ -69,11 +69,14 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       const https = url.protocol === 'https:'
       if (!https && url.protocol !== 'http:') {
         return Promise.reject(
-          new SdkError('local.invalid_url', `couldn't request a ${url.protocol} URL`, { ctx: where }),
+          new SdkError('local.invalid_url', `couldn't request a ${url.protocol} URL`, {
+            ctx: where,
+          }),
         )
       }
       if (https && ignoreTls) {
-        options.logger?.log('warn', 'TLS CERTIFICATE CHECKS ARE DISABLED (ignoreTlsErrors): development only', where)
+        const warning = 'TLS CERTIFICATE CHECKS ARE DISABLED (ignoreTlsErrors): development only'
+        options.logger?.log('warn', warning, where)
       }
       const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8')
       const headers: Record<string, string | number> = { ...req.headers }
@@ -107,7 +110,9 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
             new SdkError(
               'remote.http_failed',
               // Destroying an oversized response also errors the request: same cause, same words.
-              cause instanceof ResponseTooLarge ? `couldn't accept a response over ${maxBytes} bytes` : message,
+              cause instanceof ResponseTooLarge
+                ? `couldn't accept a response over ${maxBytes} bytes`
+                : message,
               { ctx: status === undefined ? where : { ...where, status }, cause },
             ),
           )
@@ -121,7 +126,11 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
               resolve({ status: res.statusCode ?? 0, body: text })
             },
             (cause: unknown) =>
-              failed(cause, `couldn't read the response of ${req.method} ${where.url}`, res.statusCode),
+              failed(
+                cause,
+                `couldn't read the response of ${req.method} ${where.url}`,
+                res.statusCode,
+              ),
           )
         })
         r.end(body)

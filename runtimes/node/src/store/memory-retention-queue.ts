@@ -40,7 +40,8 @@ export class MemoryRetentionQueue implements RetentionQueue {
       this.#bytes -= oldest.payload.byteLength
       dropped++
     }
-    const queued: QueuedMessage = { ...message, payload: message.payload.slice(), id: this.#nextId++ }
+    const payload = message.payload.slice()
+    const queued: QueuedMessage = { ...message, payload, id: this.#nextId++ }
     this.#messages.push(queued)
     this.#bytes += size
     if (dropped > 0) {

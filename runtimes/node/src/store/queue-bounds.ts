@@ -43,15 +43,21 @@ export function resolveBounds(o: QueueBoundsOptions): QueueBounds {
     onOverflow: o.onOverflow ?? ((): void => undefined),
   }
   if (!(bounds.maxMessages >= 1 && bounds.maxBytes >= 0)) {
-    throw new SdkError('local.invalid_option', "couldn't use queue bounds: need maxMessages ≥ 1, maxBytes ≥ 0", {
+    const message = "couldn't use queue bounds: need maxMessages ≥ 1, maxBytes ≥ 0"
+    throw new SdkError('local.invalid_option', message, {
       ctx: { maxMessages: bounds.maxMessages, maxBytes: bounds.maxBytes },
     })
   }
   return bounds
 }
 
-export const storeFullError = (queue: 'stored' | 'volatile', ctx: Record<string, unknown>): SdkError =>
-  new SdkError('local.store_full', `couldn't enqueue: the ${queue} retention queue is full`, { ctx })
+export const storeFullError = (
+  queue: 'stored' | 'volatile',
+  ctx: Record<string, unknown>,
+): SdkError =>
+  new SdkError('local.store_full', `couldn't enqueue: the ${queue} retention queue is full`, {
+    ctx,
+  })
 
 /** Whether a queue holding `count` messages of `bytes` has room for one more of `size` bytes. */
 export const fits = (b: QueueBounds, count: number, bytes: number, size: number): boolean =>

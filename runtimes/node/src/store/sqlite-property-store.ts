@@ -29,7 +29,8 @@ export class SqlitePropertyStore implements PropertyStore {
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT * FROM properties WHERE interface = ? AND path = ?')
     this.#set = db.prepare(
-      'INSERT OR REPLACE INTO properties (interface, path, major, ownership, payload) VALUES (?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO properties (interface, path, major, ownership, payload)
+       VALUES (?, ?, ?, ?, ?)`,
     )
     this.#delete = db.prepare('DELETE FROM properties WHERE interface = ? AND path = ?')
     this.#listAll = db.prepare('SELECT * FROM properties ORDER BY interface, path')

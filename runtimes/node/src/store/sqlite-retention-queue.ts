@@ -55,7 +55,8 @@ export class SqliteRetentionQueue implements RetentionQueue {
     this.#deleteOne = db.prepare('DELETE FROM queue WHERE id = ? RETURNING length(payload) AS size')
     // Same rule as sdk-core's `isExpired` (spec §3.9): gone once `nowMs` reaches `expires`.
     this.#expire = db.prepare(
-      'DELETE FROM queue WHERE expires IS NOT NULL AND expires <= ? RETURNING length(payload) AS size',
+      `DELETE FROM queue WHERE expires IS NOT NULL AND expires <= ?
+       RETURNING length(payload) AS size`,
     )
     this.#peek = db.prepare('SELECT * FROM queue ORDER BY id LIMIT ?')
     this.#totals = db.prepare(

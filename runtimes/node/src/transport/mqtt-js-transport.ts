@@ -108,7 +108,10 @@ export class MqttJsTransport implements MqttTransport {
   ): Promise<{ readonly sessionPresent: boolean }> {
     if (this.#conn !== undefined) {
       return Promise.reject(
-        new SdkError('local.already_connected', "couldn't connect: this transport is already connected"),
+        new SdkError(
+          'local.already_connected',
+          "couldn't connect: this transport is already connected",
+        ),
       )
     }
     const where = { host: options.host, port: options.port }
@@ -142,7 +145,8 @@ export class MqttJsTransport implements MqttTransport {
         resolve({ sessionPresent: connack.sessionPresent })
       })
       client.on('packetreceive', (packet) => {
-        if (packet.cmd === 'pubcomp' && packet.messageId !== undefined) ids.release(packet.messageId)
+        if (packet.cmd !== 'pubcomp' || packet.messageId === undefined) return
+        ids.release(packet.messageId)
       })
       client.on('error', (e) => {
         firstError ??= e
@@ -185,11 +189,15 @@ export class MqttJsTransport implements MqttTransport {
         const refused = refusedFilters(filters, e)
         done(
           refused.length > 0
-            ? new SdkError('remote.subscribe_refused', "couldn't subscribe: the broker refused a filter", {
-                ctx: { filters: refused },
+            ? new SdkError(
+                'remote.subscribe_refused',
+                "couldn't subscribe: the broker refused a filter",
+                { ctx: { filters: refused }, cause: e },
+              )
+            : new SdkError('remote.subscribe_failed', "couldn't subscribe", {
+                ctx: { filters },
                 cause: e,
-              })
-            : new SdkError('remote.subscribe_failed', "couldn't subscribe", { ctx: { filters }, cause: e }),
+              }),
         )
       }),
     )
@@ -201,7 +209,10 @@ export class MqttJsTransport implements MqttTransport {
         done(
           e === null || e === undefined
             ? undefined
-            : new SdkError('remote.unsubscribe_failed', "couldn't unsubscribe", { ctx: { filters }, cause: e }),
+            : new SdkError('remote.unsubscribe_failed', "couldn't unsubscribe", {
+                ctx: { filters },
+                cause: e,
+              }),
         ),
       ),
     )
@@ -214,7 +225,10 @@ export class MqttJsTransport implements MqttTransport {
         done(
           e === null || e === undefined
             ? undefined
-            : new SdkError('remote.publish_failed', "couldn't publish", { ctx: { topic, qos }, cause: e }),
+            : new SdkError('remote.publish_failed', "couldn't publish", {
+                ctx: { topic, qos },
+                cause: e,
+              }),
         ),
       ),
     )

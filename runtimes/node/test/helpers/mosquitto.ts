@@ -72,7 +72,9 @@ function config(dir: string, port: number, o: MosquittoOptions): string {
     'per_listener_settings false',
     'allow_anonymous false',
     `acl_file ${join(dir, 'acl')}`,
-    o.persistence === false ? 'persistence false' : `persistence true\npersistence_location ${join(dir, 'data')}/`,
+    o.persistence === false
+      ? 'persistence false'
+      : `persistence true\npersistence_location ${join(dir, 'data')}/`,
     `log_dest file ${join(dir, 'mosquitto.log')}`,
     'log_type error\nlog_type warning\nlog_type notice\nlog_type information',
     'max_inflight_messages 100',
@@ -103,7 +105,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   writeFileSync(join(dir, 'server.crt'), server.certificatePem)
   writeFileSync(join(dir, 'server.key'), server.privateKeyPem, { mode: 0o600 })
   // Astarte's rule (spec §3.1): a device owns exactly the topics under `<realm>/<device_id>`.
-  writeFileSync(join(dir, 'acl'), `pattern readwrite %u/#\n\nuser ${OBSERVER_CN}\ntopic readwrite #\n`)
+  const acl = `pattern readwrite %u/#\n\nuser ${OBSERVER_CN}\ntopic readwrite #\n`
+  writeFileSync(join(dir, 'acl'), acl)
   const logFile = join(dir, 'mosquitto.log')
   const log = (): string => {
     try {

@@ -27,7 +27,9 @@ const newKeys = async (): Promise<webcrypto.CryptoKeyPair> =>
 const keyPem = async (k: webcrypto.CryptoKey): Promise<string> =>
   toPem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', k))
 
-const serial = (): string => Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^0*/, '1')
+// A leading 1 nibble keeps the DER INTEGER positive and of fixed length.
+const serial = (): string =>
+  '1' + Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex')
 
 /** A self-signed CA valid for a day. */
 export async function createCa(commonName: string): Promise<TestCa> {
@@ -42,7 +44,10 @@ export async function createCa(commonName: string): Promise<TestCa> {
       signingAlgorithm: alg,
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
       ],
     },
