@@ -1,6 +1,7 @@
 /** @module test helpers: real keys, CSRs, HTTP calls and sandboxes for the sandbox suite. */
 import '../src/pki/reflect-metadata.js'
 import { randomBytes, webcrypto } from 'node:crypto'
+import type { Socket } from 'node:net'
 import * as x509 from '@peculiar/x509'
 import mqtt from 'mqtt'
 import type { Logger } from '@astarte-ts/sdk-core'
@@ -125,6 +126,8 @@ export function connectDevice(
     reconnectPeriod: 0,
     connectTimeout: 5000,
   })
+  // As the broker does: small frames must not wait for Nagle + delayed ACKs.
+  client.once('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true))
   const received: { topic: string; payload: Buffer; qos: number }[] = []
   client.on('message', (topic, payload, packet) => received.push({ topic, payload, qos: packet.qos }))
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))

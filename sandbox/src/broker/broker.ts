@@ -8,7 +8,7 @@
  * CONNACK truthfully reports sessionPresent=false.
  */
 import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { createServer, type TLSSocket } from 'node:tls'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { BrokerControl, SandboxContext } from '../context.js'
@@ -143,6 +143,8 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
       ca: ctx.ca.certPem,
       requestCert: true,
       rejectUnauthorized: true,
+      // Small MQTT frames: with Nagle + delayed ACKs each exchange would wait ~40 ms.
+      noDelay: true,
     },
     (socket: TLSSocket) => {
       const peer = peerIdentity(socket)
@@ -153,6 +155,12 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
       aedes.handle(guard)
     },
   )
+  // Connections still in their TLS handshake are not aedes clients yet: tracked to close on stop.
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   server.on('tlsClientError', (error) => {
     ctx.logger.log('debug', 'tls handshake refused', { error: error.message })
   })
@@ -184,6 +192,7 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
       await closed
     },
   }
