@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { parseInterface } from '../../src/interface/index.js'
+import { endpointsOverlap, parseInterface } from '../../src/interface/index.js'
+import type { EndpointLevel } from '../../src/interface/model.js'
 import { arbEndpointSet, interfaceJson, runs, template, type Levels } from './arbitraries.js'
 import { automatonAccepts } from './automaton-model.js'
+
+const modelLevels = (levels: Levels): EndpointLevel[] =>
+  levels.map((l, i) =>
+    l === null ? { kind: 'parameter', name: `p${i}` } : { kind: 'literal', text: l },
+  )
+
+/** spec §1.3-I pairwise rule: no two distinct mappings conflict. */
+const pairwiseAccepts = (endpoints: readonly Levels[]): boolean =>
+  endpoints.every((a, i) =>
+    endpoints.every((b, j) => i === j || !endpointsOverlap(modelLevels(a), modelLevels(b))),
+  )
 
 const overlapIssues = (endpoints: readonly Levels[]) => {
   const r = parseInterface(interfaceJson(endpoints.map(template)))
@@ -26,10 +38,12 @@ describe('endpoint overlap (spec §1.3-I)', () => {
     assert.equal(automatonAccepts([[p, 'b'], ['c', 'd']]), true)
   })
 
-  it('parseInterface reports overlaps exactly when the automaton rejects the set', () => {
+  it('the pairwise rule, and parseInterface, reject exactly the sets the automaton rejects', () => {
     fc.assert(
       fc.property(arbEndpointSet, (endpoints) => {
-        assert.equal(overlapIssues(endpoints).length === 0, automatonAccepts(endpoints))
+        const accepted = automatonAccepts(endpoints)
+        assert.equal(pairwiseAccepts(endpoints), accepted)
+        assert.equal(overlapIssues(endpoints).length === 0, accepted)
       }),
       runs(0x1e5),
     )
