@@ -1,1 +1,15 @@
-export {}
+/** @module device: the device state machine (spec §3) and the types of its inputs, actions and events. */
+export { DeviceMachine } from './device-machine.js'
+export type { DeviceState } from './state.js'
+export type {
+  DeviceAction,
+  DeviceConfig,
+  DeviceConnectOptions,
+  DeviceEvent,
+  DeviceInput,
+  DeviceMetrics,
+  DevicePairingConfig,
+  DeviceStateTag,
+  OpId,
+} from './types.js'
+export { META_INTROSPECTION, META_SYNCED } from './sync.js'

@@ -1,0 +1,146 @@
+/**
+ * @module loopback: runs a `DeviceMachine` against a `FakeAstarte` with a `ManualClock`, no
+ * network. Every action is performed in memory and its outcome fed back through one FIFO, so
+ * outcomes arrive after the step that caused them, as with a real transport. Tests can hold
+ * acknowledgements, refuse connections and drop the connection at any point.
+ */
+import { SdkError, assertNever } from '@astarte-ts/sdk-core'
+import type { DeviceAction, DeviceEvent, DeviceInput, DeviceMachine } from '@astarte-ts/sdk-core'
+import type { ManualClock } from '../manual-clock.js'
+import type { FakeAstarte } from './fake-astarte.js'
+
+export interface LoopbackOptions {
+  readonly machine: DeviceMachine
+  readonly astarte: FakeAstarte
+  readonly clock: ManualClock
+}
+
+export class Loopback {
+  readonly machine: DeviceMachine
+  readonly astarte: FakeAstarte
+  readonly clock: ManualClock
+  /** Every event the machine emitted, in order. */
+  readonly events: DeviceEvent[] = []
+  /** Every action the machine returned, in order. */
+  readonly actions: DeviceAction[] = []
+  /** When true, QoS 1/2 publishes wait for `releaseAcks`. */
+  holdAcks = false
+  /** When set, the next `mqtt.connect` fails this way. */
+  refuseNextConnect: { readonly certificateRejected: boolean } | undefined
+  readonly #inputs: DeviceInput[] = []
+  readonly #held: number[] = []
+  #draining = false
+  #connection = 0
+
+  constructor(options: LoopbackOptions) {
+    this.machine = options.machine
+    this.astarte = options.astarte
+    this.clock = options.clock
+  }
+
+  /** Feeds `input` and everything that follows from it, until the machine is quiet. */
+  feed(input: DeviceInput): void {
+    this.#inputs.push(input)
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
+        for (const action of this.machine.handle(next, this.clock.now())) {
+          this.actions.push(action)
+          this.#perform(action)
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  /** Moves the clock, firing timers. */
+  advance(ms: number): void {
+    this.clock.advance(ms)
+  }
+
+  /** Acknowledges up to `count` held publishes, oldest first. */
+  releaseAcks(count = this.#held.length): void {
+    for (const publishId of this.#held.splice(0, count)) this.feed({ type: 'mqtt.published', publishId })
+  }
+
+  get heldAcks(): number {
+    return this.#held.length
+  }
+
+  /** The network drops: the session survives at the broker; held acks are lost. */
+  dropConnection(error = new SdkError('remote.connection_reset', "couldn't keep the connection")): void {
+    if (!this.astarte.connected) return
+    this.astarte.disconnect('dropped')
+    this.#closed(error)
+  }
+
+  /** Events of one type. */
+  eventsOf<T extends DeviceEvent['type']>(type: T): Extract<DeviceEvent, { type: T }>[] {
+    return this.events.filter((e): e is Extract<DeviceEvent, { type: T }> => e.type === type)
+  }
+
+  #closed(error?: SdkError): void {
+    this.#connection++
+    this.#held.length = 0
+    this.feed(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error })
+  }
+
+  #perform(action: DeviceAction): void {
+    switch (action.type) {
+      case 'mqtt.connect': {
+        const refused = this.refuseNextConnect
+        if (refused !== undefined) {
+          this.refuseNextConnect = undefined
+          const error = new SdkError('remote.connect_refused', "couldn't connect: refused by the test")
+          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected: refused.certificateRejected })
+          return
+        }
+        const connection = ++this.#connection
+        const { sessionPresent } = this.astarte.connect(
+          (m) => this.#inputs.push({ type: 'mqtt.message', topic: m.topic, payload: m.payload }),
+          (reason) => {
+            if (connection === this.#connection) this.#closed(new SdkError('remote.forced_disconnect', `couldn't stay connected: ${reason}`))
+          },
+        )
+        // CONNACK precedes the messages the session queued
+        this.#inputs.push({ type: 'mqtt.connected', sessionPresent })
+        this.astarte.flushOffline()
+        return
+      }
+      case 'mqtt.subscribe':
+        this.astarte.subscribe(action.filters)
+        this.#inputs.push({ type: 'mqtt.subscribed', requestId: action.requestId })
+        return
+      case 'mqtt.unsubscribe':
+        this.astarte.unsubscribe(action.filters)
+        return
+      case 'mqtt.publish':
+        if (!this.astarte.connected) return
+        this.astarte.publishFromDevice({ topic: action.topic, payload: action.payload, qos: action.qos })
+        if (this.holdAcks && action.qos > 0) this.#held.push(action.publishId)
+        else if (this.astarte.connected) this.#inputs.push({ type: 'mqtt.published', publishId: action.publishId })
+        return
+      case 'mqtt.disconnect':
+        this.astarte.disconnect('device disconnect')
+        this.#closed()
+        return
+      case 'timer.set':
+        this.clock.set(action.timerId, action.atMs, () => this.feed({ type: 'timer', timerId: action.timerId }))
+        return
+      case 'timer.cancel':
+        this.clock.cancel(action.timerId)
+        return
+      case 'http':
+      case 'crypto.createKeyAndCsr':
+      case 'credentials.save':
+        throw new Error(`the loopback has no pairing peer: ${action.type}`)
+      case 'event':
+        this.events.push(action.event)
+        return
+      default:
+        assertNever(action)
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * @module device connection: connecting, losing the connection and backing off. A lost
+ * connection keeps every queued message (spec §3.9) and reconnects after a full-jitter delay
+ * (spec §3.4 "wait a random amount of time"), or at once after a credentials renewal.
+ */
+import { SdkError } from '../errors.js'
+import { backoffDelayMs } from '../pairing/machine/schedule.js'
+import type { Context } from './context.js'
+import { emit, nextId } from './context.js'
+import type { DeviceState } from './state.js'
+import type { Backoff } from './states/backoff.js'
+import { connecting } from './states/connecting.js'
+import { pairing } from './states/pairing.js'
+import { runPairing } from './pairing-bridge.js'
+
+/** Requests the MQTT connection to the known broker (spec §3.1: client id `<realm>/<id>`). */
+export function connect(ctx: Context, nowMs: number): DeviceState {
+  const broker = ctx.broker
+  // without a broker address pairing is configured (the constructor checks): ask it first
+  if (broker === undefined) return runPairing(ctx, { type: 'pairing.start' }, nowMs, pairing)
+  ctx.out.push({
+    type: 'mqtt.connect',
+    options: {
+      host: broker.host,
+      port: broker.port,
+      clientId: ctx.clientId,
+      keepaliveSec: ctx.keepaliveSec,
+      clean: false,
+    },
+  })
+  return connecting
+}
+
+/** Waits a full-jitter delay, then reconnects (see the `timer` step of `backoff`). */
+export function enterBackoff(ctx: Context, nowMs: number): Backoff {
+  const delay = backoffDelayMs(ctx.attempt, { initialDelayMs: ctx.backoff.minMs, maxDelayMs: ctx.backoff.maxMs }, ctx.random)
+  ctx.attempt += 1
+  const timerId = nextId(ctx, 'backoff')
+  const atMs = nowMs + delay
+  ctx.out.push({ type: 'timer.set', timerId, atMs })
+  return { tag: 'backoff', timerId, atMs }
+}
+
+/**
+ * The connection ended (or never came up): fail the unacknowledged `discard` sends, then
+ * reconnect at once after a renewal, or after a backoff.
+ */
+export function connectionLost(ctx: Context, nowMs: number, error: SdkError | undefined, wasUp: boolean): DeviceState {
+  if (error !== undefined) ctx.lastError = error
+  const lostError = new SdkError('local.connection_lost', "couldn't deliver: the connection was lost", {
+    ...(error === undefined ? {} : { cause: error }),
+  })
+  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lostError })
+  if (wasUp) emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
+  if (ctx.reconnectNow) {
+    ctx.reconnectNow = false
+    return connect(ctx, nowMs)
+  }
+  return enterBackoff(ctx, nowMs)
+}

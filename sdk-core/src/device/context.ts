@@ -1,0 +1,60 @@
+/**
+ * @module device context: what the device machine keeps across states — settings, interfaces,
+ * the store, the outbox, counters — and the action buffer its steps append to. Only steps
+ * mutate it.
+ */
+import type { SdkError } from '../errors.js'
+import type { Interface } from '../interface/model.js'
+import type { Inflater, Logger, Store } from '../ports.js'
+import type { BrokerAddress } from '../pairing/broker-url.js'
+import type { PairingMachine } from '../pairing/machine/pairing-machine.js'
+import type { PurgeFormat } from '../protocol/purge.js'
+import type { TopicPrefix } from '../protocol/topics.js'
+import type { Outbox, OutboxCounters } from './outbox.js'
+import type { DeviceAction, DeviceEvent } from './types.js'
+
+export interface Context {
+  readonly prefix: TopicPrefix
+  readonly clientId: string
+  readonly store: Store
+  readonly inflater: Inflater
+  readonly logger: Logger | undefined
+  readonly keepaliveSec: number
+  readonly backoff: { readonly minMs: number; readonly maxMs: number }
+  readonly stableAfterMs: number
+  readonly random: () => number
+  readonly purgeFormat: PurgeFormat
+  readonly pairing: PairingMachine | undefined
+  broker: BrokerAddress | undefined
+  /** The introspection, by interface name. */
+  readonly interfaces: Map<string, Interface>
+  readonly outbox: Outbox
+  readonly counters: OutboxCounters & { reconnects: number }
+  lastError: SdkError | undefined
+  /** Consecutive failed connections: drives the backoff. */
+  attempt: number
+  /** Set when renewed credentials require a new connection right after this one closes. */
+  reconnectNow: boolean
+  everConnected: boolean
+  /** Stored-queue ids below this were superseded by the last full sync's property values. */
+  propertyReplayFloor: number | undefined
+  /** True between a full sync's plan and the next enqueue: every stored id is below the floor. */
+  floorPending: boolean
+  lastId: number
+  readonly out: DeviceAction[]
+}
+
+/** A fresh request or timer id, distinct from the pairing machine's `pairing.*` ids. */
+export function nextId(ctx: Context, kind: string): string {
+  ctx.lastId += 1
+  return `device.${kind}.${ctx.lastId}`
+}
+
+export function emit(ctx: Context, event: DeviceEvent): void {
+  ctx.out.push({ type: 'event', event })
+}
+
+export function warn(ctx: Context, message: string, details: Readonly<Record<string, unknown>>): void {
+  ctx.logger?.log('warn', message, details)
+  emit(ctx, { type: 'warning', message, ctx: details })
+}

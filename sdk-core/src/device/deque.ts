@@ -1,0 +1,37 @@
+/** @module deque: a FIFO with O(1) amortised push and shift, for 100 000-message backlogs. */
+export class Deque<T> {
+  #items: (T | undefined)[] = []
+  #head = 0
+
+  get length(): number {
+    return this.#items.length - this.#head
+  }
+
+  push(item: T): void {
+    this.#items.push(item)
+  }
+
+  peek(): T | undefined {
+    return this.#items[this.#head]
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const item = this.#items[this.#head]
+    this.#items[this.#head++] = undefined
+    // drop the consumed prefix once it is most of the array
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return item
+  }
+
+  /** Empties the deque, returning what it held in order. */
+  drain(): T[] {
+    const rest = this.#items.slice(this.#head) as T[]
+    this.#items = []
+    this.#head = 0
+    return rest
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * @module device machine: one Astarte device as a sans-I/O state machine (spec §3). Inputs in,
+ * actions out; it never performs I/O or reads a clock. It composes the pairing sub-machine,
+ * the outbox (backpressure, retention queues) and the protocol helpers.
+ */
+import type { Issue } from '../errors.js'
+import { SdkError } from '../errors.js'
+import type { Interface } from '../interface/model.js'
+import { PairingMachine } from '../pairing/machine/pairing-machine.js'
+import { isPairingId } from '../pairing/machine/types.js'
+import type { PairingInput } from '../pairing/machine/types.js'
+import { pruneStaleProperties } from '../protocol/property-cache.js'
+import { deviceTopicPrefix } from '../protocol/topics.js'
+import type { Context } from './context.js'
+import { emit } from './context.js'
+import { Outbox } from './outbox.js'
+import { runPairing } from './pairing-bridge.js'
+import type { DeviceState } from './state.js'
+import { idle } from './states/idle.js'
+import type { Step } from './transitions.js'
+import { transitions } from './transitions.js'
+import type { DeviceAction, DeviceConfig, DeviceInput, DeviceMetrics } from './types.js'
+
+const DEFAULTS = { keepaliveSec: 30, minMs: 1_000, maxMs: 60_000, stableAfterMs: 60_000, maxInflight: 100 }
+
+function pairingInput(input: DeviceInput): PairingInput | undefined {
+  switch (input.type) {
+    case 'http.response':
+    case 'http.failed':
+    case 'crypto.keyAndCsr':
+    case 'crypto.failed':
+    case 'credentials.saved':
+    case 'credentials.saveFailed':
+      return input
+    case 'timer':
+      return isPairingId(input.timerId) ? input : undefined
+    default:
+      return undefined
+  }
+}
+
+function configIssues(config: DeviceConfig): Issue[] {
+  const issues: Issue[] = []
+  const check = (holds: boolean, path: string, message: string): void => {
+    if (!holds) issues.push({ code: 'device_config', path, message })
+  }
+  check(config.pairing !== undefined || config.broker !== undefined, '/pairing', 'give pairing settings or a broker address')
+  check((config.keepaliveSec ?? 1) > 0, '/keepaliveSec', 'keepalive must be positive')
+  check((config.maxInflight ?? 1) >= 1, '/maxInflight', 'maxInflight must be at least 1')
+  const b = config.backoff
+  check(b === undefined || (b.minMs >= 1 && b.maxMs >= b.minMs), '/backoff', 'backoff needs 1 <= minMs <= maxMs')
+  return issues
+}
+
+/**
+ * The device state machine. Feed every input with the current time; perform every returned
+ * action in order and feed back its outcome. See `send.ts` for when a send completes.
+ */
+export class DeviceMachine {
+  #state: DeviceState = idle
+  readonly #ctx: Context
+
+  /** @throws SdkError `local.invalid_config` with issues when the configuration is invalid. */
+  constructor(config: DeviceConfig) {
+    const prefix = deviceTopicPrefix(config.realm, config.deviceId)
+    const issues = [...(prefix.ok ? [] : prefix.error), ...configIssues(config)]
+    if (!prefix.ok || issues.length > 0) {
+      throw new SdkError('local.invalid_config', "couldn't configure the device", { issues })
+    }
+    const counters = { sent: 0, acked: 0, dropped: 0, reconnects: 0 }
+    const interfaces = new Map<string, Interface>(config.interfaces.map((i) => [i.name, i]))
+    const { existing, ...pairingSettings } = config.pairing ?? {}
+    this.#ctx = {
+      prefix: prefix.value,
+      clientId: `${config.realm}/${config.deviceId}`,
+      store: config.store,
+      inflater: config.inflater,
+      logger: config.logger,
+      keepaliveSec: config.keepaliveSec ?? DEFAULTS.keepaliveSec,
+      backoff: config.backoff ?? { minMs: DEFAULTS.minMs, maxMs: DEFAULTS.maxMs },
+      stableAfterMs: config.stableAfterMs ?? DEFAULTS.stableAfterMs,
+      random: config.random,
+      purgeFormat: config.purgeFormat ?? 'zlib',
+      pairing:
+        config.pairing === undefined
+          ? undefined
+          : new PairingMachine({
+              ...(pairingSettings as Omit<NonNullable<DeviceConfig['pairing']>, 'existing'>),
+              realm: config.realm,
+              deviceId: config.deviceId,
+              random: config.random,
+              credentials: existing,
+            }),
+      broker: config.pairing === undefined ? config.broker : undefined,
+      interfaces,
+      outbox: new Outbox(config.store, config.maxInflight ?? DEFAULTS.maxInflight, counters),
+      counters,
+      lastError: undefined,
+      attempt: 0,
+      reconnectNow: false,
+      everConnected: false,
+      propertyReplayFloor: undefined,
+      floorPending: false,
+      lastId: 0,
+      out: [],
+    }
+    // spec §3.8: entries of interfaces no longer introspected, or of another major, are stale
+    pruneStaleProperties(config.store.properties, [...interfaces.values()])
+  }
+
+  /** The current state; its `tag` names it. */
+  get state(): DeviceState {
+    return this.#state
+  }
+
+  /** Advances the machine by one input; returns the actions to perform, in order. */
+  handle(input: DeviceInput, nowMs: number): DeviceAction[] {
+    const ctx = this.#ctx
+    const before = this.#state
+    const forPairing = pairingInput(input)
+    if (forPairing !== undefined) {
+      this.#state = runPairing(ctx, forPairing, nowMs, before)
+    } else {
+      const step = transitions[before.tag][input.type] as Step<DeviceState, DeviceInput> | undefined
+      if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
+    }
+    if (this.#state.tag !== before.tag) emit(ctx, { type: 'stateChanged', state: this.#state.tag })
+    return ctx.out.splice(0, ctx.out.length)
+  }
+
+  metrics(): DeviceMetrics {
+    const { counters, outbox } = this.#ctx
+    return {
+      queued: outbox.waiting,
+      inflight: outbox.inflight,
+      sent: counters.sent,
+      acked: counters.acked,
+      dropped: counters.dropped,
+      reconnects: counters.reconnects,
+      lastError: this.#ctx.lastError,
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * @module device incoming: what the device does with a message from Astarte (spec §3.6, §3.8).
+ * Nothing here throws: unknown interfaces and malformed topics are warnings, undecodable or
+ * wrong-typed data is a `serverDataError` event, and the device keeps running.
+ */
+import { assertNever } from '../errors.js'
+import type { Interface } from '../interface/model.js'
+import { applyConsumerPurge } from '../protocol/property-cache.js'
+import { decodePurgeProperties } from '../protocol/purge.js'
+import { parseServerTopic } from '../protocol/topics.js'
+import { decodePayload } from '../value/payload-decode.js'
+import type { Context } from './context.js'
+import { emit, warn } from './context.js'
+
+function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
+  const listed = decodePurgeProperties(payload, ctx.inflater, ctx.purgeFormat)
+  if (!listed.ok) {
+    warn(ctx, "couldn't read the consumer purge list", { issues: listed.error })
+    return
+  }
+  // spec §3.6: every cached server property of an introspected interface not listed is unset
+  const purged = applyConsumerPurge(ctx.store.properties, [...ctx.interfaces.values()], listed.value)
+  for (const p of purged) emit(ctx, { type: 'serverUnset', interfaceName: p.interfaceName, path: p.path })
+}
+
+function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Array): void {
+  const decoded = decodePayload(iface, path, payload, 'server-to-device')
+  if (!decoded.ok) {
+    emit(ctx, { type: 'serverDataError', interfaceName: iface.name, path, issues: decoded.error })
+    return
+  }
+  const data = decoded.value
+  const isProperty = iface.type === 'properties'
+  switch (data.kind) {
+    case 'individual':
+      if (isProperty) {
+        // spec §3.8: cache server properties with the major they belong to
+        ctx.store.properties.set({ interfaceName: iface.name, major: iface.major, path, ownership: 'server', payload })
+      }
+      emit(ctx, {
+        type: 'serverData',
+        interfaceName: iface.name,
+        path,
+        value: data.value,
+        ...(data.timestamp === undefined ? {} : { timestamp: data.timestamp }),
+      })
+      return
+    case 'object':
+      emit(ctx, {
+        type: 'serverObject',
+        interfaceName: iface.name,
+        path,
+        value: data.value,
+        ...(data.timestamp === undefined ? {} : { timestamp: data.timestamp }),
+      })
+      return
+    case 'unset':
+      if (isProperty) ctx.store.properties.delete(iface.name, path)
+      emit(ctx, { type: 'serverUnset', interfaceName: iface.name, path })
+      return
+    default:
+      assertNever(data)
+  }
+}
+
+/** Handles one `mqtt.message`. */
+export function handleMessage(ctx: Context, topic: string, payload: Uint8Array): void {
+  const route = parseServerTopic(ctx.prefix, topic)
+  switch (route.type) {
+    case 'malformed':
+      warn(ctx, 'ignored a message on a malformed topic', { topic, reason: route.reason })
+      return
+    case 'consumerProperties':
+      onConsumerPurge(ctx, payload)
+      return
+    case 'data': {
+      const iface = ctx.interfaces.get(route.interfaceName)
+      if (iface === undefined || iface.ownership !== 'server') {
+        warn(ctx, 'ignored data for an interface the server does not own here', {
+          interfaceName: route.interfaceName,
+          path: route.path,
+        })
+        return
+      }
+      onData(ctx, iface, route.path, payload)
+      return
+    }
+    default:
+      assertNever(route)
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * @module device interfaces: the introspection changing at run time (spec §3.3). While
+ * connected: (un)subscribe server-owned interfaces and publish the new introspection (no
+ * emptyCache). Offline: nothing goes out; the next connection sees the introspection differ
+ * from the last acknowledged one and runs a full sync. Cached properties of removed
+ * interfaces, or of another major, are dropped (spec §3.8).
+ */
+import { utf8Encode } from '../bson/utf8.js'
+import type { Interface } from '../interface/model.js'
+import { pruneStaleProperties } from '../protocol/property-cache.js'
+import { interfaceFilter } from '../protocol/sync-plan.js'
+import type { Context } from './context.js'
+import { nextId } from './context.js'
+import type { DeviceState } from './state.js'
+import { currentIntrospection, pump } from './sync.js'
+
+function announce(ctx: Context, state: DeviceState, before: Interface | undefined, after: Interface | undefined, nowMs: number): void {
+  pruneStaleProperties(ctx.store.properties, [...ctx.interfaces.values()])
+  if (state.tag !== 'syncing' && state.tag !== 'online') return
+  const name = (after ?? before)?.name
+  if (name === undefined) return
+  if (after?.ownership === 'server' && before?.ownership !== 'server') {
+    ctx.out.push({ type: 'mqtt.subscribe', requestId: nextId(ctx, 'subscribe'), filters: [interfaceFilter(ctx.prefix, name)], qos: 2 })
+  }
+  if (before?.ownership === 'server' && after?.ownership !== 'server') {
+    ctx.out.push({ type: 'mqtt.unsubscribe', filters: [interfaceFilter(ctx.prefix, name)] })
+  }
+  // before the sync's suback, the sync plan will carry the new introspection itself
+  if (state.tag === 'syncing' && state.phase.step === 'subscribing') return
+  const text = currentIntrospection(ctx)
+  ctx.outbox.control({ topic: ctx.prefix, payload: utf8Encode(text), qos: 2, tag: { type: 'introspection', text } })
+  pump(ctx, nowMs)
+}
+
+export function addInterface(ctx: Context, state: DeviceState, iface: Interface, nowMs: number): void {
+  const before = ctx.interfaces.get(iface.name)
+  ctx.interfaces.set(iface.name, iface)
+  announce(ctx, state, before, iface, nowMs)
+}
+
+export function removeInterface(ctx: Context, state: DeviceState, name: string, nowMs: number): void {
+  const before = ctx.interfaces.get(name)
+  if (before === undefined) return
+  ctx.interfaces.delete(name)
+  announce(ctx, state, before, undefined, nowMs)
+}

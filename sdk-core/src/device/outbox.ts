@@ -1,0 +1,208 @@
+/**
+ * @module outbox: every device publish goes through here. At most `maxInflight` publishes await
+ * their ack; the rest wait in order and are never dropped for lack of room. Control publishes
+ * (sync, introspection) go first; data only once released (after sync). Queue entries are
+ * removed only when acknowledged, so a lost connection replays them (spec §3.9).
+ */
+import { assertNever } from '../errors.js'
+import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
+import { isExpired } from '../protocol/retention.js'
+import type { Qos } from '../protocol/qos.js'
+import { Deque } from './deque.js'
+import { QueueCursor } from './queue-cursor.js'
+import type { DeviceAction, OpId } from './types.js'
+
+export interface Outgoing {
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly qos: Qos
+}
+
+/** What the machine learns when a control publish is acknowledged. */
+export type ControlTag = { readonly type: 'syncStep' } | { readonly type: 'introspection'; readonly text: string }
+
+export interface ControlPublish extends Outgoing {
+  readonly tag: ControlTag
+}
+
+/** An online `discard` message: completes on ack, fails if the connection drops first. */
+export interface DirectPublish extends Outgoing {
+  readonly opId: OpId
+  readonly createdMs: number
+}
+
+type QueueName = 'stored' | 'volatile'
+
+type Inflight =
+  | { readonly source: 'control'; readonly publish: ControlPublish }
+  | { readonly source: QueueName; readonly id: number }
+  | { readonly source: 'direct'; readonly publish: DirectPublish }
+
+/** The outcome of an ack, for the machine to act on. */
+export type Acked =
+  | { readonly source: 'control'; readonly tag: ControlTag }
+  | { readonly source: 'data' }
+  | { readonly source: 'direct'; readonly opId: OpId }
+
+/** Why a queued message is dropped unsent; `undefined` keeps it. */
+export type Obsolete = (message: QueuedMessage, queue: QueueName) => string | undefined
+
+export interface OutboxCounters {
+  sent: number
+  acked: number
+  dropped: number
+}
+
+export class Outbox {
+  readonly #maxInflight: number
+  readonly #counters: OutboxCounters
+  readonly #inflight = new Map<number, Inflight>()
+  readonly #control = new Deque<ControlPublish>()
+  readonly #direct = new Deque<DirectPublish>()
+  readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
+  #released = false
+  #lastPublishId = 0
+
+  constructor(store: Store, maxInflight: number, counters: OutboxCounters) {
+    this.#maxInflight = maxInflight
+    this.#counters = counters
+    this.#cursors = { stored: new QueueCursor(store.storedQueue), volatile: new QueueCursor(store.volatileQueue) }
+  }
+
+  get inflight(): number {
+    return this.#inflight.size
+  }
+
+  get waiting(): number {
+    return this.#cursors.stored.queue.count() + this.#cursors.volatile.queue.count() + this.#direct.length
+  }
+
+  enqueue(queue: QueueName, message: NewQueuedMessage): QueuedMessage {
+    const queued = this.#cursors[queue].queue.enqueue(message)
+    this.#cursors[queue].grew()
+    return queued
+  }
+
+  control(publish: ControlPublish): void {
+    this.#control.push(publish)
+  }
+
+  direct(publish: DirectPublish): void {
+    this.#direct.push(publish)
+  }
+
+  /** Data may flow (the session is synced). */
+  release(): void {
+    this.#released = true
+  }
+
+  /** Fills the window: control first, then data oldest first across queues. */
+  pump(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): void {
+    while (this.#inflight.size < this.#maxInflight) {
+      const control = this.#control.shift()
+      if (control !== undefined) {
+        this.#publish(out, control, { source: 'control', publish: control })
+        continue
+      }
+      if (!this.#released || !this.#pumpData(nowMs, obsolete, out)) return
+    }
+  }
+
+  // publishes one data message; false when there is none
+  #pumpData(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): boolean {
+    for (;;) {
+      const stored = this.#cursors.stored.head(nowMs)
+      const volatile = this.#cursors.volatile.head(nowMs)
+      const direct = this.#direct.peek()
+      // same topic ⇒ same mapping ⇒ same source, so per-topic order is each source's order;
+      // across sources the oldest goes first, the retained backlog winning ties (spec §3.9)
+      let pick: QueueName | 'direct' | undefined
+      let oldest = Infinity
+      if (stored !== undefined) [pick, oldest] = ['stored', stored.createdMs]
+      if (volatile !== undefined && volatile.createdMs < oldest) [pick, oldest] = ['volatile', volatile.createdMs]
+      if (direct !== undefined && direct.createdMs < oldest) pick = 'direct'
+      if (pick === undefined) return false
+      if (pick === 'direct') {
+        const publish = this.#direct.shift() as DirectPublish
+        this.#publish(out, publish, { source: 'direct', publish })
+        return true
+      }
+      const message = (pick === 'stored' ? stored : volatile) as QueuedMessage
+      const cursor = this.#cursors[pick]
+      if (isExpired(message, nowMs) || obsolete(message, pick) !== undefined) {
+        cursor.drop(message.id)
+        this.#counters.dropped++
+        continue
+      }
+      cursor.claim(message.id)
+      this.#publish(out, message, { source: pick, id: message.id })
+      return true
+    }
+  }
+
+  #publish(out: DeviceAction[], message: Outgoing, inflight: Inflight): void {
+    const publishId = ++this.#lastPublishId
+    this.#inflight.set(publishId, inflight)
+    this.#counters.sent++
+    out.push({ type: 'mqtt.publish', publishId, topic: message.topic, payload: message.payload, qos: message.qos })
+  }
+
+  /** The broker acknowledged `publishId`; `undefined` for ids of an earlier connection. */
+  acked(publishId: number): Acked | undefined {
+    const entry = this.#inflight.get(publishId)
+    if (entry === undefined) return undefined
+    this.#inflight.delete(publishId)
+    this.#counters.acked++
+    switch (entry.source) {
+      case 'control':
+        return { source: 'control', tag: entry.publish.tag }
+      case 'direct':
+        return { source: 'direct', opId: entry.publish.opId }
+      case 'stored':
+      case 'volatile':
+        this.#cursors[entry.source].acked(entry.id)
+        return { source: 'data' }
+      default:
+        return assertNever(entry)
+    }
+  }
+
+  /**
+   * A publish failed on a live connection. Queued messages stay queued (parked until the next
+   * connection); the failed control or direct publish is returned to the machine.
+   */
+  failed(publishId: number): Acked | undefined {
+    const entry = this.#inflight.get(publishId)
+    if (entry === undefined) return undefined
+    this.#inflight.delete(publishId)
+    switch (entry.source) {
+      case 'control':
+        return { source: 'control', tag: entry.publish.tag }
+      case 'direct':
+        this.#counters.dropped++
+        return { source: 'direct', opId: entry.publish.opId }
+      case 'stored':
+      case 'volatile':
+        return { source: 'data' }
+      default:
+        return assertNever(entry)
+    }
+  }
+
+  /**
+   * The connection ended: control publishes are void (the next sync redoes them), queues
+   * rewind for replay, and the `discard` messages not acknowledged are given up and returned.
+   */
+  disconnected(): OpId[] {
+    const lost: OpId[] = []
+    for (const entry of this.#inflight.values()) if (entry.source === 'direct') lost.push(entry.publish.opId)
+    for (const publish of this.#direct.drain()) lost.push(publish.opId)
+    this.#counters.dropped += lost.length
+    this.#inflight.clear()
+    this.#control.drain()
+    this.#cursors.stored.rewind()
+    this.#cursors.volatile.rewind()
+    this.#released = false
+    return lost
+  }
+}

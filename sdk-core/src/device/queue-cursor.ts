@@ -1,0 +1,65 @@
+/**
+ * @module queue cursor: reads a `RetentionQueue` in order without re-reading it per message.
+ * Messages stay in the queue until acknowledged; the cursor remembers which ones are claimed
+ * (in flight, or parked after a failed publish) and hands out the others oldest first.
+ */
+import type { QueuedMessage, RetentionQueue } from '../ports.js'
+
+// Messages read per refill: a refill costs `claimed + BATCH` rows, so a SQLite queue is read
+// about twice per message however long the backlog.
+const BATCH = 100
+
+export class QueueCursor {
+  readonly queue: RetentionQueue
+  readonly #claimed = new Set<number>()
+  #buffer: QueuedMessage[] = []
+  #next = 0
+  // true when the last refill saw the end of the queue and nothing was enqueued since
+  #exhausted = false
+
+  constructor(queue: RetentionQueue) {
+    this.queue = queue
+  }
+
+  /** The oldest unclaimed message, if any; it stays available until `claim` or `drop`. */
+  head(nowMs: number): QueuedMessage | undefined {
+    if (this.#next >= this.#buffer.length && !this.#exhausted) {
+      const fresh = this.queue.peek(this.#claimed.size + BATCH, nowMs).filter((m) => !this.#claimed.has(m.id))
+      this.#buffer = fresh
+      this.#next = 0
+      this.#exhausted = fresh.length < BATCH
+    }
+    return this.#buffer[this.#next]
+  }
+
+  /** The head goes in flight (or is parked): it is not handed out again on this connection. */
+  claim(id: number): void {
+    this.#claimed.add(id)
+    this.#next++
+  }
+
+  /** The head leaves the queue unsent (expired, obsolete). */
+  drop(id: number): void {
+    this.queue.remove(id)
+    this.#next++
+  }
+
+  /** The broker acknowledged a claimed message. */
+  acked(id: number): void {
+    this.#claimed.delete(id)
+    this.queue.remove(id)
+  }
+
+  /** Something was enqueued behind the buffer. */
+  grew(): void {
+    this.#exhausted = false
+  }
+
+  /** A new connection replays everything still queued, claimed messages included. */
+  rewind(): void {
+    this.#claimed.clear()
+    this.#buffer = []
+    this.#next = 0
+    this.#exhausted = false
+  }
+}

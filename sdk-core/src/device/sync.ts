@@ -1,0 +1,126 @@
+/**
+ * @module device sync: what follows CONNACK (spec §3.4). A full sync runs when the session is
+ * not present, the introspection differs from the last one Astarte acknowledged, or the synced
+ * marker is missing; otherwise queued data just flows.
+ */
+import { SdkError } from '../errors.js'
+import type { QueuedMessage } from '../ports.js'
+import { encodeIntrospection } from '../protocol/introspection.js'
+import { fullSyncPlan, interfacesToSubscribe } from '../protocol/sync-plan.js'
+import { parseServerTopic } from '../protocol/topics.js'
+import type { Context } from './context.js'
+import { emit, nextId } from './context.js'
+import type { Obsolete } from './outbox.js'
+import type { DeviceState } from './state.js'
+import type { Online } from './states/online.js'
+import type { Syncing } from './states/syncing.js'
+
+/** Meta keys (`Store.meta`). */
+export const META_INTROSPECTION = 'astarte.introspection'
+export const META_SYNCED = 'astarte.synced'
+
+export function currentIntrospection(ctx: Context): string {
+  return encodeIntrospection([...ctx.interfaces.values()])
+}
+
+// Queued messages that must not be sent: their interface left the introspection, or they are
+// property values a full sync already re-published from the cache.
+function obsolete(ctx: Context): Obsolete {
+  return (message: QueuedMessage, queue) => {
+    const topic = parseServerTopic(ctx.prefix, message.topic)
+    if (topic.type !== 'data') return 'not a data topic'
+    const iface = ctx.interfaces.get(topic.interfaceName)
+    if (iface === undefined) return 'interface removed'
+    const superseded = ctx.floorPending || (ctx.propertyReplayFloor !== undefined && message.id < ctx.propertyReplayFloor)
+    if (queue === 'stored' && iface.type === 'properties' && superseded) return 'superseded by the full sync'
+    return undefined
+  }
+}
+
+/** Fills the publish window. */
+export function pump(ctx: Context, nowMs: number): void {
+  ctx.outbox.pump(nowMs, obsolete(ctx), ctx.out)
+}
+
+export function onConnected(ctx: Context, sessionPresent: boolean, nowMs: number): DeviceState {
+  if (ctx.everConnected) ctx.counters.reconnects++
+  ctx.everConnected = true
+  emit(ctx, { type: 'connected', sessionPresent })
+  const meta = ctx.store.meta
+  const synced =
+    sessionPresent && meta.get(META_SYNCED) === '1' && meta.get(META_INTROSPECTION) === currentIntrospection(ctx)
+  if (synced) return goOnline(ctx, nowMs)
+  // a crash mid-sync must not look synced on the next connect
+  meta.delete(META_SYNCED)
+  const requestId = nextId(ctx, 'subscribe')
+  ctx.out.push({ type: 'mqtt.subscribe', requestId, filters: interfacesToSubscribe(ctx.prefix, [...ctx.interfaces.values()]), qos: 2 })
+  return { tag: 'syncing', phase: { step: 'subscribing', requestId } }
+}
+
+/** The suback arrived: now Astarte's answer to emptyCache can't be lost; publish the rest. */
+export function onSyncSubscribed(ctx: Context, state: Syncing, requestId: string, nowMs: number): DeviceState {
+  if (state.phase.step !== 'subscribing' || state.phase.requestId !== requestId) return state
+  const interfaces = [...ctx.interfaces.values()]
+  const steps = fullSyncPlan({
+    prefix: ctx.prefix,
+    interfaces,
+    properties: ctx.store.properties,
+    inflater: ctx.inflater,
+    purgeFormat: ctx.purgeFormat,
+  })
+  let remaining = 0
+  for (const step of steps) {
+    if (step.type !== 'publish') continue
+    ctx.outbox.control({ topic: step.topic, payload: step.payload, qos: step.qos, tag: { type: 'syncStep' } })
+    remaining++
+  }
+  ctx.floorPending = true
+  ctx.propertyReplayFloor = undefined
+  pump(ctx, nowMs)
+  return { tag: 'syncing', phase: { step: 'publishing', remaining }, introspection: encodeIntrospection(interfaces) }
+}
+
+export function goOnline(ctx: Context, nowMs: number): Online {
+  ctx.outbox.release()
+  emit(ctx, { type: 'synced' })
+  const stableTimerId = nextId(ctx, 'stable')
+  ctx.out.push({ type: 'timer.set', timerId: stableTimerId, atMs: nowMs + ctx.stableAfterMs })
+  pump(ctx, nowMs)
+  return { tag: 'online', stableTimerId }
+}
+
+/** An acknowledgement while connected. */
+export function onPublished(ctx: Context, state: Syncing | Online, publishId: number, nowMs: number): DeviceState {
+  const acked = ctx.outbox.acked(publishId)
+  let next: DeviceState = state
+  if (acked?.source === 'direct') emit(ctx, { type: 'sendCompleted', opId: acked.opId })
+  if (acked?.source === 'control') {
+    if (acked.tag.type === 'introspection') ctx.store.meta.set(META_INTROSPECTION, acked.tag.text)
+    if (acked.tag.type === 'syncStep' && state.tag === 'syncing' && state.phase.step === 'publishing') {
+      const remaining = state.phase.remaining - 1
+      if (remaining > 0) {
+        next = { ...state, phase: { step: 'publishing', remaining } }
+      } else {
+        ctx.store.meta.set(META_INTROSPECTION, state.introspection ?? '')
+        ctx.store.meta.set(META_SYNCED, '1')
+        return goOnline(ctx, nowMs)
+      }
+    }
+  }
+  pump(ctx, nowMs)
+  return next
+}
+
+/** A publish failed on a live connection. */
+export function onPublishFailed(ctx: Context, publishId: number, error: SdkError, nowMs: number): void {
+  const failed = ctx.outbox.failed(publishId)
+  ctx.lastError = error
+  if (failed?.source === 'direct') emit(ctx, { type: 'sendFailed', opId: failed.opId, error })
+  if (failed?.source === 'control') {
+    // Astarte may have missed part of the sync: force a full one on a fresh connection
+    ctx.store.meta.delete(META_SYNCED)
+    ctx.out.push({ type: 'mqtt.disconnect' })
+    return
+  }
+  pump(ctx, nowMs)
+}

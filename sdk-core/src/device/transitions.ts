@@ -1,0 +1,146 @@
+/**
+ * @module device transitions: the whole device machine as one table, state × input → step.
+ * A pair that is absent is ignored (a stale ack, a timer of a state already left). Pairing
+ * answers never reach this table: the machine hands them to the pairing sub-machine first.
+ */
+import { SdkError } from '../errors.js'
+import { connect, connectionLost, enterBackoff } from './connection.js'
+import type { Context } from './context.js'
+import { emit, warn } from './context.js'
+import { handleMessage } from './incoming.js'
+import { addInterface, removeInterface } from './interfaces.js'
+import { runPairing } from './pairing-bridge.js'
+import { handleSend } from './send.js'
+import type { DeviceState } from './state.js'
+import { idle } from './states/idle.js'
+import type { Online } from './states/online.js'
+import { pairing } from './states/pairing.js'
+import { stopping } from './states/stopping.js'
+import { onConnected, onPublished, onPublishFailed, onSyncSubscribed } from './sync.js'
+import type { DeviceInput } from './types.js'
+
+export type Step<S extends DeviceState, I extends DeviceInput> = (ctx: Context, state: S, input: I, nowMs: number) => DeviceState
+
+type Table = {
+  readonly [T in DeviceState['tag']]: {
+    readonly [K in DeviceInput['type']]?: Step<Extract<DeviceState, { tag: T }>, Extract<DeviceInput, { type: K }>>
+  }
+}
+
+type AnyState = DeviceState
+const begin = (ctx: Context, _s: AnyState, _i: DeviceInput, nowMs: number): DeviceState => {
+  ctx.attempt = 0
+  return connect(ctx, nowMs)
+}
+const sendOffline: Step<AnyState, Extract<DeviceInput, { type: 'send' }>> = (ctx, state, input, nowMs) => {
+  handleSend(ctx, input.opId, input.data, false, nowMs)
+  return state
+}
+const sendConnected: Step<AnyState, Extract<DeviceInput, { type: 'send' }>> = (ctx, state, input, nowMs) => {
+  handleSend(ctx, input.opId, input.data, true, nowMs)
+  return state
+}
+const add: Step<AnyState, Extract<DeviceInput, { type: 'addInterface' }>> = (ctx, state, input, nowMs) => {
+  addInterface(ctx, state, input.iface, nowMs)
+  return state
+}
+const remove: Step<AnyState, Extract<DeviceInput, { type: 'removeInterface' }>> = (ctx, state, input, nowMs) => {
+  removeInterface(ctx, state, input.name, nowMs)
+  return state
+}
+const disconnect = (ctx: Context): DeviceState => {
+  ctx.out.push({ type: 'mqtt.disconnect' })
+  return stopping
+}
+const leaveOnline = (ctx: Context, state: Online): void => {
+  ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
+}
+const closedWhileUp = (ctx: Context, input: Extract<DeviceInput, { type: 'mqtt.closed' }>, nowMs: number): DeviceState =>
+  connectionLost(ctx, nowMs, input.error, true)
+
+/** Inputs every state accepts the same way. */
+const always = { addInterface: add, removeInterface: remove }
+const connected = {
+  ...always,
+  send: sendConnected,
+  'mqtt.message': (ctx: Context, state: AnyState, input: Extract<DeviceInput, { type: 'mqtt.message' }>) => {
+    handleMessage(ctx, input.topic, input.payload)
+    return state
+  },
+  'mqtt.publishFailed': (ctx: Context, state: AnyState, input: Extract<DeviceInput, { type: 'mqtt.publishFailed' }>, nowMs: number) => {
+    onPublishFailed(ctx, input.publishId, input.error, nowMs)
+    return state
+  },
+}
+
+export const transitions: Table = {
+  idle: { ...always, send: sendOffline, start: begin },
+  error: { ...always, send: sendOffline, start: begin, stop: () => idle },
+  pairing: {
+    ...always,
+    send: sendOffline,
+    stop: (ctx, state, _input, nowMs) => {
+      runPairing(ctx, { type: 'pairing.stop' }, nowMs, state)
+      return idle
+    },
+  },
+  connecting: {
+    ...always,
+    send: sendOffline,
+    stop: disconnect,
+    'mqtt.connected': (ctx, _state, input, nowMs) => onConnected(ctx, input.sessionPresent, nowMs),
+    'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
+      ctx.lastError = input.error
+      warn(ctx, "couldn't connect to the broker", { code: input.error.code, certificateRejected: input.certificateRejected })
+      // spec §4.5: a refused certificate is renewed before the next attempt
+      if (input.certificateRejected && ctx.pairing !== undefined) {
+        return runPairing(ctx, { type: 'pairing.renew' }, nowMs, pairing)
+      }
+      return enterBackoff(ctx, nowMs)
+    },
+    'mqtt.closed': (ctx, _state, input, nowMs) => connectionLost(ctx, nowMs, input.error, false),
+  },
+  syncing: {
+    ...connected,
+    stop: disconnect,
+    'mqtt.subscribed': (ctx, state, input, nowMs) => onSyncSubscribed(ctx, state, input.requestId, nowMs),
+    'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
+    'mqtt.closed': (ctx, _state, input, nowMs) => closedWhileUp(ctx, input, nowMs),
+  },
+  online: {
+    ...connected,
+    stop: (ctx, state) => {
+      leaveOnline(ctx, state)
+      return disconnect(ctx)
+    },
+    'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
+    'mqtt.closed': (ctx, state, input, nowMs) => {
+      leaveOnline(ctx, state)
+      return closedWhileUp(ctx, input, nowMs)
+    },
+    timer: (ctx, state, input) => {
+      // a connection that lasted resets the backoff
+      if (input.timerId === state.stableTimerId) ctx.attempt = 0
+      return state
+    },
+  },
+  backoff: {
+    ...always,
+    send: sendOffline,
+    stop: (ctx, state) => {
+      ctx.out.push({ type: 'timer.cancel', timerId: state.timerId })
+      return idle
+    },
+    timer: (ctx, state, input, nowMs) => (input.timerId === state.timerId ? connect(ctx, nowMs) : state),
+  },
+  stopping: {
+    ...always,
+    send: sendOffline,
+    'mqtt.closed': (ctx, _state, input) => {
+      const lost = new SdkError('local.connection_lost', "couldn't deliver: the device was stopped")
+      for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
+      emit(ctx, input.error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error: input.error })
+      return idle
+    },
+  },
+}

@@ -1,0 +1,87 @@
+/** @module device test harness: a `DeviceMachine` on a loopback with interfaces of every kind. */
+import { DeviceMachine, validateIndividual, validateObject, validateUnset } from '@astarte-ts/sdk-core'
+import type { DeviceConfig, Interface, Validated } from '@astarte-ts/sdk-core'
+import { FakeAstarte, Loopback, ManualClock, MemoryStore, zlibInflater } from '@astarte-ts/runtime-testing'
+import { DEVICE_ID, REALM, iface } from '../protocol/fixtures.js'
+
+export { DEVICE_ID, REALM }
+export const P = `${REALM}/${DEVICE_ID}`
+
+export const ifaces = {
+  devProps: iface('org.dev.Props', { type: 'properties', ownership: 'device' }, [{ endpoint: '/%{id}/value', allow_unset: true }]),
+  stored: iface('org.dev.Stored', { type: 'datastream', ownership: 'device' }, [
+    { endpoint: '/%{id}/value', reliability: 'guaranteed', retention: 'stored' },
+  ]),
+  expiring: iface('org.dev.Expiring', { type: 'datastream', ownership: 'device' }, [
+    { endpoint: '/%{id}/value', reliability: 'unique', retention: 'stored', expiry: 10 },
+  ]),
+  volatile: iface('org.dev.Volatile', { type: 'datastream', ownership: 'device' }, [
+    { endpoint: '/%{id}/value', reliability: 'guaranteed', retention: 'volatile', expiry: 5 },
+  ]),
+  guaranteed: iface('org.dev.Guaranteed', { type: 'datastream', ownership: 'device' }, [
+    { endpoint: '/%{id}/value', reliability: 'guaranteed' },
+  ]),
+  srvProps: iface('org.srv.Props', { type: 'properties', ownership: 'server' }, [{ endpoint: '/%{id}/value', allow_unset: true }]),
+  srvStream: iface('org.srv.Stream', { type: 'datastream', ownership: 'server' }, [
+    { endpoint: '/%{id}/value', type: 'integer', reliability: 'guaranteed' },
+  ]),
+  srvObject: iface('org.srv.Object', { type: 'datastream', ownership: 'server', aggregation: 'object' }, [
+    { endpoint: '/%{id}/a', reliability: 'unique' },
+    { endpoint: '/%{id}/b', type: 'string', reliability: 'unique' },
+  ]),
+} as const
+
+export const allInterfaces: Interface[] = Object.values(ifaces)
+
+export interface HarnessOptions extends Partial<Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater'>> {
+  readonly store?: MemoryStore
+}
+
+export interface Harness {
+  readonly store: MemoryStore
+  readonly machine: DeviceMachine
+  readonly astarte: FakeAstarte
+  readonly lb: Loopback
+  /** Feeds a `send`; returns its op id. */
+  send(data: Validated): number
+}
+
+export function harness(options: HarnessOptions = {}): Harness {
+  const store = options.store ?? new MemoryStore()
+  const interfaces = options.interfaces ?? allInterfaces
+  const machine = new DeviceMachine({
+    broker: { host: 'broker.test', port: 8883 },
+    random: () => 0.5,
+    ...options,
+    realm: REALM,
+    deviceId: DEVICE_ID,
+    interfaces,
+    store,
+    inflater: zlibInflater,
+  })
+  const astarte = new FakeAstarte({ realm: REALM, deviceId: DEVICE_ID, inflater: zlibInflater, interfaces: allInterfaces })
+  const lb = new Loopback({ machine, astarte, clock: new ManualClock() })
+  let opId = 0
+  return {
+    store,
+    machine,
+    astarte,
+    lb,
+    send(data) {
+      lb.feed({ type: 'send', opId: ++opId, data })
+      return opId
+    },
+  }
+}
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (!r.ok) throw new Error(`invalid test value: ${JSON.stringify(r.error)}`)
+  return r.value
+}
+
+export const individual = (i: Interface, path: string, value: unknown): Validated => must(validateIndividual(i, path, value))
+export const object = (i: Interface, path: string, value: unknown): Validated => must(validateObject(i, path, value))
+export const unset = (i: Interface, path: string): Validated => must(validateUnset(i, path))
+
+/** Payloads are ASCII in these tests' control messages. */
+export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
