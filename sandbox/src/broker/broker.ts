@@ -93,7 +93,10 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     callback(null)
     const deviceId = client === null ? undefined : deviceOf.get(client)
     if (client === null || deviceId === undefined) return
-    void handleDevicePublish(client, deviceId, packet.topic, new Uint8Array(packet.payload as Buffer))
+    handleDevicePublish(client, deviceId, packet.topic, new Uint8Array(packet.payload as Buffer)).catch((error: unknown) => {
+      ctx.logger.log('error', "couldn't handle a device message", { deviceId, topic: packet.topic, error: String(error) })
+      client.close()
+    })
   }
 
   async function handleDevicePublish(client: Client, deviceId: string, topic: string, payload: Uint8Array) {
