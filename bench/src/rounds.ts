@@ -16,6 +16,23 @@ export function repeat(n: number, op: () => unknown): Trial {
   }
 }
 
+/**
+ * Runs `op(0)`…`op(n - 1)` with at most `window` in flight (Astarte's brokers allow a device
+ * 100 in-flight messages, spec §3.1); resolves with `n` once all have settled.
+ */
+export async function windowed(
+  n: number,
+  window: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < n) await op(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(n, window) }, lane))
+  return n
+}
+
 /** Written by `repeat`, read by nobody: keeps the last result observable. */
 export let sink: unknown
 

@@ -13,6 +13,10 @@ export interface MosquittoOptions {
   readonly caFile: string
   readonly certFile: string
   readonly keyFile: string
+  /** Default: a free port. */
+  readonly port?: number
+  /** Open-files limit for the broker (one descriptor per client). Default 20 000. */
+  readonly maxOpenFiles?: number
 }
 
 export interface Mosquitto {
@@ -86,12 +90,15 @@ async function waitReady(child: ChildProcess, port: number, stderr: () => string
 
 /** Starts Mosquitto; the caller must `stop()` it. */
 export async function startMosquitto(options: MosquittoOptions): Promise<Mosquitto> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const aclFile = join(options.dir, 'mosquitto.acl')
   writeFileSync(aclFile, 'pattern readwrite %u/#\n')
   const confFile = join(options.dir, 'mosquitto.conf')
   writeFileSync(confFile, config(options, port, aclFile))
-  const child = spawn(MOSQUITTO, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // The soft limit is raised as far as the hard limit allows; exec keeps the pid mosquitto's.
+  const limit = options.maxOpenFiles ?? 20_000
+  const script = `ulimit -n ${limit} 2>/dev/null || ulimit -n hard; exec ${MOSQUITTO} -c "$0"`
+  const child = spawn('sh', ['-c', script, confFile], { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-4000)

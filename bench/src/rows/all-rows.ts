@@ -1,6 +1,17 @@
 /** @module bench all-rows: every row in table order. */
 import type { RowSpec } from '../context.js'
 import { bsonRows } from './bson.js'
+import { coldStartRows } from './cold-start.js'
+import { fleetRows } from './fleet.js'
 import { laterRows } from './later.js'
+import { retentionRows } from './retention.js'
+import { sendRows } from './send.js'
 
-export const allRows: readonly RowSpec[] = [...bsonRows, ...laterRows]
+export const allRows: readonly RowSpec[] = [
+  ...sendRows,
+  ...bsonRows,
+  ...retentionRows,
+  ...coldStartRows,
+  ...fleetRows,
+  ...laterRows,
+]
