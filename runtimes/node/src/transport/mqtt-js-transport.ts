@@ -168,14 +168,14 @@ export class MqttJsTransport implements MqttTransport {
           reject(classifyConnectError(firstError ?? new Error('closed before CONNACK'), where))
           return
         }
-        const lost =
-          conn.ending && firstError === undefined
-            ? undefined
-            : new SdkError(
-                'remote.connection_lost',
-                `couldn't keep the connection to ${where.host}:${where.port}`,
-                { ctx: where, cause: firstError },
-              )
+        // A close the caller asked for is no loss, whatever was logged on the way.
+        const lost = conn.ending
+          ? undefined
+          : new SdkError(
+              'remote.connection_lost',
+              `couldn't keep the connection to ${where.host}:${where.port}`,
+              { ctx: where, cause: firstError },
+            )
         this.#abortPending(lost ?? notConnected())
         events.close(lost)
       })
