@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { LogLevel, MqttConnectOptions, MqttTransportEvents } from '@astarte-ts/sdk-core'
 import { MqttJsTransport } from '../../src/transport/index.js'
-import { OBSERVER_CN, createCa, issueClientCertificate, startMosquitto } from '../helpers/mosquitto.js'
+import {
+  OBSERVER_CN,
+  createCa,
+  issueClientCertificate,
+  startMosquitto,
+} from '../helpers/mosquitto.js'
 import type { Mosquitto } from '../helpers/mosquitto.js'
 import { issueCertificate } from '../helpers/pki.js'
 
@@ -74,7 +79,11 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     brokerOptions(broker, clientId, over)
 
   /** A connected transport; ended after the test. */
-  const open = async (t: { after: (fn: () => unknown) => void }, clientId: string, over: Partial<MqttConnectOptions> = {}) => {
+  const open = async (
+    t: { after: (fn: () => unknown) => void },
+    clientId: string,
+    over: Partial<MqttConnectOptions> = {},
+  ) => {
     const transport = new MqttJsTransport()
     const rec = recorder()
     const options = await optionsFor(clientId, over)
@@ -101,21 +110,29 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     assert.deepEqual(await transport.connect(options, rec.events), { sessionPresent: true })
     await transport.end()
     // clean=true discards the session
-    assert.deepEqual(await transport.connect({ ...options, clean: true }, rec.events), { sessionPresent: false })
+    assert.deepEqual(
+      await transport.connect({ ...options, clean: true }, rec.events),
+      { sessionPresent: false },
+    )
     await transport.end()
   })
 
   test('connect twice without end is refused', async (t) => {
     const id = device()
     const { transport, options, rec } = await open(t, id)
-    await assert.rejects(transport.connect(options, rec.events), { code: 'local.already_connected' })
+    await assert.rejects(
+      transport.connect(options, rec.events),
+      { code: 'local.already_connected' },
+    )
   })
 
   test('publish QoS 0, 1, 2 resolve and arrive with their QoS; subscribe receives', async (t) => {
     const id = device()
     const { transport, rec } = await open(t, id)
     await transport.subscribe([`${id}/#`], 2)
-    for (const qos of [0, 1, 2] as const) await transport.publish(`${id}/q${qos}`, bytes(`qos ${qos}`), qos)
+    for (const qos of [0, 1, 2] as const) {
+      await transport.publish(`${id}/q${qos}`, bytes(`qos ${qos}`), qos)
+    }
     await rec.until(() => rec.messages.length === 3)
     assert.deepEqual(
       rec.messages.map((m) => [m.topic, text(m.payload), m.qos]),
@@ -126,13 +143,22 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   test('server-to-device: a message published by the other side reaches the subscriber', async (t) => {
     const id = device()
     const dev = await open(t, id)
-    await dev.transport.subscribe([`${id}/com.example.Server/#`, `${id}/control/consumer/properties`], 2)
+    await dev.transport.subscribe(
+      [`${id}/com.example.Server/#`, `${id}/control/consumer/properties`],
+      2,
+    )
     const server = await open(t, OBSERVER_CN, { clean: true })
     await server.transport.publish(`${id}/com.example.Server/a`, new Uint8Array([0, 1, 2, 255]), 2)
     await server.transport.publish(`${id}/control/consumer/properties`, new Uint8Array(0), 2)
     await dev.rec.until(() => dev.rec.messages.length === 2)
-    assert.deepEqual(dev.rec.messages[0], { topic: `${id}/com.example.Server/a`, payload: new Uint8Array([0, 1, 2, 255]), qos: 2 })
-    assert.deepEqual(dev.rec.messages[1], { topic: `${id}/control/consumer/properties`, payload: new Uint8Array(0), qos: 2 })
+    assert.deepEqual(
+      dev.rec.messages[0],
+      { topic: `${id}/com.example.Server/a`, payload: new Uint8Array([0, 1, 2, 255]), qos: 2 },
+    )
+    assert.deepEqual(
+      dev.rec.messages[1],
+      { topic: `${id}/control/consumer/properties`, payload: new Uint8Array(0), qos: 2 },
+    )
     await dev.transport.unsubscribe([`${id}/com.example.Server/#`])
     await server.transport.publish(`${id}/com.example.Server/b`, bytes('after unsubscribe'), 1)
     await server.transport.publish(`${id}/control/consumer/properties`, bytes('marker'), 1)
@@ -154,7 +180,10 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await dev.transport.publish(`${id}/mine`, bytes('y'), 1)
     await watcher.rec.until(() => watcher.rec.messages.some((m) => m.topic === `${id}/mine`))
     await dev.rec.until(() => dev.rec.messages.some((m) => m.topic === `${id}/mine`))
-    assert.deepEqual(watcher.rec.messages.map((m) => m.topic).filter((tp) => tp === `${other}/stolen`), [])
+    assert.deepEqual(
+      watcher.rec.messages.map((m) => m.topic).filter((tp) => tp === `${other}/stolen`),
+      [],
+    )
     assert.deepEqual(dev.rec.messages.map((m) => m.topic), [`${id}/mine`])
   })
 
@@ -164,11 +193,14 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await watcher.transport.subscribe([`${id}/#`], 1)
     const dev = await open(t, id)
     const total = 5000
-    await Promise.all(Array.from({ length: total }, (_, i) => dev.transport.publish(`${id}/burst`, bytes(String(i)), 1)))
+    const publish = (i: number) => dev.transport.publish(`${id}/burst`, bytes(String(i)), 1)
+    await Promise.all(Array.from({ length: total }, (_, i) => publish(i)))
     await watcher.rec.until(() => watcher.rec.messages.length >= total, 30_000)
     await new Promise((r) => setTimeout(r, 200))
     const seen = new Map<string, number>()
-    for (const m of watcher.rec.messages) seen.set(text(m.payload), (seen.get(text(m.payload)) ?? 0) + 1)
+    for (const m of watcher.rec.messages) {
+      seen.set(text(m.payload), (seen.get(text(m.payload)) ?? 0) + 1)
+    }
     assert.equal(watcher.rec.messages.length, total)
     assert.equal(seen.size, total)
     assert.ok([...seen.values()].every((c) => c === 1))
@@ -177,8 +209,13 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   test('a client certificate from another CA: remote.certificate_rejected', async () => {
     const stranger = await createCa('stranger CA')
     const cert = await issueClientCertificate(stranger, `${realm}/intruder`, { lifetimeSec: 3600 })
-    const options = { ...(await optionsFor(device())), certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem }
-    await assert.rejects(new MqttJsTransport().connect(options, recorder().events), (e: unknown) => {
+    const options = {
+      ...(await optionsFor(device())),
+      certificatePem: cert.certificatePem,
+      privateKeyPem: cert.privateKeyPem,
+    }
+    const connecting = new MqttJsTransport().connect(options, recorder().events)
+    await assert.rejects(connecting, (e: unknown) => {
       assert.ok(e instanceof SdkError)
       assert.equal(e.code, 'remote.certificate_rejected')
       assert.ok(!e.message.includes('PRIVATE KEY'))
@@ -188,9 +225,19 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
 
   test('an expired client certificate from the right CA: remote.certificate_rejected', async () => {
     const id = device()
-    const expired = await issueCertificate(broker.ca, { commonName: id, lifetimeSec: 10, notBeforeMs: Date.now() - 86_400_000 })
-    const options = { ...(await optionsFor(id)), certificatePem: expired.certificatePem, privateKeyPem: expired.privateKeyPem }
-    await assert.rejects(new MqttJsTransport().connect(options, recorder().events), { code: 'remote.certificate_rejected' })
+    const expired = await issueCertificate(
+      broker.ca,
+      { commonName: id, lifetimeSec: 10, notBeforeMs: Date.now() - 86_400_000 },
+    )
+    const options = {
+      ...(await optionsFor(id)),
+      certificatePem: expired.certificatePem,
+      privateKeyPem: expired.privateKeyPem,
+    }
+    await assert.rejects(
+      new MqttJsTransport().connect(options, recorder().events),
+      { code: 'remote.certificate_rejected' },
+    )
   })
 
   test('a key that does not match the certificate: remote.certificate_rejected (renewal fixes it)', async () => {
@@ -198,7 +245,10 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     const options = await optionsFor(id)
     const other = await broker.issueClient(id)
     await assert.rejects(
-      new MqttJsTransport().connect({ ...options, privateKeyPem: other.privateKeyPem }, recorder().events),
+      new MqttJsTransport().connect(
+        { ...options, privateKeyPem: other.privateKeyPem },
+        recorder().events,
+      ),
       { code: 'remote.certificate_rejected' },
     )
   })
@@ -206,7 +256,10 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   test('an untrusted broker certificate: remote.connect_failed, not a certificate problem of ours', async () => {
     const options = await optionsFor(device())
     const { caPem: _ca, ...withoutCa } = options
-    await assert.rejects(new MqttJsTransport().connect(withoutCa, recorder().events), { code: 'remote.connect_failed' })
+    await assert.rejects(
+      new MqttJsTransport().connect(withoutCa, recorder().events),
+      { code: 'remote.connect_failed' },
+    )
   })
 
   test('ignoreTlsErrors connects without the CA and warns on every connect', async () => {
@@ -217,14 +270,23 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
       await transport.connect({ ...options, ignoreTlsErrors: true }, recorder().events)
       await transport.end()
     }
-    assert.equal(warnings.filter(([l, m]) => l === 'warn' && m.includes('ignoreTlsErrors')).length, 2)
+    assert.equal(
+      warnings.filter(([l, m]) => l === 'warn' && m.includes('ignoreTlsErrors')).length,
+      2,
+    )
   })
 
   test('nothing listening: remote.connect_failed; calls before connect: local.not_connected', async () => {
     const options = await optionsFor(device())
     const transport = new MqttJsTransport({ connectTimeoutMs: 2000 })
-    await assert.rejects(transport.connect({ ...options, port: 1 }, recorder().events), { code: 'remote.connect_failed' })
-    await assert.rejects(transport.publish('a/b', new Uint8Array(0), 0), { code: 'local.not_connected' })
+    await assert.rejects(
+      transport.connect({ ...options, port: 1 }, recorder().events),
+      { code: 'remote.connect_failed' },
+    )
+    await assert.rejects(
+      transport.publish('a/b', new Uint8Array(0), 0),
+      { code: 'local.not_connected' },
+    )
     await assert.rejects(transport.subscribe(['a/#'], 2), { code: 'local.not_connected' })
     await transport.end()
   })
@@ -242,13 +304,22 @@ describe('MqttJsTransport when the broker goes away', () => {
     await transport.subscribe([`${id}/#`], 2)
     await transport.publish(`${id}/before`, bytes('1'), 1)
     // QoS 2 publishes in flight while the broker dies must not hang
-    const inflight = Array.from({ length: 200 }, (_, i) => transport.publish(`${id}/x`, bytes(String(i)), 2).then(() => 'ok', (e: SdkError) => e.code))
+    const outcome = (p: Promise<void>) => p.then(() => 'ok', (e: SdkError) => e.code)
+    const inflight = Array.from({ length: 200 }, (_, i) =>
+      outcome(transport.publish(`${id}/x`, bytes(String(i)), 2)),
+    )
     await broker.stop()
     await rec.until(() => rec.closes.length === 1)
     assert.ok(rec.closes[0] instanceof SdkError && rec.closes[0].code === 'remote.connection_lost')
     const outcomes = await Promise.all(inflight)
-    assert.ok(outcomes.every((o) => o === 'ok' || o === 'remote.connection_lost'), String(new Set(outcomes)))
-    await assert.rejects(transport.publish(`${id}/after`, bytes('2'), 1), { code: 'local.not_connected' })
+    assert.ok(
+      outcomes.every((o) => o === 'ok' || o === 'remote.connection_lost'),
+      String(new Set(outcomes)),
+    )
+    await assert.rejects(
+      transport.publish(`${id}/after`, bytes('2'), 1),
+      { code: 'local.not_connected' },
+    )
     await broker.restart()
     assert.equal((await transport.connect(options, rec.events)).sessionPresent, true)
     await transport.publish(`${id}/after`, bytes('3'), 1)
