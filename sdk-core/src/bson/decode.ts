@@ -16,7 +16,7 @@ export function openRoot(bytes: Uint8Array): BsonReader {
   if (!(bytes instanceof Uint8Array)) throw undecodable(0, 'input is not a Uint8Array')
   const r = new BsonReader(bytes)
   if (bytes.length >= 4) {
-    const declared = r.view.getInt32(0, true)
+    const declared = r.int32At(0)
     if (declared !== bytes.length) {
       throw undecodable(0, `declared length ${declared} differs from buffer length ${bytes.length}`)
     }

@@ -4,8 +4,13 @@
  * `int64`/`datetime` within int64.
  */
 import { SdkError, assertNever } from '../errors.js'
-import { BsonType, type BsonDocument, type BsonValue } from './model.js'
-import { BsonWriter, indexKeyLength, keySize, stringSize } from './writer.js'
+import { BsonType as BsonTypeBinding, type BsonDocument, type BsonValue } from './model.js'
+import * as writer from './writer.js'
+
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const { BsonWriter, indexKeyLength, keySize, stringSize } = writer
+const BsonType = BsonTypeBinding
+type BsonWriter = writer.BsonWriter
 
 /**
  * Encodes a document.
@@ -23,10 +28,9 @@ function unencodable(reason: string): SdkError {
 
 function documentSize(doc: BsonDocument): number {
   let n = 5
-  for (const [key, value] of doc) {
-    if (key.indexOf('\0') >= 0) throw unencodable('a key contains NUL')
+  doc.forEach((value, key) => {
     n += keySize(key) + valueSize(value)
-  }
+  })
   return n
 }
 
@@ -34,13 +38,6 @@ function arraySize(items: readonly BsonValue[]): number {
   let n = 5
   for (let i = 0; i < items.length; i++) n += 2 + indexKeyLength(i) + valueSize(items[i] as BsonValue)
   return n
-}
-
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-
-function checkInt64(v: bigint): void {
-  if (v < INT64_MIN || v > INT64_MAX) throw unencodable(`${v} is outside int64`)
 }
 
 function valueSize(v: BsonValue): number {
@@ -59,7 +56,6 @@ function valueSize(v: BsonValue): number {
       return 1
     case 'datetime':
     case 'int64':
-      checkInt64(v.value)
       return 8
     case 'null':
       return 0
@@ -73,12 +69,40 @@ function valueSize(v: BsonValue): number {
   }
 }
 
+/** The element type byte; a switch is faster here than a keyed lookup in `BsonType`. */
+function typeByte(v: BsonValue): number {
+  switch (v.type) {
+    case 'double':
+      return BsonType.double
+    case 'string':
+      return BsonType.string
+    case 'document':
+      return BsonType.document
+    case 'array':
+      return BsonType.array
+    case 'binary':
+      return BsonType.binary
+    case 'boolean':
+      return BsonType.boolean
+    case 'datetime':
+      return BsonType.datetime
+    case 'null':
+      return BsonType.null
+    case 'int32':
+      return BsonType.int32
+    case 'int64':
+      return BsonType.int64
+    default:
+      return assertNever(v)
+  }
+}
+
 function writeDocument(w: BsonWriter, doc: BsonDocument): void {
   const start = w.openDocument()
-  for (const [key, value] of doc) {
-    w.headerUtf8(BsonType[value.type], key)
+  doc.forEach((value, key) => {
+    w.headerUtf8(typeByte(value), key)
     writeValue(w, value)
-  }
+  })
   w.closeDocument(start)
 }
 
@@ -95,7 +119,7 @@ function writeValue(w: BsonWriter, v: BsonValue): void {
       const items = v.value
       for (let i = 0; i < items.length; i++) {
         const item = items[i] as BsonValue
-        w.indexHeader(BsonType[item.type], i)
+        w.indexHeader(typeByte(item), i)
         writeValue(w, item)
       }
       return w.closeDocument(start)
@@ -106,7 +130,8 @@ function writeValue(w: BsonWriter, v: BsonValue): void {
       return w.boolean(v.value)
     case 'datetime':
     case 'int64':
-      return w.int64(v.value)
+      if (!w.int64(v.value)) throw unencodable(`${v.value} is outside int64`)
+      return
     case 'null':
       return
     case 'int32':

@@ -5,9 +5,44 @@
  */
 import { SdkError } from '../errors.js'
 import { BsonType, MAX_DEPTH, type BsonDocument, type BsonValue } from './model.js'
-import { utf8Read } from './utf8.js'
+import { utf8Read as utf8ReadBinding } from './utf8.js'
 
 const TWO_32 = 4294967296
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const utf8Read = utf8ReadBinding
+const T = BsonType
+
+// One 8-byte scratch for float64/int64 conversions: a DataView per buffer costs more than a whole
+// small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
+const scratch = new ArrayBuffer(8)
+const scratchBytes = new Uint8Array(scratch)
+const scratchF64 = new Float64Array(scratch)
+const scratchI64 = new BigInt64Array(scratch)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+function load8(src: Uint8Array, at: number): void {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = src[at + i] as number
+  else for (let i = 0; i < 8; i++) scratchBytes[7 - i] = src[at + i] as number
+}
+
+function readInt32(src: Uint8Array, at: number): number {
+  return (
+    (src[at] as number) |
+    ((src[at + 1] as number) << 8) |
+    ((src[at + 2] as number) << 16) |
+    ((src[at + 3] as number) << 24)
+  )
+}
+
+function readFloat64(src: Uint8Array, at: number): number {
+  load8(src, at)
+  return scratchF64[0] as number
+}
+
+function readBigInt64(src: Uint8Array, at: number): bigint {
+  load8(src, at)
+  return scratchI64[0] as bigint
+}
 
 /** The error every decoding failure becomes. */
 export function undecodable(offset: number, reason: string): SdkError {
@@ -18,13 +53,16 @@ export function undecodable(offset: number, reason: string): SdkError {
 
 export class BsonReader {
   readonly bytes: Uint8Array
-  readonly view: DataView
   /** Offset of the next byte to read. */
   pos = 0
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  /** The int32 at `at` (the caller checked the bounds). */
+  int32At(at: number): number {
+    return readInt32(this.bytes, at)
   }
 
   /**
@@ -35,7 +73,7 @@ export class BsonReader {
     const start = this.pos
     if (depth > MAX_DEPTH) throw undecodable(start, 'documents nested too deeply')
     if (limit - start < 5) throw undecodable(start, 'document shorter than 5 bytes')
-    const len = this.view.getInt32(start, true)
+    const len = readInt32(this.bytes, start)
     if (len < 5 || len > limit - start) {
       throw undecodable(start, `declared document length ${len} does not fit`)
     }
@@ -90,23 +128,23 @@ export class BsonReader {
   }
 
   double(last: number): number {
-    return this.view.getFloat64(this.take(8, last), true)
+    return readFloat64(this.bytes, this.take(8, last))
   }
 
   int32(last: number): number {
-    return this.view.getInt32(this.take(4, last), true)
+    return readInt32(this.bytes, this.take(4, last))
   }
 
   /** int64 as a number when that is exact, else `undefined` (the caller then reads a bigint). */
   int64Number(last: number): number | undefined {
     const at = this.take(8, last)
-    const hi = this.view.getInt32(at + 4, true)
+    const hi = readInt32(this.bytes, at + 4)
     if (hi > 0x1fffff || hi < -0x200000) return undefined
-    return hi * TWO_32 + this.view.getUint32(at, true)
+    return hi * TWO_32 + (readInt32(this.bytes, at) >>> 0)
   }
 
   int64(last: number): bigint {
-    return this.view.getBigInt64(this.take(8, last), true)
+    return readBigInt64(this.bytes, this.take(8, last))
   }
 
   boolean(last: number): boolean {
@@ -119,7 +157,7 @@ export class BsonReader {
 
   string(last: number): string {
     const at = this.take(4, last)
-    const len = this.view.getInt32(at, true)
+    const len = readInt32(this.bytes, at)
     if (len < 1 || len > last - this.pos) throw undecodable(at, `string length ${len} does not fit`)
     const start = this.pos
     const end = start + len - 1
@@ -133,7 +171,7 @@ export class BsonReader {
   /** Binary payload and subtype; the bytes are a copy, independent of the input buffer. */
   binary(last: number): { data: Uint8Array; subtype: number } {
     const at = this.take(5, last)
-    const len = this.view.getInt32(at, true)
+    const len = readInt32(this.bytes, at)
     if (len < 0 || len > last - this.pos) throw undecodable(at, `binary length ${len} does not fit`)
     const subtype = this.bytes[at + 4] as number
     const start = this.pos
@@ -159,27 +197,27 @@ export class BsonReader {
   /** Reads any value of the subset. */
   value(type: number, last: number, depth: number): BsonValue {
     switch (type) {
-      case BsonType.double:
+      case T.double:
         return { type: 'double', value: this.double(last) }
-      case BsonType.string:
+      case T.string:
         return { type: 'string', value: this.string(last) }
-      case BsonType.document:
+      case T.document:
         return { type: 'document', value: this.document(last, depth + 1) }
-      case BsonType.array:
+      case T.array:
         return { type: 'array', value: this.array(last, depth + 1) }
-      case BsonType.binary: {
+      case T.binary: {
         const { data, subtype } = this.binary(last)
         return { type: 'binary', value: data, subtype }
       }
-      case BsonType.boolean:
+      case T.boolean:
         return { type: 'boolean', value: this.boolean(last) }
-      case BsonType.datetime:
+      case T.datetime:
         return { type: 'datetime', value: this.int64(last) }
-      case BsonType.null:
+      case T.null:
         return { type: 'null' }
-      case BsonType.int32:
+      case T.int32:
         return { type: 'int32', value: this.int32(last) }
-      case BsonType.int64:
+      case T.int64:
         return { type: 'int64', value: this.int64(last) }
       default:
         throw undecodable(this.pos - 1, `unsupported element type 0x${type.toString(16)}`)

@@ -66,12 +66,27 @@ export function utf8Encode(s: string): Uint8Array {
 }
 
 const CHUNK = 4096
+/** Up to this many bytes, building the string char by char beats `fromCharCode.apply`. */
+const SHORT = 24
 
 /**
  * Decodes `bytes[start, end)`; `undefined` when the bytes are not well-formed UTF-8 (overlong
  * forms, surrogate code points, truncated sequences, values above U+10FFFF).
  */
 export function utf8Read(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start <= SHORT) {
+    let s = ''
+    for (let i = start; i < end; i++) {
+      const b = bytes[i] as number
+      if (b >= 0x80) return utf8ReadGeneral(bytes, start, end)
+      s += String.fromCharCode(b)
+    }
+    return s
+  }
+  return utf8ReadGeneral(bytes, start, end)
+}
+
+function utf8ReadGeneral(bytes: Uint8Array, start: number, end: number): string | undefined {
   let ascii = true
   for (let i = start; i < end; i++) {
     if ((bytes[i] as number) >= 0x80) {

@@ -2,20 +2,54 @@
  * @module bson writer: writes into one preallocated buffer whose size the caller computed
  * exactly; the `*Size` helpers give each element's byte count (BSON 1.1).
  */
-import { utf8Length, utf8Write } from './utf8.js'
+import { SdkError } from '../errors.js'
+import { utf8Length as utf8LengthBinding, utf8Write as utf8WriteBinding } from './utf8.js'
 
 const TWO_32 = 4294967296
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const utf8Length = utf8LengthBinding
+const utf8Write = utf8WriteBinding
 
-/** Bytes of an element header: type byte + key + NUL. */
+// One 8-byte scratch for float64/int64 conversions: a DataView per buffer costs more than a whole
+// small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
+const scratch = new ArrayBuffer(8)
+const scratchBytes = new Uint8Array(scratch)
+const scratchF64 = new Float64Array(scratch)
+const scratchI64 = new BigInt64Array(scratch)
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+function store8(dst: Uint8Array, at: number): void {
+  const s = scratchBytes
+  if (LITTLE_ENDIAN) {
+    dst[at] = s[0] as number
+    dst[at + 1] = s[1] as number
+    dst[at + 2] = s[2] as number
+    dst[at + 3] = s[3] as number
+    dst[at + 4] = s[4] as number
+    dst[at + 5] = s[5] as number
+    dst[at + 6] = s[6] as number
+    dst[at + 7] = s[7] as number
+  } else for (let i = 0; i < 8; i++) dst[at + i] = s[7 - i] as number
+}
+
+function writeInt32(dst: Uint8Array, at: number, v: number): void {
+  dst[at] = v
+  dst[at + 1] = v >>> 8
+  dst[at + 2] = v >>> 16
+  dst[at + 3] = v >>> 24
+}
+
+/**
+ * Bytes of an element header: type byte + key + NUL.
+ * @throws SdkError `local.unencodable_bson` when the key contains NUL (BSON keys are C strings).
+ */
 export function keySize(key: string): number {
-  let n = key.length
   for (let i = 0; i < key.length; i++) {
-    if (key.charCodeAt(i) >= 0x80) {
-      n = utf8Length(key)
-      break
-    }
+    const c = key.charCodeAt(i)
+    if (c === 0) throw new SdkError('local.unencodable_bson', "couldn't encode bson: a key contains NUL")
+    if (c >= 0x80) return 2 + utf8Length(key)
   }
-  return 2 + n
+  return 2 + key.length
 }
 
 /** Bytes of the decimal array key for `index` (without the type byte and NUL). */
@@ -28,14 +62,35 @@ export function stringSize(s: string): number {
   return 5 + utf8Length(s)
 }
 
+// Small outputs are carved from 8 KiB slabs, as Node's Buffer pool does: a fresh ArrayBuffer per
+// document costs more than encoding it. Each region is handed out once and never reused.
+const SLAB_SIZE = 8192
+const POOLED_MAX = 1024
+let slab = new ArrayBuffer(SLAB_SIZE)
+let slabOffset = 0
+
+function allocate(size: number): Uint8Array {
+  if (size > POOLED_MAX) return new Uint8Array(size)
+  if (slabOffset + size > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE)
+    slabOffset = 0
+  }
+  const out = new Uint8Array(slab, slabOffset, size)
+  // Keep 8-byte alignment so that callers may view the bytes through other typed arrays.
+  slabOffset += (size + 7) & ~7
+  return out
+}
+
+/**
+ * Writes one document. `bytes` may be a view into a shared slab (like a Node `Buffer`): use its
+ * `byteOffset`/`byteLength`, never its whole `.buffer`.
+ */
 export class BsonWriter {
   readonly bytes: Uint8Array
-  readonly view: DataView
   pos = 0
 
   constructor(size: number) {
-    this.bytes = new Uint8Array(size)
-    this.view = new DataView(this.bytes.buffer)
+    this.bytes = allocate(size)
   }
 
   /** Starts a document; returns its start offset for `closeDocument`. */
@@ -47,7 +102,7 @@ export class BsonWriter {
 
   closeDocument(start: number): void {
     this.bytes[this.pos++] = 0
-    this.view.setInt32(start, this.pos - start, true)
+    writeInt32(this.bytes, start, this.pos - start)
   }
 
   /** Element header with a key known to be ASCII-free of NULs (`v`, `t`, array indices). */
@@ -60,42 +115,65 @@ export class BsonWriter {
 
   /** Element header with any key (UTF-8). */
   headerUtf8(type: number, key: string): void {
-    this.bytes[this.pos++] = type
-    this.pos = utf8Write(this.bytes, this.pos, key)
-    this.bytes[this.pos++] = 0
+    const b = this.bytes
+    b[this.pos++] = type
+    const start = this.pos
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i)
+      if (c >= 0x80) {
+        this.pos = utf8Write(b, start, key)
+        break
+      }
+      b[this.pos++] = c
+    }
+    b[this.pos++] = 0
   }
 
   /** Element header with a decimal array index as key. */
   indexHeader(type: number, index: number): void {
     const b = this.bytes
-    b[this.pos++] = type
-    if (index < 10) b[this.pos++] = 0x30 + index
-    else {
-      const s = String(index)
-      for (let i = 0; i < s.length; i++) b[this.pos++] = s.charCodeAt(i)
+    let p = this.pos
+    b[p++] = type
+    if (index < 10) b[p++] = 0x30 + index
+    else if (index < 100) {
+      b[p++] = 0x30 + ((index / 10) | 0)
+      b[p++] = 0x30 + (index % 10)
+    } else {
+      const digits = indexKeyLength(index)
+      for (let i = digits - 1, n = index; i >= 0; i--, n = (n / 10) | 0) b[p + i] = 0x30 + (n % 10)
+      p += digits
     }
-    b[this.pos++] = 0
+    b[p++] = 0
+    this.pos = p
   }
 
   double(v: number): void {
-    this.view.setFloat64(this.pos, v, true)
+    scratchF64[0] = v
+    store8(this.bytes, this.pos)
     this.pos += 8
   }
 
   int32(v: number): void {
-    this.view.setInt32(this.pos, v, true)
+    writeInt32(this.bytes, this.pos, v)
     this.pos += 4
   }
 
-  /** int64 from a safe integer number or a bigint (two's complement, little-endian). */
-  int64(v: number | bigint): void {
-    if (typeof v === 'bigint') this.view.setBigInt64(this.pos, v, true)
-    else {
+  /**
+   * int64 from a safe integer number or a bigint (two's complement, little-endian); false when a
+   * bigint is outside int64 (nothing written).
+   */
+  int64(v: number | bigint): boolean {
+    if (typeof v === 'bigint') {
+      scratchI64[0] = v
+      if (scratchI64[0] !== v) return false
+      store8(this.bytes, this.pos)
+    } else {
       const hi = Math.floor(v / TWO_32)
-      this.view.setUint32(this.pos, v - hi * TWO_32, true)
-      this.view.setInt32(this.pos + 4, hi, true)
+      writeInt32(this.bytes, this.pos, v - hi * TWO_32)
+      writeInt32(this.bytes, this.pos + 4, hi)
     }
     this.pos += 8
+    return true
   }
 
   boolean(v: boolean): void {
@@ -106,12 +184,12 @@ export class BsonWriter {
     const at = this.pos
     const end = utf8Write(this.bytes, at + 4, s)
     this.bytes[end] = 0
-    this.view.setInt32(at, end + 1 - at - 4, true)
+    writeInt32(this.bytes, at, end + 1 - at - 4)
     this.pos = end + 1
   }
 
   binary(data: Uint8Array, subtype: number): void {
-    this.view.setInt32(this.pos, data.length, true)
+    writeInt32(this.bytes, this.pos, data.length)
     this.bytes[this.pos + 4] = subtype
     this.bytes.set(data, this.pos + 5)
     this.pos += 5 + data.length

@@ -77,13 +77,15 @@ function writeScalar(w: BsonWriter, type: AstarteType, value: unknown): void {
     case 'boolean':
       return w.boolean(value as boolean)
     case 'longinteger':
-      return w.int64(value as number | bigint)
+      w.int64(value as number | bigint)
+      return
     case 'string':
       return w.string(value as string)
     case 'binaryblob':
       return w.binary(value as Uint8Array, 0)
     default:
-      return w.int64((value as Date).getTime())
+      w.int64((value as Date).getTime())
+      return
   }
 }
 

@@ -129,7 +129,7 @@ export function decodePayload(
       keys++
       const key = rootKey(r, last)
       if (key === KEY_V) {
-        emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.view.getInt32(r.pos, true) === 0
+        emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.int32At(r.pos) === 0
         const read =
           mapping === undefined
             ? readObject(r, t, mappings, last, path, direction)
