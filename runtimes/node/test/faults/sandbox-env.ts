@@ -1,0 +1,114 @@
+/**
+ * @module sandbox env (fault and interop suites): what every resilience test needs around a
+ * sandbox — the Resilience interface, device options with test-friendly backoff, AppEngine reads
+ * of a sequence, and polling with a deadline.
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import type { DeviceOptions } from '../../src/index.js'
+import { fixturesDir } from '../helpers/child-device.js'
+
+export const RESILIENCE = 'org.astarte-ts.test.Resilience'
+export const interfacesDir = join(fixturesDir, 'interfaces')
+export const quiet: Logger = { log: () => undefined }
+
+export const newDeviceId = (): string => randomDeviceId(new Uint8Array(randomBytes(16)))
+
+/** Where a device pairs: a sandbox (or one in pairing-only mode). */
+export interface PairingSide {
+  readonly realm: string
+  readonly pairingUrl: string
+  readonly caPem: string
+  readonly jwt: string
+}
+
+/** Options of a device registering itself on first boot, reconnecting quickly. */
+export function deviceOptions(
+  side: PairingSide,
+  storeDir: string,
+  deviceId: string = newDeviceId(),
+): DeviceOptions & { readonly deviceId: string; readonly interfaces: readonly string[] } {
+  return {
+    realm: side.realm,
+    pairingUrl: side.pairingUrl,
+    deviceId,
+    pairingJwt: side.jwt,
+    interfaces: [interfacesDir],
+    storeDir,
+    caPem: side.caPem,
+    backoff: { minMs: 100, maxMs: 1000 },
+    logger: quiet,
+  }
+}
+
+/** Where AppEngine lives. */
+export interface AppEngineSide {
+  readonly realm: string
+  readonly appengineUrl: string
+  readonly jwt: string
+}
+
+/** One AppEngine call; `data` unwrapped from the envelope. */
+export async function appengine(
+  side: AppEngineSide,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ readonly status: number; readonly data: unknown }> {
+  const res = await fetch(`${side.appengineUrl}/v1/${side.realm}/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${side.jwt}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify({ data: body }) }),
+  })
+  const text = await res.text()
+  const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
+  return { status: res.status, data: json?.data ?? json }
+}
+
+/** The values AppEngine stored on one datastream path, in storage order ([] when none). */
+export async function storedSequence(
+  side: AppEngineSide,
+  deviceId: string,
+  path: string,
+): Promise<number[]> {
+  const { status, data } = await appengine(side, 'GET', `devices/${deviceId}/interfaces/${RESILIENCE}${path}`)
+  if (status === 404) return []
+  if (status !== 200 || !Array.isArray(data)) throw new Error(`read ${path}: ${status}`)
+  return data.map((row: { value: unknown }) => Number(row.value))
+}
+
+/** Resolves with the first value of `poll` that `ok` accepts, polling for up to `ms`. */
+export async function waitFor<T>(
+  what: string,
+  poll: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  ms = 20_000,
+): Promise<T> {
+  const end = Date.now() + ms
+  let last: T | undefined
+  for (;;) {
+    last = await poll()
+    if (ok(last)) return last
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${summary(last)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function summary(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? ''
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text
+}
+
+/** Counts of each value; missing and repeated ones against `0..count-1`. */
+export function sequenceReport(values: readonly number[], count: number): {
+  readonly missing: number[]
+  readonly repeated: number[]
+} {
+  const seen = new Map<number, number>()
+  for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1)
+  const missing: number[] = []
+  for (let n = 0; n < count; n++) if (!seen.has(n)) missing.push(n)
+  const repeated = [...seen].filter(([, times]) => times > 1).map(([v]) => v)
+  return { missing, repeated }
+}
