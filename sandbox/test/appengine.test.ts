@@ -158,6 +158,7 @@ describe('ingestion and AppEngine (spec §3.8, §5)', () => {
     assert.equal(setValue, 19)
     assert.equal(unset?.payload.length, 0)
     assert.equal((await appengine(sb, 'GET', `${base}/rooms/r1/setpoint`)).status, 404)
+    assert.deepEqual((await appengine(sb, 'GET', base)).json, { data: {} })
     const notAllowed = await appengine(sb, 'DELETE', `${base}/mode`)
     assert.equal(notAllowed.status, 405)
     await d.conn.client.endAsync()

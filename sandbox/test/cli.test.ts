@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { main } from '../src/cli.js'
 import { call, FIXTURES, newDeviceId } from './helpers.js'
 
 const root = new URL('../../', import.meta.url).pathname
@@ -55,10 +56,18 @@ describe('astarte-sandbox cli', () => {
     assert.ok(existsSync(join(dataDir, 'sandbox.sqlite')))
   })
 
-  it('exits 2 on a usage error', async () => {
-    const run = runCli(['--http-port', 'eighty'])
-    assert.equal(await run.exited, 2)
-    assert.match(run.output().stderr, /--http-port must be a non-negative integer/)
-    assert.equal(run.output().stdout, '')
+  it('returns 2 on a usage error, 0 for --help, without starting', async () => {
+    const written: string[] = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write
+    try {
+      assert.equal(await main(['--http-port', 'eighty']), 2)
+      assert.equal(await main(['--bogus']), 2)
+      assert.equal(await main(['--help']), 0)
+    } finally {
+      process.stderr.write = write
+    }
+    assert.match(written[0] ?? '', /--http-port must be a non-negative integer/)
+    assert.match(written[2] ?? '', /^usage: astarte-sandbox/)
   })
 })

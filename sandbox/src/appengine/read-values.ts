@@ -16,7 +16,7 @@ export function readValues(ctx: SandboxContext, req: HttpRequest, iface: Interfa
     const below = ctx.values.properties(key).filter((p) => p.path === path || p.path.startsWith(path === '/' ? '/' : `${path}/`))
     const exact = below.find((p) => p.path === path)
     if (exact !== undefined) return data(200, exact.valueJson)
-    if (below.length === 0) return detail(404, 'Path not found')
+    if (below.length === 0) return path === '/' ? data(200, {}) : detail(404, 'Path not found')
     return data(200, nestByPath(below.map((p) => [p.path.slice(path === '/' ? 0 : path.length), p.valueJson])))
   }
   const query = historyQuery(req.query)
@@ -28,7 +28,6 @@ export function readValues(ctx: SandboxContext, req: HttpRequest, iface: Interfa
     if (!objects || path !== '/') return detail(404, 'Path not found')
   }
   const latest = ctx.values.latestPerPath(key)
-  if (latest.length === 0) return detail(404, 'Path not found')
   return data(
     200,
     nestByPath(latest.map((s) => [s.path, objects ? [sampleJson(s, true)] : { ...sampleJson(s, false), reception_timestamp: new Date(s.receptionMs).toISOString() }])),

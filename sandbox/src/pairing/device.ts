@@ -52,7 +52,7 @@ export async function requestCredentials(ctx: SandboxContext, req: HttpRequest, 
   const { deviceId } = auth.device
   if (auth.device.credentialsInhibited) return forbidden
   // Revoke first (spec §4.3.4): a failed signing still leaves the old certificate unusable.
-  ctx.devices.setCertificate(deviceId, null, req.ip, Date.now())
+  ctx.devices.revokeCertificate(deviceId)
   const issued = await ctx.ca.signDeviceCsr(csr, `${ctx.realm}/${deviceId}`, ctx.certLifetimeSec)
   ctx.devices.setCertificate(deviceId, issued.serial, req.ip, Date.now())
   ctx.logger.log('info', 'certificate issued', { deviceId, serial: issued.serial })

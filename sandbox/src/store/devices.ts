@@ -78,8 +78,13 @@ export class DeviceStore {
       .run(deviceId)
   }
 
+  /** Forgets the current certificate: the broker refuses it from now on (spec §4.3.4). */
+  revokeCertificate(deviceId: string): void {
+    this.db.prepare('UPDATE devices SET cert_serial = NULL WHERE device_id = ?').run(deviceId)
+  }
+
   /** Records a newly issued certificate; the device becomes `confirmed` on its first one. */
-  setCertificate(deviceId: string, serial: string | null, ip: string | null, nowMs: number): void {
+  setCertificate(deviceId: string, serial: string, ip: string | null, nowMs: number): void {
     this.db
       .prepare(
         `UPDATE devices SET cert_serial = ?, cert_request_ip = ?,
