@@ -79,4 +79,4 @@ export const defaultBackoff = { minMs: 1000, maxMs: 60_000 } as const
 export const defaultKeyAlgorithm: KeyAlgorithm = 'ec-p256'
 
 /** UUID namespace for `hardwareId` → device id when none is given (same as `astarte-device id`). */
-export const DEFAULT_DEVICE_ID_NAMESPACE = 'b2ba0fd3-8a8c-4a49-9d4e-6d5a0c3e8f71'
+export const DEFAULT_DEVICE_ID_NAMESPACE = 'cf2189d1-eb82-4c9c-b605-6621f1bdbb39'

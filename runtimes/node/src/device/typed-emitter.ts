@@ -4,7 +4,7 @@
  */
 
 /** Event name → listener argument. */
-export type EventMap = Record<string, unknown>
+export type EventMap = object
 
 export type Listener<T> = (event: T) => void
 

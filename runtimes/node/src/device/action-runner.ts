@@ -1,0 +1,224 @@
+/**
+ * @module action runner: performs the device machine's actions with real I/O (MQTT.js, HTTP,
+ * crypto, credential files, timers) and turns each outcome into the machine's next input.
+ * Outcomes of a connection that has since been replaced are ignored (connection epochs), so a
+ * late callback of a dead socket can never confuse the core.
+ */
+import {
+  assertNever,
+  SdkError,
+  type CryptoProvider,
+  type DeviceAction,
+  type DeviceEvent,
+  type DeviceInput,
+  type HttpClient,
+  type Logger,
+  type MqttTransport,
+} from '@astarte-ts/sdk-core'
+import { TimerTable } from './timer-table.js'
+
+/** The TLS material the runner adds to the core's connect options. */
+export interface TlsMaterial {
+  certificatePem: string
+  privateKeyPem: string
+}
+
+export interface ActionRunnerPorts {
+  readonly transport: MqttTransport
+  readonly http: HttpClient
+  readonly crypto: CryptoProvider
+  readonly logger: Logger
+  /** Persists renewed credentials atomically (0600); resolves once they are on disk. */
+  readonly saveCredentials: (tls: TlsMaterial) => Promise<void>
+  readonly caPem?: string
+  readonly ignoreTlsErrors: boolean
+}
+
+export class ActionRunner {
+  readonly #ports: ActionRunnerPorts
+  readonly #feed: (input: DeviceInput) => void
+  readonly #onEvent: (event: DeviceEvent) => void
+  readonly #timers = new TimerTable<string>()
+  #tls: TlsMaterial | undefined
+  #epoch = 0
+  #connected = false
+  #closed = false
+
+  constructor(
+    ports: ActionRunnerPorts,
+    tls: TlsMaterial | undefined,
+    feed: (input: DeviceInput) => void,
+    onEvent: (event: DeviceEvent) => void,
+  ) {
+    this.#ports = ports
+    this.#tls = tls
+    this.#feed = feed
+    this.#onEvent = onEvent
+  }
+
+  /** Feeds `input` unless the runner was closed meanwhile. */
+  #later(input: DeviceInput): void {
+    if (!this.#closed) this.#feed(input)
+  }
+
+  /** Same, but only while `epoch` is still the live connection. */
+  #onConnection(epoch: number, input: DeviceInput): void {
+    if (epoch === this.#epoch) this.#later(input)
+  }
+
+  run(action: DeviceAction): void {
+    switch (action.type) {
+      case 'mqtt.connect':
+        this.#connect(action.options)
+        return
+      case 'mqtt.subscribe': {
+        const epoch = this.#epoch
+        this.#ports.transport.subscribe(action.filters, action.qos).then(
+          () => this.#onConnection(epoch, { type: 'mqtt.subscribed', requestId: action.requestId }),
+          (error: unknown) => this.#connectionLost(epoch, error),
+        )
+        return
+      }
+      case 'mqtt.unsubscribe': {
+        const epoch = this.#epoch
+        this.#ports.transport
+          .unsubscribe(action.filters)
+          .catch((error: unknown) => this.#connectionLost(epoch, error))
+        return
+      }
+      case 'mqtt.publish': {
+        const epoch = this.#epoch
+        this.#ports.transport.publish(action.topic, action.payload, action.qos).then(
+          () => this.#onConnection(epoch, { type: 'mqtt.published', publishId: action.publishId }),
+          (error: unknown) =>
+            this.#onConnection(epoch, {
+              type: 'mqtt.publishFailed',
+              publishId: action.publishId,
+              error: toSdkError(error),
+            }),
+        )
+        return
+      }
+      case 'mqtt.disconnect':
+        // outcomes of the ended connection are void from here on
+        this.#epoch++
+        this.#connected = false
+        this.#ports.transport.end().then(
+          () => this.#later({ type: 'mqtt.closed' }),
+          (error: unknown) => this.#later({ type: 'mqtt.closed', error: toSdkError(error) }),
+        )
+        return
+      case 'timer.set':
+        this.#timers.set(action.timerId, action.atMs, () =>
+          this.#later({ type: 'timer', timerId: action.timerId }),
+        )
+        return
+      case 'timer.cancel':
+        this.#timers.cancel(action.timerId)
+        return
+      case 'http':
+        this.#ports.http.request(action.request).then(
+          (response) => this.#later({ type: 'http.response', requestId: action.requestId, response }),
+          (error: unknown) =>
+            this.#later({ type: 'http.failed', requestId: action.requestId, error: toSdkError(error) }),
+        )
+        return
+      case 'crypto.createKeyAndCsr':
+        this.#ports.crypto.createKeyAndCsr(action.algorithm, action.commonName).then(
+          ({ privateKeyPem, csrPem }) =>
+            this.#later({
+              type: 'crypto.keyAndCsr',
+              requestId: action.requestId,
+              privateKeyPem,
+              csrPem,
+            }),
+          (error: unknown) =>
+            this.#later({ type: 'crypto.failed', requestId: action.requestId, error: toSdkError(error) }),
+        )
+        return
+      case 'credentials.save': {
+        const tls = { certificatePem: action.certificatePem, privateKeyPem: action.privateKeyPem }
+        this.#ports.saveCredentials(tls).then(
+          () => {
+            this.#tls = tls
+            this.#later({ type: 'credentials.saved', requestId: action.requestId })
+          },
+          (error: unknown) =>
+            this.#later({ type: 'credentials.saveFailed', requestId: action.requestId, error: toSdkError(error) }),
+        )
+        return
+      }
+      case 'event':
+        this.#onEvent(action.event)
+        return
+      default:
+        assertNever(action)
+    }
+  }
+
+  #connect(options: { host: string; port: number; clientId: string; keepaliveSec: number; clean: boolean }): void {
+    const epoch = ++this.#epoch
+    const tls = this.#tls
+    if (tls === undefined) {
+      this.#later({
+        type: 'mqtt.connectFailed',
+        error: new SdkError('local.no_credentials', "couldn't connect without a device certificate"),
+        certificateRejected: true,
+      })
+      return
+    }
+    this.#ports.transport
+      .connect(
+        {
+          ...options,
+          certificatePem: tls.certificatePem,
+          privateKeyPem: tls.privateKeyPem,
+          ...(this.#ports.caPem === undefined ? {} : { caPem: this.#ports.caPem }),
+          ignoreTlsErrors: this.#ports.ignoreTlsErrors,
+        },
+        {
+          message: (topic, payload) => this.#onConnection(epoch, { type: 'mqtt.message', topic, payload }),
+          close: (error) => this.#connectionLost(epoch, error),
+        },
+      )
+      .then(
+        ({ sessionPresent }) => {
+          if (epoch !== this.#epoch) return
+          this.#connected = true
+          this.#later({ type: 'mqtt.connected', sessionPresent })
+        },
+        (error: unknown) => {
+          const e = toSdkError(error)
+          this.#onConnection(epoch, {
+            type: 'mqtt.connectFailed',
+            error: e,
+            certificateRejected: e.code === 'remote.certificate_rejected',
+          })
+        },
+      )
+  }
+
+  /** A live connection ended: report it once, then forget the epoch. */
+  #connectionLost(epoch: number, error: unknown): void {
+    if (epoch !== this.#epoch || !this.#connected) return
+    this.#connected = false
+    this.#epoch++
+    this.#later(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error: toSdkError(error) })
+  }
+
+  /** Stops every timer and ignores all later outcomes. */
+  close(): void {
+    this.#closed = true
+    this.#epoch++
+    this.#timers.clear()
+  }
+}
+
+/** Anything thrown by an adapter, as an `SdkError` (adapters already throw those). */
+export function toSdkError(error: unknown): SdkError {
+  if (error instanceof SdkError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new SdkError('local.io_failed', `couldn't complete an i/o operation: ${message}`, {
+    cause: error,
+  })
+}

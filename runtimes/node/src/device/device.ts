@@ -1,0 +1,524 @@
+/**
+ * @module device façade: the promise-based `Device` over sdk-core's `DeviceMachine`. The façade
+ * validates user input before anything is queued, feeds the machine with `Date.now()` and lets
+ * the `ActionRunner` perform its actions; every machine input goes through one FIFO so that
+ * listeners calling back into the device never re-enter `handle()`.
+ */
+import {
+  decodePayload,
+  SdkError,
+  validateIndividual,
+  validateObject,
+  validateUnset,
+  type AstarteValue,
+  type DeviceEvent,
+  type DeviceInput,
+  type DeviceMachine,
+  type Interface,
+  type InterfacePaths,
+  type InterfaceValue,
+  type IsDeviceOwned,
+  type Issue,
+  type ObjectPaths,
+  type ObjectValue,
+  type Ownership,
+  type Result,
+  type Store,
+  type Validated,
+} from '@astarte-ts/sdk-core'
+import type { DeviceOptions, InterfaceSource } from '../config/options.js'
+import { interfaceFromSource, loadInterfaces } from '../interfaces/load-interfaces.js'
+import type { ActionRunner } from './action-runner.js'
+import type { DeviceEvents, DeviceMetrics, DeviceStateName, ServerMessage } from './events.js'
+import { createMessageStream, type MessageSink, type MessageStreamOptions } from './message-stream.js'
+import { openDevice } from './open-device.js'
+import { TypedEmitter, type Listener } from './typed-emitter.js'
+
+/** Options of `send` and `sendObject`. */
+export interface SendOptions {
+  /** Only for mappings with `explicit_timestamp` (and then required). */
+  readonly timestamp?: Date
+}
+
+/** A cached property value, decoded. */
+export interface PropertyEntry {
+  readonly interfaceName: string
+  readonly path: string
+  readonly ownership: Ownership
+  readonly value: AstarteValue
+}
+
+/** What `Device.open` hands to the constructor. */
+export interface DeviceParts {
+  readonly realm: string
+  readonly deviceId: string
+  readonly interfaces: readonly Interface[]
+  readonly store: Store
+  readonly closeStore: () => void
+  readonly machine: DeviceMachine
+  readonly makeRunner: (
+    feed: (input: DeviceInput) => void,
+    onEvent: (event: DeviceEvent) => void,
+  ) => ActionRunner
+  readonly onListenerError: (error: unknown, event: string) => void
+}
+
+interface PendingSend {
+  resolve(): void
+  reject(error: SdkError): void
+}
+
+type InterfaceRef = string | { readonly name: string }
+
+/**
+ * The value `send`/`setProperty` accept at path `P` of `T`: checked at compile time for
+ * `defineInterface` definitions (never for server-owned ones), any Astarte value otherwise.
+ */
+export type DeviceValue<T extends Interface, P extends string> =
+  IsDeviceOwned<T> extends false ? never : InterfaceValue<T, P>
+
+const STOPPED_STATES: ReadonlySet<string> = new Set(['idle', 'error', 'closed'])
+
+function interfaceNameOf(ref: InterfaceRef): string {
+  return typeof ref === 'string' ? ref : ref.name
+}
+
+function invalidValue(
+  what: string,
+  interfaceName: string,
+  path: string,
+  issues: readonly Issue[],
+): SdkError {
+  const first = issues[0]
+  const detail = first === undefined ? '' : `: ${first.message}`
+  return new SdkError('local.invalid_value', `couldn't ${what} ${interfaceName}${path}${detail}`, {
+    ctx: { interfaceName, path },
+    issues,
+  })
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new SdkError('local.aborted', "couldn't finish: the operation was aborted")
+}
+
+/** One Astarte device. Create it with `Device.open(options | configFile)`. */
+export class Device {
+  readonly realm: string
+  readonly deviceId: string
+  readonly #machine: DeviceMachine
+  readonly #runner: ActionRunner
+  readonly #store: Store
+  readonly #closeStore: () => void
+  readonly #interfaces = new Map<string, Interface>()
+  readonly #emitter: TypedEmitter<DeviceEvents>
+  readonly #streams = new Set<MessageSink<ServerMessage>>()
+  readonly #pending = new Map<number, PendingSend>()
+  readonly #inputs: DeviceInput[] = []
+  #draining = false
+  #nextOpId = 1
+  #closed = false
+  #synced = false
+  #streamDropped = 0
+  #lastError: SdkError | undefined
+
+  /**
+   * Opens a device from options or a JSON config file: interfaces validated, store and
+   * credentials ready (registering on first boot when given a pairing JWT). Doesn't connect.
+   */
+  static open(options: DeviceOptions | string): Promise<Device> {
+    return openDevice(options)
+  }
+
+  /** @internal use `Device.open`. */
+  constructor(parts: DeviceParts) {
+    this.realm = parts.realm
+    this.deviceId = parts.deviceId
+    this.#machine = parts.machine
+    this.#store = parts.store
+    this.#closeStore = parts.closeStore
+    for (const iface of parts.interfaces) this.#interfaces.set(iface.name, iface)
+    this.#emitter = new TypedEmitter<DeviceEvents>((e, event) => parts.onListenerError(e, String(event)))
+    this.#runner = parts.makeRunner(
+      (input) => this.#feed(input),
+      (event) => this.#onMachineEvent(event),
+    )
+  }
+
+  /** The machine's current state tag (`idle`, `pairing`, `connecting`, `online`, `backoff`, …). */
+  get state(): DeviceStateName {
+    return this.#machine.state.tag
+  }
+
+  /** The interfaces the device currently introspects. */
+  interfaces(): Interface[] {
+    return [...this.#interfaces.values()]
+  }
+
+  metrics(): DeviceMetrics {
+    const m = this.#machine.metrics()
+    const lastError = m.lastError ?? this.#lastError
+    const { lastError: _core, ...counters } = m
+    return {
+      ...counters,
+      streamDropped: this.#streamDropped,
+      ...(lastError === undefined ? {} : { lastError }),
+    }
+  }
+
+  on<K extends keyof DeviceEvents>(event: K, listener: Listener<DeviceEvents[K]>): () => void {
+    return this.#emitter.on(event, listener)
+  }
+
+  once<K extends keyof DeviceEvents>(event: K, listener: Listener<DeviceEvents[K]>): () => void {
+    return this.#emitter.once(event, listener)
+  }
+
+  off<K extends keyof DeviceEvents>(event: K, listener: Listener<DeviceEvents[K]>): void {
+    this.#emitter.off(event, listener)
+  }
+
+  /**
+   * Server-owned data as an async iterator: `for await (const m of device.messages({ signal }))`.
+   * Ends when `signal` aborts or the device is closed. Each iterator buffers what it has not
+   * consumed yet, up to `maxBuffered` (then the oldest are dropped and counted).
+   */
+  messages(options: MessageStreamOptions = {}): AsyncIterableIterator<ServerMessage> {
+    const { iterable, sink } = createMessageStream<ServerMessage>(
+      options,
+      () => this.#streams.delete(sink),
+      () => this.#streamDropped++,
+    )
+    if (this.#closed) sink.close()
+    else this.#streams.add(sink)
+    return iterable
+  }
+
+  /**
+   * Starts the device: pairing (first boot or renewal), MQTT connection and sync. Resolves once
+   * synced; a failing first connection is retried with backoff like any later one, so this only
+   * rejects on `signal` abort, on `close()`, or on an error the device can't recover from.
+   */
+  connect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen('connect')
+    const { signal } = options
+    if (signal?.aborted === true) return Promise.reject(abortError(signal))
+    if (this.#synced) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        offSynced()
+        offError()
+        offClosed()
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const offSynced = this.#emitter.on('synced', () => {
+        cleanup()
+        resolve()
+      })
+      const offError = this.#emitter.on('error', (e) => {
+        cleanup()
+        reject(e)
+      })
+      const offClosed = this.#emitter.on('stateChanged', ({ state }) => {
+        if (state !== 'closed') return
+        cleanup()
+        reject(new SdkError('local.closed', "couldn't connect: the device was closed"))
+      })
+      const onAbort = (): void => {
+        cleanup()
+        this.#feed({ type: 'stop' })
+        reject(abortError(signal as AbortSignal))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#feed({ type: 'start' })
+    })
+  }
+
+  /**
+   * Disconnects cleanly (queued data stays queued, `stored` on disk). Resolves when the
+   * connection is closed; `connect()` can be called again afterwards.
+   */
+  disconnect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closed || STOPPED_STATES.has(this.state)) return Promise.resolve()
+    const { signal } = options
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        off()
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const off = this.#emitter.on('stateChanged', ({ state }) => {
+        if (!STOPPED_STATES.has(state)) return
+        cleanup()
+        resolve()
+      })
+      const onAbort = (): void => {
+        cleanup()
+        reject(abortError(signal as AbortSignal))
+      }
+      if (signal?.aborted === true) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#feed({ type: 'stop' })
+    })
+  }
+
+  /**
+   * Disconnects, stops every timer, ends `messages()` iterators, closes the store. Sends still
+   * waiting for an acknowledgement reject with `local.closed` (their `stored` data stays on disk
+   * and is replayed by the next process). Idempotent.
+   */
+  async close(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#closed) return
+    const grace = AbortSignal.timeout(5000)
+    const signal = options.signal === undefined ? grace : AbortSignal.any([options.signal, grace])
+    await this.disconnect({ signal }).catch(() => undefined)
+    this.#closed = true
+    this.#runner.close()
+    const closed = new SdkError('local.closed', "couldn't finish sending: the device was closed")
+    for (const pending of this.#pending.values()) pending.reject(closed)
+    this.#pending.clear()
+    for (const sink of this.#streams) sink.close()
+    this.#streams.clear()
+    this.#closeStore()
+    this.#emitter.emit('stateChanged', { state: 'closed' })
+    this.#emitter.removeAllListeners()
+  }
+
+  /**
+   * Sends one value on a device-owned individual datastream. Resolves when the value is safe:
+   * on disk for `retention: stored`, acknowledged by the broker otherwise (written, for QoS 0).
+   * Invalid values reject with `local.invalid_value` (issues attached) before anything is queued.
+   */
+  send<T extends Interface, P extends InterfacePaths<T>>(
+    ifaceRef: T | string,
+    path: P,
+    value: DeviceValue<T, P>,
+    options: SendOptions = {},
+  ): Promise<void> {
+    return this.#submit('send', ifaceRef, path, 'datastream', (iface) =>
+      validateIndividual(iface, path, value, options),
+    )
+  }
+
+  /** Sends an object aggregate on `path` (the instantiated common prefix, spec §3.2). */
+  sendObject<T extends Interface, P extends ObjectPaths<T>>(
+    ifaceRef: T | string,
+    path: P,
+    value: IsDeviceOwned<T> extends false ? never : ObjectValue<T>,
+    options: SendOptions = {},
+  ): Promise<void> {
+    return this.#submit('send', ifaceRef, path, 'datastream', (iface) =>
+      validateObject(iface, path, value, options),
+    )
+  }
+
+  /** Sets a device-owned property; cached persistently and re-sent on every full sync. */
+  setProperty<T extends Interface, P extends InterfacePaths<T>>(
+    ifaceRef: T | string,
+    path: P,
+    value: DeviceValue<T, P>,
+  ): Promise<void> {
+    return this.#submit('set', ifaceRef, path, 'properties', (iface) =>
+      validateIndividual(iface, path, value),
+    )
+  }
+
+  /** Unsets a device-owned property whose mapping has `allow_unset`. */
+  unsetProperty<T extends Interface, P extends InterfacePaths<T>>(
+    ifaceRef: T | string,
+    path: P,
+  ): Promise<void> {
+    return this.#submit('unset', ifaceRef, path, 'properties', (iface) => validateUnset(iface, path))
+  }
+
+  /** The cached value of a property (either ownership), or `undefined` when not set. */
+  getProperty<T extends Interface, P extends InterfacePaths<T>>(
+    ifaceRef: T | string,
+    path: P,
+  ): InterfaceValue<T, P> | undefined {
+    const iface = this.#interfaces.get(interfaceNameOf(ifaceRef))
+    if (iface === undefined || iface.type !== 'properties') return undefined
+    const stored = this.#store.properties.get(iface.name, path)
+    if (stored === undefined || stored.major !== iface.major) return undefined
+    const decoded = decodePayload(iface, path, stored.payload)
+    const value = decoded.ok && decoded.value.kind === 'individual' ? decoded.value.value : undefined
+    return value as InterfaceValue<T, P> | undefined
+  }
+
+  /** Every cached property of the current interfaces, decoded. */
+  properties(filter: { readonly ownership?: Ownership; readonly interfaceName?: string } = {}): PropertyEntry[] {
+    const out: PropertyEntry[] = []
+    for (const stored of this.#store.properties.list(filter.ownership)) {
+      if (filter.interfaceName !== undefined && stored.interfaceName !== filter.interfaceName) continue
+      const value: AstarteValue | undefined = this.getProperty(stored.interfaceName, stored.path)
+      if (value === undefined) continue
+      out.push({ interfaceName: stored.interfaceName, path: stored.path, ownership: stored.ownership, value })
+    }
+    return out
+  }
+
+  /**
+   * Adds (or replaces with another version) an interface at run time: the machine publishes the
+   * new introspection and subscribes to it when server-owned (spec §3.3).
+   */
+  async addInterface(source: InterfaceSource): Promise<void> {
+    this.#assertOpen('add an interface')
+    const added = typeof source === 'string' ? await loadInterfaces([source]) : [interfaceFromSource(source)]
+    for (const iface of added) {
+      this.#interfaces.set(iface.name, iface)
+      this.#feed({ type: 'addInterface', iface })
+    }
+  }
+
+  /** Removes an interface at run time; its cached properties are dropped. */
+  async removeInterface(ref: InterfaceRef): Promise<void> {
+    this.#assertOpen('remove an interface')
+    const name = interfaceNameOf(ref)
+    if (!this.#interfaces.delete(name)) {
+      throw new SdkError('local.unknown_interface', `couldn't remove interface ${name}: not in the introspection`, {
+        ctx: { interfaceName: name },
+      })
+    }
+    this.#feed({ type: 'removeInterface', name })
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) throw new SdkError('local.closed', `couldn't ${what}: the device is closed`)
+  }
+
+  #deviceInterface(
+    ref: InterfaceRef,
+    what: string,
+    path: string,
+    type: Interface['type'],
+  ): Interface {
+    this.#assertOpen(`${what} ${interfaceNameOf(ref)}${path}`)
+    const name = interfaceNameOf(ref)
+    const iface = this.#interfaces.get(name)
+    const issue = (code: string, message: string): SdkError =>
+      invalidValue(what, name, path, [{ code, path, message }])
+    if (iface === undefined) throw issue('interface_not_found', `interface ${name} is not in the introspection`)
+    if (iface.ownership !== 'device') {
+      throw issue('write_on_server_owned_interface', `interface ${name} is server-owned`)
+    }
+    if (iface.type !== type) {
+      const use = iface.type === 'properties' ? 'setProperty/unsetProperty' : 'send/sendObject'
+      throw issue('interface_type', `interface ${name} is of type ${iface.type}: use ${use}`)
+    }
+    return iface
+  }
+
+  /**
+   * Validates and hands one value to the machine; every failure is a rejected promise (never a
+   * synchronous throw), and nothing reaches the machine unless it validated.
+   */
+  #submit(
+    what: string,
+    ref: InterfaceRef,
+    path: string,
+    type: Interface['type'],
+    validate: (iface: Interface) => Result<Validated>,
+  ): Promise<void> {
+    let v: Result<Validated>
+    let iface: Interface
+    try {
+      iface = this.#deviceInterface(ref, what, path, type)
+      v = validate(iface)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (!v.ok) return Promise.reject(invalidValue(what, iface.name, path, v.error))
+    const opId = this.#nextOpId++
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(opId, { resolve, reject })
+      this.#feed({ type: 'send', opId, data: v.value })
+    })
+  }
+
+  #feed(input: DeviceInput): void {
+    if (this.#closed) return
+    this.#inputs.push(input)
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
+        for (const action of this.#machine.handle(next, Date.now())) this.#runner.run(action)
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  #settle(opId: number, error?: SdkError): void {
+    const pending = this.#pending.get(opId)
+    if (pending === undefined) return
+    this.#pending.delete(opId)
+    if (error === undefined) pending.resolve()
+    else pending.reject(error)
+  }
+
+  #publishMessage(message: ServerMessage): void {
+    this.#emitter.emit('data', message)
+    for (const sink of this.#streams) sink.push(message)
+  }
+
+  #onMachineEvent(event: DeviceEvent): void {
+    switch (event.type) {
+      case 'connected':
+        this.#emitter.emit('connected', { sessionPresent: event.sessionPresent })
+        return
+      case 'synced':
+        this.#synced = true
+        this.#emitter.emit('synced', {})
+        return
+      case 'disconnected':
+        this.#synced = false
+        if (event.error !== undefined) this.#lastError = event.error
+        this.#emitter.emit('disconnected', event.error === undefined ? {} : { error: event.error })
+        return
+      case 'serverData':
+        this.#publishMessage({
+          type: 'individual',
+          interfaceName: event.interfaceName,
+          path: event.path,
+          value: event.value,
+          ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
+        })
+        return
+      case 'serverObject':
+        this.#publishMessage({
+          type: 'object',
+          interfaceName: event.interfaceName,
+          path: event.path,
+          value: event.value,
+          ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
+        })
+        return
+      case 'serverUnset':
+        this.#publishMessage({ type: 'unset', interfaceName: event.interfaceName, path: event.path })
+        return
+      case 'serverDataError':
+        this.#emitter.emit('dataError', {
+          interfaceName: event.interfaceName,
+          path: event.path,
+          issues: event.issues,
+        })
+        return
+      case 'warning':
+        this.#emitter.emit('warning', { message: event.message, ctx: event.ctx ?? {} })
+        return
+      case 'sendCompleted':
+        this.#settle(event.opId)
+        return
+      case 'sendFailed':
+        this.#settle(event.opId, event.error)
+        return
+      case 'stateChanged':
+        if (STOPPED_STATES.has(event.state)) this.#synced = false
+        this.#emitter.emit('stateChanged', { state: event.state })
+        return
+      case 'failed':
+        this.#lastError = event.error
+        this.#emitter.emit('error', event.error)
+        return
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * @module device opening: resolves options (or a config file) into a ready `Device`: interfaces
+ * validated, the per-device folder `<storeDir>/<deviceId>/` (0700) with its SQLite store and
+ * 0600 credential files, the credentials secret (given, saved, or obtained by registering with
+ * a pairing JWT on first boot). Nothing connects until `device.connect()`.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  DeviceMachine,
+  SdkError,
+  deviceIdFromUuidV5,
+  checkDeviceId,
+  type Store,
+} from '@astarte-ts/sdk-core'
+import { loadDeviceConfig } from '../config/config-file.js'
+import {
+  defaultBackoff,
+  defaultKeepaliveSec,
+  defaultKeyAlgorithm,
+  DEFAULT_DEVICE_ID_NAMESPACE,
+  type DeviceOptions,
+} from '../config/options.js'
+import { FileCredentialsStore } from '../credentials/index.js'
+import { nodeCryptoProvider } from '../crypto/index.js'
+import { nodeHttpClient } from '../http/index.js'
+import { loadInterfaces } from '../interfaces/load-interfaces.js'
+import { consoleLogger } from '../log/index.js'
+import { openSqliteStore } from '../store/index.js'
+import { MqttJsTransport } from '../transport/index.js'
+import { nodeInflater } from '../zlib/index.js'
+import { ActionRunner } from './action-runner.js'
+import { Device } from './device.js'
+import { registerDevice } from './register-device.js'
+
+function resolveDeviceId(options: DeviceOptions): string {
+  const id =
+    options.deviceId ??
+    (options.hardwareId === undefined
+      ? undefined
+      : deviceIdFromUuidV5(options.namespace ?? DEFAULT_DEVICE_ID_NAMESPACE, options.hardwareId))
+  if (id === undefined) {
+    throw new SdkError('local.invalid_config', "couldn't open the device: give deviceId or hardwareId")
+  }
+  checkDeviceId(id)
+  return id
+}
+
+/** Opens a device from options or from a JSON config file (see `loadDeviceConfig`). */
+export async function openDevice(input: DeviceOptions | string): Promise<Device> {
+  const options = typeof input === 'string' ? await loadDeviceConfig(input) : input
+  const deviceId = resolveDeviceId(options)
+  const { realm, pairingUrl } = options
+  const ports = options.ports ?? {}
+  const logger = options.logger ?? consoleLogger({ level: 'info' })
+  const interfaces = await loadInterfaces(options.interfaces)
+  const caPem = options.caPem ?? (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
+  const ignoreTlsErrors = options.ignoreTlsErrors ?? false
+  const http =
+    ports.http ??
+    nodeHttpClient({ ...(caPem === undefined ? {} : { caPem }), ignoreTlsErrors, logger })
+
+  const dir = join(options.storeDir, deviceId)
+  const credentials = new FileCredentialsStore({ dir })
+  let secret = options.credentialsSecret ?? credentials.read('credentialsSecret')?.trim()
+  if (secret === undefined) {
+    if (options.pairingJwt === undefined) {
+      throw new SdkError(
+        'local.no_credentials_secret',
+        "couldn't open the device: no credentials secret (give credentialsSecret, or pairingJwt to register)",
+        { ctx: { deviceId } },
+      )
+    }
+    secret = await registerDevice({ http, pairingUrl, realm, jwt: options.pairingJwt, deviceId, interfaces })
+    credentials.write('credentialsSecret', secret)
+    logger.log('info', 'device registered, credentials secret saved', { deviceId, dir })
+  } else if (secret !== credentials.read('credentialsSecret')?.trim()) {
+    // kept so later runs (and the CLI) can open the device without repeating the secret
+    credentials.write('credentialsSecret', secret)
+  }
+  const certificatePem = credentials.read('certificate')
+  const privateKeyPem = credentials.read('privateKey')
+  const existing =
+    certificatePem === undefined || privateKeyPem === undefined
+      ? undefined
+      : { certificatePem, privateKeyPem }
+
+  let store: Store
+  let closeStore: () => void
+  if (ports.store === undefined) {
+    const sqlite = openSqliteStore({
+      path: join(dir, 'store.sqlite'),
+      ...options.storeLimits,
+      onOverflow: (event) =>
+        logger.log('warn', 'dropped the oldest queued message: the queue is full', { ...event }),
+    })
+    store = sqlite
+    closeStore = () => sqlite.close()
+  } else {
+    store = ports.store
+    closeStore = () => undefined
+  }
+  const crypto = ports.crypto ?? nodeCryptoProvider
+  const machine = new DeviceMachine({
+    realm,
+    deviceId,
+    interfaces,
+    store,
+    inflater: nodeInflater,
+    logger,
+    keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
+    backoff: options.backoff ?? defaultBackoff,
+    random: ports.random ?? Math.random,
+    pairing: {
+      pairingUrl,
+      credentialsSecret: secret,
+      keyAlgorithm: options.keyAlgorithm ?? defaultKeyAlgorithm,
+      ...(existing === undefined ? {} : { existing }),
+      parseCertificate: (pem: string) => crypto.parseCertificate(pem),
+    },
+  })
+  const transport = ports.transport ?? new MqttJsTransport({ logger })
+  return new Device({
+    realm,
+    deviceId,
+    interfaces,
+    store,
+    closeStore,
+    machine,
+    makeRunner: (feed, onEvent) =>
+      new ActionRunner(
+        {
+          transport,
+          http,
+          crypto,
+          logger,
+          saveCredentials: async (tls) =>
+            credentials.writeKeyAndCertificate(tls.privateKeyPem, tls.certificatePem),
+          ...(caPem === undefined ? {} : { caPem }),
+          ignoreTlsErrors,
+        },
+        existing,
+        feed,
+        onEvent,
+      ),
+    onListenerError: (error, event) =>
+      logger.log('error', 'a device event listener threw', {
+        event,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  })
+}

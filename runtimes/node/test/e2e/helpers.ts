@@ -1,0 +1,107 @@
+/** Shared setup of the end-to-end suites: a real sandbox (TLS broker, Pairing, AppEngine). */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { Device, type DeviceOptions } from '../../src/index.js'
+
+export const here = new URL('.', import.meta.url).pathname
+export const testInterfacesDir = join(here, 'interfaces')
+/** Installed in the realm but not given to devices at open: added at run time. */
+export const addedInterfacesDir = join(here, 'added')
+export const exampleInterfacesDir = join(here, '..', '..', '..', '..', 'interfaces', 'examples')
+export const quiet: Logger = { log: () => undefined }
+
+export interface E2eEnv {
+  readonly sandbox: Sandbox
+  readonly tmp: string
+  api(method: string, path: string, data?: unknown): Promise<{ status: number; data: unknown }>
+  newDeviceId(): string
+  storeDir(): Promise<string>
+  stop(): Promise<void>
+}
+
+/** Starts a sandbox with the test and example interfaces installed. */
+export async function startEnv(): Promise<E2eEnv> {
+  const tmp = await mkdtemp(join(tmpdir(), 'astarte-e2e-'))
+  const sandbox = await startSandbox({ dataDir: join(tmp, 'sandbox'), logger: quiet })
+  const env: E2eEnv = {
+    sandbox,
+    tmp,
+    async api(method, path, data) {
+      const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+        ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
+      })
+      const text = await res.text()
+      const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
+      return { status: res.status, data: json?.data ?? json }
+    },
+    newDeviceId: () => randomDeviceId(new Uint8Array(randomBytes(16))),
+    storeDir: () => mkdtemp(join(tmp, 'store-')),
+    async stop() {
+      await sandbox.stop()
+      await rm(tmp, { recursive: true, force: true })
+    },
+  }
+  for (const dir of [testInterfacesDir, addedInterfacesDir, exampleInterfacesDir]) {
+    await installDir(sandbox, dir)
+  }
+  return env
+}
+
+async function installDir(sandbox: Sandbox, dir: string): Promise<void> {
+  const { readdir, readFile } = await import('node:fs/promises')
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.json')) continue
+    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: JSON.parse(await readFile(join(dir, name), 'utf8')) }),
+    })
+    if (res.status !== 201) throw new Error(`install ${name}: ${res.status} ${await res.text()}`)
+  }
+}
+
+/** Opens a device registered on first boot with the sandbox JWT. */
+export async function openDevice(
+  env: E2eEnv,
+  overrides: Partial<DeviceOptions> & { readonly deviceId?: string } = {},
+): Promise<Device> {
+  return Device.open({
+    realm: env.sandbox.realm,
+    pairingUrl: env.sandbox.pairingUrl,
+    deviceId: overrides.deviceId ?? env.newDeviceId(),
+    pairingJwt: env.sandbox.jwt,
+    interfaces: [testInterfacesDir, exampleInterfacesDir],
+    storeDir: overrides.storeDir ?? (await env.storeDir()),
+    caPem: env.sandbox.caPem,
+    logger: quiet,
+    backoff: { minMs: 100, maxMs: 1000 },
+    ...overrides,
+  })
+}
+
+/** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
+export async function eventually<T>(
+  what: string,
+  poll: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms
+  let last: T | undefined
+  while (Date.now() < end) {
+    last = await poll()
+    if (ok(last)) return last
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, jsonSafe)}`)
+}
+
+export function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? `${value}n` : value
+}
