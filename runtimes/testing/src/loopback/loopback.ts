@@ -99,7 +99,7 @@ export class Loopback {
         }
         const connection = ++this.#connection
         const { sessionPresent } = this.astarte.connect(
-          (m) => this.#inputs.push({ type: 'mqtt.message', topic: m.topic, payload: m.payload }),
+          (m) => this.feed({ type: 'mqtt.message', topic: m.topic, payload: m.payload }),
           (reason) => {
             if (connection === this.#connection) this.#closed(new SdkError('remote.forced_disconnect', `couldn't stay connected: ${reason}`))
           },
