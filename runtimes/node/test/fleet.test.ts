@@ -4,7 +4,7 @@
  * be acknowledged, and a re-run must reuse the cached credentials.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,12 +31,13 @@ interface Run {
   readonly stderr: string
 }
 
-function fleet(devices: number, durationSec: number): Promise<Run> {
+function fleet(devices: number, durationSec: number, extra: readonly string[] = []): Promise<Run> {
   const args = [
     ...['--conditions=@astarte-ts/source', '--import', 'tsx', 'runtimes/node/src/cli/run.ts'],
     ...['fleet', '--devices', String(devices), '--rate', '2', '--duration', String(durationSec)],
     ...['--ramp', '1', '--interfaces', interfacesDir, '--pairing-url', sandbox.pairingUrl],
-    ...['--realm', sandbox.realm, '--ca', sandbox.caFile, '--cache', join(dir, 'cache')],
+    ...['--realm', sandbox.realm, '--cache', join(dir, 'cache')],
+    ...(extra.includes('--ca') ? extra : ['--ca', sandbox.caFile, ...extra]),
   ]
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -97,4 +98,18 @@ test('a re-run reuses the cached credentials and pairs nobody', async () => {
   assert.equal(run.code, 0, run.stderr)
   assert.deepEqual(s.pairing, { ...s.pairing, cached: 20, fresh: 0 })
   assert.equal(s.acknowledgedRatio, 1)
+})
+
+test('a broker certified by another CA is refused before anything is sent', async () => {
+  const otherCa = join(dir, 'other-ca.pem')
+  execFileSync('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+    ...['-subj', '/CN=not the sandbox', '-days', '1', '-keyout', join(dir, 'other-ca.key')],
+    ...['-out', otherCa],
+  ], { stdio: 'ignore' })
+  const run = await fleet(2, 1, ['--ca', otherCa, '--connect-within', '2', '--drain', '0'])
+  const s = run.summary as { sent: number; errors: Record<string, number> }
+  assert.equal(run.code, 1, run.stderr)
+  assert.equal(s.sent, 0)
+  assert.ok((s.errors['broker_untrusted'] ?? 0) >= 2, JSON.stringify(s.errors))
 })

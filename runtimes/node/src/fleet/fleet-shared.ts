@@ -7,14 +7,15 @@ import type {
   Qos,
   TopicPrefix,
 } from '@astarte-ts/sdk-core'
+import type { BrokerTrust } from './broker-trust.js'
 import type { FleetStats } from './fleet-stats.js'
 import type { Schedule } from './schedule.js'
 
 export interface FleetShared {
   readonly realm: string
   readonly broker: BrokerAddress
-  /** Trust anchors for the broker; the platform's when absent. */
-  readonly caPem: string | undefined
+  /** The broker's CA, parsed once; the platform's roots when absent. */
+  readonly trust: BrokerTrust | undefined
   readonly keepaliveSec: number
   readonly ignoreTlsErrors: boolean
   /** The device's interface set: introspected in full at every full sync (spec §3.3). */

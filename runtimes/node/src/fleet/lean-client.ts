@@ -6,6 +6,7 @@
  */
 import { connect, type SecureContext, type TLSSocket } from 'node:tls'
 import { isIP } from 'node:net'
+import type { BrokerTrust } from './broker-trust.js'
 import {
   DISCONNECT,
   FrameDecoder,
@@ -37,6 +38,7 @@ export type CloseReason =
   | 'connection_lost'
   | 'keepalive_timeout'
   | 'protocol_error'
+  | 'broker_untrusted'
 
 export interface LeanClientOptions {
   readonly host: string
@@ -46,6 +48,8 @@ export interface LeanClientOptions {
   readonly keepaliveSec: number
   /** Development switch: don't check the broker's certificate. */
   readonly ignoreTlsErrors: boolean
+  /** Verifies the broker against a fleet-wide CA; the platform's roots when absent. */
+  readonly trust: BrokerTrust | undefined
 }
 
 // spec §3.1: brokers give device sessions max_message_size 65 535.
@@ -80,15 +84,20 @@ export class LeanClient {
 
   /** Opens TLS and sends CONNECT with `clean: false` (spec §3.4). */
   open(nowMs: number): void {
-    const { host, port, secureContext, ignoreTlsErrors } = this.options
+    const { host, port, secureContext, ignoreTlsErrors, trust } = this.options
     const servername = isIP(host) === 0 ? { servername: host } : {}
-    const rejectUnauthorized = !ignoreTlsErrors
+    // With a fleet CA, OpenSSL accepts any chain and `trust` decides right after the handshake.
+    const rejectUnauthorized = !ignoreTlsErrors && trust === undefined
     const socket = connect({ host, port, secureContext, rejectUnauthorized, ...servername })
     // Small, latency-measured packets: Nagle + delayed ACK would add up to 40 ms to each.
     socket.setNoDelay(true)
     this.socket = socket
     this.lastReadMs = nowMs
     socket.once('secureConnect', () => {
+      if (!ignoreTlsErrors && trust !== undefined && !trust.verify(socket, host, Date.now())) {
+        this.fail('broker_untrusted')
+        return
+      }
       const { clientId, keepaliveSec } = this.options
       this.write(encodeConnect(clientId, keepaliveSec, false), performance.now())
     })

@@ -16,6 +16,7 @@ import {
 import { nodeCryptoProvider } from '../crypto/index.js'
 import { loadInterfaces } from '../interfaces/load-interfaces.js'
 import { nodeInflater } from '../zlib/index.js'
+import { BrokerTrust } from './broker-trust.js'
 import { CredentialsCache, type FleetCredentials } from './credentials-cache.js'
 import { enrollDevice } from './enroll.js'
 import { noProperties, type FleetShared } from './fleet-shared.js'
@@ -51,6 +52,8 @@ export interface FleetOptions {
   readonly keepaliveSec: number
   /** Seconds to wait for outstanding acknowledgements after the end. */
   readonly drainSec: number
+  /** Seconds after the ramp by which every device should be in; sending starts anyway then. */
+  readonly connectWithinSec: number
 }
 
 export interface FleetIo {
@@ -161,7 +164,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   const shared: FleetShared = {
     realm: options.realm,
     broker,
-    caPem: options.caPem,
+    trust: options.caPem === undefined ? undefined : new BrokerTrust(options.caPem),
     keepaliveSec: options.keepaliveSec,
     ignoreTlsErrors: options.ignoreTlsErrors,
     interfaces,
@@ -193,7 +196,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     `fleet: ${Math.round((now - startMs) / 1000)}s connected ${stats.connectedNow}/${n} ` +
     `sent ${stats.sent} acked ${stats.acknowledged} errors ${stats.errorCount()}`
   // Sending lasts `duration` once every device is in, or once it's clear some never will be.
-  const giveUpMs = startMs + rampMs + Math.max(60_000, n * 20)
+  const giveUpMs = startMs + rampMs + options.connectWithinSec * 1000
   const onTick = (): void => {
     const now = performance.now()
     tickStartMs = now

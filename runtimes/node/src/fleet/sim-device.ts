@@ -125,11 +125,10 @@ export class SimDevice implements LeanClientHandler {
       return
     }
     this.phase = 'connecting'
-    const { broker, caPem } = this.shared
+    const { broker, trust } = this.shared
     const secureContext = createSecureContext({
       cert: this.credentials.certificatePem,
       key: this.credentials.privateKeyPem,
-      ...(caPem === undefined ? {} : { ca: caPem }),
     })
     this.client = new LeanClient(
       {
@@ -139,6 +138,7 @@ export class SimDevice implements LeanClientHandler {
         clientId: `${this.shared.realm}/${this.credentials.deviceId}`,
         keepaliveSec: this.shared.keepaliveSec,
         ignoreTlsErrors: this.shared.ignoreTlsErrors,
+        trust,
       },
       this,
     )

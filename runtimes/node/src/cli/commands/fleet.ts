@@ -15,9 +15,12 @@ export const usage = `usage: astarte-device fleet --devices N --interfaces DIR
     [--rate MSG_PER_S=1] [--duration S=10] [--ramp S=devices/500]
     [--interface NAME [--path P]] [--cache DIR] [--prefix HWID_PREFIX=fleet]
     [--ca FILE] [--ignore-tls-errors] [--concurrency N=16] [--keepalive S=30] [--drain S=10]
-The JWT needs an a_pa claim for agent registration (spec §6). Credentials are cached under
---cache (default: <tmpdir>/astarte-fleet-cache), one 0700 directory per device, so a re-run
-skips pairing.
+    [--connect-within S=60+devices/50]
+Sending lasts --duration once every device is connected (or --connect-within after the ramp).
+The JWT needs an a_pa claim for agent registration (spec §6). Credentials are cached in one
+0600 file per pairing URL + realm under --cache (default: <tmpdir>/astarte-fleet-cache), so a
+re-run skips pairing. With --ca, the broker's chain is checked against that CA once per
+connection (not loaded into every device's TLS context).
 `
 
 function number(text: string | undefined, name: string, fallback: number, min: number): number {
@@ -56,6 +59,7 @@ export function parseFleetArgs(args: string[], env: NodeJS.ProcessEnv): FleetOpt
         concurrency: { type: 'string' },
         keepalive: { type: 'string' },
         drain: { type: 'string' },
+        'connect-within': { type: 'string' },
       },
     }).values
   } catch (e) {
@@ -84,6 +88,7 @@ export function parseFleetArgs(args: string[], env: NodeJS.ProcessEnv): FleetOpt
     concurrency: Math.floor(number(values.concurrency, 'concurrency', 16, 1)),
     keepaliveSec: Math.floor(number(values.keepalive, 'keepalive', 30, 1)),
     drainSec: number(values.drain, 'drain', 10, 0),
+    connectWithinSec: number(values['connect-within'], 'connect-within', 60 + devices / 50, 0),
   }
 }
 
