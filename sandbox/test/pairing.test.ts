@@ -89,6 +89,11 @@ describe('pairing api v1 (spec §4)', () => {
       })
     }
 
+    it('answers 413 for an oversized body', async () => {
+      const res = await call('POST', agentUrl, { auth: `Bearer ${sb.jwt}`, rawBody: `{"data":"${'x'.repeat(2 * 1024 * 1024)}"}` })
+      assert.equal(res.status, 413)
+    })
+
     it('answers 400 without data and for malformed json', async () => {
       const noData = await call('POST', agentUrl, { auth: `Bearer ${sb.jwt}`, body: { hw_id: newDeviceId() } })
       assert.equal(noData.status, 400)
@@ -169,6 +174,21 @@ describe('pairing api v1 (spec §4)', () => {
       await obtainCertificate(sb, id, secret)
       const confirmed = await call('GET', url, { auth: `bearer: ${secret}` })
       assert.equal((confirmed.json as { data: { status: string } }).data.status, 'confirmed')
+    })
+
+    it('reports inhibited and refuses credentials while AppEngine inhibits them', async () => {
+      const id = newDeviceId()
+      const secret = await register(sb, id)
+      const device = `${sb.appengineUrl}/v1/${sb.realm}/devices/${id}`
+      const patch = await call('PATCH', device, { auth: `Bearer ${sb.jwt}`, body: { data: { credentials_inhibited: true } } })
+      assert.equal((patch.json as { data: { credentials_inhibited: boolean } }).data.credentials_inhibited, true)
+      const info = await call('GET', `${sb.pairingUrl}/v1/${sb.realm}/devices/${id}`, { auth: `Bearer ${secret}` })
+      assert.equal((info.json as { data: { status: string } }).data.status, 'inhibited')
+      const { csrPem } = await makeCsr('ec', 'x')
+      const refused = await call('POST', credentialsUrl(sb, id), { auth: `Bearer ${secret}`, body: { data: { csr: csrPem } } })
+      assert.equal(refused.status, 403)
+      await call('PATCH', device, { auth: `Bearer ${sb.jwt}`, body: { data: { credentials_inhibited: false } } })
+      await obtainCertificate(sb, id, secret)
     })
 
     it('answers 401 without header, 403 for a wrong secret, 404 for an unknown device', async () => {

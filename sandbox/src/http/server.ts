@@ -65,7 +65,10 @@ async function readJsonBody(
   for await (const chunk of req) {
     const buf = chunk as Buffer
     size += buf.length
-    if (size > MAX_BODY_BYTES) return { ok: false, reply: detail(413, 'Request Entity Too Large') }
+    if (size > MAX_BODY_BYTES) {
+      // The rest of the body stays unread: the connection can't carry another request.
+      return { ok: false, reply: { ...detail(413, 'Request Entity Too Large'), headers: { connection: 'close' } } }
+    }
     chunks.push(buf)
   }
   try {
