@@ -9,10 +9,11 @@
  * `--data DIR` keeps the sandbox state and the credentials cache, so a re-run skips pairing.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { freePort } from './broker/mosquitto.js'
 import { describeMachine } from './machine.js'
 import {
   cliRunner,
@@ -43,8 +44,13 @@ const out = resolve(values.out ?? join(repoRoot, 'bench', 'results', `fleet-${de
 const startedAt = new Date()
 const log = (m: string): void => void process.stderr.write(`${m}\n`)
 
+// The Pairing URL (so its port) must not change between runs on the same --data.
+const portFile = join(dataDir, 'pairing-port')
+const httpPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : await freePort()
+writeFileSync(portFile, String(httpPort))
+
 const runner = cliRunner(log)
-const env = await startFleetEnv(dataDir)
+const env = await startFleetEnv(dataDir, httpPort)
 let mosquittoPeakRss = 0
 const sampler = setInterval(() => {
   mosquittoPeakRss = Math.max(mosquittoPeakRss, processRss(env.mosquitto.pid))

@@ -19,11 +19,15 @@ export interface FleetEnv {
   stop(): Promise<void>
 }
 
-/** Sandbox (Pairing only) + Mosquitto with mutual TLS, both under `dir`. */
-export async function startFleetEnv(dir: string): Promise<FleetEnv> {
+/**
+ * Sandbox (Pairing only) + Mosquitto with mutual TLS, both under `dir`. A fixed `httpPort`
+ * keeps the Pairing URL, and so the fleet's credentials cache, valid across runs.
+ */
+export async function startFleetEnv(dir: string, httpPort = 0): Promise<FleetEnv> {
   mkdirSync(dir, { recursive: true })
   const port = await freePort()
   const sandbox = await startSandbox({
+    httpPort,
     broker: false,
     brokerUrl: `mqtts://127.0.0.1:${port}/`,
     dataDir: join(dir, 'sandbox'),
