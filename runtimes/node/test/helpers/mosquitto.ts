@@ -27,6 +27,10 @@ export interface MosquittoOptions {
   readonly persistence?: boolean
   /** Extra lines appended to mosquitto.conf. */
   readonly extraConfig?: readonly string[]
+  /** The broker's certificate from another CA (e.g. the sandbox's); default: from its own CA. */
+  readonly server?: { readonly certPem: string; readonly keyPem: string }
+  /** CAs whose client certificates are accepted besides the broker's own CA. */
+  readonly trustedCaPems?: readonly string[]
 }
 
 export interface Mosquitto {
@@ -91,19 +95,24 @@ function config(dir: string, port: number, o: MosquittoOptions): string {
   ].join('\n')
 }
 
+async function ownServerCertificate(ca: TestCa): Promise<{ certPem: string; keyPem: string }> {
+  const c = await issueCertificate(ca, {
+    commonName: 'localhost',
+    lifetimeSec: 86_400,
+    serverNames: ['localhost', HOST],
+  })
+  return { certPem: c.certificatePem, keyPem: c.privateKeyPem }
+}
+
 /** Starts a broker; call `dispose()` (e.g. in `t.after`) to stop it and remove its files. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'astarte-ts-mosquitto-'))
   mkdirSync(join(dir, 'data'))
   const ca = await createCa('astarte-ts test broker CA')
-  const server = await issueCertificate(ca, {
-    commonName: 'localhost',
-    lifetimeSec: 86_400,
-    serverNames: ['localhost', HOST],
-  })
-  writeFileSync(join(dir, 'ca.crt'), ca.certPem)
-  writeFileSync(join(dir, 'server.crt'), server.certificatePem)
-  writeFileSync(join(dir, 'server.key'), server.privateKeyPem, { mode: 0o600 })
+  const server = options.server ?? (await ownServerCertificate(ca))
+  writeFileSync(join(dir, 'ca.crt'), [ca.certPem, ...(options.trustedCaPems ?? [])].join('\n'))
+  writeFileSync(join(dir, 'server.crt'), server.certPem)
+  writeFileSync(join(dir, 'server.key'), server.keyPem, { mode: 0o600 })
   // Astarte's rule (spec §3.1): a device owns exactly the topics under `<realm>/<device_id>`.
   const acl = `pattern readwrite %u/#\n\nuser ${OBSERVER_CN}\ntopic readwrite #\n`
   writeFileSync(join(dir, 'acl'), acl)
