@@ -25,8 +25,8 @@ export class Loopback {
   readonly actions: DeviceAction[] = []
   /** When true, QoS 1/2 publishes wait for `releaseAcks`. */
   holdAcks = false
-  /** When set, the next `mqtt.connect` fails this way. */
-  refuseNextConnect: { readonly certificateRejected: boolean } | undefined
+  /** How many of the next `mqtt.connect` fail, and how. */
+  refuse = { count: 0, certificateRejected: false }
   readonly #inputs: DeviceInput[] = []
   readonly #held: number[] = []
   #draining = false
@@ -90,11 +90,10 @@ export class Loopback {
   #perform(action: DeviceAction): void {
     switch (action.type) {
       case 'mqtt.connect': {
-        const refused = this.refuseNextConnect
-        if (refused !== undefined) {
-          this.refuseNextConnect = undefined
+        if (this.refuse.count > 0) {
+          this.refuse.count--
           const error = new SdkError('remote.connect_refused', "couldn't connect: refused by the test")
-          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected: refused.certificateRejected })
+          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected: this.refuse.certificateRejected })
           return
         }
         const connection = ++this.#connection
