@@ -10,7 +10,7 @@ const USAGE = `usage: astarte-sandbox [options]
   --http-port N           Pairing/AppEngine/Realm Management port, 0 = free port (default 0)
   --mqtt-port N           MQTT over mutual TLS port, 0 = free port (default 0)
   --realm NAME            realm name (default test)
-  --data-dir DIR          state directory, kept across restarts (default: a temp dir, deleted on exit)
+  --data-dir DIR          state kept across restarts (default: a temp dir, deleted on exit)
   --cert-lifetime SECONDS device certificate lifetime (default 7884000)
   --interfaces DIR        install every *.json interface of DIR at start
   --broker-url URL        run Pairing and the CA only; device info reports URL as the broker
@@ -28,11 +28,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     sandbox = await startSandbox(parsed)
   } catch (error) {
-    process.stderr.write(`astarte-sandbox: couldn't start: ${error instanceof Error ? error.message : String(error)}\n`)
+    const reason = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`astarte-sandbox: couldn't start: ${reason}\n`)
     return 1
   }
   const { realm, pairingUrl, appengineUrl, realmManagementUrl, mqttUrl, caFile, jwt } = sandbox
-  process.stdout.write(`${JSON.stringify({ realm, pairingUrl, appengineUrl, realmManagementUrl, mqttUrl, caFile, jwt })}\n`)
+  const ready = { realm, pairingUrl, appengineUrl, realmManagementUrl, mqttUrl, caFile, jwt }
+  process.stdout.write(`${JSON.stringify(ready)}\n`)
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
@@ -66,22 +68,23 @@ function parseOptions(argv: string[]): SandboxOptions | string {
     return error instanceof Error ? error.message : String(error)
   }
   if (values.help === true) return ''
-  const numbers: Record<string, number> = {}
+  const n: Record<string, number> = {}
   for (const name of ['http-port', 'mqtt-port', 'cert-lifetime'] as const) {
     const text = values[name]
     if (text === undefined) continue
     if (!/^\d+$/.test(text)) return `--${name} must be a non-negative integer`
-    numbers[name] = Number(text)
+    n[name] = Number(text)
   }
-  if (numbers['cert-lifetime'] === 0) return '--cert-lifetime must be positive'
+  if (n['cert-lifetime'] === 0) return '--cert-lifetime must be positive'
+  const brokerUrl = values['broker-url']
   return {
     ...(values.host === undefined ? {} : { host: values.host }),
-    ...(numbers['http-port'] === undefined ? {} : { httpPort: numbers['http-port'] }),
-    ...(numbers['mqtt-port'] === undefined ? {} : { mqttPort: numbers['mqtt-port'] }),
+    ...(n['http-port'] === undefined ? {} : { httpPort: n['http-port'] }),
+    ...(n['mqtt-port'] === undefined ? {} : { mqttPort: n['mqtt-port'] }),
     ...(values.realm === undefined ? {} : { realm: values.realm }),
     ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-    ...(numbers['cert-lifetime'] === undefined ? {} : { certLifetimeSec: numbers['cert-lifetime'] }),
+    ...(n['cert-lifetime'] === undefined ? {} : { certLifetimeSec: n['cert-lifetime'] }),
     ...(values.interfaces === undefined ? {} : { interfacesDir: values.interfaces }),
-    ...(values['broker-url'] === undefined ? {} : { broker: false, brokerUrl: values['broker-url'] }),
+    ...(brokerUrl === undefined ? {} : { broker: false, brokerUrl }),
   }
 }

@@ -15,9 +15,12 @@ export function createRouter(ctx: SandboxContext, pairingOnly: boolean): Handler
   return async (req) => {
     const [service, version, realm, ...rest] = req.path.split('/').slice(1)
     const known =
-      service === 'pairing' || (!pairingOnly && (service === 'appengine' || service === 'realmmanagement'))
+      service === 'pairing' ||
+      (!pairingOnly && (service === 'appengine' || service === 'realmmanagement'))
     if (!known) return notFound
-    if (version === 'version' && realm === undefined && req.method === 'GET') return data(200, ASTARTE_VERSION)
+    if (version === 'version' && realm === undefined && req.method === 'GET') {
+      return data(200, ASTARTE_VERSION)
+    }
     if (version !== 'v1' || realm === undefined) return notFound
     if (realm !== ctx.realm) return forbidden
     switch (service) {

@@ -39,7 +39,7 @@ export interface SandboxOptions {
   readonly interfacesDir?: string
   /** Default: one line per event on stderr. */
   readonly logger?: Logger
-  /** `false` runs Pairing and the CA only, for an external broker (e.g. Mosquitto). Default true. */
+  /** `false`: Pairing and the CA only, for an external broker (e.g. Mosquitto). Default true. */
   readonly broker?: boolean
   /** Broker URL Pairing reports when `broker` is false, e.g. `mqtts://127.0.0.1:8883/`. */
   readonly brokerUrl?: string
@@ -75,7 +75,9 @@ const DEFAULT_CERT_LIFETIME_SEC = 2190 * 3600
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1'
   const realm = options.realm ?? 'test'
-  if (!/^[a-z][a-z0-9]{0,47}$/.test(realm)) throw new Error(`couldn't start: invalid realm name ${realm}`)
+  if (!/^[a-z][a-z0-9]{0,47}$/.test(realm)) {
+    throw new Error(`couldn't start: invalid realm name ${realm}`)
+  }
   const logger = options.logger ?? stderrLogger()
   const ownsDataDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'astarte-sandbox-'))
@@ -172,10 +174,13 @@ function preinstall(ctx: SandboxContext, dir: string): void {
       continue
     }
     const outcome = installInterface(ctx, json)
-    if (outcome.ok) ctx.logger.log('info', 'interface installed', { file })
-    else if (outcome.reason === 'already_installed_interface') ctx.logger.log('info', 'interface already installed', { file })
-    else {
-      const issues = outcome.reason === 'invalid' ? outcome.issues.map((i) => `${i.path}: ${i.code}`) : []
+    if (outcome.ok) {
+      ctx.logger.log('info', 'interface installed', { file })
+    } else if (outcome.reason === 'already_installed_interface') {
+      ctx.logger.log('info', 'interface already installed', { file })
+    } else {
+      const issues =
+        outcome.reason === 'invalid' ? outcome.issues.map((i) => `${i.path}: ${i.code}`) : []
       ctx.logger.log('warn', "couldn't install interface", { file, reason: outcome.reason, issues })
     }
   }

@@ -3,6 +3,7 @@ import { deflateSync, inflateSync } from 'node:zlib'
 import type { Inflater } from '@astarte-ts/sdk-core'
 
 export const nodeInflater = {
-  inflate: (data, maxBytes) => new Uint8Array(inflateSync(data, { maxOutputLength: Math.max(1, maxBytes) })),
+  inflate: (data, maxBytes) =>
+    new Uint8Array(inflateSync(data, { maxOutputLength: Math.max(1, maxBytes) })),
   deflate: (data) => new Uint8Array(deflateSync(data)),
 } satisfies Inflater

@@ -1,4 +1,4 @@
-/** @module appengine device status: `GET|PATCH devices/<id>` in AppEngine's JSON shape (spec §5). */
+/** @module appengine device status: `GET|PATCH devices/<id>` in AppEngine's shape (spec §5). */
 import type { SandboxContext } from '../context.js'
 import { data, detail, readDataObject } from '../http/reply.js'
 import type { HttpRequest, Reply } from '../http/types.js'
@@ -10,7 +10,12 @@ export function deviceStatusJson(ctx: SandboxContext, d: DeviceRow): Record<stri
   const introspection: Record<string, unknown> = {}
   for (const [name, v] of Object.entries(d.introspection)) {
     const exchanged = d.exchanged[name] ?? { msgs: 0, bytes: 0 }
-    introspection[name] = { major: v.major, minor: v.minor, exchanged_msgs: exchanged.msgs, exchanged_bytes: exchanged.bytes }
+    introspection[name] = {
+      major: v.major,
+      minor: v.minor,
+      exchanged_msgs: exchanged.msgs,
+      exchanged_bytes: exchanged.bytes,
+    }
   }
   return {
     id: d.deviceId,
@@ -35,7 +40,11 @@ export function getDeviceStatus(ctx: SandboxContext, d: DeviceRow): Reply {
 }
 
 /** Only `credentials_inhibited` is writable here: it drives Pairing's `inhibited` status. */
-export async function patchDeviceStatus(ctx: SandboxContext, req: HttpRequest, d: DeviceRow): Promise<Reply> {
+export async function patchDeviceStatus(
+  ctx: SandboxContext,
+  req: HttpRequest,
+  d: DeviceRow,
+): Promise<Reply> {
   const body = await readDataObject(req)
   if (!body.ok) return body.reply
   const inhibited = body.value['credentials_inhibited']

@@ -1,7 +1,9 @@
 /** @module appengine nest: flat `/a/b` paths to the nested JSON maps AppEngine answers with. */
 
 /** `[['/a/b', 1], ['/a/c', 2]]` → `{"a": {"b": 1, "c": 2}}`. */
-export function nestByPath(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+export function nestByPath(
+  entries: readonly (readonly [string, unknown])[],
+): Record<string, unknown> {
   const root: Record<string, unknown> = {}
   for (const [path, value] of entries) {
     const levels = path.split('/').filter((l) => l !== '')
@@ -12,7 +14,8 @@ export function nestByPath(entries: readonly (readonly [string, unknown])[]): Re
         return
       }
       const next = node[level]
-      const child = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {}
+      const isMap = typeof next === 'object' && next !== null && !Array.isArray(next)
+      const child = isMap ? (next as Record<string, unknown>) : {}
       node[level] = child
       node = child
     })

@@ -11,14 +11,14 @@ import type { HttpRequest, Reply } from '../http/types.js'
 import type { DatastreamSample, HistoryQuery, ValueKey } from '../store/values.js'
 import { nestByPath } from './nest.js'
 
-export function readValues(ctx: SandboxContext, req: HttpRequest, iface: Interface, key: ValueKey, path: string): Reply {
-  if (iface.type === 'properties') {
-    const below = ctx.values.properties(key).filter((p) => p.path === path || p.path.startsWith(path === '/' ? '/' : `${path}/`))
-    const exact = below.find((p) => p.path === path)
-    if (exact !== undefined) return data(200, exact.valueJson)
-    if (below.length === 0) return path === '/' ? data(200, {}) : detail(404, 'Path not found')
-    return data(200, nestByPath(below.map((p) => [p.path.slice(path === '/' ? 0 : path.length), p.valueJson])))
-  }
+export function readValues(
+  ctx: SandboxContext,
+  req: HttpRequest,
+  iface: Interface,
+  key: ValueKey,
+  path: string,
+): Reply {
+  if (iface.type === 'properties') return readProperties(ctx, key, path)
   const query = historyQuery(req.query)
   if (query === null) return detail(400, 'Bad Request')
   const objects = iface.aggregation === 'object'
@@ -27,22 +27,44 @@ export function readValues(ctx: SandboxContext, req: HttpRequest, iface: Interfa
     if (samples.length > 0) return data(200, samples.map((s) => sampleJson(s, objects)))
     if (!objects || path !== '/') return detail(404, 'Path not found')
   }
-  const latest = ctx.values.latestPerPath(key)
-  return data(
-    200,
-    nestByPath(latest.map((s) => [s.path, objects ? [sampleJson(s, true)] : { ...sampleJson(s, false), reception_timestamp: new Date(s.receptionMs).toISOString() }])),
-  )
+  const latest = ctx.values.latestPerPath(key).map((s): [string, unknown] => {
+    if (objects) return [s.path, [sampleJson(s, true)]]
+    const reception_timestamp = new Date(s.receptionMs).toISOString()
+    return [s.path, { ...sampleJson(s, false), reception_timestamp }]
+  })
+  return data(200, nestByPath(latest))
+}
+
+function readProperties(ctx: SandboxContext, key: ValueKey, path: string): Reply {
+  const root = path === '/'
+  const below = ctx.values
+    .properties(key)
+    .filter((p) => root || p.path === path || p.path.startsWith(`${path}/`))
+  const exact = below.find((p) => p.path === path)
+  if (exact !== undefined) return data(200, exact.valueJson)
+  if (below.length === 0) return root ? data(200, {}) : detail(404, 'Path not found')
+  const offset = root ? 0 : path.length
+  const relative = below.map((p): [string, unknown] => [p.path.slice(offset), p.valueJson])
+  return data(200, nestByPath(relative))
 }
 
 function sampleJson(s: DatastreamSample, object: boolean): Record<string, unknown> {
   const timestamp = new Date(s.timestampMs).toISOString()
-  return object ? { timestamp, ...(s.valueJson as Record<string, unknown>) } : { value: s.valueJson, timestamp }
+  return object
+    ? { timestamp, ...(s.valueJson as Record<string, unknown>) }
+    : { value: s.valueJson, timestamp }
 }
+
+const DATE_FILTERS = [
+  ['since', 'sinceMs'],
+  ['since_after', 'sinceAfterMs'],
+  ['to', 'toMs'],
+] as const
 
 /** AppEngine's history filters; null when one is malformed. */
 function historyQuery(q: URLSearchParams): HistoryQuery | null {
   const out: { sinceMs?: number; sinceAfterMs?: number; toMs?: number; limit?: number } = {}
-  for (const [name, field] of [['since', 'sinceMs'], ['since_after', 'sinceAfterMs'], ['to', 'toMs']] as const) {
+  for (const [name, field] of DATE_FILTERS) {
     const text = q.get(name)
     if (text === null) continue
     const date = parseIsoDate(text)

@@ -12,7 +12,11 @@ import { getDeviceStatus, patchDeviceStatus } from './device-status.js'
 import { readValues } from './read-values.js'
 import { writeValues } from './write-values.js'
 
-export async function appEngineRoute(ctx: SandboxContext, req: HttpRequest, rest: readonly string[]): Promise<Reply> {
+export async function appEngineRoute(
+  ctx: SandboxContext,
+  req: HttpRequest,
+  rest: readonly string[],
+): Promise<Reply> {
   const auth = authorizeRealmRequest(
     req.headers.authorization,
     ctx.realmKey.publicKey,
@@ -34,12 +38,16 @@ export async function appEngineRoute(ctx: SandboxContext, req: HttpRequest, rest
     return notFound
   }
   if (b !== 'interfaces') return notFound
-  if (name === undefined) return req.method === 'GET' ? data(200, Object.keys(device.introspection).sort()) : notFound
+  if (name === undefined) {
+    return req.method === 'GET' ? data(200, Object.keys(device.introspection).sort()) : notFound
+  }
   const major = device.introspection[name]?.major
   const iface = major === undefined ? undefined : ctx.interfaces.get(name, major)
   if (iface === undefined) return detail(404, 'Interface not found in device introspection')
   if (pathLevels.some((l) => l === '')) return detail(404, 'Mapping not found')
   const path = `/${pathLevels.join('/')}`
   const key = { deviceId, interfaceName: name, major: iface.major }
-  return req.method === 'GET' ? readValues(ctx, req, iface, key, path) : writeValues(ctx, req, iface, key, path)
+  return req.method === 'GET'
+    ? readValues(ctx, req, iface, key, path)
+    : writeValues(ctx, req, iface, key, path)
 }

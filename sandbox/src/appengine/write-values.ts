@@ -19,7 +19,7 @@ import {
   type Validated,
 } from '@astarte-ts/sdk-core'
 import type { SandboxContext } from '../context.js'
-import { data, detail, noContent, readEnvelope } from '../http/reply.js'
+import { data, detail, invalid, noContent, readEnvelope } from '../http/reply.js'
 import type { HttpRequest, Reply } from '../http/types.js'
 import { objectToJson } from '../object-json.js'
 import type { ValueKey } from '../store/values.js'
@@ -45,23 +45,35 @@ export async function writeValues(
   }
   const body = await readEnvelope(req)
   if (!body.ok) return body.reply
-  const validated = iface.aggregation === 'object' ? objectValue(iface, path, body.value) : individualValue(iface, path, body.value)
+  const validated =
+    iface.aggregation === 'object'
+      ? objectValue(iface, path, body.value)
+      : individualValue(iface, path, body.value)
   if (!validated.ok) return rejected(validated.code)
   const v = validated.value
   const qos = qosFor(iface, v.kind === 'object' ? iface.mappings[0] : v.mapping)
   const broker = ctx.broker()
-  if (iface.type === 'datastream' && qos > 0 && !(await broker?.hasSessionFor(key.deviceId, topic))) {
+  const reachable = async (): Promise<boolean> =>
+    (await broker?.hasSessionFor(key.deviceId, topic)) === true
+  if (iface.type === 'datastream' && qos > 0 && !(await reachable())) {
     return detail(503, 'Cannot push to device')
   }
   const now = Date.now()
-  const valueJson = v.kind === 'object' ? objectToJson(iface, v.value) : v.kind === 'individual' ? valueToJson(v.mapping.type, v.value) : null
+  const valueJson =
+    v.kind === 'object'
+      ? objectToJson(iface, v.value)
+      : v.kind === 'individual'
+        ? valueToJson(v.mapping.type, v.value)
+        : null
   if (iface.type === 'properties') ctx.values.setProperty(key, path, valueJson, now)
   else ctx.values.appendSample(key, { path, valueJson, timestampMs: now, receptionMs: now })
   await broker?.publish(topic, encodePayload(v), qos)
   return data(200, valueJson)
 }
 
-type Checked = { readonly ok: true; readonly value: Validated } | { readonly ok: false; readonly code: string | undefined }
+type Checked =
+  | { readonly ok: true; readonly value: Validated }
+  | { readonly ok: false; readonly code: string | undefined }
 
 function individualValue(iface: Interface, path: string, json: unknown): Checked {
   const mapping = resolveIndividualPath(iface, path)
@@ -75,7 +87,9 @@ function individualValue(iface: Interface, path: string, json: unknown): Checked
 function objectValue(iface: Interface, path: string, json: unknown): Checked {
   const mappings = resolveObjectPath(iface, path)
   if (!mappings.ok) return { ok: false, code: mappings.error[0]?.code }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, code: 'unexpected_value_type' }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, code: 'unexpected_value_type' }
+  }
   const value: Record<string, AstarteValue> = {}
   for (const [k, item] of Object.entries(json)) {
     const mapping = mappings.value.find((m) => objectKey(m) === k)
@@ -98,6 +112,6 @@ function rejected(code: string | undefined): Reply {
     case 'unset_not_allowed':
       return detail(405, 'Cannot unset a property that does not allow unset')
     default:
-      return { status: 422, body: { errors: { value: [`is invalid: ${code ?? 'unexpected_value_type'}`] } } }
+      return invalid('value', `is invalid: ${code ?? 'unexpected_value_type'}`)
   }
 }

@@ -37,7 +37,11 @@ export function realmKeyFrom(privateKeyPem: string | undefined): RealmKey {
 }
 
 /** Signs `claims` (plus `iat`) with the realm key. */
-export function signJwt(key: RealmKey, claims: Readonly<Record<string, unknown>>, nowSec: number): string {
+export function signJwt(
+  key: RealmKey,
+  claims: Readonly<Record<string, unknown>>,
+  nowSec: number,
+): string {
   const header = b64url(JSON.stringify({ alg: key.alg, typ: 'JWT' }))
   const payload = b64url(JSON.stringify({ iat: nowSec, ...claims }))
   const input = `${header}.${payload}`

@@ -38,7 +38,10 @@ interface SessionPersistence {
 
 type DeviceClient = Client & { subscriptions: Record<string, { qos: number }> }
 
-export async function startBroker(ctx: SandboxContext, options: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker(
+  ctx: SandboxContext,
+  options: BrokerOptions,
+): Promise<RunningBroker> {
   const peers = new WeakMap<object, PeerIdentity>()
   const deviceOf = new WeakMap<Client, string>()
   const live = new Map<string, Client>()
@@ -68,23 +71,23 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
   }
 
   aedes.authorizePublish = (client, packet, callback) => {
-    const deviceId = client === null ? undefined : deviceOf.get(client)
     if (client === null) return callback(null)
-    const prefix = `${ctx.realm}/${deviceId}`
-    if (deviceId === undefined || (packet.topic !== prefix && !packet.topic.startsWith(`${prefix}/`))) {
-      ctx.logger.log('warn', 'publish outside the device prefix refused', { deviceId, topic: packet.topic })
+    const deviceId = deviceOf.get(client)
+    const { topic } = packet
+    if (deviceId === undefined || !underPrefix(topic, `${ctx.realm}/${deviceId}`)) {
+      ctx.logger.log('warn', 'publish outside the device prefix refused', { deviceId, topic })
       return callback(new Error('publish not authorized'))
     }
-    if (packet.payload.length > MAX_MESSAGE_SIZE) {
-      ctx.logger.log('warn', 'publish above max_message_size refused', { deviceId, bytes: packet.payload.length })
+    const bytes = packet.payload.length
+    if (bytes > MAX_MESSAGE_SIZE) {
+      ctx.logger.log('warn', 'publish above max_message_size refused', { deviceId, bytes })
       return callback(new Error('message too large'))
     }
     callback(null)
   }
 
   aedes.authorizeSubscribe = (client, sub, callback) => {
-    const prefix = `${ctx.realm}/${deviceOf.get(client)}`
-    const allowed = sub.topic === prefix || sub.topic.startsWith(`${prefix}/`)
+    const allowed = underPrefix(sub.topic, `${ctx.realm}/${deviceOf.get(client)}`)
     if (!allowed) ctx.logger.log('warn', 'foreign subscription dropped', { filter: sub.topic })
     callback(null, allowed ? sub : null)
   }
@@ -93,13 +96,25 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     callback(null)
     const deviceId = client === null ? undefined : deviceOf.get(client)
     if (client === null || deviceId === undefined) return
-    handleDevicePublish(client, deviceId, packet.topic, new Uint8Array(packet.payload as Buffer)).catch((error: unknown) => {
-      ctx.logger.log('error', "couldn't handle a device message", { deviceId, topic: packet.topic, error: String(error) })
-      client.close()
-    })
+    const { topic } = packet
+    handleDevicePublish(client, deviceId, topic, new Uint8Array(packet.payload as Buffer)).catch(
+      (error: unknown) => {
+        ctx.logger.log('error', "couldn't handle a device message", {
+          deviceId,
+          topic,
+          error: String(error),
+        })
+        client.close()
+      },
+    )
   }
 
-  async function handleDevicePublish(client: Client, deviceId: string, topic: string, payload: Uint8Array) {
+  async function handleDevicePublish(
+    client: Client,
+    deviceId: string,
+    topic: string,
+    payload: Uint8Array,
+  ): Promise<void> {
     const outcome = ingestPublish(ctx, deviceId, topic, payload, Date.now())
     switch (outcome.type) {
       case 'accepted':
@@ -109,7 +124,11 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
         ctx.logger.log('warn', 'device message dropped', { deviceId, topic, error: outcome.error })
         return
       case 'disconnect':
-        ctx.logger.log('warn', 'forcing disconnect and discarding session', { deviceId, topic, error: outcome.error })
+        ctx.logger.log('warn', 'forcing disconnect and discarding session', {
+          deviceId,
+          topic,
+          error: outcome.error,
+        })
         await discardSession(client)
         client.close()
         return
@@ -136,7 +155,8 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     ctx.logger.log('info', 'device disconnected', { deviceId })
   })
   aedes.on('clientError', (client, error) => {
-    ctx.logger.log('debug', 'mqtt client error', { deviceId: deviceOf.get(client), error: error.message })
+    const deviceId = deviceOf.get(client)
+    ctx.logger.log('debug', 'mqtt client error', { deviceId, error: error.message })
   })
 
   const server = createServer(
@@ -151,9 +171,9 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     },
     (socket: TLSSocket) => {
       const peer = peerIdentity(socket)
-      const guard = new FrameGuard(socket, (bytes) =>
-        ctx.logger.log('warn', 'mqtt frame above the size limit, connection closed', { cn: peer?.cn, bytes }),
-      )
+      const guard = new FrameGuard(socket, (bytes) => {
+        ctx.logger.log('warn', 'mqtt frame above the size limit, closed', { cn: peer?.cn, bytes })
+      })
       if (peer !== null) peers.set(guard, peer)
       aedes.handle(guard)
     },
@@ -174,10 +194,11 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
     isConnected: (deviceId) => live.has(deviceId),
     async hasSessionFor(deviceId, topic) {
       const client = live.get(deviceId) as DeviceClient | undefined
-      const filters =
-        client !== undefined
-          ? Object.keys(client.subscriptions)
-          : (await persistence.subscriptionsByClient({ id: `${ctx.realm}/${deviceId}` })).map((s) => s.topic)
+      const stored = async (): Promise<string[]> => {
+        const subs = await persistence.subscriptionsByClient({ id: `${ctx.realm}/${deviceId}` })
+        return subs.map((s) => s.topic)
+      }
+      const filters = client !== undefined ? Object.keys(client.subscriptions) : await stored()
       return filters.some((f) => topicMatches(f, topic))
     },
     publish: (topic, payload, qos) =>
@@ -199,4 +220,9 @@ export async function startBroker(ctx: SandboxContext, options: BrokerOptions): 
       await closed
     },
   }
+}
+
+/** spec §3.1: a device's topics and filters are `<realm>/<device_id>` or below it. */
+function underPrefix(topic: string, prefix: string): boolean {
+  return topic === prefix || topic.startsWith(`${prefix}/`)
 }

@@ -14,7 +14,12 @@ export const MAX_FRAME_SIZE = MAX_MESSAGE_SIZE + 4096
 
 type ScanState =
   | { readonly tag: 'type' }
-  | { readonly tag: 'length'; readonly value: number; readonly shift: number; readonly bytes: number }
+  | {
+      readonly tag: 'length'
+      readonly value: number
+      readonly shift: number
+      readonly bytes: number
+    }
   | { readonly tag: 'body'; readonly remaining: number }
 
 /** A duplex over `socket` that passes bytes through unchanged until a frame is too large. */
@@ -40,7 +45,11 @@ export class FrameGuard extends Duplex {
     this.socket.resume()
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
     this.socket.write(chunk, callback)
   }
 
@@ -83,7 +92,8 @@ export class FrameGuard extends Duplex {
         case 'body': {
           const take = Math.min(s.remaining, chunk.length - i)
           i += take
-          this.state = s.remaining === take ? { tag: 'type' } : { tag: 'body', remaining: s.remaining - take }
+          this.state =
+            s.remaining === take ? { tag: 'type' } : { tag: 'body', remaining: s.remaining - take }
           break
         }
       }

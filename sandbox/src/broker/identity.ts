@@ -23,7 +23,11 @@ export function peerIdentity(socket: TLSSocket): PeerIdentity | null {
 }
 
 /** The device id of a peer allowed to connect now, or null. */
-export function admittedDevice(realm: string, peer: PeerIdentity, devices: DeviceStore): string | null {
+export function admittedDevice(
+  realm: string,
+  peer: PeerIdentity,
+  devices: DeviceStore,
+): string | null {
   const prefix = `${realm}/`
   if (!peer.cn.startsWith(prefix)) return null
   const deviceId = peer.cn.slice(prefix.length)

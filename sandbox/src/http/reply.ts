@@ -1,11 +1,14 @@
 /** @module http reply: Astarte's envelopes and error bodies (spec §4.1). */
-import type { HttpRequest, Reply } from './types.js'
+import type { HttpRequest, Outcome, Reply } from './types.js'
 
 /** `{"data": …}` success envelope. */
 export const data = (status: number, value: unknown): Reply => ({ status, body: { data: value } })
 
 /** `{"errors": {"detail": …}}` HTTP-level error. */
-export const detail = (status: number, text: string): Reply => ({ status, body: { errors: { detail: text } } })
+export const detail = (status: number, text: string): Reply => ({
+  status,
+  body: { errors: { detail: text } },
+})
 
 /** `{"errors": {"<field>": [messages]}}` validation error (422). */
 export const invalid = (field: string, ...messages: string[]): Reply => ({
@@ -22,9 +25,7 @@ export const notFound = detail(404, 'Not Found')
  * Reads the `{"data": …}` request envelope. Like Phoenix, a body without `data` (or not JSON)
  * matches no controller clause: 400.
  */
-export async function readEnvelope(
-  req: HttpRequest,
-): Promise<{ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reply: Reply }> {
+export async function readEnvelope(req: HttpRequest): Promise<Outcome<unknown>> {
   const body = await req.readJson()
   if (!body.ok) return body
   const value = body.value
@@ -37,7 +38,7 @@ export async function readEnvelope(
 /** The `data` object of a request envelope, or a 400 when it isn't an object. */
 export async function readDataObject(
   req: HttpRequest,
-): Promise<{ readonly ok: true; readonly value: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly reply: Reply }> {
+): Promise<Outcome<Readonly<Record<string, unknown>>>> {
   const envelope = await readEnvelope(req)
   if (!envelope.ok) return envelope
   const value = envelope.value

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '@astarte-ts/sdk-core'
 import { badRequest, detail } from './reply.js'
-import type { Handler, HttpRequest, Reply } from './types.js'
+import type { Handler, HttpRequest, Outcome, Reply } from './types.js'
 
 const MAX_BODY_BYTES = 1024 * 1024
 
@@ -57,9 +57,7 @@ function toRequest(req: IncomingMessage, method: string, url: URL): HttpRequest 
   }
 }
 
-async function readJsonBody(
-  req: IncomingMessage,
-): Promise<{ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reply: Reply }> {
+async function readJsonBody(req: IncomingMessage): Promise<Outcome<unknown>> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -67,7 +65,8 @@ async function readJsonBody(
     size += buf.length
     if (size > MAX_BODY_BYTES) {
       // The rest of the body stays unread: the connection can't carry another request.
-      return { ok: false, reply: { ...detail(413, 'Request Entity Too Large'), headers: { connection: 'close' } } }
+      const reply = { ...detail(413, 'Request Entity Too Large'), headers: { connection: 'close' } }
+      return { ok: false, reply }
     }
     chunks.push(buf)
   }

@@ -1,4 +1,7 @@
-/** @module http types: handlers take a parsed request and return a reply; they never write sockets. */
+/**
+ * @module http types: handlers take a parsed request and return a reply; they never write to
+ * sockets themselves.
+ */
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface HttpRequest {
@@ -9,7 +12,7 @@ export interface HttpRequest {
   readonly headers: IncomingHttpHeaders
   readonly ip: string | null
   /** The request body parsed as JSON; a reply (400/413) when it can't be. */
-  readJson(): Promise<{ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reply: Reply }>
+  readJson(): Promise<Outcome<unknown>>
 }
 
 export interface Reply {
@@ -20,3 +23,8 @@ export interface Reply {
 }
 
 export type Handler = (req: HttpRequest) => Promise<Reply>
+
+/** A value read from a request, or the reply that refuses the request. */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reply: Reply }

@@ -22,7 +22,11 @@ import { accepted, disconnect, type IngestOutcome, type Reply } from './outcome.
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function ingestIntrospection(ctx: SandboxContext, deviceId: string, payload: Uint8Array): IngestOutcome {
+export function ingestIntrospection(
+  ctx: SandboxContext,
+  deviceId: string,
+  payload: Uint8Array,
+): IngestOutcome {
   let text: string
   try {
     text = strictUtf8.decode(payload)
@@ -40,7 +44,11 @@ export function ingestIntrospection(ctx: SandboxContext, deviceId: string, paylo
 }
 
 /** Answers emptyCache: the consumer purge list, then every set server-owned property (QoS 2). */
-export function ingestEmptyCache(ctx: SandboxContext, device: DeviceRow, prefix: TopicPrefix): IngestOutcome {
+export function ingestEmptyCache(
+  ctx: SandboxContext,
+  device: DeviceRow,
+  prefix: TopicPrefix,
+): IngestOutcome {
   const listed: string[] = []
   const values: Reply[] = []
   for (const iface of introspected(ctx, device, 'server')) {
@@ -53,11 +61,16 @@ export function ingestEmptyCache(ctx: SandboxContext, device: DeviceRow, prefix:
     }
   }
   const purge = encodePurgeProperties(listed, nodeInflater, device.purgeFormat)
-  return { type: 'accepted', replies: [{ topic: `${prefix}/control/consumer/properties`, payload: purge }, ...values] }
+  const purgeReply = { topic: `${prefix}/control/consumer/properties`, payload: purge }
+  return { type: 'accepted', replies: [purgeReply, ...values] }
 }
 
 /** Deletes stored device-owned properties of introspected interfaces that the list omits. */
-export function ingestProducerPurge(ctx: SandboxContext, device: DeviceRow, payload: Uint8Array): IngestOutcome {
+export function ingestProducerPurge(
+  ctx: SandboxContext,
+  device: DeviceRow,
+  payload: Uint8Array,
+): IngestOutcome {
   const decoded = decodePurgeProperties(payload, nodeInflater, device.purgeFormat)
   if (!decoded.ok) return disconnect('purge_properties_error')
   const kept = new Set(decoded.value.map((e) => `${e.interfaceName}${e.path}`))
@@ -70,7 +83,11 @@ export function ingestProducerPurge(ctx: SandboxContext, device: DeviceRow, payl
   return accepted
 }
 
-export function ingestCapabilities(ctx: SandboxContext, deviceId: string, payload: Uint8Array): IngestOutcome {
+export function ingestCapabilities(
+  ctx: SandboxContext,
+  deviceId: string,
+  payload: Uint8Array,
+): IngestOutcome {
   let format: BsonValue | undefined
   try {
     format = decodeBson(payload).get('purge_properties_compression_format')
@@ -85,14 +102,25 @@ export function ingestCapabilities(ctx: SandboxContext, deviceId: string, payloa
 }
 
 /** Installed properties interfaces of the device's introspection with the given ownership. */
-function introspected(ctx: SandboxContext, device: DeviceRow, ownership: 'device' | 'server'): Interface[] {
+function introspected(
+  ctx: SandboxContext,
+  device: DeviceRow,
+  ownership: 'device' | 'server',
+): Interface[] {
   return Object.entries(device.introspection)
     .map(([name, v]) => ctx.interfaces.get(name, v.major))
-    .filter((i): i is Interface => i !== undefined && i.type === 'properties' && i.ownership === ownership)
+    .filter(
+      (i): i is Interface =>
+        i !== undefined && i.type === 'properties' && i.ownership === ownership,
+    )
 }
 
 /** The BSON payload of a stored property value, or null if it no longer fits its interface. */
-export function propertyPayload(iface: Interface, path: string, valueJson: unknown): Uint8Array | null {
+export function propertyPayload(
+  iface: Interface,
+  path: string,
+  valueJson: unknown,
+): Uint8Array | null {
   const mapping = resolveIndividualPath(iface, path)
   if (!mapping.ok) return null
   const value = valueFromJson(mapping.value.type, valueJson)

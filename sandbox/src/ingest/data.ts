@@ -54,7 +54,8 @@ export function ingestData(
       return accepted
     }
     case 'object':
-      ctx.values.appendSample(key, sample(data.path, objectToJson(iface, data.value), data.timestamp, nowMs))
+      const valueJson = objectToJson(iface, data.value)
+      ctx.values.appendSample(key, sample(data.path, valueJson, data.timestamp, nowMs))
       return accepted
   }
 }

@@ -4,7 +4,12 @@
  */
 import { deviceTopicPrefix, parseDeviceTopic } from '@astarte-ts/sdk-core'
 import type { SandboxContext } from '../context.js'
-import { ingestCapabilities, ingestEmptyCache, ingestIntrospection, ingestProducerPurge } from './control.js'
+import {
+  ingestCapabilities,
+  ingestEmptyCache,
+  ingestIntrospection,
+  ingestProducerPurge,
+} from './control.js'
 import { ingestData } from './data.js'
 import { accepted, disconnect, type IngestOutcome } from './outcome.js'
 

@@ -43,9 +43,13 @@ export function unregisterDevice(ctx: SandboxContext, hwId: string): Reply {
   return noContent
 }
 
+type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string }
+
 function parseInitialIntrospection(
   value: unknown,
-): { readonly ok: true; readonly value: IntrospectionMap } | { readonly ok: false; readonly message: string } {
+): Parsed<IntrospectionMap> {
   if (value === undefined || value === null) return { ok: true, value: {} }
   if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: 'is invalid' }
   const out: Record<string, { major: number; minor: number }> = {}

@@ -1,6 +1,7 @@
 /**
  * @module pairing device: the routes a device calls with its credentials secret (spec §4.3.3 to
- * §4.3.5). Check order as Pairing does it: header (401), body (400/422), device (404), secret (403).
+ * §4.3.5). Check order as Pairing does it: header (401), body (400/422), device (404), then
+ * secret (403).
  */
 import { ASTARTE_VERSION, type SandboxContext } from '../context.js'
 import { canonicalDeviceId } from '../device-id.js'
@@ -10,12 +11,16 @@ import { parseCsr } from '../pki/ca.js'
 import type { DeviceRow } from '../store/devices.js'
 import { bearerSecret, secretMatches } from './secret.js'
 
-type Authenticated = { readonly ok: true; readonly device: DeviceRow } | { readonly ok: false; readonly reply: Reply }
+type Authenticated =
+  | { readonly ok: true; readonly device: DeviceRow }
+  | { readonly ok: false; readonly reply: Reply }
 
 function authenticate(ctx: SandboxContext, hwId: string, secret: string): Authenticated {
   const deviceId = canonicalDeviceId(hwId)
   const device = deviceId === null ? undefined : ctx.devices.get(deviceId)
-  if (device === undefined || !device.registered) return { ok: false, reply: detail(404, 'Device not found') }
+  if (device === undefined || !device.registered) {
+    return { ok: false, reply: detail(404, 'Device not found') }
+  }
   if (!secretMatches(secret, device.secretHash)) return { ok: false, reply: forbidden }
   return { ok: true, device }
 }
@@ -29,7 +34,11 @@ export function deviceInfo(ctx: SandboxContext, req: HttpRequest, hwId: string):
   const auth = authenticate(ctx, hwId, secret)
   if (!auth.ok) return auth.reply
   const d = auth.device
-  const status = d.credentialsInhibited ? 'inhibited' : d.firstCredentialsRequest !== null ? 'confirmed' : 'pending'
+  const status = d.credentialsInhibited
+    ? 'inhibited'
+    : d.firstCredentialsRequest !== null
+      ? 'confirmed'
+      : 'pending'
   return data(200, {
     version: ASTARTE_VERSION,
     status,
@@ -37,8 +46,12 @@ export function deviceInfo(ctx: SandboxContext, req: HttpRequest, hwId: string):
   })
 }
 
-/** `POST …/protocols/astarte_mqtt_v1/credentials`: revokes the previous certificate, signs the CSR. */
-export async function requestCredentials(ctx: SandboxContext, req: HttpRequest, hwId: string): Promise<Reply> {
+/** `POST …/astarte_mqtt_v1/credentials`: revokes the previous certificate, signs the CSR. */
+export async function requestCredentials(
+  ctx: SandboxContext,
+  req: HttpRequest,
+  hwId: string,
+): Promise<Reply> {
   const secret = bearerSecret(req.headers.authorization)
   if (secret === undefined) return unauthorized
   const body = await readDataObject(req)
@@ -60,7 +73,11 @@ export async function requestCredentials(ctx: SandboxContext, req: HttpRequest, 
 }
 
 /** `POST …/protocols/astarte_mqtt_v1/credentials/verify`: chain and validity only (spec §4.3.5). */
-export async function verifyCredentials(ctx: SandboxContext, req: HttpRequest, hwId: string): Promise<Reply> {
+export async function verifyCredentials(
+  ctx: SandboxContext,
+  req: HttpRequest,
+  hwId: string,
+): Promise<Reply> {
   const secret = bearerSecret(req.headers.authorization)
   if (secret === undefined) return unauthorized
   const body = await readDataObject(req)
@@ -71,9 +88,10 @@ export async function verifyCredentials(ctx: SandboxContext, req: HttpRequest, h
   if (!auth.ok) return auth.reply
   const now = new Date()
   const check = await ctx.ca.verify(pem, now)
+  const timestamp = pairingTimestamp(now)
   return check.valid
-    ? data(200, { valid: true, timestamp: pairingTimestamp(now), until: pairingTimestamp(check.until) })
-    : data(200, { valid: false, timestamp: pairingTimestamp(now), cause: check.cause, details: null })
+    ? data(200, { valid: true, timestamp, until: pairingTimestamp(check.until) })
+    : data(200, { valid: false, timestamp, cause: check.cause, details: null })
 }
 
 /** `YYYY-MM-DD HH:MM:SS.mmmZ`, with a space [quirk] (spec §4.3.5). */

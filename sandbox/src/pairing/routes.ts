@@ -16,7 +16,8 @@ export async function pairingRoute(
   const m = req.method
   if (a === 'version' && b === undefined && m === 'GET') return data(200, ASTARTE_VERSION)
   if (a === 'agent' && b === 'devices') {
-    const agentRoute = (m === 'POST' && c === undefined) || (m === 'DELETE' && c !== undefined && d === undefined)
+    const agentRoute =
+      (m === 'POST' && c === undefined) || (m === 'DELETE' && c !== undefined && d === undefined)
     if (!agentRoute) return notFound
     const auth = authorizeRealmRequest(
       req.headers.authorization,

@@ -29,7 +29,10 @@ export interface IssuedCertificate {
 /** Outcome of `verify` (spec §4.3.5): the causes Astarte reports. */
 export type CertificateCheck =
   | { readonly valid: true; readonly until: Date }
-  | { readonly valid: false; readonly cause: 'EXPIRED' | 'INVALID_ISSUER' | 'INVALID_SIGNATURE' | 'INVALID' }
+  | { readonly valid: false; readonly cause: InvalidCause }
+
+/** Why a certificate is not valid (spec §4.3.5); `INVALID` = undecodable. */
+export type InvalidCause = 'EXPIRED' | 'INVALID_ISSUER' | 'INVALID_SIGNATURE' | 'INVALID'
 
 export interface CertificateAuthority {
   readonly certPem: string
@@ -68,7 +71,10 @@ export async function loadOrCreateCa(dir: string, realm: string): Promise<Certif
       keys,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
       ],
     })
@@ -80,7 +86,11 @@ export async function loadOrCreateCa(dir: string, realm: string): Promise<Certif
   return makeCa(cert, key, certFile)
 }
 
-function makeCa(cert: x509.X509Certificate, key: CryptoKey, certFile: string): CertificateAuthority {
+function makeCa(
+  cert: x509.X509Certificate,
+  key: CryptoKey,
+  certFile: string,
+): CertificateAuthority {
   const certPem = cert.toString('pem') + '\n'
 
   async function issue(
@@ -119,20 +129,26 @@ function makeCa(cert: x509.X509Certificate, key: CryptoKey, certFile: string): C
         ),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
       ])
-      return { pem: issued.toString('pem') + '\n', serial: normalizeSerial(issued.serialNumber), notAfter: issued.notAfter }
+      return {
+        pem: issued.toString('pem') + '\n',
+        serial: normalizeSerial(issued.serialNumber),
+        notAfter: issued.notAfter,
+      }
     },
     async issueServerCertificate(hosts, lifetimeSec) {
       const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])
       const names: x509.JsonGeneralName[] = hosts.map((h) =>
         isIpAddress(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
       )
-      const issued = await issue([{ CN: [hosts[0] ?? 'localhost'] }], keys.publicKey as CryptoKey, lifetimeSec, [
+      const subject = [{ CN: [hosts[0] ?? 'localhost'] }]
+      const issued = await issue(subject, keys.publicKey as CryptoKey, lifetimeSec, [
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
         new x509.SubjectAlternativeNameExtension(names, false),
       ])
       const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as CryptoKey)
-      return { certPem: issued.toString('pem') + '\n', keyPem: toPem(new Uint8Array(pkcs8), 'PRIVATE KEY') }
+      const keyPem = toPem(new Uint8Array(pkcs8), 'PRIVATE KEY')
+      return { certPem: issued.toString('pem') + '\n', keyPem }
     },
     async verify(pem, now) {
       let candidate: x509.X509Certificate
@@ -146,7 +162,9 @@ function makeCa(cert: x509.X509Certificate, key: CryptoKey, certFile: string): C
         .verify({ publicKey: cert.publicKey, signatureOnly: true })
         .catch(() => false)
       if (!signed) return { valid: false, cause: 'INVALID_SIGNATURE' }
-      if (now < candidate.notBefore || now > candidate.notAfter) return { valid: false, cause: 'EXPIRED' }
+      if (now < candidate.notBefore || now > candidate.notAfter) {
+        return { valid: false, cause: 'EXPIRED' }
+      }
       return { valid: true, until: candidate.notAfter }
     },
   }
@@ -170,7 +188,7 @@ export async function parseCsr(pem: string): Promise<ParsedCsr | null> {
   }
 }
 
-/** Serial numbers as lower-case hex without leading zeros, the form both x509 and node:tls agree on. */
+/** Serials as lower-case hex without leading zeros: the form x509 and node:tls agree on. */
 export function normalizeSerial(hex: string): string {
   return hex.toLowerCase().replace(/^0+(?=.)/, '')
 }

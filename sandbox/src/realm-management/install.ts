@@ -9,13 +9,18 @@ import type { SandboxContext } from '../context.js'
 export type InstallOutcome =
   | { readonly ok: true; readonly iface: Interface }
   | { readonly ok: false; readonly reason: 'invalid'; readonly issues: readonly Issue[] }
-  | { readonly ok: false; readonly reason: 'already_installed_interface' | 'interface_name_collision' }
+  | { readonly ok: false; readonly reason: Conflict }
+
+/** Realm Management's 409 reasons (spec §1.3-A). */
+export type Conflict = 'already_installed_interface' | 'interface_name_collision'
 
 export function installInterface(ctx: SandboxContext, json: unknown): InstallOutcome {
   const parsed = parseInterface(json)
   if (!parsed.ok) return { ok: false, reason: 'invalid', issues: parsed.error }
   const iface = parsed.value
-  if (ctx.interfaces.has(iface.name, iface.major)) return { ok: false, reason: 'already_installed_interface' }
+  if (ctx.interfaces.has(iface.name, iface.major)) {
+    return { ok: false, reason: 'already_installed_interface' }
+  }
   const normalized = normalizeName(iface.name)
   const collides = ctx.interfaces
     .names()

@@ -38,13 +38,17 @@ export async function realmManagementRoute(
   return json === undefined ? detail(404, 'Interface not found') : data(200, json)
 }
 
+const NAME_COLLISION =
+  'Interface name collision detected. Make sure that the difference between two interface ' +
+  'names is not limited to the casing or the presence of hyphens.'
+
 async function install(ctx: SandboxContext, req: HttpRequest): Promise<Reply> {
   const body = await readEnvelope(req)
   if (!body.ok) return body.reply
   const outcome = installInterface(ctx, body.value)
   if (outcome.ok) {
-    ctx.logger.log('info', 'interface installed', { name: outcome.iface.name, major: outcome.iface.major })
     const { name, major } = outcome.iface
+    ctx.logger.log('info', 'interface installed', { name, major })
     return { status: 201, headers: { location: `${req.path}/${name}/${major}` } }
   }
   switch (outcome.reason) {
@@ -59,9 +63,6 @@ async function install(ctx: SandboxContext, req: HttpRequest): Promise<Reply> {
     case 'already_installed_interface':
       return detail(409, 'Interface already exists')
     case 'interface_name_collision':
-      return detail(
-        409,
-        'Interface name collision detected. Make sure that the difference between two interface names is not limited to the casing or the presence of hyphens.',
-      )
+      return detail(409, NAME_COLLISION)
   }
 }

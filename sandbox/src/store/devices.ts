@@ -5,10 +5,14 @@
 import type { Db } from './db.js'
 
 /** Versions of one interface as a device declared them (introspection, spec §3.3). */
-export type IntrospectionMap = Readonly<Record<string, { readonly major: number; readonly minor: number }>>
+export type IntrospectionMap = Readonly<
+  Record<string, { readonly major: number; readonly minor: number }>
+>
 
 /** Messages and bytes a device exchanged on one interface. */
-export type ExchangedMap = Readonly<Record<string, { readonly msgs: number; readonly bytes: number }>>
+export type ExchangedMap = Readonly<
+  Record<string, { readonly msgs: number; readonly bytes: number }>
+>
 
 export interface DeviceRow {
   readonly deviceId: string
@@ -61,7 +65,8 @@ export class DeviceStore {
   register(deviceId: string, secretHash: string, initialIntrospection: IntrospectionMap): void {
     this.db
       .prepare(
-        `INSERT INTO devices (device_id, registered, secret_hash, initial_introspection, introspection)
+        `INSERT INTO devices
+           (device_id, registered, secret_hash, initial_introspection, introspection)
          VALUES (@id, 1, @hash, @ii, @ii)
          ON CONFLICT (device_id) DO UPDATE SET registered = 1, secret_hash = @hash,
            first_credentials_request = NULL, cert_serial = NULL, initial_introspection = @ii`,
@@ -116,7 +121,9 @@ export class DeviceStore {
   }
 
   disconnected(deviceId: string, nowMs: number): void {
-    this.db.prepare('UPDATE devices SET last_disconnection = ? WHERE device_id = ?').run(nowMs, deviceId)
+    this.db
+      .prepare('UPDATE devices SET last_disconnection = ? WHERE device_id = ?')
+      .run(nowMs, deviceId)
   }
 
   /** Counts one received message of `bytes` bytes, per interface when it names one. */

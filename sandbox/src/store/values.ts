@@ -76,8 +76,9 @@ export class ValueStore {
       where.push('timestamp_ms < ?')
       args.push(q.toMs)
     }
-    // Without a lower bound, `limit` keeps the most recent samples (AppEngine); with one, the first.
-    const newestFirst = q.limit !== undefined && q.sinceMs === undefined && q.sinceAfterMs === undefined
+    // Without a lower bound `limit` keeps the most recent samples (AppEngine); with one, the first.
+    const lowerBound = q.sinceMs !== undefined || q.sinceAfterMs !== undefined
+    const newestFirst = q.limit !== undefined && !lowerBound
     const order = newestFirst ? 'DESC' : 'ASC'
     const limit = q.limit === undefined ? '' : ` LIMIT ${q.limit}`
     const rows = this.db
@@ -119,14 +120,18 @@ export class ValueStore {
 
   unsetProperty(k: ValueKey, path: string): void {
     this.db
-      .prepare('DELETE FROM properties WHERE device_id = ? AND interface = ? AND major = ? AND path = ?')
+      .prepare(
+        `DELETE FROM properties
+         WHERE device_id = ? AND interface = ? AND major = ? AND path = ?`,
+      )
       .run(k.deviceId, k.interfaceName, k.major, path)
   }
 
   properties(k: ValueKey): PropertyValue[] {
     const rows = this.db
       .prepare(
-        'SELECT path, value_json FROM properties WHERE device_id = ? AND interface = ? AND major = ? ORDER BY path',
+        `SELECT path, value_json FROM properties
+         WHERE device_id = ? AND interface = ? AND major = ? ORDER BY path`,
       )
       .all(k.deviceId, k.interfaceName, k.major) as { path: string; value_json: string }[]
     return rows.map((r) => ({ path: r.path, valueJson: JSON.parse(r.value_json) as unknown }))
