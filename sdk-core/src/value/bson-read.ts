@@ -5,12 +5,16 @@
  * as a `Mismatch`; malformed bytes throw `SdkError('remote.undecodable_bson')` from the reader.
  */
 import type { Issue } from '../errors.js'
-import { BsonType } from '../bson/model.js'
+import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import type { BsonReader } from '../bson/reader.js'
 import type { AstarteType } from '../interface/model.js'
-import { scalarOf } from './bson-write.js'
+import { scalarOf as scalarOfBinding } from './bson-write.js'
 import { INTEGER_LIMIT, LONGINTEGER_LIMIT, MAX_ARRAY_LENGTH, MAX_VALUE_BYTES } from './check-value.js'
 import type { AstarteValue } from './types.js'
+
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const BsonType = BsonTypeBinding
+const scalarOf = scalarOfBinding
 
 /** A value that doesn't fit its mapping: the reason, as an issue. */
 export class Mismatch {
@@ -20,11 +24,19 @@ export class Mismatch {
 /** Who sent the payload; DUP (device-to-server) is laxer for datetimes. */
 export type Direction = 'device-to-server' | 'server-to-device'
 
-/** Where a value is read: its Astarte path (for issues) and who sent it. */
+/**
+ * Where a value is read, for issues: the Astarte path, plus the object key being read (set in
+ * place per key, so reading an object allocates no path strings unless something is wrong).
+ */
 export interface ReadContext {
   readonly path: string
+  key: string | undefined
   readonly direction: Direction
 }
+
+/** The Astarte path an issue refers to: `/prefix/key` inside an object. */
+export const issuePath = (at: ReadContext): string =>
+  at.key === undefined ? at.path : `${at.path === '/' ? '' : at.path}/${at.key}`
 
 /** `Date`'s range (ECMA-262 time values). */
 const MAX_TIME = 8.64e15
@@ -44,7 +56,7 @@ export function dateFromMs(ms: bigint | number): Date | undefined {
 const acceptedSubtype = (s: number): boolean => s <= 0x06 || (s >= 0x80 && s <= 0xfe)
 
 function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number, depth: number, at: ReadContext): unknown {
-  const { path, direction } = at
+  const direction = at.direction
   switch (type) {
     case 'double': {
       const n =
@@ -56,7 +68,7 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
               ? Number(r.int64(last))
               : undefined
       if (n === undefined) break
-      return Number.isFinite(n) ? n : mismatch(path, `double ${n} is not finite`)
+      return Number.isFinite(n) ? n : mismatch(issuePath(at), `double ${n} is not finite`)
     }
     case 'integer': {
       const n =
@@ -66,7 +78,7 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
             ? (r.int64Number(last) ?? Infinity)
             : undefined
       if (n === undefined) break
-      return Math.abs(n) <= INTEGER_LIMIT ? n : mismatch(path, 'integer is outside ±(2^31-1)')
+      return Math.abs(n) <= INTEGER_LIMIT ? n : mismatch(issuePath(at), 'integer is outside ±(2^31-1)')
     }
     case 'boolean':
       if (bson === BsonType.boolean) return r.boolean(last)
@@ -75,24 +87,24 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
       if (bson === BsonType.int32) return BigInt(r.int32(last))
       if (bson !== BsonType.int64) break
       const n = r.int64(last)
-      return n >= -LONGINTEGER_LIMIT ? n : mismatch(path, 'longinteger -2^63 is outside ±(2^63-1)')
+      return n >= -LONGINTEGER_LIMIT ? n : mismatch(issuePath(at), 'longinteger -2^63 is outside ±(2^63-1)')
     }
     case 'string': {
       if (bson !== BsonType.string) break
-      const at = r.pos
+      const start = r.pos
       const s = r.string(last)
       // Byte length = what the reader consumed minus the length prefix and NUL.
-      return r.pos - at - 5 <= MAX_VALUE_BYTES
+      return r.pos - start - 5 <= MAX_VALUE_BYTES
         ? s
-        : new Mismatch({ code: 'value_size_exceeded', path, message: `string exceeds ${MAX_VALUE_BYTES} bytes` })
+        : new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `string exceeds ${MAX_VALUE_BYTES} bytes` })
     }
     case 'binaryblob': {
       if (bson !== BsonType.binary) break
       const { data, subtype } = r.binary(last)
-      if (!acceptedSubtype(subtype)) return mismatch(path, `binary subtype 0x${subtype.toString(16)} is not accepted`)
+      if (!acceptedSubtype(subtype)) return mismatch(issuePath(at), `binary subtype 0x${subtype.toString(16)} is not accepted`)
       return data.length <= MAX_VALUE_BYTES
         ? data
-        : new Mismatch({ code: 'value_size_exceeded', path, message: `binaryblob exceeds ${MAX_VALUE_BYTES} bytes` })
+        : new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `binaryblob exceeds ${MAX_VALUE_BYTES} bytes` })
     }
     case 'datetime': {
       const ms =
@@ -106,13 +118,13 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
                 ? r.int32(last)
                 : undefined
       if (ms === undefined) break
-      return dateFromMs(ms) ?? mismatch(path, 'datetime is outside the Date range')
+      return dateFromMs(ms) ?? mismatch(issuePath(at), 'datetime is outside the Date range')
     }
     default:
       break
   }
   r.value(bson, last, depth)
-  return mismatch(path, `expected ${type}, got ${bsonName(bson)}`)
+  return mismatch(issuePath(at), `expected ${type}, got ${bsonName(bson)}`)
 }
 
 /**
@@ -127,12 +139,11 @@ export function readAstarteValue(
   depth: number,
   at: ReadContext,
 ): AstarteValue | Mismatch {
-  const path = at.path
   const scalar = scalarOf[type]
   if (scalar === type) return readScalar(r, bson, type, last, depth, at) as AstarteValue | Mismatch
   if (bson !== BsonType.array) {
     r.value(bson, last, depth)
-    return mismatch(path, `expected ${type}, got ${bsonName(bson)}`)
+    return mismatch(issuePath(at), `expected ${type}, got ${bsonName(bson)}`)
   }
   const end = r.openDocument(last, depth + 1)
   const items: unknown[] = []
@@ -147,7 +158,7 @@ export function readAstarteValue(
   }
   if (failed !== undefined) return failed
   if (items.length > MAX_ARRAY_LENGTH) {
-    return new Mismatch({ code: 'value_size_exceeded', path, message: `array has more than ${MAX_ARRAY_LENGTH} elements` })
+    return new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `array has more than ${MAX_ARRAY_LENGTH} elements` })
   }
   return items as AstarteValue
 }

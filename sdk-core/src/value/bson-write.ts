@@ -3,9 +3,13 @@
  * (spec §2.3 "emit" column): double always 0x01, longinteger always 0x12, binary subtype 0x00.
  */
 import { BsonType } from '../bson/model.js'
-import { BsonWriter, indexKeyLength, stringSize } from '../bson/writer.js'
+import * as writer from '../bson/writer.js'
 import type { AstarteType } from '../interface/model.js'
 import type { AstarteValue } from './types.js'
+
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const { indexKeyLength, stringSize } = writer
+type BsonWriter = writer.BsonWriter
 
 /** Element type byte emitted for each Astarte type. */
 export const emittedBsonType: Readonly<Record<AstarteType, number>> = {
@@ -43,6 +47,8 @@ export const scalarOf: Readonly<Record<AstarteType, AstarteType>> = {
   datetimearray: 'datetime',
 }
 
+const ARRAY = BsonType.array
+
 function scalarSize(type: AstarteType, value: unknown): number {
   switch (type) {
     case 'string':
@@ -60,7 +66,7 @@ function scalarSize(type: AstarteType, value: unknown): number {
 
 /** Bytes of the value part of an element holding `value` as `type`. */
 export function valueSize(type: AstarteType, value: AstarteValue): number {
-  if (emittedBsonType[type] !== BsonType.array) return scalarSize(type, value)
+  if (emittedBsonType[type] !== ARRAY) return scalarSize(type, value)
   const scalar = scalarOf[type]
   const items = value as readonly unknown[]
   let n = 5
@@ -91,7 +97,7 @@ function writeScalar(w: BsonWriter, type: AstarteType, value: unknown): void {
 
 /** Writes the value part of an element (the caller wrote the header). */
 export function writeValue(w: BsonWriter, type: AstarteType, value: AstarteValue): void {
-  if (emittedBsonType[type] !== BsonType.array) return writeScalar(w, type, value)
+  if (emittedBsonType[type] !== ARRAY) return writeScalar(w, type, value)
   const scalar = scalarOf[type]
   const elementType = emittedBsonType[scalar]
   const items = value as readonly unknown[]

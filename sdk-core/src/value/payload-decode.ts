@@ -3,13 +3,20 @@
  * (spec §2.2, §2.3). Total: returns issues as data and never throws for any bytes.
  */
 import { SdkError, err, ok, type Issue, type Result } from '../errors.js'
-import { BsonType } from '../bson/model.js'
-import { openRoot } from '../bson/decode.js'
+import { BsonType as BsonTypeBinding } from '../bson/model.js'
+import { openRoot as openRootBinding } from '../bson/decode.js'
 import type { BsonReader } from '../bson/reader.js'
-import { objectKey, resolveIndividualPath, resolveObjectPath } from '../interface/index.js'
+import { objectKey } from '../interface/index.js'
 import type { Interface, Mapping } from '../interface/model.js'
-import { Mismatch, dateFromMs, readAstarteValue, type Direction } from './bson-read.js'
+import * as bsonRead from './bson-read.js'
+import type { Direction, ReadContext } from './bson-read.js'
+import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
 import type { AstarteValue } from './types.js'
+
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const BsonType = BsonTypeBinding
+const openRoot = openRootBinding
+const { Mismatch, dateFromMs, issuePath, readAstarteValue } = bsonRead
 
 export type { Direction } from './bson-read.js'
 
@@ -60,6 +67,7 @@ function rootKey(r: BsonReader, last: number): number {
 function readObject(
   r: BsonReader,
   bson: number,
+  iface: Interface,
   mappings: readonly Mapping[],
   last: number,
   path: string,
@@ -71,28 +79,31 @@ function readObject(
   }
   const end = r.openDocument(last, 2)
   const problems: Issue[] = []
-  const entries = new Map<string, AstarteValue>()
+  const out: Record<string, AstarteValue> = {}
+  const byKey = mappingsByKey(iface)
+  const at: ReadContext = { path, key: undefined, direction }
   for (let t = r.nextType(end); t !== 0; t = r.nextType(end)) {
     const key = r.readKey(end)
-    const keyPath = `${path === '/' ? '' : path}/${key}`
-    const mapping = mappings.find((m) => objectKey(m) === key)
+    at.key = key
+    const mapping = byKey.get(key)
     if (mapping === undefined) {
       r.value(t, end, 2)
-      problems.push(issue('unexpected_object_key', keyPath, `no object key ${JSON.stringify(key)}`))
+      problems.push(issue('unexpected_object_key', issuePath(at), `no object key ${JSON.stringify(key)}`))
       continue
     }
-    const value = readAstarteValue(r, t, mapping.type, end, 2, { path: keyPath, direction })
+    const value = readAstarteValue(r, t, mapping.type, end, 2, at)
     if (value instanceof Mismatch) problems.push(value.issue)
-    else entries.set(key, value)
+    // defineProperty keeps a key named __proto__ a plain own key; plain stores are faster.
+    else if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    else out[key] = value
   }
   for (const m of mappings) {
-    const key = objectKey(m)
-    if (m.required && !entries.has(key)) {
+    const key = m.required ? objectKey(m) : undefined
+    if (key !== undefined && !Object.prototype.hasOwnProperty.call(out, key)) {
       problems.push(issue('missing_required_mapping', path, `required object key ${JSON.stringify(key)} is missing`))
     }
   }
-  // fromEntries defines own properties, so a key named __proto__ stays a plain key.
-  return problems.length > 0 ? problems : Object.fromEntries(entries)
+  return problems.length > 0 ? problems : out
 }
 
 /**
@@ -109,7 +120,7 @@ export function decodePayload(
   direction: Direction = 'device-to-server',
 ): Result<DecodedData> {
   const object = iface.aggregation === 'object'
-  const resolved = object ? resolveObjectPath(iface, path) : resolveIndividualPath(iface, path)
+  const resolved = object ? cachedObjectPath(iface, path) : cachedIndividualPath(iface, path)
   if (!resolved.ok) return resolved
   const mappings: readonly Mapping[] = object ? (resolved.value as readonly Mapping[]) : [resolved.value as Mapping]
   const mapping = object ? undefined : mappings[0]
@@ -132,8 +143,8 @@ export function decodePayload(
         emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.int32At(r.pos) === 0
         const read =
           mapping === undefined
-            ? readObject(r, t, mappings, last, path, direction)
-            : readAstarteValue(r, t, mapping.type, last, 0, { path, direction })
+            ? readObject(r, t, iface, mappings, last, path, direction)
+            : readAstarteValue(r, t, mapping.type, last, 0, { path, key: undefined, direction })
         value = undefined
         problems = []
         if (read instanceof Mismatch) problems = [read.issue]

@@ -4,31 +4,29 @@
  */
 import { assertNever } from '../errors.js'
 import { BsonType } from '../bson/model.js'
-import { BsonWriter, keySize } from '../bson/writer.js'
-import { objectKey } from '../interface/index.js'
+import * as writer from '../bson/writer.js'
 import type { AstarteType, Interface } from '../interface/model.js'
-import { emittedBsonType, valueSize, writeValue } from './bson-write.js'
+import * as bsonWrite from './bson-write.js'
+import { mappingsByKey } from './resolve-cache.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from './types.js'
+
+// Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
+const { BsonWriter, keySize } = writer
+const { emittedBsonType, valueSize, writeValue } = bsonWrite
+const DATETIME = BsonType.datetime
+const DOCUMENT = BsonType.document
 
 const V_ELEMENT = 3 // type byte + "v" + NUL
 const T_ELEMENT = 11 // type byte + "t" + NUL + int64
 
-const keyTypes = new WeakMap<Interface, ReadonlyMap<string, AstarteType>>()
+/** The mapping type of an object key of a validated object (so the key exists). */
+const typeOf = (iface: Interface, key: string): AstarteType =>
+  (mappingsByKey(iface).get(key) as { type: AstarteType }).type
 
-/** Object key → mapping type, computed once per interface. */
-function typesByKey(iface: Interface): ReadonlyMap<string, AstarteType> {
-  let types = keyTypes.get(iface)
-  if (types === undefined) {
-    types = new Map(iface.mappings.map((m) => [objectKey(m), m.type]))
-    keyTypes.set(iface, types)
-  }
-  return types
-}
-
-function objectSize(types: ReadonlyMap<string, AstarteType>, value: AstarteObjectValue): number {
+function objectSize(iface: Interface, value: AstarteObjectValue): number {
   let n = 5
   for (const key of Object.keys(value)) {
-    n += keySize(key) + valueSize(types.get(key) as AstarteType, value[key] as AstarteValue)
+    n += keySize(key) + valueSize(typeOf(iface, key), value[key] as AstarteValue)
   }
   return n
 }
@@ -46,27 +44,26 @@ export function encodePayload(v: Validated): Uint8Array {
       w.header(emittedBsonType[type], 'v')
       writeValue(w, type, v.value)
       if (v.timestamp) {
-        w.header(BsonType.datetime, 't')
+        w.header(DATETIME, 't')
         w.int64(v.timestamp.getTime())
       }
       w.closeDocument(start)
       return w.bytes
     }
     case 'object': {
-      const types = typesByKey(v.iface)
-      const size = 5 + V_ELEMENT + objectSize(types, v.value) + (v.timestamp ? T_ELEMENT : 0)
+      const size = 5 + V_ELEMENT + objectSize(v.iface, v.value) + (v.timestamp ? T_ELEMENT : 0)
       const w = new BsonWriter(size)
       const start = w.openDocument()
-      w.header(BsonType.document, 'v')
+      w.header(DOCUMENT, 'v')
       const inner = w.openDocument()
       for (const key of Object.keys(v.value)) {
-        const type = types.get(key) as AstarteType
+        const type = typeOf(v.iface, key)
         w.header(emittedBsonType[type], key)
         writeValue(w, type, v.value[key] as AstarteValue)
       }
       w.closeDocument(inner)
       if (v.timestamp) {
-        w.header(BsonType.datetime, 't')
+        w.header(DATETIME, 't')
         w.int64(v.timestamp.getTime())
       }
       w.closeDocument(start)

@@ -4,9 +4,9 @@
  * reuse DUP's names so the sandbox can validate ingested data with the same functions.
  */
 import { err, ok, type Issue, type Result } from '../errors.js'
-import { objectKey, resolveIndividualPath, resolveObjectPath } from '../interface/index.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import { checkValue } from './check-value.js'
+import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
 import type {
   AstarteValue,
   ValidatedIndividual,
@@ -58,7 +58,7 @@ export function validateIndividual(
   if (iface.aggregation !== 'individual') {
     return err([issue('aggregation_mismatch', path, `${iface.name} is object-aggregated, not individual`)])
   }
-  const mapping = resolveIndividualPath(iface, path)
+  const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
   const checked = checkValue(mapping.value.type, value, path)
   const issues: Issue[] = checked.ok ? [] : [...checked.error]
@@ -90,14 +90,14 @@ export function validateObject(
   value: unknown,
   options?: ValidateOptions,
 ): Result<ValidatedObject> {
-  const mappings = resolveObjectPath(iface, path)
+  const mappings = cachedObjectPath(iface, path)
   if (!mappings.ok) return mappings
   const first = mappings.value[0]
   if (first === undefined) return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
     return err([issue('unexpected_value_type', path, 'expected an object of last-level keys')])
   }
-  const byKey = new Map(mappings.value.map((m) => [objectKey(m), m]))
+  const byKey = mappingsByKey(iface)
   const issues: Issue[] = []
   const entries: [string, AstarteValue][] = []
   const record = value as Record<string, unknown>
@@ -132,7 +132,7 @@ export function validateObject(
 
 /** Checks a property unset: only properties whose mapping has `allow_unset` (spec §2.2). */
 export function validateUnset(iface: Interface, path: string): Result<ValidatedUnset> {
-  const mapping = resolveIndividualPath(iface, path)
+  const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
   if (iface.type !== 'properties') {
     return err([issue('unset_on_datastream', path, `${iface.name} is a datastream; only properties can be unset`)])

@@ -128,3 +128,14 @@ test('datetime: D→S also accepts integers; S→D only BSON datetime', () => {
   assert.deepEqual(valueOf(decodePayload(individualPlain, '/s/datetime', asInt)), new Date(1000))
   assert.deepEqual(codes(decodePayload(individualPlain, '/s/datetime', asInt, 'server-to-device')), ['unexpected_value_type'])
 })
+
+test('an object key named __proto__ stays a plain own key both ways', () => {
+  const odd = iface('org.example.Odd', [mapping('/%{s}/__proto__', 'integer'), mapping('/%{s}/b', 'integer')], { aggregation: 'object' })
+  const value = JSON.parse('{"__proto__": 1, "b": 2}') as Record<string, unknown>
+  const v = validateObject(odd, '/x', value)
+  if (!v.ok) return assert.fail(JSON.stringify(v.error))
+  const d = decodePayload(odd, '/x', encodePayload(v.value))
+  if (!d.ok || d.value.kind !== 'object') return assert.fail(JSON.stringify(d))
+  assert.deepEqual(Object.keys(d.value.value), ['__proto__', 'b'])
+  assert.equal(Object.getPrototypeOf(d.value.value), Object.prototype)
+})
