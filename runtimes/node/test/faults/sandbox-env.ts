@@ -6,12 +6,16 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import type { TestContext } from 'node:test'
+import type { SandboxOptions } from '@astarte-ts/sandbox'
 import type { DeviceOptions } from '../../src/index.js'
-import { fixturesDir } from '../helpers/child-device.js'
+import { fixturesDir, spawnTs, type TsProcess } from '../helpers/child-device.js'
 
 export const RESILIENCE = 'org.astarte-ts.test.Resilience'
 export const interfacesDir = join(fixturesDir, 'interfaces')
 export const quiet: Logger = { log: () => undefined }
+/** sdk-core's default in-flight window: Astarte's per-session max_inflight_messages (spec §3.1). */
+export const MAX_INFLIGHT = 100
 
 export const newDeviceId = (): string => randomDeviceId(new Uint8Array(randomBytes(16)))
 
@@ -21,6 +25,35 @@ export interface PairingSide {
   readonly pairingUrl: string
   readonly caPem: string
   readonly jwt: string
+}
+
+/** A sandbox running in its own process (`fixtures/sandbox-process.ts`). */
+export interface SandboxProcess extends PairingSide, AppEngineSide {
+  readonly process: TsProcess
+  readonly httpPort: number
+  readonly mqttPort: number
+}
+
+/** Starts a sandbox process and waits until it listens. */
+export async function startSandboxProcess(
+  t: Pick<TestContext, 'after'>,
+  options: SandboxOptions,
+): Promise<SandboxProcess> {
+  const proc = spawnTs(t, join(fixturesDir, 'sandbox-process.ts'), [], {
+    ASTARTE_TEST_SANDBOX: JSON.stringify(options),
+  })
+  const ready = await proc.line((l) => l.event === 'ready')
+  const text = (key: string): string => String(ready[key])
+  return {
+    process: proc,
+    realm: text('realm'),
+    pairingUrl: text('pairingUrl'),
+    appengineUrl: text('appengineUrl'),
+    caPem: text('caPem'),
+    jwt: text('jwt'),
+    httpPort: Number(new URL(text('pairingUrl')).port),
+    mqttPort: Number(new URL(text('mqttUrl')).port),
+  }
 }
 
 /** Options of a device registering itself on first boot, reconnecting quickly. */

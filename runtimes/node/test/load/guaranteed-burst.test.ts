@@ -13,12 +13,10 @@ import { join } from 'node:path'
 import { deserialize } from 'bson'
 import { Device } from '../../src/index.js'
 import { tempDir } from '../helpers/tmp.js'
-import { RESILIENCE, deviceOptions, waitFor } from '../faults/sandbox-env.js'
+import { MAX_INFLIGHT, RESILIENCE, deviceOptions, waitFor } from '../faults/sandbox-env.js'
 import { startMosquittoEnv } from '../interop/mosquitto-env.js'
 
 const N = 100_000
-// sdk-core's default window: Astarte's per-session max_inflight_messages (spec §3.1)
-const MAX_INFLIGHT = 100
 
 /** Packet ids Mosquitto saw reused by `clientId` while still unacknowledged. */
 function idsReusedInFlight(log: string, clientId: string): { publishes: number; reused: number[] } {

@@ -1,0 +1,89 @@
+/**
+ * Fault: the whole server side (sandbox process: broker, Pairing, AppEngine) is killed with
+ * SIGKILL while the device streams `guaranteed` and `unique` data with `retention: stored`, then
+ * started again on the same data dir and ports. The device rides it out (backoff, reconnect, a
+ * full sync since the broker forgot the session) and nothing is lost: every value is read back
+ * through AppEngine. `unique` (QoS 2) values are there once, except the few in flight when the
+ * broker died: its sessions lived in memory (sandbox README), so a message it had ingested but
+ * whose PUBCOMP never came back is sent again — spec §3.9 deletes stored data on PUBCOMP only.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { Device } from '../../src/index.js'
+import { tempDir } from '../helpers/tmp.js'
+import {
+  MAX_INFLIGHT,
+  RESILIENCE,
+  deviceOptions,
+  interfacesDir,
+  sequenceReport,
+  startSandboxProcess,
+  storedSequence,
+  waitFor,
+} from './sandbox-env.js'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+test('sandbox killed and restarted while the device streams: 0 lost, unique repeats only in flight at the kill', async (t) => {
+  const tmp = tempDir(t, 'astarte-fault-restart-')
+  const dataDir = join(tmp, 'sandbox')
+  const first = await startSandboxProcess(t, { dataDir, interfacesDir })
+  const options = deviceOptions(first, join(tmp, 'store'))
+  const device = await Device.open(options)
+  t.after(() => device.close())
+  const states: string[] = []
+  device.on('stateChanged', ({ state }) => states.push(state))
+  await device.connect({ signal: AbortSignal.timeout(30_000) })
+
+  // one value per path every few milliseconds, whatever the connection is doing
+  let next = 0
+  let streaming = true
+  const failures: unknown[] = []
+  const stream = (async () => {
+    while (streaming) {
+      const n = next++
+      await Promise.all([
+        device.send(RESILIENCE, '/restart/guaranteed', n),
+        device.send(RESILIENCE, '/restart/unique', n),
+      ]).catch((e: unknown) => failures.push(e))
+      await sleep(3)
+    }
+  })()
+
+  await waitFor('data flowing', () => storedSequence(first, options.deviceId, '/restart/unique'), (v) => v.length > 50)
+  const killed = await first.process.kill('SIGKILL')
+  assert.equal(killed.signal, 'SIGKILL')
+  const sentBeforeKill = next
+  await waitFor('the device to notice', () => device.state, (s) => s !== 'online' && s !== 'syncing')
+  await sleep(500)
+
+  const second = await startSandboxProcess(t, {
+    dataDir,
+    interfacesDir,
+    httpPort: first.httpPort,
+    mqttPort: first.mqttPort,
+  })
+  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  const sentWhileDown = next - sentBeforeKill
+  await sleep(500)
+  streaming = false
+  await stream
+  const total = next
+  t.diagnostic(`${total} values per path; ${sentWhileDown} sent while the sandbox was down or reconnecting`)
+
+  assert.deepEqual(failures, [], 'every send resolved (stored: on disk)')
+  await waitFor('the queue to drain', () => device.metrics(), (m) => m.queued === 0 && m.inflight === 0)
+  const unique = await storedSequence(second, options.deviceId, '/restart/unique')
+  const { missing, repeated } = sequenceReport(unique, total)
+  assert.deepEqual(missing, [], 'unique: nothing lost')
+  const inFlightAtKill = (v: number): boolean => v < sentBeforeKill && v >= sentBeforeKill - MAX_INFLIGHT
+  assert.deepEqual(repeated.filter((v) => !inFlightAtKill(v)), [], `unique repeated: ${repeated.join(', ')}`)
+  assert.equal(unique.length, total + repeated.length, 'a repeated value came twice at most')
+  t.diagnostic(`unique values sent again after the broker lost its session: ${repeated.length}`)
+  const guaranteed = await storedSequence(second, options.deviceId, '/restart/guaranteed')
+  assert.deepEqual(sequenceReport(guaranteed, total).missing, [], 'guaranteed: at least once')
+  assert.ok(sentWhileDown > 0, 'values were sent while the sandbox was down')
+  assert.ok(states.includes('backoff'), `states: ${states.join(' → ')}`)
+  assert.ok(device.metrics().reconnects >= 1)
+})
