@@ -1,0 +1,20 @@
+/** @module mqtt: a sans-I/O MQTT 3.1.1 client core (codec and session) for engines without one. */
+export { PacketCode, MAX_REMAINING_LENGTH } from './packet.js'
+export type {
+  AckPacket,
+  ConnackPacket,
+  ConnectPacket,
+  EmptyPacket,
+  Packet,
+  PacketType,
+  PublishPacket,
+  SubackCode,
+  SubackPacket,
+  SubscribePacket,
+  Subscription,
+  UnsubscribePacket,
+  Will,
+} from './packet.js'
+export { encodePacket } from './encode.js'
+export { DEFAULT_MAX_FRAME_BYTES, NEED_MORE, PacketDecoder, decodePacket } from './decoder.js'
+export type { NeedMore, PacketDecoderOptions } from './decoder.js'
