@@ -4,7 +4,7 @@
  *
  * node --conditions=@astarte-ts/source --import tsx bench/src/fleet-run.ts \
  *   --devices 10000 [--rate 1] [--duration 60] [--ramp S] [--concurrency N] [--data DIR]
- *   [--out FILE]
+ *   [--connect-within S] [--out FILE]
  *
  * `--data DIR` keeps the sandbox state and the credentials cache, so a re-run skips pairing.
  */
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     ramp: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
+    'connect-within': { type: 'string', default: '900' },
     data: { type: 'string' },
     out: { type: 'string' },
   },
@@ -59,6 +60,7 @@ try {
   const extra = [
     ...['--devices', String(devices), '--rate', values.rate, '--duration', values.duration],
     ...['--concurrency', values.concurrency, '--prefix', `bench-${devices}`],
+    ...['--connect-within', values['connect-within']],
     ...(values.ramp === undefined ? [] : ['--ramp', values.ramp]),
   ]
   const result = await runFleetProcess(env, runner, join(dataDir, 'cache'), extra, log)

@@ -219,7 +219,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     const inflight = (): boolean => devices.some((d) => d.dataInflight > 0)
     while (performance.now() < drainUntil && inflight()) await sleep(50)
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
-    const rssConnected = process.memoryUsage.rss()
+    const { rss: rssConnected, heapUsed } = process.memoryUsage()
     const connectedAtEnd = stats.connectedNow
     const stoppedMs = performance.now()
     for (const d of devices) d.stop()
@@ -234,7 +234,12 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       pairing,
       connectedAtEnd,
       sendingMs: stoppedMs - startMs,
-      rss: { beforeConnect: rssBeforeConnect, peak: peakRss, connected: rssConnected },
+      rss: {
+        beforeConnect: rssBeforeConnect,
+        peak: peakRss,
+        connected: rssConnected,
+        heapUsedConnected: heapUsed,
+      },
       cpu: process.cpuUsage(cpuStart),
       wallMs: stoppedMs - startMs + pairing.durationMs,
     })

@@ -45,6 +45,8 @@ export interface FleetSummary {
     readonly connected: number
     /** `(connected - beforeConnect) / connected devices`: what one more device costs. */
     readonly perConnectedDevice: number
+    /** V8 heap in use at `connected`: the JavaScript part of the resident memory. */
+    readonly heapUsedConnected: number
   }
   readonly cpu: {
     readonly userSec: number
@@ -65,6 +67,7 @@ export interface SummaryInput {
     readonly beforeConnect: number
     readonly peak: number
     readonly connected: number
+    readonly heapUsedConnected: number
   }
   readonly cpu: NodeJS.CpuUsage
   readonly wallMs: number
