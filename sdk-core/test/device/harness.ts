@@ -1,7 +1,8 @@
 /** @module device test harness: a `DeviceMachine` on a loopback with interfaces of every kind. */
 import { DeviceMachine, validateIndividual, validateObject, validateUnset } from '@astarte-ts/sdk-core'
-import type { DeviceConfig, Interface, Validated } from '@astarte-ts/sdk-core'
-import { FakeAstarte, Loopback, ManualClock, MemoryStore, zlibInflater } from '@astarte-ts/runtime-testing'
+import assert from 'node:assert/strict'
+import type { DeviceConfig, DevicePairingConfig, Interface, Validated } from '@astarte-ts/sdk-core'
+import { FakeAstarte, FakePairing, Loopback, ManualClock, MemoryStore, zlibInflater } from '@astarte-ts/runtime-testing'
 import { DEVICE_ID, REALM, iface } from '../protocol/fixtures.js'
 
 export { DEVICE_ID, REALM }
@@ -33,12 +34,15 @@ export const ifaces = {
 
 export const allInterfaces: Interface[] = Object.values(ifaces)
 
-export interface HarnessOptions extends Partial<Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater'>> {
+export interface HarnessOptions extends Partial<Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater' | 'pairing'>> {
   readonly store?: MemoryStore
+  /** Pair through a `FakePairing` (certificates of this lifetime) instead of a fixed broker. */
+  readonly pairing?: { readonly lifetimeMs?: number; readonly existing?: boolean }
 }
 
 export interface Harness {
   readonly store: MemoryStore
+  readonly pairing: FakePairing | undefined
   readonly machine: DeviceMachine
   readonly astarte: FakeAstarte
   readonly lb: Loopback
@@ -49,10 +53,18 @@ export interface Harness {
 export function harness(options: HarnessOptions = {}): Harness {
   const store = options.store ?? new MemoryStore()
   const interfaces = options.interfaces ?? allInterfaces
+  const clock = new ManualClock()
+  const { pairing: pairingOptions, ...rest } = options
+  const pairing =
+    pairingOptions === undefined
+      ? undefined
+      : new FakePairing({ realm: REALM, deviceId: DEVICE_ID, now: () => clock.now(), ...pairingOptions })
   const machine = new DeviceMachine({
-    broker: { host: 'broker.test', port: 8883 },
     random: () => 0.5,
-    ...options,
+    ...rest,
+    ...(pairing === undefined
+      ? { broker: { host: 'broker.test', port: 8883 } }
+      : { pairing: pairingConfig(pairing, pairingOptions?.existing === true) }),
     realm: REALM,
     deviceId: DEVICE_ID,
     interfaces,
@@ -60,10 +72,11 @@ export function harness(options: HarnessOptions = {}): Harness {
     inflater: zlibInflater,
   })
   const astarte = new FakeAstarte({ realm: REALM, deviceId: DEVICE_ID, inflater: zlibInflater, interfaces: allInterfaces })
-  const lb = new Loopback({ machine, astarte, clock: new ManualClock() })
+  const lb = new Loopback({ machine, astarte, clock, ...(pairing === undefined ? {} : { pairing }) })
   let opId = 0
   return {
     store,
+    pairing,
     machine,
     astarte,
     lb,
@@ -72,6 +85,21 @@ export function harness(options: HarnessOptions = {}): Harness {
       return opId
     },
   }
+}
+
+function pairingConfig(pairing: FakePairing, existing: boolean): DevicePairingConfig {
+  const base = {
+    pairingUrl: 'https://api.test/pairing',
+    credentialsSecret: 'c2VjcmV0IG9mIHRoZSB0ZXN0IGRldmljZSAzMiBieXRlcyE=',
+    keyAlgorithm: 'ec-p256' as const,
+    parseCertificate: pairing.parseCertificate,
+  }
+  if (!existing) return base
+  // credentials of an earlier run: the peer issues them before the machine starts
+  const issued = pairing.answer({ type: 'http', requestId: 'setup', request: { method: 'POST', url: `https://api.test/pairing/v1/${REALM}/devices/${DEVICE_ID}/protocols/astarte_mqtt_v1/credentials`, headers: {}, body: '{}' } })
+  assert(issued.type === 'http.response')
+  const certificatePem = (JSON.parse(issued.response.body) as { data: { client_crt: string } }).data.client_crt
+  return { ...base, existing: { certificatePem, privateKeyPem: 'key0' } }
 }
 
 function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {

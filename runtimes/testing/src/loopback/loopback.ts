@@ -8,17 +8,21 @@ import { SdkError, assertNever } from '@astarte-ts/sdk-core'
 import type { DeviceAction, DeviceEvent, DeviceInput, DeviceMachine } from '@astarte-ts/sdk-core'
 import type { ManualClock } from '../manual-clock.js'
 import type { FakeAstarte } from './fake-astarte.js'
+import type { FakePairing } from './fake-pairing.js'
 
 export interface LoopbackOptions {
   readonly machine: DeviceMachine
   readonly astarte: FakeAstarte
   readonly clock: ManualClock
+  /** Answers pairing actions; without it they throw. */
+  readonly pairing?: FakePairing
 }
 
 export class Loopback {
   readonly machine: DeviceMachine
   readonly astarte: FakeAstarte
   readonly clock: ManualClock
+  readonly pairing: FakePairing | undefined
   /** Every event the machine emitted, in order. */
   readonly events: DeviceEvent[] = []
   /** Every action the machine returned, in order. */
@@ -36,6 +40,7 @@ export class Loopback {
     this.machine = options.machine
     this.astarte = options.astarte
     this.clock = options.clock
+    this.pairing = options.pairing
   }
 
   /** Feeds `input` and everything that follows from it, until the machine is quiet. */
@@ -134,7 +139,9 @@ export class Loopback {
       case 'http':
       case 'crypto.createKeyAndCsr':
       case 'credentials.save':
-        throw new Error(`the loopback has no pairing peer: ${action.type}`)
+        if (this.pairing === undefined) throw new Error(`the loopback has no pairing peer: ${action.type}`)
+        this.#inputs.push(this.pairing.answer(action))
+        return
       case 'event':
         this.events.push(action.event)
         return

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { DEVICE_ID, REALM, harness, ifaces, individual } from './harness.js'
+
+const route = (url: string): string => url.replace(`https://api.test/pairing/v1/${REALM}/devices/${DEVICE_ID}`, '')
+
+test('first boot: device info, key and CSR, credentials, save, then connect to the broker it named', () => {
+  const h = harness({ pairing: {} })
+  h.lb.feed({ type: 'start' })
+  assert.deepEqual(h.pairing?.requests.map((r) => `${r.method} ${route(r.url)}`), [
+    'GET ',
+    'POST /protocols/astarte_mqtt_v1/credentials',
+  ])
+  assert.equal(h.pairing?.saved.length, 1)
+  const connect = h.lb.actions.find((a) => a.type === 'mqtt.connect')
+  assert.deepEqual(connect?.type === 'mqtt.connect' && connect.options, {
+    host: 'broker.test',
+    port: 8883,
+    clientId: `${REALM}/${DEVICE_ID}`,
+    keepaliveSec: 30,
+    clean: false,
+  })
+  assert.equal(h.machine.state.tag, 'online')
+  assert.deepEqual(
+    h.lb.eventsOf('stateChanged').map((e) => e.state),
+    ['pairing', 'connecting', 'syncing', 'online'],
+  )
+})
+
+test('stored valid credentials are verified, not replaced', () => {
+  const h = harness({ pairing: { existing: true } })
+  h.lb.feed({ type: 'start' })
+  assert.deepEqual(h.pairing?.requests.slice(1).map((r) => `${r.method} ${route(r.url)}`), [
+    'GET ',
+    'POST /protocols/astarte_mqtt_v1/credentials/verify',
+  ])
+  assert.equal(h.pairing?.issued, 1)
+  assert.equal(h.machine.state.tag, 'online')
+})
+
+test('a certificate the broker refuses is renewed before reconnecting', () => {
+  const h = harness({ pairing: {} })
+  h.lb.refuse = { count: 1, certificateRejected: true }
+  h.lb.feed({ type: 'start' })
+  assert.equal(h.pairing?.issued, 2)
+  assert.equal(h.pairing?.revoked.has('1'), true)
+  assert.equal(h.machine.state.tag, 'online')
+})
+
+test('renewal while online reconnects at once with the new certificate, losing no queued data', () => {
+  const lifetimeMs = 3_600_000
+  const h = harness({ pairing: { lifetimeMs } })
+  h.lb.feed({ type: 'start' })
+  h.lb.holdAcks = true
+  for (let n = 0; n < 3; n++) h.send(individual(ifaces.stored, '/s/value', n))
+  const mark = h.astarte.transcript.length
+  const states = h.lb.eventsOf('stateChanged').length
+  h.lb.advance(lifetimeMs) // past the renewal point (75 % ± 5 % of the lifetime)
+  assert.equal(h.pairing?.issued, 2)
+  const after = h.astarte.transcript.slice(mark)
+  assert.deepEqual(after.slice(0, 2), [
+    { type: 'disconnect', reason: 'device disconnect' },
+    { type: 'connect', sessionPresent: true },
+  ])
+  assert.deepEqual(h.lb.eventsOf('stateChanged').slice(states).map((e) => e.state), ['connecting', 'online'], 'no backoff')
+  h.lb.releaseAcks()
+  assert.equal(h.store.storedQueue.count(), 0)
+  assert.equal(after.filter((e) => e.type === 'publish' && e.topic.includes('org.dev.Stored')).length, 3)
+})
