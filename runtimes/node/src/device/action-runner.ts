@@ -17,6 +17,9 @@ import {
 } from '@astarte-ts/sdk-core'
 import { TimerTable } from './timer-table.js'
 
+/** How long a disconnect may take before the core is told the connection is gone anyway. */
+const END_GRACE_MS = 3000
+
 /** The TLS material the runner adds to the core's connect options. */
 export interface TlsMaterial {
   certificatePem: string
@@ -103,10 +106,7 @@ export class ActionRunner {
         // outcomes of the ended connection are void from here on
         this.#epoch++
         this.#connected = false
-        this.#ports.transport.end().then(
-          () => this.#later({ type: 'mqtt.closed' }),
-          (error: unknown) => this.#later({ type: 'mqtt.closed', error: toSdkError(error) }),
-        )
+        this.#disconnect()
         return
       case 'timer.set':
         this.#timers.set(action.timerId, action.atMs, () =>
@@ -183,7 +183,11 @@ export class ActionRunner {
       )
       .then(
         ({ sessionPresent }) => {
-          if (epoch !== this.#epoch) return
+          // a connection that completed after it was given up on is closed, never used
+          if (epoch !== this.#epoch) {
+            this.#ports.transport.end().catch(() => undefined)
+            return
+          }
           this.#connected = true
           this.#later({ type: 'mqtt.connected', sessionPresent })
         },
@@ -196,6 +200,22 @@ export class ActionRunner {
           })
         },
       )
+  }
+
+  /**
+   * Ends the connection; reports `mqtt.closed` once it closed, or after `END_GRACE_MS` at the
+   * latest: a transport still waiting for its CONNACK may not close before it gets one.
+   */
+  #disconnect(): void {
+    let reported = false
+    const report = (error?: unknown): void => {
+      if (reported) return
+      reported = true
+      clearTimeout(timer)
+      this.#later(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error: toSdkError(error) })
+    }
+    const timer = setTimeout(() => report(), END_GRACE_MS)
+    this.#ports.transport.end().then(() => report(), report)
   }
 
   /** A live connection ended: report it once, then forget the epoch. */
