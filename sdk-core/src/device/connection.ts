@@ -7,6 +7,7 @@ import { SdkError } from '../errors.js'
 import { backoffDelayMs } from '../pairing/machine/schedule.js'
 import type { Context } from './context.js'
 import { emit, nextId } from './context.js'
+import { drainEnded } from './drain.js'
 import type { DeviceState } from './state.js'
 import type { Backoff } from './states/backoff.js'
 import { connecting } from './states/connecting.js'
@@ -50,6 +51,7 @@ export function connectionLost(ctx: Context, nowMs: number, error: SdkError | un
   const lostError = new SdkError('local.connection_lost', "couldn't deliver: the connection was lost", {
     ...(error === undefined ? {} : { cause: error }),
   })
+  drainEnded(ctx)
   for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lostError })
   if (wasUp) emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
   if (ctx.reconnectNow) {

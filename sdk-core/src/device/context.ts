@@ -35,6 +35,8 @@ export interface Context {
   attempt: number
   /** Set when renewed credentials require a new connection right after this one closes. */
   reconnectNow: boolean
+  /** Set while a planned reconnect waits for the publishes in flight (see `drain.ts`). */
+  drainTimerId: string | undefined
   everConnected: boolean
   /** Stored-queue ids below this were superseded by the last full sync's property values. */
   propertyReplayFloor: number | undefined

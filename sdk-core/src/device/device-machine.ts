@@ -98,6 +98,7 @@ export class DeviceMachine {
       lastError: undefined,
       attempt: 0,
       reconnectNow: false,
+      drainTimerId: undefined,
       everConnected: false,
       propertyReplayFloor: undefined,
       floorPending: false,

@@ -61,6 +61,7 @@ export class Outbox {
   readonly #direct = new Deque<DirectPublish>()
   readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
   #released = false
+  #held = false
   #lastPublishId = 0
 
   constructor(store: Store, maxInflight: number, counters: OutboxCounters) {
@@ -96,9 +97,14 @@ export class Outbox {
     this.#released = true
   }
 
+  /** Nothing more is published on this connection (it is about to be replaced). */
+  hold(): void {
+    this.#held = true
+  }
+
   /** Fills the window: control first, then data oldest first across queues. */
   pump(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): void {
-    while (this.#inflight.size < this.#maxInflight) {
+    while (!this.#held && this.#inflight.size < this.#maxInflight) {
       const control = this.#control.shift()
       if (control !== undefined) {
         this.#publish(out, control, { source: 'control', publish: control })
@@ -203,6 +209,7 @@ export class Outbox {
     this.#cursors.stored.rewind()
     this.#cursors.volatile.rewind()
     this.#released = false
+    this.#held = false
     return lost
   }
 }

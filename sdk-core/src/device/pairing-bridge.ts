@@ -9,6 +9,7 @@ import type { PairingAction, PairingInput } from '../pairing/machine/types.js'
 import { connect } from './connection.js'
 import type { Context } from './context.js'
 import { emit, warn } from './context.js'
+import { reconnectAfterDrain } from './drain.js'
 import type { DeviceState } from './state.js'
 
 type Ready = Extract<PairingAction, { type: 'pairing.ready' }>
@@ -21,11 +22,8 @@ function onReady(ctx: Context, state: DeviceState, ready: Ready, nowMs: number):
     case 'connecting':
     case 'syncing':
     case 'online':
-      if (ready.renewed && !ctx.reconnectNow) {
-        // the close that follows reconnects without backoff; queues stay as they are
-        ctx.reconnectNow = true
-        ctx.out.push({ type: 'mqtt.disconnect' })
-      }
+      // the close that follows reconnects without backoff; queues stay as they are
+      if (ready.renewed) reconnectAfterDrain(ctx, nowMs)
       return state
     case 'idle':
     case 'backoff':

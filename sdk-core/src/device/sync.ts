@@ -10,6 +10,7 @@ import { fullSyncPlan, interfacesToSubscribe } from '../protocol/sync-plan.js'
 import { parseServerTopic } from '../protocol/topics.js'
 import type { Context } from './context.js'
 import { emit, nextId } from './context.js'
+import { drainProgress } from './drain.js'
 import type { Obsolete } from './outbox.js'
 import type { DeviceState } from './state.js'
 import type { Online } from './states/online.js'
@@ -107,6 +108,7 @@ export function onPublished(ctx: Context, state: Syncing | Online, publishId: nu
       }
     }
   }
+  drainProgress(ctx)
   pump(ctx, nowMs)
   return next
 }

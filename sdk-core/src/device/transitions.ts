@@ -7,6 +7,7 @@ import { SdkError } from '../errors.js'
 import { connect, connectionLost, enterBackoff } from './connection.js'
 import type { Context } from './context.js'
 import { emit, warn } from './context.js'
+import { drainEnded, drainTimeout } from './drain.js'
 import { handleMessage } from './incoming.js'
 import { addInterface, removeInterface } from './interfaces.js'
 import { runPairing } from './pairing-bridge.js'
@@ -106,6 +107,10 @@ export const transitions: Table = {
     'mqtt.subscribed': (ctx, state, input, nowMs) => onSyncSubscribed(ctx, state, input.requestId, nowMs),
     'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
     'mqtt.closed': (ctx, _state, input, nowMs) => closedWhileUp(ctx, input, nowMs),
+    timer: (ctx, state, input) => {
+      drainTimeout(ctx, input.timerId)
+      return state
+    },
   },
   online: {
     ...connected,
@@ -121,6 +126,7 @@ export const transitions: Table = {
     timer: (ctx, state, input) => {
       // a connection that lasted resets the backoff
       if (input.timerId === state.stableTimerId) ctx.attempt = 0
+      drainTimeout(ctx, input.timerId)
       return state
     },
   },
@@ -137,6 +143,8 @@ export const transitions: Table = {
     ...always,
     send: sendOffline,
     'mqtt.closed': (ctx, _state, input) => {
+      drainEnded(ctx)
+      ctx.reconnectNow = false
       const lost = new SdkError('local.connection_lost', "couldn't deliver: the device was stopped")
       for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
       emit(ctx, input.error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error: input.error })

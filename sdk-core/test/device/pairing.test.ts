@@ -67,3 +67,23 @@ test('renewal while online reconnects at once with the new certificate, losing n
   assert.equal(h.store.storedQueue.count(), 0)
   assert.equal(after.filter((e) => e.type === 'publish' && e.topic.includes('org.dev.Stored')).length, 3)
 })
+
+test('a renewal waits for the publishes in flight, so none is re-sent with a new packet id', () => {
+  const lifetimeMs = 3_600_000
+  const h = harness({ pairing: { lifetimeMs } })
+  h.lb.feed({ type: 'start' })
+  h.lb.holdAcks = true
+  for (let n = 0; n < 3; n++) h.send(individual(ifaces.stored, '/s/value', n))
+  h.lb.advance(lifetimeMs * 0.75 + 1) // the renewal point with random() = 0.5
+  assert.equal(h.pairing?.issued, 2)
+  assert.equal(h.astarte.connected, true, 'still draining')
+  h.send(individual(ifaces.stored, '/s/value', 3))
+  const stored = (): number => h.astarte.received.filter((m) => m.topic.includes('org.dev.Stored')).length
+  assert.equal(stored(), 3, 'the message sent while draining is held back')
+  h.lb.releaseAcks()
+  h.lb.releaseAcks()
+  const kinds = h.astarte.transcript.map((e) => e.type)
+  assert.deepEqual(kinds.slice(kinds.lastIndexOf('disconnect')), ['disconnect', 'connect', 'publish'])
+  assert.equal(stored(), 4, 'each message once')
+  assert.equal(h.store.storedQueue.count(), 0)
+})
