@@ -1,23 +1,22 @@
 /**
- * @module fleet lean client: one MQTT 3.1.1 session over mutual TLS for a simulated device, with
- * no timers of its own (the fleet's one ticker calls `tick`) and no per-message closures, so
- * thousands of them fit in a small heap. Acknowledgement = PUBACK (QoS 1), PUBCOMP (QoS 2) or
- * SUBACK. Times are `performance.now()` milliseconds (monotonic), as the fleet passes them.
+ * @module fleet lean client: one MQTT 3.1.1 session over mutual TLS for a simulated device —
+ * sdk-core's packet codec on a `node:tls` socket, with no timers of its own (the fleet's one
+ * ticker calls `tick`) and no per-message closures, so thousands of them fit in a small heap.
+ * Acknowledgement = PUBACK (QoS 1), PUBCOMP (QoS 2) or SUBACK. Times are `performance.now()`
+ * milliseconds (monotonic), as the fleet passes them.
  */
 import { connect, type SecureContext, type TLSSocket } from 'node:tls'
 import { isIP } from 'node:net'
-import type { BrokerTrust } from './broker-trust.js'
 import {
-  DISCONNECT,
-  FrameDecoder,
-  PINGREQ,
-  PacketType,
-  encodeAck,
-  encodeConnect,
-  encodePublish,
-  encodeSubscribe,
-  type Frame,
-} from './mqtt-packets.js'
+  NEED_MORE,
+  PacketDecoder,
+  SdkError,
+  assertNever,
+  encodePacket,
+  type Packet,
+  type PublishPacket,
+} from '@astarte-ts/sdk-core'
+import type { BrokerTrust } from './broker-trust.js'
 
 /** Callbacks of one client; the fleet's device object implements them. */
 export interface LeanClientHandler {
@@ -54,13 +53,15 @@ export interface LeanClientOptions {
 
 // spec §3.1: brokers give device sessions max_message_size 65 535.
 const MAX_FRAME_BYTES = 65_535 + 16
+const PINGREQ = encodePacket({ type: 'pingreq' })
+const DISCONNECT = encodePacket({ type: 'disconnect' })
 // TLS alerts that mean "your certificate was refused" (RFC 8446 §6.2).
 const CERTIFICATE_ALERT =
   /alert (bad certificate|unknown ca|certificate (revoked|expired|unknown))|certificate required/i
 
 export class LeanClient {
   private socket: TLSSocket | undefined
-  private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES)
+  private readonly decoder = new PacketDecoder({ maxFrameBytes: MAX_FRAME_BYTES })
   /** packet id → write time, for publishes and subscribes awaiting their acknowledgement. */
   private readonly inflight = new Map<number, number>()
   private nextId = 1
@@ -98,8 +99,10 @@ export class LeanClient {
         this.fail('broker_untrusted')
         return
       }
-      const { clientId, keepaliveSec } = this.options
-      this.write(encodeConnect(clientId, keepaliveSec, false), performance.now())
+      const { clientId, keepaliveSec: keepalive } = this.options
+      // spec §3.4: clean false, so the broker keeps the session across reconnections.
+      const connect: Packet = { type: 'connect', clientId, clean: false, keepalive }
+      this.write(encodePacket(connect), performance.now())
     })
     socket.on('data', (chunk: Buffer) => this.receive(chunk))
     socket.once('error', (e: Error) => this.fail(this.classify(e)))
@@ -109,16 +112,27 @@ export class LeanClient {
   /** Returns the packet id (0 for QoS 0), or -1 when not connected. */
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, nowMs: number): number {
     if (!this.isConnected) return -1
-    const id = qos === 0 ? 0 : this.allocateId(nowMs)
-    this.write(encodePublish(topic, payload, qos, id), nowMs)
-    return id
+    const packetId = qos === 0 ? 0 : this.allocateId(nowMs)
+    // spec §3.2: retain is always false.
+    const p: PublishPacket = {
+      type: 'publish',
+      topic,
+      payload,
+      qos,
+      packetId,
+      dup: false,
+      retain: false,
+    }
+    this.write(encodePacket(p), nowMs)
+    return packetId
   }
 
   subscribe(filters: readonly string[], qos: 0 | 1 | 2, nowMs: number): number {
     if (!this.isConnected) return -1
-    const id = this.allocateId(nowMs)
-    this.write(encodeSubscribe(id, filters, qos), nowMs)
-    return id
+    const packetId = this.allocateId(nowMs)
+    const subscriptions = filters.map((topic) => ({ topic, qos }))
+    this.write(encodePacket({ type: 'subscribe', packetId, subscriptions }), nowMs)
+    return packetId
   }
 
   /** Keepalive: ping when idle; give up after 1.5× the interval without a byte [MQTT-3.1.2-24]. */
@@ -149,7 +163,7 @@ export class LeanClient {
     return id
   }
 
-  private write(bytes: Buffer, nowMs: number): void {
+  private write(bytes: Uint8Array, nowMs: number): void {
     this.lastWriteMs = nowMs
     this.socket?.write(bytes)
   }
@@ -173,37 +187,52 @@ export class LeanClient {
   private receive(chunk: Buffer): void {
     const nowMs = performance.now()
     this.lastReadMs = nowMs
-    const ok = this.decoder.push(chunk, (f) => this.handleFrame(f, nowMs))
-    if (!ok) this.fail('protocol_error')
+    this.decoder.push(chunk)
+    try {
+      for (let p = this.decoder.next(); p !== NEED_MORE; p = this.decoder.next()) {
+        this.handlePacket(p, nowMs)
+        if (this.socket === undefined) return
+      }
+    } catch (e) {
+      if (!(e instanceof SdkError)) throw e
+      this.fail('protocol_error')
+    }
   }
 
-  private handleFrame(f: Frame, nowMs: number): void {
-    const id = f.body.length >= 2 ? f.body.readUInt16BE(0) : 0
-    switch (f.type) {
-      case PacketType.connack:
-        if (f.body[1] !== 0) {
+  private handlePacket(p: Packet, nowMs: number): void {
+    switch (p.type) {
+      case 'connack':
+        if (p.returnCode !== 0) {
           // [MQTT-3.2.2.3] 4 bad user name or password, 5 not authorized: the identity was refused.
-          const code = f.body[1] ?? 0
-          this.fail(code === 4 || code === 5 ? 'certificate_rejected' : 'connack_refused')
+          const refused = p.returnCode === 4 || p.returnCode === 5
+          this.fail(refused ? 'certificate_rejected' : 'connack_refused')
           return
         }
         this.isConnected = true
-        this.handler.connected(((f.body[0] ?? 0) & 1) === 1)
+        this.handler.connected(p.sessionPresent)
         return
-      case PacketType.puback:
-      case PacketType.pubcomp:
-      case PacketType.suback:
-        return this.settle(id)
-      case PacketType.pubrec:
-        return this.write(encodeAck(PacketType.pubrel, id), nowMs)
-      case PacketType.publish:
-        return this.answerIncoming(f, nowMs)
-      case PacketType.pubrel:
-        return this.write(encodeAck(PacketType.pubcomp, id), nowMs)
-      case PacketType.pingresp:
+      case 'puback':
+      case 'pubcomp':
+      case 'suback':
+        return this.settle(p.packetId)
+      case 'pubrec':
+        return this.write(encodePacket({ type: 'pubrel', packetId: p.packetId }), nowMs)
+      case 'publish':
+        return this.answerIncoming(p, nowMs)
+      case 'pubrel':
+        return this.write(encodePacket({ type: 'pubcomp', packetId: p.packetId }), nowMs)
+      case 'pingresp':
+      case 'unsuback':
         return
+      case 'connect':
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'pingreq':
+      case 'disconnect':
+        // Client-to-server packets coming from the broker [MQTT-4.8.0-1].
+        return this.fail('protocol_error')
       default:
-        this.fail('protocol_error')
+        return assertNever(p)
     }
   }
 
@@ -215,11 +244,9 @@ export class LeanClient {
   }
 
   /** Server messages are acknowledged and dropped: a simulated device only produces data. */
-  private answerIncoming(f: Frame, nowMs: number): void {
-    const qos = (f.flags >> 1) & 3
-    if (qos === 0) return
-    const topicLength = f.body.readUInt16BE(0)
-    const id = f.body.readUInt16BE(2 + topicLength)
-    this.write(encodeAck(qos === 1 ? PacketType.puback : PacketType.pubrec, id), nowMs)
+  private answerIncoming(p: PublishPacket, nowMs: number): void {
+    if (p.qos === 0) return
+    const type = p.qos === 1 ? 'puback' : 'pubrec'
+    this.write(encodePacket({ type, packetId: p.packetId }), nowMs)
   }
 }
