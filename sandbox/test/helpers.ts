@@ -102,6 +102,8 @@ export interface DeviceConnection {
   readonly sessionPresent: boolean
   /** Messages received, in order. */
   readonly received: { topic: string; payload: Buffer; qos: number }[]
+  /** Every packet received from the broker, from CONNACK on. */
+  readonly packets: { cmd: string; messageId?: number }[]
   /** Resolves when the broker closes the connection. */
   readonly closed: Promise<void>
 }
@@ -130,9 +132,11 @@ export function connectDevice(
   client.once('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true))
   const received: { topic: string; payload: Buffer; qos: number }[] = []
   client.on('message', (topic, payload, packet) => received.push({ topic, payload, qos: packet.qos }))
+  const packets: { cmd: string; messageId?: number }[] = []
+  client.on('packetreceive', (p) => packets.push({ cmd: p.cmd, ...('messageId' in p && p.messageId !== undefined ? { messageId: p.messageId } : {}) }))
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
   return new Promise((resolve, reject) => {
-    client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent, received, closed }))
+    client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent, received, packets, closed }))
     client.once('error', (error) => {
       client.end(true)
       reject(error)

@@ -16,6 +16,7 @@ import type { ServerCredentials } from '../pki/ca.js'
 import { ingestPublish } from '../ingest/ingest.js'
 import { FrameGuard, MAX_MESSAGE_SIZE } from './frame-guard.js'
 import { admittedDevice, peerIdentity, type PeerIdentity } from './identity.js'
+import { fixPubrelUpdates } from './pubrel-fix.js'
 import { topicMatches } from './topic-filter.js'
 
 export interface BrokerOptions {
@@ -32,6 +33,7 @@ export interface RunningBroker {
 
 /** The parts of aedes' persistence the sandbox uses (not in aedes' type declarations). */
 interface SessionPersistence {
+  outgoingUpdate(client: unknown, packet: object): Promise<unknown>
   subscriptionsByClient(client: { id: string }): Promise<{ topic: string; qos: number }[]>
   cleanSubscriptions(client: Client): Promise<void>
 }
@@ -48,6 +50,7 @@ export async function startBroker(
   const aedes = new Aedes({ heartbeatInterval: 3_600_000, connectTimeout: 10_000 })
   await aedes.listen()
   const persistence = (aedes as unknown as { persistence: SessionPersistence }).persistence
+  fixPubrelUpdates(persistence)
 
   aedes.preConnect = (client, packet, callback) => {
     const peer = peers.get(client.conn)
