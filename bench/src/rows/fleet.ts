@@ -29,7 +29,7 @@ const BYTES_PER_DEVICE_GOAL = Math.floor(2 ** 30 / 10_000)
 
 async function measureRss(ctx: BenchContext): Promise<Measurement> {
   const [env, runner] = await Promise.all([fleetEnv(ctx), builtCli(ctx)])
-  const devices = ctx.count(1000, 100, 5)
+  const devices = ctx.count(1000, 50, 5)
   const duration = ctx.quick ? '2' : '10'
   const extra = ['--devices', String(devices), '--duration', duration, '--prefix', 'bench-rss']
   const cache = join(ctx.tmpDir, 'fleet-cache')

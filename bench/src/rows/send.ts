@@ -89,7 +89,7 @@ function preEncode(iface: Interface, c: SendCase, n: number): Uint8Array[] {
 async function measureSend(ctx: BenchContext, c: SendCase): Promise<Measurement> {
   const { device, raw } = await connectedDevice(ctx)
   const iface = interfaceOf(device, c.interfaceName)
-  const n = ctx.count(20_000, 2_000, 20)
+  const n = ctx.count(10_000, 1_000, 20)
   const payloads = preEncode(iface, c, n)
   const prefix = deviceTopicPrefix(device.realm, device.deviceId)
   if (!prefix.ok) throw new Error(`couldn't build the topic of ${device.deviceId}`)
