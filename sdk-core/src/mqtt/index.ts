@@ -18,3 +18,11 @@ export type {
 export { encodePacket } from './encode.js'
 export { DEFAULT_MAX_FRAME_BYTES, NEED_MORE, PacketDecoder, decodePacket } from './decoder.js'
 export type { NeedMore, PacketDecoderOptions } from './decoder.js'
+export { DEFAULT_MAX_INFLIGHT, MqttSession } from './session/mqtt-session.js'
+export type {
+  MqttSessionOptions,
+  SessionAction,
+  SessionConnectOptions,
+  SessionEvent,
+  SessionInput,
+} from './session/types.js'

@@ -1,0 +1,82 @@
+/**
+ * @module mqtt session incoming: packets from the peer on an accepted connection. Messages are
+ * delivered before their ack is written; QoS 2 is delivered once per packet id until its PUBREL
+ * (§4.3.3, method B of figure 4.3: store the id, deliver on first receipt).
+ */
+import { assertNever } from '../../errors.js'
+import { encodePacket } from '../encode.js'
+import type { Packet, PublishPacket } from '../packet.js'
+import { protocolError } from './close.js'
+import type { Connection } from './connection.js'
+import { emit, write, type Context } from './context.js'
+import {
+  handleIncomingPuback,
+  handleIncomingPubcomp,
+  handleIncomingPubrec,
+  handleIncomingSuback,
+  handleIncomingUnsuback,
+} from './outgoing.js'
+
+/** Handles one packet; throws a `remote.*` `SdkError` when the peer broke the protocol. */
+export function handleIncomingPacket(
+  ctx: Context,
+  conn: Connection,
+  p: Packet,
+  nowMs: number,
+): void {
+  switch (p.type) {
+    case 'publish':
+      return handleIncomingPublish(ctx, conn, p, nowMs)
+    case 'pubrel':
+      // [MQTT-4.3.3-2] release the id (known or not) and always answer PUBCOMP.
+      ctx.store.incomingQos2.delete(p.packetId)
+      return write(ctx, conn, encodePacket({ type: 'pubcomp', packetId: p.packetId }), nowMs)
+    case 'puback':
+      return handleIncomingPuback(ctx, p.packetId)
+    case 'pubrec':
+      return handleIncomingPubrec(ctx, conn, p.packetId, nowMs)
+    case 'pubcomp':
+      return handleIncomingPubcomp(ctx, p.packetId)
+    case 'suback':
+      return handleIncomingSuback(ctx, p.packetId, p.granted)
+    case 'unsuback':
+      return handleIncomingUnsuback(ctx, p.packetId)
+    case 'pingresp':
+      return
+    case 'connack':
+    case 'connect':
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'pingreq':
+    case 'disconnect':
+      // A server sends none of these to a connected client (§3).
+      throw protocolError(`unexpected ${p.type} from the server`, { type: p.type })
+    default:
+      return assertNever(p)
+  }
+}
+
+function handleIncomingPublish(
+  ctx: Context,
+  conn: Connection,
+  p: PublishPacket,
+  nowMs: number,
+): void {
+  const { topic, payload, qos, retain } = p
+  switch (qos) {
+    case 0:
+      return emit(ctx, { type: 'message', topic, payload, qos, retain })
+    case 1:
+      // [MQTT-4.3.2-2] PUBACK; a DUP redelivery is delivered again (QoS 1 is at least once).
+      emit(ctx, { type: 'message', topic, payload, qos, retain })
+      return write(ctx, conn, encodePacket({ type: 'puback', packetId: p.packetId }), nowMs)
+    case 2:
+      if (!ctx.store.incomingQos2.has(p.packetId)) {
+        ctx.store.incomingQos2.add(p.packetId)
+        emit(ctx, { type: 'message', topic, payload, qos, retain })
+      }
+      return write(ctx, conn, encodePacket({ type: 'pubrec', packetId: p.packetId }), nowMs)
+    default:
+      return assertNever(qos)
+  }
+}

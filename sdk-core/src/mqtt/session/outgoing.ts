@@ -1,0 +1,97 @@
+/**
+ * @module mqtt session outgoing: ops from the caller to the peer and their acknowledgements.
+ * QoS 1: PUBLISH → PUBACK; QoS 2: PUBLISH → PUBREC → PUBREL → PUBCOMP (§4.3.3).
+ */
+import { SdkError } from '../../errors.js'
+import { encodePacket } from '../encode.js'
+import type { SubackCode } from '../packet.js'
+import type { Connection } from './connection.js'
+import { emit, write, type Context } from './context.js'
+import { assignPacketId, duplicateOf, type OutgoingOp } from './outgoing-op.js'
+
+/** Writes queued ops while the in-flight window has room; QoS 0 publishes need no slot. */
+export function pump(ctx: Context, conn: Connection, nowMs: number): void {
+  const { store } = ctx
+  for (let op = store.pending.peek(); op !== undefined; op = store.pending.peek()) {
+    if (op.idOffset < 0) {
+      store.pending.shift()
+      write(ctx, conn, op.bytes, nowMs)
+      emit(ctx, { type: 'published', opId: op.opId })
+      continue
+    }
+    if (!store.hasSlot) return
+    store.pending.shift()
+    assignPacketId(op, store.allocate(op))
+    write(ctx, conn, op.bytes, nowMs)
+  }
+}
+
+/**
+ * [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISHes go again with their ids and DUP set, and
+ * PUBRELs of released QoS 2 messages go again; subscribes and unsubscribes are simply repeated.
+ */
+export function resendInflight(ctx: Context, conn: Connection, nowMs: number): void {
+  for (const [id, op] of ctx.store.inflight) {
+    if (op.released) write(ctx, conn, encodePacket({ type: 'pubrel', packetId: id }), nowMs)
+    else write(ctx, conn, op.kind === 'publish' ? duplicateOf(op) : op.bytes, nowMs)
+  }
+}
+
+export function handleIncomingPuback(ctx: Context, packetId: number): void {
+  const op = expectOp(ctx, 'puback', packetId, (o) => o.kind === 'publish' && o.qos === 1)
+  ctx.store.inflight.delete(packetId)
+  emit(ctx, { type: 'published', opId: op.opId })
+}
+
+export function handleIncomingPubrec(
+  ctx: Context,
+  conn: Connection,
+  packetId: number,
+  nowMs: number,
+): void {
+  // A repeated PUBREC (after a DUP resend) is answered again.
+  const op = expectOp(ctx, 'pubrec', packetId, (o) => o.kind === 'publish' && o.qos === 2)
+  op.released = true
+  write(ctx, conn, encodePacket({ type: 'pubrel', packetId }), nowMs)
+}
+
+export function handleIncomingPubcomp(ctx: Context, packetId: number): void {
+  const op = expectOp(ctx, 'pubcomp', packetId, (o) => o.released)
+  ctx.store.inflight.delete(packetId)
+  emit(ctx, { type: 'published', opId: op.opId })
+}
+
+export function handleIncomingSuback(
+  ctx: Context,
+  packetId: number,
+  granted: readonly SubackCode[],
+): void {
+  const op = expectOp(ctx, 'suback', packetId, (o) => o.kind === 'subscribe')
+  // [MQTT-3.9.3-1] one return code per filter.
+  if (granted.length !== op.filters) {
+    throw new SdkError('remote.mqtt_protocol', "couldn't match a suback to its subscribe", {
+      ctx: { packetId, filters: op.filters, returnCodes: granted.length },
+    })
+  }
+  ctx.store.inflight.delete(packetId)
+  emit(ctx, { type: 'subscribed', opId: op.opId, granted })
+}
+
+export function handleIncomingUnsuback(ctx: Context, packetId: number): void {
+  const op = expectOp(ctx, 'unsuback', packetId, (o) => o.kind === 'unsubscribe')
+  ctx.store.inflight.delete(packetId)
+  emit(ctx, { type: 'unsubscribed', opId: op.opId })
+}
+
+/** The op in flight under `packetId` that `fits` this ack, or `remote.mqtt_unsolicited_ack`. */
+function expectOp(
+  ctx: Context,
+  ack: string,
+  packetId: number,
+  fits: (op: OutgoingOp) => boolean,
+): OutgoingOp {
+  const op = ctx.store.inflight.get(packetId)
+  if (op !== undefined && fits(op)) return op
+  const message = `couldn't match a ${ack} to a packet in flight`
+  throw new SdkError('remote.mqtt_unsolicited_ack', message, { ctx: { packetId, ack } })
+}
