@@ -3,6 +3,11 @@
  * their ack; the rest wait in order and are never dropped for lack of room. Control publishes
  * (sync, introspection) go first; data only once released (after sync). Queue entries are
  * removed only when acknowledged, so a lost connection replays them (spec §3.9).
+ *
+ * Trade-off: a replay is a new PUBLISH with a new packet id. For QoS 1 a duplicate is allowed
+ * anyway; for QoS 2 (`unique`) a message the broker received but whose PUBCOMP was lost with an
+ * unplanned disconnect is ingested twice, because the broker dedups by packet id only. Planned
+ * reconnects avoid this by draining first (`drain.ts`); losing a message is never traded for it.
  */
 import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'

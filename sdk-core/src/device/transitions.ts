@@ -16,7 +16,6 @@ import type { DeviceState } from './state.js'
 import { idle } from './states/idle.js'
 import type { Online } from './states/online.js'
 import { pairing } from './states/pairing.js'
-import { stopping } from './states/stopping.js'
 import { onConnected, onPublished, onPublishFailed, onSyncSubscribed } from './sync.js'
 import type { DeviceInput } from './types.js'
 
@@ -49,9 +48,9 @@ const remove: Step<AnyState, Extract<DeviceInput, { type: 'removeInterface' }>> 
   removeInterface(ctx, state, input.name, nowMs)
   return state
 }
-const disconnect = (ctx: Context): DeviceState => {
+const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
   ctx.out.push({ type: 'mqtt.disconnect' })
-  return stopping
+  return { tag: 'stopping', wasUp: state.tag !== 'connecting' }
 }
 const leaveOnline = (ctx: Context, state: Online): void => {
   ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
@@ -116,7 +115,7 @@ export const transitions: Table = {
     ...connected,
     stop: (ctx, state) => {
       leaveOnline(ctx, state)
-      return disconnect(ctx)
+      return disconnect(ctx, state)
     },
     'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
     'mqtt.closed': (ctx, state, input, nowMs) => {
@@ -142,12 +141,12 @@ export const transitions: Table = {
   stopping: {
     ...always,
     send: sendOffline,
-    'mqtt.closed': (ctx, _state, input) => {
+    'mqtt.closed': (ctx, state, input) => {
       drainEnded(ctx)
       ctx.reconnectNow = false
       const lost = new SdkError('local.connection_lost', "couldn't deliver: the device was stopped")
       for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
-      emit(ctx, input.error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error: input.error })
+      if (state.wasUp) emit(ctx, input.error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error: input.error })
       return idle
     },
   },
