@@ -141,6 +141,19 @@ describe('ingestion and AppEngine (spec §3.8, §5)', () => {
     await conn.client.endAsync()
   })
 
+  it('sends the purge list as bare text after a plaintext capabilities message (spec §3.7)', async () => {
+    const d = await onlineDevice(sb)
+    await appengine(sb, 'PUT', `devices/${d.deviceId}/interfaces/${SP}/mode`, { data: 'away' })
+    const capabilities = bson({ purge_properties_compression_format: 'plaintext' })
+    await d.conn.client.publishAsync(`${d.prefix}/capabilities`, capabilities, { qos: 2 })
+    await d.conn.client.subscribeAsync(`${d.prefix}/control/consumer/properties`, { qos: 2 })
+    await d.conn.client.publishAsync(`${d.prefix}/control/emptyCache`, '1', { qos: 2 })
+    await waitFor(() => d.conn.received.some((m) => m.topic.endsWith('/control/consumer/properties')))
+    const purge = d.conn.received.find((m) => m.topic.endsWith('/control/consumer/properties'))
+    assert.equal(purge?.payload.toString('utf8'), `${SP}/mode`)
+    await d.conn.client.endAsync()
+  })
+
   it('sets, reads and unsets server properties; the device receives them', async () => {
     const d = await onlineDevice(sb)
     await d.conn.client.subscribeAsync(`${d.prefix}/${SP}/#`, { qos: 2 })
