@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
-import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { startSandbox, type Sandbox, type SandboxOptions } from '@astarte-ts/sandbox'
 import { Device, type DeviceOptions } from '../../src/index.js'
 
 export const here = new URL('.', import.meta.url).pathname
@@ -24,9 +24,9 @@ export interface E2eEnv {
 }
 
 /** Starts a sandbox with the test and example interfaces installed. */
-export async function startEnv(): Promise<E2eEnv> {
+export async function startEnv(options: Omit<SandboxOptions, 'dataDir'> = {}): Promise<E2eEnv> {
   const tmp = await mkdtemp(join(tmpdir(), 'astarte-e2e-'))
-  const sandbox = await startSandbox({ dataDir: join(tmp, 'sandbox'), logger: quiet })
+  const sandbox = await startSandbox({ logger: quiet, ...options, dataDir: join(tmp, 'sandbox') })
   const env: E2eEnv = {
     sandbox,
     tmp,
