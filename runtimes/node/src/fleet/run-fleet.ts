@@ -155,6 +155,8 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   const startMs = performance.now()
   let endMs = Number.POSITIVE_INFINITY
   let tickStartMs = startMs
+  /** Where the sending window (every device in) began. */
+  let steady = { startMs: Number.NaN, sent: 0 }
   const schedule = new Schedule(pairing.credentials.length * 2)
   const prefixOf = (deviceId: string): TopicPrefix => {
     const p = deviceTopicPrefix(options.realm, deviceId)
@@ -203,6 +205,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     for (let id = schedule.popDue(now); id >= 0; id = schedule.popDue(now)) devices[id]?.due(now)
     if (endMs === Number.POSITIVE_INFINITY && (stats.firstConnects === n || now > giveUpMs)) {
       endMs = now + options.durationSec * 1000
+      steady = { startMs: now, sent: stats.sent }
     }
     if (now - lastSecond >= 1000) {
       lastSecond = now
@@ -233,7 +236,8 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       devicesPaired: n,
       pairing,
       connectedAtEnd,
-      sendingMs: stoppedMs - startMs,
+      connectPhaseMs: steady.startMs - startMs,
+      steady: { sent: stats.sent - steady.sent, ms: Math.min(stoppedMs, endMs) - steady.startMs },
       rss: {
         beforeConnect: rssBeforeConnect,
         peak: peakRss,

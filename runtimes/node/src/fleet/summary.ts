@@ -36,6 +36,9 @@ export interface FleetSummary {
     readonly fresh: number
     readonly durationMs: number
   }
+  /** Seconds from the first connection attempt until every device was in (or gave up). */
+  readonly connectPhaseSec: number
+  /** Messages per second over the `duration` window, every device connected. */
   readonly messagesPerSecond: number
   readonly rssBytes: {
     /** After pairing, before the first connection. */
@@ -62,7 +65,8 @@ export interface SummaryInput {
   readonly devicesPaired: number
   readonly pairing: { readonly cached: number; readonly durationMs: number }
   readonly connectedAtEnd: number
-  readonly sendingMs: number
+  readonly connectPhaseMs: number
+  readonly steady: { readonly sent: number; readonly ms: number }
   readonly rss: {
     readonly beforeConnect: number
     readonly peak: number
@@ -110,7 +114,8 @@ export function summarize(input: SummaryInput): FleetSummary {
       fresh: input.devicesPaired - input.pairing.cached,
       durationMs: Math.round(input.pairing.durationMs),
     },
-    messagesPerSecond: round(stats.sent / (input.sendingMs / 1000), 1),
+    connectPhaseSec: round(input.connectPhaseMs / 1000, 1),
+    messagesPerSecond: round(input.steady.sent / (input.steady.ms / 1000), 1),
     rssBytes: {
       ...input.rss,
       perConnectedDevice:
