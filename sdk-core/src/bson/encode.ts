@@ -36,7 +36,9 @@ function documentSize(doc: BsonDocument): number {
 
 function arraySize(items: readonly BsonValue[]): number {
   let n = 5
-  for (let i = 0; i < items.length; i++) n += 2 + indexKeyLength(i) + valueSize(items[i] as BsonValue)
+  for (let i = 0; i < items.length; i++) {
+    n += 2 + indexKeyLength(i) + valueSize(items[i] as BsonValue)
+  }
   return n
 }
 

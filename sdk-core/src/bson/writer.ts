@@ -46,7 +46,9 @@ function writeInt32(dst: Uint8Array, at: number, v: number): void {
 export function keySize(key: string): number {
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i)
-    if (c === 0) throw new SdkError('local.unencodable_bson', "couldn't encode bson: a key contains NUL")
+    if (c === 0) {
+      throw new SdkError('local.unencodable_bson', "couldn't encode bson: a key contains NUL")
+    }
     if (c >= 0x80) return 2 + utf8Length(key)
   }
   return 2 + key.length

@@ -17,7 +17,9 @@ function stamp(bytes: Uint8Array, version: number): Uint8Array {
 
 function uuidBytes(uuid: string): Uint8Array {
   const bytes = parseUuid(uuid)
-  if (bytes === undefined) throw new SdkError('local.invalid_uuid', `couldn't parse uuid ${JSON.stringify(uuid)}`)
+  if (bytes === undefined) {
+    throw new SdkError('local.invalid_uuid', `couldn't parse uuid ${JSON.stringify(uuid)}`)
+  }
   return bytes
 }
 
@@ -43,7 +45,10 @@ export function deviceIdFromUuidV5(namespace: string, data: string): string {
  */
 export function randomDeviceId(random16: Uint8Array): string {
   if (!(random16 instanceof Uint8Array) || random16.length !== 16) {
-    throw new SdkError('local.invalid_argument', "couldn't make a device id: need exactly 16 random bytes")
+    throw new SdkError(
+      'local.invalid_argument',
+      "couldn't make a device id: need exactly 16 random bytes",
+    )
   }
   return base64UrlEncode(stamp(random16.slice(), 4))
 }

@@ -15,5 +15,6 @@ export function parseUuid(text: string): Uint8Array | undefined {
 export function formatUuid(bytes: Uint8Array): string {
   let hex = ''
   for (let i = 0; i < 16; i++) hex += ((bytes[i] as number) | 0x100).toString(16).slice(1)
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  const part = (from: number, to?: number): string => hex.slice(from, to)
+  return `${part(0, 8)}-${part(8, 12)}-${part(12, 16)}-${part(16, 20)}-${part(20)}`
 }

@@ -15,20 +15,26 @@ function lookup(alphabet: string): Int16Array {
 const STANDARD_LOOKUP = lookup(STANDARD)
 const URL_SAFE_LOOKUP = lookup(URL_SAFE)
 
+/** The character for the low six bits of `n`. */
+const symbol = (alphabet: string, n: number): string => alphabet.charAt(n & 63)
+
 function encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   let out = ''
   let i = 0
   for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!
+    const n =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
+    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + symbol(alphabet, n >> 6)
+    out += symbol(alphabet, n)
   }
   const rest = bytes.length - i
   if (rest === 1) {
     const n = (bytes[i] as number) << 16
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (pad ? '==' : '')
+    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + (pad ? '==' : '')
   } else if (rest === 2) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + (pad ? '=' : '')
+    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + symbol(alphabet, n >> 6)
+    out += pad ? '=' : ''
   }
   return out
 }
@@ -64,7 +70,8 @@ export function base64Encode(bytes: Uint8Array): string {
 /** Strict standard base64 with padding; `undefined` when `text` is not canonical base64. */
 export function base64Decode(text: string): Uint8Array | undefined {
   if (text.length % 4 !== 0) return undefined
-  const body = text.endsWith('==') ? text.slice(0, -2) : text.endsWith('=') ? text.slice(0, -1) : text
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+  const body = text.slice(0, text.length - padding)
   return decode(body, STANDARD_LOOKUP)
 }
 

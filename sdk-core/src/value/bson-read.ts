@@ -9,7 +9,12 @@ import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import type { BsonReader } from '../bson/reader.js'
 import type { AstarteType } from '../interface/model.js'
 import { scalarOf as scalarOfBinding } from './bson-write.js'
-import { INTEGER_LIMIT, LONGINTEGER_LIMIT, MAX_ARRAY_LENGTH, MAX_VALUE_BYTES } from './check-value.js'
+import {
+  INTEGER_LIMIT,
+  LONGINTEGER_LIMIT,
+  MAX_ARRAY_LENGTH,
+  MAX_VALUE_BYTES,
+} from './check-value.js'
 import type { AstarteValue } from './types.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
@@ -44,6 +49,9 @@ const MAX_TIME = 8.64e15
 const mismatch = (path: string, message: string): Mismatch =>
   new Mismatch({ code: 'unexpected_value_type', path, message })
 
+const tooLarge = (at: ReadContext, message: string): Mismatch =>
+  new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message })
+
 const bsonName = (t: number): string => `bson type 0x${t.toString(16).padStart(2, '0')}`
 
 /** A Date for int64 milliseconds, or `undefined` outside `Date`'s range. */
@@ -55,7 +63,14 @@ export function dateFromMs(ms: bigint | number): Date | undefined {
 /** A binaryblob's subtype must be 0x00–0x06 or 0x80–0xFE (spec §2.3). */
 const acceptedSubtype = (s: number): boolean => s <= 0x06 || (s >= 0x80 && s <= 0xfe)
 
-function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number, depth: number, at: ReadContext): unknown {
+function readScalar(
+  r: BsonReader,
+  bson: number,
+  type: AstarteType,
+  last: number,
+  depth: number,
+  at: ReadContext,
+): unknown {
   const direction = at.direction
   switch (type) {
     case 'double': {
@@ -78,7 +93,9 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
             ? (r.int64Number(last) ?? Infinity)
             : undefined
       if (n === undefined) break
-      return Math.abs(n) <= INTEGER_LIMIT ? n : mismatch(issuePath(at), 'integer is outside ±(2^31-1)')
+      return Math.abs(n) <= INTEGER_LIMIT
+        ? n
+        : mismatch(issuePath(at), 'integer is outside ±(2^31-1)')
     }
     case 'boolean':
       if (bson === BsonType.boolean) return r.boolean(last)
@@ -87,7 +104,9 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
       if (bson === BsonType.int32) return BigInt(r.int32(last))
       if (bson !== BsonType.int64) break
       const n = r.int64(last)
-      return n >= -LONGINTEGER_LIMIT ? n : mismatch(issuePath(at), 'longinteger -2^63 is outside ±(2^63-1)')
+      return n >= -LONGINTEGER_LIMIT
+        ? n
+        : mismatch(issuePath(at), 'longinteger -2^63 is outside ±(2^63-1)')
     }
     case 'string': {
       if (bson !== BsonType.string) break
@@ -96,15 +115,17 @@ function readScalar(r: BsonReader, bson: number, type: AstarteType, last: number
       // Byte length = what the reader consumed minus the length prefix and NUL.
       return r.pos - start - 5 <= MAX_VALUE_BYTES
         ? s
-        : new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `string exceeds ${MAX_VALUE_BYTES} bytes` })
+        : tooLarge(at, `string exceeds ${MAX_VALUE_BYTES} bytes`)
     }
     case 'binaryblob': {
       if (bson !== BsonType.binary) break
       const { data, subtype } = r.binary(last)
-      if (!acceptedSubtype(subtype)) return mismatch(issuePath(at), `binary subtype 0x${subtype.toString(16)} is not accepted`)
+      if (!acceptedSubtype(subtype)) {
+        return mismatch(issuePath(at), `binary subtype 0x${subtype.toString(16)} is not accepted`)
+      }
       return data.length <= MAX_VALUE_BYTES
         ? data
-        : new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `binaryblob exceeds ${MAX_VALUE_BYTES} bytes` })
+        : tooLarge(at, `binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
     }
     case 'datetime': {
       const ms =
@@ -152,13 +173,14 @@ export function readAstarteValue(
     r.arrayKey(end, items.length)
     const item = readScalar(r, t, scalar, end, depth + 1, at)
     if (item instanceof Mismatch) {
-      failed ??= new Mismatch({ ...item.issue, message: `element ${items.length}: ${item.issue.message}` })
+      const message = `element ${items.length}: ${item.issue.message}`
+      failed ??= new Mismatch({ ...item.issue, message })
     }
     items.push(item)
   }
   if (failed !== undefined) return failed
   if (items.length > MAX_ARRAY_LENGTH) {
-    return new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message: `array has more than ${MAX_ARRAY_LENGTH} elements` })
+    return tooLarge(at, `array has more than ${MAX_ARRAY_LENGTH} elements`)
   }
   return items as AstarteValue
 }

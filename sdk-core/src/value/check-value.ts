@@ -43,7 +43,9 @@ function checkScalar(type: AstarteType, value: unknown, path: string): Issue | u
   switch (type) {
     case 'double':
     case 'doublearray':
-      if (typeof value !== 'number') return typeIssue(path, `expected a double, got ${describe(value)}`)
+      if (typeof value !== 'number') {
+        return typeIssue(path, `expected a double, got ${describe(value)}`)
+      }
       return Number.isFinite(value) ? undefined : typeIssue(path, `double ${value} is not finite`)
     case 'integer':
     case 'integerarray':
@@ -70,7 +72,9 @@ function checkScalar(type: AstarteType, value: unknown, path: string): Issue | u
         : typeIssue(path, `expected a bigint or safe integer, got ${describe(value)}`)
     case 'string':
     case 'stringarray':
-      if (typeof value !== 'string') return typeIssue(path, `expected a string, got ${describe(value)}`)
+      if (typeof value !== 'string') {
+        return typeIssue(path, `expected a string, got ${describe(value)}`)
+      }
       if (LONE_SURROGATE.test(value)) return typeIssue(path, 'string has a lone surrogate')
       return value.length <= MAX_VALUE_BYTES / 3 || utf8Length(value) <= MAX_VALUE_BYTES
         ? undefined
@@ -85,7 +89,9 @@ function checkScalar(type: AstarteType, value: unknown, path: string): Issue | u
         : sizeIssue(path, `binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
     case 'datetime':
     case 'datetimearray':
-      if (!(value instanceof Date)) return typeIssue(path, `expected a Date, got ${describe(value)}`)
+      if (!(value instanceof Date)) {
+        return typeIssue(path, `expected a Date, got ${describe(value)}`)
+      }
       return Number.isNaN(value.getTime()) ? typeIssue(path, 'date is invalid') : undefined
   }
 }
@@ -101,9 +107,13 @@ export function checkValue(type: AstarteType, value: unknown, path: string): Res
     const found = checkScalar(type, value, path)
     return found === undefined ? ok(value as AstarteValue) : err([found])
   }
-  if (!Array.isArray(value)) return err([typeIssue(path, `expected ${type}, got ${describe(value)}`)])
+  if (!Array.isArray(value)) {
+    return err([typeIssue(path, `expected ${type}, got ${describe(value)}`)])
+  }
   if (value.length > MAX_ARRAY_LENGTH) {
-    return err([sizeIssue(path, `array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`)])
+    return err([
+      sizeIssue(path, `array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`),
+    ])
   }
   const copy: unknown[] = []
   for (let i = 0; i < value.length; i++) {

@@ -4,8 +4,10 @@
  */
 
 // Years: four digits, or the six-digit signed form `toISOString` writes outside 0000–9999.
-const ISO =
-  /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-](\d{2}):?(\d{2}))$/
+const ISO = new RegExp(
+  '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})[T ](\\d{2}):(\\d{2}):(\\d{2})' +
+    '(?:\\.(\\d{1,9}))?(Z|z|[+-](\\d{2}):?(\\d{2}))$',
+)
 
 /** The instant `text` names, or `undefined` when it is not a valid ISO 8601 date-time. */
 export function parseIsoDate(text: string): Date | undefined {
@@ -15,7 +17,9 @@ export function parseIsoDate(text: string): Date | undefined {
     number, number, number, number, number, number,
   ]
   const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return undefined
+  }
   // Date.UTC maps years 0–99 to 1900–1999, so the year is set separately.
   const at = new Date(Date.UTC(2000, 0, 1, hour, minute, second, ms))
   at.setUTCFullYear(year, month - 1, day)

@@ -46,7 +46,8 @@ export function valueFromJson(type: AstarteType, json: unknown): Result<AstarteV
   else if (Array.isArray(json)) value = json.map((item: unknown) => scalarFromJson(scalar, item))
   else return err([typeIssue(type, 'expected a JSON array')])
   if (value === undefined || (Array.isArray(value) && value.includes(undefined))) {
-    return err([typeIssue(type, `a JSON ${Array.isArray(json) ? 'array' : typeof json} is not its form`)])
+    const kind = Array.isArray(json) ? 'array' : typeof json
+    return err([typeIssue(type, `a JSON ${kind} is not its form`)])
   }
   return checkValue(type, value, '')
 }

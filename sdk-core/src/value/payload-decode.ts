@@ -43,15 +43,23 @@ const KEY_T = 0x74
 const issue = (code: string, path: string, message: string): Issue => ({ code, path, message })
 
 /** spec §2.2: an empty payload (or the `{"v": <empty binary>}` quirk) is an unset. */
-function decodeUnset(iface: Interface, mapping: Mapping | undefined, path: string): Result<DecodedData> {
+function decodeUnset(
+  iface: Interface,
+  mapping: Mapping | undefined,
+  path: string,
+): Result<DecodedData> {
   if (mapping === undefined) {
     return err([issue('unexpected_value_type', path, 'an object aggregate cannot be unset')])
   }
   if (iface.type !== 'properties') {
-    return err([issue('unset_on_datastream', path, `${iface.name} is a datastream; it cannot be unset`)])
+    return err([
+      issue('unset_on_datastream', path, `${iface.name} is a datastream; it cannot be unset`),
+    ])
   }
   if (!mapping.allowUnset) {
-    return err([issue('unset_not_allowed', path, `mapping ${mapping.endpoint} does not allow unset`)])
+    return err([
+      issue('unset_not_allowed', path, `mapping ${mapping.endpoint} does not allow unset`),
+    ])
   }
   return ok({ kind: 'unset', mapping, path })
 }
@@ -88,19 +96,24 @@ function readObject(
     const mapping = byKey.get(key)
     if (mapping === undefined) {
       r.value(t, end, 2)
-      problems.push(issue('unexpected_object_key', issuePath(at), `no object key ${JSON.stringify(key)}`))
+      const message = `no object key ${JSON.stringify(key)}`
+      problems.push(issue('unexpected_object_key', issuePath(at), message))
       continue
     }
     const value = readAstarteValue(r, t, mapping.type, end, 2, at)
     if (value instanceof Mismatch) problems.push(value.issue)
     // defineProperty keeps a key named __proto__ a plain own key; plain stores are faster.
-    else if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    else if (key === '__proto__') {
+      const own = { value, enumerable: true, writable: true, configurable: true }
+      Object.defineProperty(out, key, own)
+    }
     else out[key] = value
   }
   for (const m of mappings) {
     const key = m.required ? objectKey(m) : undefined
     if (key !== undefined && !Object.prototype.hasOwnProperty.call(out, key)) {
-      problems.push(issue('missing_required_mapping', path, `required object key ${JSON.stringify(key)} is missing`))
+      const message = `required object key ${JSON.stringify(key)} is missing`
+      problems.push(issue('missing_required_mapping', path, message))
     }
   }
   return problems.length > 0 ? problems : out
@@ -122,10 +135,14 @@ export function decodePayload(
   const object = iface.aggregation === 'object'
   const resolved = object ? cachedObjectPath(iface, path) : cachedIndividualPath(iface, path)
   if (!resolved.ok) return resolved
-  const mappings: readonly Mapping[] = object ? (resolved.value as readonly Mapping[]) : [resolved.value as Mapping]
+  const mappings: readonly Mapping[] = object
+    ? (resolved.value as readonly Mapping[])
+    : [resolved.value as Mapping]
   const mapping = object ? undefined : mappings[0]
   const first = mappings[0]
-  if (first === undefined) return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+  if (first === undefined) {
+    return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+  }
   if (payload.length === 0) return decodeUnset(iface, mapping, path)
 
   let value: AstarteValue | Record<string, AstarteValue> | undefined
@@ -156,19 +173,23 @@ export function decodePayload(
     }
   } catch (e) {
     const offset = e instanceof SdkError ? e.ctx['offset'] : undefined
-    return err([issue('undecodable_bson_payload', path, `couldn't decode bson payload at byte ${String(offset)}`)])
+    const message = `couldn't decode bson payload at byte ${String(offset)}`
+    return err([issue('undecodable_bson_payload', path, message)])
   }
   // spec §2.2 [quirk]: {"v": <binary of length 0>} alone is an unset.
   if (emptyBinaryV && keys === 1) return decodeUnset(iface, mapping, path)
   if (problems.length > 0) return err(problems)
   if (value === undefined) {
-    return err([issue('unexpected_value_type', path, 'payload has no "v" key (legacy aggregates are not supported)')])
+    const message = 'payload has no "v" key (legacy aggregates are not supported)'
+    return err([issue('unexpected_value_type', path, message)])
   }
 
   let timestamp: Date | undefined
   if (tMs !== undefined && first.explicitTimestamp) {
     timestamp = dateFromMs(tMs)
-    if (timestamp === undefined) return err([issue('invalid_timestamp', path, 't is outside the Date range')])
+    if (timestamp === undefined) {
+      return err([issue('invalid_timestamp', path, 't is outside the Date range')])
+    }
   }
   const stamp = timestamp === undefined ? {} : { timestamp }
   return mapping === undefined

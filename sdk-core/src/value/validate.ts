@@ -37,7 +37,8 @@ function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue
       : undefined
   }
   if (!mapping.explicitTimestamp) {
-    return issue('unexpected_timestamp', path, `mapping ${mapping.endpoint} takes no explicit timestamp`)
+    const message = `mapping ${mapping.endpoint} takes no explicit timestamp`
+    return issue('unexpected_timestamp', path, message)
   }
   if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
     return issue('invalid_timestamp', path, 'timestamp is not a valid Date')
@@ -56,7 +57,9 @@ export function validateIndividual(
   options?: ValidateOptions,
 ): Result<ValidatedIndividual> {
   if (iface.aggregation !== 'individual') {
-    return err([issue('aggregation_mismatch', path, `${iface.name} is object-aggregated, not individual`)])
+    return err([
+      issue('aggregation_mismatch', path, `${iface.name} is object-aggregated, not individual`),
+    ])
   }
   const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
@@ -66,7 +69,11 @@ export function validateIndividual(
   if (badTimestamp !== undefined) issues.push(badTimestamp)
   if (checked.ok && isEmptyBlob(checked.value) && options?.timestamp === undefined) {
     issues.push(
-      issue('empty_binaryblob_is_unset', path, 'an empty binaryblob without "t" reads as an unset on the server'),
+      issue(
+        'empty_binaryblob_is_unset',
+        path,
+        'an empty binaryblob without "t" reads as an unset on the server',
+      ),
     )
   }
   if (!checked.ok || issues.length > 0) return err(issues)
@@ -93,8 +100,16 @@ export function validateObject(
   const mappings = cachedObjectPath(iface, path)
   if (!mappings.ok) return mappings
   const first = mappings.value[0]
-  if (first === undefined) return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
+  if (first === undefined) {
+    return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+  }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Date ||
+    value instanceof Uint8Array
+  ) {
     return err([issue('unexpected_value_type', path, 'expected an object of last-level keys')])
   }
   const byKey = mappingsByKey(iface)
@@ -105,7 +120,8 @@ export function validateObject(
     const mapping = byKey.get(key)
     const keyPath = `${path === '/' ? '' : path}/${key}`
     if (mapping === undefined) {
-      issues.push(issue('unexpected_object_key', keyPath, `${iface.name} has no object key ${JSON.stringify(key)}`))
+      const message = `${iface.name} has no object key ${JSON.stringify(key)}`
+      issues.push(issue('unexpected_object_key', keyPath, message))
       continue
     }
     const checked = checkValue(mapping.type, record[key], keyPath)
@@ -114,7 +130,8 @@ export function validateObject(
   }
   for (const [key, mapping] of byKey) {
     if (mapping.required && !Object.prototype.hasOwnProperty.call(record, key)) {
-      issues.push(issue('missing_required_mapping', path, `required object key ${JSON.stringify(key)} is missing`))
+      const message = `required object key ${JSON.stringify(key)} is missing`
+      issues.push(issue('missing_required_mapping', path, message))
     }
   }
   const badTimestamp = checkTimestamp(first, path, options)
@@ -135,10 +152,12 @@ export function validateUnset(iface: Interface, path: string): Result<ValidatedU
   const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
   if (iface.type !== 'properties') {
-    return err([issue('unset_on_datastream', path, `${iface.name} is a datastream; only properties can be unset`)])
+    const message = `${iface.name} is a datastream; only properties can be unset`
+    return err([issue('unset_on_datastream', path, message)])
   }
   if (!mapping.value.allowUnset) {
-    return err([issue('unset_not_allowed', path, `mapping ${mapping.value.endpoint} does not allow unset`)])
+    const message = `mapping ${mapping.value.endpoint} does not allow unset`
+    return err([issue('unset_not_allowed', path, message)])
   }
   return ok({ kind: 'unset', iface, mapping: mapping.value, path } as ValidatedUnset)
 }

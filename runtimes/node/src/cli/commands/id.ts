@@ -47,9 +47,13 @@ export async function run(args: string[]): Promise<number> {
     return 0
   }
   const [hardwareId, ...extra] = positionals
-  if (hardwareId === undefined || extra.length > 0) throw new UsageError(`give one hardware id\n${usage}`)
+  if (hardwareId === undefined || extra.length > 0) {
+    throw new UsageError(`give one hardware id\n${usage}`)
+  }
   const namespace = values.namespace ?? DEFAULT_NAMESPACE
-  if (parseUuid(namespace) === undefined) throw new UsageError(`--namespace is not a UUID\n${usage}`)
+  if (parseUuid(namespace) === undefined) {
+    throw new UsageError(`--namespace is not a UUID\n${usage}`)
+  }
   process.stdout.write(`${deviceIdFromUuidV5(namespace, hardwareId)}\n`)
   return 0
 }

@@ -83,7 +83,8 @@ export async function run(args: string[]): Promise<number> {
       return encode(at, values.value, values.timestamp)
     }
     default:
-      throw new UsageError(`${subcommand === undefined ? 'missing' : 'unknown'} subcommand\n${usage}`)
+      const what = subcommand === undefined ? 'missing' : 'unknown'
+      throw new UsageError(`${what} subcommand\n${usage}`)
   }
 }
 
@@ -93,9 +94,15 @@ interface Target {
 }
 
 /** The interface file and path, both or neither (encode needs both). */
-async function target(file: string | undefined, path: string | undefined, needed: boolean): Promise<Target | undefined> {
+async function target(
+  file: string | undefined,
+  path: string | undefined,
+  needed: boolean,
+): Promise<Target | undefined> {
   if (file === undefined && path === undefined && !needed) return undefined
-  if (file === undefined || path === undefined) throw new UsageError(`--interface and --path go together\n${usage}`)
+  if (file === undefined || path === undefined) {
+    throw new UsageError(`--interface and --path go together\n${usage}`)
+  }
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -109,7 +116,9 @@ async function target(file: string | undefined, path: string | undefined, needed
 
 function parseHex(text: string): Uint8Array {
   const hex = text.replace(/\s+/g, '')
-  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new UsageError(`payload is not hex (pairs of 0-9 a-f)\n${usage}`)
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex)) {
+    throw new UsageError(`payload is not hex (pairs of 0-9 a-f)\n${usage}`)
+  }
   return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16))
 }
 
@@ -117,7 +126,8 @@ const formatIssues = (issues: readonly Issue[]): string =>
   issues.map((i) => `  ${i.path === '' ? '(value)' : i.path}: ${i.message} [${i.code}]`).join('\n')
 
 function fail(issues: readonly Issue[]): number {
-  process.stderr.write(`astarte-device payload: couldn't use the payload:\n${formatIssues(issues)}\n`)
+  const lines = formatIssues(issues)
+  process.stderr.write(`astarte-device payload: couldn't use the payload:\n${lines}\n`)
   return 1
 }
 
@@ -128,7 +138,8 @@ function decode(bytes: Uint8Array, at: Target | undefined): number {
       doc = decodeBson(bytes)
     } catch (e) {
       if (!(e instanceof SdkError)) throw e
-      process.stderr.write(`astarte-device payload: ${e.message} (byte ${String(e.ctx['offset'])})\n`)
+      const offset = String(e.ctx['offset'])
+      process.stderr.write(`astarte-device payload: ${e.message} (byte ${offset})\n`)
       return 1
     }
     process.stdout.write(`${JSON.stringify(documentToJson(doc))}\n`)
@@ -167,7 +178,8 @@ function encode(at: Target, valueText: string, timestampText: string | undefined
     if (timestamp === undefined) throw new UsageError(`--timestamp is not an ISO 8601 date-time`)
   }
   const opts = timestamp === undefined ? {} : { timestamp }
-  const value = at.iface.aggregation === 'object' ? objectFromJson(at, json) : individualFromJson(at, json)
+  const value =
+    at.iface.aggregation === 'object' ? objectFromJson(at, json) : individualFromJson(at, json)
   if (!value.ok) return fail(value.error)
   const validated =
     at.iface.aggregation === 'object'
@@ -191,17 +203,24 @@ function individualFromJson(t: Target, json: unknown): Result<unknown> {
 function objectFromJson(t: Target, json: unknown): Result<unknown> {
   const mappings = resolveObjectPath(t.iface, t.path)
   if (!mappings.ok) return mappings
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: true, value: json }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: true, value: json }
+  }
   const byKey = new Map(mappings.value.map((m) => [objectKey(m), m]))
   const entries: [string, unknown][] = []
   const issues: Issue[] = []
   for (const [key, item] of Object.entries(json)) {
     const mapping = byKey.get(key)
-    const r = mapping === undefined ? { ok: true as const, value: item } : at(`${t.path}/${key}`, valueFromJson(mapping.type, item))
+    const r =
+      mapping === undefined
+        ? { ok: true as const, value: item }
+        : at(`${t.path}/${key}`, valueFromJson(mapping.type, item))
     if (r.ok) entries.push([key, r.value])
     else issues.push(...r.error)
   }
-  return issues.length > 0 ? { ok: false, error: issues } : { ok: true, value: Object.fromEntries(entries) }
+  return issues.length > 0
+    ? { ok: false, error: issues }
+    : { ok: true, value: Object.fromEntries(entries) }
 }
 
 function int64Json(v: bigint): unknown {
@@ -221,10 +240,13 @@ function valueJson(v: BsonValue): unknown {
     case 'array':
       return v.value.map(valueJson)
     case 'binary':
-      return { $binary: base64Encode(v.value), subType: (v.subtype ?? 0).toString(16).padStart(2, '0') }
+      const subType = (v.subtype ?? 0).toString(16).padStart(2, '0')
+      return { $binary: base64Encode(v.value), subType }
     case 'datetime': {
       const ms = Number(v.value)
-      return Math.abs(ms) <= 8.64e15 ? { $date: new Date(ms).toISOString() } : { $date: int64Json(v.value) }
+      return Math.abs(ms) <= 8.64e15
+        ? { $date: new Date(ms).toISOString() }
+        : { $date: int64Json(v.value) }
     }
     case 'null':
       return null
