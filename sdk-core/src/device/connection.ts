@@ -34,7 +34,8 @@ export function connect(ctx: Context, nowMs: number): DeviceState {
 
 /** Waits a full-jitter delay, then reconnects (see the `timer` step of `backoff`). */
 export function enterBackoff(ctx: Context, nowMs: number): Backoff {
-  const delay = backoffDelayMs(ctx.attempt, { initialDelayMs: ctx.backoff.minMs, maxDelayMs: ctx.backoff.maxMs }, ctx.random)
+  const policy = { initialDelayMs: ctx.backoff.minMs, maxDelayMs: ctx.backoff.maxMs }
+  const delay = backoffDelayMs(ctx.attempt, policy, ctx.random)
   ctx.attempt += 1
   const timerId = nextId(ctx, 'backoff')
   const atMs = nowMs + delay
@@ -46,14 +47,21 @@ export function enterBackoff(ctx: Context, nowMs: number): Backoff {
  * The connection ended (or never came up): fail the unacknowledged `discard` sends, then
  * reconnect at once after a renewal, or after a backoff.
  */
-export function connectionLost(ctx: Context, nowMs: number, error: SdkError | undefined, wasUp: boolean): DeviceState {
+export function connectionLost(
+  ctx: Context,
+  nowMs: number,
+  error: SdkError | undefined,
+  wasUp: boolean,
+): DeviceState {
   if (error !== undefined) ctx.lastError = error
-  const lostError = new SdkError('local.connection_lost', "couldn't deliver: the connection was lost", {
-    ...(error === undefined ? {} : { cause: error }),
-  })
+  const message = "couldn't deliver: the connection was lost"
+  const cause = error === undefined ? {} : { cause: error }
+  const lost = new SdkError('local.connection_lost', message, cause)
   drainEnded(ctx)
-  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lostError })
-  if (wasUp) emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
+  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
+  if (wasUp) {
+    emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
+  }
   if (ctx.reconnectNow) {
     ctx.reconnectNow = false
     return connect(ctx, nowMs)

@@ -56,7 +56,11 @@ export function emit(ctx: Context, event: DeviceEvent): void {
   ctx.out.push({ type: 'event', event })
 }
 
-export function warn(ctx: Context, message: string, details: Readonly<Record<string, unknown>>): void {
+export function warn(
+  ctx: Context,
+  message: string,
+  details: Readonly<Record<string, unknown>>,
+): void {
   ctx.logger?.log('warn', message, details)
   emit(ctx, { type: 'warning', message, ctx: details })
 }

@@ -21,7 +21,13 @@ import type { Step } from './transitions.js'
 import { transitions } from './transitions.js'
 import type { DeviceAction, DeviceConfig, DeviceInput, DeviceMetrics } from './types.js'
 
-const DEFAULTS = { keepaliveSec: 30, minMs: 1_000, maxMs: 60_000, stableAfterMs: 60_000, maxInflight: 100 }
+const DEFAULTS = {
+  keepaliveSec: 30,
+  minMs: 1_000,
+  maxMs: 60_000,
+  stableAfterMs: 60_000,
+  maxInflight: 100,
+}
 
 function pairingInput(input: DeviceInput): PairingInput | undefined {
   switch (input.type) {
@@ -44,11 +50,13 @@ function configIssues(config: DeviceConfig): Issue[] {
   const check = (holds: boolean, path: string, message: string): void => {
     if (!holds) issues.push({ code: 'device_config', path, message })
   }
-  check(config.pairing !== undefined || config.broker !== undefined, '/pairing', 'give pairing settings or a broker address')
+  const addressed = config.pairing !== undefined || config.broker !== undefined
+  check(addressed, '/pairing', 'give pairing settings or a broker address')
   check((config.keepaliveSec ?? 1) > 0, '/keepaliveSec', 'keepalive must be positive')
   check((config.maxInflight ?? 1) >= 1, '/maxInflight', 'maxInflight must be at least 1')
   const b = config.backoff
-  check(b === undefined || (b.minMs >= 1 && b.maxMs >= b.minMs), '/backoff', 'backoff needs 1 <= minMs <= maxMs')
+  const bounded = b === undefined || (b.minMs >= 1 && b.maxMs >= b.minMs)
+  check(bounded, '/backoff', 'backoff needs 1 <= minMs <= maxMs')
   return issues
 }
 

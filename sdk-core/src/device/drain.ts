@@ -11,8 +11,7 @@ import { nextId } from './context.js'
 export const DRAIN_TIMEOUT_MS = 10_000
 
 function disconnectNow(ctx: Context): void {
-  if (ctx.drainTimerId !== undefined) ctx.out.push({ type: 'timer.cancel', timerId: ctx.drainTimerId })
-  ctx.drainTimerId = undefined
+  drainEnded(ctx)
   ctx.out.push({ type: 'mqtt.disconnect' })
 }
 
@@ -43,6 +42,7 @@ export function drainTimeout(ctx: Context, timerId: string): void {
 
 /** The connection ended: no drain is pending any more. */
 export function drainEnded(ctx: Context): void {
-  if (ctx.drainTimerId !== undefined) ctx.out.push({ type: 'timer.cancel', timerId: ctx.drainTimerId })
+  const timerId = ctx.drainTimerId
+  if (timerId !== undefined) ctx.out.push({ type: 'timer.cancel', timerId })
   ctx.drainTimerId = undefined
 }

@@ -19,8 +19,10 @@ function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
     return
   }
   // spec §3.6: every cached server property of an introspected interface not listed is unset
-  const purged = applyConsumerPurge(ctx.store.properties, [...ctx.interfaces.values()], listed.value)
-  for (const p of purged) emit(ctx, { type: 'serverUnset', interfaceName: p.interfaceName, path: p.path })
+  const interfaces = [...ctx.interfaces.values()]
+  for (const p of applyConsumerPurge(ctx.store.properties, interfaces, listed.value)) {
+    emit(ctx, { type: 'serverUnset', interfaceName: p.interfaceName, path: p.path })
+  }
 }
 
 function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Array): void {
@@ -35,7 +37,8 @@ function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Arra
     case 'individual':
       if (isProperty) {
         // spec §3.8: cache server properties with the major they belong to
-        ctx.store.properties.set({ interfaceName: iface.name, major: iface.major, path, ownership: 'server', payload })
+        const { name: interfaceName, major } = iface
+        ctx.store.properties.set({ interfaceName, major, path, ownership: 'server', payload })
       }
       emit(ctx, {
         type: 'serverData',

@@ -1,4 +1,4 @@
-/** @module device: the device state machine (spec §3) and the types of its inputs, actions and events. */
+/** @module device: the device state machine (spec §3) and its inputs, actions and events. */
 export { DeviceMachine } from './device-machine.js'
 export type { DeviceState } from './state.js'
 export type {

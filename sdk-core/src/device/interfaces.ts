@@ -14,31 +14,49 @@ import { nextId } from './context.js'
 import type { DeviceState } from './state.js'
 import { currentIntrospection, pump } from './sync.js'
 
-function announce(ctx: Context, state: DeviceState, before: Interface | undefined, after: Interface | undefined, nowMs: number): void {
+function announce(
+  ctx: Context,
+  state: DeviceState,
+  before: Interface | undefined,
+  after: Interface | undefined,
+  nowMs: number,
+): void {
   pruneStaleProperties(ctx.store.properties, [...ctx.interfaces.values()])
   if (state.tag !== 'syncing' && state.tag !== 'online') return
   const name = (after ?? before)?.name
   if (name === undefined) return
+  const filters = [interfaceFilter(ctx.prefix, name)]
   if (after?.ownership === 'server' && before?.ownership !== 'server') {
-    ctx.out.push({ type: 'mqtt.subscribe', requestId: nextId(ctx, 'subscribe'), filters: [interfaceFilter(ctx.prefix, name)], qos: 2 })
+    ctx.out.push({ type: 'mqtt.subscribe', requestId: nextId(ctx, 'subscribe'), filters, qos: 2 })
   }
   if (before?.ownership === 'server' && after?.ownership !== 'server') {
-    ctx.out.push({ type: 'mqtt.unsubscribe', filters: [interfaceFilter(ctx.prefix, name)] })
+    ctx.out.push({ type: 'mqtt.unsubscribe', filters })
   }
   // before the sync's suback, the sync plan will carry the new introspection itself
   if (state.tag === 'syncing' && state.phase.step === 'subscribing') return
   const text = currentIntrospection(ctx)
-  ctx.outbox.control({ topic: ctx.prefix, payload: utf8Encode(text), qos: 2, tag: { type: 'introspection', text } })
+  const tag = { type: 'introspection', text } as const
+  ctx.outbox.control({ topic: ctx.prefix, payload: utf8Encode(text), qos: 2, tag })
   pump(ctx, nowMs)
 }
 
-export function addInterface(ctx: Context, state: DeviceState, iface: Interface, nowMs: number): void {
+export function addInterface(
+  ctx: Context,
+  state: DeviceState,
+  iface: Interface,
+  nowMs: number,
+): void {
   const before = ctx.interfaces.get(iface.name)
   ctx.interfaces.set(iface.name, iface)
   announce(ctx, state, before, iface, nowMs)
 }
 
-export function removeInterface(ctx: Context, state: DeviceState, name: string, nowMs: number): void {
+export function removeInterface(
+  ctx: Context,
+  state: DeviceState,
+  name: string,
+  nowMs: number,
+): void {
   const before = ctx.interfaces.get(name)
   if (before === undefined) return
   ctx.interfaces.delete(name)

@@ -24,7 +24,9 @@ export interface Outgoing {
 }
 
 /** What the machine learns when a control publish is acknowledged. */
-export type ControlTag = { readonly type: 'syncStep' } | { readonly type: 'introspection'; readonly text: string }
+export type ControlTag =
+  | { readonly type: 'syncStep' }
+  | { readonly type: 'introspection'; readonly text: string }
 
 export interface ControlPublish extends Outgoing {
   readonly tag: ControlTag
@@ -72,7 +74,10 @@ export class Outbox {
   constructor(store: Store, maxInflight: number, counters: OutboxCounters) {
     this.#maxInflight = maxInflight
     this.#counters = counters
-    this.#cursors = { stored: new QueueCursor(store.storedQueue), volatile: new QueueCursor(store.volatileQueue) }
+    this.#cursors = {
+      stored: new QueueCursor(store.storedQueue),
+      volatile: new QueueCursor(store.volatileQueue),
+    }
   }
 
   get inflight(): number {
@@ -80,7 +85,8 @@ export class Outbox {
   }
 
   get waiting(): number {
-    return this.#cursors.stored.queue.count() + this.#cursors.volatile.queue.count() + this.#direct.length
+    const { stored, volatile } = this.#cursors
+    return stored.queue.count() + volatile.queue.count() + this.#direct.length
   }
 
   enqueue(queue: QueueName, message: NewQueuedMessage): QueuedMessage {
@@ -129,8 +135,14 @@ export class Outbox {
       // across sources the oldest goes first, the retained backlog winning ties (spec §3.9)
       let pick: QueueName | 'direct' | undefined
       let oldest = Infinity
-      if (stored !== undefined) [pick, oldest] = ['stored', stored.createdMs]
-      if (volatile !== undefined && volatile.createdMs < oldest) [pick, oldest] = ['volatile', volatile.createdMs]
+      if (stored !== undefined) {
+        pick = 'stored'
+        oldest = stored.createdMs
+      }
+      if (volatile !== undefined && volatile.createdMs < oldest) {
+        pick = 'volatile'
+        oldest = volatile.createdMs
+      }
       if (direct !== undefined && direct.createdMs < oldest) pick = 'direct'
       if (pick === undefined) return false
       if (pick === 'direct') {
@@ -155,7 +167,8 @@ export class Outbox {
     const publishId = ++this.#lastPublishId
     this.#inflight.set(publishId, inflight)
     this.#counters.sent++
-    out.push({ type: 'mqtt.publish', publishId, topic: message.topic, payload: message.payload, qos: message.qos })
+    const { topic, payload, qos } = message
+    out.push({ type: 'mqtt.publish', publishId, topic, payload, qos })
   }
 
   /** The broker acknowledged `publishId`; `undefined` for ids of an earlier connection. */
@@ -206,7 +219,9 @@ export class Outbox {
    */
   disconnected(): OpId[] {
     const lost: OpId[] = []
-    for (const entry of this.#inflight.values()) if (entry.source === 'direct') lost.push(entry.publish.opId)
+    for (const entry of this.#inflight.values()) {
+      if (entry.source === 'direct') lost.push(entry.publish.opId)
+    }
     for (const publish of this.#direct.drain()) lost.push(publish.opId)
     this.#counters.dropped += lost.length
     this.#inflight.clear()

@@ -36,7 +36,12 @@ function onReady(ctx: Context, state: DeviceState, ready: Ready, nowMs: number):
 }
 
 /** Feeds `input` to the pairing sub-machine and applies what it returns. */
-export function runPairing(ctx: Context, input: PairingInput, nowMs: number, state: DeviceState): DeviceState {
+export function runPairing(
+  ctx: Context,
+  input: PairingInput,
+  nowMs: number,
+  state: DeviceState,
+): DeviceState {
   if (ctx.pairing === undefined) return state
   let next = state
   for (const action of ctx.pairing.handle(input, nowMs)) {

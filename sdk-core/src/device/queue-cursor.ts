@@ -24,7 +24,8 @@ export class QueueCursor {
   /** The oldest unclaimed message, if any; it stays available until `claim` or `drop`. */
   head(nowMs: number): QueuedMessage | undefined {
     if (this.#next >= this.#buffer.length && !this.#exhausted) {
-      const fresh = this.queue.peek(this.#claimed.size + BATCH, nowMs).filter((m) => !this.#claimed.has(m.id))
+      const peeked = this.queue.peek(this.#claimed.size + BATCH, nowMs)
+      const fresh = peeked.filter((m) => !this.#claimed.has(m.id))
       this.#buffer = fresh
       this.#next = 0
       this.#exhausted = fresh.length < BATCH

@@ -10,6 +10,7 @@
  */
 import { SdkError, assertNever } from '../errors.js'
 import type { Interface } from '../interface/model.js'
+import type { NewQueuedMessage } from '../ports.js'
 import { dataTopic } from '../protocol/topics.js'
 import { decideRetention, expiresAt } from '../protocol/retention.js'
 import { qosFor } from '../protocol/qos.js'
@@ -26,9 +27,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-function enqueueStored(ctx: Context, topic: string, payload: Uint8Array, qos: 0 | 1 | 2, nowMs: number, expiresMs: number | null): void {
-  const queued = ctx.outbox.enqueue('stored', { topic, payload, qos, createdMs: nowMs, expiresMs })
-  if (ctx.floorPending) {
+function enqueue(
+  ctx: Context,
+  queue: 'stored' | 'volatile',
+  message: Omit<NewQueuedMessage, 'createdMs'>,
+  nowMs: number,
+): void {
+  const queued = ctx.outbox.enqueue(queue, { ...message, createdMs: nowMs })
+  // the first stored id after a full sync's plan: property values below it were superseded
+  if (queue === 'stored' && ctx.floorPending) {
     ctx.floorPending = false
     ctx.propertyReplayFloor = queued.id
   }
@@ -36,29 +43,46 @@ function enqueueStored(ctx: Context, topic: string, payload: Uint8Array, qos: 0 
 
 // properties: the cache is the truth Astarte is brought to; every change is queued durably
 function sendProperty(ctx: Context, iface: Interface, data: Validated, nowMs: number): void {
-  const topic = dataTopic(ctx.prefix, iface.name, data.path)
-  const cached = ctx.store.properties.get(iface.name, data.path)
-  const current = cached !== undefined && cached.major === iface.major ? cached : undefined
+  const { name: interfaceName, major } = iface
+  const { path } = data
+  const topic = dataTopic(ctx.prefix, interfaceName, path)
+  const cached = ctx.store.properties.get(interfaceName, path)
+  const current = cached !== undefined && cached.major === major ? cached : undefined
   if (data.kind === 'unset') {
     if (current === undefined) return
-    ctx.store.properties.delete(iface.name, data.path)
-    enqueueStored(ctx, topic, new Uint8Array(0), 2, nowMs, null)
+    ctx.store.properties.delete(interfaceName, path)
+    enqueue(ctx, 'stored', { topic, payload: new Uint8Array(0), qos: 2, expiresMs: null }, nowMs)
     return
   }
   const payload = encodePayload(data)
   if (current !== undefined && sameBytes(current.payload, payload)) return
-  ctx.store.properties.set({ interfaceName: iface.name, major: iface.major, path: data.path, ownership: 'device', payload })
-  enqueueStored(ctx, topic, payload, 2, nowMs, null)
+  ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
+  enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
+}
+
+function unknownInterface(data: Validated): SdkError {
+  const message = "couldn't send on an interface the device does not own"
+  const ctx = { interfaceName: data.iface.name, major: data.iface.major }
+  return new SdkError('local.unknown_interface', message, { ctx })
+}
+
+function offlineDiscarded(iface: Interface, data: Validated): SdkError {
+  const message = "couldn't send while offline: the mapping's retention is discard"
+  const ctx = { interfaceName: iface.name, path: data.path }
+  return new SdkError('local.offline_discarded', message, { ctx })
 }
 
 /** Handles `send`; `connected` is true while syncing or online. */
-export function handleSend(ctx: Context, opId: OpId, data: Validated, connected: boolean, nowMs: number): void {
+export function handleSend(
+  ctx: Context,
+  opId: OpId,
+  data: Validated,
+  connected: boolean,
+  nowMs: number,
+): void {
   const iface = ctx.interfaces.get(data.iface.name)
   if (iface === undefined || iface.major !== data.iface.major || iface.ownership !== 'device') {
-    const error = new SdkError('local.unknown_interface', "couldn't send on an interface the device does not own", {
-      ctx: { interfaceName: data.iface.name, major: data.iface.major },
-    })
-    emit(ctx, { type: 'sendFailed', opId, error })
+    emit(ctx, { type: 'sendFailed', opId, error: unknownInterface(data) })
     return
   }
   if (iface.type === 'properties') {
@@ -73,25 +97,19 @@ export function handleSend(ctx: Context, opId: OpId, data: Validated, connected:
   const decision = decideRetention(iface, mapping, connected)
   switch (decision.type) {
     case 'queueStored':
-      enqueueStored(ctx, topic, encodePayload(data), qos, nowMs, expiresAt(mapping, nowMs))
+    case 'queueVolatile': {
+      const queue = decision.type === 'queueStored' ? 'stored' : 'volatile'
+      const expiresMs = expiresAt(mapping, nowMs)
+      enqueue(ctx, queue, { topic, payload: encodePayload(data), qos, expiresMs }, nowMs)
       emit(ctx, { type: 'sendCompleted', opId })
       break
-    case 'queueVolatile':
-      ctx.outbox.enqueue('volatile', { topic, payload: encodePayload(data), qos, createdMs: nowMs, expiresMs: expiresAt(mapping, nowMs) })
-      emit(ctx, { type: 'sendCompleted', opId })
-      break
+    }
     case 'publish':
       ctx.outbox.direct({ topic, payload: encodePayload(data), qos, opId, createdMs: nowMs })
       break
     case 'drop':
       ctx.counters.dropped++
-      emit(ctx, {
-        type: 'sendFailed',
-        opId,
-        error: new SdkError('local.offline_discarded', "couldn't send while offline: the mapping's retention is discard", {
-          ctx: { interfaceName: iface.name, path: data.path },
-        }),
-      })
+      emit(ctx, { type: 'sendFailed', opId, error: offlineDiscarded(iface, data) })
       return
     default:
       assertNever(decision)

@@ -8,4 +8,12 @@ import type { Pairing } from './states/pairing.js'
 import type { Stopping } from './states/stopping.js'
 import type { Syncing } from './states/syncing.js'
 
-export type DeviceState = Idle | Pairing | Connecting | Syncing | Online | Backoff | Stopping | Failed
+export type DeviceState =
+  | Idle
+  | Pairing
+  | Connecting
+  | Syncing
+  | Online
+  | Backoff
+  | Stopping
+  | Failed

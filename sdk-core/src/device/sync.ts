@@ -3,7 +3,7 @@
  * not present, the introspection differs from the last one Astarte acknowledged, or the synced
  * marker is missing; otherwise queued data just flows.
  */
-import { SdkError } from '../errors.js'
+import type { SdkError } from '../errors.js'
 import type { QueuedMessage } from '../ports.js'
 import { encodeIntrospection } from '../protocol/introspection.js'
 import { fullSyncPlan, interfacesToSubscribe } from '../protocol/sync-plan.js'
@@ -27,13 +27,16 @@ export function currentIntrospection(ctx: Context): string {
 // Queued messages that must not be sent: their interface left the introspection, or they are
 // property values a full sync already re-published from the cache.
 function obsolete(ctx: Context): Obsolete {
+  const floor = ctx.propertyReplayFloor
   return (message: QueuedMessage, queue) => {
     const topic = parseServerTopic(ctx.prefix, message.topic)
     if (topic.type !== 'data') return 'not a data topic'
     const iface = ctx.interfaces.get(topic.interfaceName)
     if (iface === undefined) return 'interface removed'
-    const superseded = ctx.floorPending || (ctx.propertyReplayFloor !== undefined && message.id < ctx.propertyReplayFloor)
-    if (queue === 'stored' && iface.type === 'properties' && superseded) return 'superseded by the full sync'
+    const superseded = ctx.floorPending || (floor !== undefined && message.id < floor)
+    if (queue === 'stored' && iface.type === 'properties' && superseded) {
+      return 'superseded by the full sync'
+    }
     return undefined
   }
 }
@@ -49,17 +52,25 @@ export function onConnected(ctx: Context, sessionPresent: boolean, nowMs: number
   emit(ctx, { type: 'connected', sessionPresent })
   const meta = ctx.store.meta
   const synced =
-    sessionPresent && meta.get(META_SYNCED) === '1' && meta.get(META_INTROSPECTION) === currentIntrospection(ctx)
+    sessionPresent &&
+    meta.get(META_SYNCED) === '1' &&
+    meta.get(META_INTROSPECTION) === currentIntrospection(ctx)
   if (synced) return goOnline(ctx, nowMs)
   // a crash mid-sync must not look synced on the next connect
   meta.delete(META_SYNCED)
   const requestId = nextId(ctx, 'subscribe')
-  ctx.out.push({ type: 'mqtt.subscribe', requestId, filters: interfacesToSubscribe(ctx.prefix, [...ctx.interfaces.values()]), qos: 2 })
+  const filters = interfacesToSubscribe(ctx.prefix, [...ctx.interfaces.values()])
+  ctx.out.push({ type: 'mqtt.subscribe', requestId, filters, qos: 2 })
   return { tag: 'syncing', phase: { step: 'subscribing', requestId } }
 }
 
 /** The suback arrived: now Astarte's answer to emptyCache can't be lost; publish the rest. */
-export function onSyncSubscribed(ctx: Context, state: Syncing, requestId: string, nowMs: number): DeviceState {
+export function onSyncSubscribed(
+  ctx: Context,
+  state: Syncing,
+  requestId: string,
+  nowMs: number,
+): DeviceState {
   if (state.phase.step !== 'subscribing' || state.phase.requestId !== requestId) return state
   const interfaces = [...ctx.interfaces.values()]
   const steps = fullSyncPlan({
@@ -72,13 +83,15 @@ export function onSyncSubscribed(ctx: Context, state: Syncing, requestId: string
   let remaining = 0
   for (const step of steps) {
     if (step.type !== 'publish') continue
-    ctx.outbox.control({ topic: step.topic, payload: step.payload, qos: step.qos, tag: { type: 'syncStep' } })
+    const { topic, payload, qos } = step
+    ctx.outbox.control({ topic, payload, qos, tag: { type: 'syncStep' } })
     remaining++
   }
   ctx.floorPending = true
   ctx.propertyReplayFloor = undefined
   pump(ctx, nowMs)
-  return { tag: 'syncing', phase: { step: 'publishing', remaining }, introspection: encodeIntrospection(interfaces) }
+  const introspection = encodeIntrospection(interfaces)
+  return { tag: 'syncing', phase: { step: 'publishing', remaining, introspection } }
 }
 
 export function goOnline(ctx: Context, nowMs: number): Online {
@@ -90,23 +103,31 @@ export function goOnline(ctx: Context, nowMs: number): Online {
   return { tag: 'online', stableTimerId }
 }
 
+// a sync publish was acknowledged: the sync completes with the last one
+function syncStepAcked(ctx: Context, state: Syncing, nowMs: number): DeviceState {
+  const { phase } = state
+  if (phase.step !== 'publishing') return state
+  if (phase.remaining > 1) return { ...state, phase: { ...phase, remaining: phase.remaining - 1 } }
+  ctx.store.meta.set(META_INTROSPECTION, phase.introspection)
+  ctx.store.meta.set(META_SYNCED, '1')
+  return goOnline(ctx, nowMs)
+}
+
 /** An acknowledgement while connected. */
-export function onPublished(ctx: Context, state: Syncing | Online, publishId: number, nowMs: number): DeviceState {
+export function onPublished(
+  ctx: Context,
+  state: Syncing | Online,
+  publishId: number,
+  nowMs: number,
+): DeviceState {
   const acked = ctx.outbox.acked(publishId)
   let next: DeviceState = state
   if (acked?.source === 'direct') emit(ctx, { type: 'sendCompleted', opId: acked.opId })
-  if (acked?.source === 'control') {
-    if (acked.tag.type === 'introspection') ctx.store.meta.set(META_INTROSPECTION, acked.tag.text)
-    if (acked.tag.type === 'syncStep' && state.tag === 'syncing' && state.phase.step === 'publishing') {
-      const remaining = state.phase.remaining - 1
-      if (remaining > 0) {
-        next = { ...state, phase: { step: 'publishing', remaining } }
-      } else {
-        ctx.store.meta.set(META_INTROSPECTION, state.introspection ?? '')
-        ctx.store.meta.set(META_SYNCED, '1')
-        return goOnline(ctx, nowMs)
-      }
-    }
+  if (acked?.source === 'control' && acked.tag.type === 'introspection') {
+    ctx.store.meta.set(META_INTROSPECTION, acked.tag.text)
+  }
+  if (acked?.source === 'control' && acked.tag.type === 'syncStep' && state.tag === 'syncing') {
+    next = syncStepAcked(ctx, state, nowMs)
   }
   drainProgress(ctx)
   pump(ctx, nowMs)
@@ -114,7 +135,12 @@ export function onPublished(ctx: Context, state: Syncing | Online, publishId: nu
 }
 
 /** A publish failed on a live connection. */
-export function onPublishFailed(ctx: Context, publishId: number, error: SdkError, nowMs: number): void {
+export function onPublishFailed(
+  ctx: Context,
+  publishId: number,
+  error: SdkError,
+  nowMs: number,
+): void {
   const failed = ctx.outbox.failed(publishId)
   ctx.lastError = error
   if (failed?.source === 'direct') emit(ctx, { type: 'sendFailed', opId: failed.opId, error })

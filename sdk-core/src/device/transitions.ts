@@ -19,33 +19,47 @@ import { pairing } from './states/pairing.js'
 import { onConnected, onPublished, onPublishFailed, onSyncSubscribed } from './sync.js'
 import type { DeviceInput } from './types.js'
 
-export type Step<S extends DeviceState, I extends DeviceInput> = (ctx: Context, state: S, input: I, nowMs: number) => DeviceState
+export type Step<S extends DeviceState, I extends DeviceInput> = (
+  ctx: Context,
+  state: S,
+  input: I,
+  nowMs: number,
+) => DeviceState
+
+type In<K extends DeviceInput['type']> = Extract<DeviceInput, { type: K }>
 
 type Table = {
   readonly [T in DeviceState['tag']]: {
-    readonly [K in DeviceInput['type']]?: Step<Extract<DeviceState, { tag: T }>, Extract<DeviceInput, { type: K }>>
+    readonly [K in DeviceInput['type']]?: Step<Extract<DeviceState, { tag: T }>, In<K>>
   }
 }
 
-type AnyState = DeviceState
-const begin = (ctx: Context, _s: AnyState, _i: DeviceInput, nowMs: number): DeviceState => {
+const begin = (ctx: Context, _state: DeviceState, _input: In<'start'>, nowMs: number) => {
   ctx.attempt = 0
   return connect(ctx, nowMs)
 }
-const sendOffline: Step<AnyState, Extract<DeviceInput, { type: 'send' }>> = (ctx, state, input, nowMs) => {
+const sendOffline: Step<DeviceState, In<'send'>> = (ctx, state, input, nowMs) => {
   handleSend(ctx, input.opId, input.data, false, nowMs)
   return state
 }
-const sendConnected: Step<AnyState, Extract<DeviceInput, { type: 'send' }>> = (ctx, state, input, nowMs) => {
+const sendConnected: Step<DeviceState, In<'send'>> = (ctx, state, input, nowMs) => {
   handleSend(ctx, input.opId, input.data, true, nowMs)
   return state
 }
-const add: Step<AnyState, Extract<DeviceInput, { type: 'addInterface' }>> = (ctx, state, input, nowMs) => {
+const add: Step<DeviceState, In<'addInterface'>> = (ctx, state, input, nowMs) => {
   addInterface(ctx, state, input.iface, nowMs)
   return state
 }
-const remove: Step<AnyState, Extract<DeviceInput, { type: 'removeInterface' }>> = (ctx, state, input, nowMs) => {
+const remove: Step<DeviceState, In<'removeInterface'>> = (ctx, state, input, nowMs) => {
   removeInterface(ctx, state, input.name, nowMs)
+  return state
+}
+const message: Step<DeviceState, In<'mqtt.message'>> = (ctx, state, input) => {
+  handleMessage(ctx, input.topic, input.payload)
+  return state
+}
+const publishFailed: Step<DeviceState, In<'mqtt.publishFailed'>> = (ctx, state, input, nowMs) => {
+  onPublishFailed(ctx, input.publishId, input.error, nowMs)
   return state
 }
 const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
@@ -55,7 +69,7 @@ const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
 const leaveOnline = (ctx: Context, state: Online): void => {
   ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
 }
-const closedWhileUp = (ctx: Context, input: Extract<DeviceInput, { type: 'mqtt.closed' }>, nowMs: number): DeviceState =>
+const closedWhileUp = (ctx: Context, input: In<'mqtt.closed'>, nowMs: number): DeviceState =>
   connectionLost(ctx, nowMs, input.error, true)
 
 /** Inputs every state accepts the same way. */
@@ -63,14 +77,8 @@ const always = { addInterface: add, removeInterface: remove }
 const connected = {
   ...always,
   send: sendConnected,
-  'mqtt.message': (ctx: Context, state: AnyState, input: Extract<DeviceInput, { type: 'mqtt.message' }>) => {
-    handleMessage(ctx, input.topic, input.payload)
-    return state
-  },
-  'mqtt.publishFailed': (ctx: Context, state: AnyState, input: Extract<DeviceInput, { type: 'mqtt.publishFailed' }>, nowMs: number) => {
-    onPublishFailed(ctx, input.publishId, input.error, nowMs)
-    return state
-  },
+  'mqtt.message': message,
+  'mqtt.publishFailed': publishFailed,
 }
 
 export const transitions: Table = {
@@ -91,7 +99,10 @@ export const transitions: Table = {
     'mqtt.connected': (ctx, _state, input, nowMs) => onConnected(ctx, input.sessionPresent, nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
       ctx.lastError = input.error
-      warn(ctx, "couldn't connect to the broker", { code: input.error.code, certificateRejected: input.certificateRejected })
+      warn(ctx, "couldn't connect to the broker", {
+        code: input.error.code,
+        certificateRejected: input.certificateRejected,
+      })
       // spec §4.5: a refused certificate is renewed before the next attempt
       if (input.certificateRejected && ctx.pairing !== undefined) {
         return runPairing(ctx, { type: 'pairing.renew' }, nowMs, pairing)
@@ -103,7 +114,8 @@ export const transitions: Table = {
   syncing: {
     ...connected,
     stop: disconnect,
-    'mqtt.subscribed': (ctx, state, input, nowMs) => onSyncSubscribed(ctx, state, input.requestId, nowMs),
+    'mqtt.subscribed': (ctx, state, input, nowMs) =>
+      onSyncSubscribed(ctx, state, input.requestId, nowMs),
     'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
     'mqtt.closed': (ctx, _state, input, nowMs) => closedWhileUp(ctx, input, nowMs),
     timer: (ctx, state, input) => {
@@ -136,7 +148,8 @@ export const transitions: Table = {
       ctx.out.push({ type: 'timer.cancel', timerId: state.timerId })
       return idle
     },
-    timer: (ctx, state, input, nowMs) => (input.timerId === state.timerId ? connect(ctx, nowMs) : state),
+    timer: (ctx, state, input, nowMs) =>
+      input.timerId === state.timerId ? connect(ctx, nowMs) : state,
   },
   stopping: {
     ...always,
@@ -145,8 +158,13 @@ export const transitions: Table = {
       drainEnded(ctx)
       ctx.reconnectNow = false
       const lost = new SdkError('local.connection_lost', "couldn't deliver: the device was stopped")
-      for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
-      if (state.wasUp) emit(ctx, input.error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error: input.error })
+      for (const opId of ctx.outbox.disconnected()) {
+        emit(ctx, { type: 'sendFailed', opId, error: lost })
+      }
+      if (state.wasUp) {
+        const { error } = input
+        emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
+      }
       return idle
     },
   },

@@ -7,7 +7,12 @@ import type { Issue, SdkError } from '../errors.js'
 import type { Interface } from '../interface/model.js'
 import type { Inflater, Logger, Store } from '../ports.js'
 import type { BrokerAddress } from '../pairing/broker-url.js'
-import type { PairingAction, PairingConfig, PairingInput, StoredCredentials } from '../pairing/machine/types.js'
+import type {
+  PairingAction,
+  PairingConfig,
+  PairingInput,
+  StoredCredentials,
+} from '../pairing/machine/types.js'
 import type { PurgeFormat } from '../protocol/purge.js'
 import type { Qos } from '../protocol/qos.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from '../value/types.js'
@@ -17,7 +22,10 @@ import type { DeviceState } from './state.js'
 export type OpId = number
 
 /** Pairing settings; realm, device id and randomness come from the device configuration. */
-export type DevicePairingConfig = Omit<PairingConfig, 'realm' | 'deviceId' | 'random' | 'credentials'> & {
+export type DevicePairingConfig = Omit<
+  PairingConfig,
+  'realm' | 'deviceId' | 'random' | 'credentials'
+> & {
   /** Credentials saved by an earlier run. */
   readonly existing?: StoredCredentials
 }
@@ -74,7 +82,11 @@ export type DeviceInput =
   | { readonly type: 'start' }
   | { readonly type: 'stop' }
   | { readonly type: 'mqtt.connected'; readonly sessionPresent: boolean }
-  | { readonly type: 'mqtt.connectFailed'; readonly error: SdkError; readonly certificateRejected: boolean }
+  | {
+      readonly type: 'mqtt.connectFailed'
+      readonly error: SdkError
+      readonly certificateRejected: boolean
+    }
   | { readonly type: 'mqtt.closed'; readonly error?: SdkError }
   | { readonly type: 'mqtt.subscribed'; readonly requestId: string }
   /** Acked (QoS 1, 2) or written (QoS 0). */
@@ -117,7 +129,11 @@ export type DeviceEvent =
       readonly path: string
       readonly issues: readonly Issue[]
     }
-  | { readonly type: 'warning'; readonly message: string; readonly ctx?: Readonly<Record<string, unknown>> }
+  | {
+      readonly type: 'warning'
+      readonly message: string
+      readonly ctx?: Readonly<Record<string, unknown>>
+    }
   | { readonly type: 'sendCompleted'; readonly opId: OpId }
   | { readonly type: 'sendFailed'; readonly opId: OpId; readonly error: SdkError }
   | { readonly type: 'stateChanged'; readonly state: DeviceStateTag }
@@ -131,7 +147,12 @@ type ForwardedPairingAction = Exclude<
 
 export type DeviceAction =
   | { readonly type: 'mqtt.connect'; readonly options: DeviceConnectOptions }
-  | { readonly type: 'mqtt.subscribe'; readonly requestId: string; readonly filters: readonly string[]; readonly qos: 2 }
+  | {
+      readonly type: 'mqtt.subscribe'
+      readonly requestId: string
+      readonly filters: readonly string[]
+      readonly qos: 2
+    }
   | { readonly type: 'mqtt.unsubscribe'; readonly filters: readonly string[] }
   | {
       readonly type: 'mqtt.publish'

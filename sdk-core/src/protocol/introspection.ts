@@ -14,7 +14,9 @@ export interface IntrospectionEntry {
 }
 
 // spec §1.3-A, anchored; DUP checks introspection names with this regex only (spec §3.3)
-const INTERFACE_NAME_RE = /^([a-zA-Z][a-zA-Z0-9]*\.([a-zA-Z0-9][a-zA-Z0-9-]*\.)*)?[a-zA-Z][a-zA-Z0-9]*$/
+// (not `isValidInterfaceName`: DUP checks neither length nor reserved names here)
+const INTERFACE_NAME_RE =
+  /^([a-zA-Z][a-zA-Z0-9]*\.([a-zA-Z0-9][a-zA-Z0-9-]*\.)*)?[a-zA-Z][a-zA-Z0-9]*$/
 // Elixir `Integer.parse/1` with nothing left over: optional sign, decimal digits
 const FULL_INTEGER_RE = /^[+-]?[0-9]+$/
 

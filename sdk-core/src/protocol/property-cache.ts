@@ -29,7 +29,8 @@ export function applyConsumerPurge(
   interfaces: readonly Interface[],
   listed: readonly PurgeEntry[],
 ): StoredProperty[] {
-  const introspected = new Set(interfaces.filter((i) => i.ownership === 'server').map((i) => i.name))
+  const servers = interfaces.filter((i) => i.ownership === 'server')
+  const introspected = new Set(servers.map((i) => i.name))
   const keep = new Set(listed.map((e) => `${e.interfaceName}${e.path}`))
   const purged = properties
     .list('server')

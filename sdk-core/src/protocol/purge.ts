@@ -38,7 +38,9 @@ export function encodePurgeProperties(
 const issue = (code: string, message: string): Issue[] => [{ code, path: '', message }]
 
 function inflateBody(payload: Uint8Array, inflater: Inflater): Result<Uint8Array> {
-  if (payload.length < 4) return err(issue('purge_header', 'purge payload is shorter than its 4-byte header'))
+  if (payload.length < 4) {
+    return err(issue('purge_header', 'purge payload is shorter than its 4-byte header'))
+  }
   // spec §3.6: the header alone means "no properties set"
   if (payload.length === 4) return ok(new Uint8Array(0))
   try {
@@ -67,7 +69,8 @@ export function decodePurgeProperties(
   text.split(';').forEach((entry, index) => {
     const slash = entry.indexOf('/')
     if (slash <= 0) {
-      issues.push({ code: 'purge_entry', path: `/${index}`, message: 'entry must be <interface>/<path>' })
+      const message = 'entry must be <interface>/<path>'
+      issues.push({ code: 'purge_entry', path: `/${index}`, message })
     } else {
       entries.push({ interfaceName: entry.slice(0, slash), path: entry.slice(slash) })
     }

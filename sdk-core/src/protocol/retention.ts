@@ -18,7 +18,10 @@ export type RetentionDecision =
   | { readonly type: 'drop' }
 
 /** The effective retention: `stored` for properties, the mapping's own for datastreams. */
-export function retentionOf(iface: Interface, mapping: Mapping | undefined = iface.mappings[0]): Retention {
+export function retentionOf(
+  iface: Interface,
+  mapping: Mapping | undefined = iface.mappings[0],
+): Retention {
   return iface.type === 'properties' ? 'stored' : (mapping?.retention ?? 'discard')
 }
 

@@ -8,7 +8,13 @@ import type { Inflater, PropertyStore, StoredProperty } from '../ports.js'
 import { encodeIntrospection } from './introspection.js'
 import { encodePurgeProperties } from './purge.js'
 import type { PurgeFormat } from './purge.js'
-import { CONSUMER_PROPERTIES, EMPTY_CACHE, PRODUCER_PROPERTIES, controlTopic, dataTopic } from './topics.js'
+import {
+  CONSUMER_PROPERTIES,
+  EMPTY_CACHE,
+  PRODUCER_PROPERTIES,
+  controlTopic,
+  dataTopic,
+} from './topics.js'
 import type { TopicPrefix } from './topics.js'
 import { utf8Encode } from '../bson/utf8.js'
 
@@ -18,17 +24,24 @@ export function interfaceFilter(prefix: TopicPrefix, interfaceName: string): str
 }
 
 /** spec §3.4 step 1: consumer properties plus every server-owned interface, nothing else. */
-export function interfacesToSubscribe(prefix: TopicPrefix, interfaces: readonly Interface[]): string[] {
-  return [
-    controlTopic(prefix, CONSUMER_PROPERTIES),
-    ...interfaces.filter((i) => i.ownership === 'server').map((i) => interfaceFilter(prefix, i.name)),
-  ]
+export function interfacesToSubscribe(
+  prefix: TopicPrefix,
+  interfaces: readonly Interface[],
+): string[] {
+  const servers = interfaces.filter((i) => i.ownership === 'server')
+  const filters = servers.map((i) => interfaceFilter(prefix, i.name))
+  return [controlTopic(prefix, CONSUMER_PROPERTIES), ...filters]
 }
 
 /** One step of the full sync; publishes are retain=false, QoS 2. */
 export type SyncStep =
   | { readonly type: 'subscribe'; readonly filters: readonly string[]; readonly qos: 2 }
-  | { readonly type: 'publish'; readonly topic: string; readonly payload: Uint8Array; readonly qos: 2 }
+  | {
+      readonly type: 'publish'
+      readonly topic: string
+      readonly payload: Uint8Array
+      readonly qos: 2
+    }
 
 export interface SyncPlanInput {
   readonly prefix: TopicPrefix
@@ -43,7 +56,8 @@ export function currentDeviceProperties(
   interfaces: readonly Interface[],
   properties: PropertyStore,
 ): StoredProperty[] {
-  const majors = new Map(interfaces.filter((i) => i.ownership === 'device').map((i) => [i.name, i.major]))
+  const devices = interfaces.filter((i) => i.ownership === 'device')
+  const majors = new Map(devices.map((i) => [i.name, i.major]))
   return properties
     .list('device')
     .filter((p) => majors.get(p.interfaceName) === p.major)
@@ -61,7 +75,12 @@ export function currentDeviceProperties(
 export function fullSyncPlan(input: SyncPlanInput): SyncStep[] {
   const { prefix, interfaces } = input
   const props = currentDeviceProperties(interfaces, input.properties)
-  const publish = (topic: string, payload: Uint8Array): SyncStep => ({ type: 'publish', topic, payload, qos: 2 })
+  const publish = (topic: string, payload: Uint8Array): SyncStep => ({
+    type: 'publish',
+    topic,
+    payload,
+    qos: 2,
+  })
   return [
     { type: 'subscribe', filters: interfacesToSubscribe(prefix, interfaces), qos: 2 },
     publish(prefix, utf8Encode(encodeIntrospection(interfaces))),

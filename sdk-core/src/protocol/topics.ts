@@ -79,6 +79,8 @@ export function parseDeviceTopic(prefix: TopicPrefix, topic: string): DeviceTopi
   if (rest === EMPTY_CACHE) return { type: 'emptyCache' }
   if (rest === PRODUCER_PROPERTIES) return { type: 'producerProperties' }
   if (rest === CAPABILITIES) return { type: 'capabilities' }
-  if (rest.startsWith('control/')) return { type: 'control', subtopic: rest.slice('control/'.length) }
+  if (rest.startsWith('control/')) {
+    return { type: 'control', subtopic: rest.slice('control/'.length) }
+  }
   return splitData(rest)
 }

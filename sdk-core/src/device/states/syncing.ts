@@ -5,11 +5,14 @@
  */
 export type SyncPhase =
   | { readonly step: 'subscribing'; readonly requestId: string }
-  | { readonly step: 'publishing'; readonly remaining: number }
+  | {
+      readonly step: 'publishing'
+      readonly remaining: number
+      /** The introspection this sync publishes, recorded once the sync completes. */
+      readonly introspection: string
+    }
 
 export interface Syncing {
   readonly tag: 'syncing'
   readonly phase: SyncPhase
-  /** The introspection this sync publishes, recorded once the sync completes. */
-  readonly introspection?: string
 }
