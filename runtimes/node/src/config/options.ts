@@ -65,7 +65,7 @@ export interface DeviceOptions {
   readonly ignoreTlsErrors?: boolean
   /** MQTT keepalive (spec §3.4 recommends 30 s). */
   readonly keepaliveSec?: number
-  /** Reconnect backoff bounds (full jitter between them). */
+  /** Retry bounds for reconnects and Pairing API calls (exponential, full jitter). */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number }
   readonly storeLimits?: StoreLimits
   /** Key type of the device certificate: EC P-256 (default) or RSA-2048. */

@@ -144,9 +144,12 @@ export class Device {
     )
   }
 
-  /** The machine's current state tag (`idle`, `pairing`, `connecting`, `online`, `backoff`, …). */
+  /**
+   * `idle`, `pairing`, `connecting`, `syncing`, `online`, `backoff`, `stopping`, `error` (the core
+   * machine's states), or `closed` after `close()`.
+   */
   get state(): DeviceStateName {
-    return this.#machine.state.tag
+    return this.#closed ? 'closed' : this.#machine.state.tag
   }
 
   /** The interfaces the device currently introspects. */
@@ -199,7 +202,7 @@ export class Device {
    * rejects on `signal` abort, on `close()`, or on an error the device can't recover from.
    */
   connect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
-    this.#assertOpen('connect')
+    if (this.#closed) return Promise.reject(new SdkError('local.closed', "couldn't connect: the device is closed"))
     const { signal } = options
     if (signal?.aborted === true) return Promise.reject(abortError(signal))
     if (this.#synced) return Promise.resolve()

@@ -101,6 +101,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     closeStore = () => undefined
   }
   const crypto = ports.crypto ?? nodeCryptoProvider
+  const backoff = options.backoff ?? defaultBackoff
   const machine = new DeviceMachine({
     realm,
     deviceId,
@@ -109,12 +110,14 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     inflater: nodeInflater,
     logger,
     keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
-    backoff: options.backoff ?? defaultBackoff,
+    backoff,
     random: ports.random ?? Math.random,
     pairing: {
       pairingUrl,
       credentialsSecret: secret,
       keyAlgorithm: options.keyAlgorithm ?? defaultKeyAlgorithm,
+      // one set of bounds for every retry the device makes: broker and Pairing API alike
+      retry: { initialDelayMs: backoff.minMs, maxDelayMs: backoff.maxMs },
       ...(existing === undefined ? {} : { existing }),
       parseCertificate: (pem: string) => crypto.parseCertificate(pem),
     },

@@ -6,13 +6,20 @@ test('timers fire once at their deadline; setting an id again replaces it; cance
   const table = new TimerTable<string>()
   const fired: string[] = []
   const t0 = Date.now()
+  let lastFired: () => void = () => undefined
+  const last = new Promise<void>((resolve) => (lastFired = resolve))
   table.set('a', t0 + 30, () => fired.push('a-old'))
-  table.set('a', t0 + 20, () => fired.push('a'))
+  table.set('a', t0 + 20, () => {
+    fired.push('a')
+    lastFired()
+  })
   table.set('b', t0 + 10, () => fired.push('b'))
   table.set('c', t0 + 10, () => fired.push('c'))
   table.cancel('c')
   table.set('past', t0 - 1000, () => fired.push('past'))
-  await new Promise((r) => setTimeout(r, 60))
+  await last
+  // the replaced 30 ms deadline must not fire either
+  await new Promise((r) => setTimeout(r, 40))
   assert.deepEqual(fired, ['past', 'b', 'a'])
   assert.equal(table.size, 0)
 })

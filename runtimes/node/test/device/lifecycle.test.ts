@@ -1,0 +1,87 @@
+/** Device lifecycle without a server: open errors, aborting a connect that can't succeed, close. */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SdkError } from '@astarte-ts/sdk-core'
+import { Device, type DeviceOptions } from '../../src/index.js'
+
+const examples = new URL('../../../../interfaces/examples/', import.meta.url).pathname
+let dir: string
+let pairing: Server
+let pairingUrl: string
+let requests = 0
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'astarte-lifecycle-'))
+  // a Pairing API that is down for maintenance: every request gets 503
+  pairing = createServer((_req, res) => {
+    requests++
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":{"detail":"unavailable"}}')
+  })
+  await new Promise<void>((resolve) => pairing.listen(0, '127.0.0.1', resolve))
+  pairingUrl = `http://127.0.0.1:${(pairing.address() as AddressInfo).port}/pairing`
+})
+after(async () => {
+  await new Promise((resolve) => pairing.close(resolve))
+  await rm(dir, { recursive: true, force: true })
+})
+
+const options = (over: Partial<DeviceOptions> = {}): DeviceOptions => ({
+  realm: 'test',
+  pairingUrl,
+  deviceId: 'AJInS0w3VpWpuOqkXhgZdA',
+  credentialsSecret: 'c2VjcmV0',
+  interfaces: [examples],
+  storeDir: dir,
+  logger: { log: () => undefined },
+  backoff: { minMs: 20, maxMs: 50 },
+  ...over,
+})
+
+test('open without any secret or pairing JWT is a typed error', async () => {
+  const { credentialsSecret: _secret, ...withoutSecret } = options({ deviceId: 'dvt9mLDaWb2vW7bdBJwKCg' })
+  await assert.rejects(Device.open(withoutSecret), { code: 'local.no_credentials_secret' })
+})
+
+test('the given secret is kept 0600 in a 0700 device folder', async () => {
+  const device = await Device.open(options())
+  await device.close()
+  assert.equal((await stat(join(dir, 'AJInS0w3VpWpuOqkXhgZdA'))).mode & 0o777, 0o700)
+  assert.equal((await stat(join(dir, 'AJInS0w3VpWpuOqkXhgZdA', 'credentials-secret'))).mode & 0o777, 0o600)
+})
+
+test('a first connect that keeps failing is retried until its signal aborts', async () => {
+  const device = await Device.open(options())
+  const states: string[] = []
+  device.on('stateChanged', ({ state }) => states.push(state))
+  const ac = new AbortController()
+  const seen = requests
+  setTimeout(() => ac.abort(new Error('gave up')), 400)
+  await assert.rejects(device.connect({ signal: ac.signal }), /gave up/)
+  assert.ok(requests - seen >= 2, `pairing was retried (${requests - seen} requests)`)
+  assert.equal(states[0], 'pairing')
+  await device.close()
+  assert.equal(device.state, 'closed')
+})
+
+test('close ends message iterators, rejects later calls, and is idempotent', async () => {
+  const device = await Device.open(options())
+  const stream = device.messages()
+  const ended = (async () => {
+    for await (const _ of stream) return 'message'
+    return 'ended'
+  })()
+  await device.close()
+  await device.close()
+  assert.equal(await ended, 'ended')
+  await assert.rejects(device.setProperty('org.astarte-ts.examples.DeviceStatus', '/firmwareVersion', '1'), (e: unknown) => {
+    assert.ok(e instanceof SdkError)
+    assert.equal(e.code, 'local.closed')
+    return true
+  })
+  await assert.rejects(device.connect(), { code: 'local.closed' })
+})
