@@ -52,8 +52,9 @@ export class PacketDecoder {
     return this.#end - this.#pos
   }
 
+  /** Adds received bytes; ignored once the decoder has failed. */
   push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return
+    if (chunk.length === 0 || this.#error !== undefined) return
     const pending = this.#end - this.#pos
     if (pending === 0) {
       this.#buf = chunk

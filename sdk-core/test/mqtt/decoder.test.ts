@@ -41,8 +41,10 @@ test('a failed decoder stays failed (sticky), even when good bytes follow', () =
   const decoder = new PacketDecoder()
   decoder.push(Uint8Array.of(0x00, 0x00))
   assert.throws(() => decoder.next(), isCode('remote.mqtt_malformed'))
+  const held = decoder.buffered
   decoder.push(encodePacket({ type: 'pingresp' }))
   assert.throws(() => decoder.next(), isCode('remote.mqtt_malformed'))
+  assert.equal(decoder.buffered, held, 'nothing more is buffered after the failure')
 })
 
 test('error offsets count from the start of the stream, across packets', () => {
