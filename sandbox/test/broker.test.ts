@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Sandbox } from '../src/index.js'
-import { connectDevice, forgedCertificate, newDeviceId, obtainCertificate, provisionDevice, register, call, testSandbox } from './helpers.js'
+import {
+  call,
+  connectDevice,
+  forgedCertificate,
+  newDeviceId,
+  obtainCertificate,
+  provisionDevice,
+  register,
+  testSandbox,
+} from './helpers.js'
 
 describe('broker identity and ACL (spec §3.1)', () => {
   let sb: Sandbox
@@ -34,7 +43,8 @@ describe('broker identity and ACL (spec §3.1)', () => {
 
   it('refuses an unregistered device at CONNACK', async () => {
     const d = await provisionDevice(sb)
-    const res = await call('DELETE', `${sb.pairingUrl}/v1/${sb.realm}/agent/devices/${d.deviceId}`, { auth: `Bearer ${sb.jwt}` })
+    const url = `${sb.pairingUrl}/v1/${sb.realm}/agent/devices/${d.deviceId}`
+    const res = await call('DELETE', url, { auth: `Bearer ${sb.jwt}` })
     assert.equal(res.status, 204)
     await assert.rejects(connectDevice(sb, d), (e: Error & { code?: number }) => e.code === 5)
   })
@@ -70,8 +80,9 @@ describe('broker identity and ACL (spec §3.1)', () => {
     const d = await provisionDevice(sb)
     const other = newDeviceId()
     const conn = await connectDevice(sb, d)
-    const filters = [`${d.prefix}/a/#`, `${sb.realm}/${other}/#`, `${sb.realm}/+/x`, '#', `${d.prefix}`]
-    const error = await conn.client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 2 as const }]))).then(
+    const filters = [`${d.prefix}/a/#`, `${sb.realm}/${other}/#`, `${sb.realm}/+/x`, '#', d.prefix]
+    const request = Object.fromEntries(filters.map((f) => [f, { qos: 2 as const }]))
+    const error = await conn.client.subscribeAsync(request).then(
       () => assert.fail('expected a partial refusal'),
       (e: Error & { packet?: { granted: number[] } }) => e,
     )

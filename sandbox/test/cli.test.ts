@@ -8,10 +8,13 @@ import { main } from '../src/cli.js'
 import { call, FIXTURES, newDeviceId } from './helpers.js'
 
 const root = new URL('../../', import.meta.url).pathname
-const entry = "import('./sandbox/src/cli.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)) })"
+const entry =
+  "import('./sandbox/src/cli.ts')" +
+  '.then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)) })'
+const nodeArgs = ['--conditions=@astarte-ts/source', '--import', 'tsx', '-e', entry, '--']
 
 function runCli(args: string[]) {
-  const child = spawn(process.execPath, ['--conditions=@astarte-ts/source', '--import', 'tsx', '-e', entry, '--', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -36,9 +39,13 @@ describe('astarte-sandbox cli', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }))
 
   it('prints one ready line, serves the APIs it names, and stops on SIGTERM', async () => {
-    const run = runCli(['--realm', 'clitest', '--data-dir', dataDir, '--interfaces', FIXTURES, '--cert-lifetime', '3600'])
+    const run = runCli([
+      ...['--realm', 'clitest', '--data-dir', dataDir],
+      ...['--interfaces', FIXTURES, '--cert-lifetime', '3600'],
+    ])
     const ready = JSON.parse(await run.firstLine) as Record<string, string>
-    assert.deepEqual(Object.keys(ready).sort(), ['appengineUrl', 'caFile', 'jwt', 'mqttUrl', 'pairingUrl', 'realm', 'realmManagementUrl'])
+    const keys = ['appengineUrl', 'caFile', 'jwt', 'mqttUrl', 'pairingUrl', 'realm', 'realmManagementUrl']
+    assert.deepEqual(Object.keys(ready).sort(), keys)
     assert.equal(ready['realm'], 'clitest')
     assert.equal(ready['caFile'], join(dataDir, 'ca.pem'))
     assert.match(readFileSync(ready['caFile']!, 'utf8'), /BEGIN CERTIFICATE/)
@@ -47,7 +54,9 @@ describe('astarte-sandbox cli', () => {
       body: { data: { hw_id: newDeviceId() } },
     })
     assert.equal(registered.status, 201)
-    const interfaces = await call('GET', `${ready['realmManagementUrl']}/v1/clitest/interfaces`, { auth: `Bearer ${ready['jwt']}` })
+    const interfaces = await call('GET', `${ready['realmManagementUrl']}/v1/clitest/interfaces`, {
+      auth: `Bearer ${ready['jwt']}`,
+    })
     assert.equal((interfaces.json as { data: string[] }).data.length, 6)
     assert.match(ready['mqttUrl']!, /^mqtts:\/\/127\.0\.0\.1:\d+\/$/)
     run.child.kill('SIGTERM')
@@ -59,7 +68,8 @@ describe('astarte-sandbox cli', () => {
   it('returns 2 on a usage error, 0 for --help, without starting', async () => {
     const written: string[] = []
     const write = process.stderr.write.bind(process.stderr)
-    process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write
+    const capture = (chunk: string): boolean => written.push(chunk) > 0
+    process.stderr.write = capture as typeof process.stderr.write
     try {
       assert.equal(await main(['--http-port', 'eighty']), 2)
       assert.equal(await main(['--bogus']), 2)

@@ -13,12 +13,20 @@ export type KeyKind = 'ec' | 'rsa'
 
 const ALGORITHMS = {
   ec: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
-  rsa: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  rsa: {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
 } as const
 
 /** A fresh key pair (PKCS#8 PEM) and a CSR for `cn`, as device SDKs produce them. */
-export async function makeCsr(kind: KeyKind, cn: string): Promise<{ csrPem: string; keyPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHMS[kind], true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+export async function makeCsr(
+  kind: KeyKind,
+  cn: string,
+): Promise<{ csrPem: string; keyPem: string }> {
+  const keys = await generateKeys(kind)
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [cn] }],
     keys: keys as never,
@@ -29,18 +37,27 @@ export async function makeCsr(kind: KeyKind, cn: string): Promise<{ csrPem: stri
 }
 
 /** A self-signed certificate named `issuerCn` (e.g. like the sandbox CA) and its key. */
-export async function forgedCertificate(issuerCn: string): Promise<{ certPem: string; keyPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHMS.ec, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair
+export async function forgedCertificate(
+  issuerCn: string,
+): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await generateKeys('ec')
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: [{ CN: [issuerCn] }],
     keys: keys as never,
     signingAlgorithm: ALGORITHMS.ec,
   })
-  return { certPem: cert.toString('pem'), keyPem: pkcs8Pem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))) }
+  const keyPem = pkcs8Pem(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)))
+  return { certPem: cert.toString('pem'), keyPem }
+}
+
+async function generateKeys(kind: KeyKind): Promise<webcrypto.CryptoKeyPair> {
+  const keys = await webcrypto.subtle.generateKey(ALGORITHMS[kind], true, ['sign', 'verify'])
+  return keys as webcrypto.CryptoKeyPair
 }
 
 function pkcs8Pem(der: Buffer): string {
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`
+  const lines = der.toString('base64').replace(/.{1,64}/g, '$&\n')
+  return `-----BEGIN PRIVATE KEY-----\n${lines}-----END PRIVATE KEY-----\n`
 }
 
 export const newDeviceId = (): string => randomBytes(16).toString('base64url')
@@ -63,20 +80,28 @@ export async function call(
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = {}
   if (options.auth !== undefined) headers['authorization'] = options.auth
-  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+  const json = options.body === undefined ? undefined : JSON.stringify(options.body)
+  const body = options.rawBody ?? json
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) })
   const text = await res.text()
-  return { status: res.status, json: text === '' ? undefined : (JSON.parse(text) as unknown), headers: res.headers }
+  const parsed = text === '' ? undefined : (JSON.parse(text) as unknown)
+  return { status: res.status, json: parsed, headers: res.headers }
 }
 
 /** Registers `deviceId` with the sandbox's all-access token; returns the credentials secret. */
-export async function register(sb: Sandbox, deviceId: string, initialIntrospection?: unknown): Promise<string> {
+export async function register(
+  sb: Sandbox,
+  deviceId: string,
+  initialIntrospection?: unknown,
+): Promise<string> {
+  const introspection =
+    initialIntrospection === undefined ? {} : { initial_introspection: initialIntrospection }
   const res = await call('POST', `${sb.pairingUrl}/v1/${sb.realm}/agent/devices`, {
     auth: `Bearer ${sb.jwt}`,
-    body: { data: { hw_id: deviceId, ...(initialIntrospection === undefined ? {} : { initial_introspection: initialIntrospection }) } },
+    body: { data: { hw_id: deviceId, ...introspection } },
   })
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.json)}`)
+  if (res.status !== 201) throw new Error(`register failed: ${res.status}`)
   return (res.json as { data: { credentials_secret: string } }).data.credentials_secret
 }
 
@@ -88,8 +113,11 @@ export async function obtainCertificate(
   kind: KeyKind = 'ec',
 ): Promise<{ certPem: string; keyPem: string }> {
   const { csrPem, keyPem } = await makeCsr(kind, `${sb.realm}/${deviceId}`)
-  const res = await call('POST', credentialsUrl(sb, deviceId), { auth: `Bearer ${secret}`, body: { data: { csr: csrPem } } })
-  if (res.status !== 201) throw new Error(`credentials failed: ${res.status} ${JSON.stringify(res.json)}`)
+  const res = await call('POST', credentialsUrl(sb, deviceId), {
+    auth: `Bearer ${secret}`,
+    body: { data: { csr: csrPem } },
+  })
+  if (res.status !== 201) throw new Error(`credentials failed: ${res.status}`)
   return { certPem: (res.json as { data: { client_crt: string } }).data.client_crt, keyPem }
 }
 
@@ -102,8 +130,6 @@ export interface DeviceConnection {
   readonly sessionPresent: boolean
   /** Messages received, in order. */
   readonly received: { topic: string; payload: Buffer; qos: number }[]
-  /** Every packet received from the broker, from CONNACK on. */
-  readonly packets: { cmd: string; messageId?: number }[]
   /** Resolves when the broker closes the connection. */
   readonly closed: Promise<void>
 }
@@ -131,12 +157,14 @@ export function connectDevice(
   // As the broker does: small frames must not wait for Nagle + delayed ACKs.
   client.once('connect', () => (client.stream as Partial<Socket>).setNoDelay?.(true))
   const received: { topic: string; payload: Buffer; qos: number }[] = []
-  client.on('message', (topic, payload, packet) => received.push({ topic, payload, qos: packet.qos }))
-  const packets: { cmd: string; messageId?: number }[] = []
-  client.on('packetreceive', (p) => packets.push({ cmd: p.cmd, ...('messageId' in p && p.messageId !== undefined ? { messageId: p.messageId } : {}) }))
+  client.on('message', (topic, payload, packet) => {
+    received.push({ topic, payload, qos: packet.qos })
+  })
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
   return new Promise((resolve, reject) => {
-    client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent, received, packets, closed }))
+    client.once('connect', (connack) => {
+      resolve({ client, sessionPresent: connack.sessionPresent, received, closed })
+    })
     client.once('error', (error) => {
       client.end(true)
       reject(error)
@@ -195,7 +223,12 @@ export async function onlineDevice(
 }
 
 /** AppEngine GET of `<path>` below the realm, with the all-access token. */
-export async function appengine(sb: Sandbox, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+export async function appengine(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse> {
   return call(method, `${sb.appengineUrl}/v1/${sb.realm}/${path}`, {
     auth: `Bearer ${sb.jwt}`,
     ...(body === undefined ? {} : { body }),
@@ -211,5 +244,6 @@ export interface LogEntry {
 /** A logger that keeps every entry, to assert on what the sandbox decided. */
 export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
   const entries: LogEntry[] = []
-  return { entries, logger: { log: (level, message, ctx = {}) => entries.push({ level, message, ctx }) } }
+  const logger: Logger = { log: (level, message, ctx = {}) => entries.push({ level, message, ctx }) }
+  return { entries, logger }
 }

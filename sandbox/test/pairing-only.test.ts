@@ -15,17 +15,27 @@ describe('pairing and CA alone, for an external broker', () => {
       assert.equal(sb.mqttUrl, brokerUrl)
       const id = newDeviceId()
       const secret = await register(sb, id)
-      const info = await call('GET', `${sb.pairingUrl}/v1/${sb.realm}/devices/${id}`, { auth: `Bearer ${secret}` })
-      assert.equal((info.json as { data: { protocols: { astarte_mqtt_v1: { broker_url: string } } } }).data.protocols.astarte_mqtt_v1.broker_url, brokerUrl)
-      assert.equal((await call('GET', `${sb.appengineUrl}/v1/${sb.realm}/devices/${id}`, { auth: `Bearer ${sb.jwt}` })).status, 404)
+      const info = await call('GET', `${sb.pairingUrl}/v1/${sb.realm}/devices/${id}`, {
+        auth: `Bearer ${secret}`,
+      })
+      type Info = { data: { protocols: { astarte_mqtt_v1: { broker_url: string } } } }
+      assert.equal((info.json as Info).data.protocols.astarte_mqtt_v1.broker_url, brokerUrl)
+      const appengine = `${sb.appengineUrl}/v1/${sb.realm}/devices/${id}`
+      assert.equal((await call('GET', appengine, { auth: `Bearer ${sb.jwt}` })).status, 404)
 
       const server = await sb.issueServerCertificate(['127.0.0.1', 'localhost'], 3600)
       const cert = new X509Certificate(server.certPem)
       assert.ok(cert.verify(new X509Certificate(sb.caPem).publicKey))
       assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/)
-      // A mutual-TLS listener configured like Mosquitto (cafile, certfile, keyfile, require_certificate).
+      // A mutual-TLS listener set up like Mosquitto (cafile, certfile, keyfile, require_certificate).
       const device = await obtainCertificate(sb, id, secret)
-      const tls = createServer({ cert: server.certPem, key: server.keyPem, ca: sb.caPem, requestCert: true, rejectUnauthorized: true })
+      const tls = createServer({
+        cert: server.certPem,
+        key: server.keyPem,
+        ca: sb.caPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      })
       const accepted = new Promise<string>((resolve) =>
         tls.once('secureConnection', (s: TLSSocket) => {
           resolve(String(s.getPeerCertificate().subject?.CN))
@@ -34,7 +44,14 @@ describe('pairing and CA alone, for an external broker', () => {
       )
       tls.listen(0, '127.0.0.1')
       await once(tls, 'listening')
-      const socket = connect({ host: '127.0.0.1', port: (tls.address() as AddressInfo).port, ca: sb.caPem, cert: device.certPem, key: device.keyPem, servername: 'localhost' })
+      const socket = connect({
+        host: '127.0.0.1',
+        port: (tls.address() as AddressInfo).port,
+        ca: sb.caPem,
+        cert: device.certPem,
+        key: device.keyPem,
+        servername: 'localhost',
+      })
       await once(socket, 'secureConnect')
       assert.equal(await accepted, `${sb.realm}/${id}`)
       socket.destroy()

@@ -18,7 +18,14 @@ describe('aedes persistence with two QoS 2 messages in flight', () => {
       const p = (aedes as unknown as { persistence: Persistence }).persistence
       fixPubrelUpdates(p)
       const client = { id: 'realm/device' }
-      const publish = (n: number) => ({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 2, brokerId: aedes.id, brokerCounter: n })
+      const publish = (n: number) => ({
+        cmd: 'publish',
+        topic: 't',
+        payload: Buffer.from('x'),
+        qos: 2,
+        brokerId: aedes.id,
+        brokerCounter: n,
+      })
       const queue = async () => {
         const out: [string, number][] = []
         for await (const x of p.outgoingStream(client)) out.push([x.cmd, x.messageId])

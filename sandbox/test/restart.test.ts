@@ -6,39 +6,46 @@ import { after, describe, it } from 'node:test'
 import { Double, serialize } from 'bson'
 import { appengine, call, connectDevice, FIXTURES, onlineDevice, testSandbox } from './helpers.js'
 
+const DD = 'org.astarte.test.DeviceDatastream'
+
 describe('restart with the same data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-restart-'))
   after(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('keeps CA, realm key, devices, credentials, interfaces and data; sessions start over', async () => {
+  it('keeps CA, realm key, devices, credentials, interfaces and data', async () => {
     const first = await testSandbox({ dataDir })
-    const iface = JSON.parse(readFileSync(join(FIXTURES, 'org.astarte.test.DeviceDatastream.json'), 'utf8')) as unknown
+    const iface = JSON.parse(readFileSync(join(FIXTURES, `${DD}.json`), 'utf8')) as unknown
     const install = await call('POST', `${first.realmManagementUrl}/v1/${first.realm}/interfaces`, {
       auth: `Bearer ${first.jwt}`,
       body: { data: iface },
     })
     assert.equal(install.status, 201)
-    const d = await onlineDevice(first, 'org.astarte.test.DeviceDatastream:1:0')
-    const topic = `${d.prefix}/org.astarte.test.DeviceDatastream/sensors/s/value`
-    await d.conn.client.publishAsync(topic, Buffer.from(serialize({ v: new Double(6.5) })), { qos: 2 })
-    const path = `devices/${d.deviceId}/interfaces/org.astarte.test.DeviceDatastream/sensors/s/value`
+    const d = await onlineDevice(first, `${DD}:1:0`)
+    const payload = Buffer.from(serialize({ v: new Double(6.5) }))
+    await d.conn.client.publishAsync(`${d.prefix}/${DD}/sensors/s/value`, payload, { qos: 2 })
+    const path = `devices/${d.deviceId}/interfaces/${DD}/sensors/s/value`
     assert.equal((await appengine(first, 'GET', path)).status, 200)
     await d.conn.client.endAsync()
-    const caPem = first.caPem
-    const jwt = first.jwt
+    const { caPem, jwt } = first
     await first.stop()
 
     const second = await testSandbox({ dataDir, interfacesDir: FIXTURES })
     try {
       assert.equal(second.caPem, caPem)
-      const info = await call('GET', `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`, { auth: `Bearer ${d.secret}` })
+      const auth = `Bearer ${jwt}`
+      const info = await call('GET', `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`, {
+        auth: `Bearer ${d.secret}`,
+      })
       assert.equal((info.json as { data: { status: string } }).data.status, 'confirmed')
+      // Sessions are in memory: the same certificate connects, without a session.
       const again = await connectDevice(second, d)
       assert.equal(again.sessionPresent, false)
       await again.client.endAsync()
-      const read = await call('GET', `${second.appengineUrl}/v1/${second.realm}/${path}`, { auth: `Bearer ${jwt}` })
-      assert.deepEqual((read.json as { data: { value: number }[] }).data.map((s) => s.value), [6.5])
-      const list = await call('GET', `${second.realmManagementUrl}/v1/${second.realm}/interfaces`, { auth: `Bearer ${jwt}` })
+      const read = await call('GET', `${second.appengineUrl}/v1/${second.realm}/${path}`, { auth })
+      const samples = (read.json as { data: { value: number }[] }).data
+      assert.deepEqual(samples.map((s) => s.value), [6.5])
+      const rm = `${second.realmManagementUrl}/v1/${second.realm}/interfaces`
+      const list = await call('GET', rm, { auth })
       assert.equal((list.json as { data: string[] }).data.length, 6)
     } finally {
       await second.stop()
