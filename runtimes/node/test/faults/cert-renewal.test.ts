@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/tmp.js'
 import {
   RESILIENCE,
   deviceOptions,
+  drained,
   interfacesDir,
   quiet,
   sequenceReport,
@@ -56,7 +57,8 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   const watch = setInterval(() => {
     const pem = readFileSync(certFile, 'utf8')
     if (certificates.at(-1)?.pem === pem) return
-    certificates.push({ pem, validToMs: Date.parse(new X509Certificate(pem).validTo), seenAtMs: Date.now() })
+    const validToMs = Date.parse(new X509Certificate(pem).validTo)
+    certificates.push({ pem, validToMs, seenAtMs: Date.now() })
   }, 100)
   t.after(() => clearInterval(watch))
 
@@ -80,7 +82,8 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   const total = next
 
   for (let i = 1; i < certificates.length; i++) {
-    const [previous, renewed] = [certificates[i - 1], certificates[i]] as [SeenCertificate, SeenCertificate]
+    const previous = certificates[i - 1] as SeenCertificate
+    const renewed = certificates[i] as SeenCertificate
     assert.ok(renewed.seenAtMs < previous.validToMs, `renewal ${i} came before the expiry`)
     assert.ok(renewed.validToMs > previous.validToMs)
   }
@@ -91,7 +94,7 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
     [],
     `states: ${states.join(' → ')}`,
   )
-  await waitFor('the queue to drain', () => device.metrics(), (m) => m.queued === 0 && m.inflight === 0)
+  await drained(device)
   assert.equal(device.state, 'online')
 
   const guaranteed = await storedSequence(sandbox, options.deviceId, '/renewal/guaranteed')
@@ -99,16 +102,17 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   const unique = await storedSequence(sandbox, options.deviceId, '/renewal/unique')
   const { missing, repeated } = sequenceReport(unique, total)
   assert.deepEqual(missing, [], 'unique: nothing lost')
-  t.diagnostic(`${total} values per path, ${certificates.length - 1} renewals, sessionPresent ${sessions.join(', ')}`)
+  const renewals = certificates.length - 1
+  t.diagnostic(`${total} values per path, ${renewals} renewals, sessionPresent ${sessions.join()}`)
 
   await t.test(
     'unique (QoS 2) values arrive exactly once across the reconnects of a resumed session',
     {
       todo:
-        'runtime-node transport + sdk-core outbox: on a resumed session the transport releases every ' +
-        'QoS 2 id left in flight (PUBREL) and the core re-publishes the unacknowledged messages with ' +
-        'new packet ids, so a message the broker already received is ingested twice; [MQTT-4.4.0-1] ' +
-        'wants them re-sent with their original ids',
+        'runtime-node transport + sdk-core outbox: on a resumed session the transport releases ' +
+        'every QoS 2 id left in flight (PUBREL) and the core re-publishes the unacknowledged ' +
+        'messages with new packet ids, so a message the broker already received is ingested ' +
+        'twice; [MQTT-4.4.0-1] wants them re-sent with their original ids',
     },
     () => {
       assert.ok(sessions.slice(1).every(Boolean), 'the sessions were resumed')

@@ -9,13 +9,21 @@ import { join } from 'node:path'
 import { startSandbox } from '@astarte-ts/sandbox'
 import { startChildDevice } from '../helpers/child-device.js'
 import { tempDir } from '../helpers/tmp.js'
-import { RESILIENCE, deviceOptions, interfacesDir, quiet, storedSequence, waitFor } from './sandbox-env.js'
+import {
+  RESILIENCE,
+  deviceOptions,
+  interfacesDir,
+  quiet,
+  storedSequence,
+  waitFor,
+} from './sandbox-env.js'
 
 const N = 500
 
 test(`SIGKILL while offline holding ${N} stored messages: a restarted process delivers all, in order`, async (t) => {
   const tmp = tempDir(t, 'astarte-fault-kill-')
-  const sandbox = await startSandbox({ dataDir: join(tmp, 'sandbox'), interfacesDir, logger: quiet })
+  const dataDir = join(tmp, 'sandbox')
+  const sandbox = await startSandbox({ dataDir, interfacesDir, logger: quiet })
   t.after(() => sandbox.stop())
   const options = deviceOptions(sandbox, join(tmp, 'store'))
   const path = '/offline/unique'
@@ -29,7 +37,8 @@ test(`SIGKILL while offline holding ${N} stored messages: a restarted process de
   assert.equal(before.state, 'idle')
   const exit = await first.process.kill('SIGKILL')
   assert.equal(exit.signal, 'SIGKILL')
-  assert.deepEqual(await storedSequence(sandbox, options.deviceId, path), [], 'nothing arrived while offline')
+  const early = await storedSequence(sandbox, options.deviceId, path)
+  assert.deepEqual(early, [], 'nothing arrived while offline')
 
   const second = await startChildDevice(t, options)
   await second.call({ cmd: 'connect' })
@@ -39,7 +48,8 @@ test(`SIGKILL while offline holding ${N} stored messages: a restarted process de
     (v) => v.length >= N,
   )
   assert.deepEqual(values, Array.from({ length: N }, (_, n) => n))
-  const after = await waitFor('the queue to drain', () => second.call({ cmd: 'metrics' }), (m) => m.queued === 0)
+  const metrics = (): Promise<Readonly<Record<string, unknown>>> => second.call({ cmd: 'metrics' })
+  const after = await waitFor('the queue to drain', metrics, (m) => m.queued === 0)
   assert.equal(after.inflight, 0)
   await second.call({ cmd: 'close' })
 })

@@ -105,7 +105,8 @@ export async function storedSequence(
   deviceId: string,
   path: string,
 ): Promise<number[]> {
-  const { status, data } = await appengine(side, 'GET', `devices/${deviceId}/interfaces/${RESILIENCE}${path}`)
+  const route = `devices/${deviceId}/interfaces/${RESILIENCE}${path}`
+  const { status, data } = await appengine(side, 'GET', route)
   if (status === 404) return []
   if (status !== 200 || !Array.isArray(data)) throw new Error(`read ${path}: ${status}`)
   return data.map((row: { value: unknown }) => Number(row.value))
@@ -128,8 +129,17 @@ export async function waitFor<T>(
   }
 }
 
+/** Waits until nothing is queued or in flight (everything acknowledged). */
+export function drained(device: {
+  metrics(): { readonly queued: number; readonly inflight: number }
+}): Promise<unknown> {
+  const empty = (m: { queued: number; inflight: number }): boolean => m.queued + m.inflight === 0
+  return waitFor('the queue to drain', () => device.metrics(), empty)
+}
+
 function summary(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? ''
+  const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v)
+  const text = JSON.stringify(value, bigints) ?? ''
   return text.length > 400 ? `${text.slice(0, 400)}…` : text
 }
 

@@ -58,7 +58,10 @@ const sandboxBroker = (sandbox: Sandbox): Broker => {
 }
 
 /** One plain MQTT connection attempt; resolves with its error (`undefined`: it connected). */
-async function connectError(broker: Broker, cert: { certificatePem: string; privateKeyPem: string }) {
+async function connectError(
+  broker: Broker,
+  cert: { certificatePem: string; privateKeyPem: string },
+): Promise<unknown> {
   const transport = new MqttJsTransport({ connectTimeoutMs: 10_000 })
   const options: MqttConnectOptions = {
     host: broker.host,
@@ -104,7 +107,8 @@ class ProxiedTransport implements MqttTransport {
     this.#inner.connect({ ...options, host: this.#proxy.host, port: this.#proxy.port }, events)
   subscribe: MqttTransport['subscribe'] = (filters, qos) => this.#inner.subscribe(filters, qos)
   unsubscribe: MqttTransport['unsubscribe'] = (filters) => this.#inner.unsubscribe(filters)
-  publish: MqttTransport['publish'] = (topic, payload, qos) => this.#inner.publish(topic, payload, qos)
+  publish: MqttTransport['publish'] = (topic, payload, qos) =>
+    this.#inner.publish(topic, payload, qos)
   end: MqttTransport['end'] = () => this.#inner.end()
 }
 
@@ -132,22 +136,27 @@ describe('TLS identity faults against the sandbox', () => {
     device.on('warning', (w) => warnings.push(w.ctx.code))
     const connecting = device.connect()
     connecting.catch(() => undefined)
-    await waitFor('two refused attempts', () => warnings.filter((c) => c === 'remote.connect_failed').length, (n) => n >= 2)
+    const refusals = (): number => warnings.filter((c) => c === 'remote.connect_failed').length
+    await waitFor('two refused attempts', refusals, (n) => n >= 2)
     const lastError = device.metrics().lastError
     assert.ok(lastError instanceof SdkError)
-    assert.equal(lastError.code, 'remote.connect_failed', 'our check of the broker failed, not our certificate')
+    // our check of the broker failed, not the broker's check of our certificate
+    assert.equal(lastError.code, 'remote.connect_failed')
     assert.match(String((lastError.ctx as { cause?: unknown }).cause), /CERT|VERIFY|SIGNATURE/)
     assert.ok(!warnings.includes('remote.certificate_rejected'))
     const certFile = join(options.storeDir, options.deviceId, 'device.crt')
     const certificate = readFileSync(certFile, 'utf8')
     assert.ok(device.state === 'backoff' || device.state === 'connecting', device.state)
     await device.close()
-    await assert.rejects(connecting, (e: unknown) => e instanceof SdkError && e.code === 'local.closed')
-    assert.equal(readFileSync(certFile, 'utf8'), certificate, 'a broker we do not trust is no reason to renew')
+    const closed = (e: unknown): boolean => e instanceof SdkError && e.code === 'local.closed'
+    await assert.rejects(connecting, closed)
+    // a broker we do not trust is no reason to renew our certificate
+    assert.equal(readFileSync(certFile, 'utf8'), certificate)
   })
 
   test('wrong CN: the broker refuses a CA-signed certificate naming another identity', async () => {
-    for (const commonName of [`${sandbox.realm}/${newDeviceId()}`, `otherrealm/${newDeviceId()}`, 'no-slash']) {
+    const names = [`${sandbox.realm}/${newDeviceId()}`, `otherrealm/${newDeviceId()}`, 'no-slash']
+    for (const commonName of names) {
       const cert = await issueCertificate(ca, { commonName, lifetimeSec: 3600 })
       assertRejectedCertificate(await connectError(sandboxBroker(sandbox), cert))
     }
@@ -161,12 +170,14 @@ describe('TLS identity faults against the sandbox', () => {
     const options = deviceOptions(sandbox, join(tmp, 'cn-mine'))
     const dir = join(options.storeDir, options.deviceId)
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    for (const file of ['device.crt', 'device.key']) copyFileSync(join(other.storeDir, other.deviceId, file), join(dir, file))
+    for (const file of ['device.crt', 'device.key']) {
+      copyFileSync(join(other.storeDir, other.deviceId, file), join(dir, file))
+    }
     const device = await Device.open(options)
     try {
       await device.connect({ signal: AbortSignal.timeout(20_000) })
-      const cn = new x509.X509Certificate(readFileSync(join(dir, 'device.crt'), 'utf8')).subjectName.getField('CN')[0]
-      assert.equal(cn, `${sandbox.realm}/${options.deviceId}`)
+      const used = new x509.X509Certificate(readFileSync(join(dir, 'device.crt'), 'utf8'))
+      assert.equal(used.subjectName.getField('CN')[0], `${sandbox.realm}/${options.deviceId}`)
     } finally {
       await device.close()
     }
@@ -188,15 +199,20 @@ describe('TLS identity faults against the sandbox', () => {
       notBeforeMs: Date.now() - 7_200_000,
       lifetimeSec: 60,
     })
-    assertRefused(await connectError(sandboxBroker(sandbox), { certificatePem: expired.certificatePem, privateKeyPem }))
+    const certificatePem = expired.certificatePem
+    assertRefused(await connectError(sandboxBroker(sandbox), { certificatePem, privateKeyPem }))
     writeFileSync(join(dir, 'device.crt'), expired.certificatePem, { mode: 0o600 })
 
     const device = await Device.open(options)
     try {
       await device.connect({ signal: AbortSignal.timeout(20_000) })
       const renewed = new x509.X509Certificate(readFileSync(join(dir, 'device.crt'), 'utf8'))
-      assert.ok(renewed.notAfter.getTime() > Date.now(), 'a valid certificate replaced the expired one')
-      const values = await waitFor('the backlog', () => storedSequence(sandbox, options.deviceId, '/expired/unique'), (v) => v.length >= 20)
+      assert.ok(renewed.notAfter.getTime() > Date.now(), 'a valid certificate replaced the expired')
+      const values = await waitFor(
+        'the backlog',
+        () => storedSequence(sandbox, options.deviceId, '/expired/unique'),
+        (v) => v.length >= 20,
+      )
       assert.deepEqual(values, Array.from({ length: 20 }, (_, n) => n))
     } finally {
       await device.close()
@@ -210,15 +226,21 @@ describe('TLS identity faults against the sandbox', () => {
     const commonName = `${env.pairing.realm}/${newDeviceId()}`
     const valid = await issueCertificate(mosquittoCa, { commonName, lifetimeSec: 3600 })
     assert.equal(await connectError(broker, valid), undefined, 'the same identity, valid, connects')
-    const expired = await issueCertificate(mosquittoCa, { commonName, notBeforeMs: Date.now() - 7_200_000, lifetimeSec: 60 })
+    const expired = await issueCertificate(mosquittoCa, {
+      commonName,
+      notBeforeMs: Date.now() - 7_200_000,
+      lifetimeSec: 60,
+    })
     assertRejectedCertificate(await connectError(broker, expired))
   })
 
   test('revoked (superseded): the broker refuses it on reconnect; the device renews and recovers', async (t) => {
-    const proxy = await startSlowProxy({ target: { host: '127.0.0.1', port: Number(new URL(sandbox.mqttUrl).port) } })
+    const { host, port } = sandboxBroker(sandbox)
+    const proxy = await startSlowProxy({ target: { host, port } })
     t.after(() => proxy.close())
     const options = deviceOptions(sandbox, join(tmp, 'revoked'))
-    const device = await Device.open({ ...options, ports: { transport: new ProxiedTransport(proxy) } })
+    const transport = new ProxiedTransport(proxy)
+    const device = await Device.open({ ...options, ports: { transport } })
     t.after(() => device.close())
     const warnings: unknown[] = []
     device.on('warning', (w) => warnings.push(w.ctx.code))
@@ -228,19 +250,21 @@ describe('TLS identity faults against the sandbox', () => {
 
     // someone holding the secret obtains a new certificate: the device's one is superseded
     const secret = readFileSync(join(dir, 'credentials-secret'), 'utf8').trim()
-    const { csrPem } = await nodeCryptoProvider.createKeyAndCsr('ec-p256', `${sandbox.realm}/${options.deviceId}`)
-    const res = await fetch(
-      `${sandbox.pairingUrl}/v1/${sandbox.realm}/devices/${options.deviceId}/protocols/astarte_mqtt_v1/credentials`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data: { csr: csrPem } }),
-      },
-    )
+    const cn = `${sandbox.realm}/${options.deviceId}`
+    const { csrPem } = await nodeCryptoProvider.createKeyAndCsr('ec-p256', cn)
+    const route = `${sandbox.pairingUrl}/v1/${sandbox.realm}/devices/${options.deviceId}`
+    const res = await fetch(`${route}/protocols/astarte_mqtt_v1/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { csr: csrPem } }),
+    })
     assert.equal(res.status, 201)
     const superseding = ((await res.json()) as { data: { client_crt: string } }).data.client_crt
     assertRejectedCertificate(
-      await connectError(sandboxBroker(sandbox), { certificatePem: original, privateKeyPem: readFileSync(join(dir, 'device.key'), 'utf8') }),
+      await connectError(sandboxBroker(sandbox), {
+        certificatePem: original,
+        privateKeyPem: readFileSync(join(dir, 'device.key'), 'utf8'),
+      }),
     )
 
     const sends: Array<Promise<void>> = []
@@ -252,7 +276,11 @@ describe('TLS identity faults against the sandbox', () => {
     const renewed = readFileSync(join(dir, 'device.crt'), 'utf8')
     assert.notEqual(renewed, original)
     assert.notEqual(renewed, superseding)
-    const values = await waitFor('the data', () => storedSequence(sandbox, options.deviceId, '/revoked/unique'), (v) => v.length >= 20)
+    const values = await waitFor(
+      'the data',
+      () => storedSequence(sandbox, options.deviceId, '/revoked/unique'),
+      (v) => v.length >= 20,
+    )
     assert.deepEqual(sequenceReport(values, 20), { missing: [], repeated: [] })
   })
 })

@@ -31,7 +31,9 @@ export async function startMosquittoEnv(
   const dataDir = join(tempDir(t, 'astarte-interop-'), 'sandbox')
   // The broker URL is only known once Mosquitto listens, and Mosquitto needs its certificate
   // from the sandbox CA first: a first start creates the CA in dataDir, the second reuses it.
-  const setup = await startSandbox({ dataDir, broker: false, brokerUrl: 'mqtts://127.0.0.1:1/', logger: quiet })
+  const pairingOnly = (brokerUrl: string): Promise<Sandbox> =>
+    startSandbox({ dataDir, broker: false, brokerUrl, logger: quiet })
+  const setup = await pairingOnly('mqtts://127.0.0.1:1/')
   const server = await setup.issueServerCertificate(['127.0.0.1', 'localhost'])
   const caPem = setup.caPem
   await setup.stop()
@@ -48,7 +50,7 @@ export async function startMosquittoEnv(
       : await startSlowProxy({ ...options.proxy, target: { host: broker.host, port: broker.port } })
   if (proxy !== undefined) t.after(() => proxy.close())
   const port = proxy?.port ?? broker.port
-  const pairing = await startSandbox({ dataDir, broker: false, brokerUrl: `mqtts://127.0.0.1:${port}/`, logger: quiet })
+  const pairing = await pairingOnly(`mqtts://127.0.0.1:${port}/`)
   t.after(() => pairing.stop())
 
   const observerCert = await broker.issueClient(OBSERVER_CN)

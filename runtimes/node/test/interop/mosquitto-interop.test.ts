@@ -45,9 +45,14 @@ function purgeText(payload: Buffer): string {
   return text.toString('utf8')
 }
 
-const bsonOf = (payload: Buffer): Record<string, unknown> => deserialize(payload, { useBigInt64: true })
+const bsonOf = (payload: Buffer): Record<string, unknown> =>
+  deserialize(payload, { useBigInt64: true })
 
-function nextData(device: Device, match: (m: ServerMessage) => boolean, ms = 10_000): Promise<ServerMessage> {
+function nextData(
+  device: Device,
+  match: (m: ServerMessage) => boolean,
+  ms = 10_000,
+): Promise<ServerMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off()
@@ -82,7 +87,8 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(check)
-        reject(new Error(`nothing published on ${topic}; saw ${captured.map((c) => c.topic).join(', ')}`))
+        const seen = captured.map((c) => c.topic).join(', ')
+        reject(new Error(`nothing published on ${topic}; saw ${seen}`))
       }, ms)
       const check = (): void => {
         const index = captured.findIndex((c, i) => i >= from && c.topic === topic)
@@ -95,15 +101,26 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
       check()
     })
 
+  /** Resolves with `sessionPresent` of the next CONNACK. */
+  const nextSession = (): Promise<boolean> =>
+    new Promise((resolve) => device.once('connected', (e) => resolve(e.sessionPresent === true)))
+  /** Publishes as Astarte would: BSON `{v}`, or an empty payload to unset. */
+  const serverPublish = (path: string, v: unknown, qos: 1 | 2): Promise<unknown> => {
+    const payload = v === undefined ? Buffer.alloc(0) : Buffer.from(serialize({ v }))
+    return observer.publishAsync(`${P}/${path}`, payload, { qos })
+  }
+
   await t.test('connects over mutual TLS and runs the full sync in order (spec §3.4)', async () => {
-    const connected = new Promise<boolean>((resolve) => device.once('connected', (e) => resolve(e.sessionPresent === true)))
+    const session = nextSession()
     await device.connect({ signal: AbortSignal.timeout(30_000) })
-    assert.equal(await connected, false, 'a first connection has no session')
+    assert.equal(await session, false, 'a first connection has no session')
     const introspection = await published(P)
     const emptyCache = await published(`${P}/control/emptyCache`)
     const purge = await published(`${P}/control/producer/properties`)
-    assert.ok(introspection.index < emptyCache.index && emptyCache.index < purge.index, 'introspection, emptyCache, purge')
-    assert.deepEqual(introspection.payload.toString('utf8').split(';').sort(), introspectionEntries([interfacesDir, examplesDir]))
+    assert.ok(introspection.index < emptyCache.index, 'introspection before emptyCache')
+    assert.ok(emptyCache.index < purge.index, 'emptyCache before the producer purge')
+    const entries = introspection.payload.toString('utf8').split(';').sort()
+    assert.deepEqual(entries, introspectionEntries([interfacesDir, examplesDir]))
     assert.equal(emptyCache.payload.toString('utf8'), '1')
     assert.equal(purgeText(purge.payload), '', 'no device property set yet')
     assert.deepEqual([introspection.qos, emptyCache.qos, purge.qos], [2, 2, 2])
@@ -113,7 +130,8 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     const timestamp = new Date('2025-05-05T05:05:05.555Z')
     await device.send(TELEMETRY, '/s1/temperature', 21.5, { timestamp })
     await device.send(TELEMETRY, '/s1/uptimeSeconds', 9007199254740993n, { timestamp })
-    await device.sendObject(ENVIRONMENT, '/kitchen', { temperature: 22.25, humidity: 41.5, co2: 612 }, { timestamp })
+    const room = { temperature: 22.25, humidity: 41.5, co2: 612 }
+    await device.sendObject(ENVIRONMENT, '/kitchen', room, { timestamp })
     await device.send(RESILIENCE, '/interop/unique', 7)
 
     const temperature = await published(`${P}/${TELEMETRY}/s1/temperature`)
@@ -123,7 +141,7 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     assert.deepEqual(bsonOf(uptime.payload), { v: 9007199254740993n, t: timestamp })
     const kitchen = await published(`${P}/${ENVIRONMENT}/kitchen`)
     assert.equal(kitchen.qos, 2, 'unique')
-    assert.deepEqual(bsonOf(kitchen.payload), { v: { temperature: 22.25, humidity: 41.5, co2: 612 }, t: timestamp })
+    assert.deepEqual(bsonOf(kitchen.payload), { v: room, t: timestamp })
     const unique = await published(`${P}/${RESILIENCE}/interop/unique`)
     assert.equal(unique.qos, 2)
     assert.deepEqual(bsonOf(unique.payload), { v: 7 })
@@ -144,16 +162,18 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
 
   await t.test('server-owned datastreams and properties reach the device typed', async () => {
     const blink = nextData(device, (m) => m.interfaceName === COMMANDS)
-    await observer.publishAsync(`${P}/${COMMANDS}/blink`, Buffer.from(serialize({ v: 3 })), { qos: 1 })
-    assert.deepEqual(await blink, { type: 'individual', interfaceName: COMMANDS, path: '/blink', value: 3 })
+    await serverPublish(`${COMMANDS}/blink`, 3, 1)
+    const expected = { type: 'individual', interfaceName: COMMANDS, path: '/blink', value: 3 }
+    assert.deepEqual(await blink, expected)
 
     const label = nextData(device, (m) => m.interfaceName === SETTINGS)
-    await observer.publishAsync(`${P}/${SETTINGS}/label`, Buffer.from(serialize({ v: 'kitchen' })), { qos: 2 })
-    assert.deepEqual(await label, { type: 'individual', interfaceName: SETTINGS, path: '/label', value: 'kitchen' })
+    await serverPublish(`${SETTINGS}/label`, 'kitchen', 2)
+    const set = { type: 'individual', interfaceName: SETTINGS, path: '/label', value: 'kitchen' }
+    assert.deepEqual(await label, set)
     assert.equal(device.getProperty(SETTINGS, '/label'), 'kitchen')
 
     const unset = nextData(device, (m) => m.interfaceName === SETTINGS)
-    await observer.publishAsync(`${P}/${SETTINGS}/label`, Buffer.alloc(0), { qos: 2 })
+    await serverPublish(`${SETTINGS}/label`, undefined, 2)
     assert.deepEqual(await unset, { type: 'unset', interfaceName: SETTINGS, path: '/label' })
     assert.equal(device.getProperty(SETTINGS, '/label'), undefined)
   })
@@ -161,15 +181,17 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
   await t.test('reconnect resumes the persistent session: data queued by Mosquitto arrives, no new sync', async () => {
     await device.disconnect()
     const mark = captured.length
-    await observer.publishAsync(`${P}/${COMMANDS}/message`, Buffer.from(serialize({ v: 'while offline' })), { qos: 1 })
+    await serverPublish(`${COMMANDS}/message`, 'while offline', 1)
     const queued = nextData(device, (m) => m.interfaceName === COMMANDS)
-    const connected = new Promise<boolean>((resolve) => device.once('connected', (e) => resolve(e.sessionPresent === true)))
+    const session = nextSession()
     await device.connect({ signal: AbortSignal.timeout(30_000) })
-    assert.equal(await connected, true, 'Mosquitto kept the session (clean: false)')
-    assert.deepEqual(await queued, { type: 'individual', interfaceName: COMMANDS, path: '/message', value: 'while offline' })
+    assert.equal(await session, true, 'Mosquitto kept the session (clean: false)')
+    const message = { type: 'individual', interfaceName: COMMANDS, path: '/message' }
+    assert.deepEqual(await queued, { ...message, value: 'while offline' })
     await device.send(RESILIENCE, '/interop/unique', 8)
     await published(`${P}/${RESILIENCE}/interop/unique`, mark)
-    const controls = captured.slice(mark).filter((c) => c.topic === P || c.topic.startsWith(`${P}/control/`))
-    assert.deepEqual(controls.map((c) => c.topic), [], 'no introspection or control message on a resumed session')
+    const control = (c: Captured): boolean => c.topic === P || c.topic.startsWith(`${P}/control/`)
+    const controls = captured.slice(mark).filter(control)
+    assert.deepEqual(controls.map((c) => c.topic), [], 'no introspection or control message')
   })
 })

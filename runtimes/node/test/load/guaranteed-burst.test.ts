@@ -44,7 +44,7 @@ function idsReusedInFlight(log: string, clientId: string): { publishes: number; 
 
 test(`${N.toLocaleString('en')} guaranteed sends through a slow broker: all arrive once, window never exceeded`, async (t) => {
   const env = await startMosquittoEnv(t, {
-    proxy: { stalls: { stallMs: [50, 200], flowMs: [100, 400] } },
+    proxy: { stalls: { stallMs: [50, 200], flowMs: [150, 500] } },
     extraConfig: ['log_type debug'],
   })
   const options = deviceOptions(env.pairing, tempDir(t, 'astarte-load-'))
@@ -75,7 +75,8 @@ test(`${N.toLocaleString('en')} guaranteed sends through a slow broker: all arri
     sample()
   }
   await Promise.all(sends)
-  t.diagnostic(`${N} sends acknowledged in ${Date.now() - started} ms, ${env.proxy?.stallsHit} stalls hit`)
+  const ms = Date.now() - started
+  t.diagnostic(`${N} sends acknowledged in ${ms} ms, ${env.proxy?.stallsHit} stalls hit`)
   await waitFor(`${N} messages at the subscriber`, () => received, (r) => r >= N, 30_000)
 
   const missing = seen.findIndex((c) => c === 0)
@@ -86,10 +87,14 @@ test(`${N.toLocaleString('en')} guaranteed sends through a slow broker: all arri
   assert.ok(peak <= MAX_INFLIGHT, `peak in flight ${peak}`)
   assert.equal(peak, MAX_INFLIGHT, 'the window filled: sends waited for acknowledgements')
   const m = device.metrics()
-  assert.deepEqual({ dropped: m.dropped, reconnects: m.reconnects, inflight: m.inflight }, { dropped: 0, reconnects: 0, inflight: 0 })
+  assert.deepEqual(
+    { dropped: m.dropped, reconnects: m.reconnects, inflight: m.inflight },
+    { dropped: 0, reconnects: 0, inflight: 0 },
+  )
   assert.ok(env.proxy !== undefined && env.proxy.stallsHit > 10, 'acknowledgements were held back')
 
-  const wire = idsReusedInFlight(readFileSync(join(env.broker.dir, 'mosquitto.log'), 'utf8'), `${options.realm}/${options.deviceId}`)
+  const log = readFileSync(join(env.broker.dir, 'mosquitto.log'), 'utf8')
+  const wire = idsReusedInFlight(log, `${options.realm}/${options.deviceId}`)
   assert.ok(wire.publishes >= N, `Mosquitto logged ${wire.publishes} publishes`)
   assert.deepEqual(wire.reused, [], 'packet ids reused while in flight')
 })
