@@ -10,6 +10,8 @@ interface Timer {
   readonly fire: () => void
 }
 
+const earlier = (a: Timer, b: Timer): number => a.atMs - b.atMs || a.seq - b.seq
+
 export class ManualClock implements Clock {
   #nowMs: number
   #seq = 0
@@ -39,7 +41,7 @@ export class ManualClock implements Clock {
 
   /** Ids of the timers set, soonest first. */
   pending(): string[] {
-    return [...this.#timers.entries()].sort(([, a], [, b]) => a.atMs - b.atMs || a.seq - b.seq).map(([id]) => id)
+    return [...this.#timers.entries()].sort(([, a], [, b]) => earlier(a, b)).map(([id]) => id)
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
@@ -48,10 +50,8 @@ export class ManualClock implements Clock {
     for (;;) {
       let next: [string, Timer] | undefined
       for (const entry of this.#timers) {
-        const [, t] = entry
-        if (t.atMs <= target && (next === undefined || t.atMs < next[1].atMs || (t.atMs === next[1].atMs && t.seq < next[1].seq))) {
-          next = entry
-        }
+        if (entry[1].atMs > target) continue
+        if (next === undefined || earlier(entry[1], next[1]) < 0) next = entry
       }
       if (next === undefined) break
       this.#timers.delete(next[0])

@@ -13,7 +13,7 @@ export class MemoryQueue implements RetentionQueue {
   #nextId = 1
 
   enqueue(message: NewQueuedMessage): QueuedMessage {
-    const queued: QueuedMessage = { ...message, payload: message.payload.slice(), id: this.#nextId++ }
+    const queued = { ...message, payload: message.payload.slice(), id: this.#nextId++ }
     this.#order.push(queued)
     this.#live.set(queued.id, queued)
     return queued
@@ -42,7 +42,8 @@ export class MemoryQueue implements RetentionQueue {
 
   // advance past removed heads; drop the dead prefix once it dominates the array
   #compact(): void {
-    while (this.#head < this.#order.length && !this.#live.has((this.#order[this.#head] as QueuedMessage).id)) {
+    const order = this.#order
+    while (this.#head < order.length && !this.#live.has((order[this.#head] as QueuedMessage).id)) {
       this.#head++
     }
     if (this.#head > 1024 && this.#head * 2 > this.#order.length) {

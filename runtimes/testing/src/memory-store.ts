@@ -19,7 +19,8 @@ class MemoryProperties implements PropertyStore {
     return this.#byKey.get(`${interfaceName}${path}`)
   }
   set(property: StoredProperty): void {
-    this.#byKey.set(`${property.interfaceName}${property.path}`, { ...property, payload: property.payload.slice() })
+    const key = `${property.interfaceName}${property.path}`
+    this.#byKey.set(key, { ...property, payload: property.payload.slice() })
   }
   delete(interfaceName: string, path: string): void {
     this.#byKey.delete(`${interfaceName}${path}`)
@@ -50,7 +51,9 @@ export class MemoryStore implements Store {
   readonly volatileQueue = new MemoryQueue()
   readonly meta: KeyValueStore
 
-  constructor(durable?: Pick<Store, 'properties' | 'meta'> & { readonly storedQueue: MemoryQueue }) {
+  constructor(
+    durable?: Pick<Store, 'properties' | 'meta'> & { readonly storedQueue: MemoryQueue },
+  ) {
     this.properties = durable?.properties ?? new MemoryProperties()
     this.storedQueue = durable?.storedQueue ?? new MemoryQueue()
     this.meta = durable?.meta ?? new MemoryMeta()

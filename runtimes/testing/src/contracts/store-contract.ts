@@ -31,7 +31,12 @@ const message = (n: number, overrides: Partial<NewQueuedMessage> = {}): NewQueue
   ...overrides,
 })
 
-function describeQueue(label: string, open: () => Promise<Store>, pick: (s: Store) => RetentionQueue, done: (s: Store) => Promise<void>): void {
+function describeQueue(
+  label: string,
+  open: () => Promise<Store>,
+  pick: (s: Store) => RetentionQueue,
+  done: (s: Store) => Promise<void>,
+): void {
   const withQueue = (fn: (q: RetentionQueue) => void | Promise<void>) => async () => {
     const store = await open()
     try {
@@ -123,7 +128,11 @@ export function describeStoreContract(
       s.properties.set(prop('/a', { interfaceName: 'org.example.Other' }))
       s.properties.set(prop('/b', { interfaceName: 'org.example.Server', ownership: 'server' }))
       const key = (p: StoredProperty): string => `${p.interfaceName}${p.path}`
-      assert.deepEqual(s.properties.list().map(key).sort(), ['org.example.Other/a', 'org.example.Props/a', 'org.example.Server/b'])
+      assert.deepEqual(s.properties.list().map(key).sort(), [
+        'org.example.Other/a',
+        'org.example.Props/a',
+        'org.example.Server/b',
+      ])
       assert.deepEqual(s.properties.list('server').map(key), ['org.example.Server/b'])
       assert.equal(s.properties.list('device').length, 2)
     }))
@@ -146,7 +155,7 @@ export function describeStoreContract(
 
     const reopen = options.reopen
     if (reopen !== undefined) {
-      test('after a restart: properties, stored queue and meta remain; the volatile queue is empty', async () => {
+      test('a restart keeps properties, stored queue and meta, not volatile', async () => {
         const first = await open()
         first.properties.set(prop('/kept'))
         first.meta.set('synced', '1')

@@ -66,7 +66,9 @@ export class FakeAstarte {
 
   /** Device publishes, in order. */
   get received(): WirePublish[] {
-    return this.transcript.flatMap((e) => (e.type === 'publish' ? [{ topic: e.topic, payload: e.payload, qos: e.qos }] : []))
+    return this.transcript.flatMap((e) =>
+      e.type === 'publish' ? [{ topic: e.topic, payload: e.payload, qos: e.qos }] : [],
+    )
   }
 
   get subscriptions(): ReadonlySet<string> {
@@ -80,7 +82,10 @@ export class FakeAstarte {
   // ---- broker side, driven by the loopback
 
   /** CONNECT with clean=false; `deliver` gets messages, `drop` is a forced disconnect. */
-  connect(deliver: (message: WirePublish) => void, drop: (reason: string) => void): { sessionPresent: boolean } {
+  connect(
+    deliver: (message: WirePublish) => void,
+    drop: (reason: string) => void,
+  ): { sessionPresent: boolean } {
     const sessionPresent = this.#session
     this.#session = true
     this.connected = true
@@ -187,13 +192,15 @@ export class FakeAstarte {
     else if (this.#session && message.qos > 0) this.#offline.push(message)
   }
 
-  #introspected(interfaceName: string): boolean {
-    return this.introspection.some((e) => e.name === interfaceName)
+  /** Whether the interface of a `<interface><path>` key is in the introspection. */
+  #introspected(key: string): boolean {
+    const name = key.slice(0, key.indexOf('/'))
+    return this.introspection.some((e) => e.name === name)
   }
 
   // spec §3.4: purge list of server properties, then every set value, QoS 2
   #answerEmptyCache(): void {
-    const entries = [...this.serverProperties.keys()].filter((k) => this.#introspected(k.slice(0, k.indexOf('/'))))
+    const entries = [...this.serverProperties.keys()].filter((k) => this.#introspected(k))
     this.#route({
       topic: `${this.prefix}/control/consumer/properties`,
       payload: encodePurgeProperties(entries, this.#inflater),
@@ -201,7 +208,8 @@ export class FakeAstarte {
     })
     for (const key of entries) {
       const slash = key.indexOf('/')
-      this.sendToDevice(key.slice(0, slash), key.slice(slash), this.serverProperties.get(key) as Uint8Array, 2)
+      const payload = this.serverProperties.get(key) as Uint8Array
+      this.sendToDevice(key.slice(0, slash), key.slice(slash), payload, 2)
     }
   }
 
@@ -214,7 +222,7 @@ export class FakeAstarte {
     }
     const keep = new Set(listed.value.map((e) => `${e.interfaceName}${e.path}`))
     for (const key of [...this.deviceProperties.keys()]) {
-      if (this.#introspected(key.slice(0, key.indexOf('/'))) && !keep.has(key)) this.deviceProperties.delete(key)
+      if (this.#introspected(key) && !keep.has(key)) this.deviceProperties.delete(key)
     }
   }
 }

@@ -15,10 +15,21 @@ export interface FakePairingOptions {
   readonly lifetimeMs?: number
 }
 
+const pem = (label: string, body: string): string =>
+  `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`
 const BEGIN = '-----BEGIN CERTIFICATE-----\n'
 const END = '\n-----END CERTIFICATE-----\n'
 
-const json = (status: number, data: unknown): { status: number; body: string } => ({ status, body: JSON.stringify({ data }) })
+const json = (status: number, data: unknown): { status: number; body: string } => ({
+  status,
+  body: JSON.stringify({ data }),
+})
+const CREDENTIALS = '/protocols/astarte_mqtt_v1/credentials'
+
+type PairingAction = Extract<
+  DeviceAction,
+  { type: 'http' | 'crypto.createKeyAndCsr' | 'credentials.save' }
+>
 
 // spec §4.3.5: "YYYY-MM-DD HH:MM:SS.mmmZ", with a space
 const pairingTime = (ms: number): string => new Date(ms).toISOString().replace('T', ' ')
@@ -43,25 +54,33 @@ export class FakePairing {
   /** `CryptoProvider.parseCertificate` for the certificates this peer issues. */
   readonly parseCertificate = (pem: string): CertificateInfo => {
     if (!pem.startsWith(BEGIN) || !pem.endsWith(END)) throw new Error('not a fake certificate')
-    return JSON.parse(Buffer.from(pem.slice(BEGIN.length, -END.length), 'base64').toString('utf8')) as CertificateInfo
+    const body = Buffer.from(pem.slice(BEGIN.length, -END.length), 'base64').toString('utf8')
+    return JSON.parse(body) as CertificateInfo
   }
 
   /** The input that answers a pairing action. */
-  answer(action: Extract<DeviceAction, { type: 'http' | 'crypto.createKeyAndCsr' | 'credentials.save' }>): DeviceInput {
+  answer(action: PairingAction): DeviceInput {
     switch (action.type) {
       case 'crypto.createKeyAndCsr':
         return {
           type: 'crypto.keyAndCsr',
           requestId: action.requestId,
-          privateKeyPem: `-----BEGIN PRIVATE KEY-----\nkey${this.#serial + 1}\n-----END PRIVATE KEY-----\n`,
-          csrPem: `-----BEGIN CERTIFICATE REQUEST-----\n${action.commonName}\n-----END CERTIFICATE REQUEST-----\n`,
+          privateKeyPem: pem('PRIVATE KEY', `key${this.#serial + 1}`),
+          csrPem: pem('CERTIFICATE REQUEST', action.commonName),
         }
       case 'credentials.save':
-        this.saved.push({ certificatePem: action.certificatePem, privateKeyPem: action.privateKeyPem })
+        {
+          const { certificatePem, privateKeyPem } = action
+          this.saved.push({ certificatePem, privateKeyPem })
+        }
         return { type: 'credentials.saved', requestId: action.requestId }
       case 'http':
         this.requests.push(action.request)
-        return { type: 'http.response', requestId: action.requestId, response: this.#route(action.request) }
+        return {
+          type: 'http.response',
+          requestId: action.requestId,
+          response: this.#route(action.request),
+        }
     }
   }
 
@@ -73,17 +92,20 @@ export class FakePairing {
       return json(200, {
         version: '1.2.0',
         status: this.#serial > 0 ? 'confirmed' : 'pending',
-        protocols: { astarte_mqtt_v1: { broker_url: this.#options.brokerUrl ?? 'mqtts://broker.test:8883/' } },
+        protocols: {
+          astarte_mqtt_v1: { broker_url: this.#options.brokerUrl ?? 'mqtts://broker.test:8883/' },
+        },
       })
     }
-    if (request.method === 'POST' && path.endsWith(`${device}/protocols/astarte_mqtt_v1/credentials`)) {
+    if (request.method === 'POST' && path.endsWith(`${device}${CREDENTIALS}`)) {
       return json(201, { client_crt: this.#issue() })
     }
-    if (request.method === 'POST' && path.endsWith(`${device}/protocols/astarte_mqtt_v1/credentials/verify`)) {
+    if (request.method === 'POST' && path.endsWith(`${device}${CREDENTIALS}/verify`)) {
       const { data } = JSON.parse(request.body ?? '{}') as { data: { client_crt: string } }
       const info = this.parseCertificate(data.client_crt)
       const now = this.#options.now()
-      const valid = !this.revoked.has(info.serialNumber) && now >= info.notBeforeMs && now < info.notAfterMs
+      const current = now >= info.notBeforeMs && now < info.notAfterMs
+      const valid = current && !this.revoked.has(info.serialNumber)
       return valid
         ? json(200, { valid, timestamp: pairingTime(now), until: pairingTime(info.notAfterMs) })
         : json(200, { valid, timestamp: pairingTime(now), cause: 'REVOKED', details: null })

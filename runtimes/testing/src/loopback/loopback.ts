@@ -67,7 +67,9 @@ export class Loopback {
 
   /** Acknowledges up to `count` held publishes, oldest first. */
   releaseAcks(count = this.#held.length): void {
-    for (const publishId of this.#held.splice(0, count)) this.feed({ type: 'mqtt.published', publishId })
+    for (const publishId of this.#held.splice(0, count)) {
+      this.feed({ type: 'mqtt.published', publishId })
+    }
   }
 
   get heldAcks(): number {
@@ -75,7 +77,9 @@ export class Loopback {
   }
 
   /** The network drops: the session survives at the broker; held acks are lost. */
-  dropConnection(error = new SdkError('remote.connection_reset', "couldn't keep the connection")): void {
+  dropConnection(
+    error = new SdkError('remote.connection_reset', "couldn't keep the connection"),
+  ): void {
     if (!this.astarte.connected) return
     this.astarte.disconnect('dropped')
     this.#closed(error)
@@ -97,15 +101,19 @@ export class Loopback {
       case 'mqtt.connect': {
         if (this.refuse.count > 0) {
           this.refuse.count--
-          const error = new SdkError('remote.connect_refused', "couldn't connect: refused by the test")
-          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected: this.refuse.certificateRejected })
+          const message = "couldn't connect: refused by a test"
+          const error = new SdkError('remote.connect_refused', message)
+          const { certificateRejected } = this.refuse
+          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected })
           return
         }
         const connection = ++this.#connection
         const { sessionPresent } = this.astarte.connect(
           (m) => this.feed({ type: 'mqtt.message', topic: m.topic, payload: m.payload }),
           (reason) => {
-            if (connection === this.#connection) this.#closed(new SdkError('remote.forced_disconnect', `couldn't stay connected: ${reason}`))
+            if (connection !== this.#connection) return
+            const message = `couldn't stay connected: ${reason}`
+            this.#closed(new SdkError('remote.forced_disconnect', message))
           },
         )
         // CONNACK precedes the messages the session queued
@@ -122,16 +130,24 @@ export class Loopback {
         return
       case 'mqtt.publish':
         if (!this.astarte.connected) return
-        this.astarte.publishFromDevice({ topic: action.topic, payload: action.payload, qos: action.qos })
+        this.astarte.publishFromDevice({
+          topic: action.topic,
+          payload: action.payload,
+          qos: action.qos,
+        })
         if (this.holdAcks && action.qos > 0) this.#held.push(action.publishId)
-        else if (this.astarte.connected) this.#inputs.push({ type: 'mqtt.published', publishId: action.publishId })
+        else if (this.astarte.connected) {
+          this.#inputs.push({ type: 'mqtt.published', publishId: action.publishId })
+        }
         return
       case 'mqtt.disconnect':
         this.astarte.disconnect('device disconnect')
         this.#closed()
         return
       case 'timer.set':
-        this.clock.set(action.timerId, action.atMs, () => this.feed({ type: 'timer', timerId: action.timerId }))
+        this.clock.set(action.timerId, action.atMs, () =>
+          this.feed({ type: 'timer', timerId: action.timerId }),
+        )
         return
       case 'timer.cancel':
         this.clock.cancel(action.timerId)
@@ -139,7 +155,9 @@ export class Loopback {
       case 'http':
       case 'crypto.createKeyAndCsr':
       case 'credentials.save':
-        if (this.pairing === undefined) throw new Error(`the loopback has no pairing peer: ${action.type}`)
+        if (this.pairing === undefined) {
+          throw new Error(`the loopback has no pairing peer: ${action.type}`)
+        }
         this.#inputs.push(this.pairing.answer(action))
         return
       case 'event':
