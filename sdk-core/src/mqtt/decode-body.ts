@@ -2,7 +2,8 @@
  * @module mqtt decode-body: one complete frame → packet, strictly MQTT 3.1.1: reserved flag bits,
  * lengths and field ranges are checked, and a frame longer than its fields is malformed.
  */
-import { BodyReader } from './body-reader.js'
+import { assertNever } from '../errors.js'
+import type { BodyReader } from './body-reader.js'
 import { malformed } from './invalid.js'
 import type { Packet, PacketType, QoS, SubackCode, Subscription, Will } from './packet.js'
 
@@ -99,6 +100,8 @@ export function decodeBody(type: PacketType, first: number, r: BodyReader): Pack
     case 'disconnect':
       r.done(type)
       return { type }
+    default:
+      return assertNever(type)
   }
 }
 
