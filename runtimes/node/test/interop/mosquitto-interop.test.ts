@@ -7,10 +7,11 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { deserialize, serialize } from 'bson'
+import type { MqttClient } from 'mqtt'
 import { Device, type ServerMessage } from '../../src/index.js'
 import { tempDir } from '../helpers/tmp.js'
 import { RESILIENCE, deviceOptions, interfacesDir } from '../faults/sandbox-env.js'
@@ -76,12 +77,16 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
 
   const captured: Captured[] = []
   const waiters = new Set<() => void>()
-  const observer = await env.observer()
-  observer.on('message', (topic, payload, packet) => {
-    captured.push({ topic, payload, qos: packet.qos })
-    for (const wake of waiters) wake()
-  })
-  await observer.subscribeAsync([P, `${P}/#`], { qos: 2 })
+  const watch = async (): Promise<MqttClient> => {
+    const client = await env.observer()
+    client.on('message', (topic, payload, packet) => {
+      captured.push({ topic, payload, qos: packet.qos })
+      for (const wake of waiters) wake()
+    })
+    await client.subscribeAsync([P, `${P}/#`], { qos: 2 })
+    return client
+  }
+  let observer = await watch()
   /** The first message on `topic` captured at or after index `from`. */
   const published = (topic: string, from = 0, ms = 10_000): Promise<Captured & { index: number }> =>
     new Promise((resolve, reject) => {
@@ -193,5 +198,28 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     const control = (c: Captured): boolean => c.topic === P || c.topic.startsWith(`${P}/control/`)
     const controls = captured.slice(mark).filter(control)
     assert.deepEqual(controls.map((c) => c.topic), [], 'no introspection or control message')
+  })
+
+  await t.test('a broker that lost the session gets a full sync with the device properties', async () => {
+    await device.disconnect()
+    // Mosquitto restarted without its persistence file: the device's session is gone
+    await env.broker.stop()
+    rmSync(join(env.broker.dir, 'data'), { recursive: true, force: true })
+    mkdirSync(join(env.broker.dir, 'data'))
+    await env.broker.restart()
+    observer = await watch()
+    const mark = captured.length
+    const session = nextSession()
+    await device.connect({ signal: AbortSignal.timeout(30_000) })
+    assert.equal(await session, false)
+    const introspection = await published(P, mark)
+    const emptyCache = await published(`${P}/control/emptyCache`, mark)
+    const firmware = await published(`${P}/${STATUS}/firmwareVersion`, mark)
+    const purge = await published(`${P}/control/producer/properties`, mark)
+    // spec §3.4: introspection, emptyCache, every set device property, then the purge list
+    const order = [introspection, emptyCache, firmware, purge].map((c) => c.index)
+    assert.deepEqual(order, [...order].sort((a, b) => a - b))
+    assert.deepEqual(bsonOf(firmware.payload), { v: '2.1.0' })
+    assert.equal(purgeText(purge.payload), `${STATUS}/firmwareVersion`, 'lastError was unset')
   })
 })
