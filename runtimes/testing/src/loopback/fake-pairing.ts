@@ -52,9 +52,9 @@ export class FakePairing {
   }
 
   /** `CryptoProvider.parseCertificate` for the certificates this peer issues. */
-  readonly parseCertificate = (pem: string): CertificateInfo => {
-    if (!pem.startsWith(BEGIN) || !pem.endsWith(END)) throw new Error('not a fake certificate')
-    const body = Buffer.from(pem.slice(BEGIN.length, -END.length), 'base64').toString('utf8')
+  readonly parseCertificate = (text: string): CertificateInfo => {
+    if (!text.startsWith(BEGIN) || !text.endsWith(END)) throw new Error('not a fake certificate')
+    const body = Buffer.from(text.slice(BEGIN.length, -END.length), 'base64').toString('utf8')
     return JSON.parse(body) as CertificateInfo
   }
 
@@ -68,12 +68,11 @@ export class FakePairing {
           privateKeyPem: pem('PRIVATE KEY', `key${this.#serial + 1}`),
           csrPem: pem('CERTIFICATE REQUEST', action.commonName),
         }
-      case 'credentials.save':
-        {
-          const { certificatePem, privateKeyPem } = action
-          this.saved.push({ certificatePem, privateKeyPem })
-        }
+      case 'credentials.save': {
+        const { certificatePem, privateKeyPem } = action
+        this.saved.push({ certificatePem, privateKeyPem })
         return { type: 'credentials.saved', requestId: action.requestId }
+      }
       case 'http':
         this.requests.push(action.request)
         return {
