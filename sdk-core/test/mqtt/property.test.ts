@@ -96,7 +96,7 @@ test('fuzz: random bytes decode or fail with a remote SdkError', () => {
     fc.property(fc.uint8Array({ maxLength: 64 }), arbCuts(64), (bytes, cuts) => {
       assertPacketsOrRemoteError(chunksOf(bytes, cuts))
     }),
-    fuzzOptions,
+    fcOptions,
   )
 })
 
