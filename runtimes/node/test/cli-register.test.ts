@@ -65,6 +65,16 @@ test('a refused JWT exits 1 with the pairing error code and no token in the outp
   assert.ok(!r.stderr.includes(bad) && !r.stdout.includes(bad))
 })
 
+test('a device id starting with "-" is taken as a value, not an option', async () => {
+  const bytes = new Uint8Array(randomBytes(16))
+  bytes[0] = 0xf8 // top six bits 62: base64url '-'
+  const deviceId = randomDeviceId(bytes)
+  assert.equal(deviceId[0], '-')
+  const r = await runCli([...base(), '--jwt', sandbox.jwt, '--device-id', deviceId])
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal((JSON.parse(r.stdout) as { deviceId: string }).deviceId, deviceId)
+})
+
 test('usage errors exit 2', async () => {
   const cases = [
     ['register'],

@@ -82,3 +82,27 @@ export async function deviceOptionsFromFlags(
   if (options.deviceId === undefined && options.hardwareId === undefined) return { missing: '--device-id' }
   return options as DeviceOptions
 }
+
+/**
+ * Rewrites `--flag value` into `--flag=value` for the string flags of `options`, so values that
+ * start with `-` are taken as values: one device id in 64 starts with `-` (base64url, spec §4.4),
+ * and `parseArgs` would otherwise read it as an ambiguous option.
+ */
+export function attachFlagValues(
+  args: readonly string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    const next = args[i + 1]
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
+}

@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SdkError, checkDeviceId, deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { DEFAULT_DEVICE_ID_NAMESPACE } from '../../config/options.js'
+import { attachFlagValues } from '../../config/connection-flags.js'
 import { writeFileAtomic } from '../../credentials/index.js'
 import { registerDevice } from '../../device/register-device.js'
 import { nodeHttpClient } from '../../http/index.js'
@@ -21,26 +22,23 @@ const usage =
   '  the JWT may be given in env ASTARTE_PAIRING_JWT instead of --jwt\n' +
   `  --namespace defaults to ${DEFAULT_DEVICE_ID_NAMESPACE}`
 
+const flags = {
+  'pairing-url': { type: 'string' },
+  realm: { type: 'string' },
+  jwt: { type: 'string' },
+  'hardware-id': { type: 'string' },
+  namespace: { type: 'string' },
+  'device-id': { type: 'string' },
+  out: { type: 'string' },
+  ca: { type: 'string' },
+  'ignore-tls-errors': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   let values
   try {
-    values = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'pairing-url': { type: 'string' },
-        realm: { type: 'string' },
-        jwt: { type: 'string' },
-        'hardware-id': { type: 'string' },
-        namespace: { type: 'string' },
-        'device-id': { type: 'string' },
-        out: { type: 'string' },
-        ca: { type: 'string' },
-        'ignore-tls-errors': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values
+    values = parseArgs({ args: attachFlagValues(args, flags), strict: true, options: flags }).values
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${usage}`)
   }

@@ -13,6 +13,7 @@ import {
   type Interface,
 } from '@astarte-ts/sdk-core'
 import {
+  attachFlagValues,
   connectionFlagOptions,
   connectionFlagsUsage,
   deviceOptionsFromFlags,
@@ -29,6 +30,15 @@ const usage =
   '       astarte-device send <connection flags> --stdin   (NDJSON {"interface","path","value","timestamp"?,"unset"?})\n' +
   '  [--timeout SECONDS] (default 60)\n' +
   `  connection flags: ${connectionFlagsUsage}`
+
+const flags = {
+  ...connectionFlagOptions,
+  timestamp: { type: 'string' },
+  unset: { type: 'boolean' },
+  stdin: { type: 'boolean' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
 
 interface Message {
   readonly interfaceName: string
@@ -124,19 +134,7 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
 export async function run(args: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...connectionFlagOptions,
-        timestamp: { type: 'string' },
-        unset: { type: 'boolean' },
-        stdin: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
+    parsed = parseArgs({ args: attachFlagValues(args, flags), strict: true, allowPositionals: true, options: flags })
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${usage}`)
   }

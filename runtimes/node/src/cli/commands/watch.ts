@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util'
 import { SdkError } from '@astarte-ts/sdk-core'
 import {
+  attachFlagValues,
   connectionFlagOptions,
   connectionFlagsUsage,
   deviceOptionsFromFlags,
@@ -20,15 +21,12 @@ import { UsageError } from '../usage-error.js'
 
 const usage = `usage: astarte-device watch <connection flags>\n  connection flags: ${connectionFlagsUsage}`
 
+const flags = { ...connectionFlagOptions, help: { type: 'boolean', short: 'h' } } as const
+
 export async function run(args: string[]): Promise<number> {
   let values
   try {
-    values = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: { ...connectionFlagOptions, help: { type: 'boolean', short: 'h' } },
-    }).values
+    values = parseArgs({ args: attachFlagValues(args, flags), strict: true, options: flags }).values
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${usage}`)
   }
