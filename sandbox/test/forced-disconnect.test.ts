@@ -136,8 +136,10 @@ describe('forced disconnect with session discard (spec §3.10)', { concurrency: 
     const d = await onlineDevice(sb)
     const topic = `${d.prefix}/${DD}/sensors/s/value`
     await d.conn.client.publishAsync(topic, Buffer.alloc(0), { qos: 1 })
-    await d.conn.client.publishAsync(topic, Buffer.from(serialize({ v: new Double(3.5) })), { qos: 1 })
-    const read = () => appengine(sb, 'GET', `devices/${d.deviceId}/interfaces/${DD}/sensors/s/value`)
+    const sample = Buffer.from(serialize({ v: new Double(3.5) }))
+    await d.conn.client.publishAsync(topic, sample, { qos: 1 })
+    const path = `devices/${d.deviceId}/interfaces/${DD}/sensors/s/value`
+    const read = () => appengine(sb, 'GET', path)
     let res = await read()
     for (let i = 0; i < 100 && res.status === 404; i++) res = await read()
     const samples = (res.json as { data: { value: number }[] }).data

@@ -244,6 +244,8 @@ export interface LogEntry {
 /** A logger that keeps every entry, to assert on what the sandbox decided. */
 export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
   const entries: LogEntry[] = []
-  const logger: Logger = { log: (level, message, ctx = {}) => entries.push({ level, message, ctx }) }
+  const logger: Logger = {
+    log: (level, message, ctx = {}) => entries.push({ level, message, ctx }),
+  }
   return { entries, logger }
 }

@@ -27,7 +27,7 @@ describe('pairing and CA alone, for an external broker', () => {
       const cert = new X509Certificate(server.certPem)
       assert.ok(cert.verify(new X509Certificate(sb.caPem).publicKey))
       assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/)
-      // A mutual-TLS listener set up like Mosquitto (cafile, certfile, keyfile, require_certificate).
+      // A mutual-TLS listener set up like Mosquitto: cafile, certfile, keyfile, client certs.
       const device = await obtainCertificate(sb, id, secret)
       const tls = createServer({
         cert: server.certPem,

@@ -28,7 +28,8 @@ const SPACE_TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/
 describe('pairing api v1 (spec §4)', () => {
   let sb: Sandbox
   let agentUrl: string
-  const agent = (body: unknown, token = sb.jwt) => call('POST', agentUrl, { ...bearer(token), body })
+  const agent = (body: unknown, token = sb.jwt) =>
+    call('POST', agentUrl, { ...bearer(token), body })
   const info = (id: string, secret: string) =>
     call('GET', `${sb.pairingUrl}/v1/${sb.realm}/devices/${id}`, bearer(secret))
   const credentials = (id: string, secret: string, data: unknown) =>
@@ -197,7 +198,10 @@ describe('pairing api v1 (spec §4)', () => {
       const secret = await register(sb, id)
       const device = `${sb.appengineUrl}/v1/${sb.realm}/devices/${id}`
       const inhibit = (value: boolean) =>
-        call('PATCH', device, { ...bearer(sb.jwt), body: { data: { credentials_inhibited: value } } })
+        call('PATCH', device, {
+          ...bearer(sb.jwt),
+          body: { data: { credentials_inhibited: value } },
+        })
       const patched = (await inhibit(true)).json as { data: { credentials_inhibited: boolean } }
       assert.equal(patched.data.credentials_inhibited, true)
       const status = ((await info(id, secret)).json as { data: { status: string } }).data.status
@@ -208,7 +212,7 @@ describe('pairing api v1 (spec §4)', () => {
       await obtainCertificate(sb, id, secret)
     })
 
-    it('answers 401 without header, 403 for a wrong secret, 404 for an unknown device', async () => {
+    it('answers 401 without header, 403 for a wrong secret, 404 for an unknown id', async () => {
       const id = newDeviceId()
       await register(sb, id)
       const noHeader = await call('GET', `${sb.pairingUrl}/v1/${sb.realm}/devices/${id}`)
@@ -258,13 +262,14 @@ describe('pairing api v1 (spec §4)', () => {
       }
     })
 
-    it('answers 403 for a wrong secret, 404 for an unknown device, 401 without header', async () => {
+    it('answers 403 for a wrong secret, 404 for an unknown id, 401 without header', async () => {
       const id = newDeviceId()
       await register(sb, id)
       const { csrPem } = await makeCsr('ec', 'x')
       assert.equal((await credentials(id, 'nope', { csr: csrPem })).status, 403)
       assert.equal((await credentials(newDeviceId(), 'nope', { csr: csrPem })).status, 404)
-      const noHeader = await call('POST', credentialsUrl(sb, id), { body: { data: { csr: csrPem } } })
+      const body = { data: { csr: csrPem } }
+      const noHeader = await call('POST', credentialsUrl(sb, id), { body })
       assert.equal(noHeader.status, 401)
     })
   })

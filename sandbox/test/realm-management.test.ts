@@ -38,7 +38,7 @@ describe('realm management (spec §5, §1.3)', () => {
     assert.equal((await rm('GET', '/org.Nothing')).status, 404)
   })
 
-  it('answers 409 for an installed name and major, or a name equal once `-` and case are folded', async () => {
+  it('answers 409 for an installed (name, major) or a colliding name', async () => {
     const base = {
       version_major: 1,
       version_minor: 0,

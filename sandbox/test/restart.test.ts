@@ -33,9 +33,8 @@ describe('restart with the same data directory', () => {
     try {
       assert.equal(second.caPem, caPem)
       const auth = `Bearer ${jwt}`
-      const info = await call('GET', `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`, {
-        auth: `Bearer ${d.secret}`,
-      })
+      const device = `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`
+      const info = await call('GET', device, { auth: `Bearer ${d.secret}` })
       assert.equal((info.json as { data: { status: string } }).data.status, 'confirmed')
       // Sessions are in memory: the same certificate connects, without a session.
       const again = await connectDevice(second, d)
