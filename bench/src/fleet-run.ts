@@ -59,7 +59,8 @@ const sampler = setInterval(() => {
 try {
   const extra = [
     ...['--devices', String(devices), '--rate', values.rate, '--duration', values.duration],
-    ...['--concurrency', values.concurrency, '--prefix', `bench-${devices}`],
+    // One prefix for every size: a smaller run on the same --data reuses a bigger one's devices.
+    ...['--concurrency', values.concurrency, '--prefix', 'bench'],
     ...['--connect-within', values['connect-within']],
     ...(values.ramp === undefined ? [] : ['--ramp', values.ramp]),
   ]
