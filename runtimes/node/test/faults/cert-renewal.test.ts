@@ -12,6 +12,7 @@ import { startSandbox } from '@astarte-ts/sandbox'
 import { Device } from '../../src/index.js'
 import { tempDir } from '../helpers/tmp.js'
 import {
+  QOS2_RESEND_BUG,
   RESILIENCE,
   deviceOptions,
   drained,
@@ -75,7 +76,11 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
       await sleep(10)
     }
   })()
-  await waitFor('two renewals', () => certificates.length, (n) => n >= 3, (LIFETIME_SEC - 5) * 1000)
+  // renewal at 75 % ± 5 % of the lifetime; the broker's own certificate expires with the sandbox's
+  // 30 s, so the test waits for one renewal only and keeps streaming a little past it
+  await waitFor('a renewal', () => certificates.length, (n) => n >= 2, 20_000)
+  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  await sleep(1000)
   streaming = false
   await stream
   clearInterval(watch)
@@ -108,11 +113,7 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   await t.test(
     'unique (QoS 2) values arrive exactly once across the reconnects of a resumed session',
     {
-      todo:
-        'runtime-node transport + sdk-core outbox: on a resumed session the transport releases ' +
-        'every QoS 2 id left in flight (PUBREL) and the core re-publishes the unacknowledged ' +
-        'messages with new packet ids, so a message the broker already received is ingested ' +
-        'twice; [MQTT-4.4.0-1] wants them re-sent with their original ids',
+      todo: QOS2_RESEND_BUG,
     },
     () => {
       assert.ok(sessions.slice(1).every(Boolean), 'the sessions were resumed')

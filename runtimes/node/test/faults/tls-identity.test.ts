@@ -10,12 +10,12 @@ import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SdkError, type MqttConnectOptions, type MqttTransport } from '@astarte-ts/sdk-core'
+import { SdkError, type MqttConnectOptions } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { Device, MqttJsTransport, nodeCryptoProvider } from '../../src/index.js'
 import { x509 } from '../../src/crypto/x509.js'
 import { createCa, issueCertificate, type TestCa } from '../helpers/pki.js'
-import { startSlowProxy, type SlowProxy } from '../helpers/slow-proxy.js'
+import { ProxiedTransport, startSlowProxy } from '../helpers/slow-proxy.js'
 import { startMosquittoEnv } from '../interop/mosquitto-env.js'
 import {
   RESILIENCE,
@@ -94,22 +94,6 @@ function assertRejectedCertificate(e: unknown): void {
 function assertRefused(e: unknown): void {
   assert.ok(e instanceof SdkError, String(e))
   assert.ok(['remote.certificate_rejected', 'remote.connect_failed'].includes(e.code), e.code)
-}
-
-/** MQTT.js, but every connection goes through `proxy` (which the test can cut). */
-class ProxiedTransport implements MqttTransport {
-  readonly #inner = new MqttJsTransport()
-  readonly #proxy: SlowProxy
-  constructor(proxy: SlowProxy) {
-    this.#proxy = proxy
-  }
-  connect: MqttTransport['connect'] = (options, events) =>
-    this.#inner.connect({ ...options, host: this.#proxy.host, port: this.#proxy.port }, events)
-  subscribe: MqttTransport['subscribe'] = (filters, qos) => this.#inner.subscribe(filters, qos)
-  unsubscribe: MqttTransport['unsubscribe'] = (filters) => this.#inner.unsubscribe(filters)
-  publish: MqttTransport['publish'] = (topic, payload, qos) =>
-    this.#inner.publish(topic, payload, qos)
-  end: MqttTransport['end'] = () => this.#inner.end()
 }
 
 describe('TLS identity faults against the sandbox', () => {

@@ -6,6 +6,8 @@
  */
 import { createServer, connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import type { MqttTransport } from '@astarte-ts/sdk-core'
+import { MqttJsTransport } from '../../src/index.js'
 
 export interface ProxyTarget {
   readonly host: string
@@ -30,6 +32,8 @@ export interface SlowProxy {
   readonly host: string
   readonly port: number
   setTarget(target: ProxyTarget): void
+  /** Holds every broker→device byte from now until `hold(false)` (then they flow, in order). */
+  hold(on: boolean): void
   /** Destroys every relayed connection (both sides), as a network failure would. */
   cutAll(): void
   /** Connections accepted so far. */
@@ -50,6 +54,7 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
   let accepted = 0
   let stallsHit = 0
   let stalled = false
+  let holding = false
   let stallUsed = false
   const held: Array<() => void> = []
   let timer: NodeJS.Timeout | undefined
@@ -62,7 +67,7 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
     if (stalls === undefined) return
     stalled = !stalled
     if (stalled) stallUsed = false
-    else flush()
+    else if (!holding) flush()
     timer = setTimeout(cycle, uniform(stalled ? stalls.stallMs : stalls.flowMs))
   }
   cycle()
@@ -92,7 +97,7 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
         if (!device.destroyed) device.write(chunk)
       }
       // a chunk behind held ones waits too: order is what TLS and MQTT rely on
-      if (stalled || held.length > 0) {
+      if (stalled || holding || held.length > 0) {
         if (!stallUsed) stallsHit++
         stallUsed = true
         held.push(write)
@@ -115,6 +120,10 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
     setTarget(t) {
       target = t
     },
+    hold(on) {
+      holding = on
+      if (!on && !stalled) flush()
+    },
     cutAll,
     get accepted() {
       return accepted
@@ -128,4 +137,20 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** MQTT.js, but every connection goes through `proxy` whatever broker the device was told. */
+export class ProxiedTransport implements MqttTransport {
+  readonly #inner = new MqttJsTransport()
+  readonly #proxy: SlowProxy
+  constructor(proxy: SlowProxy) {
+    this.#proxy = proxy
+  }
+  connect: MqttTransport['connect'] = (options, events) =>
+    this.#inner.connect({ ...options, host: this.#proxy.host, port: this.#proxy.port }, events)
+  subscribe: MqttTransport['subscribe'] = (filters, qos) => this.#inner.subscribe(filters, qos)
+  unsubscribe: MqttTransport['unsubscribe'] = (filters) => this.#inner.unsubscribe(filters)
+  publish: MqttTransport['publish'] = (topic, payload, qos) =>
+    this.#inner.publish(topic, payload, qos)
+  end: MqttTransport['end'] = () => this.#inner.end()
 }
