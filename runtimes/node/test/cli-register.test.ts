@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { deviceIdFromUuidV5, randomDeviceId } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { DEFAULT_DEVICE_ID_NAMESPACE } from '../src/config/options.js'
-import { runCli } from './e2e/cli.js'
+import { runCli, runCliInProcess } from './e2e/cli.js'
 
 let sandbox: Sandbox
 let tmp: string
@@ -83,9 +83,17 @@ test('usage errors exit 2', async () => {
     [...base(), '--jwt', 'x', '--device-id', 'a', '--namespace', 'n'],
     [...base(), '--device-id', 'a', '--bogus'],
   ]
-  for (const args of cases) {
-    const r = await runCli(args, { ASTARTE_PAIRING_JWT: '' })
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
-    assert.match(r.stderr, /usage: astarte-device register/)
+  const jwt = process.env.ASTARTE_PAIRING_JWT
+  delete process.env.ASTARTE_PAIRING_JWT
+  try {
+    for (const args of cases) {
+      const r = await runCliInProcess(args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, /usage: astarte-device register/)
+    }
+  } finally {
+    if (jwt !== undefined) process.env.ASTARTE_PAIRING_JWT = jwt
   }
+  // and once as a real process, for the exit status itself
+  assert.equal((await runCli(['register'], { ASTARTE_PAIRING_JWT: '' })).code, 2)
 })

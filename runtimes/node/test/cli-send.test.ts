@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { randomDeviceId } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { fetchHttpClient, registerDevice } from '../src/index.js'
-import { root, runCli } from './e2e/cli.js'
+import { root, runCli, runCliInProcess } from './e2e/cli.js'
 import { eventually } from './e2e/helpers.js'
 
 const examples = join(root, 'interfaces', 'examples')
@@ -117,7 +117,8 @@ test('send usage errors exit 2', async () => {
     ['send', ...flags, 'a', '/b', '1', '--timestamp', 'yesterday'],
   ]
   for (const args of cases) {
-    const r = await runCli(args)
+    const r = await runCliInProcess(args)
     assert.equal(r.code, 2, `${args.slice(-3).join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, /^astarte-device send: /)
   }
 })

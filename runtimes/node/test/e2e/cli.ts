@@ -25,3 +25,22 @@ export function runCli(
   })
 }
 
+
+/**
+ * Runs the CLI in this process (for usage errors, which never reach the network): resolves with
+ * the exit code and what it wrote to stderr.
+ */
+export async function runCliInProcess(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  const { main } = await import('../../src/cli/main.js')
+  const write = process.stderr.write.bind(process.stderr)
+  let stderr = ''
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString()
+    return true
+  }) as typeof process.stderr.write
+  try {
+    return { code: await main([...args]), stderr }
+  } finally {
+    process.stderr.write = write
+  }
+}
