@@ -29,6 +29,8 @@ const DEFAULTS = {
   maxInflight: 100,
 }
 
+type AnyStep = Step<DeviceState, DeviceInput>
+
 function pairingInput(input: DeviceInput): PairingInput | undefined {
   switch (input.type) {
     case 'http.response':
@@ -127,11 +129,17 @@ export class DeviceMachine {
     const ctx = this.#ctx
     const before = this.#state
     const forPairing = pairingInput(input)
-    if (forPairing !== undefined) {
-      this.#state = runPairing(ctx, forPairing, nowMs, before)
-    } else {
-      const step = transitions[before.tag][input.type] as Step<DeviceState, DeviceInput> | undefined
-      if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
+    try {
+      if (forPairing !== undefined) {
+        this.#state = runPairing(ctx, forPairing, nowMs, before)
+      } else {
+        const step = transitions[before.tag][input.type] as AnyStep | undefined
+        if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
+      }
+    } catch (e) {
+      // a port threw (e.g. the store's disk is full): no half-built actions leak into later calls
+      ctx.out.length = 0
+      throw e
     }
     if (this.#state.tag !== before.tag) emit(ctx, { type: 'stateChanged', state: this.#state.tag })
     return ctx.out.splice(0, ctx.out.length)
