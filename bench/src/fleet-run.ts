@@ -4,7 +4,7 @@
  *
  * node --conditions=@astarte-ts/source --import tsx bench/src/fleet-run.ts \
  *   --devices 10000 [--rate 1] [--duration 60] [--ramp S] [--concurrency N] [--data DIR]
- *   [--connect-within S] [--out FILE]
+ *   [--connect-within S] [--prefix HWID_PREFIX] [--out FILE]
  *
  * `--data DIR` keeps the sandbox state and the credentials cache, so a re-run skips pairing.
  */
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     ramp: { type: 'string' },
     concurrency: { type: 'string', default: '32' },
     'connect-within': { type: 'string', default: '900' },
+    // One prefix for every size: a smaller run on the same --data reuses a bigger one's devices.
+    prefix: { type: 'string', default: 'bench' },
     data: { type: 'string' },
     out: { type: 'string' },
   },
@@ -59,8 +61,7 @@ const sampler = setInterval(() => {
 try {
   const extra = [
     ...['--devices', String(devices), '--rate', values.rate, '--duration', values.duration],
-    // One prefix for every size: a smaller run on the same --data reuses a bigger one's devices.
-    ...['--concurrency', values.concurrency, '--prefix', 'bench'],
+    ...['--concurrency', values.concurrency, '--prefix', values.prefix],
     ...['--connect-within', values['connect-within']],
     ...(values.ramp === undefined ? [] : ['--ramp', values.ramp]),
   ]
