@@ -3,6 +3,7 @@
  * Secrets (credentials secret, pairing JWT) are accepted here but never logged or echoed.
  */
 import type {
+  Clock,
   CryptoProvider,
   HttpClient,
   Interface,
@@ -35,6 +36,11 @@ export interface DevicePorts {
   readonly store?: Store
   /** Source of randomness for backoff jitter; `Math.random` by default. */
   readonly random?: () => number
+  /**
+   * The time fed to the core and used to arm timers; `Date.now` by default. Timers are real
+   * `setTimeout`s measured against this clock, so tests can drive both with mocked timers.
+   */
+  readonly clock?: Clock
 }
 
 /** Options of {@link Device.open}. Exactly one of `deviceId` or `hardwareId` is needed. */

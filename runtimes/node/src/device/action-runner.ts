@@ -7,6 +7,7 @@
 import {
   assertNever,
   SdkError,
+  type Clock,
   type CryptoProvider,
   type DeviceAction,
   type DeviceEvent,
@@ -33,6 +34,7 @@ export interface ActionRunnerPorts {
   readonly logger: Logger
   /** Persists renewed credentials atomically (0600); resolves once they are on disk. */
   readonly saveCredentials: (tls: TlsMaterial) => Promise<void>
+  readonly clock: Clock
   readonly caPem?: string
   readonly ignoreTlsErrors: boolean
 }
@@ -41,7 +43,7 @@ export class ActionRunner {
   readonly #ports: ActionRunnerPorts
   readonly #feed: (input: DeviceInput) => void
   readonly #onEvent: (event: DeviceEvent) => void
-  readonly #timers = new TimerTable<string>()
+  readonly #timers: TimerTable<string>
   #tls: TlsMaterial | undefined
   #epoch = 0
   #connected = false
@@ -54,6 +56,7 @@ export class ActionRunner {
     onEvent: (event: DeviceEvent) => void,
   ) {
     this.#ports = ports
+    this.#timers = new TimerTable(() => ports.clock.now())
     this.#tls = tls
     this.#feed = feed
     this.#onEvent = onEvent

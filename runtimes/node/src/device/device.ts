@@ -1,6 +1,6 @@
 /**
  * @module device façade: the promise-based `Device` over sdk-core's `DeviceMachine`. The façade
- * validates user input before anything is queued, feeds the machine with `Date.now()` and lets
+ * validates user input before anything is queued, feeds the machine with the clock's time and lets
  * the `ActionRunner` perform its actions; every machine input goes through one FIFO so that
  * listeners calling back into the device never re-enter `handle()`.
  */
@@ -11,6 +11,7 @@ import {
   validateObject,
   validateUnset,
   type AstarteValue,
+  type Clock,
   type DeviceEvent,
   type DeviceInput,
   type DeviceMachine,
@@ -56,6 +57,7 @@ export interface DeviceParts {
   readonly store: Store
   readonly closeStore: () => void
   readonly machine: DeviceMachine
+  readonly clock: Clock
   readonly makeRunner: (
     feed: (input: DeviceInput) => void,
     onEvent: (event: DeviceEvent) => void,
@@ -106,6 +108,7 @@ export class Device {
   readonly realm: string
   readonly deviceId: string
   readonly #machine: DeviceMachine
+  readonly #clock: Clock
   readonly #runner: ActionRunner
   readonly #store: Store
   readonly #closeStore: () => void
@@ -134,6 +137,7 @@ export class Device {
     this.realm = parts.realm
     this.deviceId = parts.deviceId
     this.#machine = parts.machine
+    this.#clock = parts.clock
     this.#store = parts.store
     this.#closeStore = parts.closeStore
     for (const iface of parts.interfaces) this.#interfaces.set(iface.name, iface)
@@ -443,7 +447,7 @@ export class Device {
     this.#draining = true
     try {
       for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
-        for (const action of this.#machine.handle(next, Date.now())) this.#runner.run(action)
+        for (const action of this.#machine.handle(next, this.#clock.now())) this.#runner.run(action)
       }
     } finally {
       this.#draining = false

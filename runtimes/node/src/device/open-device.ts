@@ -123,6 +123,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     },
   })
   const transport = ports.transport ?? new MqttJsTransport({ logger })
+  const clock = ports.clock ?? { now: () => Date.now() }
   return new Device({
     realm,
     deviceId,
@@ -130,6 +131,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     store,
     closeStore,
     machine,
+    clock,
     makeRunner: (feed, onEvent) =>
       new ActionRunner(
         {
@@ -141,6 +143,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
             credentials.writeKeyAndCertificate(tls.privateKeyPem, tls.certificatePem),
           ...(caPem === undefined ? {} : { caPem }),
           ignoreTlsErrors,
+          clock,
         },
         existing,
         feed,

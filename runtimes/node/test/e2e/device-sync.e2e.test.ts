@@ -111,34 +111,26 @@ describe('Device sync and resilience against the sandbox', () => {
     }
   })
 
-  test(
-    'resync with server properties set: the consumer purge listing them drops the stale ones',
-    {
-      todo:
-        'sandbox: when it publishes the purge list and a property value back to back (QoS 2), ' +
-        'the broker sends PUBREL twice with the second packet id, so the purge list never completes',
-    },
-    async () => {
-      const storeA = await env.storeDir()
-      const first = await openDevice(env, { storeDir: storeA })
-      const deviceId = first.deviceId
-      await first.connect({ signal: AbortSignal.timeout(20_000) })
-      await env.api('PUT', `devices/${deviceId}/interfaces/${SETTINGS}/label`, 'attic')
-      await first.close()
-      const credentialsSecret = (await readFile(join(storeA, deviceId, 'credentials-secret'), 'utf8')).trim()
-      const storeDir = await env.storeDir()
-      const store = await seededStore(storeDir, '/sensors/s8/enabled')
-      const second = await openDevice(env, { deviceId, storeDir, credentialsSecret, ports: { store } })
-      try {
-        await second.connect({ signal: AbortSignal.timeout(20_000) })
-        await eventually('the stale property purged', () => second.getProperty(SETTINGS, '/sensors/s8/enabled'), (v) => v === undefined, 5000)
-        assert.equal(second.getProperty(SETTINGS, '/label'), 'attic')
-      } finally {
-        await second.close()
-        store.close()
-      }
-    },
-  )
+  test('resync on a present broker session: the consumer purge listing set properties drops stale ones', async () => {
+    const storeA = await env.storeDir()
+    const first = await openDevice(env, { storeDir: storeA })
+    const deviceId = first.deviceId
+    await first.connect({ signal: AbortSignal.timeout(20_000) })
+    await env.api('PUT', `devices/${deviceId}/interfaces/${SETTINGS}/label`, 'attic')
+    await first.close()
+    const credentialsSecret = (await readFile(join(storeA, deviceId, 'credentials-secret'), 'utf8')).trim()
+    const storeDir = await env.storeDir()
+    const store = await seededStore(storeDir, '/sensors/s8/enabled')
+    const second = await openDevice(env, { deviceId, storeDir, credentialsSecret, ports: { store } })
+    try {
+      await second.connect({ signal: AbortSignal.timeout(20_000) })
+      await eventually('the stale property purged', () => second.getProperty(SETTINGS, '/sensors/s8/enabled'), (v) => v === undefined)
+      await eventually('the set property kept', () => second.getProperty(SETTINGS, '/label'), (v) => v === 'attic')
+    } finally {
+      await second.close()
+      store.close()
+    }
+  })
 
   test('wrong-typed and malformed server data become dataError events; the device keeps running', async () => {
     const files = (await readdir(testInterfacesDir))
@@ -173,6 +165,30 @@ describe('Device sync and resilience against the sandbox', () => {
       await env.api('POST', `devices/${device.deviceId}/interfaces/${SERVER_VALUES}/integer`, 5)
       await ok
       assert.equal(device.state, 'online')
+    } finally {
+      await device.close()
+    }
+  })
+
+  test('offline: volatile data waits in memory and goes out after reconnecting; discard data is refused', async () => {
+    const device = await openDevice(env)
+    try {
+      await device.connect({ signal: AbortSignal.timeout(20_000) })
+      await device.disconnect()
+      for (let i = 1; i <= 3; i++) await device.send('org.astarte-ts.test.Volatile', '/count', i)
+      await assert.rejects(device.send('org.astarte-ts.test.Volatile', '/note', 'lost'), {
+        code: 'local.offline_discarded',
+      })
+      assert.equal(device.metrics().queued, 3)
+      await device.connect({ signal: AbortSignal.timeout(20_000) })
+      const rows = await eventually(
+        'the volatile values in AppEngine',
+        async () => (await env.api('GET', `devices/${device.deviceId}/interfaces/org.astarte-ts.test.Volatile/count`)).data,
+        (d) => Array.isArray(d) && d.length === 3,
+      )
+      assert.deepEqual((rows as Array<{ value: number }>).map((r) => r.value), [1, 2, 3])
+      await device.send('org.astarte-ts.test.Volatile', '/note', 'online now')
+      assert.ok(device.metrics().dropped >= 1)
     } finally {
       await device.close()
     }

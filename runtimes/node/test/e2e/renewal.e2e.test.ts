@@ -90,3 +90,19 @@ test('a revoked certificate refused by the broker is renewed; data queued meanwh
     await second.close()
   }
 })
+
+test('an RSA-2048 device key works end to end', async () => {
+  const device = await openDevice(env, { keyAlgorithm: 'rsa-2048' })
+  try {
+    await device.connect({ signal: AbortSignal.timeout(30_000) })
+    await device.setProperty('org.astarte-ts.examples.DeviceStatus', '/firmwareVersion', 'rsa')
+    const props = await eventually(
+      'the property in AppEngine',
+      async () => (await env.api('GET', `devices/${device.deviceId}/interfaces/org.astarte-ts.examples.DeviceStatus`)).data,
+      (d) => typeof d === 'object' && d !== null && 'firmwareVersion' in d,
+    )
+    assert.deepEqual(props, { firmwareVersion: 'rsa' })
+  } finally {
+    await device.close()
+  }
+})
