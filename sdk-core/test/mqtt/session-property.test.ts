@@ -27,6 +27,8 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'reconnect' as const }) },
 )
 
+const arbSteps = fc.array(arbStep, { maxLength: 80 })
+
 function reconnect(loop: Loopback, t: number): void {
   loop.run({ type: 'closed' }, t)
   loop.broker.reconnect()
@@ -35,8 +37,8 @@ function reconnect(loop: Loopback, t: number): void {
 
 test('ops complete exactly once through late and lost acks and reconnects', () => {
   fc.assert(
-    fc.property(fc.array(arbStep, { maxLength: 80 }), fc.integer({ min: 1, max: 8 }), (steps, max) => {
-      const loop = new Loopback(new MqttSession({ maxInflight: max }), new BrokerResponder())
+    fc.property(arbSteps, fc.integer({ min: 1, max: 8 }), (steps, maxInflight) => {
+      const loop = new Loopback(new MqttSession({ maxInflight }), new BrokerResponder())
       const qosOf: (0 | 1 | 2)[] = []
       let t = 0
       loop.connect(t)
