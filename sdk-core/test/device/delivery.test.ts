@@ -18,7 +18,8 @@ const valueOf = (m: WirePublish): unknown => {
 }
 
 // {"v": <double>}: the value sits at byte 7 (spec §2.4 layout); checked against the decoder below
-const fastDouble = (m: WirePublish): number => new DataView(m.payload.buffer, m.payload.byteOffset).getFloat64(7, true)
+const fastDouble = (m: WirePublish): number =>
+  new DataView(m.payload.buffer, m.payload.byteOffset).getFloat64(7, true)
 
 test('stored data queued offline is released after the sync, in order, removed only on ack', () => {
   const h = harness()
@@ -30,7 +31,9 @@ test('stored data queued offline is released after the sync, in order, removed o
   const sent = dataOf(h.astarte.received, 'org.dev.Stored')
   assert.deepEqual(sent.map(valueOf), [0, 1, 2, 3, 4])
   assert.ok(sent.every((m) => m.qos === 1))
-  const syncEnd = h.astarte.received.findIndex((m) => m.topic === `${P}/control/producer/properties`)
+  const syncEnd = h.astarte.received.findIndex(
+    (m) => m.topic === `${P}/control/producer/properties`,
+  )
   const firstData = h.astarte.received.findIndex((m) => m.topic.startsWith(`${P}/org.dev.Stored/`))
   assert.ok(syncEnd < firstData, 'queued data only after the sync')
   assert.equal(h.store.storedQueue.count(), 5, 'nothing removed before its ack')
@@ -50,7 +53,11 @@ test('in-flight stored messages survive a dropped connection and are replayed', 
   h.lb.holdAcks = false
   h.lb.advance(60_000)
   const values = dataOf(h.astarte.received, 'org.dev.Stored').map(valueOf)
-  assert.deepEqual(values, [0, 1, 2, 1, 2], 'unacknowledged ones are sent again (QoS 1 duplicates allowed)')
+  assert.deepEqual(
+    values,
+    [0, 1, 2, 1, 2],
+    'unacknowledged ones are sent again (QoS 1 duplicates allowed)',
+  )
   assert.equal(h.store.storedQueue.count(), 0)
 })
 
@@ -85,11 +92,14 @@ test('volatile data lives in memory: kept across reconnects, lost on restart', (
   assert.deepEqual(dataOf(h.astarte.received, 'org.dev.Volatile').map(valueOf), [1])
 })
 
-test('discard retention: dropped offline with local.offline_discarded; completes on ack online', () => {
+test('discard: dropped offline (local.offline_discarded), completes on ack online', () => {
   const h = harness()
   const offline = h.send(individual(ifaces.guaranteed, '/g/value', 1))
   const failed = h.lb.eventsOf('sendFailed')
-  assert.deepEqual(failed.map((e) => [e.opId, e.error.code]), [[offline, 'local.offline_discarded']])
+  assert.deepEqual(
+    failed.map((e) => [e.opId, e.error.code]),
+    [[offline, 'local.offline_discarded']],
+  )
   assert.equal(h.machine.metrics().dropped, 1)
   h.lb.feed({ type: 'start' })
   h.lb.holdAcks = true
@@ -99,16 +109,19 @@ test('discard retention: dropped offline with local.offline_discarded; completes
   assert.ok(h.lb.eventsOf('sendCompleted').some((e) => e.opId === online))
 })
 
-test('discard messages not acknowledged when the connection drops fail with local.connection_lost', () => {
+test('discard sends unacknowledged when the connection drops: local.connection_lost', () => {
   const h = harness()
   h.lb.feed({ type: 'start' })
   h.lb.holdAcks = true
   const op = h.send(individual(ifaces.guaranteed, '/g/value', 1))
   h.lb.dropConnection()
-  assert.deepEqual(h.lb.eventsOf('sendFailed').map((e) => [e.opId, e.error.code]), [[op, 'local.connection_lost']])
+  assert.deepEqual(
+    h.lb.eventsOf('sendFailed').map((e) => [e.opId, e.error.code]),
+    [[op, 'local.connection_lost']],
+  )
 })
 
-test('properties: cached with their major, unchanged values skipped, unset is an empty payload', () => {
+test('properties: cached with their major, unchanged skipped, unset = empty payload', () => {
   const h = harness()
   h.lb.feed({ type: 'start' })
   const mark = h.astarte.received.length
@@ -118,7 +131,11 @@ test('properties: cached with their major, unchanged values skipped, unset is an
   h.send(unset(ifaces.devProps, '/p/value'))
   const sent = h.astarte.received.slice(mark)
   assert.deepEqual(sent.map((m) => [m.topic, m.payload.length, m.qos]), [
-    [`${P}/org.dev.Props/p/value`, encodePayload(individual(ifaces.devProps, '/p/value', 1.25)).length, 2],
+    [
+      `${P}/org.dev.Props/p/value`,
+      encodePayload(individual(ifaces.devProps, '/p/value', 1.25)).length,
+      2,
+    ],
     [`${P}/org.dev.Props/p/value`, 0, 2],
   ])
   assert.equal(h.store.properties.get('org.dev.Props', '/p/value'), undefined)
@@ -132,10 +149,13 @@ test('device properties changed offline are published after a session-present re
   h.send(individual(ifaces.devProps, '/p/value', 9.5))
   h.lb.advance(60_000)
   assert.ok(h.astarte.deviceProperties.has('org.dev.Props/p/value'))
-  assert.ok(!h.astarte.transcript.slice(3).some((e) => e.type === 'subscribe'), 'no full sync was needed')
+  assert.ok(
+    !h.astarte.transcript.slice(3).some((e) => e.type === 'subscribe'),
+    'no full sync was needed',
+  )
 })
 
-test('backpressure: 100 000 guaranteed messages, never more than maxInflight in flight, all once, in order', () => {
+test('backpressure: 100 000 guaranteed messages, ≤ maxInflight in flight, once, in order', () => {
   const h = harness({ maxInflight: 100 })
   h.lb.feed({ type: 'start' })
   h.lb.holdAcks = true

@@ -1,15 +1,33 @@
 /** @module device test harness: a `DeviceMachine` on a loopback with interfaces of every kind. */
-import { DeviceMachine, validateIndividual, validateObject, validateUnset } from '@astarte-ts/sdk-core'
+import {
+  DeviceMachine,
+  validateIndividual,
+  validateObject,
+  validateUnset,
+} from '@astarte-ts/sdk-core'
 import assert from 'node:assert/strict'
 import type { DeviceConfig, DevicePairingConfig, Interface, Validated } from '@astarte-ts/sdk-core'
-import { FakeAstarte, FakePairing, Loopback, ManualClock, MemoryStore, zlibInflater } from '@astarte-ts/runtime-testing'
+import {
+  FakeAstarte,
+  FakePairing,
+  Loopback,
+  ManualClock,
+  MemoryStore,
+  zlibInflater,
+} from '@astarte-ts/runtime-testing'
 import { DEVICE_ID, REALM, iface } from '../protocol/fixtures.js'
 
 export { DEVICE_ID, REALM }
 export const P = `${REALM}/${DEVICE_ID}`
 
+const serverStream = { type: 'datastream', ownership: 'server' } as const
+
 export const ifaces = {
-  devProps: iface('org.dev.Props', { type: 'properties', ownership: 'device' }, [{ endpoint: '/%{id}/value', allow_unset: true }]),
+  devProps: iface(
+    'org.dev.Props',
+    { type: 'properties', ownership: 'device' },
+    [{ endpoint: '/%{id}/value', allow_unset: true }],
+  ),
   stored: iface('org.dev.Stored', { type: 'datastream', ownership: 'device' }, [
     { endpoint: '/%{id}/value', reliability: 'guaranteed', retention: 'stored' },
   ]),
@@ -22,11 +40,15 @@ export const ifaces = {
   guaranteed: iface('org.dev.Guaranteed', { type: 'datastream', ownership: 'device' }, [
     { endpoint: '/%{id}/value', reliability: 'guaranteed' },
   ]),
-  srvProps: iface('org.srv.Props', { type: 'properties', ownership: 'server' }, [{ endpoint: '/%{id}/value', allow_unset: true }]),
+  srvProps: iface(
+    'org.srv.Props',
+    { type: 'properties', ownership: 'server' },
+    [{ endpoint: '/%{id}/value', allow_unset: true }],
+  ),
   srvStream: iface('org.srv.Stream', { type: 'datastream', ownership: 'server' }, [
     { endpoint: '/%{id}/value', type: 'integer', reliability: 'guaranteed' },
   ]),
-  srvObject: iface('org.srv.Object', { type: 'datastream', ownership: 'server', aggregation: 'object' }, [
+  srvObject: iface('org.srv.Object', { ...serverStream, aggregation: 'object' }, [
     { endpoint: '/%{id}/a', reliability: 'unique' },
     { endpoint: '/%{id}/b', type: 'string', reliability: 'unique' },
   ]),
@@ -34,7 +56,9 @@ export const ifaces = {
 
 export const allInterfaces: Interface[] = Object.values(ifaces)
 
-export interface HarnessOptions extends Partial<Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater' | 'pairing'>> {
+type Configurable = Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater' | 'pairing'>
+
+export interface HarnessOptions extends Partial<Configurable> {
   readonly store?: MemoryStore
   /** Pair through a `FakePairing` (certificates of this lifetime) instead of a fixed broker. */
   readonly pairing?: { readonly lifetimeMs?: number; readonly existing?: boolean }
@@ -58,7 +82,9 @@ export function harness(options: HarnessOptions = {}): Harness {
   const pairing =
     pairingOptions === undefined
       ? undefined
-      : new FakePairing({ realm: REALM, deviceId: DEVICE_ID, now: () => clock.now(), ...pairingOptions })
+      : new FakePairing(
+        { realm: REALM, deviceId: DEVICE_ID, now: () => clock.now(), ...pairingOptions },
+      )
   const machine = new DeviceMachine({
     random: () => 0.5,
     ...rest,
@@ -71,8 +97,12 @@ export function harness(options: HarnessOptions = {}): Harness {
     store,
     inflater: zlibInflater,
   })
-  const astarte = new FakeAstarte({ realm: REALM, deviceId: DEVICE_ID, inflater: zlibInflater, interfaces: allInterfaces })
-  const lb = new Loopback({ machine, astarte, clock, ...(pairing === undefined ? {} : { pairing }) })
+  const astarte = new FakeAstarte(
+    { realm: REALM, deviceId: DEVICE_ID, inflater: zlibInflater, interfaces: allInterfaces },
+  )
+  const lb = new Loopback(
+    { machine, astarte, clock, ...(pairing === undefined ? {} : { pairing }) },
+  )
   let opId = 0
   return {
     store,
@@ -87,6 +117,8 @@ export function harness(options: HarnessOptions = {}): Harness {
   }
 }
 
+const CREDENTIALS = '/protocols/astarte_mqtt_v1/credentials'
+
 function pairingConfig(pairing: FakePairing, existing: boolean): DevicePairingConfig {
   const base = {
     pairingUrl: 'https://api.test/pairing',
@@ -96,9 +128,21 @@ function pairingConfig(pairing: FakePairing, existing: boolean): DevicePairingCo
   }
   if (!existing) return base
   // credentials of an earlier run: the peer issues them before the machine starts
-  const issued = pairing.answer({ type: 'http', requestId: 'setup', request: { method: 'POST', url: `https://api.test/pairing/v1/${REALM}/devices/${DEVICE_ID}/protocols/astarte_mqtt_v1/credentials`, headers: {}, body: '{}' } })
+  const issued = pairing.answer(
+    {
+      type: 'http',
+      requestId: 'setup',
+      request: {
+        method: 'POST',
+        url: `${base.pairingUrl}/v1/${REALM}/devices/${DEVICE_ID}${CREDENTIALS}`,
+        headers: {},
+        body: '{}',
+      },
+    },
+  )
   assert(issued.type === 'http.response')
-  const certificatePem = (JSON.parse(issued.response.body) as { data: { client_crt: string } }).data.client_crt
+  const body = JSON.parse(issued.response.body) as { data: { client_crt: string } }
+  const certificatePem = body.data.client_crt
   return { ...base, existing: { certificatePem, privateKeyPem: 'key0' } }
 }
 
@@ -107,8 +151,10 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
   return r.value
 }
 
-export const individual = (i: Interface, path: string, value: unknown): Validated => must(validateIndividual(i, path, value))
-export const object = (i: Interface, path: string, value: unknown): Validated => must(validateObject(i, path, value))
+export const individual = (i: Interface, path: string, value: unknown): Validated =>
+  must(validateIndividual(i, path, value))
+export const object = (i: Interface, path: string, value: unknown): Validated =>
+  must(validateObject(i, path, value))
 export const unset = (i: Interface, path: string): Validated => must(validateUnset(i, path))
 
 /** Payloads are ASCII in these tests' control messages. */

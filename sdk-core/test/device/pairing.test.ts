@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DEVICE_ID, REALM, harness, ifaces, individual } from './harness.js'
 
-const route = (url: string): string => url.replace(`https://api.test/pairing/v1/${REALM}/devices/${DEVICE_ID}`, '')
+const route = (url: string): string =>
+  url.replace(`https://api.test/pairing/v1/${REALM}/devices/${DEVICE_ID}`, '')
 
-test('first boot: device info, key and CSR, credentials, save, then connect to the broker it named', () => {
+test('first boot: device info, key and CSR, credentials, save, connect to the named broker', () => {
   const h = harness({ pairing: {} })
   h.lb.feed({ type: 'start' })
   assert.deepEqual(h.pairing?.requests.map((r) => `${r.method} ${route(r.url)}`), [
@@ -47,7 +48,7 @@ test('a certificate the broker refuses is renewed before reconnecting', () => {
   assert.equal(h.machine.state.tag, 'online')
 })
 
-test('renewal while online reconnects at once with the new certificate, losing no queued data', () => {
+test('renewal while online reconnects at once with the new certificate, losing nothing', () => {
   const lifetimeMs = 3_600_000
   const h = harness({ pairing: { lifetimeMs } })
   h.lb.feed({ type: 'start' })
@@ -62,10 +63,17 @@ test('renewal while online reconnects at once with the new certificate, losing n
     { type: 'disconnect', reason: 'device disconnect' },
     { type: 'connect', sessionPresent: true },
   ])
-  assert.deepEqual(h.lb.eventsOf('stateChanged').slice(states).map((e) => e.state), ['connecting', 'online'], 'no backoff')
+  assert.deepEqual(
+    h.lb.eventsOf('stateChanged').slice(states).map((e) => e.state),
+    ['connecting', 'online'],
+    'no backoff',
+  )
   h.lb.releaseAcks()
   assert.equal(h.store.storedQueue.count(), 0)
-  assert.equal(after.filter((e) => e.type === 'publish' && e.topic.includes('org.dev.Stored')).length, 3)
+  assert.equal(
+    after.filter((e) => e.type === 'publish' && e.topic.includes('org.dev.Stored')).length,
+    3,
+  )
 })
 
 test('a renewal waits for the publishes in flight, so none is re-sent with a new packet id', () => {
@@ -78,12 +86,16 @@ test('a renewal waits for the publishes in flight, so none is re-sent with a new
   assert.equal(h.pairing?.issued, 2)
   assert.equal(h.astarte.connected, true, 'still draining')
   h.send(individual(ifaces.stored, '/s/value', 3))
-  const stored = (): number => h.astarte.received.filter((m) => m.topic.includes('org.dev.Stored')).length
+  const stored = (): number =>
+    h.astarte.received.filter((m) => m.topic.includes('org.dev.Stored')).length
   assert.equal(stored(), 3, 'the message sent while draining is held back')
   h.lb.releaseAcks()
   h.lb.releaseAcks()
   const kinds = h.astarte.transcript.map((e) => e.type)
-  assert.deepEqual(kinds.slice(kinds.lastIndexOf('disconnect')), ['disconnect', 'connect', 'publish'])
+  assert.deepEqual(
+    kinds.slice(kinds.lastIndexOf('disconnect')),
+    ['disconnect', 'connect', 'publish'],
+  )
   assert.equal(stored(), 4, 'each message once')
   assert.equal(h.store.storedQueue.count(), 0)
 })

@@ -17,7 +17,11 @@ export interface InterfaceShape {
 }
 
 /** Parses an interface built from `shape` and `mappings`; throws on a bad fixture. */
-export function iface(name: string, shape: InterfaceShape, mappings: readonly MappingJson[] = [{ endpoint: '/%{id}/value' }]): Interface {
+export function iface(
+  name: string,
+  shape: InterfaceShape,
+  mappings: readonly MappingJson[] = [{ endpoint: '/%{id}/value' }],
+): Interface {
   const { major = 1, minor = major === 0 ? 1 : 0, ...rest } = shape
   const parsed = parseInterface({
     interface_name: name,
@@ -31,8 +35,12 @@ export function iface(name: string, shape: InterfaceShape, mappings: readonly Ma
 }
 
 /** The single mapping of a one-mapping datastream built with `attributes`. */
-export function mapping(endpoint: string, attributes: Readonly<Record<string, unknown>> = {}): Mapping {
-  const m = iface('org.example.Fixture', { type: 'datastream', ownership: 'device' }, [{ endpoint, ...attributes }]).mappings[0]
+export function mapping(
+  endpoint: string,
+  attributes: Readonly<Record<string, unknown>> = {},
+): Mapping {
+  const shape = { type: 'datastream', ownership: 'device' } as const
+  const m = iface('org.example.Fixture', shape, [{ endpoint, ...attributes }]).mappings[0]
   if (m === undefined) throw new Error('no mapping')
   return m
 }

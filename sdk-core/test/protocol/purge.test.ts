@@ -2,17 +2,22 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { deflateSync, inflateSync } from 'node:zlib'
 import fc from 'fast-check'
-import { PURGE_INFLATE_LIMIT, decodePurgeProperties, encodePurgeProperties } from '@astarte-ts/sdk-core'
+import {
+  PURGE_INFLATE_LIMIT,
+  decodePurgeProperties,
+  encodePurgeProperties,
+} from '@astarte-ts/sdk-core'
 import { zlibInflater } from '@astarte-ts/runtime-testing'
 import { fcOptions } from '../bson/fc-config.js'
 
-const hex = (s: string): Uint8Array => Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)))
+const hex = (s: string): Uint8Array =>
+  Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)))
 
 // spec §3.6 vectors
 const TEXT = 'com.example.MyInterface/some/path;org.example.DraftInterface/otherPath'
-const VECTOR = hex(`00 00 00 46 78 9c 4b ce cf d5 4b ad 48 cc 2d c8 49 d5 f3 ad f4 cc 2b 49 2d 4a 4b 4c
-  4e d5 2f ce cf 4d d5 2f 48 2c c9 b0 ce 2f 4a 87 ab 70 29 4a 4c 2b 41 28 ca 2f c9 48 2d 0a 00 2a 02
-  00 b2 0c 1a c9`)
+const VECTOR = hex(`00 00 00 46 78 9c 4b ce cf d5 4b ad 48 cc 2d c8 49 d5 f3 ad f4 cc 2b 49 2d
+  4a 4b 4c 4e d5 2f ce cf 4d d5 2f 48 2c c9 b0 ce 2f 4a 87 ab 70 29 4a 4c 2b 41 28 ca 2f
+  c9 48 2d 0a 00 2a 02 00 b2 0c 1a c9`)
 const EMPTY = hex('00 00 00 00 78 9c 03 00 00 00 00 01')
 
 test('encoding matches the spec vectors', () => {
@@ -39,7 +44,10 @@ test('decoding the spec vectors splits entries at their first slash', () => {
 test('the header is skipped, not checked; the header alone is the empty list', () => {
   const littleEndian = VECTOR.slice()
   littleEndian.set([0x46, 0, 0, 0], 0)
-  assert.deepEqual(decodePurgeProperties(littleEndian, zlibInflater), decodePurgeProperties(VECTOR, zlibInflater))
+  assert.deepEqual(
+    decodePurgeProperties(littleEndian, zlibInflater),
+    decodePurgeProperties(VECTOR, zlibInflater),
+  )
   assert.deepEqual(decodePurgeProperties(hex('00 00 00 00'), zlibInflater), { ok: true, value: [] })
 })
 
@@ -49,7 +57,10 @@ test('plaintext format has no header and no compression', () => {
   const decoded = decodePurgeProperties(bytes, zlibInflater, 'plaintext')
   assert.ok(decoded.ok)
   assert.equal(decoded.value.length, 2)
-  assert.deepEqual(decodePurgeProperties(new Uint8Array(0), zlibInflater, 'plaintext'), { ok: true, value: [] })
+  assert.deepEqual(
+    decodePurgeProperties(new Uint8Array(0), zlibInflater, 'plaintext'),
+    { ok: true, value: [] },
+  )
 })
 
 test('bad payloads are issues, never throws', () => {
@@ -66,23 +77,39 @@ test('bad payloads are issues, never throws', () => {
 })
 
 test('inflating beyond the 10 485 760-byte cap is refused', () => {
-  const bomb = new Uint8Array([0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT + 1, 0x61))])
+  const bomb = new Uint8Array(
+    [0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT + 1, 0x61))],
+  )
   const r = decodePurgeProperties(bomb, zlibInflater)
   assert.equal(r.ok, false)
-  const atCap = new Uint8Array([0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT, 0x61))])
-  assert.equal(decodePurgeProperties(atCap, zlibInflater).ok, false, 'a single entry without / is still invalid')
+  const atCap = new Uint8Array(
+    [0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT, 0x61))],
+  )
+  assert.equal(
+    decodePurgeProperties(atCap, zlibInflater).ok,
+    false,
+    'a single entry without / is still invalid',
+  )
 })
 
 test('decode(encode(entries)) gives back the entries, in both formats', () => {
+  const formats = fc.constantFrom('zlib' as const, 'plaintext' as const)
   const entry = fc.record({
     interfaceName: fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9.]*$/),
     path: fc.stringMatching(/^(\/[^;/]+)+$/),
   })
   fc.assert(
-    fc.property(fc.array(entry, { maxLength: 10 }), fc.constantFrom('zlib' as const, 'plaintext' as const), (generated, format) => {
+    fc.property(fc.array(entry, { maxLength: 10 }), formats, (generated, format) => {
       const entries = generated.map((e) => ({ ...e }))
-      const payload = encodePurgeProperties(entries.map((e) => `${e.interfaceName}${e.path}`), zlibInflater, format)
-      assert.deepEqual(decodePurgeProperties(payload, zlibInflater, format), { ok: true, value: entries })
+      const payload = encodePurgeProperties(
+        entries.map((e) => `${e.interfaceName}${e.path}`),
+        zlibInflater,
+        format,
+      )
+      assert.deepEqual(
+        decodePurgeProperties(payload, zlibInflater, format),
+        { ok: true, value: entries },
+      )
     }),
     { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 10) },
   )

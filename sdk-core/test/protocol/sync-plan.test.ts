@@ -25,7 +25,11 @@ const srvProps = iface('org.srv.Props', { type: 'properties', ownership: 'server
 const srvStream = iface('org.srv.Stream', { type: 'datastream', ownership: 'server' })
 const interfaces = [srvStream, devStream, srvProps, devProps]
 
-const stored = (interfaceName: string, path: string, overrides: Partial<StoredProperty> = {}): StoredProperty => ({
+const stored = (
+  interfaceName: string,
+  path: string,
+  overrides: Partial<StoredProperty> = {},
+): StoredProperty => ({
   interfaceName,
   path,
   major: 1,
@@ -42,14 +46,25 @@ test('subscriptions: consumer properties and each server-owned interface, nothin
   ])
 })
 
-test('full sync: subscribe, introspection, emptyCache, device properties, producer purge (spec §3.4)', () => {
+test('full sync: subscribe, introspection, emptyCache, properties, producer purge (§3.4)', () => {
   const store = new MemoryStore()
   store.properties.set(stored('org.dev.Props', '/b/value'))
   store.properties.set(stored('org.dev.Props', '/a/value'))
   store.properties.set(stored('org.dev.Props', '/old/value', { major: 0 }))
   store.properties.set(stored('org.srv.Props', '/s/value', { ownership: 'server', major: 2 }))
-  const plan = fullSyncPlan({ prefix, interfaces, properties: store.properties, inflater: zlibInflater, purgeFormat: 'zlib' })
-  assert.deepEqual(plan[0], { type: 'subscribe', filters: interfacesToSubscribe(prefix, interfaces), qos: 2 })
+  const plan = fullSyncPlan(
+    {
+      prefix,
+      interfaces,
+      properties: store.properties,
+      inflater: zlibInflater,
+      purgeFormat: 'zlib',
+    },
+  )
+  assert.deepEqual(
+    plan[0],
+    { type: 'subscribe', filters: interfacesToSubscribe(prefix, interfaces), qos: 2 },
+  )
   const publishes = plan.slice(1).map((s) => {
     assert.equal(s.type, 'publish')
     assert.equal(s.qos, 2)
@@ -63,7 +78,10 @@ test('full sync: subscribe, introspection, emptyCache, device properties, produc
     `${P}/control/producer/properties`,
   ])
   const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes)
-  assert.equal(text(publishes[0]!.payload), 'org.dev.Props:1:0;org.dev.Stream:1:0;org.srv.Props:2:0;org.srv.Stream:1:0')
+  assert.equal(
+    text(publishes[0]!.payload),
+    'org.dev.Props:1:0;org.dev.Stream:1:0;org.srv.Props:2:0;org.srv.Stream:1:0',
+  )
   assert.equal(text(publishes[1]!.payload), '1')
   assert.deepEqual(publishes[2]!.payload, Uint8Array.from(['/a/value'.length]))
   assert.deepEqual(decodePurgeProperties(publishes[4]!.payload, zlibInflater), {
@@ -77,7 +95,15 @@ test('full sync: subscribe, introspection, emptyCache, device properties, produc
 
 test('full sync sends the purge list even when no property is set', () => {
   const store = new MemoryStore()
-  const plan = fullSyncPlan({ prefix, interfaces: [devStream], properties: store.properties, inflater: zlibInflater, purgeFormat: 'plaintext' })
+  const plan = fullSyncPlan(
+    {
+      prefix,
+      interfaces: [devStream],
+      properties: store.properties,
+      inflater: zlibInflater,
+      purgeFormat: 'plaintext',
+    },
+  )
   assert.deepEqual(plan.map((s) => s.type), ['subscribe', 'publish', 'publish', 'publish'])
   const last = plan[3]
   assert.ok(last?.type === 'publish')
@@ -87,7 +113,10 @@ test('full sync sends the purge list even when no property is set', () => {
 
 test('stale cache entries (interface gone, major or ownership changed) are pruned', () => {
   const store = new MemoryStore()
-  const keep = [stored('org.dev.Props', '/a/value'), stored('org.srv.Props', '/s/value', { ownership: 'server', major: 2 })]
+  const keep = [
+    stored('org.dev.Props', '/a/value'),
+    stored('org.srv.Props', '/s/value', { ownership: 'server', major: 2 }),
+  ]
   const stale = [
     stored('org.gone.Props', '/x/value'),
     stored('org.dev.Props', '/m/value', { major: 7 }),

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { dataTopic, deviceTopicPrefix, parseDeviceTopic, parseServerTopic } from '@astarte-ts/sdk-core'
+import {
+  dataTopic,
+  deviceTopicPrefix,
+  parseDeviceTopic,
+  parseServerTopic,
+} from '@astarte-ts/sdk-core'
 import type { TopicPrefix } from '@astarte-ts/sdk-core'
 import { fcOptions } from '../bson/fc-config.js'
 import { DEVICE_ID, REALM } from './fixtures.js'
@@ -23,15 +28,28 @@ test('the prefix is <realm>/<device_id> and both parts are validated', () => {
 })
 
 test('data topics follow spec §3.2', () => {
-  assert.equal(dataTopic(P, 'com.interface.test', '/led/red'), 'test/u-WraCwtK_G_fjJf63TiAw/com.interface.test/led/red')
+  assert.equal(
+    dataTopic(P, 'com.interface.test', '/led/red'),
+    'test/u-WraCwtK_G_fjJf63TiAw/com.interface.test/led/red',
+  )
   assert.equal(dataTopic(P, 'org.Legacy', '/'), `${P}/org.Legacy/`)
 })
 
 test('server topics: consumer purge, data, malformed', () => {
-  assert.deepEqual(parseServerTopic(P, `${P}/control/consumer/properties`), { type: 'consumerProperties' })
-  assert.deepEqual(parseServerTopic(P, `${P}/org.A/x/y`), { type: 'data', interfaceName: 'org.A', path: '/x/y' })
-  assert.deepEqual(parseServerTopic(P, `${P}/org.A/`), { type: 'data', interfaceName: 'org.A', path: '/' })
-  for (const topic of [`${P}/org.A`, `${P}//x`, `${P}/`, P, 'other/u-WraCwtK_G_fjJf63TiAw/org.A/x', `${P}x/org.A/x`]) {
+  assert.deepEqual(
+    parseServerTopic(P, `${P}/control/consumer/properties`),
+    { type: 'consumerProperties' },
+  )
+  assert.deepEqual(
+    parseServerTopic(P, `${P}/org.A/x/y`),
+    { type: 'data', interfaceName: 'org.A', path: '/x/y' },
+  )
+  assert.deepEqual(
+    parseServerTopic(P, `${P}/org.A/`),
+    { type: 'data', interfaceName: 'org.A', path: '/' },
+  )
+  const otherDevice = 'other/u-WraCwtK_G_fjJf63TiAw/org.A/x'
+  for (const topic of [`${P}/org.A`, `${P}//x`, `${P}/`, P, otherDevice, `${P}x/org.A/x`]) {
     assert.equal(parseServerTopic(P, topic).type, 'malformed', topic)
   }
 })
@@ -39,18 +57,32 @@ test('server topics: consumer purge, data, malformed', () => {
 test('device topics are routed like DUP does', () => {
   assert.deepEqual(parseDeviceTopic(P, P), { type: 'introspection' })
   assert.deepEqual(parseDeviceTopic(P, `${P}/control/emptyCache`), { type: 'emptyCache' })
-  assert.deepEqual(parseDeviceTopic(P, `${P}/control/producer/properties`), { type: 'producerProperties' })
+  assert.deepEqual(
+    parseDeviceTopic(P, `${P}/control/producer/properties`),
+    { type: 'producerProperties' },
+  )
   assert.deepEqual(parseDeviceTopic(P, `${P}/capabilities`), { type: 'capabilities' })
-  assert.deepEqual(parseDeviceTopic(P, `${P}/control/keyAgreement/1`), { type: 'control', subtopic: 'keyAgreement/1' })
-  assert.deepEqual(parseDeviceTopic(P, `${P}/control/consumer/properties`), { type: 'control', subtopic: 'consumer/properties' })
-  assert.deepEqual(parseDeviceTopic(P, `${P}/org.A/a`), { type: 'data', interfaceName: 'org.A', path: '/a' })
+  assert.deepEqual(
+    parseDeviceTopic(P, `${P}/control/keyAgreement/1`),
+    { type: 'control', subtopic: 'keyAgreement/1' },
+  )
+  assert.deepEqual(
+    parseDeviceTopic(P, `${P}/control/consumer/properties`),
+    { type: 'control', subtopic: 'consumer/properties' },
+  )
+  assert.deepEqual(
+    parseDeviceTopic(P, `${P}/org.A/a`),
+    { type: 'data', interfaceName: 'org.A', path: '/a' },
+  )
   assert.equal(parseDeviceTopic(P, `${P}/org.A`).type, 'malformed')
   assert.equal(parseDeviceTopic(P, 'test/otherdevice/org.A/a').type, 'malformed')
 })
 
 test('parse(dataTopic(name, path)) gives back name and path', () => {
   const name = fc.stringMatching(/^[a-z][a-z0-9]*(\.[a-z][a-z0-9-]*)*$/)
-  const path = fc.array(fc.stringMatching(/^[^/#+]*$/), { minLength: 1, maxLength: 5 }).map((ls) => `/${ls.join('/')}`)
+  const path = fc
+    .array(fc.stringMatching(/^[^/#+]*$/), { minLength: 1, maxLength: 5 })
+    .map((ls) => `/${ls.join('/')}`)
   fc.assert(
     fc.property(name, path, (n, p) => {
       const expected = { type: 'data', interfaceName: n, path: p }
