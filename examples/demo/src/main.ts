@@ -48,7 +48,11 @@ async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Waits for `predicate` to hold for a device event, or fails after `ms`. */
-function waitFor(what: string, ms: number, subscribe: (done: () => void) => () => void): Promise<void> {
+function waitFor(
+  what: string,
+  ms: number,
+  subscribe: (done: () => void) => () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off()
@@ -68,7 +72,8 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
 
   const files = (await readdir(interfacesDir)).filter((f) => f.endsWith('.json')).sort()
   await step(`install ${files.length} example interfaces through Realm Management`, async () => {
-    for (const f of files) await api.installInterface(JSON.parse(await readFile(join(interfacesDir, f), 'utf8')))
+    for (const f of files)
+      await api.installInterface(JSON.parse(await readFile(join(interfacesDir, f), 'utf8')))
   })
 
   const deviceId = deviceIdFromUuidV5(DEFAULT_DEVICE_ID_NAMESPACE, 'demo-sensor-0001')
@@ -94,7 +99,10 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
   })
   const received: string[] = []
   device.on('data', (m) => {
-    const value = m.type === 'unset' ? '(unset)' : JSON.stringify(m.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))
+    const value =
+      m.type === 'unset'
+        ? '(unset)'
+        : JSON.stringify(m.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v))
     received.push(`${m.interfaceName}${m.path} = ${value}`)
   })
   try {
@@ -113,22 +121,32 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
         const timestamp = new Date()
         await device.send(TELEMETRY, '/s1/temperature', 21 + Math.sin(tick / 3), { timestamp })
         await device.send(TELEMETRY, '/s1/uptimeSeconds', BigInt(tick), { timestamp })
-        await device.sendObject(ENVIRONMENT, '/livingroom', { temperature: 21.5, humidity: 40 + tick, co2: 420 }, { timestamp })
+        await device.sendObject(
+          ENVIRONMENT,
+          '/livingroom',
+          { temperature: 21.5, humidity: 40 + tick, co2: 420 },
+          { timestamp },
+        )
         sent += 3
         await new Promise((r) => setTimeout(r, 250))
       }
     })
-    say(`    ${sent} messages sent; metrics ${JSON.stringify(device.metrics(), (_k, v: unknown) => (v instanceof Error ? v.message : v))}`)
+    say(
+      `    ${sent} messages sent; metrics ${JSON.stringify(device.metrics(), (_k, v: unknown) => (v instanceof Error ? v.message : v))}`,
+    )
 
-    await step('AppEngine sets server property Settings/samplingPeriodMs = 500; the device gets it', async () => {
-      const got = waitFor('the property on the device', 10_000, (done) =>
-        device.on('data', (m) => {
-          if (m.interfaceName === SETTINGS && m.path === '/samplingPeriodMs') done()
-        }),
-      )
-      await api.put(`devices/${deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`, 500)
-      await got
-    })
+    await step(
+      'AppEngine sets server property Settings/samplingPeriodMs = 500; the device gets it',
+      async () => {
+        const got = waitFor('the property on the device', 10_000, (done) =>
+          device.on('data', (m) => {
+            if (m.interfaceName === SETTINGS && m.path === '/samplingPeriodMs') done()
+          }),
+        )
+        await api.put(`devices/${deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`, 500)
+        await got
+      },
+    )
     await step('AppEngine sends command Commands/message; the device gets it', async () => {
       const got = waitFor('the command on the device', 10_000, (done) =>
         device.on('data', (m) => {
@@ -140,12 +158,21 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
     })
     say('    the device received:')
     for (const line of received) say(`      ${line}`)
-    say(`    cached property: ${SETTINGS}/samplingPeriodMs = ${String(device.getProperty(SETTINGS, '/samplingPeriodMs'))}`)
+    say(
+      `    cached property: ${SETTINGS}/samplingPeriodMs = ${String(device.getProperty(SETTINGS, '/samplingPeriodMs'))}`,
+    )
 
     const readBack = await step('read everything back through AppEngine', async () => {
-      const status = (await api.get(`devices/${deviceId}`)) as { connected?: boolean; introspection?: object }
-      const temps = (await api.get(`devices/${deviceId}/interfaces/${TELEMETRY}/s1/temperature`)) as unknown[]
-      const env = (await api.get(`devices/${deviceId}/interfaces/${ENVIRONMENT}/livingroom`)) as unknown[]
+      const status = (await api.get(`devices/${deviceId}`)) as {
+        connected?: boolean
+        introspection?: object
+      }
+      const temps = (await api.get(
+        `devices/${deviceId}/interfaces/${TELEMETRY}/s1/temperature`,
+      )) as unknown[]
+      const env = (await api.get(
+        `devices/${deviceId}/interfaces/${ENVIRONMENT}/livingroom`,
+      )) as unknown[]
       if (temps.length === 0 || env.length === 0) throw new Error('AppEngine has no streamed data')
       return [
         `device status: connected=${String(status.connected)}, introspection=${Object.keys(status.introspection ?? {}).join(', ')}`,
@@ -166,8 +193,9 @@ async function main(): Promise<number> {
   const storeDir = await mkdtemp(join(tmpdir(), 'astarte-demo-'))
   let sandbox: Sandbox | undefined
   try {
-    sandbox = await step('start the sandbox (Pairing, MQTT broker over mutual TLS, AppEngine)', () =>
-      startSandbox({ logger: { log: () => undefined } }),
+    sandbox = await step(
+      'start the sandbox (Pairing, MQTT broker over mutual TLS, AppEngine)',
+      () => startSandbox({ logger: { log: () => undefined } }),
     )
     await demo(sandbox, storeDir)
     say('demo finished: every step worked')

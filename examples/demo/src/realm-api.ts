@@ -26,13 +26,18 @@ export function realmApi(options: {
       ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
     })
     const text = await res.text()
-    if (!res.ok) throw new Error(`${method} ${new URL(url).pathname} answered ${res.status}: ${text}`)
+    if (!res.ok)
+      throw new Error(`${method} ${new URL(url).pathname} answered ${res.status}: ${text}`)
     return text === '' ? undefined : (JSON.parse(text) as { data?: unknown }).data
   }
   const appengine = (path: string): string => `${options.appengineUrl}/v1/${options.realm}/${path}`
   return {
     installInterface: async (json) => {
-      await call('POST', `${options.realmManagementUrl}/v1/${options.realm}/interfaces?async_operation=false`, json)
+      await call(
+        'POST',
+        `${options.realmManagementUrl}/v1/${options.realm}/interfaces?async_operation=false`,
+        json,
+      )
     },
     get: (path) => call('GET', appengine(path)),
     put: async (path, data) => {

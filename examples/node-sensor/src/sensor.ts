@@ -46,7 +46,9 @@ export async function runSensor(device: Device, options: SensorOptions): Promise
   }
   device.on('data', apply)
   device.on('dataError', (e) => log(`ignored bad server data on ${e.interfaceName}${e.path}`))
-  device.on('disconnected', (e) => log(`disconnected${e.error === undefined ? '' : `: ${e.error.message}`}`))
+  device.on('disconnected', (e) =>
+    log(`disconnected${e.error === undefined ? '' : `: ${e.error.message}`}`),
+  )
 
   await device.connect({ signal: options.signal })
   log(`connected as ${device.deviceId}`)
@@ -60,7 +62,9 @@ export async function runSensor(device: Device, options: SensorOptions): Promise
     for (const [sensor, on] of enabled) {
       offset += 0.5
       if (!on) continue
-      await device.send(TELEMETRY, `/${sensor}/temperature`, reading(tick, offset), { timestamp: now })
+      await device.send(TELEMETRY, `/${sensor}/temperature`, reading(tick, offset), {
+        timestamp: now,
+      })
       const uptime = BigInt(Math.floor((now.getTime() - started.getTime()) / 1000))
       await device.send(TELEMETRY, `/${sensor}/uptimeSeconds`, uptime, { timestamp: now })
     }

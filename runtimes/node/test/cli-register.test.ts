@@ -21,7 +21,13 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true })
 })
 
-const base = (): string[] => ['register', '--pairing-url', sandbox.pairingUrl, '--realm', sandbox.realm]
+const base = (): string[] => [
+  'register',
+  '--pairing-url',
+  sandbox.pairingUrl,
+  '--realm',
+  sandbox.realm,
+]
 
 test('register --device-id prints the device id and a 44-char secret', async () => {
   const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
@@ -53,7 +59,10 @@ test('register --hardware-id derives the UUIDv5 id; JWT from env; --out writes a
     ASTARTE_PAIRING_JWT: sandbox.jwt,
   })
   assert.equal(other.code, 0, other.stderr)
-  assert.equal((JSON.parse(other.stdout) as { deviceId: string }).deviceId, deviceIdFromUuidV5(ns, 'serial-42'))
+  assert.equal(
+    (JSON.parse(other.stdout) as { deviceId: string }).deviceId,
+    deviceIdFromUuidV5(ns, 'serial-42'),
+  )
 })
 
 test('a refused JWT exits 1 with the pairing error code and no token in the output', async () => {

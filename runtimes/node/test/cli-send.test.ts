@@ -17,7 +17,11 @@ let sandbox: Sandbox
 let tmp: string
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'astarte-cli-send-'))
-  sandbox = await startSandbox({ dataDir: join(tmp, 'sandbox'), interfacesDir: examples, logger: { log: () => undefined } })
+  sandbox = await startSandbox({
+    dataDir: join(tmp, 'sandbox'),
+    interfacesDir: examples,
+    logger: { log: () => undefined },
+  })
 })
 after(async () => {
   await sandbox?.stop()
@@ -34,12 +38,18 @@ async function newDevice(): Promise<{ deviceId: string; secret: string; flags: s
     deviceId,
   })
   const flags = [
-    '--pairing-url', sandbox.pairingUrl,
-    '--realm', sandbox.realm,
-    '--device-id', deviceId,
-    '--interfaces', examples,
-    '--store', join(tmp, `store-${deviceId}`),
-    '--ca', sandbox.caFile,
+    '--pairing-url',
+    sandbox.pairingUrl,
+    '--realm',
+    sandbox.realm,
+    '--device-id',
+    deviceId,
+    '--interfaces',
+    examples,
+    '--store',
+    join(tmp, `store-${deviceId}`),
+    '--ca',
+    sandbox.caFile,
   ]
   return { deviceId, secret, flags }
 }
@@ -54,13 +64,23 @@ async function appengine(path: string): Promise<unknown> {
 test('send one value with a timestamp; the secret comes from env; exit 0 once acknowledged', async () => {
   const { deviceId, secret, flags } = await newDevice()
   const r = await runCli(
-    ['send', ...flags, 'org.astarte-ts.examples.Telemetry', '/s1/uptimeSeconds', '"9007199254740993"', '--timestamp', '2025-01-01T10:00:00.000Z'],
+    [
+      'send',
+      ...flags,
+      'org.astarte-ts.examples.Telemetry',
+      '/s1/uptimeSeconds',
+      '"9007199254740993"',
+      '--timestamp',
+      '2025-01-01T10:00:00.000Z',
+    ],
     { ASTARTE_CREDENTIALS_SECRET: secret },
   )
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { sent: 1, failed: 0 })
   assert.ok(!r.stderr.includes(secret) && !r.stdout.includes(secret))
-  const rows = (await appengine(`devices/${deviceId}/interfaces/org.astarte-ts.examples.Telemetry/s1/uptimeSeconds`)) as Array<{ value: unknown; timestamp: string }>
+  const rows = (await appengine(
+    `devices/${deviceId}/interfaces/org.astarte-ts.examples.Telemetry/s1/uptimeSeconds`,
+  )) as Array<{ value: unknown; timestamp: string }>
   assert.equal(rows.length, 1)
   assert.equal(rows[0]?.value, '9007199254740993')
   assert.equal(new Date(rows[0]?.timestamp ?? '').toISOString(), '2025-01-01T10:00:00.000Z')
@@ -69,19 +89,41 @@ test('send one value with a timestamp; the secret comes from env; exit 0 once ac
 test('--stdin sends NDJSON: datastream, object, properties and an unset', async () => {
   const { deviceId, secret, flags } = await newDevice()
   const lines = [
-    { interface: 'org.astarte-ts.examples.Telemetry', path: '/s2/temperature', value: 19, timestamp: '2025-02-02T00:00:00Z' },
-    { interface: 'org.astarte-ts.examples.Environment', path: '/hall', value: { temperature: 18.5, co2: 700 }, timestamp: '2025-02-02T00:00:01Z' },
+    {
+      interface: 'org.astarte-ts.examples.Telemetry',
+      path: '/s2/temperature',
+      value: 19,
+      timestamp: '2025-02-02T00:00:00Z',
+    },
+    {
+      interface: 'org.astarte-ts.examples.Environment',
+      path: '/hall',
+      value: { temperature: 18.5, co2: 700 },
+      timestamp: '2025-02-02T00:00:01Z',
+    },
     { interface: 'org.astarte-ts.examples.DeviceStatus', path: '/firmwareVersion', value: '3.0.0' },
-    { interface: 'org.astarte-ts.examples.DeviceStatus', path: '/bootTime', value: '2025-02-01T23:00:00.000Z' },
+    {
+      interface: 'org.astarte-ts.examples.DeviceStatus',
+      path: '/bootTime',
+      value: '2025-02-01T23:00:00.000Z',
+    },
     { interface: 'org.astarte-ts.examples.DeviceStatus', path: '/lastError', value: 'oops' },
     { interface: 'org.astarte-ts.examples.DeviceStatus', path: '/lastError', unset: true },
   ]
-  const r = await runCli(['send', ...flags, '--credentials-secret', secret, '--stdin'], {}, lines.map((l) => JSON.stringify(l)).join('\n'))
+  const r = await runCli(
+    ['send', ...flags, '--credentials-secret', secret, '--stdin'],
+    {},
+    lines.map((l) => JSON.stringify(l)).join('\n'),
+  )
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { sent: lines.length, failed: 0 })
-  const temps = (await appengine(`devices/${deviceId}/interfaces/org.astarte-ts.examples.Telemetry/s2/temperature`)) as Array<{ value: unknown }>
+  const temps = (await appengine(
+    `devices/${deviceId}/interfaces/org.astarte-ts.examples.Telemetry/s2/temperature`,
+  )) as Array<{ value: unknown }>
   assert.equal(temps[0]?.value, 19)
-  const hall = (await appengine(`devices/${deviceId}/interfaces/org.astarte-ts.examples.Environment/hall`)) as Array<Record<string, unknown>>
+  const hall = (await appengine(
+    `devices/${deviceId}/interfaces/org.astarte-ts.examples.Environment/hall`,
+  )) as Array<Record<string, unknown>>
   assert.deepEqual([hall[0]?.temperature, hall[0]?.co2], [18.5, 700])
   const status = await eventually(
     'the properties',
@@ -94,15 +136,32 @@ test('--stdin sends NDJSON: datastream, object, properties and an unset', async 
 test('a value that does not fit its mapping exits 1 naming the path; the rest is still sent', async () => {
   const { secret, flags } = await newDevice()
   const lines = [
-    { interface: 'org.astarte-ts.examples.Telemetry', path: '/s1/temperature', value: 'hot', timestamp: '2025-02-02T00:00:00Z' },
+    {
+      interface: 'org.astarte-ts.examples.Telemetry',
+      path: '/s1/temperature',
+      value: 'hot',
+      timestamp: '2025-02-02T00:00:00Z',
+    },
     { interface: 'org.astarte-ts.examples.Telemetry', path: '/s1/temperature', value: 20 },
-    { interface: 'org.astarte-ts.examples.Telemetry', path: '/s1/temperature', value: 20, timestamp: '2025-02-02T00:00:00Z' },
+    {
+      interface: 'org.astarte-ts.examples.Telemetry',
+      path: '/s1/temperature',
+      value: 20,
+      timestamp: '2025-02-02T00:00:00Z',
+    },
     { interface: 'org.example.Unknown', path: '/x', value: 1 },
   ]
-  const r = await runCli(['send', ...flags, '--credentials-secret', secret, '--stdin'], {}, lines.map((l) => JSON.stringify(l)).join('\n'))
+  const r = await runCli(
+    ['send', ...flags, '--credentials-secret', secret, '--stdin'],
+    {},
+    lines.map((l) => JSON.stringify(l)).join('\n'),
+  )
   assert.equal(r.code, 1, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { sent: 1, failed: 3 })
-  assert.match(r.stderr, /org\.astarte-ts\.examples\.Telemetry\/s1\/temperature: .*\[local\.invalid_value\]/)
+  assert.match(
+    r.stderr,
+    /org\.astarte-ts\.examples\.Telemetry\/s1\/temperature: .*\[local\.invalid_value\]/,
+  )
   assert.match(r.stderr, /org\.example\.Unknown\/x/)
 })
 

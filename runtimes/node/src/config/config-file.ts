@@ -66,7 +66,11 @@ export function checkDeviceConfig(json: unknown): readonly Issue[] {
     if (kind === undefined) {
       issues.push({ code: 'config_unknown_key', path: `/${key}`, message: `unknown key '${key}'` })
     } else if (!checkField(kind, value)) {
-      issues.push({ code: 'config_field_type', path: `/${key}`, message: `'${key}' must be ${kind}` })
+      issues.push({
+        code: 'config_field_type',
+        path: `/${key}`,
+        message: `'${key}' must be ${kind}`,
+      })
     }
   }
   for (const key of ['realm', 'pairingUrl', 'storeDir', 'interfaces']) {

@@ -43,9 +43,14 @@ export interface ConnectionFlags {
 }
 
 /** `$XDG_STATE_HOME/astarte-device`, else `~/.local/state/astarte-device`. */
-export function defaultStoreDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function defaultStoreDir(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
   const xdg = env.XDG_STATE_HOME
-  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.local', 'state'), 'astarte-device')
+  return join(
+    xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.local', 'state'),
+    'astarte-device',
+  )
 }
 
 /**
@@ -59,7 +64,8 @@ export async function deviceOptionsFromFlags(
 ): Promise<DeviceOptions | { readonly missing: string }> {
   const base: Partial<DeviceOptions> =
     flags.config === undefined ? {} : await loadDeviceConfig(flags.config, env)
-  const secret = flags['credentials-secret'] ?? base.credentialsSecret ?? env.ASTARTE_CREDENTIALS_SECRET
+  const secret =
+    flags['credentials-secret'] ?? base.credentialsSecret ?? env.ASTARTE_CREDENTIALS_SECRET
   const options = {
     ...base,
     logger,
@@ -67,8 +73,11 @@ export async function deviceOptionsFromFlags(
     ...(flags.realm === undefined ? {} : { realm: flags.realm }),
     ...(flags['device-id'] === undefined ? {} : { deviceId: flags['device-id'] }),
     ...(secret === undefined || secret === '' ? {} : { credentialsSecret: secret }),
-    ...(flags.interfaces === undefined ? {} : { interfaces: flags.interfaces.map((p) => resolve(p)) }),
-    storeDir: flags.store === undefined ? (base.storeDir ?? defaultStoreDir(env)) : resolve(flags.store),
+    ...(flags.interfaces === undefined
+      ? {}
+      : { interfaces: flags.interfaces.map((p) => resolve(p)) }),
+    storeDir:
+      flags.store === undefined ? (base.storeDir ?? defaultStoreDir(env)) : resolve(flags.store),
     ...(flags.ca === undefined ? {} : { caFile: resolve(flags.ca) }),
     ...(flags['ignore-tls-errors'] === true ? { ignoreTlsErrors: true } : {}),
   }
@@ -79,7 +88,8 @@ export async function deviceOptionsFromFlags(
   ] as const) {
     if (options[key] === undefined) return { missing: flag }
   }
-  if (options.deviceId === undefined && options.hardwareId === undefined) return { missing: '--device-id' }
+  if (options.deviceId === undefined && options.hardwareId === undefined)
+    return { missing: '--device-id' }
   return options as DeviceOptions
 }
 

@@ -121,9 +121,14 @@ export class ActionRunner {
         return
       case 'http':
         this.#ports.http.request(action.request).then(
-          (response) => this.#later({ type: 'http.response', requestId: action.requestId, response }),
+          (response) =>
+            this.#later({ type: 'http.response', requestId: action.requestId, response }),
           (error: unknown) =>
-            this.#later({ type: 'http.failed', requestId: action.requestId, error: toSdkError(error) }),
+            this.#later({
+              type: 'http.failed',
+              requestId: action.requestId,
+              error: toSdkError(error),
+            }),
         )
         return
       case 'crypto.createKeyAndCsr':
@@ -136,7 +141,11 @@ export class ActionRunner {
               csrPem,
             }),
           (error: unknown) =>
-            this.#later({ type: 'crypto.failed', requestId: action.requestId, error: toSdkError(error) }),
+            this.#later({
+              type: 'crypto.failed',
+              requestId: action.requestId,
+              error: toSdkError(error),
+            }),
         )
         return
       case 'credentials.save': {
@@ -147,7 +156,11 @@ export class ActionRunner {
             this.#later({ type: 'credentials.saved', requestId: action.requestId })
           },
           (error: unknown) =>
-            this.#later({ type: 'credentials.saveFailed', requestId: action.requestId, error: toSdkError(error) }),
+            this.#later({
+              type: 'credentials.saveFailed',
+              requestId: action.requestId,
+              error: toSdkError(error),
+            }),
         )
         return
       }
@@ -159,13 +172,22 @@ export class ActionRunner {
     }
   }
 
-  #connect(options: { host: string; port: number; clientId: string; keepaliveSec: number; clean: boolean }): void {
+  #connect(options: {
+    host: string
+    port: number
+    clientId: string
+    keepaliveSec: number
+    clean: boolean
+  }): void {
     const epoch = ++this.#epoch
     const tls = this.#tls
     if (tls === undefined) {
       this.#later({
         type: 'mqtt.connectFailed',
-        error: new SdkError('local.no_credentials', "couldn't connect without a device certificate"),
+        error: new SdkError(
+          'local.no_credentials',
+          "couldn't connect without a device certificate",
+        ),
         certificateRejected: true,
       })
       return
@@ -180,7 +202,8 @@ export class ActionRunner {
           ignoreTlsErrors: this.#ports.ignoreTlsErrors,
         },
         {
-          message: (topic, payload) => this.#onConnection(epoch, { type: 'mqtt.message', topic, payload }),
+          message: (topic, payload) =>
+            this.#onConnection(epoch, { type: 'mqtt.message', topic, payload }),
           close: (error) => this.#connectionLost(epoch, error),
         },
       )
@@ -215,7 +238,11 @@ export class ActionRunner {
       if (reported) return
       reported = true
       clearTimeout(timer)
-      this.#later(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error: toSdkError(error) })
+      this.#later(
+        error === undefined
+          ? { type: 'mqtt.closed' }
+          : { type: 'mqtt.closed', error: toSdkError(error) },
+      )
     }
     const timer = setTimeout(() => report(), END_GRACE_MS)
     this.#ports.transport.end().then(() => report(), report)
@@ -226,7 +253,11 @@ export class ActionRunner {
     if (epoch !== this.#epoch || !this.#connected) return
     this.#connected = false
     this.#epoch++
-    this.#later(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error: toSdkError(error) })
+    this.#later(
+      error === undefined
+        ? { type: 'mqtt.closed' }
+        : { type: 'mqtt.closed', error: toSdkError(error) },
+    )
   }
 
   /** Stops every timer and ignores all later outcomes. */

@@ -31,7 +31,11 @@ import type { DeviceOptions, InterfaceSource } from '../config/options.js'
 import { interfaceFromSource, loadInterfaces } from '../interfaces/load-interfaces.js'
 import type { ActionRunner } from './action-runner.js'
 import type { DeviceEvents, DeviceMetrics, DeviceStateName, ServerMessage } from './events.js'
-import { createMessageStream, type MessageSink, type MessageStreamOptions } from './message-stream.js'
+import {
+  createMessageStream,
+  type MessageSink,
+  type MessageStreamOptions,
+} from './message-stream.js'
 import { openDevice } from './open-device.js'
 import { TypedEmitter, type Listener } from './typed-emitter.js'
 
@@ -100,7 +104,9 @@ function invalidValue(
 }
 
 function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new SdkError('local.aborted', "couldn't finish: the operation was aborted")
+  return (
+    signal.reason ?? new SdkError('local.aborted', "couldn't finish: the operation was aborted")
+  )
 }
 
 /** One Astarte device. Create it with `Device.open(options | configFile)`. */
@@ -141,7 +147,9 @@ export class Device {
     this.#store = parts.store
     this.#closeStore = parts.closeStore
     for (const iface of parts.interfaces) this.#interfaces.set(iface.name, iface)
-    this.#emitter = new TypedEmitter<DeviceEvents>((e, event) => parts.onListenerError(e, String(event)))
+    this.#emitter = new TypedEmitter<DeviceEvents>((e, event) =>
+      parts.onListenerError(e, String(event)),
+    )
     this.#runner = parts.makeRunner(
       (input) => this.#feed(input),
       (event) => this.#onMachineEvent(event),
@@ -206,7 +214,8 @@ export class Device {
    * rejects on `signal` abort, on `close()`, or on an error the device can't recover from.
    */
   connect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#closed) return Promise.reject(new SdkError('local.closed', "couldn't connect: the device is closed"))
+    if (this.#closed)
+      return Promise.reject(new SdkError('local.closed', "couldn't connect: the device is closed"))
     const { signal } = options
     if (signal?.aborted === true) return Promise.reject(abortError(signal))
     if (this.#synced) return Promise.resolve()
@@ -333,7 +342,9 @@ export class Device {
     ifaceRef: T | string,
     path: P,
   ): Promise<void> {
-    return this.#submit('unset', ifaceRef, path, 'properties', (iface) => validateUnset(iface, path))
+    return this.#submit('unset', ifaceRef, path, 'properties', (iface) =>
+      validateUnset(iface, path),
+    )
   }
 
   /** The cached value of a property (either ownership), or `undefined` when not set. */
@@ -346,18 +357,27 @@ export class Device {
     const stored = this.#store.properties.get(iface.name, path)
     if (stored === undefined || stored.major !== iface.major) return undefined
     const decoded = decodePayload(iface, path, stored.payload)
-    const value = decoded.ok && decoded.value.kind === 'individual' ? decoded.value.value : undefined
+    const value =
+      decoded.ok && decoded.value.kind === 'individual' ? decoded.value.value : undefined
     return value as InterfaceValue<T, P> | undefined
   }
 
   /** Every cached property of the current interfaces, decoded. */
-  properties(filter: { readonly ownership?: Ownership; readonly interfaceName?: string } = {}): PropertyEntry[] {
+  properties(
+    filter: { readonly ownership?: Ownership; readonly interfaceName?: string } = {},
+  ): PropertyEntry[] {
     const out: PropertyEntry[] = []
     for (const stored of this.#store.properties.list(filter.ownership)) {
-      if (filter.interfaceName !== undefined && stored.interfaceName !== filter.interfaceName) continue
+      if (filter.interfaceName !== undefined && stored.interfaceName !== filter.interfaceName)
+        continue
       const value: AstarteValue | undefined = this.getProperty(stored.interfaceName, stored.path)
       if (value === undefined) continue
-      out.push({ interfaceName: stored.interfaceName, path: stored.path, ownership: stored.ownership, value })
+      out.push({
+        interfaceName: stored.interfaceName,
+        path: stored.path,
+        ownership: stored.ownership,
+        value,
+      })
     }
     return out
   }
@@ -368,7 +388,8 @@ export class Device {
    */
   async addInterface(source: InterfaceSource): Promise<void> {
     this.#assertOpen('add an interface')
-    const added = typeof source === 'string' ? await loadInterfaces([source]) : [interfaceFromSource(source)]
+    const added =
+      typeof source === 'string' ? await loadInterfaces([source]) : [interfaceFromSource(source)]
     for (const iface of added) {
       this.#interfaces.set(iface.name, iface)
       this.#feed({ type: 'addInterface', iface })
@@ -380,9 +401,13 @@ export class Device {
     this.#assertOpen('remove an interface')
     const name = interfaceNameOf(ref)
     if (!this.#interfaces.delete(name)) {
-      throw new SdkError('local.unknown_interface', `couldn't remove interface ${name}: not in the introspection`, {
-        ctx: { interfaceName: name },
-      })
+      throw new SdkError(
+        'local.unknown_interface',
+        `couldn't remove interface ${name}: not in the introspection`,
+        {
+          ctx: { interfaceName: name },
+        },
+      )
     }
     this.#feed({ type: 'removeInterface', name })
   }
@@ -402,7 +427,8 @@ export class Device {
     const iface = this.#interfaces.get(name)
     const issue = (code: string, message: string): SdkError =>
       invalidValue(what, name, path, [{ code, path, message }])
-    if (iface === undefined) throw issue('interface_not_found', `interface ${name} is not in the introspection`)
+    if (iface === undefined)
+      throw issue('interface_not_found', `interface ${name} is not in the introspection`)
     if (iface.ownership !== 'device') {
       throw issue('write_on_server_owned_interface', `interface ${name} is server-owned`)
     }
@@ -500,7 +526,11 @@ export class Device {
         })
         return
       case 'serverUnset':
-        this.#publishMessage({ type: 'unset', interfaceName: event.interfaceName, path: event.path })
+        this.#publishMessage({
+          type: 'unset',
+          interfaceName: event.interfaceName,
+          path: event.path,
+        })
         return
       case 'serverDataError':
         this.#emitter.emit('dataError', {

@@ -33,7 +33,6 @@ export type ServerMessage =
 /** The machine's state tags, plus `closed` once `close()` ran. */
 export type DeviceStateName = DeviceStateTag | 'closed'
 
-
 /** The core machine's counters, plus what the façade itself drops. */
 export type DeviceMetrics = Omit<CoreDeviceMetrics, 'lastError'> & {
   /** Server messages dropped because a `messages()` consumer was too slow. */

@@ -40,7 +40,10 @@ function resolveDeviceId(options: DeviceOptions): string {
       ? undefined
       : deviceIdFromUuidV5(options.namespace ?? DEFAULT_DEVICE_ID_NAMESPACE, options.hardwareId))
   if (id === undefined) {
-    throw new SdkError('local.invalid_config', "couldn't open the device: give deviceId or hardwareId")
+    throw new SdkError(
+      'local.invalid_config',
+      "couldn't open the device: give deviceId or hardwareId",
+    )
   }
   checkDeviceId(id)
   return id
@@ -54,7 +57,9 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
   const ports = options.ports ?? {}
   const logger = options.logger ?? consoleLogger({ level: 'info' })
   const interfaces = await loadInterfaces(options.interfaces)
-  const caPem = options.caPem ?? (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
+  const caPem =
+    options.caPem ??
+    (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
   const ignoreTlsErrors = options.ignoreTlsErrors ?? false
   const http =
     ports.http ??
@@ -71,7 +76,14 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
         { ctx: { deviceId } },
       )
     }
-    secret = await registerDevice({ http, pairingUrl, realm, jwt: options.pairingJwt, deviceId, interfaces })
+    secret = await registerDevice({
+      http,
+      pairingUrl,
+      realm,
+      jwt: options.pairingJwt,
+      deviceId,
+      interfaces,
+    })
     credentials.write('credentialsSecret', secret)
     logger.log('info', 'device registered, credentials secret saved', { deviceId, dir })
   } else if (secret !== credentials.read('credentialsSecret')?.trim()) {

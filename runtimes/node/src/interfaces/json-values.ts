@@ -31,14 +31,20 @@ export function valueFromJsonAt(
   const mappings = resolveObjectPath(iface, path)
   if (!mappings.ok) return mappings
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return err([{ code: 'unexpected_value_type', path, message: 'an object interface needs a json object' }])
+    return err([
+      { code: 'unexpected_value_type', path, message: 'an object interface needs a json object' },
+    ])
   }
   const out: Record<string, AstarteValue> = {}
   const issues: Issue[] = []
   for (const [key, item] of Object.entries(json)) {
     const mapping = mappings.value.find((m) => objectKey(m) === key)
     if (mapping === undefined) {
-      issues.push({ code: 'unexpected_object_key', path: `${path}/${key}`, message: `unknown key ${key}` })
+      issues.push({
+        code: 'unexpected_object_key',
+        path: `${path}/${key}`,
+        message: `unknown key ${key}`,
+      })
       continue
     }
     const value = valueFromJson(mapping.type, item)
@@ -49,7 +55,10 @@ export function valueFromJsonAt(
 }
 
 /** One server message as an NDJSON-ready object: `{interface, path, value | unset, timestamp?}`. */
-export function messageToJson(iface: Interface | undefined, message: ServerMessage): Record<string, unknown> {
+export function messageToJson(
+  iface: Interface | undefined,
+  message: ServerMessage,
+): Record<string, unknown> {
   const head = { interface: message.interfaceName, path: message.path }
   const timestamp =
     message.type !== 'unset' && message.timestamp !== undefined
@@ -60,14 +69,18 @@ export function messageToJson(iface: Interface | undefined, message: ServerMessa
       return { ...head, unset: true }
     case 'individual': {
       const mapping = iface === undefined ? undefined : resolveIndividualPath(iface, message.path)
-      const value = mapping?.ok === true ? valueToJson(mapping.value.type, message.value) : String(message.value)
+      const value =
+        mapping?.ok === true
+          ? valueToJson(mapping.value.type, message.value)
+          : String(message.value)
       return { ...head, value, ...timestamp }
     }
     case 'object': {
       const mappings = iface === undefined ? undefined : resolveObjectPath(iface, message.path)
       const value: Record<string, unknown> = {}
       for (const [key, item] of Object.entries(message.value)) {
-        const mapping = mappings?.ok === true ? mappings.value.find((m) => objectKey(m) === key) : undefined
+        const mapping =
+          mappings?.ok === true ? mappings.value.find((m) => objectKey(m) === key) : undefined
         value[key] = mapping === undefined ? String(item) : valueToJson(mapping.type, item)
       }
       return { ...head, value, ...timestamp }

@@ -83,9 +83,13 @@ export async function loadInterfaces(sources: readonly InterfaceSource[]): Promi
   const seen = new Set<string>()
   for (const iface of all) {
     if (seen.has(iface.name)) {
-      throw new SdkError('local.duplicate_interface', `couldn't load interface ${iface.name} twice`, {
-        ctx: { interfaceName: iface.name },
-      })
+      throw new SdkError(
+        'local.duplicate_interface',
+        `couldn't load interface ${iface.name} twice`,
+        {
+          ctx: { interfaceName: iface.name },
+        },
+      )
     }
     seen.add(iface.name)
   }

@@ -20,7 +20,9 @@ before(async () => {
   // a Pairing API that is down for maintenance: every request gets 503
   pairing = createServer((_req, res) => {
     requests++
-    res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":{"detail":"unavailable"}}')
+    res
+      .writeHead(503, { 'content-type': 'application/json' })
+      .end('{"errors":{"detail":"unavailable"}}')
   })
   await new Promise<void>((resolve) => pairing.listen(0, '127.0.0.1', resolve))
   pairingUrl = `http://127.0.0.1:${(pairing.address() as AddressInfo).port}/pairing`
@@ -43,7 +45,9 @@ const options = (over: Partial<DeviceOptions> = {}): DeviceOptions => ({
 })
 
 test('open without any secret or pairing JWT is a typed error', async () => {
-  const { credentialsSecret: _secret, ...withoutSecret } = options({ deviceId: 'dvt9mLDaWb2vW7bdBJwKCg' })
+  const { credentialsSecret: _secret, ...withoutSecret } = options({
+    deviceId: 'dvt9mLDaWb2vW7bdBJwKCg',
+  })
   await assert.rejects(Device.open(withoutSecret), { code: 'local.no_credentials_secret' })
 })
 
@@ -51,7 +55,10 @@ test('the given secret is kept 0600 in a 0700 device folder', async () => {
   const device = await Device.open(options())
   await device.close()
   assert.equal((await stat(join(dir, 'AJInS0w3VpWpuOqkXhgZdA'))).mode & 0o777, 0o700)
-  assert.equal((await stat(join(dir, 'AJInS0w3VpWpuOqkXhgZdA', 'credentials-secret'))).mode & 0o777, 0o600)
+  assert.equal(
+    (await stat(join(dir, 'AJInS0w3VpWpuOqkXhgZdA', 'credentials-secret'))).mode & 0o777,
+    0o600,
+  )
 })
 
 test('a first connect that keeps failing is retried until its signal aborts', async () => {
@@ -78,10 +85,13 @@ test('close ends message iterators, rejects later calls, and is idempotent', asy
   await device.close()
   await device.close()
   assert.equal(await ended, 'ended')
-  await assert.rejects(device.setProperty('org.astarte-ts.examples.DeviceStatus', '/firmwareVersion', '1'), (e: unknown) => {
-    assert.ok(e instanceof SdkError)
-    assert.equal(e.code, 'local.closed')
-    return true
-  })
+  await assert.rejects(
+    device.setProperty('org.astarte-ts.examples.DeviceStatus', '/firmwareVersion', '1'),
+    (e: unknown) => {
+      assert.ok(e instanceof SdkError)
+      assert.equal(e.code, 'local.closed')
+      return true
+    },
+  )
   await assert.rejects(device.connect(), { code: 'local.closed' })
 })

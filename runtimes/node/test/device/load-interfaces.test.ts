@@ -21,13 +21,21 @@ test('a directory loads every *.json, each validated by parseInterface', async (
 
 test('files, parsed interfaces and raw JSON objects mix', async () => {
   const file = join(examples, 'org.astarte-ts.examples.Settings.json')
-  const json = JSON.parse(await readFile(join(examples, 'org.astarte-ts.examples.Commands.json'), 'utf8'))
-  const parsed = parseInterface(JSON.parse(await readFile(join(examples, 'org.astarte-ts.examples.Telemetry.json'), 'utf8')))
+  const json = JSON.parse(
+    await readFile(join(examples, 'org.astarte-ts.examples.Commands.json'), 'utf8'),
+  )
+  const parsed = parseInterface(
+    JSON.parse(await readFile(join(examples, 'org.astarte-ts.examples.Telemetry.json'), 'utf8')),
+  )
   assert.ok(parsed.ok)
   const loaded = await loadInterfaces([file, json, parsed.value])
   assert.deepEqual(
     loaded.map((i) => i.name),
-    ['org.astarte-ts.examples.Settings', 'org.astarte-ts.examples.Commands', 'org.astarte-ts.examples.Telemetry'],
+    [
+      'org.astarte-ts.examples.Settings',
+      'org.astarte-ts.examples.Commands',
+      'org.astarte-ts.examples.Telemetry',
+    ],
   )
   assert.equal(loaded[2], parsed.value)
 })
@@ -36,7 +44,10 @@ test('an invalid file, a missing path and a duplicate name are typed errors', as
   const dir = await mkdtemp(join(tmpdir(), 'astarte-ifaces-'))
   try {
     const bad = join(dir, 'bad.json')
-    await writeFile(bad, JSON.stringify({ interface_name: 'x.Y', version_major: 0, version_minor: 0 }))
+    await writeFile(
+      bad,
+      JSON.stringify({ interface_name: 'x.Y', version_major: 0, version_minor: 0 }),
+    )
     await assert.rejects(loadInterfaces([bad]), (e: unknown) => {
       assert.ok(e instanceof SdkError)
       assert.equal(e.code, 'local.invalid_interface')
@@ -44,10 +55,16 @@ test('an invalid file, a missing path and a duplicate name are typed errors', as
       assert.ok(e.message.includes(bad))
       return true
     })
-    await assert.rejects(loadInterfaces([join(dir, 'missing.json')]), { code: 'local.invalid_interface' })
+    await assert.rejects(loadInterfaces([join(dir, 'missing.json')]), {
+      code: 'local.invalid_interface',
+    })
     const settings = join(examples, 'org.astarte-ts.examples.Settings.json')
-    await assert.rejects(loadInterfaces([settings, examples]), { code: 'local.duplicate_interface' })
-    await assert.rejects(loadInterfaces([{ interface_name: 'a.B' }]), { code: 'local.invalid_interface' })
+    await assert.rejects(loadInterfaces([settings, examples]), {
+      code: 'local.duplicate_interface',
+    })
+    await assert.rejects(loadInterfaces([{ interface_name: 'a.B' }]), {
+      code: 'local.invalid_interface',
+    })
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -5,7 +5,11 @@ import { TypedEmitter } from '../../src/device/typed-emitter.js'
 
 test('message stream yields pushed items in order, then the buffered rest after close', async () => {
   let ended = 0
-  const { iterable, sink } = createMessageStream<number>({}, () => ended++, () => {})
+  const { iterable, sink } = createMessageStream<number>(
+    {},
+    () => ended++,
+    () => {},
+  )
   sink.push(1)
   setImmediate(() => {
     sink.push(2)
@@ -40,7 +44,11 @@ test('message stream ends when its signal aborts, even while waiting', async () 
 test('message stream with an already-aborted signal is empty', async () => {
   const ac = new AbortController()
   ac.abort()
-  const { iterable, sink } = createMessageStream<number>({ signal: ac.signal }, () => {}, () => {})
+  const { iterable, sink } = createMessageStream<number>(
+    { signal: ac.signal },
+    () => {},
+    () => {},
+  )
   sink.push(1)
   const first = await iterable.next()
   assert.equal(first.done, true)
@@ -63,7 +71,11 @@ test('message stream drops the oldest items past maxBuffered and counts them', a
 
 test('breaking out of for-await ends the stream once', async () => {
   let ended = 0
-  const { iterable, sink } = createMessageStream<number>({}, () => ended++, () => {})
+  const { iterable, sink } = createMessageStream<number>(
+    {},
+    () => ended++,
+    () => {},
+  )
   sink.push(7)
   sink.push(8)
   for await (const n of iterable) {

@@ -18,8 +18,18 @@ const Sensors = defineInterface({
   type: 'datastream',
   ownership: 'device',
   mappings: [
-    { endpoint: '/%{room}/temperature', type: 'double', reliability: 'guaranteed', retention: 'stored' },
-    { endpoint: '/%{room}/uptime', type: 'longinteger', reliability: 'guaranteed', retention: 'stored' },
+    {
+      endpoint: '/%{room}/temperature',
+      type: 'double',
+      reliability: 'guaranteed',
+      retention: 'stored',
+    },
+    {
+      endpoint: '/%{room}/uptime',
+      type: 'longinteger',
+      reliability: 'guaranteed',
+      retention: 'stored',
+    },
   ],
 })
 

@@ -5,7 +5,13 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fetchHttpClient, loadInterfaces, registerDevice } from '../../src/index.js'
 import { root } from './cli.js'
-import { eventually, exampleInterfacesDir, startEnv, testInterfacesDir, type E2eEnv } from './helpers.js'
+import {
+  eventually,
+  exampleInterfacesDir,
+  startEnv,
+  testInterfacesDir,
+  type E2eEnv,
+} from './helpers.js'
 
 let env: E2eEnv
 before(async () => {
@@ -27,21 +33,40 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
     interfaces: await loadInterfaces([exampleInterfacesDir, testInterfacesDir]),
   })
   // set before the device ever connects: it arrives with the emptyCache answer of the first sync
-  const put = await env.api('PUT', `devices/${deviceId}/interfaces/org.astarte-ts.examples.Settings/label`, 'porch')
+  const put = await env.api(
+    'PUT',
+    `devices/${deviceId}/interfaces/org.astarte-ts.examples.Settings/label`,
+    'porch',
+  )
   assert.equal(put.status, 200)
   const child = spawn(
     process.execPath,
     [
-      '--conditions=@astarte-ts/source', '--import', 'tsx', 'runtimes/node/src/cli/run.ts', 'watch',
-      '--pairing-url', env.sandbox.pairingUrl,
-      '--realm', env.sandbox.realm,
-      '--device-id', deviceId,
-      '--interfaces', exampleInterfacesDir,
-      '--interfaces', testInterfacesDir,
-      '--store', join(env.tmp, `watch-${deviceId}`),
-      '--ca', env.sandbox.caFile,
+      '--conditions=@astarte-ts/source',
+      '--import',
+      'tsx',
+      'runtimes/node/src/cli/run.ts',
+      'watch',
+      '--pairing-url',
+      env.sandbox.pairingUrl,
+      '--realm',
+      env.sandbox.realm,
+      '--device-id',
+      deviceId,
+      '--interfaces',
+      exampleInterfacesDir,
+      '--interfaces',
+      testInterfacesDir,
+      '--store',
+      join(env.tmp, `watch-${deviceId}`),
+      '--ca',
+      env.sandbox.caFile,
     ],
-    { cwd: root, env: { ...process.env, ASTARTE_CREDENTIALS_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: root,
+      env: { ...process.env, ASTARTE_CREDENTIALS_SECRET: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   )
   let stdout = ''
   let stderr = ''
@@ -49,20 +74,48 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
   try {
-    await eventually('watch to connect', () => stderr, (s) => s.includes('connected'), 20_000)
-    await eventually('the property from the first sync', () => stdout, (s) => s.includes('porch'))
-    await env.api('POST', `devices/${deviceId}/interfaces/org.astarte-ts.test.ServerValues/longinteger`, '123456789012345678')
-    await env.api('POST', `devices/${deviceId}/interfaces/org.astarte-ts.test.ServerObject/s1`, { level: 1, label: 'one' })
+    await eventually(
+      'watch to connect',
+      () => stderr,
+      (s) => s.includes('connected'),
+      20_000,
+    )
+    await eventually(
+      'the property from the first sync',
+      () => stdout,
+      (s) => s.includes('porch'),
+    )
+    await env.api(
+      'POST',
+      `devices/${deviceId}/interfaces/org.astarte-ts.test.ServerValues/longinteger`,
+      '123456789012345678',
+    )
+    await env.api('POST', `devices/${deviceId}/interfaces/org.astarte-ts.test.ServerObject/s1`, {
+      level: 1,
+      label: 'one',
+    })
     await env.api('DELETE', `devices/${deviceId}/interfaces/org.astarte-ts.examples.Settings/label`)
     const lines = await eventually(
       'four NDJSON lines',
-      () => stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown),
+      () =>
+        stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as unknown),
       (l) => l.length >= 4,
     )
     assert.deepEqual(lines, [
       { interface: 'org.astarte-ts.examples.Settings', path: '/label', value: 'porch' },
-      { interface: 'org.astarte-ts.test.ServerValues', path: '/longinteger', value: '123456789012345678' },
-      { interface: 'org.astarte-ts.test.ServerObject', path: '/s1', value: { level: 1, label: 'one' } },
+      {
+        interface: 'org.astarte-ts.test.ServerValues',
+        path: '/longinteger',
+        value: '123456789012345678',
+      },
+      {
+        interface: 'org.astarte-ts.test.ServerObject',
+        path: '/s1',
+        value: { level: 1, label: 'one' },
+      },
       { interface: 'org.astarte-ts.examples.Settings', path: '/label', unset: true },
     ])
   } finally {

@@ -12,7 +12,13 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@astarte-ts/source', '--import', 'tsx', 'runtimes/node/src/cli/run.ts', ...args],
+      [
+        '--conditions=@astarte-ts/source',
+        '--import',
+        'tsx',
+        'runtimes/node/src/cli/run.ts',
+        ...args,
+      ],
       { cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
     )
     let stdout = ''
@@ -25,12 +31,13 @@ export function runCli(
   })
 }
 
-
 /**
  * Runs the CLI in this process (for usage errors, which never reach the network): resolves with
  * the exit code and what it wrote to stderr.
  */
-export async function runCliInProcess(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+export async function runCliInProcess(
+  args: readonly string[],
+): Promise<{ code: number; stderr: string }> {
   const { main } = await import('../../src/cli/main.js')
   const write = process.stderr.write.bind(process.stderr)
   let stderr = ''

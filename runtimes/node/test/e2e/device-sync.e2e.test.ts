@@ -15,7 +15,16 @@ import {
   type MqttTransportEvents,
 } from '@astarte-ts/sdk-core'
 import { MqttJsTransport, openSqliteStore, type SqliteStore } from '../../src/index.js'
-import { eventually, exampleInterfacesDir, here, openDevice, quiet, startEnv, testInterfacesDir, type E2eEnv } from './helpers.js'
+import {
+  eventually,
+  exampleInterfacesDir,
+  here,
+  openDevice,
+  quiet,
+  startEnv,
+  testInterfacesDir,
+  type E2eEnv,
+} from './helpers.js'
 
 const STATUS = 'org.astarte-ts.examples.DeviceStatus'
 const SETTINGS = 'org.astarte-ts.examples.Settings'
@@ -46,12 +55,20 @@ describe('Device sync and resilience against the sandbox', () => {
   })
 
   async function seededStore(dir: string, path: string): Promise<SqliteStore> {
-    const settings = parseInterface(JSON.parse(await readFile(join(exampleInterfacesDir, `${SETTINGS}.json`), 'utf8')))
+    const settings = parseInterface(
+      JSON.parse(await readFile(join(exampleInterfacesDir, `${SETTINGS}.json`), 'utf8')),
+    )
     assert.ok(settings.ok)
     const stale = validateIndividual(settings.value, path, true)
     assert.ok(stale.ok)
     const store = openSqliteStore({ path: join(dir, 'seeded.sqlite') })
-    store.properties.set({ interfaceName: SETTINGS, major: 1, path, ownership: 'server', payload: encodePayload(stale.value) })
+    store.properties.set({
+      interfaceName: SETTINGS,
+      major: 1,
+      path,
+      ownership: 'server',
+      payload: encodePayload(stale.value),
+    })
     return store
   }
 
@@ -64,7 +81,11 @@ describe('Device sync and resilience against the sandbox', () => {
     device.on('data', (m) => m.type === 'unset' && unsets.push(m.path))
     try {
       await device.connect({ signal: AbortSignal.timeout(20_000) })
-      await eventually('the stale property purged', () => device.getProperty(SETTINGS, '/sensors/s9/enabled'), (v) => v === undefined)
+      await eventually(
+        'the stale property purged',
+        () => device.getProperty(SETTINGS, '/sensors/s9/enabled'),
+        (v) => v === undefined,
+      )
       assert.deepEqual(unsets, ['/sensors/s9/enabled'])
     } finally {
       await device.close()
@@ -76,10 +97,18 @@ describe('Device sync and resilience against the sandbox', () => {
     const deviceId = env.newDeviceId()
     const device = await openDevice(env, { deviceId })
     try {
-      const put = await env.api('PUT', `devices/${deviceId}/interfaces/${SETTINGS}/label`, 'kitchen')
+      const put = await env.api(
+        'PUT',
+        `devices/${deviceId}/interfaces/${SETTINGS}/label`,
+        'kitchen',
+      )
       assert.ok(put.status < 300, `${put.status}`)
       await device.connect({ signal: AbortSignal.timeout(20_000) })
-      await eventually('the server property from emptyCache', () => device.getProperty(SETTINGS, '/label'), (v) => v === 'kitchen')
+      await eventually(
+        'the server property from emptyCache',
+        () => device.getProperty(SETTINGS, '/label'),
+        (v) => v === 'kitchen',
+      )
     } finally {
       await device.close()
     }
@@ -98,13 +127,18 @@ describe('Device sync and resilience against the sandbox', () => {
     )
     await first.close()
     const secret = (await readFile(join(storeA, deviceId, 'credentials-secret'), 'utf8')).trim()
-    const second = await openDevice(env, { deviceId, storeDir: await env.storeDir(), credentialsSecret: secret })
+    const second = await openDevice(env, {
+      deviceId,
+      storeDir: await env.storeDir(),
+      credentialsSecret: secret,
+    })
     try {
       await second.connect({ signal: AbortSignal.timeout(20_000) })
       await eventually(
         'the device property purged on the server',
         async () => (await env.api('GET', `devices/${deviceId}/interfaces/${STATUS}`)).data,
-        (d) => d === undefined || (typeof d === 'object' && d !== null && !('firmwareVersion' in d)),
+        (d) =>
+          d === undefined || (typeof d === 'object' && d !== null && !('firmwareVersion' in d)),
       )
     } finally {
       await second.close()
@@ -118,14 +152,29 @@ describe('Device sync and resilience against the sandbox', () => {
     await first.connect({ signal: AbortSignal.timeout(20_000) })
     await env.api('PUT', `devices/${deviceId}/interfaces/${SETTINGS}/label`, 'attic')
     await first.close()
-    const credentialsSecret = (await readFile(join(storeA, deviceId, 'credentials-secret'), 'utf8')).trim()
+    const credentialsSecret = (
+      await readFile(join(storeA, deviceId, 'credentials-secret'), 'utf8')
+    ).trim()
     const storeDir = await env.storeDir()
     const store = await seededStore(storeDir, '/sensors/s8/enabled')
-    const second = await openDevice(env, { deviceId, storeDir, credentialsSecret, ports: { store } })
+    const second = await openDevice(env, {
+      deviceId,
+      storeDir,
+      credentialsSecret,
+      ports: { store },
+    })
     try {
       await second.connect({ signal: AbortSignal.timeout(20_000) })
-      await eventually('the stale property purged', () => second.getProperty(SETTINGS, '/sensors/s8/enabled'), (v) => v === undefined)
-      await eventually('the set property kept', () => second.getProperty(SETTINGS, '/label'), (v) => v === 'attic')
+      await eventually(
+        'the stale property purged',
+        () => second.getProperty(SETTINGS, '/sensors/s8/enabled'),
+        (v) => v === undefined,
+      )
+      await eventually(
+        'the set property kept',
+        () => second.getProperty(SETTINGS, '/label'),
+        (v) => v === 'attic',
+      )
     } finally {
       await second.close()
       store.close()
@@ -144,24 +193,48 @@ describe('Device sync and resilience against the sandbox', () => {
     try {
       await device.connect({ signal: AbortSignal.timeout(20_000) })
       const errors: Array<{ interfaceName: string; path: string; codes: string[] }> = []
-      device.on('dataError', (e) => errors.push({ interfaceName: e.interfaceName, path: e.path, codes: e.issues.map((i) => i.code) }))
+      device.on('dataError', (e) =>
+        errors.push({
+          interfaceName: e.interfaceName,
+          path: e.path,
+          codes: e.issues.map((i) => i.code),
+        }),
+      )
 
       // the realm's Skewed interface says string, the device's copy says integer
-      const res = await env.api('POST', `devices/${device.deviceId}/interfaces/${SKEWED}/count`, 'many')
+      const res = await env.api(
+        'POST',
+        `devices/${device.deviceId}/interfaces/${SKEWED}/count`,
+        'many',
+      )
       assert.ok(res.status < 300, `${res.status}`)
-      await eventually('a dataError for the wrong type', () => errors.length, (n) => n >= 1)
+      await eventually(
+        'a dataError for the wrong type',
+        () => errors.length,
+        (n) => n >= 1,
+      )
       assert.equal(errors[0]?.interfaceName, SKEWED)
       assert.equal(errors[0]?.path, '/count')
 
       const prefix = `${env.sandbox.realm}/${device.deviceId}`
-      transport.events?.message(`${prefix}/${SERVER_VALUES}/double`, new Uint8Array([5, 0, 0, 0, 7]), 1)
-      await eventually('a dataError for malformed bson', () => errors.length, (n) => n >= 2)
+      transport.events?.message(
+        `${prefix}/${SERVER_VALUES}/double`,
+        new Uint8Array([5, 0, 0, 0, 7]),
+        1,
+      )
+      await eventually(
+        'a dataError for malformed bson',
+        () => errors.length,
+        (n) => n >= 2,
+      )
       assert.deepEqual(
         { interfaceName: errors[1]?.interfaceName, path: errors[1]?.path },
         { interfaceName: SERVER_VALUES, path: '/double' },
       )
 
-      const ok = new Promise((resolve) => device.on('data', (m) => m.interfaceName === SERVER_VALUES && resolve(m)))
+      const ok = new Promise((resolve) =>
+        device.on('data', (m) => m.interfaceName === SERVER_VALUES && resolve(m)),
+      )
       await env.api('POST', `devices/${device.deviceId}/interfaces/${SERVER_VALUES}/integer`, 5)
       await ok
       assert.equal(device.state, 'online')
@@ -183,10 +256,19 @@ describe('Device sync and resilience against the sandbox', () => {
       await device.connect({ signal: AbortSignal.timeout(20_000) })
       const rows = await eventually(
         'the volatile values in AppEngine',
-        async () => (await env.api('GET', `devices/${device.deviceId}/interfaces/org.astarte-ts.test.Volatile/count`)).data,
+        async () =>
+          (
+            await env.api(
+              'GET',
+              `devices/${device.deviceId}/interfaces/org.astarte-ts.test.Volatile/count`,
+            )
+          ).data,
         (d) => Array.isArray(d) && d.length === 3,
       )
-      assert.deepEqual((rows as Array<{ value: number }>).map((r) => r.value), [1, 2, 3])
+      assert.deepEqual(
+        (rows as Array<{ value: number }>).map((r) => r.value),
+        [1, 2, 3],
+      )
       await device.send('org.astarte-ts.test.Volatile', '/note', 'online now')
       assert.ok(device.metrics().dropped >= 1)
     } finally {
@@ -214,14 +296,23 @@ describe('Device sync and resilience against the sandbox', () => {
       const rows = await eventually(
         'the 20 values in AppEngine',
         async () =>
-          (await env.api('GET', `devices/${deviceId}/interfaces/org.astarte-ts.test.DeviceValues/offline/integer`)).data,
+          (
+            await env.api(
+              'GET',
+              `devices/${deviceId}/interfaces/org.astarte-ts.test.DeviceValues/offline/integer`,
+            )
+          ).data,
         (d) => Array.isArray(d) && d.length === 20,
       )
       assert.deepEqual(
         (rows as Array<{ value: number }>).map((r) => r.value),
         Array.from({ length: 20 }, (_, i) => i),
       )
-      await eventually('the queue to drain', () => second.metrics(), (m) => m.queued === 0)
+      await eventually(
+        'the queue to drain',
+        () => second.metrics(),
+        (m) => m.queued === 0,
+      )
     } finally {
       await second.close()
     }

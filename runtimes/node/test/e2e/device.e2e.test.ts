@@ -6,7 +6,14 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { SdkError, parseInterface, valueToJson, type AstarteType, type AstarteValue, type Interface } from '@astarte-ts/sdk-core'
+import {
+  SdkError,
+  parseInterface,
+  valueToJson,
+  type AstarteType,
+  type AstarteValue,
+  type Interface,
+} from '@astarte-ts/sdk-core'
 import type { Device, ServerMessage } from '../../src/index.js'
 import {
   addedInterfacesDir,
@@ -49,7 +56,11 @@ const samples: Readonly<Record<AstarteType, AstarteValue>> = {
   datetimearray: [new Date(0), new Date('2030-01-01T00:00:00.000Z')],
 }
 
-function nextMessage(device: Device, match: (m: ServerMessage) => boolean, ms = 10_000): Promise<ServerMessage> {
+function nextMessage(
+  device: Device,
+  match: (m: ServerMessage) => boolean,
+  ms = 10_000,
+): Promise<ServerMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off()
@@ -84,11 +95,17 @@ describe('Device against the sandbox', () => {
     assert.equal(device.state, 'online')
     const { status, data } = await env.api('GET', `devices/${device.deviceId}`)
     assert.equal(status, 200)
-    const info = data as { connected: boolean; introspection: Record<string, { major: number; minor: number }> }
+    const info = data as {
+      connected: boolean
+      introspection: Record<string, { major: number; minor: number }>
+    }
     assert.equal(info.connected, true)
     for (const iface of device.interfaces()) {
       assert.deepEqual(
-        { major: info.introspection[iface.name]?.major, minor: info.introspection[iface.name]?.minor },
+        {
+          major: info.introspection[iface.name]?.major,
+          minor: info.introspection[iface.name]?.minor,
+        },
         { major: iface.major, minor: iface.minor },
         iface.name,
       )
@@ -100,21 +117,48 @@ describe('Device against the sandbox', () => {
     for (const [type, value] of Object.entries(samples)) {
       await device.send(DEVICE_VALUES, `/probe/${type}`, value, { timestamp })
     }
-    await eventually('the stored queue to drain', () => device.metrics(), (m) => m.queued === 0 && m.inflight === 0)
+    await eventually(
+      'the stored queue to drain',
+      () => device.metrics(),
+      (m) => m.queued === 0 && m.inflight === 0,
+    )
     for (const mapping of deviceValues.mappings) {
-      const { status, data } = await env.api('GET', `devices/${device.deviceId}/interfaces/${DEVICE_VALUES}/probe/${mapping.type}`)
+      const { status, data } = await env.api(
+        'GET',
+        `devices/${device.deviceId}/interfaces/${DEVICE_VALUES}/probe/${mapping.type}`,
+      )
       assert.equal(status, 200, mapping.type)
       const rows = data as Array<{ value: unknown; timestamp: string }>
-      assert.deepEqual(rows.at(-1)?.value, valueToJson(mapping.type, samples[mapping.type]), mapping.type)
-      assert.equal(new Date(rows.at(-1)?.timestamp ?? '').getTime(), timestamp.getTime(), mapping.type)
+      assert.deepEqual(
+        rows.at(-1)?.value,
+        valueToJson(mapping.type, samples[mapping.type]),
+        mapping.type,
+      )
+      assert.equal(
+        new Date(rows.at(-1)?.timestamp ?? '').getTime(),
+        timestamp.getTime(),
+        mapping.type,
+      )
     }
   })
 
   test('object datastream reads back as one object', async () => {
     const timestamp = new Date('2025-06-01T00:00:00.000Z')
-    await device.sendObject(ENVIRONMENT, '/kitchen', { temperature: 22.25, humidity: 41.5, co2: 612 }, { timestamp })
-    await eventually('the object to drain', () => device.metrics(), (m) => m.queued === 0 && m.inflight === 0)
-    const { status, data } = await env.api('GET', `devices/${device.deviceId}/interfaces/${ENVIRONMENT}/kitchen`)
+    await device.sendObject(
+      ENVIRONMENT,
+      '/kitchen',
+      { temperature: 22.25, humidity: 41.5, co2: 612 },
+      { timestamp },
+    )
+    await eventually(
+      'the object to drain',
+      () => device.metrics(),
+      (m) => m.queued === 0 && m.inflight === 0,
+    )
+    const { status, data } = await env.api(
+      'GET',
+      `devices/${device.deviceId}/interfaces/${ENVIRONMENT}/kitchen`,
+    )
     assert.equal(status, 200)
     const last = (data as Array<Record<string, unknown>>).at(-1)
     assert.equal(last?.temperature, 22.25)
@@ -143,7 +187,10 @@ describe('Device against the sandbox', () => {
     assert.equal(device.getProperty(STATUS, '/firmwareVersion'), '2.1.0')
     assert.deepEqual(device.getProperty(STATUS, '/bootTime'), boot)
     assert.equal(device.getProperty(STATUS, '/lastError'), undefined)
-    const scalar = await env.api('GET', `devices/${device.deviceId}/interfaces/${STATUS}/firmwareVersion`)
+    const scalar = await env.api(
+      'GET',
+      `devices/${device.deviceId}/interfaces/${STATUS}/firmwareVersion`,
+    )
     assert.equal(scalar.data, '2.1.0')
   })
 
@@ -170,7 +217,11 @@ describe('Device against the sandbox', () => {
     for (const mapping of serverValues.mappings) {
       const path = mapping.endpoint
       const got = nextMessage(device, (m) => m.interfaceName === SERVER_VALUES && m.path === path)
-      const res = await env.api('POST', `devices/${device.deviceId}/interfaces/${SERVER_VALUES}${path}`, inputs[mapping.type])
+      const res = await env.api(
+        'POST',
+        `devices/${device.deviceId}/interfaces/${SERVER_VALUES}${path}`,
+        inputs[mapping.type],
+      )
       assert.equal(res.status < 300, true, `${path}: ${res.status} ${JSON.stringify(res.data)}`)
       const m = await got
       assert.equal(m.type, 'individual')
@@ -179,7 +230,10 @@ describe('Device against the sandbox', () => {
 
     const obj = nextMessage(device, (m) => m.interfaceName === SERVER_OBJECT)
     const stream = device.messages({ signal: AbortSignal.timeout(10_000) })
-    await env.api('POST', `devices/${device.deviceId}/interfaces/${SERVER_OBJECT}/slot1`, { level: 3, label: 'three' })
+    await env.api('POST', `devices/${device.deviceId}/interfaces/${SERVER_OBJECT}/slot1`, {
+      level: 3,
+      label: 'three',
+    })
     assert.deepEqual(await obj, {
       type: 'object',
       interfaceName: SERVER_OBJECT,
@@ -192,12 +246,21 @@ describe('Device against the sandbox', () => {
       for await (const m of stream) if (m.interfaceName === SETTINGS) return m
       return undefined
     })()
-    assert.deepEqual(viaIterator, { type: 'individual', interfaceName: SETTINGS, path: '/samplingPeriodMs', value: 250 })
+    assert.deepEqual(viaIterator, {
+      type: 'individual',
+      interfaceName: SETTINGS,
+      path: '/samplingPeriodMs',
+      value: 250,
+    })
     assert.equal(device.getProperty(SETTINGS, '/samplingPeriodMs'), 250)
 
     const unset = nextMessage(device, (m) => m.interfaceName === SETTINGS && m.type === 'unset')
     await env.api('DELETE', `devices/${device.deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`)
-    assert.deepEqual(await unset, { type: 'unset', interfaceName: SETTINGS, path: '/samplingPeriodMs' })
+    assert.deepEqual(await unset, {
+      type: 'unset',
+      interfaceName: SETTINGS,
+      path: '/samplingPeriodMs',
+    })
     assert.equal(device.getProperty(SETTINGS, '/samplingPeriodMs'), undefined)
   })
 
@@ -210,13 +273,16 @@ describe('Device against the sandbox', () => {
       [DEVICE_VALUES, '/probe/double', Number.NaN],
     ]
     for (const [iface, path, value] of cases) {
-      await assert.rejects(device.send(iface, path, value, { timestamp: new Date() }), (e: unknown) => {
-        assert.ok(e instanceof SdkError)
-        assert.equal(e.code, 'local.invalid_value')
-        assert.ok(e.issues.length > 0)
-        assert.match(e.message, /^couldn't send /)
-        return true
-      })
+      await assert.rejects(
+        device.send(iface, path, value, { timestamp: new Date() }),
+        (e: unknown) => {
+          assert.ok(e instanceof SdkError)
+          assert.equal(e.code, 'local.invalid_value')
+          assert.ok(e.issues.length > 0)
+          assert.match(e.message, /^couldn't send /)
+          return true
+        },
+      )
     }
     await assert.rejects(device.send(DEVICE_VALUES, '/probe/double', 1), /timestamp/)
     await assert.rejects(device.send(SERVER_VALUES, '/double', 1), (e: unknown) => {
@@ -234,25 +300,36 @@ describe('Device against the sandbox', () => {
   })
 
   test('add and remove an interface at run time', async () => {
-    assert.equal(device.interfaces().some((i) => i.name === 'org.astarte-ts.test.Extra'), false)
+    assert.equal(
+      device.interfaces().some((i) => i.name === 'org.astarte-ts.test.Extra'),
+      false,
+    )
     const extra = join(addedInterfacesDir, 'org.astarte-ts.test.Extra.json')
     await device.addInterface(extra)
     await eventually(
       'Extra in the introspection',
-      async () => (await env.api('GET', `devices/${device.deviceId}`)).data as { introspection: object },
+      async () =>
+        (await env.api('GET', `devices/${device.deviceId}`)).data as { introspection: object },
       (d) => 'org.astarte-ts.test.Extra' in d.introspection,
     )
     await device.send('org.astarte-ts.test.Extra', '/value', 42)
     const rows = await eventually(
       'the value sent on the added interface',
-      async () => (await env.api('GET', `devices/${device.deviceId}/interfaces/org.astarte-ts.test.Extra/value`)).data,
+      async () =>
+        (
+          await env.api(
+            'GET',
+            `devices/${device.deviceId}/interfaces/org.astarte-ts.test.Extra/value`,
+          )
+        ).data,
       (d) => Array.isArray(d) && d.length > 0,
     )
     assert.equal((rows as Array<{ value: unknown }>)[0]?.value, 42)
     await device.removeInterface('org.astarte-ts.test.Extra')
     await eventually(
       'Extra out of the introspection',
-      async () => (await env.api('GET', `devices/${device.deviceId}`)).data as { introspection: object },
+      async () =>
+        (await env.api('GET', `devices/${device.deviceId}`)).data as { introspection: object },
       (d) => !('org.astarte-ts.test.Extra' in d.introspection),
     )
     await assert.rejects(device.send('org.astarte-ts.test.Extra', '/value', 1), SdkError)

@@ -6,10 +6,14 @@ import { root } from './cli.js'
 import { eventually } from './helpers.js'
 
 function start(entry: string, args: readonly string[] = []) {
-  const child = spawn(process.execPath, ['--conditions=@astarte-ts/source', '--import', 'tsx', entry, ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', entry, ...args],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   const out = { stdout: '', stderr: '' }
   child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
@@ -29,7 +33,12 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
   const sensor = start('examples/node-sensor/src/main.ts', ['--sandbox', '--period-ms', '100'])
   try {
-    await eventually('the sensor to connect', () => sensor.out.stdout, (s) => s.includes('connected as'), 30_000)
+    await eventually(
+      'the sensor to connect',
+      () => sensor.out.stdout,
+      (s) => s.includes('connected as'),
+      30_000,
+    )
   } finally {
     sensor.child.kill('SIGINT')
   }

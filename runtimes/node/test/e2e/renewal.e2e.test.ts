@@ -51,11 +51,28 @@ test('renews ahead of expiry in the background while sending, losing nothing', a
     }
     assert.equal(issuedFor(device.deviceId), 2, 'a second certificate was issued ahead of expiry')
     for (let i = 0; i < 10; i++) await device.send(VALUES, '/renewal/integer', n++, { timestamp })
-    await eventually('the device back online', () => device.state, (s) => s === 'online', 15_000)
-    await eventually('the queue to drain', () => device.metrics(), (m) => m.queued === 0 && m.inflight === 0, 15_000)
+    await eventually(
+      'the device back online',
+      () => device.state,
+      (s) => s === 'online',
+      15_000,
+    )
+    await eventually(
+      'the queue to drain',
+      () => device.metrics(),
+      (m) => m.queued === 0 && m.inflight === 0,
+      15_000,
+    )
     assert.notEqual(await readFile(certFile, 'utf8'), firstCert)
-    const values = await eventually('every value in AppEngine', () => valuesOf(device.deviceId, '/renewal/integer'), (v) => v.length >= n)
-    assert.deepEqual(values, Array.from({ length: n }, (_, i) => i))
+    const values = await eventually(
+      'every value in AppEngine',
+      () => valuesOf(device.deviceId, '/renewal/integer'),
+      (v) => v.length >= n,
+    )
+    assert.deepEqual(
+      values,
+      Array.from({ length: n }, (_, i) => i),
+    )
   } finally {
     await device.close()
   }
@@ -72,10 +89,21 @@ test('a revoked certificate refused by the broker is renewed; data queued meanwh
   await first.close()
 
   // someone else obtains credentials for this device: Pairing revokes the device's certificate
-  const credentialsSecret = (await readFile(join(storeDir, deviceId, 'credentials-secret'), 'utf8')).trim()
-  const { csrPem } = await nodeCryptoProvider.createKeyAndCsr('ec-p256', `${env.sandbox.realm}/${deviceId}`)
+  const credentialsSecret = (
+    await readFile(join(storeDir, deviceId, 'credentials-secret'), 'utf8')
+  ).trim()
+  const { csrPem } = await nodeCryptoProvider.createKeyAndCsr(
+    'ec-p256',
+    `${env.sandbox.realm}/${deviceId}`,
+  )
   const res = await nodeHttpClient({}).request(
-    credentialsRequest({ pairingUrl: env.sandbox.pairingUrl, realm: env.sandbox.realm, deviceId, credentialsSecret, csrPem }),
+    credentialsRequest({
+      pairingUrl: env.sandbox.pairingUrl,
+      realm: env.sandbox.realm,
+      deviceId,
+      credentialsSecret,
+      csrPem,
+    }),
   )
   assert.ok(parseCredentialsResponse(res).ok)
   const before = issuedFor(deviceId)
@@ -84,7 +112,12 @@ test('a revoked certificate refused by the broker is renewed; data queued meanwh
   try {
     await second.connect({ signal: AbortSignal.timeout(30_000) })
     assert.equal(issuedFor(deviceId), before + 1, 'the device asked for a new certificate')
-    await eventually('the queue to drain', () => second.metrics(), (m) => m.queued === 0, 15_000)
+    await eventually(
+      'the queue to drain',
+      () => second.metrics(),
+      (m) => m.queued === 0,
+      15_000,
+    )
     assert.deepEqual(await valuesOf(deviceId, '/revoked/integer'), [0, 1, 2, 3, 4])
   } finally {
     await second.close()
@@ -98,7 +131,13 @@ test('an RSA-2048 device key works end to end', async () => {
     await device.setProperty('org.astarte-ts.examples.DeviceStatus', '/firmwareVersion', 'rsa')
     const props = await eventually(
       'the property in AppEngine',
-      async () => (await env.api('GET', `devices/${device.deviceId}/interfaces/org.astarte-ts.examples.DeviceStatus`)).data,
+      async () =>
+        (
+          await env.api(
+            'GET',
+            `devices/${device.deviceId}/interfaces/org.astarte-ts.examples.DeviceStatus`,
+          )
+        ).data,
       (d) => typeof d === 'object' && d !== null && 'firmwareVersion' in d,
     )
     assert.deepEqual(props, { firmwareVersion: 'rsa' })

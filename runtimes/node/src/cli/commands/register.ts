@@ -52,7 +52,8 @@ export async function run(args: string[]): Promise<number> {
   if (pairingUrl === undefined || realm === undefined) {
     throw new UsageError(`--pairing-url and --realm are required\n${usage}`)
   }
-  if (jwt === undefined || jwt === '') throw new UsageError(`--jwt (or env ASTARTE_PAIRING_JWT) is required\n${usage}`)
+  if (jwt === undefined || jwt === '')
+    throw new UsageError(`--jwt (or env ASTARTE_PAIRING_JWT) is required\n${usage}`)
   const hardwareId = values['hardware-id']
   if ((hardwareId === undefined) === (values['device-id'] === undefined)) {
     throw new UsageError(`give exactly one of --hardware-id and --device-id\n${usage}`)

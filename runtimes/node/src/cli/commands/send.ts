@@ -50,7 +50,8 @@ interface Message {
 
 function parseTimestamp(text: string, where: string): Date {
   const date = new Date(text)
-  if (Number.isNaN(date.getTime())) throw new UsageError(`${where}: timestamp '${text}' is not ISO 8601`)
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(`${where}: timestamp '${text}' is not ISO 8601`)
   return date
 }
 
@@ -62,17 +63,25 @@ function messageFromLine(line: string, n: number): Message {
     throw new UsageError(`stdin line ${n}: not json`)
   }
   const d = doc as Record<string, unknown>
-  if (typeof doc !== 'object' || doc === null || typeof d.interface !== 'string' || typeof d.path !== 'string') {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    typeof d.interface !== 'string' ||
+    typeof d.path !== 'string'
+  ) {
     throw new UsageError(`stdin line ${n}: needs string "interface" and "path"`)
   }
   const unset = d.unset === true
-  if (!unset && !('value' in d)) throw new UsageError(`stdin line ${n}: needs "value" (or "unset": true)`)
+  if (!unset && !('value' in d))
+    throw new UsageError(`stdin line ${n}: needs "value" (or "unset": true)`)
   return {
     interfaceName: d.interface,
     path: d.path,
     unset,
     ...(unset ? {} : { json: d.value }),
-    ...(typeof d.timestamp === 'string' ? { timestamp: parseTimestamp(d.timestamp, `stdin line ${n}`) } : {}),
+    ...(typeof d.timestamp === 'string'
+      ? { timestamp: parseTimestamp(d.timestamp, `stdin line ${n}`) }
+      : {}),
   }
 }
 
@@ -87,11 +96,18 @@ async function readStdin(): Promise<Message[]> {
 }
 
 /** Sends one message through the façade, which validates it before queueing. */
-function sendOne(device: Device, ifaces: ReadonlyMap<string, Interface>, m: Message): Promise<void> {
+function sendOne(
+  device: Device,
+  ifaces: ReadonlyMap<string, Interface>,
+  m: Message,
+): Promise<void> {
   const iface = ifaces.get(m.interfaceName)
   if (iface === undefined) {
     return Promise.reject(
-      new SdkError('local.invalid_value', `couldn't send to ${m.interfaceName}: not in --interfaces`),
+      new SdkError(
+        'local.invalid_value',
+        `couldn't send to ${m.interfaceName}: not in --interfaces`,
+      ),
     )
   }
   const options = m.timestamp === undefined ? {} : { timestamp: m.timestamp }
@@ -100,9 +116,13 @@ function sendOne(device: Device, ifaces: ReadonlyMap<string, Interface>, m: Mess
   if (!value.ok) {
     const first = value.error[0]
     return Promise.reject(
-      new SdkError('local.invalid_value', `couldn't send ${iface.name}${m.path}: ${first?.message ?? 'invalid'}`, {
-        issues: value.error,
-      }),
+      new SdkError(
+        'local.invalid_value',
+        `couldn't send ${iface.name}${m.path}: ${first?.message ?? 'invalid'}`,
+        {
+          issues: value.error,
+        },
+      ),
     )
   }
   if (iface.aggregation === 'object') {
@@ -123,7 +143,12 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
         resolve()
       } else if (signal.aborted) {
         clearInterval(timer)
-        reject(new SdkError('local.timeout', `couldn't get ${m.queued + m.inflight} messages acknowledged in time`))
+        reject(
+          new SdkError(
+            'local.timeout',
+            `couldn't get ${m.queued + m.inflight} messages acknowledged in time`,
+          ),
+        )
       }
     }
     const timer = setInterval(check, 20)
@@ -134,7 +159,12 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
 export async function run(args: string[]): Promise<number> {
   let parsed
   try {
-    parsed = parseArgs({ args: attachFlagValues(args, flags), strict: true, allowPositionals: true, options: flags })
+    parsed = parseArgs({
+      args: attachFlagValues(args, flags),
+      strict: true,
+      allowPositionals: true,
+      options: flags,
+    })
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${usage}`)
   }
@@ -148,7 +178,9 @@ export async function run(args: string[]): Promise<number> {
   let messages: Message[]
   if (values.stdin === true) {
     if (positionals.length > 0 || values.unset === true || values.timestamp !== undefined) {
-      throw new UsageError(`--stdin takes no positional arguments, --unset or --timestamp\n${usage}`)
+      throw new UsageError(
+        `--stdin takes no positional arguments, --unset or --timestamp\n${usage}`,
+      )
     }
     messages = []
   } else {
@@ -169,7 +201,9 @@ export async function run(args: string[]): Promise<number> {
         path,
         unset: values.unset === true,
         ...(text === undefined ? {} : { json }),
-        ...(values.timestamp === undefined ? {} : { timestamp: parseTimestamp(values.timestamp, '--timestamp') }),
+        ...(values.timestamp === undefined
+          ? {}
+          : { timestamp: parseTimestamp(values.timestamp, '--timestamp') }),
       },
     ]
   }
@@ -184,8 +218,12 @@ export async function run(args: string[]): Promise<number> {
     device = await Device.open(options)
     const ifaces = new Map(device.interfaces().map((i) => [i.name, i]))
     await device.connect({ signal })
-    const results = await Promise.allSettled(messages.map((m) => sendOne(device as Device, ifaces, m)))
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ m: messages[i], e: r.reason }] : []))
+    const results = await Promise.allSettled(
+      messages.map((m) => sendOne(device as Device, ifaces, m)),
+    )
+    const failures = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ m: messages[i], e: r.reason }] : [],
+    )
     for (const { m, e } of failures) {
       process.stderr.write(`astarte-device send: ${m?.interfaceName}${m?.path}: ${describe(e)}\n`)
     }
@@ -208,4 +246,3 @@ function describe(e: unknown): string {
   if (e instanceof Error && e.name === 'AbortError') return 'interrupted'
   return e instanceof Error ? e.message : String(e)
 }
-

@@ -46,7 +46,9 @@ export async function run(args: string[]): Promise<number> {
     const ifaces = new Map(device.interfaces().map((i) => [i.name, i]))
     device.on('dataError', ({ interfaceName, path, issues }) => {
       const detail = issues.map((i) => `${i.message} [${i.code}]`).join('; ')
-      process.stderr.write(`astarte-device watch: ignored bad data on ${interfaceName}${path}: ${detail}\n`)
+      process.stderr.write(
+        `astarte-device watch: ignored bad data on ${interfaceName}${path}: ${detail}\n`,
+      )
     })
     // Subscribed before connecting: what the sync delivers (server properties) is printed too.
     const messages = device.messages({ signal })
