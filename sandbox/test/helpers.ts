@@ -1,5 +1,5 @@
 /** @module test helpers: real keys, CSRs, HTTP calls and sandboxes for the sandbox suite. */
-import '../src/pki/reflect-metadata.js'
+import 'reflect-metadata'
 import { randomBytes, webcrypto } from 'node:crypto'
 import type { Socket } from 'node:net'
 import * as x509 from '@peculiar/x509'

@@ -6,7 +6,7 @@
 import { randomBytes, webcrypto } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import './reflect-metadata.js'
+import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
 import { writePublicFile, writeSecretFile } from '../files.js'
 

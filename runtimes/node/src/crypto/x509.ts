@@ -1,7 +1,7 @@
-/** @module x509 loader: @peculiar/x509 loads only once the Reflect metadata polyfill is in */
-import { installReflectMetadata } from './reflect-metadata.js'
+/**
+ * @module x509 loader: @peculiar/x509 with the Reflect metadata polyfill its tsyringe container
+ * needs at load time (the library's README asks the application for one).
+ */
+import 'reflect-metadata'
 
-installReflectMetadata()
-
-/** The @peculiar/x509 namespace, loaded after its load-time requirement is met. */
-export const x509: typeof import('@peculiar/x509') = await import('@peculiar/x509')
+export * as x509 from '@peculiar/x509'
