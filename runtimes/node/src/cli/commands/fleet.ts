@@ -1,7 +1,7 @@
 /**
  * @module fleet command: `astarte-device fleet` — N virtual devices against a sandbox or a real
  * Astarte. Progress once per second on stderr, the JSON summary on stdout. Exit 0 only when
- * every device paired and every message sent was acknowledged.
+ * every device paired and was connected at the end, and every message sent was acknowledged.
  */
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -101,8 +101,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     const summary = await runFleet(options, { progress })
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-    const complete = summary.devices.paired === options.devices && summary.acknowledgedRatio === 1
-    return complete && summary.sent > 0 ? 0 : 1
+    const { paired, connectedAtEnd } = summary.devices
+    const everyone = paired === options.devices && connectedAtEnd === paired
+    return everyone && summary.sent > 0 && summary.acknowledgedRatio === 1 ? 0 : 1
   } catch (e) {
     process.stderr.write(`astarte-device fleet: ${e instanceof Error ? e.message : String(e)}\n`)
     return 1
