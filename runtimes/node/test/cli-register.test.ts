@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deviceIdFromUuidV5, randomDeviceId } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { DEFAULT_NAMESPACE } from '../src/cli/commands/id.js'
 import { DEFAULT_DEVICE_ID_NAMESPACE } from '../src/config/options.js'
 import { runCli, runCliInProcess } from './e2e/cli.js'
 
@@ -38,6 +39,10 @@ test('register --device-id prints the device id and a 44-char secret', async () 
   assert.equal(out.deviceId, deviceId)
   assert.equal(Buffer.from(out.credentialsSecret, 'base64').length, 32)
   assert.ok(!r.stderr.includes(sandbox.jwt))
+})
+
+test('the device default namespace is the one of `astarte-device id`', () => {
+  assert.equal(DEFAULT_DEVICE_ID_NAMESPACE, DEFAULT_NAMESPACE)
 })
 
 test('register --hardware-id derives the UUIDv5 id; JWT from env; --out writes a 0600 file', async () => {

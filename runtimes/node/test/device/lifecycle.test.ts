@@ -3,11 +3,16 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { SdkError } from '@astarte-ts/sdk-core'
-import { Device, type DeviceOptions } from '../../src/index.js'
+import { join, relative } from 'node:path'
+import { deviceIdFromUuidV5, SdkError } from '@astarte-ts/sdk-core'
+import {
+  DEFAULT_DEVICE_ID_NAMESPACE,
+  Device,
+  loadInterfaces,
+  type DeviceOptions,
+} from '../../src/index.js'
 
 const examples = new URL('../../../../interfaces/examples/', import.meta.url).pathname
 let dir: string
@@ -49,6 +54,34 @@ test('open without any secret or pairing JWT is a typed error', async () => {
     deviceId: 'dvt9mLDaWb2vW7bdBJwKCg',
   })
   await assert.rejects(Device.open(withoutSecret), { code: 'local.no_credentials_secret' })
+})
+
+test('a JSON config file opens the same device; relative paths resolve against the file', async () => {
+  const configDir = join(dir, 'config')
+  await mkdir(configDir, { recursive: true })
+  const file = join(configDir, 'device.json')
+  await writeFile(
+    file,
+    JSON.stringify({
+      realm: 'test',
+      pairingUrl,
+      hardwareId: 'serial-7',
+      credentialsSecret: 'c2VjcmV0',
+      interfaces: [relative(configDir, examples)],
+      storeDir: 'state',
+    }),
+  )
+  const device = await Device.open(file)
+  try {
+    assert.equal(device.deviceId, deviceIdFromUuidV5(DEFAULT_DEVICE_ID_NAMESPACE, 'serial-7'))
+    assert.deepEqual(
+      device.interfaces().map((i) => i.name),
+      (await loadInterfaces([examples])).map((i) => i.name),
+    )
+    assert.ok((await stat(join(configDir, 'state', device.deviceId, 'store.sqlite'))).isFile())
+  } finally {
+    await device.close()
+  }
 })
 
 test('the given secret is kept 0600 in a 0700 device folder', async () => {
