@@ -5,6 +5,9 @@
  * because a client that will never reconnect would otherwise keep them pending forever.
  * Packet ids never repeat while in flight (MQTT.js's default allocator wraps onto them): when all
  * 65 535 are in flight, further publishes wait in MQTT.js's queue until an id is freed.
+ * QoS 2 messages left in flight by a dropped connection are completed on the resumed session with
+ * their original ids, and the core's re-publish of the same message waits for that completion
+ * instead of sending a second copy the broker would take for a new message ([MQTT-4.4.0-1]).
  */
 import { isIP } from 'node:net'
 import mqtt from 'mqtt'
@@ -71,12 +74,46 @@ function refusedFilters(filters: readonly string[], e: Error): string[] {
 /**
  * [MQTT-4.4.0-1] A resumed session must finish the QoS 2 exchanges of the previous connection,
  * or the broker keeps their ids (a new PUBLISH reusing one is taken for a duplicate and lost) and
- * their inflight quota. The core re-sends its unacknowledged messages itself, so only the
- * release is owed: PUBREL for every id left in flight (a broker answers PUBCOMP even for ids it
- * does not hold). Fixed header 0x62 = PUBREL with its mandatory flags 0010 [MQTT-3.6.1-1].
+ * their inflight quota. PUBREL releases one (a broker answers PUBCOMP even for ids it does not
+ * hold). Fixed header 0x62 = PUBREL with its mandatory flags 0010 [MQTT-3.6.1-1].
  */
-function completeUnfinished(client: MqttClient, unfinished: readonly number[]): void {
-  for (const id of unfinished) client.stream.write(Buffer.from([0x62, 0x02, id >> 8, id & 0xff]))
+function writePubrel(client: MqttClient, id: number): void {
+  client.stream.write(Buffer.from([0x62, 0x02, id >> 8, id & 0xff]))
+}
+
+/** A QoS 2 PUBLISH sent on a connection, kept until its PUBCOMP. */
+interface Qos2Publish {
+  readonly topic: string
+  readonly payload: Buffer
+  /** PUBREC came: the broker owns the message, only the release is left. */
+  pubrec: boolean
+}
+
+/** A QoS 2 message of a dropped connection, completed on the resumed session. */
+interface Replay extends Qos2Publish {
+  readonly id: number
+  done: boolean
+  /** The core published it again and waits in `waiters`. */
+  claimed: boolean
+  readonly waiters: Array<() => void>
+}
+
+/**
+ * [MQTT-4.4.0-1] the unacknowledged PUBLISH again, same packet id, DUP set: fixed header 0x3c =
+ * PUBLISH, DUP, QoS 2, no retain [MQTT-3.3.1-1].
+ */
+function writeDupPublish(client: MqttClient, id: number, message: Qos2Publish): void {
+  const topic = Buffer.from(message.topic, 'utf8')
+  let length = 2 + topic.length + 2 + message.payload.length
+  const header = [0x3c]
+  do {
+    const byte = length % 128
+    length = Math.floor(length / 128)
+    header.push(length > 0 ? byte | 0x80 : byte)
+  } while (length > 0)
+  const size = Buffer.from([topic.length >> 8, topic.length & 0xff])
+  const packetId = Buffer.from([id >> 8, id & 0xff])
+  client.stream.write(Buffer.concat([Buffer.from(header), size, topic, packetId, message.payload]))
 }
 
 /** One MQTT.js client and what its close handler needs to know. */
@@ -94,6 +131,10 @@ export class MqttJsTransport implements MqttTransport {
   readonly #ids: IdCursor = { last: 0 }
   /** Packet ids in flight when the last connection dropped; the broker session may hold them. */
   #unfinished: number[] = []
+  /** The QoS 2 messages among them, to complete with their original ids. */
+  #carried = new Map<number, Qos2Publish>()
+  /** QoS 2 messages of the previous connection being completed on this one. */
+  #replays: Replay[] = []
   /** Rejecters of every publish/subscribe/unsubscribe awaiting the broker. */
   readonly #pending = new Set<(e: SdkError) => void>()
 
@@ -124,8 +165,13 @@ export class MqttJsTransport implements MqttTransport {
     }
     const ids = new RollingMessageIdProvider(this.#ids)
     const unfinished = options.clean ? [] : this.#unfinished
+    const carried = options.clean ? new Map<number, Qos2Publish>() : this.#carried
     this.#unfinished = []
+    this.#carried = new Map()
+    this.#replays = []
     ids.reserve(unfinished)
+    // QoS 2 publishes of this connection by packet id, until their PUBCOMP
+    const sent = new Map<number, Qos2Publish>()
     let client: MqttClient
     try {
       client = mqtt.connect(clientOptions(options, this.#connectTimeoutMs, ids))
@@ -140,13 +186,32 @@ export class MqttJsTransport implements MqttTransport {
     return new Promise((resolve, reject) => {
       client.on('connect', (connack) => {
         connected = true
-        if (connack.sessionPresent) completeUnfinished(client, unfinished)
+        if (connack.sessionPresent) this.#resume(client, unfinished, carried, sent)
         else for (const id of unfinished) ids.release(id)
         resolve({ sessionPresent: connack.sessionPresent })
       })
+      client.on('packetsend', (packet) => {
+        if (packet.cmd !== 'publish' || packet.qos !== 2 || packet.messageId === undefined) return
+        const { payload } = packet
+        const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
+        sent.set(packet.messageId, { topic: packet.topic, payload: bytes, pubrec: false })
+      })
       client.on('packetreceive', (packet) => {
-        if (packet.cmd !== 'pubcomp' || packet.messageId === undefined) return
-        ids.release(packet.messageId)
+        if (packet.messageId === undefined) return
+        const id = packet.messageId
+        const replay = this.#replays.find((r) => r.id === id && !r.done)
+        if (packet.cmd === 'pubrec') {
+          const out = sent.get(id)
+          if (out !== undefined) out.pubrec = true
+          // MQTT.js ignores acks of ids it did not send: the release of a replay is ours
+          if (replay !== undefined) writePubrel(client, id)
+        }
+        if (packet.cmd !== 'pubcomp') return
+        ids.release(id)
+        sent.delete(id)
+        if (replay === undefined) return
+        replay.done = true
+        for (const settle of replay.waiters.splice(0)) settle()
       })
       client.on('error', (e) => {
         firstError ??= e
@@ -162,7 +227,11 @@ export class MqttJsTransport implements MqttTransport {
       })
       client.once('close', () => {
         if (this.#conn === conn) this.#conn = undefined
-        if (connected && !options.clean) this.#unfinished = ids.inFlight()
+        if (connected && !options.clean) {
+          const replaying = this.#replays.filter((r) => !r.done).map((r) => r.id)
+          this.#unfinished = [...ids.inFlight(), ...replaying]
+          this.#carried = sent
+        }
         client.removeAllListeners('message')
         if (!connected) {
           reject(classifyConnectError(firstError ?? new Error('closed before CONNACK'), where))
@@ -219,6 +288,8 @@ export class MqttJsTransport implements MqttTransport {
   }
 
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): Promise<void> {
+    const replay = qos === 2 ? this.#claimReplay(topic, payload) : undefined
+    if (replay !== undefined) return this.#awaitReplay(replay)
     return this.#call('publish', (client, done) =>
       // Copied: MQTT.js keeps the buffer until PUBACK/PUBCOMP and may retransmit it.
       client.publish(topic, Buffer.from(payload), { qos, retain: false }, (e) =>
@@ -266,6 +337,53 @@ export class MqttJsTransport implements MqttTransport {
         this.#pending.delete(abort)
         reject(new SdkError('local.invalid_argument', `couldn't ${what}`, { cause }))
       }
+    })
+  }
+
+  /**
+   * On a resumed session: the QoS 2 messages the broker may hold go out again with their ids —
+   * a PUBREL when it acknowledged them (PUBREC), else the PUBLISH with DUP — and the other ids
+   * are released as before (a broker answers PUBCOMP even for ids it does not hold).
+   */
+  #resume(
+    client: MqttClient,
+    unfinished: readonly number[],
+    carried: ReadonlyMap<number, Qos2Publish>,
+    sent: Map<number, Qos2Publish>,
+  ): void {
+    for (const id of unfinished) {
+      const message = carried.get(id)
+      if (message === undefined || message.pubrec) writePubrel(client, id)
+      else writeDupPublish(client, id, message)
+      if (message === undefined) continue
+      sent.set(id, { ...message })
+      this.#replays.push({ ...message, id, done: false, claimed: false, waiters: [] })
+    }
+  }
+
+  /**
+   * The first unclaimed replay of the same message, now claimed. Equal bytes on the same topic
+   * are the same message for the broker, so which of two identical replays is taken is moot.
+   */
+  #claimReplay(topic: string, payload: Uint8Array): Replay | undefined {
+    if (this.#replays.length === 0) return undefined
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+    const replay = this.#replays.find(
+      (r) => !r.claimed && r.topic === topic && bytes.equals(r.payload),
+    )
+    if (replay !== undefined) replay.claimed = true
+    return replay
+  }
+
+  #awaitReplay(replay: Replay): Promise<void> {
+    if (replay.done) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const abort = (e: SdkError): void => reject(e)
+      this.#pending.add(abort)
+      replay.waiters.push(() => {
+        this.#pending.delete(abort)
+        resolve()
+      })
     })
   }
 

@@ -14,13 +14,6 @@ import { fixturesDir, spawnTs, type TsProcess } from '../helpers/child-device.js
 export const RESILIENCE = 'org.astarte-ts.test.Resilience'
 export const interfacesDir = join(fixturesDir, 'interfaces')
 export const quiet: Logger = { log: () => undefined }
-/** Why QoS 2 data can be ingested twice across a reconnect on a resumed session (known bug). */
-export const QOS2_RESEND_BUG =
-  'runtime-node transport + sdk-core outbox: on a resumed session the transport releases ' +
-  'every QoS 2 id left in flight (PUBREL) and the core re-publishes the unacknowledged ' +
-  'messages with new packet ids, so a message the broker already received is ingested ' +
-  'twice; [MQTT-4.4.0-1] wants them re-sent with their original ids'
-
 /** sdk-core's default in-flight window: Astarte's per-session max_inflight_messages (spec §3.1). */
 export const MAX_INFLIGHT = 100
 
