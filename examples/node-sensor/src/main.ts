@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Device, consoleLogger, interruptSignal } from '@astarte-ts/runtime-node'
 import { startSandbox } from '@astarte-ts/sandbox'
-import { runSensor } from './sensor.js'
+import { runSensor, SETTINGS } from './sensor.js'
 
 /** The example interfaces shipped in `@astarte-ts/interfaces` (`interfaces/examples/`). */
 const exampleInterfacesDir = join(
@@ -58,6 +58,12 @@ async function main(argv: string[]): Promise<number> {
       caPem: sandbox.caPem,
       logger,
     })
+    // the sandbox's own development token: good for driving the sandbox, nothing else
+    const api = `${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${device.deviceId}/interfaces`
+    process.stdout.write(
+      `try, while it runs:\n  curl -X PUT -H 'authorization: Bearer ${sandbox.jwt}' ` +
+        `-H 'content-type: application/json' -d '{"data":250}' ${api}/${SETTINGS}/samplingPeriodMs\n`,
+    )
     try {
       await runSensor(device, { signal, periodMs })
     } finally {
