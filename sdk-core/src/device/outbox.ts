@@ -64,6 +64,9 @@ export class Outbox {
   readonly #maxInflight: number
   readonly #counters: OutboxCounters
   readonly #inflight = new Map<number, Inflight>()
+  // queued messages in flight when the connection ended, until the next CONNACK says whether
+  // the transport re-sends them on the resumed session
+  readonly #suspended = new Map<number, Inflight>()
   readonly #control = new Deque<ControlPublish>()
   readonly #direct = new Deque<DirectPublish>()
   readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
@@ -171,6 +174,24 @@ export class Outbox {
     out.push({ type: 'mqtt.publish', publishId, topic, payload, qos })
   }
 
+  /**
+   * CONNACK: the publishes of the last connection that the transport re-sends itself with
+   * their packet ids ([MQTT-4.4.0-1], only on a present session) stay in flight; every other
+   * queued message is replayed from its queue.
+   */
+  connected(resumed: readonly number[]): void {
+    const keep: Record<QueueName, Set<number>> = { stored: new Set(), volatile: new Set() }
+    for (const publishId of resumed) {
+      const entry = this.#suspended.get(publishId)
+      if (entry?.source !== 'stored' && entry?.source !== 'volatile') continue
+      this.#inflight.set(publishId, entry)
+      keep[entry.source].add(entry.id)
+    }
+    this.#suspended.clear()
+    this.#cursors.stored.rewind(keep.stored)
+    this.#cursors.volatile.rewind(keep.volatile)
+  }
+
   /** The broker acknowledged `publishId`; `undefined` for ids of an earlier connection. */
   acked(publishId: number): Acked | undefined {
     const entry = this.#inflight.get(publishId)
@@ -214,20 +235,22 @@ export class Outbox {
   }
 
   /**
-   * The connection ended: control publishes are void (the next sync redoes them), queues
-   * rewind for replay, and the `discard` messages not acknowledged are given up and returned.
+   * The connection ended: control publishes are void (the next sync redoes them), queued
+   * messages in flight wait for the next CONNACK (see `connected`), and the `discard` messages
+   * not acknowledged are given up and returned.
    */
   disconnected(): OpId[] {
     const lost: OpId[] = []
-    for (const entry of this.#inflight.values()) {
+    for (const [publishId, entry] of this.#inflight) {
       if (entry.source === 'direct') lost.push(entry.publish.opId)
+      if (entry.source === 'stored' || entry.source === 'volatile') {
+        this.#suspended.set(publishId, entry)
+      }
     }
     for (const publish of this.#direct.drain()) lost.push(publish.opId)
     this.#counters.dropped += lost.length
     this.#inflight.clear()
     this.#control.drain()
-    this.#cursors.stored.rewind()
-    this.#cursors.volatile.rewind()
     this.#released = false
     this.#held = false
     return lost

@@ -56,9 +56,12 @@ export class QueueCursor {
     this.#exhausted = false
   }
 
-  /** A new connection replays everything still queued, claimed messages included. */
-  rewind(): void {
-    this.#claimed.clear()
+  /**
+   * A new connection replays everything still queued, except `keep`: messages the transport
+   * re-sends itself on a resumed session.
+   */
+  rewind(keep: ReadonlySet<number>): void {
+    for (const id of this.#claimed) if (!keep.has(id)) this.#claimed.delete(id)
     this.#buffer = []
     this.#next = 0
     this.#exhausted = false

@@ -46,8 +46,14 @@ export function pump(ctx: Context, nowMs: number): void {
   ctx.outbox.pump(nowMs, obsolete(ctx), ctx.out)
 }
 
-export function onConnected(ctx: Context, sessionPresent: boolean, nowMs: number): DeviceState {
+export function onConnected(
+  ctx: Context,
+  sessionPresent: boolean,
+  resumed: readonly number[],
+  nowMs: number,
+): DeviceState {
   if (ctx.everConnected) ctx.counters.reconnects++
+  ctx.outbox.connected(sessionPresent ? resumed : [])
   ctx.everConnected = true
   emit(ctx, { type: 'connected', sessionPresent })
   const meta = ctx.store.meta

@@ -96,7 +96,8 @@ export const transitions: Table = {
     ...always,
     send: sendOffline,
     stop: disconnect,
-    'mqtt.connected': (ctx, _state, input, nowMs) => onConnected(ctx, input.sessionPresent, nowMs),
+    'mqtt.connected': (ctx, _state, input, nowMs) =>
+      onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
       ctx.lastError = input.error
       warn(ctx, "couldn't connect to the broker", {

@@ -81,7 +81,17 @@ type PairingAnswer = Extract<
 export type DeviceInput =
   | { readonly type: 'start' }
   | { readonly type: 'stop' }
-  | { readonly type: 'mqtt.connected'; readonly sessionPresent: boolean }
+  | {
+      readonly type: 'mqtt.connected'
+      readonly sessionPresent: boolean
+      /**
+       * Publish ids of the previous connection that the transport re-sends itself with their
+       * original packet ids on this resumed session [MQTT-4.4.0-1]; their `mqtt.published`
+       * follows. Others (or all, when absent) are re-published by the machine: QoS 2 ones may
+       * then be ingested twice.
+       */
+      readonly resumed?: readonly number[]
+    }
   | {
       readonly type: 'mqtt.connectFailed'
       readonly error: SdkError

@@ -198,3 +198,33 @@ test('backpressure: a 20 000-message stored backlog drains in order through the 
   })
   assert.equal(store.storedQueue.count(), 0)
 })
+
+test('publishes the transport resumes on a present session are not re-published', () => {
+  const h = harness()
+  h.lb.feed({ type: 'start' })
+  h.lb.resumeInflight = true
+  h.lb.holdAcks = true
+  for (let n = 0; n < 3; n++) h.send(individual(ifaces.expiring, '/e/value', n))
+  h.lb.releaseAcks(1)
+  h.lb.dropConnection()
+  h.send(individual(ifaces.expiring, '/e/value', 3))
+  h.lb.advance(60_000)
+  assert.equal(h.machine.metrics().inflight, 3, 'two resumed, one new')
+  h.lb.releaseAcks()
+  assert.deepEqual(dataOf(h.astarte.received, 'org.dev.Expiring').map(valueOf), [0, 1, 2, 3])
+  assert.equal(h.store.storedQueue.count(), 0)
+})
+
+test('without a session nothing is resumed: the queue replays what was in flight', () => {
+  const h = harness()
+  h.lb.feed({ type: 'start' })
+  h.lb.resumeInflight = true
+  h.lb.holdAcks = true
+  h.send(individual(ifaces.expiring, '/e/value', 0))
+  h.astarte.discardSession()
+  h.lb.dropConnection()
+  h.lb.holdAcks = false
+  h.lb.advance(60_000)
+  assert.deepEqual(dataOf(h.astarte.received, 'org.dev.Expiring').map(valueOf), [0, 0])
+  assert.equal(h.store.storedQueue.count(), 0)
+})

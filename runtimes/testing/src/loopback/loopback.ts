@@ -29,10 +29,17 @@ export class Loopback {
   readonly actions: DeviceAction[] = []
   /** When true, QoS 1/2 publishes wait for `releaseAcks`. */
   holdAcks = false
+  /**
+   * When true, publishes unacknowledged at a connection loss are re-sent by the "transport"
+   * with their packet ids on a resumed session [MQTT-4.4.0-1]: reported in `resumed`, not
+   * delivered to Astarte again, acknowledged afterwards.
+   */
+  resumeInflight = false
   /** How many of the next `mqtt.connect` fail, and how. */
   refuse = { count: 0, certificateRejected: false }
   readonly #inputs: DeviceInput[] = []
   readonly #held: number[] = []
+  #resumable: number[] = []
   #draining = false
   #connection = 0
 
@@ -92,6 +99,7 @@ export class Loopback {
 
   #closed(error?: SdkError): void {
     this.#connection++
+    this.#resumable = this.resumeInflight ? this.#held.splice(0) : []
     this.#held.length = 0
     this.feed(error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error })
   }
@@ -117,7 +125,13 @@ export class Loopback {
           },
         )
         // CONNACK precedes the messages the session queued
-        this.#inputs.push({ type: 'mqtt.connected', sessionPresent })
+        const resumed = sessionPresent ? this.#resumable : []
+        this.#resumable = []
+        this.#inputs.push({ type: 'mqtt.connected', sessionPresent, resumed })
+        for (const publishId of resumed) {
+          if (this.holdAcks) this.#held.push(publishId)
+          else this.#inputs.push({ type: 'mqtt.published', publishId })
+        }
         this.astarte.flushOffline()
         return
       }
