@@ -6,8 +6,10 @@
  *
  * Trade-off: a replay is a new PUBLISH with a new packet id. For QoS 1 a duplicate is allowed
  * anyway; for QoS 2 (`unique`) a message the broker received but whose PUBCOMP was lost with an
- * unplanned disconnect is ingested twice, because the broker dedups by packet id only. Planned
- * reconnects avoid this by draining first (`drain.ts`); losing a message is never traded for it.
+ * unplanned disconnect is ingested twice, because the broker dedups by packet id only — unless
+ * the transport re-sends it itself on the resumed session and says so (`mqtt.connected`'s
+ * `resumed`). Planned reconnects drain first (`drain.ts`). Losing a message is never traded
+ * for avoiding a duplicate.
  */
 import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
