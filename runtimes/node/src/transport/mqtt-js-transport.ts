@@ -7,7 +7,8 @@
  * 65 535 are in flight, further publishes wait in MQTT.js's queue until an id is freed.
  * QoS 2 messages left in flight by a dropped connection are completed on the resumed session with
  * their original ids, and the core's re-publish of the same message waits for that completion
- * instead of sending a second copy the broker would take for a new message ([MQTT-4.4.0-1]).
+ * instead of sending a second copy the broker would take for a new message ([MQTT-4.4.0-1]). When
+ * the broker lost the session, those it had acknowledged with PUBREC are not sent again either.
  */
 import { isIP } from 'node:net'
 import mqtt from 'mqtt'
@@ -187,7 +188,7 @@ export class MqttJsTransport implements MqttTransport {
       client.on('connect', (connack) => {
         connected = true
         if (connack.sessionPresent) this.#resume(client, unfinished, carried, sent)
-        else for (const id of unfinished) ids.release(id)
+        else this.#forget(unfinished, carried, ids)
         resolve({ sessionPresent: connack.sessionPresent })
       })
       client.on('packetsend', (packet) => {
@@ -358,6 +359,24 @@ export class MqttJsTransport implements MqttTransport {
       if (message === undefined) continue
       sent.set(id, { ...message })
       this.#replays.push({ ...message, id, done: false, claimed: false, waiters: [] })
+    }
+  }
+
+  /**
+   * The broker lost the session: every id is free again. A QoS 2 message it acknowledged with
+   * PUBREC was received all the same, so the core's re-publish of it completes at once.
+   */
+  #forget(
+    unfinished: readonly number[],
+    carried: ReadonlyMap<number, Qos2Publish>,
+    ids: RollingMessageIdProvider,
+  ): void {
+    for (const id of unfinished) {
+      ids.release(id)
+      const message = carried.get(id)
+      if (message?.pubrec === true) {
+        this.#replays.push({ ...message, id, done: true, claimed: false, waiters: [] })
+      }
     }
   }
 

@@ -34,6 +34,8 @@ export interface SlowProxy {
   setTarget(target: ProxyTarget): void
   /** Holds every broker→device byte from now until `hold(false)` (then they flow, in order). */
   hold(on: boolean): void
+  /** The same for device→broker bytes. */
+  holdUpstream(on: boolean): void
   /** Destroys every relayed connection (both sides), as a network failure would. */
   cutAll(): void
   /** Connections accepted so far. */
@@ -57,6 +59,8 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
   let holding = false
   let stallUsed = false
   const held: Array<() => void> = []
+  let holdingUp = false
+  const heldUp: Array<() => void> = []
   let timer: NodeJS.Timeout | undefined
 
   const flush = (): void => {
@@ -91,7 +95,13 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
     }
     device.on('error', end).on('close', end)
     broker.on('error', end).on('close', end)
-    device.pipe(broker)
+    device.on('data', (chunk: Buffer) => {
+      const write = (): void => {
+        if (!broker.destroyed) broker.write(chunk)
+      }
+      if (holdingUp) heldUp.push(write)
+      else write()
+    })
     broker.on('data', (chunk: Buffer) => {
       const write = (): void => {
         if (!device.destroyed) device.write(chunk)
@@ -106,6 +116,7 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
   })
   const cutAll = (): void => {
     held.length = 0
+    heldUp.length = 0
     for (const socket of pairs) socket.destroy()
     pairs.clear()
   }
@@ -123,6 +134,10 @@ export async function startSlowProxy(options: SlowProxyOptions = {}): Promise<Sl
     hold(on) {
       holding = on
       if (!on && !stalled) flush()
+    },
+    holdUpstream(on) {
+      holdingUp = on
+      if (!on) for (const write of heldUp.splice(0)) write()
     },
     cutAll,
     get accepted() {
