@@ -211,7 +211,8 @@ export class Device {
   /**
    * Starts the device: pairing (first boot or renewal), MQTT connection and sync. Resolves once
    * synced; a failing first connection is retried with backoff like any later one, so this only
-   * rejects on `signal` abort, on `close()`, or on an error the device can't recover from.
+   * rejects on `signal` abort, on `disconnect()` or `close()`, or on an error the device can't
+   * recover from (also reported as the `error` event).
    */
   connect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed)
@@ -235,9 +236,13 @@ export class Device {
         reject(e)
       })
       const offClosed = this.#emitter.on('stateChanged', ({ state }) => {
-        if (state !== 'closed') return
+        if (state !== 'closed' && state !== 'idle') return
         cleanup()
-        reject(new SdkError('local.closed', "couldn't connect: the device was closed"))
+        reject(
+          state === 'closed'
+            ? new SdkError('local.closed', "couldn't connect: the device was closed")
+            : new SdkError('local.disconnected', "couldn't connect: disconnect() was called"),
+        )
       })
       const onAbort = (): void => {
         cleanup()

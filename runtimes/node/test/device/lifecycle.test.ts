@@ -108,6 +108,19 @@ test('a first connect that keeps failing is retried until its signal aborts', as
   assert.equal(device.state, 'closed')
 })
 
+test('disconnect() while a connect is still retrying makes that connect reject', async () => {
+  const device = await Device.open(options())
+  try {
+    const connecting = device.connect()
+    await new Promise((r) => setTimeout(r, 50))
+    await device.disconnect()
+    await assert.rejects(connecting, { code: 'local.disconnected' })
+    assert.equal(device.state, 'idle')
+  } finally {
+    await device.close()
+  }
+})
+
 test('close ends message iterators, rejects later calls, and is idempotent', async () => {
   const device = await Device.open(options())
   const stream = device.messages()
