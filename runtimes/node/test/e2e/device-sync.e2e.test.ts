@@ -276,6 +276,28 @@ describe('Device sync and resilience against the sandbox', () => {
     }
   })
 
+  test('a wrong credentials secret is a terminal, typed error: connect rejects, no retry storm', async () => {
+    const first = await openDevice(env)
+    const deviceId = first.deviceId
+    await first.close()
+    const device = await openDevice(env, {
+      deviceId,
+      credentialsSecret: Buffer.alloc(32, 1).toString('base64'),
+    })
+    const errors: string[] = []
+    device.on('error', (e) => errors.push(e.code))
+    try {
+      await assert.rejects(device.connect({ signal: AbortSignal.timeout(20_000) }), {
+        code: 'remote.pairing_forbidden',
+      })
+      assert.deepEqual(errors, ['remote.pairing_forbidden'])
+      assert.equal(device.state, 'error')
+      assert.ok(!JSON.stringify(device.metrics().lastError ?? {}).includes('AQEB'))
+    } finally {
+      await device.close()
+    }
+  })
+
   test('stored data sent while offline is on disk and delivered after a restart', async () => {
     const storeDir = await env.storeDir()
     const first = await openDevice(env, { storeDir })
