@@ -1,5 +1,5 @@
 /** @module bench machine: describes where a run happened, so results are read in context. */
-import { cpus, platform, release, totalmem, arch } from 'node:os'
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os'
 
 export interface Machine {
   readonly cpuModel: string
@@ -8,6 +8,8 @@ export interface Machine {
   readonly node: string
   readonly os: string
   readonly arch: string
+  /** 1, 5 and 15 minute load averages when the run started: how busy the machine already was. */
+  readonly loadAverage: readonly number[]
 }
 
 export function describeMachine(): Machine {
@@ -19,5 +21,6 @@ export function describeMachine(): Machine {
     node: process.version,
     os: `${platform()} ${release()}`,
     arch: arch(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   }
 }

@@ -107,7 +107,8 @@ export function toMarkdown(report: Report): string {
   const header = ['row', 'measured', 'reference', 'ratio', 'goal', 'met']
   const lines = [
     `astarte-ts bench (${report.quick ? 'quick' : 'full'}) — ${m.cpuCount}× ${m.cpuModel}, ` +
-      `${Math.round(m.memoryBytes / 2 ** 30)} GiB, node ${m.node}, ${m.os}; ${report.startedAt}`,
+      `${Math.round(m.memoryBytes / 2 ** 30)} GiB, node ${m.node}, ${m.os}, load ` +
+      `${m.loadAverage.join('/')}; ${report.startedAt}`,
     '',
     `| ${header.join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,

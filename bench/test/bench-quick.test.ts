@@ -74,6 +74,7 @@ test('npm run bench -- --quick writes a JSON report and a Markdown table', () =>
   assert.ok((report.machine.memoryBytes as number) > 0)
   assert.equal(typeof report.machine.cpuModel, 'string')
   assert.equal(typeof report.machine.os, 'string')
+  assert.ok(Array.isArray(report.machine.loadAverage) && report.machine.loadAverage.length === 3)
   assert.ok(Array.isArray(report.rows))
   const ids = report.rows.map(checkRow)
   assert.equal(new Set(ids).size, ids.length, 'row ids are unique')
