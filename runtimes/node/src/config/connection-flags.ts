@@ -7,8 +7,9 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { ParseArgsConfig } from 'node:util'
-import type { Logger } from '@astarte-ts/sdk-core'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { SdkError, type Logger } from '@astarte-ts/sdk-core'
+import { UsageError } from '../cli/usage-error.js'
 import { loadDeviceConfig } from './config-file.js'
 import type { DeviceOptions } from './options.js'
 
@@ -115,4 +116,34 @@ export function attachFlagValues(
     }
   }
   return out
+}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>
+
+/**
+ * Parses a command's arguments strictly (values may start with `-`, see `attachFlagValues`);
+ * bad or unknown flags throw a `UsageError` that carries the command's usage.
+ */
+export function parseFlags<O extends FlagOptions>(
+  args: readonly string[],
+  options: O,
+  usage: string,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({
+      args: attachFlagValues(args, options),
+      options,
+      strict: true,
+      allowPositionals,
+    })
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${usage}`)
+  }
+}
+
+/** One line for stderr: `message [code]` for an `SdkError`, the message otherwise. */
+export function describeError(e: unknown): string {
+  if (e instanceof SdkError) return `${e.message} [${e.code}]`
+  return e instanceof Error ? e.message : String(e)
 }

@@ -1,10 +1,9 @@
 /** `astarte-device watch` spawned from sources: NDJSON of server data, clean exit on SIGINT. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fetchHttpClient, loadInterfaces, registerDevice } from '../../src/index.js'
-import { root } from './cli.js'
+import { spawnTs } from './cli.js'
 import {
   eventually,
   exampleInterfacesDir,
@@ -39,13 +38,9 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
     'porch',
   )
   assert.equal(put.status, 200)
-  const child = spawn(
-    process.execPath,
+  const watch = spawnTs(
+    'runtimes/node/src/cli/run.ts',
     [
-      '--conditions=@astarte-ts/source',
-      '--import',
-      'tsx',
-      'runtimes/node/src/cli/run.ts',
       'watch',
       '--pairing-url',
       env.sandbox.pairingUrl,
@@ -62,27 +57,19 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
       '--ca',
       env.sandbox.caFile,
     ],
-    {
-      cwd: root,
-      env: { ...process.env, ASTARTE_CREDENTIALS_SECRET: secret },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { ASTARTE_CREDENTIALS_SECRET: secret },
   )
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  watch.child.stdin.end()
   try {
     await eventually(
       'watch to connect',
-      () => stderr,
+      () => watch.out.stderr,
       (s) => s.includes('connected'),
       20_000,
     )
     await eventually(
       'the property from the first sync',
-      () => stdout,
+      () => watch.out.stdout,
       (s) => s.includes('porch'),
     )
     await env.api(
@@ -98,7 +85,7 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
     const lines = await eventually(
       'four NDJSON lines',
       () =>
-        stdout
+        watch.out.stdout
           .split('\n')
           .filter((l) => l !== '')
           .map((l) => JSON.parse(l) as unknown),
@@ -119,8 +106,8 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
       { interface: 'org.astarte-ts.examples.Settings', path: '/label', unset: true },
     ])
   } finally {
-    child.kill('SIGINT')
+    watch.child.kill('SIGINT')
   }
-  assert.equal(await exited, 0, stderr)
-  assert.ok(!stderr.includes(secret))
+  assert.equal(await watch.exited, 0, watch.out.stderr)
+  assert.ok(!watch.out.stderr.includes(secret))
 })

@@ -1,34 +1,46 @@
 /** Runs the astarte-device CLI from sources, as a real child process. */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 
 export const root = new URL('../../../../', import.meta.url).pathname
 
-/** Resolves with the exit code and the whole output once the process ended. */
-export function runCli(
+/** A TypeScript entry of the repository run as a real process, its output collected. */
+export interface Spawned {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly out: { stdout: string; stderr: string }
+  readonly exited: Promise<number | null>
+}
+
+/** Starts `entry` (a path from the repository root) from sources, like `npm run demo` does. */
+export function spawnTs(
+  entry: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Spawned {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', entry, ...args],
+    { cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+  )
+  const out = { stdout: '', stderr: '' }
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  return { child, out, exited }
+}
+
+/** Runs `astarte-device` with `args`; resolves with the exit code and the whole output. */
+export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
   stdin?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@astarte-ts/source',
-        '--import',
-        'tsx',
-        'runtimes/node/src/cli/run.ts',
-        ...args,
-      ],
-      { cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(stdin ?? '')
-  })
+  const cli = spawnTs('runtimes/node/src/cli/run.ts', args, env)
+  cli.child.stdin.end(stdin ?? '')
+  const code = await cli.exited
+  return { code, ...cli.out }
 }
 
 /**

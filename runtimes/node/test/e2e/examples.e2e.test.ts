@@ -1,28 +1,11 @@
 /** The demo and the node-sensor example, run as real processes the way a user runs them. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { root } from './cli.js'
+import { spawnTs } from './cli.js'
 import { eventually } from './helpers.js'
 
-function start(entry: string, args: readonly string[] = []) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@astarte-ts/source', '--import', 'tsx', entry, ...args],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const out = { stdout: '', stderr: '' }
-  child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { child, out, exited }
-}
-
 test('npm run demo walks every step against a fresh sandbox and exits 0', async () => {
-  const demo = start('examples/demo/src/main.ts')
+  const demo = spawnTs('examples/demo/src/main.ts', [])
   const code = await demo.exited
   assert.equal(code, 0, demo.out.stdout + demo.out.stderr)
   assert.match(demo.out.stdout, /demo finished: every step worked/)
@@ -31,7 +14,7 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
 })
 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
-  const sensor = start('examples/node-sensor/src/main.ts', ['--sandbox', '--period-ms', '100'])
+  const sensor = spawnTs('examples/node-sensor/src/main.ts', ['--sandbox', '--period-ms', '100'])
   try {
     await eventually(
       'the sensor to connect',

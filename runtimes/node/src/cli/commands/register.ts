@@ -7,10 +7,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { SdkError, checkDeviceId, deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
+import { checkDeviceId, deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { DEFAULT_DEVICE_ID_NAMESPACE } from '../../config/options.js'
-import { attachFlagValues } from '../../config/connection-flags.js'
+import { describeError, parseFlags } from '../../config/connection-flags.js'
 import { writeFileAtomic } from '../../credentials/index.js'
 import { registerDevice } from '../../device/register-device.js'
 import { nodeHttpClient } from '../../http/index.js'
@@ -36,12 +35,7 @@ const flags = {
 } as const
 
 export async function run(args: string[]): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args: attachFlagValues(args, flags), strict: true, options: flags }).values
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
+  const { values } = parseFlags(args, flags, usage)
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0
@@ -82,8 +76,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return 0
   } catch (e) {
-    const message = e instanceof SdkError ? `${e.message} [${e.code}]` : (e as Error).message
-    process.stderr.write(`astarte-device register: ${message}\n`)
+    process.stderr.write(`astarte-device register: ${describeError(e)}\n`)
     return 1
   }
 }

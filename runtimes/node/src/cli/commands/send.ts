@@ -5,7 +5,6 @@
  * the stored queue to drain too, since `send()` resolves for stored data once it is on disk.
  */
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
 import {
   SdkError,
   type AstarteObjectValue,
@@ -13,10 +12,11 @@ import {
   type Interface,
 } from '@astarte-ts/sdk-core'
 import {
-  attachFlagValues,
   connectionFlagOptions,
   connectionFlagsUsage,
+  describeError,
   deviceOptionsFromFlags,
+  parseFlags,
 } from '../../config/connection-flags.js'
 import { Device } from '../../device/device.js'
 import { interruptSignal } from '../../config/interrupt-signal.js'
@@ -157,18 +157,7 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: attachFlagValues(args, flags),
-      strict: true,
-      allowPositionals: true,
-      options: flags,
-    })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseFlags(args, flags, usage, true)
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0
@@ -241,8 +230,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof SdkError) return `${e.message} [${e.code}]`
   if (e instanceof Error && e.name === 'TimeoutError') return "couldn't finish in time (--timeout)"
   if (e instanceof Error && e.name === 'AbortError') return 'interrupted'
-  return e instanceof Error ? e.message : String(e)
+  return describeError(e)
 }

@@ -5,13 +5,13 @@
  * stderr and the watch goes on; an unrecoverable device error (e.g. a refused credentials
  * secret) ends it with exit 1.
  */
-import { parseArgs } from 'node:util'
 import { SdkError } from '@astarte-ts/sdk-core'
 import {
-  attachFlagValues,
   connectionFlagOptions,
   connectionFlagsUsage,
+  describeError,
   deviceOptionsFromFlags,
+  parseFlags,
 } from '../../config/connection-flags.js'
 import { interruptSignal } from '../../config/interrupt-signal.js'
 import { Device } from '../../device/device.js'
@@ -24,12 +24,7 @@ const usage = `usage: astarte-device watch <connection flags>\n  connection flag
 const flags = { ...connectionFlagOptions, help: { type: 'boolean', short: 'h' } } as const
 
 export async function run(args: string[]): Promise<number> {
-  let values
-  try {
-    values = parseArgs({ args: attachFlagValues(args, flags), strict: true, options: flags }).values
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
+  const { values } = parseFlags(args, flags, usage)
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0
@@ -67,8 +62,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return failure === undefined ? 0 : 1
   } catch (e) {
-    const message = e instanceof SdkError ? `${e.message} [${e.code}]` : (e as Error).message
-    process.stderr.write(`astarte-device watch: ${message}\n`)
+    process.stderr.write(`astarte-device watch: ${describeError(e)}\n`)
     return 1
   } finally {
     await device?.close()
