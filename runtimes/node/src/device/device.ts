@@ -126,6 +126,7 @@ export class Device {
   #draining = false
   #nextOpId = 1
   #closed = false
+  #closing = false
   #synced = false
   #streamDropped = 0
   #lastError: SdkError | undefined
@@ -239,7 +240,7 @@ export class Device {
         if (state !== 'closed' && state !== 'idle') return
         cleanup()
         reject(
-          state === 'closed'
+          state === 'closed' || this.#closing
             ? new SdkError('local.closed', "couldn't connect: the device was closed")
             : new SdkError('local.disconnected', "couldn't connect: disconnect() was called"),
         )
@@ -288,6 +289,7 @@ export class Device {
    */
   async close(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) return
+    this.#closing = true
     const grace = AbortSignal.timeout(5000)
     const signal = options.signal === undefined ? grace : AbortSignal.any([options.signal, grace])
     await this.disconnect({ signal }).catch(() => undefined)

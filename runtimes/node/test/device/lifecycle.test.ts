@@ -121,6 +121,14 @@ test('disconnect() while a connect is still retrying makes that connect reject',
   }
 })
 
+test('close() while a connect is still retrying makes that connect reject with local.closed', async () => {
+  const device = await Device.open(options())
+  const connecting = device.connect()
+  await new Promise((r) => setTimeout(r, 50))
+  await device.close()
+  await assert.rejects(connecting, { code: 'local.closed' })
+})
+
 test('close ends message iterators, rejects later calls, and is idempotent', async () => {
   const device = await Device.open(options())
   const stream = device.messages()
