@@ -49,24 +49,24 @@ export interface DeviceOptions {
   /** Pairing API root, e.g. `https://api.example.com/pairing`. */
   readonly pairingUrl: string
   /** The 22-character Astarte device id. */
-  readonly deviceId?: string
+  readonly deviceId?: string | undefined
   /** A stable hardware identifier; the device id is its UUIDv5 in `namespace`. */
-  readonly hardwareId?: string
+  readonly hardwareId?: string | undefined
   /** UUID namespace for `hardwareId`; the SDK's documented default when absent. */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /** The device's credentials secret; read from the store dir when absent. */
-  readonly credentialsSecret?: string
+  readonly credentialsSecret?: string | undefined
   /**
    * First boot: a JWT with the `a_pa` claim. When no secret is known the device registers
    * itself, saves the secret (0600) in the store dir and continues.
    */
-  readonly pairingJwt?: string
+  readonly pairingJwt?: string | undefined
   readonly interfaces: readonly InterfaceSource[]
   /** Directory holding one folder per device: SQLite store and credential files. */
   readonly storeDir: string
   /** PEM file of the CA that signed the broker and Pairing API certificates. */
-  readonly caFile?: string
-  readonly caPem?: string
+  readonly caFile?: string | undefined
+  readonly caPem?: string | undefined
   /** Development only: skip TLS certificate checks. Logs a warning at every connect. */
   readonly ignoreTlsErrors?: boolean
   /** MQTT keepalive (spec §3.4 recommends 30 s). */
