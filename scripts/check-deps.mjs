@@ -19,7 +19,8 @@ const allowed = {
 }
 const anyWorkspace = { workspace: null, host: true }
 
-const importRe = /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm
+const importRe =
+  /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm
 const builtins = new Set(builtinModules)
 const problems = []
 
@@ -29,7 +30,11 @@ for (const pkg of packages) {
   let deps = {}
   try {
     const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
-    deps = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }
+    deps = {
+      ...manifest.dependencies,
+      ...manifest.peerDependencies,
+      ...manifest.optionalDependencies,
+    }
   } catch {
     continue
   }

@@ -165,7 +165,9 @@ function loadRealmKey(dataDir: string, pem: string | undefined): RealmKey {
 }
 
 function preinstall(ctx: SandboxContext, dir: string): void {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     let json: unknown
     try {
       json = JSON.parse(readFileSync(join(dir, file), 'utf8'))

@@ -143,7 +143,10 @@ describe('forced disconnect with session discard (spec §3.10)', { concurrency: 
     let res = await read()
     for (let i = 0; i < 100 && res.status === 404; i++) res = await read()
     const samples = (res.json as { data: { value: number }[] }).data
-    assert.deepEqual(samples.map((s) => s.value), [3.5])
+    assert.deepEqual(
+      samples.map((s) => s.value),
+      [3.5],
+    )
     const dropped = entries.some(
       (e) => e.ctx['deviceId'] === d.deviceId && e.ctx['error'] === 'unset_on_datastream',
     )

@@ -75,9 +75,7 @@ describe('ingestion never throws (spec §3.10: bad input is an outcome)', () => 
     const objectValue = fc.dictionary(fc.constantFrom('temp', 'hum', 'x'), bsonValue)
     const payload = fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
-      fc
-        .record({ v: fc.oneof(bsonValue, objectValue) })
-        .map((d) => new Uint8Array(serialize(d))),
+      fc.record({ v: fc.oneof(bsonValue, objectValue) }).map((d) => new Uint8Array(serialize(d))),
       fc
         .constantFrom(FIXTURE_INTROSPECTION, '', 'a:1', '1')
         .map((t) => new Uint8Array(Buffer.from(t))),

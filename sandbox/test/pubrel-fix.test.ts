@@ -37,7 +37,10 @@ describe('aedes persistence with two QoS 2 messages in flight', () => {
       // PUBREC 10 and PUBREC 11 arrive before PUBCOMP 10, as on a fast link.
       await p.outgoingUpdate(client, { cmd: 'pubrel', messageId: 10 })
       await p.outgoingUpdate(client, { cmd: 'pubrel', messageId: 11 })
-      assert.deepEqual(await queue(), [['pubrel', 10], ['pubrel', 11]])
+      assert.deepEqual(await queue(), [
+        ['pubrel', 10],
+        ['pubrel', 11],
+      ])
       await p.outgoingClearMessageId(client, { messageId: 10 })
       await p.outgoingClearMessageId(client, { messageId: 11 })
       assert.deepEqual(await queue(), [])

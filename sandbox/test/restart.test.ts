@@ -42,7 +42,10 @@ describe('restart with the same data directory', () => {
       await again.client.endAsync()
       const read = await call('GET', `${second.appengineUrl}/v1/${second.realm}/${path}`, { auth })
       const samples = (read.json as { data: { value: number }[] }).data
-      assert.deepEqual(samples.map((s) => s.value), [6.5])
+      assert.deepEqual(
+        samples.map((s) => s.value),
+        [6.5],
+      )
       const rm = `${second.realmManagementUrl}/v1/${second.realm}/interfaces`
       const list = await call('GET', rm, { auth })
       assert.equal((list.json as { data: string[] }).data.length, 6)

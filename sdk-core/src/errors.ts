@@ -20,8 +20,7 @@ export interface Issue {
 
 /** Outcome of a validation: the validated value, or the issues that prevent it. */
 export type Result<T, E = readonly Issue[]> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E }
 
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value })
 export const err = <E>(error: E): Result<never, E> => ({ ok: false, error })

@@ -8,7 +8,10 @@ import { test } from 'node:test'
 
 const root = new URL('../../', import.meta.url).pathname
 const size = (...args: string[]) =>
-  spawnSync(process.execPath, [join(root, 'scripts/size.mjs'), ...args], { cwd: root, encoding: 'utf8' })
+  spawnSync(process.execPath, [join(root, 'scripts/size.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  })
 
 test('the sdk-core bundle needs nothing from Node and its sizes are printed', () => {
   const r = size()

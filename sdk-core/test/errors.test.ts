@@ -15,5 +15,8 @@ test('SdkError carries a stable code, context and cause', () => {
 })
 
 test('assertNever throws a local error', () => {
-  assert.throws(() => assertNever('x' as never), (e: unknown) => e instanceof SdkError && e.code === 'local.unreachable')
+  assert.throws(
+    () => assertNever('x' as never),
+    (e: unknown) => e instanceof SdkError && e.code === 'local.unreachable',
+  )
 })

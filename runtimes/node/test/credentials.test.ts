@@ -13,7 +13,11 @@ test('creates the directory 0700 and every file 0600; reads back what was writte
   const dir = join(tempDir(t), 'nested', 'creds')
   const store = new FileCredentialsStore({ dir })
   assert.equal(mode(dir), 0o700)
-  const values = { privateKey: 'KEY-PEM\n', certificate: 'CRT-PEM\n', credentialsSecret: 'c2VjcmV0+/==' }
+  const values = {
+    privateKey: 'KEY-PEM\n',
+    certificate: 'CRT-PEM\n',
+    credentialsSecret: 'c2VjcmV0+/==',
+  }
   for (const [name, value] of Object.entries(values) as [keyof typeof values, string][]) {
     assert.equal(store.read(name), undefined)
     store.write(name, value)
@@ -67,16 +71,23 @@ test('a writer killed with SIGKILL mid-loop leaves either the old or a new conte
   const store = new FileCredentialsStore({ dir })
   const size = 256 * 1024
   store.write('certificate', 'a'.repeat(size))
-  const src = new URL('../src/credentials/index.js', import.meta.url).pathname.replace(/\.js$/, '.ts')
+  const src = new URL('../src/credentials/index.js', import.meta.url).pathname.replace(
+    /\.js$/,
+    '.ts',
+  )
   const script = `
     const { FileCredentialsStore } = await import(${JSON.stringify(src)})
     const s = new FileCredentialsStore({ dir: ${JSON.stringify(dir)} })
     process.stdout.write('go\\n')
     for (let i = 0; ; i++) s.write('certificate', String.fromCharCode(98 + (i % 20)).repeat(${size}))
   `
-  const child = spawn(process.execPath, ['--conditions=@astarte-ts/source', '--import', 'tsx', '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
   await new Promise((r) => setTimeout(r, 150))
   child.kill('SIGKILL')

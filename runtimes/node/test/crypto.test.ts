@@ -66,7 +66,18 @@ test('parseCertificate agrees with openssl x509 on CN, validity and serial', asy
   const info = nodeCryptoProvider.parseCertificate(pem)
   const file = join(dir, 'c.pem')
   writeFileSync(file, pem)
-  const out = openssl(['x509', '-in', file, '-noout', '-subject', '-serial', '-startdate', '-enddate', '-nameopt', 'RFC2253'])
+  const out = openssl([
+    'x509',
+    '-in',
+    file,
+    '-noout',
+    '-subject',
+    '-serial',
+    '-startdate',
+    '-enddate',
+    '-nameopt',
+    'RFC2253',
+  ])
   const field = (name: string): string => {
     const line = out.split('\n').find((l) => l.startsWith(`${name}=`))
     assert.ok(line !== undefined, name)
@@ -82,7 +93,11 @@ test('parseCertificate agrees with openssl x509 on CN, validity and serial', asy
 test('parseCertificate reads a leaf with a given validity window exactly (second precision)', async () => {
   const ca = await createCa('window ca')
   const notBeforeMs = Date.UTC(2030, 0, 2, 3, 4, 5)
-  const { certificatePem } = await issueCertificate(ca, { commonName: 'a/b', lifetimeSec: 100, notBeforeMs })
+  const { certificatePem } = await issueCertificate(ca, {
+    commonName: 'a/b',
+    lifetimeSec: 100,
+    notBeforeMs,
+  })
   const info = nodeCryptoProvider.parseCertificate(certificatePem)
   assert.equal(info.notBeforeMs, notBeforeMs)
   assert.equal(info.notAfterMs, notBeforeMs + 60_000 + 100_000)
@@ -94,6 +109,8 @@ test('parseCertificate of garbage throws remote.certificate_unparsable without e
   assert.throws(
     () => nodeCryptoProvider.parseCertificate(junk),
     (e: unknown) =>
-      e instanceof SdkError && e.code === 'remote.certificate_unparsable' && !e.message.includes('c2VjcmV0'),
+      e instanceof SdkError &&
+      e.code === 'remote.certificate_unparsable' &&
+      !e.message.includes('c2VjcmV0'),
   )
 })

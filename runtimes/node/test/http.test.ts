@@ -10,7 +10,11 @@ import type { LogLevel } from '@astarte-ts/sdk-core'
 import { fetchHttpClient } from '../src/http/index.js'
 import { createCa, issueCertificate } from './helpers/pki.js'
 
-const listen = async (t: TestContext, server: Server, scheme: 'http' | 'https'): Promise<string> => {
+const listen = async (
+  t: TestContext,
+  server: Server,
+  scheme: 'http' | 'https',
+): Promise<string> => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   t.after(() => {
     server.closeAllConnections()
@@ -28,12 +32,24 @@ const readAll = async (req: IncomingMessage): Promise<string> => {
 const echo: RequestListener = async (req: IncomingMessage, res: ServerResponse) => {
   const body = await readAll(req)
   res.writeHead(req.url === '/missing' ? 404 : 201, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization, ct: req.headers['content-type'], body }))
+  res.end(
+    JSON.stringify({
+      method: req.method,
+      url: req.url,
+      auth: req.headers.authorization,
+      ct: req.headers['content-type'],
+      body,
+    }),
+  )
 }
 
 const https = async (t: TestContext, handler: RequestListener) => {
   const ca = await createCa('http test ca')
-  const leaf = await issueCertificate(ca, { commonName: 'localhost', lifetimeSec: 3600, serverNames: ['127.0.0.1', 'localhost'] })
+  const leaf = await issueCertificate(ca, {
+    commonName: 'localhost',
+    lifetimeSec: 3600,
+    serverNames: ['127.0.0.1', 'localhost'],
+  })
   const server = createHttpsServer({ cert: leaf.certificatePem, key: leaf.privateKeyPem }, handler)
   return { ca, base: await listen(t, server, 'https') }
 }
@@ -68,10 +84,18 @@ test('http: method, headers, JSON body and status travel both ways', async (t) =
 
 test('https with the given CA succeeds; without it fails remote.http_failed', async (t) => {
   const { ca, base } = await https(t, echo)
-  const ok = await fetchHttpClient({ caPem: ca.certPem }).request({ method: 'GET', url: `${base}/info`, headers: { authorization: secret } })
+  const ok = await fetchHttpClient({ caPem: ca.certPem }).request({
+    method: 'GET',
+    url: `${base}/info`,
+    headers: { authorization: secret },
+  })
   assert.equal(ok.status, 201)
   await assert.rejects(
-    fetchHttpClient().request({ method: 'GET', url: `${base}/info`, headers: { authorization: secret } }),
+    fetchHttpClient().request({
+      method: 'GET',
+      url: `${base}/info`,
+      headers: { authorization: secret },
+    }),
     (e: unknown) => e instanceof SdkError && e.code === 'remote.http_failed' && noSecret(e),
   )
 })
@@ -79,18 +103,32 @@ test('https with the given CA succeeds; without it fails remote.http_failed', as
 test('ignoreTlsErrors accepts an unknown CA and warns on every request', async (t) => {
   const { base } = await https(t, echo)
   const warnings: [LogLevel, string][] = []
-  const client = fetchHttpClient({ ignoreTlsErrors: true, logger: { log: (l, m) => warnings.push([l, m]) } })
+  const client = fetchHttpClient({
+    ignoreTlsErrors: true,
+    logger: { log: (l, m) => warnings.push([l, m]) },
+  })
   for (let i = 0; i < 2; i++) {
-    assert.equal((await client.request({ method: 'DELETE', url: `${base}/x`, headers: {} })).status, 201)
+    assert.equal(
+      (await client.request({ method: 'DELETE', url: `${base}/x`, headers: {} })).status,
+      201,
+    )
   }
   assert.equal(warnings.filter(([l]) => l === 'warn').length, 2)
 })
 
 test('a server that never answers: remote.http_timeout after timeoutMs', async (t) => {
-  const base = await listen(t, createServer(() => undefined), 'http')
+  const base = await listen(
+    t,
+    createServer(() => undefined),
+    'http',
+  )
   const started = Date.now()
   await assert.rejects(
-    fetchHttpClient({ timeoutMs: 200 }).request({ method: 'GET', url: base, headers: { authorization: secret } }),
+    fetchHttpClient({ timeoutMs: 200 }).request({
+      method: 'GET',
+      url: base,
+      headers: { authorization: secret },
+    }),
     (e: unknown) => e instanceof SdkError && e.code === 'remote.http_timeout' && noSecret(e),
   )
   assert.ok(Date.now() - started >= 190)
@@ -109,7 +147,16 @@ test('a response over the cap is refused', async (t) => {
     fetchHttpClient({ maxResponseBytes: 4096 }).request({ method: 'GET', url: base, headers: {} }),
     { code: 'remote.http_failed', message: "couldn't accept a response over 4096 bytes" },
   )
-  assert.equal((await fetchHttpClient({ maxResponseBytes: 10_000 }).request({ method: 'GET', url: base, headers: {} })).body.length, 10_000)
+  assert.equal(
+    (
+      await fetchHttpClient({ maxResponseBytes: 10_000 }).request({
+        method: 'GET',
+        url: base,
+        headers: {},
+      })
+    ).body.length,
+    10_000,
+  )
 })
 
 test('connection refused and bad URLs are typed; query strings stay out of errors', async (t) => {
@@ -119,8 +166,16 @@ test('connection refused and bad URLs are typed; query strings stay out of error
   await new Promise((r) => setTimeout(r, 20))
   await assert.rejects(
     fetchHttpClient().request({ method: 'GET', url: `${base}/p?token=abc`, headers: {} }),
-    (e: unknown) => e instanceof SdkError && e.code === 'remote.http_failed' && !JSON.stringify(e.ctx).includes('abc'),
+    (e: unknown) =>
+      e instanceof SdkError &&
+      e.code === 'remote.http_failed' &&
+      !JSON.stringify(e.ctx).includes('abc'),
   )
-  await assert.rejects(fetchHttpClient().request({ method: 'GET', url: 'not a url', headers: {} }), { code: 'local.invalid_url' })
-  await assert.rejects(fetchHttpClient().request({ method: 'GET', url: 'ftp://x/', headers: {} }), { code: 'local.invalid_url' })
+  await assert.rejects(
+    fetchHttpClient().request({ method: 'GET', url: 'not a url', headers: {} }),
+    { code: 'local.invalid_url' },
+  )
+  await assert.rejects(fetchHttpClient().request({ method: 'GET', url: 'ftp://x/', headers: {} }), {
+    code: 'local.invalid_url',
+  })
 })

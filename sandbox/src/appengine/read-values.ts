@@ -24,7 +24,11 @@ export function readValues(
   const objects = iface.aggregation === 'object'
   if (path !== '/' || objects) {
     const samples = ctx.values.history(key, path, query)
-    if (samples.length > 0) return data(200, samples.map((s) => sampleJson(s, objects)))
+    if (samples.length > 0)
+      return data(
+        200,
+        samples.map((s) => sampleJson(s, objects)),
+      )
     if (!objects || path !== '/') return detail(404, 'Path not found')
   }
   const latest = ctx.values.latestPerPath(key).map((s): [string, unknown] => {

@@ -26,5 +26,4 @@ export type Handler = (req: HttpRequest) => Promise<Reply>
 
 /** A value read from a request, or the reply that refuses the request. */
 export type Outcome<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reply: Reply }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reply: Reply }

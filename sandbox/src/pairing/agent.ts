@@ -44,12 +44,9 @@ export function unregisterDevice(ctx: SandboxContext, hwId: string): Reply {
 }
 
 type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string }
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string }
 
-function parseInitialIntrospection(
-  value: unknown,
-): Parsed<IntrospectionMap> {
+function parseInitialIntrospection(value: unknown): Parsed<IntrospectionMap> {
   if (value === undefined || value === null) return { ok: true, value: {} }
   if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: 'is invalid' }
   const out: Record<string, { major: number; minor: number }> = {}

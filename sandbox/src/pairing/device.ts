@@ -12,8 +12,7 @@ import type { DeviceRow } from '../store/devices.js'
 import { bearerSecret, secretMatches } from './secret.js'
 
 type Authenticated =
-  | { readonly ok: true; readonly device: DeviceRow }
-  | { readonly ok: false; readonly reply: Reply }
+  { readonly ok: true; readonly device: DeviceRow } | { readonly ok: false; readonly reply: Reply }
 
 function authenticate(ctx: SandboxContext, hwId: string, secret: string): Authenticated {
   const deviceId = canonicalDeviceId(hwId)

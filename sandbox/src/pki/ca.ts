@@ -206,7 +206,9 @@ async function importEcPrivateKey(pem: string): Promise<CryptoKey> {
 }
 
 function toPem(der: Uint8Array, label: string): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n')
   return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`
 }
 

@@ -56,8 +56,7 @@ export class DeviceStore {
 
   get(deviceId: string): DeviceRow | undefined {
     const raw = this.db.prepare('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as
-      | RawRow
-      | undefined
+      RawRow | undefined
     return raw === undefined ? undefined : fromRaw(raw)
   }
 

@@ -27,8 +27,7 @@ export interface Outgoing {
 
 /** What the machine learns when a control publish is acknowledged. */
 export type ControlTag =
-  | { readonly type: 'syncStep' }
-  | { readonly type: 'introspection'; readonly text: string }
+  { readonly type: 'syncStep' } | { readonly type: 'introspection'; readonly text: string }
 
 export interface ControlPublish extends Outgoing {
   readonly tag: ControlTag

@@ -9,11 +9,4 @@ import type { Stopping } from './states/stopping.js'
 import type { Syncing } from './states/syncing.js'
 
 export type DeviceState =
-  | Idle
-  | Pairing
-  | Connecting
-  | Syncing
-  | Online
-  | Backoff
-  | Stopping
-  | Failed
+  Idle | Pairing | Connecting | Syncing | Online | Backoff | Stopping | Failed

@@ -17,12 +17,7 @@ export class JsonObject {
   ) {}
 
   /** Wraps `value` when it is a JSON object; records `field_type` at `base` otherwise. */
-  static from(
-    value: unknown,
-    base: string,
-    what: string,
-    issues: Issue[],
-  ): JsonObject | undefined {
+  static from(value: unknown, base: string, what: string, issues: Issue[]): JsonObject | undefined {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       return new JsonObject(value as Readonly<Record<string, unknown>>, base, issues)
     }

@@ -34,12 +34,14 @@ export interface TypedInterface<J extends InterfaceJson = InterfaceJson> extends
 type LevelPath<L extends string> = L extends `%{${string}}` ? string : L
 
 /** Concrete path type of an endpoint: `/%{room}/temperature` → `/${string}/temperature`. */
-export type EndpointPath<E extends string, Acc extends string = ''> =
-  E extends `/${infer L}/${infer Rest}`
-    ? EndpointPath<`/${Rest}`, `${Acc}/${LevelPath<L>}`>
-    : E extends `/${infer L}`
-      ? `${Acc}/${LevelPath<L>}`
-      : never
+export type EndpointPath<
+  E extends string,
+  Acc extends string = '',
+> = E extends `/${infer L}/${infer Rest}`
+  ? EndpointPath<`/${Rest}`, `${Acc}/${LevelPath<L>}`>
+  : E extends `/${infer L}`
+    ? `${Acc}/${LevelPath<L>}`
+    : never
 
 type MappingOf<J extends InterfaceJson> = J['mappings'][number]
 type IsObject<J extends InterfaceJson> = J['aggregation'] extends 'object' ? true : false
@@ -62,8 +64,9 @@ export type InterfacePaths<T extends Interface> =
 export type InterfaceValue<T extends Interface, P extends string> =
   T extends TypedInterface<infer J> ? ValueOf<MappingAt<MappingOf<J>, P>['type']> : AstarteValue
 
-type PrefixOf<E extends string, Acc extends string = ''> =
-  E extends `/${infer L}/${infer Rest}` ? PrefixOf<`/${Rest}`, `${Acc}/${L}`> : Acc
+type PrefixOf<E extends string, Acc extends string = ''> = E extends `/${infer L}/${infer Rest}`
+  ? PrefixOf<`/${Rest}`, `${Acc}/${L}`>
+  : Acc
 
 type LastLevel<E extends string> = E extends `${string}/${infer Rest}` ? LastLevel<Rest> : E
 
@@ -86,13 +89,13 @@ export type ObjectValue<T extends Interface> =
   T extends TypedInterface<infer J>
     ? Simplify<
         {
-          readonly [M in MappingOf<J> as M['required'] extends true
-            ? LastLevel<M['endpoint']>
-            : never]: ValueOf<M['type']>
+          readonly [
+            M in MappingOf<J> as M['required'] extends true ? LastLevel<M['endpoint']> : never
+          ]: ValueOf<M['type']>
         } & {
-          readonly [M in MappingOf<J> as M['required'] extends true
-            ? never
-            : LastLevel<M['endpoint']>]?: ValueOf<M['type']>
+          readonly [
+            M in MappingOf<J> as M['required'] extends true ? never : LastLevel<M['endpoint']>
+          ]?: ValueOf<M['type']>
         }
       >
     : Readonly<Record<string, AstarteValue>>

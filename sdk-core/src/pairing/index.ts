@@ -6,11 +6,7 @@ export { credentialsRequest, parseCredentialsResponse } from './credentials.js'
 export type { DeviceInfo, DeviceStatus } from './device-info.js'
 export { deviceInfoRequest, parseDeviceInfoResponse } from './device-info.js'
 export type { DeviceRouteParams } from './device-route.js'
-export type {
-  InterfaceVersion,
-  RegisterDeviceParams,
-  UnregisterDeviceParams,
-} from './register.js'
+export type { InterfaceVersion, RegisterDeviceParams, UnregisterDeviceParams } from './register.js'
 export {
   parseRegisterDeviceResponse,
   parseUnregisterDeviceResponse,

@@ -14,7 +14,12 @@ export function parseIsoDate(text: string): Date | undefined {
   const m = ISO.exec(text)
   if (m === null) return undefined
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ]
   const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {

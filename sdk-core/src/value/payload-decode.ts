@@ -106,8 +106,7 @@ function readObject(
     else if (key === '__proto__') {
       const own = { value, enumerable: true, writable: true, configurable: true }
       Object.defineProperty(out, key, own)
-    }
-    else out[key] = value
+    } else out[key] = value
   }
   for (const m of mappings) {
     const key = m.required ? objectKey(m) : undefined

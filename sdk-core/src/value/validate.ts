@@ -7,12 +7,7 @@ import { err, ok, type Issue, type Result } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import { checkValue } from './check-value.js'
 import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
-import type {
-  AstarteValue,
-  ValidatedIndividual,
-  ValidatedObject,
-  ValidatedUnset,
-} from './types.js'
+import type { AstarteValue, ValidatedIndividual, ValidatedObject, ValidatedUnset } from './types.js'
 
 /** Options of `validateIndividual` and `validateObject`. */
 export interface ValidateOptions {

@@ -40,7 +40,10 @@ function decodesOrRejects(bytes: Uint8Array): boolean {
 }
 
 test('random bytes decode or throw remote.undecodable_bson only', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => void decodesOrRejects(b)), fuzzOptions)
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (b) => void decodesOrRejects(b)),
+    fuzzOptions,
+  )
 })
 
 test('random bytes with a matching length header decode or throw remote.undecodable_bson only', () => {
@@ -50,7 +53,10 @@ test('random bytes with a matching length header decode or throw remote.undecoda
     new DataView(b.buffer).setInt32(0, b.length, true)
     return b
   })
-  fc.assert(fc.property(arb, (b) => void decodesOrRejects(b)), fuzzOptions)
+  fc.assert(
+    fc.property(arb, (b) => void decodesOrRejects(b)),
+    fuzzOptions,
+  )
 })
 
 test('mutated documents decode or throw remote.undecodable_bson only; js-bson agrees when they decode', () => {

@@ -55,7 +55,10 @@ test('full jitter: each delay lies in [0, min(max, min·2^attempt))', () => {
 
 test('the ceiling doubles up to maxMs; random 0 reconnects at once', () => {
   const high = delays(harness({ backoff, random: () => 0.9999 }), 6)
-  assert.deepEqual(high.map((d) => Math.round(d / 1000)), [1, 2, 4, 8, 8, 8])
+  assert.deepEqual(
+    high.map((d) => Math.round(d / 1000)),
+    [1, 2, 4, 8, 8, 8],
+  )
   assert.deepEqual(delays(harness({ backoff, random: () => 0 }), 3), [0, 0, 0])
 })
 

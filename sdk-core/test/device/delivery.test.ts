@@ -130,14 +130,17 @@ test('properties: cached with their major, unchanged skipped, unset = empty payl
   h.send(unset(ifaces.devProps, '/p/value'))
   h.send(unset(ifaces.devProps, '/p/value'))
   const sent = h.astarte.received.slice(mark)
-  assert.deepEqual(sent.map((m) => [m.topic, m.payload.length, m.qos]), [
+  assert.deepEqual(
+    sent.map((m) => [m.topic, m.payload.length, m.qos]),
     [
-      `${P}/org.dev.Props/p/value`,
-      encodePayload(individual(ifaces.devProps, '/p/value', 1.25)).length,
-      2,
+      [
+        `${P}/org.dev.Props/p/value`,
+        encodePayload(individual(ifaces.devProps, '/p/value', 1.25)).length,
+        2,
+      ],
+      [`${P}/org.dev.Props/p/value`, 0, 2],
     ],
-    [`${P}/org.dev.Props/p/value`, 0, 2],
-  ])
+  )
   assert.equal(h.store.properties.get('org.dev.Props', '/p/value'), undefined)
   assert.equal(h.lb.eventsOf('sendCompleted').length, 4)
 })

@@ -23,11 +23,9 @@ export const P = `${REALM}/${DEVICE_ID}`
 const serverStream = { type: 'datastream', ownership: 'server' } as const
 
 export const ifaces = {
-  devProps: iface(
-    'org.dev.Props',
-    { type: 'properties', ownership: 'device' },
-    [{ endpoint: '/%{id}/value', allow_unset: true }],
-  ),
+  devProps: iface('org.dev.Props', { type: 'properties', ownership: 'device' }, [
+    { endpoint: '/%{id}/value', allow_unset: true },
+  ]),
   stored: iface('org.dev.Stored', { type: 'datastream', ownership: 'device' }, [
     { endpoint: '/%{id}/value', reliability: 'guaranteed', retention: 'stored' },
   ]),
@@ -40,11 +38,9 @@ export const ifaces = {
   guaranteed: iface('org.dev.Guaranteed', { type: 'datastream', ownership: 'device' }, [
     { endpoint: '/%{id}/value', reliability: 'guaranteed' },
   ]),
-  srvProps: iface(
-    'org.srv.Props',
-    { type: 'properties', ownership: 'server' },
-    [{ endpoint: '/%{id}/value', allow_unset: true }],
-  ),
+  srvProps: iface('org.srv.Props', { type: 'properties', ownership: 'server' }, [
+    { endpoint: '/%{id}/value', allow_unset: true },
+  ]),
   srvStream: iface('org.srv.Stream', { type: 'datastream', ownership: 'server' }, [
     { endpoint: '/%{id}/value', type: 'integer', reliability: 'guaranteed' },
   ]),
@@ -82,9 +78,12 @@ export function harness(options: HarnessOptions = {}): Harness {
   const pairing =
     pairingOptions === undefined
       ? undefined
-      : new FakePairing(
-        { realm: REALM, deviceId: DEVICE_ID, now: () => clock.now(), ...pairingOptions },
-      )
+      : new FakePairing({
+          realm: REALM,
+          deviceId: DEVICE_ID,
+          now: () => clock.now(),
+          ...pairingOptions,
+        })
   const machine = new DeviceMachine({
     random: () => 0.5,
     ...rest,
@@ -97,12 +96,18 @@ export function harness(options: HarnessOptions = {}): Harness {
     store,
     inflater: zlibInflater,
   })
-  const astarte = new FakeAstarte(
-    { realm: REALM, deviceId: DEVICE_ID, inflater: zlibInflater, interfaces: allInterfaces },
-  )
-  const lb = new Loopback(
-    { machine, astarte, clock, ...(pairing === undefined ? {} : { pairing }) },
-  )
+  const astarte = new FakeAstarte({
+    realm: REALM,
+    deviceId: DEVICE_ID,
+    inflater: zlibInflater,
+    interfaces: allInterfaces,
+  })
+  const lb = new Loopback({
+    machine,
+    astarte,
+    clock,
+    ...(pairing === undefined ? {} : { pairing }),
+  })
   let opId = 0
   return {
     store,
@@ -128,18 +133,16 @@ function pairingConfig(pairing: FakePairing, existing: boolean): DevicePairingCo
   }
   if (!existing) return base
   // credentials of an earlier run: the peer issues them before the machine starts
-  const issued = pairing.answer(
-    {
-      type: 'http',
-      requestId: 'setup',
-      request: {
-        method: 'POST',
-        url: `${base.pairingUrl}/v1/${REALM}/devices/${DEVICE_ID}${CREDENTIALS}`,
-        headers: {},
-        body: '{}',
-      },
+  const issued = pairing.answer({
+    type: 'http',
+    requestId: 'setup',
+    request: {
+      method: 'POST',
+      url: `${base.pairingUrl}/v1/${REALM}/devices/${DEVICE_ID}${CREDENTIALS}`,
+      headers: {},
+      body: '{}',
     },
-  )
+  })
   assert(issued.type === 'http.response')
   const body = JSON.parse(issued.response.body) as { data: { client_crt: string } }
   const certificatePem = body.data.client_crt

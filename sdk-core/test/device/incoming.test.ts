@@ -22,14 +22,12 @@ test('emptyCache answer: purge drops unlisted server properties, values refresh 
   h.lb.feed({ type: 'start' })
   assert.deepEqual(h.store.properties.get('org.srv.Props', '/kept/value')?.payload, fresh)
   assert.equal(h.store.properties.get('org.srv.Props', '/gone/value'), undefined)
-  assert.deepEqual(
-    h.lb.eventsOf('serverUnset'),
-    [{ type: 'serverUnset', interfaceName: 'org.srv.Props', path: '/gone/value' }],
-  )
-  assert.deepEqual(
-    h.lb.eventsOf('serverData'),
-    [{ type: 'serverData', interfaceName: 'org.srv.Props', path: '/kept/value', value: 2 }],
-  )
+  assert.deepEqual(h.lb.eventsOf('serverUnset'), [
+    { type: 'serverUnset', interfaceName: 'org.srv.Props', path: '/gone/value' },
+  ])
+  assert.deepEqual(h.lb.eventsOf('serverData'), [
+    { type: 'serverData', interfaceName: 'org.srv.Props', path: '/kept/value', value: 2 },
+  ])
 })
 
 test('server data, objects and unsets become events; properties update the cache', () => {
@@ -55,17 +53,20 @@ test('server data, objects and unsets become events; properties update the cache
   assert.ok(h.store.properties.get('org.srv.Props', '/p/value'))
   h.astarte.unsetServerProperty('org.srv.Props', '/p/value')
   assert.equal(h.store.properties.get('org.srv.Props', '/p/value'), undefined)
-  assert.deepEqual(h.lb.events.filter((e) => e.type.startsWith('server')), [
-    { type: 'serverData', interfaceName: 'org.srv.Stream', path: '/x/value', value: 42 },
-    {
-      type: 'serverObject',
-      interfaceName: 'org.srv.Object',
-      path: '/o',
-      value: { a: 1.5, b: 'hi' },
-    },
-    { type: 'serverData', interfaceName: 'org.srv.Props', path: '/p/value', value: 3 },
-    { type: 'serverUnset', interfaceName: 'org.srv.Props', path: '/p/value' },
-  ])
+  assert.deepEqual(
+    h.lb.events.filter((e) => e.type.startsWith('server')),
+    [
+      { type: 'serverData', interfaceName: 'org.srv.Stream', path: '/x/value', value: 42 },
+      {
+        type: 'serverObject',
+        interfaceName: 'org.srv.Object',
+        path: '/o',
+        value: { a: 1.5, b: 'hi' },
+      },
+      { type: 'serverData', interfaceName: 'org.srv.Props', path: '/p/value', value: 3 },
+      { type: 'serverUnset', interfaceName: 'org.srv.Props', path: '/p/value' },
+    ],
+  )
 })
 
 test('server messages queued by the persistent session arrive after reconnecting', () => {
@@ -107,7 +108,10 @@ test('bad payloads are serverDataError events and the device keeps running', () 
     1,
   )
   const errors = h.lb.eventsOf('serverDataError')
-  assert.deepEqual(errors.map((e) => e.path), ['/x/value', '/x/value', '/no/such/path'])
+  assert.deepEqual(
+    errors.map((e) => e.path),
+    ['/x/value', '/x/value', '/no/such/path'],
+  )
   assert.ok(errors.every((e) => e.issues.length > 0))
   h.astarte.sendToDevice(
     'org.srv.Stream',
@@ -115,7 +119,10 @@ test('bad payloads are serverDataError events and the device keeps running', () 
     encodePayload(individual(ifaces.srvStream, '/x/value', 7)),
     1,
   )
-  assert.deepEqual(h.lb.eventsOf('serverData').map((e) => e.value), [7])
+  assert.deepEqual(
+    h.lb.eventsOf('serverData').map((e) => e.value),
+    [7],
+  )
   assert.equal(h.machine.state.tag, 'online')
 })
 

@@ -14,10 +14,7 @@ test('adding a server interface online: subscribe, new introspection, no emptyCa
   const summary = after.map((e) =>
     e.type === 'publish' ? [e.type, e.topic, text(e.payload)] : [e.type],
   )
-  assert.deepEqual(summary, [
-    ['subscribe'],
-    ['publish', P, encodeIntrospection(allInterfaces)],
-  ])
+  assert.deepEqual(summary, [['subscribe'], ['publish', P, encodeIntrospection(allInterfaces)]])
   assert.notEqual(
     h.store.meta.get(META_INTROSPECTION),
     encodeIntrospection(allInterfaces),
@@ -31,20 +28,21 @@ test('adding a server interface online: subscribe, new introspection, no emptyCa
     encodePayload(individual(ifaces.srvStream, '/x/value', 3)),
     1,
   )
-  assert.deepEqual(h.lb.eventsOf('serverData').map((e) => e.value), [3])
+  assert.deepEqual(
+    h.lb.eventsOf('serverData').map((e) => e.value),
+    [3],
+  )
 })
 
 test('removing interfaces: new introspection, cache and queued data dropped', () => {
   const h = harness()
-  h.store.properties.set(
-    {
-      interfaceName: 'org.srv.Props',
-      major: 1,
-      path: '/a/value',
-      ownership: 'server',
-      payload: Uint8Array.from([1]),
-    },
-  )
+  h.store.properties.set({
+    interfaceName: 'org.srv.Props',
+    major: 1,
+    path: '/a/value',
+    ownership: 'server',
+    payload: Uint8Array.from([1]),
+  })
   h.lb.feed({ type: 'start' })
   h.lb.feed({ type: 'stop' })
   h.send(individual(ifaces.stored, '/s/value', 1))
@@ -71,10 +69,10 @@ test('removing a server interface while online unsubscribes it', () => {
   const h = harness()
   h.lb.feed({ type: 'start' })
   h.lb.feed({ type: 'removeInterface', name: 'org.srv.Stream' })
-  assert.deepEqual(
-    h.astarte.transcript.at(-2),
-    { type: 'unsubscribe', filters: [`${P}/org.srv.Stream/#`] },
-  )
+  assert.deepEqual(h.astarte.transcript.at(-2), {
+    type: 'unsubscribe',
+    filters: [`${P}/org.srv.Stream/#`],
+  })
   assert.ok(!h.astarte.subscriptions.has(`${P}/org.srv.Stream/#`))
 })
 
@@ -82,11 +80,9 @@ test('a new major drops the cached properties of the old one', () => {
   const h = harness()
   h.lb.feed({ type: 'start' })
   h.send(individual(ifaces.devProps, '/p/value', 1))
-  const v2 = iface(
-    'org.dev.Props',
-    { type: 'properties', ownership: 'device', major: 2 },
-    [{ endpoint: '/%{id}/value' }],
-  )
+  const v2 = iface('org.dev.Props', { type: 'properties', ownership: 'device', major: 2 }, [
+    { endpoint: '/%{id}/value' },
+  ])
   h.lb.feed({ type: 'addInterface', iface: v2 })
   assert.equal(h.store.properties.get('org.dev.Props', '/p/value'), undefined)
   assert.ok(h.astarte.introspection.some((e) => e.name === 'org.dev.Props' && e.major === 2))

@@ -8,10 +8,10 @@ const route = (url: string): string =>
 test('first boot: device info, key and CSR, credentials, save, connect to the named broker', () => {
   const h = harness({ pairing: {} })
   h.lb.feed({ type: 'start' })
-  assert.deepEqual(h.pairing?.requests.map((r) => `${r.method} ${route(r.url)}`), [
-    'GET ',
-    'POST /protocols/astarte_mqtt_v1/credentials',
-  ])
+  assert.deepEqual(
+    h.pairing?.requests.map((r) => `${r.method} ${route(r.url)}`),
+    ['GET ', 'POST /protocols/astarte_mqtt_v1/credentials'],
+  )
   assert.equal(h.pairing?.saved.length, 1)
   const connect = h.lb.actions.find((a) => a.type === 'mqtt.connect')
   assert.deepEqual(connect?.type === 'mqtt.connect' && connect.options, {
@@ -31,10 +31,10 @@ test('first boot: device info, key and CSR, credentials, save, connect to the na
 test('stored valid credentials are verified, not replaced', () => {
   const h = harness({ pairing: { existing: true } })
   h.lb.feed({ type: 'start' })
-  assert.deepEqual(h.pairing?.requests.slice(1).map((r) => `${r.method} ${route(r.url)}`), [
-    'GET ',
-    'POST /protocols/astarte_mqtt_v1/credentials/verify',
-  ])
+  assert.deepEqual(
+    h.pairing?.requests.slice(1).map((r) => `${r.method} ${route(r.url)}`),
+    ['GET ', 'POST /protocols/astarte_mqtt_v1/credentials/verify'],
+  )
   assert.equal(h.pairing?.issued, 1)
   assert.equal(h.machine.state.tag, 'online')
 })
@@ -64,7 +64,10 @@ test('renewal while online reconnects at once with the new certificate, losing n
     { type: 'connect', sessionPresent: true },
   ])
   assert.deepEqual(
-    h.lb.eventsOf('stateChanged').slice(states).map((e) => e.state),
+    h.lb
+      .eventsOf('stateChanged')
+      .slice(states)
+      .map((e) => e.state),
     ['connecting', 'online'],
     'no backoff',
   )
@@ -92,10 +95,11 @@ test('a renewal waits for the publishes in flight, so none is re-sent with a new
   h.lb.releaseAcks()
   h.lb.releaseAcks()
   const kinds = h.astarte.transcript.map((e) => e.type)
-  assert.deepEqual(
-    kinds.slice(kinds.lastIndexOf('disconnect')),
-    ['disconnect', 'connect', 'publish'],
-  )
+  assert.deepEqual(kinds.slice(kinds.lastIndexOf('disconnect')), [
+    'disconnect',
+    'connect',
+    'publish',
+  ])
   assert.equal(stored(), 4, 'each message once')
   assert.equal(h.store.storedQueue.count(), 0)
 })

@@ -29,7 +29,10 @@ test('stop while connecting reports no disconnection; start again connects', () 
   h.machine.handle({ type: 'start' }, 0)
   assert.equal(h.machine.state.tag, 'connecting')
   const out = h.machine.handle({ type: 'stop' }, 1)
-  assert.deepEqual(out.filter((a) => a.type !== 'event').map((a) => a.type), ['mqtt.disconnect'])
+  assert.deepEqual(
+    out.filter((a) => a.type !== 'event').map((a) => a.type),
+    ['mqtt.disconnect'],
+  )
   const closed = h.machine.handle({ type: 'mqtt.closed' }, 2)
   assert.equal(h.machine.state.tag, 'idle')
   assert.ok(!closed.some((a) => a.type === 'event' && a.event.type === 'disconnected'))

@@ -23,20 +23,23 @@ test('first connection: subscribe, introspection, emptyCache, properties, purge 
   h.send(individual(ifaces.devProps, '/a/value', 1.5))
   h.lb.feed({ type: 'start' })
   const t = h.astarte.transcript
-  assert.deepEqual(
-    t.slice(0, 2),
-    [{ type: 'connect', sessionPresent: false }, { type: 'subscribe', filters: serverFilters }],
-  )
+  assert.deepEqual(t.slice(0, 2), [
+    { type: 'connect', sessionPresent: false },
+    { type: 'subscribe', filters: serverFilters },
+  ])
   const publishes = t
     .slice(2)
     .map((e) => (e.type === 'publish' ? e : assert.fail(`unexpected ${e.type}`)))
-  assert.deepEqual(publishes.map((p) => [p.topic, p.qos]), [
-    [P, 2],
-    [`${P}/control/emptyCache`, 2],
-    [`${P}/org.dev.Props/a/value`, 2],
-    [`${P}/org.dev.Props/b/value`, 2],
-    [`${P}/control/producer/properties`, 2],
-  ])
+  assert.deepEqual(
+    publishes.map((p) => [p.topic, p.qos]),
+    [
+      [P, 2],
+      [`${P}/control/emptyCache`, 2],
+      [`${P}/org.dev.Props/a/value`, 2],
+      [`${P}/org.dev.Props/b/value`, 2],
+      [`${P}/control/producer/properties`, 2],
+    ],
+  )
   assert.equal(text(publishes[0]!.payload), encodeIntrospection(allInterfaces))
   assert.equal(text(publishes[1]!.payload), '1')
   assert.deepEqual(
@@ -44,16 +47,13 @@ test('first connection: subscribe, introspection, emptyCache, properties, purge 
     encodePayload(individual(ifaces.devProps, '/a/value', 1.5)),
   )
   const purge = decodePurgeProperties(publishes[4]!.payload, zlibInflater)
-  assert.deepEqual(
-    purge,
-    {
-      ok: true,
-      value: [
-        { interfaceName: 'org.dev.Props', path: '/a/value' },
-        { interfaceName: 'org.dev.Props', path: '/b/value' },
-      ],
-    },
-  )
+  assert.deepEqual(purge, {
+    ok: true,
+    value: [
+      { interfaceName: 'org.dev.Props', path: '/a/value' },
+      { interfaceName: 'org.dev.Props', path: '/b/value' },
+    ],
+  })
   // the queued property publishes were superseded by the sync's values: not sent again
   assert.equal(h.store.storedQueue.count(), 0)
   assert.equal(h.machine.state.tag, 'online')
@@ -75,7 +75,10 @@ test('first connection: subscribe, introspection, emptyCache, properties, purge 
 test('no publish before the suback; data waits until every sync publish is acknowledged', () => {
   const h = harness()
   const actions = h.machine.handle({ type: 'start' }, 0)
-  assert.deepEqual(actions.map((a) => a.type), ['mqtt.connect', 'event'])
+  assert.deepEqual(
+    actions.map((a) => a.type),
+    ['mqtt.connect', 'event'],
+  )
   const afterConnack = h.machine.handle({ type: 'mqtt.connected', sessionPresent: false }, 1)
   assert.deepEqual(
     afterConnack.filter((a) => a.type.startsWith('mqtt.')).map((a) => a.type),
@@ -140,10 +143,13 @@ test('reconnect without a session (forced clean): full sync again', () => {
   const again = h.astarte.transcript
     .slice(mark)
     .map((e) => (e.type === 'publish' ? e.topic : e.type))
-  assert.deepEqual(
-    again,
-    ['connect', 'subscribe', P, `${P}/control/emptyCache`, `${P}/control/producer/properties`],
-  )
+  assert.deepEqual(again, [
+    'connect',
+    'subscribe',
+    P,
+    `${P}/control/emptyCache`,
+    `${P}/control/producer/properties`,
+  ])
 })
 
 test('an invalid introspection makes Astarte discard the session; the device re-syncs', () => {

@@ -15,8 +15,14 @@ import { sha1 } from '../../src/id/sha1.js'
 import { fcOptions } from '../bson/fc-config.js'
 
 test('spec §4.4 UUID v5 vectors', () => {
-  assert.equal(deviceIdFromUuidV5('f79ad91f-c638-4889-ae74-9d001a3b4cf8', 'myidentifierdata'), 'AJInS0w3VpWpuOqkXhgZdA')
-  assert.equal(deviceIdFromUuidV5('b068931c-c450-342b-a3f5-b3d276ea4297', '0099112233'), 'dvt9mLDaWb2vW7bdBJwKCg')
+  assert.equal(
+    deviceIdFromUuidV5('f79ad91f-c638-4889-ae74-9d001a3b4cf8', 'myidentifierdata'),
+    'AJInS0w3VpWpuOqkXhgZdA',
+  )
+  assert.equal(
+    deviceIdFromUuidV5('b068931c-c450-342b-a3f5-b3d276ea4297', '0099112233'),
+    'dvt9mLDaWb2vW7bdBJwKCg',
+  )
 })
 
 /** RFC 4122 v5 computed with node:crypto. */
@@ -54,12 +60,18 @@ test('randomDeviceId sets v4 bits and gives a valid 22-char id', () => {
     fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (random) => {
       const id = randomDeviceId(random)
       assert.ok(isValidDeviceId(id))
-      assert.match(deviceIdToUuid(id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      assert.match(
+        deviceIdToUuid(id),
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
       assert.match(id, /[AQgw]$/)
     }),
     fcOptions,
   )
-  assert.throws(() => randomDeviceId(new Uint8Array(15)), (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_argument')
+  assert.throws(
+    () => randomDeviceId(new Uint8Array(15)),
+    (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_argument',
+  )
 })
 
 test('device id ⇄ uuid is a byte copy', () => {
@@ -75,9 +87,21 @@ test('device id ⇄ uuid is a byte copy', () => {
 
 test('isValidDeviceId accepts only canonical 22-char base64url', () => {
   assert.ok(isValidDeviceId('AJInS0w3VpWpuOqkXhgZdA'))
-  for (const bad of ['AJInS0w3VpWpuOqkXhgZdB', 'AJInS0w3VpWpuOqkXhgZd', 'AJInS0w3VpWpuOqkXhgZd+', 'AJInS0w3VpWpuOqkXhgZdA=', 42]) {
+  for (const bad of [
+    'AJInS0w3VpWpuOqkXhgZdB',
+    'AJInS0w3VpWpuOqkXhgZd',
+    'AJInS0w3VpWpuOqkXhgZd+',
+    'AJInS0w3VpWpuOqkXhgZdA=',
+    42,
+  ]) {
     assert.equal(isValidDeviceId(bad), false, String(bad))
   }
-  assert.throws(() => deviceIdToUuid('nope'), (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_device_id')
-  assert.throws(() => deviceIdFromUuidV5('not-a-uuid', 'x'), (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_uuid')
+  assert.throws(
+    () => deviceIdToUuid('nope'),
+    (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_device_id',
+  )
+  assert.throws(
+    () => deviceIdFromUuidV5('not-a-uuid', 'x'),
+    (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_uuid',
+  )
 })

@@ -25,17 +25,69 @@ const overlapIssues = (endpoints: readonly Levels[]) => {
 describe('endpoint overlap (spec §1.3-I)', () => {
   it('the automaton model agrees with the spec examples', () => {
     const p = null
-    assert.equal(automatonAccepts([['some', p, 'here'], ['some', 'thing']]), false)
-    assert.equal(automatonAccepts([['some', p], ['some', 'thing', 'here']]), false)
-    assert.equal(automatonAccepts([['some', p], [p, 'param']]), false)
-    assert.equal(automatonAccepts([['param', p], ['param', p]]), false)
-    assert.equal(automatonAccepts([['a', 'b'], ['a', 'b', 'c']]), false)
-    assert.equal(automatonAccepts([['test', p, 'v'], ['test2', 'pluto', 'v']]), true)
-    assert.equal(automatonAccepts([['a', p, 'c'], ['a', p, 'd']]), true)
-    const positional: Levels[] = [['b', p, p, 'a'], ['a', 'a', 'a', 'b'], ['a', 'a', 'b']]
+    assert.equal(
+      automatonAccepts([
+        ['some', p, 'here'],
+        ['some', 'thing'],
+      ]),
+      false,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['some', p],
+        ['some', 'thing', 'here'],
+      ]),
+      false,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['some', p],
+        [p, 'param'],
+      ]),
+      false,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['param', p],
+        ['param', p],
+      ]),
+      false,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['a', 'b'],
+        ['a', 'b', 'c'],
+      ]),
+      false,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['test', p, 'v'],
+        ['test2', 'pluto', 'v'],
+      ]),
+      true,
+    )
+    assert.equal(
+      automatonAccepts([
+        ['a', p, 'c'],
+        ['a', p, 'd'],
+      ]),
+      true,
+    )
+    const positional: Levels[] = [
+      ['b', p, p, 'a'],
+      ['a', 'a', 'a', 'b'],
+      ['a', 'a', 'b'],
+    ]
     positional.push(['a', 'b'])
     assert.equal(automatonAccepts(positional), true)
-    assert.equal(automatonAccepts([[p, 'b'], ['c', 'd']]), true)
+    assert.equal(
+      automatonAccepts([
+        [p, 'b'],
+        ['c', 'd'],
+      ]),
+      true,
+    )
   })
 
   it('the pairwise rule, and parseInterface, reject exactly the sets the automaton rejects', () => {

@@ -19,9 +19,7 @@ const validSubset = (endpoints: readonly Levels[]): Levels[] =>
 // spec §1.3-K: non-empty, no '/', '+', '#'; values equal to literals collide on purpose.
 const arbParameterValue = fc.oneof(
   fc.constantFrom('a', 'b', 'c', 'd', '_', 'é', '%{p0}'),
-  fc
-    .string({ minLength: 1, maxLength: 8, unit: 'grapheme' })
-    .filter((v) => !/[/+#]/.test(v)),
+  fc.string({ minLength: 1, maxLength: 8, unit: 'grapheme' }).filter((v) => !/[/+#]/.test(v)),
 )
 
 describe('resolveIndividualPath on random valid interfaces', () => {

@@ -76,7 +76,10 @@ describe('objectKey and endpointParameters', () => {
     assert.ok(temp)
     assert.equal(objectKey(temp), 'temp')
     const params = endpointParameters(temp, '/hq/room1/temp')
-    assert.deepEqual(Object.entries(params), [['building', 'hq'], ['__proto__', 'room1']])
+    assert.deepEqual(Object.entries(params), [
+      ['building', 'hq'],
+      ['__proto__', 'room1'],
+    ])
     assert.deepEqual(Object.entries(endpointParameters(temp, '/hq/room1')), Object.entries(params))
   })
 })

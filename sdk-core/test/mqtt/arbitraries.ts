@@ -62,39 +62,41 @@ const arbPublish: fc.Arbitrary<Packet> = fc
 const arbSubackCode: fc.Arbitrary<SubackCode> = fc.constantFrom(0, 1, 2, 0x80)
 
 /** Any valid 3.1.1 packet, as plain objects (fast-check records have a null prototype). */
-export const arbPacket: fc.Arbitrary<Packet> = fc.oneof(
-  arbConnect,
-  fc.record({
-    type: fc.constant('connack' as const),
-    sessionPresent: fc.boolean(),
-    returnCode: fc.integer({ min: 0, max: 255 }),
-  }),
-  arbPublish,
-  fc.record({
-    type: fc.constantFrom(...(['puback', 'pubrec', 'pubrel', 'pubcomp'] as const)),
-    packetId: arbPacketId,
-  }),
-  fc.record({
-    type: fc.constant('subscribe' as const),
-    packetId: arbPacketId,
-    subscriptions: fc.array(fc.record({ topic: arbFilter, qos: arbQos }), {
-      minLength: 1,
-      maxLength: 4,
+export const arbPacket: fc.Arbitrary<Packet> = fc
+  .oneof(
+    arbConnect,
+    fc.record({
+      type: fc.constant('connack' as const),
+      sessionPresent: fc.boolean(),
+      returnCode: fc.integer({ min: 0, max: 255 }),
     }),
-  }),
-  fc.record({
-    type: fc.constant('suback' as const),
-    packetId: arbPacketId,
-    granted: fc.array(arbSubackCode, { minLength: 1, maxLength: 4 }),
-  }),
-  fc.record({
-    type: fc.constant('unsubscribe' as const),
-    packetId: arbPacketId,
-    topics: fc.array(arbFilter, { minLength: 1, maxLength: 4 }),
-  }),
-  fc.record({ type: fc.constant('unsuback' as const), packetId: arbPacketId }),
-  fc.record({ type: fc.constantFrom(...(['pingreq', 'pingresp', 'disconnect'] as const)) }),
-).map((p) => structuredClone(p))
+    arbPublish,
+    fc.record({
+      type: fc.constantFrom(...(['puback', 'pubrec', 'pubrel', 'pubcomp'] as const)),
+      packetId: arbPacketId,
+    }),
+    fc.record({
+      type: fc.constant('subscribe' as const),
+      packetId: arbPacketId,
+      subscriptions: fc.array(fc.record({ topic: arbFilter, qos: arbQos }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    }),
+    fc.record({
+      type: fc.constant('suback' as const),
+      packetId: arbPacketId,
+      granted: fc.array(arbSubackCode, { minLength: 1, maxLength: 4 }),
+    }),
+    fc.record({
+      type: fc.constant('unsubscribe' as const),
+      packetId: arbPacketId,
+      topics: fc.array(arbFilter, { minLength: 1, maxLength: 4 }),
+    }),
+    fc.record({ type: fc.constant('unsuback' as const), packetId: arbPacketId }),
+    fc.record({ type: fc.constantFrom(...(['pingreq', 'pingresp', 'disconnect'] as const)) }),
+  )
+  .map((p) => structuredClone(p))
 
 /** A byte stream and the points at which it is cut into chunks. */
 export const arbCuts = (length: number): fc.Arbitrary<number[]> =>

@@ -27,11 +27,14 @@ test('a frame over maxFrameBytes fails from its header, before the body arrives'
   const wire = encodePacket(publish(100))
   const decoder = new PacketDecoder({ maxFrameBytes: wire.length - 1 })
   decoder.push(wire.subarray(0, 2))
-  assert.throws(() => decoder.next(), (e: unknown) => {
-    assert.ok(isCode('remote.mqtt_frame_too_large')(e))
-    assert.equal((e as SdkError).ctx['frameBytes'], wire.length)
-    return true
-  })
+  assert.throws(
+    () => decoder.next(),
+    (e: unknown) => {
+      assert.ok(isCode('remote.mqtt_frame_too_large')(e))
+      assert.equal((e as SdkError).ctx['frameBytes'], wire.length)
+      return true
+    },
+  )
   const exact = new PacketDecoder({ maxFrameBytes: wire.length })
   exact.push(wire)
   assert.deepEqual(exact.next(), publish(100))
@@ -101,10 +104,13 @@ const invalid: readonly [string, Packet][] = [
 
 for (const [name, packet] of invalid) {
   test(`encodePacket refuses ${name} with local.mqtt_invalid_packet`, () => {
-    assert.throws(() => encodePacket(packet), (e: unknown) => {
-      assert.ok(isCode('local.mqtt_invalid_packet')(e))
-      assert.match((e as SdkError).message, /^couldn't encode mqtt /)
-      return true
-    })
+    assert.throws(
+      () => encodePacket(packet),
+      (e: unknown) => {
+        assert.ok(isCode('local.mqtt_invalid_packet')(e))
+        assert.match((e as SdkError).message, /^couldn't encode mqtt /)
+        return true
+      },
+    )
   })
 }

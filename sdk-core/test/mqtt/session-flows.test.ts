@@ -19,7 +19,10 @@ test('outgoing QoS 2: PUBLISH → PUBREC → PUBREL → PUBCOMP, then published 
   loop.run({ type: 'bytes', data: loop.broker.ack() }, 2)
   assert.deepEqual(loop.events.slice(-1), [{ type: 'published', opId: 7 }])
   assert.equal(loop.session.inflightCount, 0)
-  assert.deepEqual(loop.broker.accepted.map((b) => [...b]), [[1, 2, 3]])
+  assert.deepEqual(
+    loop.broker.accepted.map((b) => [...b]),
+    [[1, 2, 3]],
+  )
 })
 
 test('incoming QoS 2: delivered once per id until PUBREL, each PUBLISH answered by PUBREC', () => {
@@ -39,7 +42,10 @@ test('incoming QoS 2: delivered once per id until PUBREL, each PUBLISH answered 
   }
   const pubrel = serverBytes({ cmd: 'pubrel', messageId: 9 })
   const rel = split(session.handle({ type: 'bytes', data: pubrel }, 3))
-  assert.deepEqual(rel.writes.map((w) => decodePacket(w)), [{ type: 'pubcomp', packetId: 9 }])
+  assert.deepEqual(
+    rel.writes.map((w) => decodePacket(w)),
+    [{ type: 'pubcomp', packetId: 9 }],
+  )
   // Released: the same id now carries a new message.
   const next = split(session.handle({ type: 'bytes', data: serverBytes(publish) }, 4))
   assert.equal(next.events.filter((e) => e.type === 'message').length, 1)

@@ -34,7 +34,10 @@ test('a silent connection pings at keepalive and is dead at 1.5× keepalive', ()
   const early = split(session.handle({ type: 'timer' }, K - 1))
   assert.deepEqual(early, { writes: [], events: [], timers: [K] })
   const ping = split(session.handle({ type: 'timer' }, K))
-  assert.deepEqual(ping.writes.map((w) => decodePacket(w)), [{ type: 'pingreq' }])
+  assert.deepEqual(
+    ping.writes.map((w) => decodePacket(w)),
+    [{ type: 'pingreq' }],
+  )
   assert.deepEqual(ping.timers, [1.5 * K])
   const dead = split(session.handle({ type: 'timer' }, 1.5 * K))
   assert.equal(dead.events.length, 1)
@@ -52,7 +55,10 @@ test('a PINGRESP keeps the connection alive; the next ping follows the last sile
   assert.deepEqual(split(session.handle({ type: 'timer' }, 1.5 * K)).events, [])
   // Last write (the PINGREQ) at K, last read at K + 500: the next ping is due at 2K.
   const next = split(session.handle({ type: 'timer' }, 2 * K))
-  assert.deepEqual(next.writes.map((w) => decodePacket(w)), [{ type: 'pingreq' }])
+  assert.deepEqual(
+    next.writes.map((w) => decodePacket(w)),
+    [{ type: 'pingreq' }],
+  )
   assert.equal(session.state, 'connected')
 })
 

@@ -68,7 +68,10 @@ test('ops complete exactly once through late and lost acks and reconnects', () =
         loop.run({ type: 'bytes', data: loop.broker.ack() }, ++t)
       }
       const published = loop.events.flatMap((e) => (e.type === 'published' ? [e.opId] : []))
-      assert.deepEqual([...published].sort((a, b) => a - b), qosOf.map((_, i) => i))
+      assert.deepEqual(
+        [...published].sort((a, b) => a - b),
+        qosOf.map((_, i) => i),
+      )
       const accepted = new Map<number, number>()
       for (const b of loop.broker.accepted) accepted.set(b[0]!, (accepted.get(b[0]!) ?? 0) + 1)
       qosOf.forEach((qos, i) => {

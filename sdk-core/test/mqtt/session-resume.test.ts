@@ -63,5 +63,8 @@ test('queued work waits through a disconnect and flows after the next CONNACK', 
   // QoS 0 completes when written, QoS 1 when acked; on the wire the order is kept.
   const published = loop.events.filter((e) => e.type === 'published').map((e) => e.opId)
   assert.deepEqual([...published].sort(), [1, 2, 3])
-  assert.deepEqual(broker.accepted.map((b) => b[0]), [1, 1, 2, 3])
+  assert.deepEqual(
+    broker.accepted.map((b) => b[0]),
+    [1, 1, 2, 3],
+  )
 })

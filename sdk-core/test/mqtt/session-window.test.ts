@@ -38,7 +38,10 @@ test('100 000 QoS 1 publishes through a slow-acking broker: each delivered and a
   const published = loop.events.filter((e) => e.type === 'published').map((e) => e.opId)
   assert.equal(published.length, total)
   assert.equal(new Set(published).size, total)
-  assert.deepEqual(loop.broker.accepted.map(indexOf), Array.from({ length: total }, (_, i) => i))
+  assert.deepEqual(
+    loop.broker.accepted.map(indexOf),
+    Array.from({ length: total }, (_, i) => i),
+  )
   assert.equal(loop.session.queuedCount, 0)
   assert.equal(loop.session.inflightCount, 0)
 })
@@ -64,5 +67,8 @@ test('with all 65 535 ids in flight more publishes wait, and a freed id is the o
   loop.run({ type: 'bytes', data: loop.broker.ack() }, 2)
   loop.run({ type: 'bytes', data: loop.broker.ack() }, 3)
   assert.equal(loop.events.filter((e) => e.type === 'published').length, total)
-  assert.deepEqual(loop.broker.accepted.map(indexOf), Array.from({ length: total }, (_, i) => i))
+  assert.deepEqual(
+    loop.broker.accepted.map(indexOf),
+    Array.from({ length: total }, (_, i) => i),
+  )
 })

@@ -96,8 +96,7 @@ function issueOnce(machine: PairingMachine, nowMs: number) {
     (id: string) => ({ type: 'http.response', requestId: id, response: ok(200, info) }) as const,
     (id: string) =>
       ({ type: 'crypto.keyAndCsr', requestId: id, privateKeyPem: 'K', csrPem: 'C' }) as const,
-    (id: string) =>
-      ({ type: 'http.response', requestId: id, response: ok(201, crt) }) as const,
+    (id: string) => ({ type: 'http.response', requestId: id, response: ok(201, crt) }) as const,
     (id: string) => ({ type: 'credentials.saved', requestId: id }) as const,
   ]
   for (const answer of answers) {

@@ -28,16 +28,31 @@ test('the spec example parses', () => {
 
 test('duplicate names: the last versions win', () => {
   const r = parseIntrospection('a.B:1:0;c.D:2:0;a.B:3:1')
-  assert.deepEqual(
-    r,
-    { ok: true, value: [{ name: 'a.B', major: 3, minor: 1 }, { name: 'c.D', major: 2, minor: 0 }] },
-  )
+  assert.deepEqual(r, {
+    ok: true,
+    value: [
+      { name: 'a.B', major: 3, minor: 1 },
+      { name: 'c.D', major: 2, minor: 0 },
+    ],
+  })
 })
 
 test('any bad entry rejects the whole introspection', () => {
   const bad = [
-    'a.B:1', 'a.B:1:0:0', 'a.B:1:0;', ';a.B:1:0', 'a.B:-1:0', 'a.B:1:x', 'a.B:1.0:0', 'a.B: 1:0',
-    'a.B:1:', 'a.B::0', '1Just:1:0', 'com.-.X:1:0', 'com.x.Name-:1:0', 'com.x.Name.:1:0',
+    'a.B:1',
+    'a.B:1:0:0',
+    'a.B:1:0;',
+    ';a.B:1:0',
+    'a.B:-1:0',
+    'a.B:1:x',
+    'a.B:1.0:0',
+    'a.B: 1:0',
+    'a.B:1:',
+    'a.B::0',
+    '1Just:1:0',
+    'com.-.X:1:0',
+    'com.x.Name-:1:0',
+    'com.x.Name.:1:0',
     'c-m.X:1:0',
     'a.B:1:0;x y:1:0',
   ]
@@ -46,10 +61,10 @@ test('any bad entry rejects the whole introspection', () => {
 
 test('single-component names and signed zero/plus versions pass, as in DUP', () => {
   assert.equal(parseIntrospection('valid:1:0').ok, true)
-  assert.deepEqual(
-    parseIntrospection('a.B:+1:-0'),
-    { ok: true, value: [{ name: 'a.B', major: 1, minor: 0 }] },
-  )
+  assert.deepEqual(parseIntrospection('a.B:+1:-0'), {
+    ok: true,
+    value: [{ name: 'a.B', major: 1, minor: 0 }],
+  })
 })
 
 test('parse(encode(set)) is the set', () => {

@@ -11,7 +11,12 @@ import { zlibInflater } from '@astarte-ts/runtime-testing'
 import { fcOptions } from '../bson/fc-config.js'
 
 const hex = (s: string): Uint8Array =>
-  Uint8Array.from(s.trim().split(/\s+/).map((b) => parseInt(b, 16)))
+  Uint8Array.from(
+    s
+      .trim()
+      .split(/\s+/)
+      .map((b) => parseInt(b, 16)),
+  )
 
 // spec §3.6 vectors
 const TEXT = 'com.example.MyInterface/some/path;org.example.DraftInterface/otherPath'
@@ -57,10 +62,10 @@ test('plaintext format has no header and no compression', () => {
   const decoded = decodePurgeProperties(bytes, zlibInflater, 'plaintext')
   assert.ok(decoded.ok)
   assert.equal(decoded.value.length, 2)
-  assert.deepEqual(
-    decodePurgeProperties(new Uint8Array(0), zlibInflater, 'plaintext'),
-    { ok: true, value: [] },
-  )
+  assert.deepEqual(decodePurgeProperties(new Uint8Array(0), zlibInflater, 'plaintext'), {
+    ok: true,
+    value: [],
+  })
 })
 
 test('bad payloads are issues, never throws', () => {
@@ -77,14 +82,22 @@ test('bad payloads are issues, never throws', () => {
 })
 
 test('inflating beyond the 10 485 760-byte cap is refused', () => {
-  const bomb = new Uint8Array(
-    [0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT + 1, 0x61))],
-  )
+  const bomb = new Uint8Array([
+    0,
+    0,
+    0,
+    0,
+    ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT + 1, 0x61)),
+  ])
   const r = decodePurgeProperties(bomb, zlibInflater)
   assert.equal(r.ok, false)
-  const atCap = new Uint8Array(
-    [0, 0, 0, 0, ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT, 0x61))],
-  )
+  const atCap = new Uint8Array([
+    0,
+    0,
+    0,
+    0,
+    ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT, 0x61)),
+  ])
   assert.equal(
     decodePurgeProperties(atCap, zlibInflater).ok,
     false,
@@ -106,10 +119,10 @@ test('decode(encode(entries)) gives back the entries, in both formats', () => {
         zlibInflater,
         format,
       )
-      assert.deepEqual(
-        decodePurgeProperties(payload, zlibInflater, format),
-        { ok: true, value: entries },
-      )
+      assert.deepEqual(decodePurgeProperties(payload, zlibInflater, format), {
+        ok: true,
+        value: entries,
+      })
     }),
     { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 10) },
   )

@@ -13,11 +13,9 @@ const QOS: ReadonlyArray<[Reliability, 0 | 1 | 2]> = [
 
 test('datastream QoS follows reliability; properties are always QoS 2', () => {
   for (const [reliability, qos] of QOS) {
-    const stream = iface(
-      'd.S',
-      { type: 'datastream', ownership: 'device' },
-      [{ endpoint: '/a', reliability }],
-    )
+    const stream = iface('d.S', { type: 'datastream', ownership: 'device' }, [
+      { endpoint: '/a', reliability },
+    ])
     assert.equal(qosFor(stream, stream.mappings[0]), qos)
     const props = iface('d.P', { type: 'properties', ownership: 'device' })
     assert.equal(qosFor(props, props.mappings[0]), 2)
@@ -31,16 +29,17 @@ test('datastream QoS follows reliability; properties are always QoS 2', () => {
 
 test('retention decides the queue; discard is dropped only offline', () => {
   const cases: ReadonlyArray<[Retention, boolean, string]> = [
-    ['stored', true, 'queueStored'], ['stored', false, 'queueStored'],
-    ['volatile', true, 'queueVolatile'], ['volatile', false, 'queueVolatile'],
-    ['discard', true, 'publish'], ['discard', false, 'drop'],
+    ['stored', true, 'queueStored'],
+    ['stored', false, 'queueStored'],
+    ['volatile', true, 'queueVolatile'],
+    ['volatile', false, 'queueVolatile'],
+    ['discard', true, 'publish'],
+    ['discard', false, 'drop'],
   ]
   for (const [retention, online, decision] of cases) {
-    const stream = iface(
-      'd.S',
-      { type: 'datastream', ownership: 'device' },
-      [{ endpoint: '/a', retention }],
-    )
+    const stream = iface('d.S', { type: 'datastream', ownership: 'device' }, [
+      { endpoint: '/a', retention },
+    ])
     assert.equal(decideRetention(stream, stream.mappings[0], online).type, decision)
   }
   const prop = iface('d.P', { type: 'properties', ownership: 'device' })

@@ -52,31 +52,33 @@ test('full sync: subscribe, introspection, emptyCache, properties, producer purg
   store.properties.set(stored('org.dev.Props', '/a/value'))
   store.properties.set(stored('org.dev.Props', '/old/value', { major: 0 }))
   store.properties.set(stored('org.srv.Props', '/s/value', { ownership: 'server', major: 2 }))
-  const plan = fullSyncPlan(
-    {
-      prefix,
-      interfaces,
-      properties: store.properties,
-      inflater: zlibInflater,
-      purgeFormat: 'zlib',
-    },
-  )
-  assert.deepEqual(
-    plan[0],
-    { type: 'subscribe', filters: interfacesToSubscribe(prefix, interfaces), qos: 2 },
-  )
+  const plan = fullSyncPlan({
+    prefix,
+    interfaces,
+    properties: store.properties,
+    inflater: zlibInflater,
+    purgeFormat: 'zlib',
+  })
+  assert.deepEqual(plan[0], {
+    type: 'subscribe',
+    filters: interfacesToSubscribe(prefix, interfaces),
+    qos: 2,
+  })
   const publishes = plan.slice(1).map((s) => {
     assert.equal(s.type, 'publish')
     assert.equal(s.qos, 2)
     return s.type === 'publish' ? s : assert.fail()
   })
-  assert.deepEqual(publishes.map((s) => s.topic), [
-    P,
-    `${P}/control/emptyCache`,
-    `${P}/org.dev.Props/a/value`,
-    `${P}/org.dev.Props/b/value`,
-    `${P}/control/producer/properties`,
-  ])
+  assert.deepEqual(
+    publishes.map((s) => s.topic),
+    [
+      P,
+      `${P}/control/emptyCache`,
+      `${P}/org.dev.Props/a/value`,
+      `${P}/org.dev.Props/b/value`,
+      `${P}/control/producer/properties`,
+    ],
+  )
   const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes)
   assert.equal(
     text(publishes[0]!.payload),
@@ -95,16 +97,17 @@ test('full sync: subscribe, introspection, emptyCache, properties, producer purg
 
 test('full sync sends the purge list even when no property is set', () => {
   const store = new MemoryStore()
-  const plan = fullSyncPlan(
-    {
-      prefix,
-      interfaces: [devStream],
-      properties: store.properties,
-      inflater: zlibInflater,
-      purgeFormat: 'plaintext',
-    },
+  const plan = fullSyncPlan({
+    prefix,
+    interfaces: [devStream],
+    properties: store.properties,
+    inflater: zlibInflater,
+    purgeFormat: 'plaintext',
+  })
+  assert.deepEqual(
+    plan.map((s) => s.type),
+    ['subscribe', 'publish', 'publish', 'publish'],
   )
-  assert.deepEqual(plan.map((s) => s.type), ['subscribe', 'publish', 'publish', 'publish'])
   const last = plan[3]
   assert.ok(last?.type === 'publish')
   assert.equal(last.topic, `${P}/control/producer/properties`)

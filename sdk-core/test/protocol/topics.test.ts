@@ -22,7 +22,11 @@ test('the prefix is <realm>/<device_id> and both parts are validated', () => {
   assert.equal(P, 'test/u-WraCwtK_G_fjJf63TiAw')
   const bad = deviceTopicPrefix('Test', 'short')
   assert.equal(bad.ok, false)
-  if (!bad.ok) assert.deepEqual(bad.error.map((i) => i.code), ['realm_syntax', 'device_id_syntax'])
+  if (!bad.ok)
+    assert.deepEqual(
+      bad.error.map((i) => i.code),
+      ['realm_syntax', 'device_id_syntax'],
+    )
   assert.equal(deviceTopicPrefix('test', 'u-WraCwtK_G_fjJf63TiA#').ok, false)
   assert.equal(deviceTopicPrefix('a'.repeat(49), DEVICE_ID).ok, false)
 })
@@ -36,18 +40,19 @@ test('data topics follow spec §3.2', () => {
 })
 
 test('server topics: consumer purge, data, malformed', () => {
-  assert.deepEqual(
-    parseServerTopic(P, `${P}/control/consumer/properties`),
-    { type: 'consumerProperties' },
-  )
-  assert.deepEqual(
-    parseServerTopic(P, `${P}/org.A/x/y`),
-    { type: 'data', interfaceName: 'org.A', path: '/x/y' },
-  )
-  assert.deepEqual(
-    parseServerTopic(P, `${P}/org.A/`),
-    { type: 'data', interfaceName: 'org.A', path: '/' },
-  )
+  assert.deepEqual(parseServerTopic(P, `${P}/control/consumer/properties`), {
+    type: 'consumerProperties',
+  })
+  assert.deepEqual(parseServerTopic(P, `${P}/org.A/x/y`), {
+    type: 'data',
+    interfaceName: 'org.A',
+    path: '/x/y',
+  })
+  assert.deepEqual(parseServerTopic(P, `${P}/org.A/`), {
+    type: 'data',
+    interfaceName: 'org.A',
+    path: '/',
+  })
   const otherDevice = 'other/u-WraCwtK_G_fjJf63TiAw/org.A/x'
   for (const topic of [`${P}/org.A`, `${P}//x`, `${P}/`, P, otherDevice, `${P}x/org.A/x`]) {
     assert.equal(parseServerTopic(P, topic).type, 'malformed', topic)
@@ -57,23 +62,23 @@ test('server topics: consumer purge, data, malformed', () => {
 test('device topics are routed like DUP does', () => {
   assert.deepEqual(parseDeviceTopic(P, P), { type: 'introspection' })
   assert.deepEqual(parseDeviceTopic(P, `${P}/control/emptyCache`), { type: 'emptyCache' })
-  assert.deepEqual(
-    parseDeviceTopic(P, `${P}/control/producer/properties`),
-    { type: 'producerProperties' },
-  )
+  assert.deepEqual(parseDeviceTopic(P, `${P}/control/producer/properties`), {
+    type: 'producerProperties',
+  })
   assert.deepEqual(parseDeviceTopic(P, `${P}/capabilities`), { type: 'capabilities' })
-  assert.deepEqual(
-    parseDeviceTopic(P, `${P}/control/keyAgreement/1`),
-    { type: 'control', subtopic: 'keyAgreement/1' },
-  )
-  assert.deepEqual(
-    parseDeviceTopic(P, `${P}/control/consumer/properties`),
-    { type: 'control', subtopic: 'consumer/properties' },
-  )
-  assert.deepEqual(
-    parseDeviceTopic(P, `${P}/org.A/a`),
-    { type: 'data', interfaceName: 'org.A', path: '/a' },
-  )
+  assert.deepEqual(parseDeviceTopic(P, `${P}/control/keyAgreement/1`), {
+    type: 'control',
+    subtopic: 'keyAgreement/1',
+  })
+  assert.deepEqual(parseDeviceTopic(P, `${P}/control/consumer/properties`), {
+    type: 'control',
+    subtopic: 'consumer/properties',
+  })
+  assert.deepEqual(parseDeviceTopic(P, `${P}/org.A/a`), {
+    type: 'data',
+    interfaceName: 'org.A',
+    path: '/a',
+  })
   assert.equal(parseDeviceTopic(P, `${P}/org.A`).type, 'malformed')
   assert.equal(parseDeviceTopic(P, 'test/otherdevice/org.A/a').type, 'malformed')
 })

@@ -33,7 +33,9 @@ const scalars: Record<string, fc.Arbitrary<Scalar>> = {
     .string({ unit: 'binary', maxLength: 24 })
     .filter((s) => !LONE_SURROGATE.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')))
     .map((v) => ({ value: v, jsBson: v, decoded: v })),
-  binaryblob: fc.uint8Array({ maxLength: 24 }).map((v) => ({ value: v, jsBson: new Binary(v, 0), decoded: v })),
+  binaryblob: fc
+    .uint8Array({ maxLength: 24 })
+    .map((v) => ({ value: v, jsBson: new Binary(v, 0), decoded: v })),
   datetime: fc.date({ noInvalidDate: true }).map((v) => ({ value: v, jsBson: v, decoded: v })),
 }
 

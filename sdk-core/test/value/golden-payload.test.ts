@@ -36,15 +36,22 @@ const one = (type: AstarteType, value: unknown, explicitTimestamp = false): Case
 const cases: Record<string, Case> = {
   '{"v": int32 10}': one('integer', 10),
   '{"v": true}': one('boolean', true),
-  '{"v": 16.73, "t": 1537449422890 ms}': { ...one('double', 16.73, true), timestamp: new Date(1537449422890) },
+  '{"v": 16.73, "t": 1537449422890 ms}': {
+    ...one('double', 16.73, true),
+    timestamp: new Date(1537449422890),
+  },
   '{"v": int64 45543543534}': one('longinteger', 45543543534n),
   '{"v": "hi"}': one('string', 'hi'),
   '{"v": binary(0x00) "hello"}': one('binaryblob', ascii('hello')),
   '{"v": [int32 1, int32 2]}': one('integerarray', [1, 2]),
   '{"v": {"hum": 67.112, "temp": 25.3123}}': {
-    iface: iface('org.example.Weather', [mapping('/%{s}/hum', 'double'), mapping('/%{s}/temp', 'double')], {
-      aggregation: 'object',
-    }),
+    iface: iface(
+      'org.example.Weather',
+      [mapping('/%{s}/hum', 'double'), mapping('/%{s}/temp', 'double')],
+      {
+        aggregation: 'object',
+      },
+    ),
     path: '/s1',
     value: { hum: 67.112, temp: 25.3123 },
   },

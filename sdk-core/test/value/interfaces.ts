@@ -2,19 +2,38 @@
 import type { AstarteType, EndpointLevel, Interface, Mapping } from '@astarte-ts/sdk-core'
 
 export const astarteTypes: readonly AstarteType[] = [
-  'double', 'integer', 'boolean', 'longinteger', 'string', 'binaryblob', 'datetime',
-  'doublearray', 'integerarray', 'booleanarray', 'longintegerarray', 'stringarray',
-  'binaryblobarray', 'datetimearray',
+  'double',
+  'integer',
+  'boolean',
+  'longinteger',
+  'string',
+  'binaryblob',
+  'datetime',
+  'doublearray',
+  'integerarray',
+  'booleanarray',
+  'longintegerarray',
+  'stringarray',
+  'binaryblobarray',
+  'datetimearray',
 ]
 
 function levels(endpoint: string): EndpointLevel[] {
   return endpoint
     .slice(1)
     .split('/')
-    .map((l) => (l.startsWith('%{') ? { kind: 'parameter', name: l.slice(2, -1) } : { kind: 'literal', text: l }))
+    .map((l) =>
+      l.startsWith('%{')
+        ? { kind: 'parameter', name: l.slice(2, -1) }
+        : { kind: 'literal', text: l },
+    )
 }
 
-export function mapping(endpoint: string, type: AstarteType, extra: Partial<Mapping> = {}): Mapping {
+export function mapping(
+  endpoint: string,
+  type: AstarteType,
+  extra: Partial<Mapping> = {},
+): Mapping {
   return {
     endpoint,
     levels: levels(endpoint),
@@ -35,7 +54,16 @@ export function iface(
   mappings: Mapping[],
   extra: Partial<Pick<Interface, 'type' | 'ownership' | 'aggregation'>> = {},
 ): Interface {
-  return { name, major: 1, minor: 0, type: 'datastream', ownership: 'device', aggregation: 'individual', mappings, ...extra }
+  return {
+    name,
+    major: 1,
+    minor: 0,
+    type: 'datastream',
+    ownership: 'device',
+    aggregation: 'individual',
+    mappings,
+    ...extra,
+  }
 }
 
 /** One datastream per type at `/%{sensor}/<type>`, explicit timestamps. */
@@ -60,7 +88,10 @@ export const objectStream = iface(
 /** Properties: `/unsettable` allows unset, `/fixed` does not. */
 export const properties = iface(
   'org.example.Props',
-  [mapping('/%{id}/unsettable', 'integer', { allowUnset: true }), mapping('/%{id}/fixed', 'string')],
+  [
+    mapping('/%{id}/unsettable', 'integer', { allowUnset: true }),
+    mapping('/%{id}/fixed', 'string'),
+  ],
   { type: 'properties' },
 )
 

@@ -28,16 +28,26 @@ import {
 
 const arbIndividual = fc
   .constantFrom(...astarteTypes)
-  .chain((type) => fc.tuple(fc.constant(type), arbSample(type), fc.option(arbTimestamp, { nil: undefined })))
+  .chain((type) =>
+    fc.tuple(fc.constant(type), arbSample(type), fc.option(arbTimestamp, { nil: undefined })),
+  )
   // An empty binaryblob needs `t` (spec §2.2 quirk; validateIndividual refuses it otherwise).
-  .filter(([type, s, t]) => type !== 'binaryblob' || t !== undefined || (s.value as Uint8Array).length > 0)
+  .filter(
+    ([type, s, t]) =>
+      type !== 'binaryblob' || t !== undefined || (s.value as Uint8Array).length > 0,
+  )
 
 test('individual payloads: same bytes as js-bson, and decode gives the value back', () => {
   fc.assert(
     fc.property(arbIndividual, ([type, sample, timestamp]) => {
       const iface = timestamp === undefined ? individualPlain : individualStream
       const path = `/s1/${type}`
-      const v = validateIndividual(iface, path, sample.value, timestamp === undefined ? {} : { timestamp })
+      const v = validateIndividual(
+        iface,
+        path,
+        sample.value,
+        timestamp === undefined ? {} : { timestamp },
+      )
       if (!v.ok) return assert.fail(JSON.stringify(v.error))
       const bytes = encodePayload(v.value)
       const doc = new Map<string, unknown>([['v', sample.jsBson]])
@@ -53,9 +63,9 @@ test('individual payloads: same bytes as js-bson, and decode gives the value bac
 })
 
 const arbObject = fc.tuple(
-  fc.subarray([...astarteTypes]).chain((types) =>
-    fc.tuple(...types.map((t) => arbSample(t).map((s) => [t, s] as const))),
-  ),
+  fc
+    .subarray([...astarteTypes])
+    .chain((types) => fc.tuple(...types.map((t) => arbSample(t).map((s) => [t, s] as const)))),
   fc.option(arbTimestamp, { nil: undefined }),
 )
 
@@ -111,19 +121,33 @@ test('decodePayload never throws for mutated documents', () => {
 })
 
 test('validators never throw for any value', () => {
-  const arbValue = fc.oneof(fc.anything({ withBigInt: true, withDate: true, withTypedArray: true, withNullPrototype: true }), ...astarteTypes.map((t) => arbSample(t).map((s) => s.value)))
-  fc.assert(
-    fc.property(arbTarget, fc.oneof(fc.constantFrom(...targets.map((t) => t.path)), fc.string()), arbValue, fc.option(fc.date(), { nil: undefined }), (t, path, value, timestamp) => {
-      const options = timestamp === undefined ? {} : { timestamp }
-      for (const r of [
-        validateIndividual(t.iface, path, value, options),
-        validateObject(t.iface, path, value, options),
-        validateUnset(t.iface, path),
-      ]) {
-        assert.equal(typeof r.ok, 'boolean')
-        if (!r.ok) assert.ok(r.error.length > 0)
-      }
+  const arbValue = fc.oneof(
+    fc.anything({
+      withBigInt: true,
+      withDate: true,
+      withTypedArray: true,
+      withNullPrototype: true,
     }),
+    ...astarteTypes.map((t) => arbSample(t).map((s) => s.value)),
+  )
+  fc.assert(
+    fc.property(
+      arbTarget,
+      fc.oneof(fc.constantFrom(...targets.map((t) => t.path)), fc.string()),
+      arbValue,
+      fc.option(fc.date(), { nil: undefined }),
+      (t, path, value, timestamp) => {
+        const options = timestamp === undefined ? {} : { timestamp }
+        for (const r of [
+          validateIndividual(t.iface, path, value, options),
+          validateObject(t.iface, path, value, options),
+          validateUnset(t.iface, path),
+        ]) {
+          assert.equal(typeof r.ok, 'boolean')
+          if (!r.ok) assert.ok(r.error.length > 0)
+        }
+      },
+    ),
     fcOptions,
   )
 })

@@ -10,7 +10,14 @@ import {
   validateUnset,
   type Result,
 } from '@astarte-ts/sdk-core'
-import { iface, individualPlain, individualStream, mapping, objectStream, properties } from './interfaces.js'
+import {
+  iface,
+  individualPlain,
+  individualStream,
+  mapping,
+  objectStream,
+  properties,
+} from './interfaces.js'
 
 const bytes = (doc: Record<string, unknown>): Uint8Array => new Uint8Array(serialize(doc))
 const codes = (r: Result<unknown>): string[] => (r.ok ? [] : r.error.map((i) => i.code))
@@ -20,20 +27,52 @@ const valueOf = (r: ReturnType<typeof decodePayload>): unknown => {
 }
 
 test('integer and longinteger minimums are refused (spec §2.3 quirk)', () => {
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/integer', -(2 ** 31))), ['unexpected_value_type'])
+  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/integer', -(2 ** 31))), [
+    'unexpected_value_type',
+  ])
   assert.equal(validateIndividual(individualPlain, '/s/integer', -(2 ** 31) + 1).ok, true)
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/longinteger', -(2n ** 63n))), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ v: new Int32(-(2 ** 31)) }))), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/longinteger', bytes({ v: Long.MIN_VALUE }))), ['unexpected_value_type'])
+  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/longinteger', -(2n ** 63n))), [
+    'unexpected_value_type',
+  ])
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/integer', bytes({ v: new Int32(-(2 ** 31)) }))),
+    ['unexpected_value_type'],
+  )
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/longinteger', bytes({ v: Long.MIN_VALUE }))),
+    ['unexpected_value_type'],
+  )
 })
 
 test('longinteger accepts int32 and int64; double accepts int32/int64; integer accepts int64 in range', () => {
-  assert.equal(valueOf(decodePayload(individualPlain, '/s/longinteger', bytes({ v: new Int32(7) }), 'server-to-device')), 7n)
+  assert.equal(
+    valueOf(
+      decodePayload(
+        individualPlain,
+        '/s/longinteger',
+        bytes({ v: new Int32(7) }),
+        'server-to-device',
+      ),
+    ),
+    7n,
+  )
   assert.equal(valueOf(decodePayload(individualPlain, '/s/double', bytes({ v: new Int32(5) }))), 5)
-  assert.equal(valueOf(decodePayload(individualPlain, '/s/double', bytes({ v: Long.fromNumber(2 ** 40) }))), 2 ** 40)
-  assert.equal(valueOf(decodePayload(individualPlain, '/s/integer', bytes({ v: Long.fromNumber(-12) }))), -12)
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ v: Long.fromNumber(2 ** 31) }))), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ v: new Double(1) }))), ['unexpected_value_type'])
+  assert.equal(
+    valueOf(decodePayload(individualPlain, '/s/double', bytes({ v: Long.fromNumber(2 ** 40) }))),
+    2 ** 40,
+  )
+  assert.equal(
+    valueOf(decodePayload(individualPlain, '/s/integer', bytes({ v: Long.fromNumber(-12) }))),
+    -12,
+  )
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/integer', bytes({ v: Long.fromNumber(2 ** 31) }))),
+    ['unexpected_value_type'],
+  )
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/integer', bytes({ v: new Double(1) }))),
+    ['unexpected_value_type'],
+  )
 })
 
 test('double is always emitted as 0x01 and longinteger as 0x12', () => {
@@ -45,15 +84,22 @@ test('double is always emitted as 0x01 and longinteger as 0x12', () => {
 })
 
 test('non-finite doubles are refused both ways', () => {
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/double', NaN)), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/double', bytes({ v: new Double(Infinity) }))), ['unexpected_value_type'])
+  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/double', NaN)), [
+    'unexpected_value_type',
+  ])
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/double', bytes({ v: new Double(Infinity) }))),
+    ['unexpected_value_type'],
+  )
 })
 
 test('empty payload: unset on allow_unset properties, errors elsewhere (spec §2.2)', () => {
   const empty = new Uint8Array(0)
   assert.equal(valueOf(decodePayload(properties, '/p/unsettable', empty)), 'unset')
   assert.deepEqual(codes(decodePayload(properties, '/p/fixed', empty)), ['unset_not_allowed'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', empty)), ['unset_on_datastream'])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', empty)), [
+    'unset_on_datastream',
+  ])
   assert.deepEqual(codes(decodePayload(objectStream, '/s', empty)), ['unexpected_value_type'])
   const u = validateUnset(properties, '/p/unsettable')
   assert.ok(u.ok)
@@ -63,19 +109,34 @@ test('empty payload: unset on allow_unset properties, errors elsewhere (spec §2
 })
 
 test('{"v": <empty binary>} alone is an unset [quirk]; with "t" it is a value', () => {
-  const blob = iface('org.example.Blob', [mapping('/b', 'binaryblob', { allowUnset: true })], { type: 'properties' })
-  assert.equal(valueOf(decodePayload(blob, '/b', bytes({ v: new Binary(new Uint8Array(0)) }))), 'unset')
+  const blob = iface('org.example.Blob', [mapping('/b', 'binaryblob', { allowUnset: true })], {
+    type: 'properties',
+  })
+  assert.equal(
+    valueOf(decodePayload(blob, '/b', bytes({ v: new Binary(new Uint8Array(0)) }))),
+    'unset',
+  )
   const withT = bytes({ v: new Binary(new Uint8Array(0)), t: new Date(0) })
   assert.deepEqual(valueOf(decodePayload(blob, '/b', withT)), new Uint8Array(0))
-  assert.deepEqual(codes(validateIndividual(blob, '/b', new Uint8Array(0))), ['empty_binaryblob_is_unset'])
+  assert.deepEqual(codes(validateIndividual(blob, '/b', new Uint8Array(0))), [
+    'empty_binaryblob_is_unset',
+  ])
 })
 
 test('"t" counts only as BSON datetime and only with explicit_timestamp; "m" and unknown keys are ignored', () => {
   const at = new Date(1537449422890)
-  const withT = decodePayload(individualStream, '/s/integer', bytes({ v: new Int32(1), t: at, m: { a: 1 } }))
+  const withT = decodePayload(
+    individualStream,
+    '/s/integer',
+    bytes({ v: new Int32(1), t: at, m: { a: 1 } }),
+  )
   assert.ok(withT.ok && withT.value.kind === 'individual')
   assert.deepEqual(withT.value.timestamp, at)
-  const intT = decodePayload(individualStream, '/s/integer', bytes({ v: new Int32(1), t: Long.fromNumber(5) }))
+  const intT = decodePayload(
+    individualStream,
+    '/s/integer',
+    bytes({ v: new Int32(1), t: Long.fromNumber(5) }),
+  )
   assert.ok(intT.ok && intT.value.kind === 'individual')
   assert.equal(intT.value.timestamp, undefined)
   const plain = decodePayload(individualPlain, '/s/integer', bytes({ v: new Int32(1), t: at }))
@@ -84,53 +145,101 @@ test('"t" counts only as BSON datetime and only with explicit_timestamp; "m" and
 })
 
 test('timestamp rule of the validators (spec §2.2 SDK)', () => {
-  assert.deepEqual(codes(validateIndividual(individualStream, '/s/integer', 1)), ['missing_timestamp'])
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/integer', 1, { timestamp: new Date() })), ['unexpected_timestamp'])
-  assert.deepEqual(codes(validateIndividual(individualStream, '/s/integer', 1, { timestamp: new Date(NaN) })), ['invalid_timestamp'])
+  assert.deepEqual(codes(validateIndividual(individualStream, '/s/integer', 1)), [
+    'missing_timestamp',
+  ])
+  assert.deepEqual(
+    codes(validateIndividual(individualPlain, '/s/integer', 1, { timestamp: new Date() })),
+    ['unexpected_timestamp'],
+  )
+  assert.deepEqual(
+    codes(validateIndividual(individualStream, '/s/integer', 1, { timestamp: new Date(NaN) })),
+    ['invalid_timestamp'],
+  )
 })
 
 test('objects: unknown key, missing required key, subset allowed', () => {
-  const req = iface('org.example.Req', [mapping('/%{s}/a', 'integer', { required: true }), mapping('/%{s}/b', 'string')], { aggregation: 'object' })
+  const req = iface(
+    'org.example.Req',
+    [mapping('/%{s}/a', 'integer', { required: true }), mapping('/%{s}/b', 'string')],
+    { aggregation: 'object' },
+  )
   assert.equal(validateObject(req, '/x', { a: 1 }).ok, true)
   assert.deepEqual(codes(validateObject(req, '/x', { b: 'z' })), ['missing_required_mapping'])
   assert.deepEqual(codes(validateObject(req, '/x', { a: 1, c: 2 })), ['unexpected_object_key'])
-  assert.deepEqual(codes(decodePayload(req, '/x', bytes({ v: { b: 'z' } }))), ['missing_required_mapping'])
-  assert.deepEqual(codes(decodePayload(req, '/x', bytes({ v: { a: new Int32(1), c: 2 } }))), ['unexpected_object_key'])
+  assert.deepEqual(codes(decodePayload(req, '/x', bytes({ v: { b: 'z' } }))), [
+    'missing_required_mapping',
+  ])
+  assert.deepEqual(codes(decodePayload(req, '/x', bytes({ v: { a: new Int32(1), c: 2 } }))), [
+    'unexpected_object_key',
+  ])
   assert.deepEqual(valueOf(decodePayload(req, '/x', bytes({ v: { a: new Int32(1) } }))), { a: 1 })
 })
 
 test('sizes: strings and blobs up to 65 536 bytes, arrays up to 1024 elements', () => {
   assert.equal(validateIndividual(individualPlain, '/s/string', 'é'.repeat(32768)).ok, true)
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/string', 'é'.repeat(32769))), ['value_size_exceeded'])
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/binaryblob', new Uint8Array(65537))), ['value_size_exceeded'])
-  assert.equal(validateIndividual(individualPlain, '/s/integerarray', new Array(1024).fill(1)).ok, true)
-  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/integerarray', new Array(1025).fill(1))), ['value_size_exceeded'])
+  assert.deepEqual(codes(validateIndividual(individualPlain, '/s/string', 'é'.repeat(32769))), [
+    'value_size_exceeded',
+  ])
+  assert.deepEqual(
+    codes(validateIndividual(individualPlain, '/s/binaryblob', new Uint8Array(65537))),
+    ['value_size_exceeded'],
+  )
+  assert.equal(
+    validateIndividual(individualPlain, '/s/integerarray', new Array(1024).fill(1)).ok,
+    true,
+  )
+  assert.deepEqual(
+    codes(validateIndividual(individualPlain, '/s/integerarray', new Array(1025).fill(1))),
+    ['value_size_exceeded'],
+  )
   assert.equal(validateIndividual(individualPlain, '/s/stringarray', []).ok, true)
   const longString = bytes({ v: 'x'.repeat(65537) })
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/string', longString)), ['value_size_exceeded'])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/string', longString)), [
+    'value_size_exceeded',
+  ])
 })
 
 test('malformed bytes and type mismatches', () => {
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', Uint8Array.of(1, 2, 3))), ['undecodable_bson_payload'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ v: 'x' }))), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ w: 1 }))), ['unexpected_value_type'])
-  assert.deepEqual(codes(decodePayload(individualPlain, '/a/b/c', bytes({ v: 1 }))), ['mapping_not_found'])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', Uint8Array.of(1, 2, 3))), [
+    'undecodable_bson_payload',
+  ])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ v: 'x' }))), [
+    'unexpected_value_type',
+  ])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bytes({ w: 1 }))), [
+    'unexpected_value_type',
+  ])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/a/b/c', bytes({ v: 1 }))), [
+    'mapping_not_found',
+  ])
   // A mismatching value must still be well-formed: bad UTF-8 inside it is undecodable.
   const bad = bytes({ v: 'ab' })
   bad[11] = 0xff
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bad)), ['undecodable_bson_payload'])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/integer', bad)), [
+    'undecodable_bson_payload',
+  ])
   const subtype = bytes({ v: new Binary(Uint8Array.of(1), 0x07) })
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/binaryblob', subtype)), ['unexpected_value_type'])
+  assert.deepEqual(codes(decodePayload(individualPlain, '/s/binaryblob', subtype)), [
+    'unexpected_value_type',
+  ])
 })
 
 test('datetime: D→S also accepts integers; S→D only BSON datetime', () => {
   const asInt = bytes({ v: Long.fromNumber(1000) })
   assert.deepEqual(valueOf(decodePayload(individualPlain, '/s/datetime', asInt)), new Date(1000))
-  assert.deepEqual(codes(decodePayload(individualPlain, '/s/datetime', asInt, 'server-to-device')), ['unexpected_value_type'])
+  assert.deepEqual(
+    codes(decodePayload(individualPlain, '/s/datetime', asInt, 'server-to-device')),
+    ['unexpected_value_type'],
+  )
 })
 
 test('an object key named __proto__ stays a plain own key both ways', () => {
-  const odd = iface('org.example.Odd', [mapping('/%{s}/__proto__', 'integer'), mapping('/%{s}/b', 'integer')], { aggregation: 'object' })
+  const odd = iface(
+    'org.example.Odd',
+    [mapping('/%{s}/__proto__', 'integer'), mapping('/%{s}/b', 'integer')],
+    { aggregation: 'object' },
+  )
   const value = JSON.parse('{"__proto__": 1, "b": 2}') as Record<string, unknown>
   const v = validateObject(odd, '/x', value)
   if (!v.ok) return assert.fail(JSON.stringify(v.error))

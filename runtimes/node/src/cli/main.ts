@@ -15,12 +15,18 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: 'payload decode <hex> | payload encode --interface FILE --path PATH --value JSON',
     load: () => import('./commands/payload.js'),
   },
-  id: { summary: 'id <hardware-id> [--namespace UUID] | id --random', load: () => import('./commands/id.js') },
+  id: {
+    summary: 'id <hardware-id> [--namespace UUID] | id --random',
+    load: () => import('./commands/id.js'),
+  },
   register: {
     summary: 'register --pairing-url URL --realm R --jwt TOKEN (--hardware-id HW | --device-id ID)',
     load: () => import('./commands/register.js'),
   },
-  send: { summary: 'send <connection flags> <interface> <path> <json-value>', load: () => import('./commands/send.js') },
+  send: {
+    summary: 'send <connection flags> <interface> <path> <json-value>',
+    load: () => import('./commands/send.js'),
+  },
   watch: { summary: 'watch <connection flags>', load: () => import('./commands/watch.js') },
   fleet: {
     summary: 'fleet --devices N --rate R --duration S --interfaces DIR',

@@ -13,7 +13,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const fd = openSync(tmp, 'wx', 0o600)
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-    for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off)
+    for (let off = 0; off < bytes.byteLength;) off += writeSync(fd, bytes, off)
     fsyncSync(fd)
   } catch (e) {
     closeSync(fd)

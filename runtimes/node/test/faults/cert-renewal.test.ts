@@ -78,8 +78,17 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   })()
   // renewal at 75 % ± 5 % of the lifetime; the broker's own certificate expires with the sandbox's
   // 30 s, so the test waits for one renewal only and keeps streaming a little past it
-  await waitFor('a renewal', () => certificates.length, (n) => n >= 2, 20_000)
-  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  await waitFor(
+    'a renewal',
+    () => certificates.length,
+    (n) => n >= 2,
+    20_000,
+  )
+  await waitFor(
+    'the device back online',
+    () => device.state,
+    (s) => s === 'online',
+  )
   await sleep(1000)
   streaming = false
   await stream

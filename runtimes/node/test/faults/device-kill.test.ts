@@ -47,7 +47,10 @@ test(`SIGKILL while offline holding ${N} stored messages: a restarted process de
     () => storedSequence(sandbox, options.deviceId, path),
     (v) => v.length >= N,
   )
-  assert.deepEqual(values, Array.from({ length: N }, (_, n) => n))
+  assert.deepEqual(
+    values,
+    Array.from({ length: N }, (_, n) => n),
+  )
   const metrics = (): Promise<Readonly<Record<string, unknown>>> => second.call({ cmd: 'metrics' })
   const after = await waitFor('the queue to drain', metrics, (m) => m.queued === 0)
   assert.equal(after.inflight, 0)

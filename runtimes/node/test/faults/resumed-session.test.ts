@@ -52,7 +52,11 @@ test('connection lost with QoS 2 acks in flight: resumed session, each value exa
   proxy.hold(false)
   proxy.cutAll()
 
-  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  await waitFor(
+    'the device back online',
+    () => device.state,
+    (s) => s === 'online',
+  )
   await drained(device)
   assert.deepEqual(sessions, [false, true], 'the broker kept the session')
   assert.deepEqual(sequenceReport(await received(), N), { missing: [], repeated: [] })
@@ -97,7 +101,11 @@ test('the broker acknowledged with PUBREC, then lost the session: those values a
   second = await startSandbox({ dataDir, interfacesDir, logger: quiet, httpPort, mqttPort })
   const sessions: boolean[] = []
   device.on('connected', (e) => sessions.push(e.sessionPresent === true))
-  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  await waitFor(
+    'the device back online',
+    () => device.state,
+    (s) => s === 'online',
+  )
   await drained(device)
   assert.deepEqual(sessions, [false])
   assert.deepEqual(sequenceReport(await received(second)(), N), { missing: [], repeated: [] })

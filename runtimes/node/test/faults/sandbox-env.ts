@@ -144,7 +144,10 @@ function summary(value: unknown): string {
 }
 
 /** Counts of each value; missing and repeated ones against `0..count-1`. */
-export function sequenceReport(values: readonly number[], count: number): {
+export function sequenceReport(
+  values: readonly number[],
+  count: number,
+): {
   readonly missing: number[]
   readonly repeated: number[]
 } {

@@ -59,7 +59,11 @@ test('sandbox killed and restarted while the device streams: 0 lost, unique repe
   assert.equal(killed.signal, 'SIGKILL')
   const sentBeforeKill = next
   const up = (s: string): boolean => s === 'online' || s === 'syncing'
-  await waitFor('the device to notice', () => device.state, (s) => !up(s))
+  await waitFor(
+    'the device to notice',
+    () => device.state,
+    (s) => !up(s),
+  )
   await sleep(500)
 
   const second = await startSandboxProcess(t, {
@@ -68,7 +72,11 @@ test('sandbox killed and restarted while the device streams: 0 lost, unique repe
     httpPort: first.httpPort,
     mqttPort: first.mqttPort,
   })
-  await waitFor('the device back online', () => device.state, (s) => s === 'online')
+  await waitFor(
+    'the device back online',
+    () => device.state,
+    (s) => s === 'online',
+  )
   const sentWhileDown = next - sentBeforeKill
   await sleep(500)
   streaming = false

@@ -199,7 +199,10 @@ describe('TLS identity faults against the sandbox', () => {
         () => storedSequence(sandbox, options.deviceId, '/expired/unique'),
         (v) => v.length >= 20,
       )
-      assert.deepEqual(values, Array.from({ length: 20 }, (_, n) => n))
+      assert.deepEqual(
+        values,
+        Array.from({ length: 20 }, (_, n) => n),
+      )
     } finally {
       await device.close()
     }
@@ -257,8 +260,16 @@ describe('TLS identity faults against the sandbox', () => {
     for (let n = 0; n < 20; n++) sends.push(device.send(RESILIENCE, '/revoked/unique', n))
     await Promise.all(sends)
     proxy.cutAll()
-    await waitFor('the refusal', () => warnings, (w) => w.includes('remote.certificate_rejected'))
-    await waitFor('the device back online', () => device.state, (s) => s === 'online')
+    await waitFor(
+      'the refusal',
+      () => warnings,
+      (w) => w.includes('remote.certificate_rejected'),
+    )
+    await waitFor(
+      'the device back online',
+      () => device.state,
+      (s) => s === 'online',
+    )
     const renewed = readFileSync(join(dir, 'device.crt'), 'utf8')
     assert.notEqual(renewed, original)
     assert.notEqual(renewed, superseding)

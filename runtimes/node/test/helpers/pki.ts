@@ -118,11 +118,7 @@ export function issueClientCertificate(
 }
 
 /** Signs a PEM CSR with `ca` as the Pairing API would (spec §4.3.4): subject CN from the CSR. */
-export async function signCsr(
-  ca: TestCa,
-  csrPem: string,
-  lifetimeSec: number,
-): Promise<string> {
+export async function signCsr(ca: TestCa, csrPem: string, lifetimeSec: number): Promise<string> {
   const csr = new x509.Pkcs10CertificateRequest(csrPem)
   const publicKey = await csr.publicKey.export(webcrypto)
   const cn = csr.subjectName.getField('CN')[0] ?? ''

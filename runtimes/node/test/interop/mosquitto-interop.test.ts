@@ -33,7 +33,11 @@ interface Captured {
 /** `name:major:minor` of every interface file of `dirs` (spec §3.3). */
 function introspectionEntries(dirs: readonly string[]): string[] {
   return dirs
-    .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)))
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(dir, f)),
+    )
     .map((file) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
     .map((i) => `${String(i.interface_name)}:${Number(i.version_major)}:${Number(i.version_minor)}`)
     .sort()
@@ -131,39 +135,45 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     assert.deepEqual([introspection.qos, emptyCache.qos, purge.qos], [2, 2, 2])
   })
 
-  await t.test('individual and object datastreams: topic, QoS by reliability, BSON payload (spec §2, §3.5)', async () => {
-    const timestamp = new Date('2025-05-05T05:05:05.555Z')
-    await device.send(TELEMETRY, '/s1/temperature', 21.5, { timestamp })
-    await device.send(TELEMETRY, '/s1/uptimeSeconds', 9007199254740993n, { timestamp })
-    const room = { temperature: 22.25, humidity: 41.5, co2: 612 }
-    await device.sendObject(ENVIRONMENT, '/kitchen', room, { timestamp })
-    await device.send(RESILIENCE, '/interop/unique', 7)
+  await t.test(
+    'individual and object datastreams: topic, QoS by reliability, BSON payload (spec §2, §3.5)',
+    async () => {
+      const timestamp = new Date('2025-05-05T05:05:05.555Z')
+      await device.send(TELEMETRY, '/s1/temperature', 21.5, { timestamp })
+      await device.send(TELEMETRY, '/s1/uptimeSeconds', 9007199254740993n, { timestamp })
+      const room = { temperature: 22.25, humidity: 41.5, co2: 612 }
+      await device.sendObject(ENVIRONMENT, '/kitchen', room, { timestamp })
+      await device.send(RESILIENCE, '/interop/unique', 7)
 
-    const temperature = await published(`${P}/${TELEMETRY}/s1/temperature`)
-    assert.equal(temperature.qos, 1, 'guaranteed')
-    assert.deepEqual(bsonOf(temperature.payload), { v: 21.5, t: timestamp })
-    const uptime = await published(`${P}/${TELEMETRY}/s1/uptimeSeconds`)
-    assert.deepEqual(bsonOf(uptime.payload), { v: 9007199254740993n, t: timestamp })
-    const kitchen = await published(`${P}/${ENVIRONMENT}/kitchen`)
-    assert.equal(kitchen.qos, 2, 'unique')
-    assert.deepEqual(bsonOf(kitchen.payload), { v: room, t: timestamp })
-    const unique = await published(`${P}/${RESILIENCE}/interop/unique`)
-    assert.equal(unique.qos, 2)
-    assert.deepEqual(bsonOf(unique.payload), { v: 7 })
-  })
+      const temperature = await published(`${P}/${TELEMETRY}/s1/temperature`)
+      assert.equal(temperature.qos, 1, 'guaranteed')
+      assert.deepEqual(bsonOf(temperature.payload), { v: 21.5, t: timestamp })
+      const uptime = await published(`${P}/${TELEMETRY}/s1/uptimeSeconds`)
+      assert.deepEqual(bsonOf(uptime.payload), { v: 9007199254740993n, t: timestamp })
+      const kitchen = await published(`${P}/${ENVIRONMENT}/kitchen`)
+      assert.equal(kitchen.qos, 2, 'unique')
+      assert.deepEqual(bsonOf(kitchen.payload), { v: room, t: timestamp })
+      const unique = await published(`${P}/${RESILIENCE}/interop/unique`)
+      assert.equal(unique.qos, 2)
+      assert.deepEqual(bsonOf(unique.payload), { v: 7 })
+    },
+  )
 
-  await t.test('device properties set and unset: QoS 2, unset is an empty payload (spec §3.8)', async () => {
-    const mark = captured.length
-    await device.setProperty(STATUS, '/firmwareVersion', '2.1.0')
-    await device.setProperty(STATUS, '/lastError', 'disk full')
-    await device.unsetProperty(STATUS, '/lastError')
-    const firmware = await published(`${P}/${STATUS}/firmwareVersion`, mark)
-    assert.deepEqual([firmware.qos, bsonOf(firmware.payload)], [2, { v: '2.1.0' }])
-    const set = await published(`${P}/${STATUS}/lastError`, mark)
-    assert.deepEqual(bsonOf(set.payload), { v: 'disk full' })
-    const unset = await published(`${P}/${STATUS}/lastError`, set.index + 1)
-    assert.deepEqual([unset.qos, unset.payload.length], [2, 0])
-  })
+  await t.test(
+    'device properties set and unset: QoS 2, unset is an empty payload (spec §3.8)',
+    async () => {
+      const mark = captured.length
+      await device.setProperty(STATUS, '/firmwareVersion', '2.1.0')
+      await device.setProperty(STATUS, '/lastError', 'disk full')
+      await device.unsetProperty(STATUS, '/lastError')
+      const firmware = await published(`${P}/${STATUS}/firmwareVersion`, mark)
+      assert.deepEqual([firmware.qos, bsonOf(firmware.payload)], [2, { v: '2.1.0' }])
+      const set = await published(`${P}/${STATUS}/lastError`, mark)
+      assert.deepEqual(bsonOf(set.payload), { v: 'disk full' })
+      const unset = await published(`${P}/${STATUS}/lastError`, set.index + 1)
+      assert.deepEqual([unset.qos, unset.payload.length], [2, 0])
+    },
+  )
 
   await t.test('server-owned datastreams and properties reach the device typed', async () => {
     const blink = nextData(device, (m) => m.interfaceName === COMMANDS)
@@ -183,43 +193,56 @@ test('Device against Mosquitto, with Pairing from the sandbox', async (t) => {
     assert.equal(device.getProperty(SETTINGS, '/label'), undefined)
   })
 
-  await t.test('reconnect resumes the persistent session: data queued by Mosquitto arrives, no new sync', async () => {
-    await device.disconnect()
-    const mark = captured.length
-    await serverPublish(`${COMMANDS}/message`, 'while offline', 1)
-    const queued = nextData(device, (m) => m.interfaceName === COMMANDS)
-    const session = nextSession()
-    await device.connect({ signal: AbortSignal.timeout(30_000) })
-    assert.equal(await session, true, 'Mosquitto kept the session (clean: false)')
-    const message = { type: 'individual', interfaceName: COMMANDS, path: '/message' }
-    assert.deepEqual(await queued, { ...message, value: 'while offline' })
-    await device.send(RESILIENCE, '/interop/unique', 8)
-    await published(`${P}/${RESILIENCE}/interop/unique`, mark)
-    const control = (c: Captured): boolean => c.topic === P || c.topic.startsWith(`${P}/control/`)
-    const controls = captured.slice(mark).filter(control)
-    assert.deepEqual(controls.map((c) => c.topic), [], 'no introspection or control message')
-  })
+  await t.test(
+    'reconnect resumes the persistent session: data queued by Mosquitto arrives, no new sync',
+    async () => {
+      await device.disconnect()
+      const mark = captured.length
+      await serverPublish(`${COMMANDS}/message`, 'while offline', 1)
+      const queued = nextData(device, (m) => m.interfaceName === COMMANDS)
+      const session = nextSession()
+      await device.connect({ signal: AbortSignal.timeout(30_000) })
+      assert.equal(await session, true, 'Mosquitto kept the session (clean: false)')
+      const message = { type: 'individual', interfaceName: COMMANDS, path: '/message' }
+      assert.deepEqual(await queued, { ...message, value: 'while offline' })
+      await device.send(RESILIENCE, '/interop/unique', 8)
+      await published(`${P}/${RESILIENCE}/interop/unique`, mark)
+      const control = (c: Captured): boolean => c.topic === P || c.topic.startsWith(`${P}/control/`)
+      const controls = captured.slice(mark).filter(control)
+      assert.deepEqual(
+        controls.map((c) => c.topic),
+        [],
+        'no introspection or control message',
+      )
+    },
+  )
 
-  await t.test('a broker that lost the session gets a full sync with the device properties', async () => {
-    await device.disconnect()
-    // Mosquitto restarted without its persistence file: the device's session is gone
-    await env.broker.stop()
-    rmSync(join(env.broker.dir, 'data'), { recursive: true, force: true })
-    mkdirSync(join(env.broker.dir, 'data'))
-    await env.broker.restart()
-    observer = await watch()
-    const mark = captured.length
-    const session = nextSession()
-    await device.connect({ signal: AbortSignal.timeout(30_000) })
-    assert.equal(await session, false)
-    const introspection = await published(P, mark)
-    const emptyCache = await published(`${P}/control/emptyCache`, mark)
-    const firmware = await published(`${P}/${STATUS}/firmwareVersion`, mark)
-    const purge = await published(`${P}/control/producer/properties`, mark)
-    // spec §3.4: introspection, emptyCache, every set device property, then the purge list
-    const order = [introspection, emptyCache, firmware, purge].map((c) => c.index)
-    assert.deepEqual(order, [...order].sort((a, b) => a - b))
-    assert.deepEqual(bsonOf(firmware.payload), { v: '2.1.0' })
-    assert.equal(purgeText(purge.payload), `${STATUS}/firmwareVersion`, 'lastError was unset')
-  })
+  await t.test(
+    'a broker that lost the session gets a full sync with the device properties',
+    async () => {
+      await device.disconnect()
+      // Mosquitto restarted without its persistence file: the device's session is gone
+      await env.broker.stop()
+      rmSync(join(env.broker.dir, 'data'), { recursive: true, force: true })
+      mkdirSync(join(env.broker.dir, 'data'))
+      await env.broker.restart()
+      observer = await watch()
+      const mark = captured.length
+      const session = nextSession()
+      await device.connect({ signal: AbortSignal.timeout(30_000) })
+      assert.equal(await session, false)
+      const introspection = await published(P, mark)
+      const emptyCache = await published(`${P}/control/emptyCache`, mark)
+      const firmware = await published(`${P}/${STATUS}/firmwareVersion`, mark)
+      const purge = await published(`${P}/control/producer/properties`, mark)
+      // spec §3.4: introspection, emptyCache, every set device property, then the purge list
+      const order = [introspection, emptyCache, firmware, purge].map((c) => c.index)
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+      )
+      assert.deepEqual(bsonOf(firmware.payload), { v: '2.1.0' })
+      assert.equal(purgeText(purge.payload), `${STATUS}/firmwareVersion`, 'lastError was unset')
+    },
+  )
 })

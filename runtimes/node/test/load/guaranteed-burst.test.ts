@@ -77,7 +77,12 @@ test(`${N.toLocaleString('en')} guaranteed sends through a slow broker: all arri
   await Promise.all(sends)
   const ms = Date.now() - started
   t.diagnostic(`${N} sends acknowledged in ${ms} ms, ${env.proxy?.stallsHit} stalls hit`)
-  await waitFor(`${N} messages at the subscriber`, () => received, (r) => r >= N, 30_000)
+  await waitFor(
+    `${N} messages at the subscriber`,
+    () => received,
+    (r) => r >= N,
+    30_000,
+  )
 
   const missing = seen.findIndex((c) => c === 0)
   const twice = seen.findIndex((c) => c > 1)

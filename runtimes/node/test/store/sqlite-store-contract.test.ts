@@ -11,11 +11,15 @@ const root = mkdtempSync(join(tmpdir(), 'astarte-ts-store-contract-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 
-describeStoreContract('sqlite (file, WAL)', () => openSqliteStore({ path: join(root, `d${n++}.db`) }), {
-  reopen: (store) => {
-    const s = store as SqliteStore
-    s.close()
-    return openSqliteStore({ path: s.path })
+describeStoreContract(
+  'sqlite (file, WAL)',
+  () => openSqliteStore({ path: join(root, `d${n++}.db`) }),
+  {
+    reopen: (store) => {
+      const s = store as SqliteStore
+      s.close()
+      return openSqliteStore({ path: s.path })
+    },
+    dispose: (store) => (store as SqliteStore).close(),
   },
-  dispose: (store) => (store as SqliteStore).close(),
-})
+)

@@ -30,7 +30,10 @@ test('drop-oldest by count: evicts from the head, counts and reports it', (t) =>
   const events: OverflowEvent[] = []
   const s = open(t, { maxStoredMessages: 3, onOverflow: (e) => events.push(e) })
   const ids = [1, 2, 3, 4, 5].map((n) => s.storedQueue.enqueue(msg(n)).id)
-  assert.deepEqual(s.storedQueue.peek(10, 0).map((m) => m.id), ids.slice(2))
+  assert.deepEqual(
+    s.storedQueue.peek(10, 0).map((m) => m.id),
+    ids.slice(2),
+  )
   assert.equal(s.storedQueue.count(), 3)
   assert.equal(s.storedQueue.droppedCount, 2)
   assert.deepEqual(events, [
@@ -43,7 +46,10 @@ test('drop-oldest by bytes: evicts as many as needed for a big message', (t) => 
   const s = open(t, { maxStoredBytes: 100 })
   for (let n = 0; n < 10; n++) s.storedQueue.enqueue(msg(n, 10))
   const big = s.storedQueue.enqueue(msg(99, 35))
-  assert.deepEqual(s.storedQueue.peek(100, 0).map((m) => m.createdMs), [4, 5, 6, 7, 8, 9, 99])
+  assert.deepEqual(
+    s.storedQueue.peek(100, 0).map((m) => m.createdMs),
+    [4, 5, 6, 7, 8, 9, 99],
+  )
   assert.equal(s.storedQueue.byteSize, 95)
   assert.equal(s.storedQueue.peek(100, 0).at(-1)?.id, big.id)
 })
@@ -54,9 +60,13 @@ test('reject-new: enqueue throws local.store_full and stores nothing', (t) => {
   s.storedQueue.enqueue(msg(2))
   assert.throws(
     () => s.storedQueue.enqueue(msg(3)),
-    (e: unknown) => e instanceof SdkError && e.code === 'local.store_full' && e.message.startsWith("couldn't"),
+    (e: unknown) =>
+      e instanceof SdkError && e.code === 'local.store_full' && e.message.startsWith("couldn't"),
   )
-  assert.deepEqual(s.storedQueue.peek(10, 0).map((m) => m.createdMs), [1, 2])
+  assert.deepEqual(
+    s.storedQueue.peek(10, 0).map((m) => m.createdMs),
+    [1, 2],
+  )
 })
 
 test('a message larger than maxBytes is refused under either policy', (t) => {
@@ -72,7 +82,10 @@ test('the volatile queue has the same bounds unless given its own', (t) => {
   const events: OverflowEvent[] = []
   const s = open(t, { maxStoredMessages: 2, onOverflow: (e) => events.push(e) })
   for (let n = 0; n < 4; n++) s.volatileQueue.enqueue(msg(n))
-  assert.deepEqual(s.volatileQueue.peek(10, 0).map((m) => m.createdMs), [2, 3])
+  assert.deepEqual(
+    s.volatileQueue.peek(10, 0).map((m) => m.createdMs),
+    [2, 3],
+  )
   assert.deepEqual(events.at(-1), { queue: 'volatile', dropped: 1, droppedTotal: 2 })
   const r = open(t, { maxStoredMessages: 2, volatile: { maxMessages: 1, overflow: 'reject-new' } })
   r.volatileQueue.enqueue(msg(1))
@@ -84,53 +97,81 @@ test('property: the SQLite queue behaves like the in-memory model under random o
   const dir = tempDir(t)
   let run = 0
   const op = fc.oneof(
-    fc.record({ type: fc.constant('enqueue' as const), size: fc.nat(40), ttl: fc.option(fc.nat(50)) }),
+    fc.record({
+      type: fc.constant('enqueue' as const),
+      size: fc.nat(40),
+      ttl: fc.option(fc.nat(50)),
+    }),
     fc.record({ type: fc.constant('peek' as const), limit: fc.nat(5) }),
     fc.record({ type: fc.constant('remove' as const), pick: fc.nat() }),
     fc.record({ type: fc.constant('tick' as const), ms: fc.nat(20) }),
   )
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 40 }), fc.constantFrom('drop-oldest', 'reject-new' as const), (ops, overflow) => {
-      const bounds = { maxStoredMessages: 6, maxStoredBytes: 120, overflow } as const
-      const s = openSqliteStore({ path: join(dir, `p${run++}.db`), synchronous: 'normal', ...bounds })
-      const m = s.volatileQueue
-      try {
-        let now = 0
-        for (const o of ops) {
-          switch (o.type) {
-            case 'enqueue': {
-              const x = msg(now, o.size, { createdMs: now, expiresMs: o.ttl === null ? null : now + o.ttl })
-              const r1 = (() => { try { return s.storedQueue.enqueue(x).createdMs } catch (e) { return (e as SdkError).code } })()
-              const r2 = (() => { try { return m.enqueue(x).createdMs } catch (e) { return (e as SdkError).code } })()
-              assert.equal(r1, r2)
-              break
-            }
-            case 'peek': {
-              const strip = (q: typeof s.storedQueue | typeof m) => q.peek(o.limit, now).map(({ id: _id, ...rest }) => rest)
-              assert.deepEqual(strip(s.storedQueue), strip(m))
-              break
-            }
-            case 'remove': {
-              const a = s.storedQueue.peek(100, now)
-              const b = m.peek(100, now)
-              if (a.length > 0) {
-                const i = o.pick % a.length
-                s.storedQueue.remove(a[i]?.id ?? -1)
-                m.remove(b[i]?.id ?? -1)
+    fc.property(
+      fc.array(op, { maxLength: 40 }),
+      fc.constantFrom('drop-oldest', 'reject-new' as const),
+      (ops, overflow) => {
+        const bounds = { maxStoredMessages: 6, maxStoredBytes: 120, overflow } as const
+        const s = openSqliteStore({
+          path: join(dir, `p${run++}.db`),
+          synchronous: 'normal',
+          ...bounds,
+        })
+        const m = s.volatileQueue
+        try {
+          let now = 0
+          for (const o of ops) {
+            switch (o.type) {
+              case 'enqueue': {
+                const x = msg(now, o.size, {
+                  createdMs: now,
+                  expiresMs: o.ttl === null ? null : now + o.ttl,
+                })
+                const r1 = (() => {
+                  try {
+                    return s.storedQueue.enqueue(x).createdMs
+                  } catch (e) {
+                    return (e as SdkError).code
+                  }
+                })()
+                const r2 = (() => {
+                  try {
+                    return m.enqueue(x).createdMs
+                  } catch (e) {
+                    return (e as SdkError).code
+                  }
+                })()
+                assert.equal(r1, r2)
+                break
               }
-              break
+              case 'peek': {
+                const strip = (q: typeof s.storedQueue | typeof m) =>
+                  q.peek(o.limit, now).map(({ id: _id, ...rest }) => rest)
+                assert.deepEqual(strip(s.storedQueue), strip(m))
+                break
+              }
+              case 'remove': {
+                const a = s.storedQueue.peek(100, now)
+                const b = m.peek(100, now)
+                if (a.length > 0) {
+                  const i = o.pick % a.length
+                  s.storedQueue.remove(a[i]?.id ?? -1)
+                  m.remove(b[i]?.id ?? -1)
+                }
+                break
+              }
+              case 'tick':
+                now += o.ms
+                break
             }
-            case 'tick':
-              now += o.ms
-              break
+            assert.equal(s.storedQueue.count(), m.count())
+            assert.equal(s.storedQueue.droppedCount, m.droppedCount)
           }
-          assert.equal(s.storedQueue.count(), m.count())
-          assert.equal(s.storedQueue.droppedCount, m.droppedCount)
+        } finally {
+          s.close()
         }
-      } finally {
-        s.close()
-      }
-    }),
+      },
+    ),
     { seed: 0x57043, numRuns },
   )
 })
@@ -157,7 +198,13 @@ test('batch: one transaction, durable together; a throw rolls every write back',
 test('schema: the file is WAL with user_version set; reopening keeps every table', (t) => {
   const path = join(tempDir(t), 'd.db')
   const first = openSqliteStore({ path })
-  first.properties.set({ interfaceName: 'i', major: 1, path: '/p', ownership: 'server', payload: new Uint8Array([1]) })
+  first.properties.set({
+    interfaceName: 'i',
+    major: 1,
+    path: '/p',
+    ownership: 'server',
+    payload: new Uint8Array([1]),
+  })
   first.meta.set('k', 'v')
   first.storedQueue.enqueue(msg(1))
   first.close()
@@ -179,7 +226,8 @@ test('a file that is not a database: local.store_unreadable naming the file', (t
   writeFileSync(path, Buffer.alloc(8192, 0x5a))
   assert.throws(
     () => openSqliteStore({ path }),
-    (e: unknown) => e instanceof SdkError && e.code === 'local.store_unreadable' && e.message.includes(path),
+    (e: unknown) =>
+      e instanceof SdkError && e.code === 'local.store_unreadable' && e.message.includes(path),
   )
 })
 
@@ -212,7 +260,16 @@ test('enqueue is durable when it returns: rows survive SIGKILL of the writer', a
     const path = join(dir, `${synchronous}.db`)
     const child = spawn(
       process.execPath,
-      ['--conditions=@astarte-ts/source', '--import', 'tsx', '--input-type=module', '-e', script, path, synchronous],
+      [
+        '--conditions=@astarte-ts/source',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+        path,
+        synchronous,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
     let reported = 0

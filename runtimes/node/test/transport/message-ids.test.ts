@@ -14,44 +14,51 @@ test('property: an id is never handed out while in flight or reserved', () => {
     fc.record({ type: fc.constant('release' as const), pick: fc.nat() }),
   )
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 0xffff }), { maxLength: 5 }), (ops, reserved) => {
-      const p = new RollingMessageIdProvider({ last: 0xfffa })
-      const held = new Set<number>(reserved)
-      const inFlight = new Set<number>()
-      p.reserve(reserved)
-      for (const o of ops) {
-        switch (o.type) {
-          case 'allocate': {
-            const id = p.allocate()
-            assert.ok(id !== null && id >= 1 && id <= 0xffff)
-            assert.ok(!inFlight.has(id) && !held.has(id), `reused ${id}`)
-            inFlight.add(id)
-            break
-          }
-          case 'free': {
-            const id = [...inFlight][o.pick % Math.max(1, inFlight.size)]
-            if (id !== undefined) {
-              p.deallocate(id)
-              inFlight.delete(id)
+    fc.property(
+      fc.array(op, { maxLength: 60 }),
+      fc.array(fc.integer({ min: 1, max: 0xffff }), { maxLength: 5 }),
+      (ops, reserved) => {
+        const p = new RollingMessageIdProvider({ last: 0xfffa })
+        const held = new Set<number>(reserved)
+        const inFlight = new Set<number>()
+        p.reserve(reserved)
+        for (const o of ops) {
+          switch (o.type) {
+            case 'allocate': {
+              const id = p.allocate()
+              assert.ok(id !== null && id >= 1 && id <= 0xffff)
+              assert.ok(!inFlight.has(id) && !held.has(id), `reused ${id}`)
+              inFlight.add(id)
+              break
             }
-            break
-          }
-          case 'clear':
-            p.clear()
-            inFlight.clear()
-            break
-          case 'release': {
-            const id = [...held][o.pick % Math.max(1, held.size)]
-            if (id !== undefined) {
-              p.release(id)
-              held.delete(id)
+            case 'free': {
+              const id = [...inFlight][o.pick % Math.max(1, inFlight.size)]
+              if (id !== undefined) {
+                p.deallocate(id)
+                inFlight.delete(id)
+              }
+              break
             }
-            break
+            case 'clear':
+              p.clear()
+              inFlight.clear()
+              break
+            case 'release': {
+              const id = [...held][o.pick % Math.max(1, held.size)]
+              if (id !== undefined) {
+                p.release(id)
+                held.delete(id)
+              }
+              break
+            }
           }
+          assert.deepEqual(
+            p.inFlight(),
+            [...inFlight].sort((a, b) => a - b),
+          )
         }
-        assert.deepEqual(p.inFlight(), [...inFlight].sort((a, b) => a - b))
-      }
-    }),
+      },
+    ),
     { seed: 0x1d5, numRuns: Math.min(numRuns, 2000) },
   )
 })
@@ -86,9 +93,18 @@ for (const [cause, expected] of [
   [alert('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED'), 'remote.certificate_rejected'],
   [alert('ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED'), 'remote.certificate_rejected'],
   [alert('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'remote.certificate_rejected'],
-  [Object.assign(new Error('Connection refused: Not authorized'), { code: 5 }), 'remote.certificate_rejected'],
-  [Object.assign(new Error('Connection refused: Bad username or password'), { code: 4 }), 'remote.certificate_rejected'],
-  [Object.assign(new Error('Connection refused: Server unavailable'), { code: 3 }), 'remote.connect_failed'],
+  [
+    Object.assign(new Error('Connection refused: Not authorized'), { code: 5 }),
+    'remote.certificate_rejected',
+  ],
+  [
+    Object.assign(new Error('Connection refused: Bad username or password'), { code: 4 }),
+    'remote.certificate_rejected',
+  ],
+  [
+    Object.assign(new Error('Connection refused: Server unavailable'), { code: 3 }),
+    'remote.connect_failed',
+  ],
   [alert('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'remote.connect_failed'],
   [alert('CERT_HAS_EXPIRED'), 'remote.connect_failed'],
   [alert('ERR_TLS_CERT_ALTNAME_INVALID'), 'remote.connect_failed'],

@@ -110,20 +110,18 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     assert.deepEqual(await transport.connect(options, rec.events), { sessionPresent: true })
     await transport.end()
     // clean=true discards the session
-    assert.deepEqual(
-      await transport.connect({ ...options, clean: true }, rec.events),
-      { sessionPresent: false },
-    )
+    assert.deepEqual(await transport.connect({ ...options, clean: true }, rec.events), {
+      sessionPresent: false,
+    })
     await transport.end()
   })
 
   test('connect twice without end is refused', async (t) => {
     const id = device()
     const { transport, options, rec } = await open(t, id)
-    await assert.rejects(
-      transport.connect(options, rec.events),
-      { code: 'local.already_connected' },
-    )
+    await assert.rejects(transport.connect(options, rec.events), {
+      code: 'local.already_connected',
+    })
   })
 
   test('publish QoS 0, 1, 2 resolve and arrive with their QoS; subscribe receives', async (t) => {
@@ -151,14 +149,16 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await server.transport.publish(`${id}/com.example.Server/a`, new Uint8Array([0, 1, 2, 255]), 2)
     await server.transport.publish(`${id}/control/consumer/properties`, new Uint8Array(0), 2)
     await dev.rec.until(() => dev.rec.messages.length === 2)
-    assert.deepEqual(
-      dev.rec.messages[0],
-      { topic: `${id}/com.example.Server/a`, payload: new Uint8Array([0, 1, 2, 255]), qos: 2 },
-    )
-    assert.deepEqual(
-      dev.rec.messages[1],
-      { topic: `${id}/control/consumer/properties`, payload: new Uint8Array(0), qos: 2 },
-    )
+    assert.deepEqual(dev.rec.messages[0], {
+      topic: `${id}/com.example.Server/a`,
+      payload: new Uint8Array([0, 1, 2, 255]),
+      qos: 2,
+    })
+    assert.deepEqual(dev.rec.messages[1], {
+      topic: `${id}/control/consumer/properties`,
+      payload: new Uint8Array(0),
+      qos: 2,
+    })
     await dev.transport.unsubscribe([`${id}/com.example.Server/#`])
     await server.transport.publish(`${id}/com.example.Server/b`, bytes('after unsubscribe'), 1)
     await server.transport.publish(`${id}/control/consumer/properties`, bytes('marker'), 1)
@@ -184,7 +184,10 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
       watcher.rec.messages.map((m) => m.topic).filter((tp) => tp === `${other}/stolen`),
       [],
     )
-    assert.deepEqual(dev.rec.messages.map((m) => m.topic), [`${id}/mine`])
+    assert.deepEqual(
+      dev.rec.messages.map((m) => m.topic),
+      [`${id}/mine`],
+    )
   })
 
   test('5 000 concurrent QoS 1 publishes: all acked, each delivered exactly once', async (t) => {
@@ -225,19 +228,19 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
 
   test('an expired client certificate from the right CA: remote.certificate_rejected', async () => {
     const id = device()
-    const expired = await issueCertificate(
-      broker.ca,
-      { commonName: id, lifetimeSec: 10, notBeforeMs: Date.now() - 86_400_000 },
-    )
+    const expired = await issueCertificate(broker.ca, {
+      commonName: id,
+      lifetimeSec: 10,
+      notBeforeMs: Date.now() - 86_400_000,
+    })
     const options = {
       ...(await optionsFor(id)),
       certificatePem: expired.certificatePem,
       privateKeyPem: expired.privateKeyPem,
     }
-    await assert.rejects(
-      new MqttJsTransport().connect(options, recorder().events),
-      { code: 'remote.certificate_rejected' },
-    )
+    await assert.rejects(new MqttJsTransport().connect(options, recorder().events), {
+      code: 'remote.certificate_rejected',
+    })
   })
 
   test('a key that does not match the certificate: remote.certificate_rejected (renewal fixes it)', async () => {
@@ -256,10 +259,9 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   test('an untrusted broker certificate: remote.connect_failed, not a certificate problem of ours', async () => {
     const options = await optionsFor(device())
     const { caPem: _ca, ...withoutCa } = options
-    await assert.rejects(
-      new MqttJsTransport().connect(withoutCa, recorder().events),
-      { code: 'remote.connect_failed' },
-    )
+    await assert.rejects(new MqttJsTransport().connect(withoutCa, recorder().events), {
+      code: 'remote.connect_failed',
+    })
   })
 
   test('ignoreTlsErrors connects without the CA and warns on every connect', async () => {
@@ -279,14 +281,12 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
   test('nothing listening: remote.connect_failed; calls before connect: local.not_connected', async () => {
     const options = await optionsFor(device())
     const transport = new MqttJsTransport({ connectTimeoutMs: 2000 })
-    await assert.rejects(
-      transport.connect({ ...options, port: 1 }, recorder().events),
-      { code: 'remote.connect_failed' },
-    )
-    await assert.rejects(
-      transport.publish('a/b', new Uint8Array(0), 0),
-      { code: 'local.not_connected' },
-    )
+    await assert.rejects(transport.connect({ ...options, port: 1 }, recorder().events), {
+      code: 'remote.connect_failed',
+    })
+    await assert.rejects(transport.publish('a/b', new Uint8Array(0), 0), {
+      code: 'local.not_connected',
+    })
     await assert.rejects(transport.subscribe(['a/#'], 2), { code: 'local.not_connected' })
     await transport.end()
   })
@@ -304,7 +304,11 @@ describe('MqttJsTransport when the broker goes away', () => {
     await transport.subscribe([`${id}/#`], 2)
     await transport.publish(`${id}/before`, bytes('1'), 1)
     // QoS 2 publishes in flight while the broker dies must not hang
-    const outcome = (p: Promise<void>) => p.then(() => 'ok', (e: SdkError) => e.code)
+    const outcome = (p: Promise<void>) =>
+      p.then(
+        () => 'ok',
+        (e: SdkError) => e.code,
+      )
     const inflight = Array.from({ length: 200 }, (_, i) =>
       outcome(transport.publish(`${id}/x`, bytes(String(i)), 2)),
     )
@@ -316,10 +320,9 @@ describe('MqttJsTransport when the broker goes away', () => {
       outcomes.every((o) => o === 'ok' || o === 'remote.connection_lost'),
       String(new Set(outcomes)),
     )
-    await assert.rejects(
-      transport.publish(`${id}/after`, bytes('2'), 1),
-      { code: 'local.not_connected' },
-    )
+    await assert.rejects(transport.publish(`${id}/after`, bytes('2'), 1), {
+      code: 'local.not_connected',
+    })
     await broker.restart()
     assert.equal((await transport.connect(options, rec.events)).sessionPresent, true)
     await transport.publish(`${id}/after`, bytes('3'), 1)

@@ -11,13 +11,24 @@ import { createCa, issueCertificate, issueClientCertificate } from '../helpers/p
 // acl_file never does, so this one case runs against an in-process aedes broker over mutual TLS.
 test('SUBACK failure (0x80) for a foreign filter: remote.subscribe_refused; own filter fine', async (t) => {
   const ca = await createCa('aedes ca')
-  const server = await issueCertificate(ca, { commonName: 'localhost', lifetimeSec: 3600, serverNames: ['127.0.0.1'] })
+  const server = await issueCertificate(ca, {
+    commonName: 'localhost',
+    lifetimeSec: 3600,
+    serverNames: ['127.0.0.1'],
+  })
   const client = await issueClientCertificate(ca, 'test/dev', { lifetimeSec: 3600 })
   const broker = await Aedes.createBroker({
-    authorizeSubscribe: (_client, sub, done) => done(null, sub.topic.startsWith('test/dev/') ? sub : null),
+    authorizeSubscribe: (_client, sub, done) =>
+      done(null, sub.topic.startsWith('test/dev/') ? sub : null),
   })
   const tls = createServer(
-    { cert: server.certificatePem, key: server.privateKeyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true },
+    {
+      cert: server.certificatePem,
+      key: server.privateKeyPem,
+      ca: ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     (socket) => broker.handle(socket),
   )
   await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r))

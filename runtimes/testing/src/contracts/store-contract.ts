@@ -46,49 +46,82 @@ function describeQueue(
     }
   }
   describe(label, () => {
-    test('enqueue assigns increasing ids and keeps every field', withQueue((q) => {
-      const a = q.enqueue(message(1))
-      const b = q.enqueue(message(2, { qos: 2, expiresMs: 99_999 }))
-      assert.ok(b.id > a.id)
-      assert.deepEqual({ ...b, id: 0 }, { ...message(2, { qos: 2, expiresMs: 99_999 }), id: 0 })
-      assert.equal(q.count(), 2)
-    }))
-    test('peek returns up to limit, oldest first, without removing', withQueue((q) => {
-      for (let n = 0; n < 10; n++) q.enqueue(message(n))
-      assert.deepEqual(q.peek(3, 0).map((m) => m.topic), [0, 1, 2].map((n) => message(n).topic))
-      assert.equal(q.peek(100, 0).length, 10)
-      assert.equal(q.count(), 10)
-    }))
-    test('remove forgets one message; unknown ids are ignored', withQueue((q) => {
-      const ids = [0, 1, 2, 3].map((n) => q.enqueue(message(n)).id)
-      q.remove(ids[1] as number)
-      q.remove(ids[0] as number)
-      q.remove(123_456_789)
-      assert.deepEqual(q.peek(10, 0).map((m) => m.id), ids.slice(2))
-      assert.equal(q.count(), 2)
-    }))
-    test('peek drops expired messages and never returns them', withQueue((q) => {
-      q.enqueue(message(0, { expiresMs: 5_000 }))
-      const live = q.enqueue(message(1, { expiresMs: null }))
-      q.enqueue(message(2, { expiresMs: 5_001 }))
-      assert.equal(q.peek(10, 4_999).length, 3)
-      assert.deepEqual(q.peek(10, 5_000).map((m) => m.id).slice(0, 1), [live.id])
-      assert.deepEqual(q.peek(10, 6_000).map((m) => m.id), [live.id])
-      assert.equal(q.count(), 1)
-    }))
-    test('payload bytes are copied on enqueue', withQueue((q) => {
-      const m = message(7)
-      const payload = m.payload.slice()
-      q.enqueue(m)
-      m.payload.fill(0xee)
-      assert.deepEqual(q.peek(1, 0)[0]?.payload, payload)
-    }))
-    test('ids stay increasing after the queue drained', withQueue((q) => {
-      const first = q.enqueue(message(1))
-      q.remove(first.id)
-      assert.equal(q.count(), 0)
-      assert.ok(q.enqueue(message(2)).id > first.id)
-    }))
+    test(
+      'enqueue assigns increasing ids and keeps every field',
+      withQueue((q) => {
+        const a = q.enqueue(message(1))
+        const b = q.enqueue(message(2, { qos: 2, expiresMs: 99_999 }))
+        assert.ok(b.id > a.id)
+        assert.deepEqual({ ...b, id: 0 }, { ...message(2, { qos: 2, expiresMs: 99_999 }), id: 0 })
+        assert.equal(q.count(), 2)
+      }),
+    )
+    test(
+      'peek returns up to limit, oldest first, without removing',
+      withQueue((q) => {
+        for (let n = 0; n < 10; n++) q.enqueue(message(n))
+        assert.deepEqual(
+          q.peek(3, 0).map((m) => m.topic),
+          [0, 1, 2].map((n) => message(n).topic),
+        )
+        assert.equal(q.peek(100, 0).length, 10)
+        assert.equal(q.count(), 10)
+      }),
+    )
+    test(
+      'remove forgets one message; unknown ids are ignored',
+      withQueue((q) => {
+        const ids = [0, 1, 2, 3].map((n) => q.enqueue(message(n)).id)
+        q.remove(ids[1] as number)
+        q.remove(ids[0] as number)
+        q.remove(123_456_789)
+        assert.deepEqual(
+          q.peek(10, 0).map((m) => m.id),
+          ids.slice(2),
+        )
+        assert.equal(q.count(), 2)
+      }),
+    )
+    test(
+      'peek drops expired messages and never returns them',
+      withQueue((q) => {
+        q.enqueue(message(0, { expiresMs: 5_000 }))
+        const live = q.enqueue(message(1, { expiresMs: null }))
+        q.enqueue(message(2, { expiresMs: 5_001 }))
+        assert.equal(q.peek(10, 4_999).length, 3)
+        assert.deepEqual(
+          q
+            .peek(10, 5_000)
+            .map((m) => m.id)
+            .slice(0, 1),
+          [live.id],
+        )
+        assert.deepEqual(
+          q.peek(10, 6_000).map((m) => m.id),
+          [live.id],
+        )
+        assert.equal(q.count(), 1)
+      }),
+    )
+    test(
+      'payload bytes are copied on enqueue',
+      withQueue((q) => {
+        const m = message(7)
+        const payload = m.payload.slice()
+        q.enqueue(m)
+        m.payload.fill(0xee)
+        assert.deepEqual(q.peek(1, 0)[0]?.payload, payload)
+      }),
+    )
+    test(
+      'ids stay increasing after the queue drained',
+      withQueue((q) => {
+        const first = q.enqueue(message(1))
+        q.remove(first.id)
+        assert.equal(q.count(), 0)
+        assert.ok(q.enqueue(message(2)).id > first.id)
+      }),
+    )
   })
 }
 
@@ -112,44 +145,56 @@ export function describeStoreContract(
   }
 
   describe(`Store contract: ${name}`, () => {
-    test('properties: set, get, overwrite, delete', withStore((s) => {
-      assert.equal(s.properties.get('org.example.Props', '/a'), undefined)
-      s.properties.set(prop('/a'))
-      assert.deepEqual(s.properties.get('org.example.Props', '/a'), prop('/a'))
-      const newer = prop('/a', { major: 2, payload: Uint8Array.from([1, 2, 3]) })
-      s.properties.set(newer)
-      assert.deepEqual(s.properties.get('org.example.Props', '/a'), newer)
-      s.properties.delete('org.example.Props', '/a')
-      s.properties.delete('org.example.Props', '/never-set')
-      assert.equal(s.properties.get('org.example.Props', '/a'), undefined)
-    }))
-    test('properties: list filters by ownership; keys are (interface, path)', withStore((s) => {
-      s.properties.set(prop('/a'))
-      s.properties.set(prop('/a', { interfaceName: 'org.example.Other' }))
-      s.properties.set(prop('/b', { interfaceName: 'org.example.Server', ownership: 'server' }))
-      const key = (p: StoredProperty): string => `${p.interfaceName}${p.path}`
-      assert.deepEqual(s.properties.list().map(key).sort(), [
-        'org.example.Other/a',
-        'org.example.Props/a',
-        'org.example.Server/b',
-      ])
-      assert.deepEqual(s.properties.list('server').map(key), ['org.example.Server/b'])
-      assert.equal(s.properties.list('device').length, 2)
-    }))
-    test('meta: get, set, overwrite, delete', withStore((s) => {
-      assert.equal(s.meta.get('k'), undefined)
-      s.meta.set('k', 'one')
-      s.meta.set('k', 'two;with:punctuation')
-      assert.equal(s.meta.get('k'), 'two;with:punctuation')
-      s.meta.delete('k')
-      s.meta.delete('missing')
-      assert.equal(s.meta.get('k'), undefined)
-    }))
-    test('the two queues are independent', withStore((s) => {
-      s.storedQueue.enqueue(message(1))
-      assert.equal(s.volatileQueue.count(), 0)
-      assert.equal(s.storedQueue.count(), 1)
-    }))
+    test(
+      'properties: set, get, overwrite, delete',
+      withStore((s) => {
+        assert.equal(s.properties.get('org.example.Props', '/a'), undefined)
+        s.properties.set(prop('/a'))
+        assert.deepEqual(s.properties.get('org.example.Props', '/a'), prop('/a'))
+        const newer = prop('/a', { major: 2, payload: Uint8Array.from([1, 2, 3]) })
+        s.properties.set(newer)
+        assert.deepEqual(s.properties.get('org.example.Props', '/a'), newer)
+        s.properties.delete('org.example.Props', '/a')
+        s.properties.delete('org.example.Props', '/never-set')
+        assert.equal(s.properties.get('org.example.Props', '/a'), undefined)
+      }),
+    )
+    test(
+      'properties: list filters by ownership; keys are (interface, path)',
+      withStore((s) => {
+        s.properties.set(prop('/a'))
+        s.properties.set(prop('/a', { interfaceName: 'org.example.Other' }))
+        s.properties.set(prop('/b', { interfaceName: 'org.example.Server', ownership: 'server' }))
+        const key = (p: StoredProperty): string => `${p.interfaceName}${p.path}`
+        assert.deepEqual(s.properties.list().map(key).sort(), [
+          'org.example.Other/a',
+          'org.example.Props/a',
+          'org.example.Server/b',
+        ])
+        assert.deepEqual(s.properties.list('server').map(key), ['org.example.Server/b'])
+        assert.equal(s.properties.list('device').length, 2)
+      }),
+    )
+    test(
+      'meta: get, set, overwrite, delete',
+      withStore((s) => {
+        assert.equal(s.meta.get('k'), undefined)
+        s.meta.set('k', 'one')
+        s.meta.set('k', 'two;with:punctuation')
+        assert.equal(s.meta.get('k'), 'two;with:punctuation')
+        s.meta.delete('k')
+        s.meta.delete('missing')
+        assert.equal(s.meta.get('k'), undefined)
+      }),
+    )
+    test(
+      'the two queues are independent',
+      withStore((s) => {
+        s.storedQueue.enqueue(message(1))
+        assert.equal(s.volatileQueue.count(), 0)
+        assert.equal(s.storedQueue.count(), 1)
+      }),
+    )
     describeQueue('stored queue', open, (s) => s.storedQueue, done)
     describeQueue('volatile queue', open, (s) => s.volatileQueue, done)
 

@@ -58,8 +58,7 @@ export class MqttSession {
     const out: SessionAction[] = []
     ctx.out = out
     const step = transitions[this.#state.tag][input.type] as
-      | Step<SessionState, SessionInput>
-      | undefined
+      Step<SessionState, SessionInput> | undefined
     if (step !== undefined) this.#state = step(ctx, this.#state, input, nowMs)
     armTimer(ctx, this.#state)
     return out

@@ -55,11 +55,7 @@ export type PairingInput =
 
 /** Where the machine stood when it had to wait and retry. */
 export type PairingStep =
-  | 'fetching-info'
-  | 'verifying'
-  | 'creating-key'
-  | 'requesting-credentials'
-  | 'saving'
+  'fetching-info' | 'verifying' | 'creating-key' | 'requesting-credentials' | 'saving'
 
 export type PairingAction =
   /** Perform the request and feed back `http.response` or `http.failed` (never log its headers). */
