@@ -7,8 +7,8 @@
  */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { SdkError, type Logger } from '@astarte-ts/sdk-core'
+import { type FlagOptions } from '../cli/parse-flags.js'
 import { UsageError } from '../cli/usage-error.js'
 import { loadDeviceConfig } from './config-file.js'
 import type { DeviceOptions } from './options.js'
@@ -23,7 +23,7 @@ export const connectionFlagOptions = {
   store: { type: 'string' },
   ca: { type: 'string' },
   'ignore-tls-errors': { type: 'boolean' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>
+} as const satisfies FlagOptions
 
 export const connectionFlagsUsage =
   '(--config FILE | --pairing-url URL --realm R --device-id ID --interfaces DIR...) ' +
@@ -92,54 +92,6 @@ export async function deviceOptionsFromFlags(
   if (options.deviceId === undefined && options.hardwareId === undefined)
     return { missing: '--device-id' }
   return options as DeviceOptions
-}
-
-/**
- * Rewrites `--flag value` into `--flag=value` for the string flags of `options`, so values that
- * start with `-` are taken as values: one device id in 64 starts with `-` (base64url, spec §4.4),
- * and `parseArgs` would otherwise read it as an ambiguous option.
- */
-export function attachFlagValues(
-  args: readonly string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): string[] {
-  const out: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string
-    const name = arg.startsWith('--') ? arg.slice(2) : undefined
-    const next = args[i + 1]
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined) {
-      out.push(`${arg}=${next}`)
-      i++
-    } else {
-      out.push(arg)
-    }
-  }
-  return out
-}
-
-type FlagOptions = NonNullable<ParseArgsConfig['options']>
-
-/**
- * Parses a command's arguments strictly (values may start with `-`, see `attachFlagValues`);
- * bad or unknown flags throw a `UsageError` that carries the command's usage.
- */
-export function parseFlags<O extends FlagOptions>(
-  args: readonly string[],
-  options: O,
-  usage: string,
-  allowPositionals = false,
-) {
-  try {
-    return parseArgs({
-      args: attachFlagValues(args, options),
-      options,
-      strict: true,
-      allowPositionals,
-    })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
 }
 
 /** One line for stderr: `message [code]` for an `SdkError`, the message otherwise. */

@@ -3,7 +3,7 @@
  * of the hardware id under a namespace; `id --random` makes a v4 id from node:crypto randomness.
  */
 import { randomBytes } from 'node:crypto'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../parse-flags.js'
 import { deviceIdFromUuidV5, parseUuid, randomDeviceId } from '@astarte-ts/sdk-core'
 import { UsageError } from '../usage-error.js'
 
@@ -19,22 +19,16 @@ by other tools with their namespace (the same namespace and hardware id give the
 Astarte SDK).`
 
 export async function run(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        namespace: { type: 'string' },
-        random: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      namespace: { type: 'string' },
+      random: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    usage,
+    true,
+  )
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0

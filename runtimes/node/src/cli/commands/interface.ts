@@ -7,7 +7,7 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../parse-flags.js'
 import { interfaceIssueCodes, parseInterfaceText, type Issue } from '@astarte-ts/sdk-core'
 import { UsageError } from '../usage-error.js'
 
@@ -21,17 +21,12 @@ interface FileReport {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
+  const parsed = parseFlags(
+    args,
+    { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    usage,
+    true,
+  )
   if (parsed.values.help === true) {
     process.stdout.write(help())
     return 0

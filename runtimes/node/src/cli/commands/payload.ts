@@ -10,7 +10,7 @@
  * binary as `{"$binary":"<base64>","subType":"<2 hex digits>"}`, null as `null`.
  */
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../parse-flags.js'
 import {
   base64Encode,
   decodeBson,
@@ -55,13 +55,7 @@ const options = {
 } as const
 
 export async function run(args: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({ args, strict: true, allowPositionals: true, options })
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${usage}`)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseFlags(args, options, usage, true)
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0

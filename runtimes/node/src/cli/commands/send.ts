@@ -16,8 +16,8 @@ import {
   connectionFlagsUsage,
   describeError,
   deviceOptionsFromFlags,
-  parseFlags,
 } from '../../config/connection-flags.js'
+import { parseFlags } from '../parse-flags.js'
 import { Device } from '../../device/device.js'
 import { interruptSignal } from '../../config/interrupt-signal.js'
 import { valueFromJsonAt } from '../../interfaces/json-values.js'

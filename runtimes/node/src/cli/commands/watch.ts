@@ -11,8 +11,8 @@ import {
   connectionFlagsUsage,
   describeError,
   deviceOptionsFromFlags,
-  parseFlags,
 } from '../../config/connection-flags.js'
+import { parseFlags } from '../parse-flags.js'
 import { interruptSignal } from '../../config/interrupt-signal.js'
 import { Device } from '../../device/device.js'
 import { messageToJson } from '../../interfaces/json-values.js'
