@@ -35,6 +35,13 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
 // [MQTT-3.9.3] SUBACK return code 0x80 = failure (the broker's ACL refused the filter).
 const SUBACK_FAILURE = 0x80
 
+// MQTT.js copies its options: one object per QoS spares an allocation per message.
+const PUBLISH_OPTIONS = [
+  { qos: 0, retain: false },
+  { qos: 1, retain: false },
+  { qos: 2, retain: false },
+] as const
+
 const notConnected = (): SdkError =>
   new SdkError('local.not_connected', "couldn't send: the MQTT connection is not open")
 
@@ -291,19 +298,26 @@ export class MqttJsTransport implements MqttTransport {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): Promise<void> {
     const replay = qos === 2 ? this.#claimReplay(topic, payload) : undefined
     if (replay !== undefined) return this.#awaitReplay(replay)
-    return this.#call('publish', (client, done) =>
-      // Copied: MQTT.js keeps the buffer until PUBACK/PUBCOMP and may retransmit it.
-      client.publish(topic, Buffer.from(payload), { qos, retain: false }, (e) =>
-        done(
-          e === null || e === undefined
-            ? undefined
-            : new SdkError('remote.publish_failed', "couldn't publish", {
-                ctx: { topic, qos },
-                cause: e,
-              }),
-        ),
-      ),
-    )
+    // the hot path: one promise and one MQTT.js callback per message, no other closure
+    const client = this.#conn?.client
+    if (client === undefined || !client.connected) return Promise.reject(notConnected())
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.add(reject)
+      try {
+        // Copied: MQTT.js keeps the buffer until PUBACK/PUBCOMP and may retransmit it.
+        client.publish(topic, Buffer.from(payload), PUBLISH_OPTIONS[qos], (e) => {
+          this.#pending.delete(reject)
+          if (e === null || e === undefined) resolve()
+          else {
+            const ctx = { topic, qos }
+            reject(new SdkError('remote.publish_failed', "couldn't publish", { ctx, cause: e }))
+          }
+        })
+      } catch (cause) {
+        this.#pending.delete(reject)
+        reject(new SdkError('local.invalid_argument', "couldn't publish", { cause }))
+      }
+    })
   }
 
   end(): Promise<void> {
