@@ -2,7 +2,9 @@
  * @module device façade: the promise-based `Device` over sdk-core's `DeviceMachine`. The façade
  * validates user input before anything is queued, feeds the machine with the clock's time and lets
  * the `ActionRunner` perform its actions; every machine input goes through one FIFO so that
- * listeners calling back into the device never re-enter `handle()`.
+ * listeners calling back into the device never re-enter `handle()`. Inputs are handled in groups,
+ * each in one store transaction (group commit): a group's actions, and so the settling of its
+ * sends, run only once it committed.
  */
 import {
   decodePayload,
@@ -13,6 +15,7 @@ import {
   type AstarteValue,
   type Clock,
   type DeviceEvent,
+  type DeviceAction,
   type DeviceInput,
   type DeviceMachine,
   type Interface,
@@ -29,7 +32,7 @@ import {
 } from '@astarte-ts/sdk-core'
 import type { DeviceOptions, InterfaceSource } from '../config/options.js'
 import { interfaceFromSource, loadInterfaces } from '../interfaces/load-interfaces.js'
-import type { ActionRunner } from './action-runner.js'
+import { toSdkError, type ActionRunner } from './action-runner.js'
 import type { DeviceEvents, DeviceMetrics, DeviceStateName, ServerMessage } from './events.js'
 import {
   createMessageStream,
@@ -60,6 +63,8 @@ export interface DeviceParts {
   readonly interfaces: readonly Interface[]
   readonly store: Store
   readonly closeStore: () => void
+  /** Runs `fn` in one store transaction: its writes are durable when this returns. */
+  readonly batch: <T>(fn: () => T) => T
   readonly machine: DeviceMachine
   readonly clock: Clock
   readonly makeRunner: (
@@ -118,12 +123,14 @@ export class Device {
   readonly #runner: ActionRunner
   readonly #store: Store
   readonly #closeStore: () => void
+  readonly #batch: <T>(fn: () => T) => T
   readonly #interfaces = new Map<string, Interface>()
   readonly #emitter: TypedEmitter<DeviceEvents>
   readonly #streams = new Set<MessageSink<ServerMessage>>()
   readonly #pending = new Map<number, PendingSend>()
   readonly #inputs: DeviceInput[] = []
   #draining = false
+  #flushScheduled = false
   #nextOpId = 1
   #closed = false
   #closing = false
@@ -147,6 +154,7 @@ export class Device {
     this.#clock = parts.clock
     this.#store = parts.store
     this.#closeStore = parts.closeStore
+    this.#batch = parts.batch
     for (const iface of parts.interfaces) this.#interfaces.set(iface.name, iface)
     this.#emitter = new TypedEmitter<DeviceEvents>((e, event) =>
       parts.onListenerError(e, String(event)),
@@ -293,6 +301,8 @@ export class Device {
     const grace = AbortSignal.timeout(5000)
     const signal = options.signal === undefined ? grace : AbortSignal.any([options.signal, grace])
     await this.disconnect({ signal }).catch(() => undefined)
+    // sends still waiting for their group commit are stored before the store closes
+    if (!this.#draining) this.#drain()
     this.#closed = true
     this.#runner.close()
     const closed = new SdkError('local.closed', "couldn't finish sending: the device was closed")
@@ -476,15 +486,67 @@ export class Device {
   #feed(input: DeviceInput): void {
     if (this.#closed) return
     this.#inputs.push(input)
-    if (this.#draining) return
+    if (this.#draining || this.#flushScheduled) return
+    if (input.type === 'send' || input.type === 'mqtt.published') {
+      // group commit: the sends and acks of this tick share one transaction (one fsync); any
+      // input arriving meanwhile waits behind them, so the machine sees the same order
+      this.#flushScheduled = true
+      setImmediate(() => {
+        this.#flushScheduled = false
+        if (!this.#closed && !this.#draining) this.#drain()
+      })
+      return
+    }
+    this.#drain()
+  }
+
+  #drain(): void {
     this.#draining = true
     try {
-      for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
-        for (const action of this.#machine.handle(next, this.#clock.now())) this.#runner.run(action)
+      for (let group = this.#inputs.splice(0); group.length > 0; group = this.#inputs.splice(0)) {
+        this.#handleGroup(group)
       }
     } finally {
       this.#draining = false
     }
+  }
+
+  /**
+   * Handles `group` in one transaction, then performs its actions: a `stored` send resolves only
+   * once its row committed, and a failed commit fails the group's sends instead. An input the
+   * machine refused (a port threw) fails its own send, or is rethrown to the caller otherwise.
+   */
+  #handleGroup(group: readonly DeviceInput[]): void {
+    const actions: DeviceAction[] = []
+    const refused: { input: DeviceInput; error: unknown }[] = []
+    let commitError: SdkError | undefined
+    try {
+      this.#batch(() => {
+        for (const input of group) {
+          try {
+            for (const action of this.#machine.handle(input, this.#clock.now()))
+              actions.push(action)
+          } catch (error) {
+            refused.push({ input, error })
+          }
+        }
+      })
+    } catch (e) {
+      commitError = toSdkError(e)
+    }
+    const sent = new Set<number>()
+    if (commitError !== undefined) for (const i of group) if (i.type === 'send') sent.add(i.opId)
+    for (const action of actions) {
+      const completed = action.type === 'event' && action.event.type === 'sendCompleted'
+      if (completed && sent.has(action.event.opId)) this.#settle(action.event.opId, commitError)
+      else this.#runner.run(action)
+    }
+    let rethrow: { error: unknown } | undefined
+    for (const { input, error } of refused) {
+      if (input.type === 'send') this.#settle(input.opId, toSdkError(error))
+      else rethrow ??= { error }
+    }
+    if (rethrow !== undefined) throw rethrow.error
   }
 
   #settle(opId: number, error?: SdkError): void {

@@ -99,6 +99,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
 
   let store: Store
   let closeStore: () => void
+  let batch: <T>(fn: () => T) => T = (fn) => fn()
   if (ports.store === undefined) {
     const sqlite = openSqliteStore({
       path: join(dir, 'store.sqlite'),
@@ -108,6 +109,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     })
     store = sqlite
     closeStore = () => sqlite.close()
+    batch = (fn) => sqlite.batch(fn)
   } else {
     store = ports.store
     closeStore = () => undefined
@@ -142,6 +144,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     interfaces,
     store,
     closeStore,
+    batch,
     machine,
     clock,
     makeRunner: (feed, onEvent) =>
