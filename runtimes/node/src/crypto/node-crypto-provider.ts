@@ -1,13 +1,13 @@
 /**
- * @module node crypto provider: keys from WebCrypto (node:crypto), CSRs from @peculiar/x509,
- * certificates parsed by node:crypto's X509Certificate. Private keys leave only as PKCS#8 PEM in
+ * @module node crypto provider: keys from WebCrypto (node:crypto), CSRs from @peculiar/x509
+ * (loaded only when a CSR is made), certificates parsed by node:crypto's X509Certificate. Private keys leave only as PKCS#8 PEM in
  * the return value, never in errors or logs.
  */
 import { X509Certificate, webcrypto } from 'node:crypto'
-import { x509 } from './x509.js'
 import { SdkError, assertNever } from '@astarte-ts/sdk-core'
 import type { CertificateInfo, CryptoProvider, KeyAlgorithm } from '@astarte-ts/sdk-core'
 import { toPem } from './pem.js'
+import { subjectCommonName } from './subject-common-name.js'
 
 type EcdsaParams = webcrypto.EcdsaParams
 
@@ -39,13 +39,6 @@ function keyParams(algorithm: KeyAlgorithm): KeyParams {
   }
 }
 
-/**
- * Subject `CN=<commonName>` as a UTF8String. The typed-value form is the only one @peculiar/x509
- * takes verbatim: plain strings go through RFC 4514 unquoting (`a"b"` would become `b`).
- */
-export const commonNameOnly = (commonName: string): InstanceType<typeof x509.Name> =>
-  new x509.Name([{ CN: [{ utf8String: commonName }] }])
-
 async function createKeyAndCsr(
   algorithm: KeyAlgorithm,
   commonName: string,
@@ -56,24 +49,16 @@ async function createKeyAndCsr(
       'sign',
       'verify',
     ])) as webcrypto.CryptoKeyPair
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-      { name: commonNameOnly(commonName), keys, signingAlgorithm: params.sign },
-      webcrypto,
-    )
+    const { createCsrPem } = await import('./csr.js')
+    const csrPem = await createCsrPem(keys, commonName, params.sign)
     const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)
-    return { privateKeyPem: toPem('PRIVATE KEY', pkcs8), csrPem: csr.toString('pem') + '\n' }
+    return { privateKeyPem: toPem('PRIVATE KEY', pkcs8), csrPem }
   } catch (cause) {
     throw new SdkError('local.csr_failed', "couldn't create a key pair and CSR", {
       ctx: { algorithm },
       cause,
     })
   }
-}
-
-/** The subject CN exactly as encoded (node's `subject` string escapes and joins fields). */
-function subjectCommonName(der: Uint8Array): string {
-  const cn = new x509.X509Certificate(der).subjectName.getField('CN')
-  return cn[0] ?? ''
 }
 
 function parseCertificate(pem: string): CertificateInfo {
@@ -85,8 +70,13 @@ function parseCertificate(pem: string): CertificateInfo {
       cause,
     })
   }
+  // the CN exactly as encoded: node's `subject` string escapes and joins fields
+  const subjectCn = subjectCommonName(new Uint8Array(cert.raw))
+  if (subjectCn === undefined) {
+    throw new SdkError('remote.certificate_unparsable', "couldn't read the certificate subject")
+  }
   return {
-    subjectCommonName: subjectCommonName(new Uint8Array(cert.raw)),
+    subjectCommonName: subjectCn,
     notBeforeMs: Date.parse(cert.validFrom),
     notAfterMs: Date.parse(cert.validTo),
     serialNumber: cert.serialNumber.toLowerCase(),

@@ -3,7 +3,7 @@ import { webcrypto } from 'node:crypto'
 import type * as X509 from '@peculiar/x509'
 import { toPem } from '../../src/crypto/pem.js'
 import { x509 } from '../../src/crypto/x509.js'
-import { commonNameOnly } from '../../src/crypto/node-crypto-provider.js'
+import { commonNameOnly } from '../../src/crypto/csr.js'
 
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
 // Backdated so that a broker whose clock is a little behind still accepts fresh certificates.
