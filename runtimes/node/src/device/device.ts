@@ -439,9 +439,11 @@ export class Device {
     path: string,
     type: Interface['type'],
   ): Interface {
-    this.#assertOpen(`${what} ${interfaceNameOf(ref)}${path}`)
     const name = interfaceNameOf(ref)
+    // runs once per message sent: messages and closures are made only on failure
+    if (this.#closed) this.#assertOpen(`${what} ${name}${path}`)
     const iface = this.#interfaces.get(name)
+    if (iface !== undefined && iface.ownership === 'device' && iface.type === type) return iface
     const issue = (code: string, message: string): SdkError =>
       invalidValue(what, name, path, [{ code, path, message }])
     if (iface === undefined)
@@ -449,11 +451,8 @@ export class Device {
     if (iface.ownership !== 'device') {
       throw issue('write_on_server_owned_interface', `interface ${name} is server-owned`)
     }
-    if (iface.type !== type) {
-      const use = iface.type === 'properties' ? 'setProperty/unsetProperty' : 'send/sendObject'
-      throw issue('interface_type', `interface ${name} is of type ${iface.type}: use ${use}`)
-    }
-    return iface
+    const use = iface.type === 'properties' ? 'setProperty/unsetProperty' : 'send/sendObject'
+    throw issue('interface_type', `interface ${name} is of type ${iface.type}: use ${use}`)
   }
 
   /**
