@@ -16,5 +16,15 @@ for (const config of configs) {
     console.error(`typecheck failed: ${config}`)
   }
 }
-if (!failed) console.log(`typecheck ok: ${configs.length} projects`)
+// The build catches what only declaration emit sees (e.g. an exported function whose inferred
+// return type can't be named); `npm install` runs it too, so it must never break.
+const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+})
+if (build.status !== 0) {
+  failed = true
+  console.error('build failed: tsconfig.build.json')
+}
+if (!failed) console.log(`typecheck ok: ${configs.length} projects, build ok`)
 process.exit(failed ? 1 : 0)

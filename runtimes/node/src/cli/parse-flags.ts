@@ -31,6 +31,11 @@ export function attachFlagValues(
 
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>
 
+/** What `parseFlags` returns: `parseArgs`' result for these options (named for declaration emit). */
+export type ParsedFlags<O extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>
+>
+
 /**
  * Parses a command's arguments strictly (values may start with `-`, see `attachFlagValues`);
  * bad or unknown flags throw a `UsageError` that carries the command's usage.
@@ -40,7 +45,7 @@ export function parseFlags<O extends FlagOptions>(
   options: O,
   usage: string,
   allowPositionals = false,
-) {
+): ParsedFlags<O> {
   try {
     return parseArgs({
       args: attachFlagValues(args, options),
