@@ -4,6 +4,7 @@ export { defineInterface } from './define-interface.js'
 export { isValidInterfaceName } from './name.js'
 export { endpointsOverlap } from './overlap.js'
 export { parseInterface, parseInterfaceText } from './parse-interface.js'
+export { astarteTypes } from './parse-mapping.js'
 export {
   endpointParameters,
   objectKey,

@@ -18,6 +18,7 @@ import type {
 import { readEndpoint } from './parse-endpoint.js'
 import { readTexts } from './texts.js'
 
+/** The 14 Astarte mapping types, in the order of spec §2.3. */
 export const astarteTypes: readonly AstarteType[] = [
   'double',
   'integer',

@@ -1,22 +1,13 @@
 /** Builds `Interface` models for tests (every field defaulted as the parser would). */
-import type { AstarteType, EndpointLevel, Interface, Mapping } from '@astarte-ts/sdk-core'
+import {
+  astarteTypes,
+  type AstarteType,
+  type EndpointLevel,
+  type Interface,
+  type Mapping,
+} from '@astarte-ts/sdk-core'
 
-export const astarteTypes: readonly AstarteType[] = [
-  'double',
-  'integer',
-  'boolean',
-  'longinteger',
-  'string',
-  'binaryblob',
-  'datetime',
-  'doublearray',
-  'integerarray',
-  'booleanarray',
-  'longintegerarray',
-  'stringarray',
-  'binaryblobarray',
-  'datetimearray',
-]
+export { astarteTypes }
 
 function levels(endpoint: string): EndpointLevel[] {
   return endpoint
