@@ -8,6 +8,7 @@
  */
 import {
   decodePayload,
+  retentionOf,
   SdkError,
   validateIndividual,
   validateObject,
@@ -106,6 +107,22 @@ function invalidValue(
     ctx: { interfaceName, path },
     issues,
   })
+}
+
+/**
+ * Whether handling `input` may write the store. Sends write only for `stored` retention and
+ * properties (spec §3.9; `volatile` queues in memory, `discard` publishes or drops); acks may
+ * delete stored-queue rows, and every other input is treated as writing.
+ */
+function touchesStore(input: DeviceInput): boolean {
+  if (input.type !== 'send') return true
+  const { data } = input
+  const mapping = data.kind === 'object' ? data.iface.mappings[0] : data.mapping
+  return retentionOf(data.iface, mapping) === 'stored'
+}
+
+function runNow<T>(fn: () => T): T {
+  return fn()
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -486,7 +503,7 @@ export class Device {
     if (this.#closed) return
     this.#inputs.push(input)
     if (this.#draining || this.#flushScheduled) return
-    if (input.type === 'send' || input.type === 'mqtt.published') {
+    if (input.type === 'mqtt.published' || (input.type === 'send' && touchesStore(input))) {
       // group commit: the sends and acks of this tick share one transaction (one fsync); any
       // input arriving meanwhile waits behind them, so the machine sees the same order
       this.#flushScheduled = true
@@ -512,15 +529,18 @@ export class Device {
 
   /**
    * Handles `group` in one transaction, then performs its actions: a `stored` send resolves only
-   * once its row committed, and a failed commit fails the group's sends instead. An input the
+   * once its row committed, and a failed commit fails the group's sends instead. A group of sends
+   * that don't write the store skips the transaction (a queue row `pump` drops for expiry still
+   * commits by itself). An input the
    * machine refused (a port threw) fails its own send, or is rethrown to the caller otherwise.
    */
   #handleGroup(group: readonly DeviceInput[]): void {
     const actions: DeviceAction[] = []
     const refused: { input: DeviceInput; error: unknown }[] = []
     let commitError: SdkError | undefined
+    const run = group.some(touchesStore) ? this.#batch : runNow
     try {
-      this.#batch(() => {
+      run(() => {
         for (const input of group) {
           try {
             for (const action of this.#machine.handle(input, this.#clock.now()))
