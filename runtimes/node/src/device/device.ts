@@ -531,8 +531,8 @@ export class Device {
    * Handles `group` in one transaction, then performs its actions: a `stored` send resolves only
    * once its row committed, and a failed commit fails the group's sends instead. A group of sends
    * that don't write the store skips the transaction (a queue row `pump` drops for expiry still
-   * commits by itself). An input the
-   * machine refused (a port threw) fails its own send, or is rethrown to the caller otherwise.
+   * commits by itself). An input the machine refused (a port threw) fails its own send, or is
+   * rethrown to the caller otherwise.
    */
   #handleGroup(group: readonly DeviceInput[]): void {
     const actions: DeviceAction[] = []
