@@ -19,6 +19,7 @@ import {
   interfacesDir,
   quiet,
   sequenceReport,
+  startStreaming,
   storedSequence,
   waitFor,
 } from './sandbox-env.js'
@@ -63,19 +64,7 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
   }, 100)
   t.after(() => clearInterval(watch))
 
-  let next = 0
-  let streaming = true
-  const failures: unknown[] = []
-  const stream = (async () => {
-    while (streaming) {
-      const n = next++
-      await Promise.all([
-        device.send(RESILIENCE, '/renewal/guaranteed', n),
-        device.send(RESILIENCE, '/renewal/unique', n),
-      ]).catch((e: unknown) => failures.push(e))
-      await sleep(10)
-    }
-  })()
+  const streamer = startStreaming(device, 'renewal', 10)
   // renewal at 75 % ± 5 % of the lifetime; the broker's own certificate expires with the sandbox's
   // 30 s, so the test waits for one renewal only and keeps streaming a little past it
   await waitFor(
@@ -90,10 +79,8 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
     (s) => s === 'online',
   )
   await sleep(1000)
-  streaming = false
-  await stream
+  const total = await streamer.stop()
   clearInterval(watch)
-  const total = next
 
   for (let i = 1; i < certificates.length; i++) {
     const previous = certificates[i - 1] as SeenCertificate
@@ -101,7 +88,7 @@ test(`${LIFETIME_SEC}-second certificates are renewed while streaming; nothing l
     assert.ok(renewed.seenAtMs < previous.validToMs, `renewal ${i} came before the expiry`)
     assert.ok(renewed.validToMs > previous.validToMs)
   }
-  assert.deepEqual(failures, [])
+  assert.deepEqual(streamer.failures, [])
   assert.deepEqual(errors, [])
   assert.deepEqual(
     states.filter((s) => s === 'error' || s === 'idle' || s === 'closed'),

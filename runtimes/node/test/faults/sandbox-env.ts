@@ -158,3 +158,43 @@ export function sequenceReport(
   const repeated = [...seen].filter(([, times]) => times > 1).map(([v]) => v)
   return { missing, repeated }
 }
+
+/** A device streaming `n` = 0, 1, 2, … on `/<group>/guaranteed` and `/<group>/unique`. */
+export interface Streamer {
+  /** How many values were sent (or are being sent) on each path so far. */
+  readonly sent: () => number
+  /** Sends that rejected; a resilient device has none. */
+  readonly failures: readonly unknown[]
+  /** Stops after the values in progress; resolves with the final count. */
+  readonly stop: () => Promise<number>
+}
+
+/** Streams one value per path every `pauseMs`, whatever the connection is doing. */
+export function startStreaming(
+  device: { send(iface: string, path: string, value: number): Promise<void> },
+  group: string,
+  pauseMs: number,
+): Streamer {
+  let next = 0
+  let streaming = true
+  const failures: unknown[] = []
+  const loop = (async () => {
+    while (streaming) {
+      const n = next++
+      await Promise.all([
+        device.send(RESILIENCE, `/${group}/guaranteed`, n),
+        device.send(RESILIENCE, `/${group}/unique`, n),
+      ]).catch((e: unknown) => failures.push(e))
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  })()
+  return {
+    sent: () => next,
+    failures,
+    stop: async () => {
+      streaming = false
+      await loop
+      return next
+    },
+  }
+}

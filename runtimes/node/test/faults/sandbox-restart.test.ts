@@ -19,6 +19,7 @@ import {
   drained,
   interfacesDir,
   sequenceReport,
+  startStreaming,
   startSandboxProcess,
   storedSequence,
   waitFor,
@@ -38,26 +39,14 @@ test('sandbox killed and restarted while the device streams: 0 lost, unique repe
   await device.connect({ signal: AbortSignal.timeout(30_000) })
 
   // one value per path every few milliseconds, whatever the connection is doing
-  let next = 0
-  let streaming = true
-  const failures: unknown[] = []
-  const stream = (async () => {
-    while (streaming) {
-      const n = next++
-      await Promise.all([
-        device.send(RESILIENCE, '/restart/guaranteed', n),
-        device.send(RESILIENCE, '/restart/unique', n),
-      ]).catch((e: unknown) => failures.push(e))
-      await sleep(3)
-    }
-  })()
+  const streamer = startStreaming(device, 'restart', 3)
 
   const delivered = (): Promise<number[]> =>
     storedSequence(first, options.deviceId, '/restart/unique')
   await waitFor('data flowing', delivered, (v) => v.length > 50)
   const killed = await first.process.kill('SIGKILL')
   assert.equal(killed.signal, 'SIGKILL')
-  const sentBeforeKill = next
+  const sentBeforeKill = streamer.sent()
   const up = (s: string): boolean => s === 'online' || s === 'syncing'
   await waitFor(
     'the device to notice',
@@ -77,14 +66,12 @@ test('sandbox killed and restarted while the device streams: 0 lost, unique repe
     () => device.state,
     (s) => s === 'online',
   )
-  const sentWhileDown = next - sentBeforeKill
+  const sentWhileDown = streamer.sent() - sentBeforeKill
   await sleep(500)
-  streaming = false
-  await stream
-  const total = next
+  const total = await streamer.stop()
   t.diagnostic(`${total} values per path; ${sentWhileDown} sent while down or reconnecting`)
 
-  assert.deepEqual(failures, [], 'every send resolved (stored: on disk)')
+  assert.deepEqual(streamer.failures, [], 'every send resolved (stored: on disk)')
   await drained(device)
   const unique = await storedSequence(second, options.deviceId, '/restart/unique')
   const { missing, repeated } = sequenceReport(unique, total)
