@@ -18,6 +18,7 @@ import { createRouter } from './routes.js'
 import { openDb } from './store/db.js'
 import { DeviceStore } from './store/devices.js'
 import { InterfaceStore } from './store/interfaces.js'
+import { SessionStore } from './store/sessions.js'
 import { ValueStore } from './store/values.js'
 import { startBroker } from './broker/broker.js'
 
@@ -111,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         host,
         port: options.mqttPort ?? 0,
         server: await ca.issueServerCertificate(serverHosts(host), ctx.certLifetimeSec),
+        sessions: new SessionStore(db),
       })
     : null
   if (broker !== null) {

@@ -62,6 +62,12 @@ function pkcs8Pem(der: Buffer): string {
 
 export const newDeviceId = (): string => randomBytes(16).toString('base64url')
 
+/** What a test needs of a sandbox, in this process or another. */
+export type SandboxUrls = Pick<
+  Sandbox,
+  'realm' | 'pairingUrl' | 'appengineUrl' | 'mqttUrl' | 'caPem' | 'jwt'
+>
+
 export function testSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({ logger: silentLogger, ...options })
 }
@@ -91,7 +97,7 @@ export async function call(
 
 /** Registers `deviceId` with the sandbox's all-access token; returns the credentials secret. */
 export async function register(
-  sb: Sandbox,
+  sb: SandboxUrls,
   deviceId: string,
   initialIntrospection?: unknown,
 ): Promise<string> {
@@ -107,7 +113,7 @@ export async function register(
 
 /** Obtains a client certificate for a registered device. */
 export async function obtainCertificate(
-  sb: Sandbox,
+  sb: SandboxUrls,
   deviceId: string,
   secret: string,
   kind: KeyKind = 'ec',
@@ -121,7 +127,7 @@ export async function obtainCertificate(
   return { certPem: (res.json as { data: { client_crt: string } }).data.client_crt, keyPem }
 }
 
-export const credentialsUrl = (sb: Sandbox, deviceId: string): string =>
+export const credentialsUrl = (sb: SandboxUrls, deviceId: string): string =>
   `${sb.pairingUrl}/v1/${sb.realm}/devices/${deviceId}/protocols/astarte_mqtt_v1/credentials`
 
 /** A device connected (or refused) over mutual TLS with MQTT.js. */
@@ -136,7 +142,7 @@ export interface DeviceConnection {
 
 /** Connects with `tls` credentials; rejects with the CONNACK refusal or TLS error. */
 export function connectDevice(
-  sb: Sandbox,
+  sb: SandboxUrls,
   tls: { certPem?: string; keyPem?: string; caPem?: string },
   options: { clean?: boolean; clientId?: string } = {},
 ): Promise<DeviceConnection> {
@@ -175,7 +181,7 @@ export function connectDevice(
 
 /** A registered device with a certificate, ready to connect. */
 export async function provisionDevice(
-  sb: Sandbox,
+  sb: SandboxUrls,
   kind: KeyKind = 'ec',
 ): Promise<{ deviceId: string; secret: string; certPem: string; keyPem: string; prefix: string }> {
   const deviceId = newDeviceId()
@@ -224,7 +230,7 @@ export async function onlineDevice(
 
 /** AppEngine GET of `<path>` below the realm, with the all-access token. */
 export async function appengine(
-  sb: Sandbox,
+  sb: SandboxUrls,
   method: string,
   path: string,
   body?: unknown,

@@ -12,7 +12,7 @@ describe('restart with the same data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-restart-'))
   after(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  it('keeps CA, realm key, devices, credentials, interfaces and data', async () => {
+  it('keeps CA, realm key, devices, credentials, interfaces, data and sessions', async () => {
     const first = await testSandbox({ dataDir })
     const iface = JSON.parse(readFileSync(join(FIXTURES, `${DD}.json`), 'utf8')) as unknown
     const install = await call('POST', `${first.realmManagementUrl}/v1/${first.realm}/interfaces`, {
@@ -36,9 +36,9 @@ describe('restart with the same data directory', () => {
       const device = `${second.pairingUrl}/v1/${second.realm}/devices/${d.deviceId}`
       const info = await call('GET', device, { auth: `Bearer ${d.secret}` })
       assert.equal((info.json as { data: { status: string } }).data.status, 'confirmed')
-      // Sessions are in memory: the same certificate connects, without a session.
+      // The same certificate connects and resumes its session (sessions.test.ts has the rest).
       const again = await connectDevice(second, d)
-      assert.equal(again.sessionPresent, false)
+      assert.equal(again.sessionPresent, true)
       await again.client.endAsync()
       const read = await call('GET', `${second.appengineUrl}/v1/${second.realm}/${path}`, { auth })
       const samples = (read.json as { data: { value: number }[] }).data

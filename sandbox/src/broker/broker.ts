@@ -2,40 +2,39 @@
  * @module broker: aedes behind node:tls with mandatory client certificates from the sandbox CA.
  * Identity comes from the certificate CN (also used as the session id, as the VerneMQ plugin
  * does); a device may only publish and subscribe below `<realm>/<device_id>` (spec §3.1).
- * Device publishes go through ingestion; a protocol error forces a disconnect and discards the
- * session, so the next CONNACK says sessionPresent=false (spec §3.10).
- * Sessions live in aedes' in-memory persistence: a sandbox restart forgets them, and the next
- * CONNACK truthfully reports sessionPresent=false.
+ * Device publishes go through ingestion, in one SQLite transaction with the QoS 2 packet id, so a
+ * QoS 2 message is ingested exactly once across kills and restarts (see session-persistence.ts);
+ * a QoS 1 one is ingested before its PUBACK is written, so an acknowledged message is never lost.
+ * A protocol error forces a disconnect and discards the session, so the next CONNACK says
+ * sessionPresent=false (spec §3.10). Sessions are persistent in the sandbox's SQLite file: after
+ * a restart on the same data directory a device resumes its session (sessionPresent=true).
  */
 import { once } from 'node:events'
 import type { AddressInfo, Socket } from 'node:net'
 import { createServer, type TLSSocket } from 'node:tls'
-import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { BrokerControl, SandboxContext } from '../context.js'
 import type { ServerCredentials } from '../pki/ca.js'
 import { ingestPublish } from '../ingest/ingest.js'
 import { FrameGuard, MAX_MESSAGE_SIZE } from './frame-guard.js'
 import { admittedDevice, peerIdentity, type PeerIdentity } from './identity.js'
-import { fixPubrelUpdates } from './pubrel-fix.js'
+import type { IngestOutcome } from '../ingest/outcome.js'
+import type { SessionStore } from '../store/sessions.js'
+import { SessionPersistence } from './session-persistence.js'
 import { topicMatches } from './topic-filter.js'
 
 export interface BrokerOptions {
   readonly host: string
   readonly port: number
   readonly server: ServerCredentials
+  /** Where MQTT sessions persist (the sandbox's database). */
+  readonly sessions: SessionStore
 }
 
 export interface RunningBroker {
   readonly port: number
   readonly control: BrokerControl
   stop(): Promise<void>
-}
-
-/** The parts of aedes' persistence the sandbox uses (not in aedes' type declarations). */
-interface SessionPersistence {
-  outgoingUpdate(client: unknown, packet: object): Promise<unknown>
-  subscriptionsByClient(client: { id: string }): Promise<{ topic: string; qos: number }[]>
-  cleanSubscriptions(client: Client): Promise<void>
 }
 
 type DeviceClient = Client & { subscriptions: Record<string, { qos: number }> }
@@ -47,10 +46,9 @@ export async function startBroker(
   const peers = new WeakMap<object, PeerIdentity>()
   const deviceOf = new WeakMap<Client, string>()
   const live = new Map<string, Client>()
-  const aedes = new Aedes({ heartbeatInterval: 3_600_000, connectTimeout: 10_000 })
+  const persistence = new SessionPersistence(options.sessions)
+  const aedes = new Aedes({ heartbeatInterval: 3_600_000, connectTimeout: 10_000, persistence })
   await aedes.listen()
-  const persistence = (aedes as unknown as { persistence: SessionPersistence }).persistence
-  fixPubrelUpdates(persistence)
 
   aedes.preConnect = (client, packet, callback) => {
     const peer = peers.get(client.conn)
@@ -86,7 +84,9 @@ export async function startBroker(
       ctx.logger.log('warn', 'publish above max_message_size refused', { deviceId, bytes })
       return callback(new Error('message too large'))
     }
-    callback(null)
+    // QoS 1: aedes writes PUBACK before `published` runs; ingested here, the PUBACK follows the
+    // commit, so a sandbox killed in between cannot lose an acknowledged message.
+    callback(packet.qos === 1 ? ingest(client, deviceId, packet) : null)
   }
 
   aedes.authorizeSubscribe = (client, sub, callback) => {
@@ -96,29 +96,55 @@ export async function startBroker(
   }
 
   aedes.published = (packet, client, callback) => {
-    callback(null)
     const deviceId = client === null ? undefined : deviceOf.get(client)
-    if (client === null || deviceId === undefined) return
-    const { topic } = packet
-    handleDevicePublish(client, deviceId, topic, new Uint8Array(packet.payload as Buffer)).catch(
-      (error: unknown) => {
-        ctx.logger.log('error', "couldn't handle a device message", {
-          deviceId,
-          topic,
-          error: String(error),
-        })
-        client.close()
-      },
-    )
+    if (client === null || deviceId === undefined || packet.qos === 1) return callback(null)
+    // The connection is gone: no PUBREC can reach the device, which sends the message again on
+    // its next connection; ingesting this copy too could outlive that one's PUBREL.
+    if (packet.qos === 2 && client.closed) return callback(null)
+    callback(ingest(client, deviceId, packet))
   }
 
-  async function handleDevicePublish(
+  /**
+   * Ingests a device publish and acts on the outcome; an error (nothing committed) makes aedes
+   * close the connection without acknowledging, so the device sends the message again.
+   */
+  function ingest(client: Client, deviceId: string, packet: PublishPacket): Error | null {
+    const { topic } = packet
+    const payload = new Uint8Array(packet.payload as Buffer)
+    let outcome: IngestOutcome | undefined
+    try {
+      outcome = persistence.ingest(client, packet, () =>
+        ingestPublish(ctx, deviceId, topic, payload, Date.now()),
+      )
+    } catch (error) {
+      ctx.logger.log('error', "couldn't handle a device message", {
+        deviceId,
+        topic,
+        error: String(error),
+      })
+      return error as Error
+    }
+    if (outcome === undefined) {
+      ctx.logger.log('debug', 'duplicate QoS 2 message not ingested again', { deviceId, topic })
+      return null
+    }
+    act(client, deviceId, topic, outcome).catch((error: unknown) => {
+      ctx.logger.log('error', "couldn't answer a device message", {
+        deviceId,
+        topic,
+        error: String(error),
+      })
+      client.close()
+    })
+    return null
+  }
+
+  async function act(
     client: Client,
     deviceId: string,
     topic: string,
-    payload: Uint8Array,
+    outcome: IngestOutcome,
   ): Promise<void> {
-    const outcome = ingestPublish(ctx, deviceId, topic, payload, Date.now())
     switch (outcome.type) {
       case 'accepted':
         for (const reply of outcome.replies) await control.publish(reply.topic, reply.payload, 2)
@@ -132,15 +158,11 @@ export async function startBroker(
           topic,
           error: outcome.error,
         })
-        await discardSession(client)
+        // Closed first, so no later packet of this connection lands in the discarded session.
         client.close()
+        await persistence.discardSession(client)
         return
     }
-  }
-
-  async function discardSession(client: Client): Promise<void> {
-    await persistence.cleanSubscriptions(client)
-    await new Promise<void>((resolve) => client.emptyOutgoingQueue(() => resolve()))
   }
 
   aedes.on('clientReady', (client) => {

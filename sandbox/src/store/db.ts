@@ -1,6 +1,8 @@
 /**
  * @module store db: the sandbox's SQLite file (WAL). One schema, created idempotently, so a
- * restart with the same data directory finds devices, interfaces and data where it left them.
+ * restart with the same data directory finds devices, interfaces, data and MQTT sessions where it
+ * left them. `synchronous = NORMAL` in WAL mode: a committed transaction survives the process
+ * being killed (it is in the OS's page cache), only a power loss can take the last ones.
  */
 import Database from 'better-sqlite3'
 
@@ -52,6 +54,28 @@ CREATE TABLE IF NOT EXISTS properties (
   value_json TEXT NOT NULL,
   reception_ms INTEGER NOT NULL,
   PRIMARY KEY (device_id, interface, major, path)
+);
+CREATE TABLE IF NOT EXISTS mqtt_subscriptions (
+  client_id TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  qos INTEGER NOT NULL,
+  PRIMARY KEY (client_id, topic)
+);
+CREATE TABLE IF NOT EXISTS mqtt_outgoing (
+  seq INTEGER PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  cmd TEXT NOT NULL,
+  topic TEXT,
+  payload BLOB,
+  qos INTEGER NOT NULL,
+  message_id INTEGER,
+  broker_id TEXT,
+  broker_counter INTEGER
+);
+CREATE TABLE IF NOT EXISTS mqtt_incoming (
+  client_id TEXT NOT NULL,
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (client_id, message_id)
 );
 `
 
