@@ -4,6 +4,7 @@
  * asynchronous work (MQTT, HTTP, key generation) is requested by the core as actions and its
  * outcome fed back as inputs. Adapters prove conformance with `satisfies`.
  */
+import type { SdkError } from './errors.js'
 import type { Ownership } from './interface/model.js'
 
 /** Milliseconds since the Unix epoch. The core never reads a clock: runtimes pass `nowMs`. */
@@ -145,19 +146,50 @@ export interface MqttConnectOptions {
 
 export interface MqttTransportEvents {
   message(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): void
+  /**
+   * A `publish` of this connection completed: acknowledged (QoS 1, 2) or written (QoS 0), or
+   * failed with `error`. Reported once per publish, never after `close` (or `end()`): what is
+   * unreported then went down with the connection.
+   */
+  published(publishId: number, error?: SdkError): void
   /** The connection ended; `error` says why when it was not asked for. */
   close(error?: unknown): void
 }
 
+/**
+ * A publish of an earlier connection that the transport completes itself: the caller must not
+ * publish it again. `completed` settles with the outcome `events.published` would have reported.
+ */
+export interface ResumedPublish {
+  readonly publishId: number
+  readonly completed: Promise<void>
+}
+
+/** What CONNACK said, and what the transport carries over from the last connection. */
+export interface MqttConnected {
+  readonly sessionPresent: boolean
+  /**
+   * [MQTT-4.4.0-1] QoS 2 publishes cut off by the loss of the last connection: on a present
+   * session the transport re-sends them with their packet ids (PUBLISH with DUP, or PUBREL past
+   * PUBREC); on a lost one it lists those the broker acknowledged with PUBREC (it has them).
+   * Absent: none (the caller re-publishes all).
+   */
+  readonly resumed?: readonly ResumedPublish[]
+}
+
 /** An MQTT 3.1.1 client as the runtime provides it (MQTT.js on Node, a small core on XS). */
 export interface MqttTransport {
-  connect(
-    options: MqttConnectOptions,
-    events: MqttTransportEvents,
-  ): Promise<{ readonly sessionPresent: boolean }>
+  connect(options: MqttConnectOptions, events: MqttTransportEvents): Promise<MqttConnected>
   subscribe(filters: readonly string[], qos: 0 | 1 | 2): Promise<void>
   unsubscribe(filters: readonly string[]): Promise<void>
-  /** Resolves once the broker acknowledged (QoS 1, 2) or the packet was written (QoS 0). */
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): Promise<void>
+  /**
+   * Starts a publish; its outcome comes as `events.published(publishId)` (a callback rather than
+   * a promise: a send in flight then holds nothing of the transport's but MQTT's own state).
+   * `publishId` names the message to the caller and across connections, for
+   * `MqttConnected.resumed`. The payload is the transport's until the outcome (it may be sent
+   * again). Throws an `SdkError` when it can't start (not connected, an argument the client
+   * refuses); nothing is reported for it then.
+   */
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void
   end(): Promise<void>
 }

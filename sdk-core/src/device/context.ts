@@ -10,7 +10,8 @@ import type { BrokerAddress } from '../pairing/broker-url.js'
 import type { PairingMachine } from '../pairing/machine/pairing-machine.js'
 import type { PurgeFormat } from '../protocol/purge.js'
 import type { TopicPrefix } from '../protocol/topics.js'
-import type { Outbox, OutboxCounters } from './outbox.js'
+import type { Obsolete, Outbox, OutboxCounters } from './outbox.js'
+import type { TopicCache } from './topic-cache.js'
 import type { DeviceAction, DeviceEvent } from './types.js'
 
 export interface Context {
@@ -24,11 +25,15 @@ export interface Context {
   readonly stableAfterMs: number
   readonly random: () => number
   readonly purgeFormat: PurgeFormat
+  readonly maxPayloadBytes: number
   readonly pairing: PairingMachine | undefined
   broker: BrokerAddress | undefined
   /** The introspection, by interface name. */
   readonly interfaces: Map<string, Interface>
   readonly outbox: Outbox
+  /** Why a queued message must not be sent (see `sync.ts`); made once, used by every pump. */
+  obsolete: Obsolete
+  readonly topics: TopicCache
   readonly counters: OutboxCounters & { reconnects: number }
   lastError: SdkError | undefined
   /** Consecutive failed connections: drives the backoff. */
@@ -43,7 +48,13 @@ export interface Context {
   /** True between a full sync's plan and the next enqueue: every stored id is below the floor. */
   floorPending: boolean
   lastId: number
-  readonly out: DeviceAction[]
+  /** The actions of the input being handled (a fresh list per input). */
+  out: DeviceAction[]
+  /**
+   * Pairing requests of a restart that connects with stored credentials, held until that connect
+   * attempt is over (see `pairing-bridge.ts`); `DeviceMachine.handle` releases them.
+   */
+  pairingAfterConnect: DeviceAction[]
 }
 
 /** A fresh request or timer id, distinct from the pairing machine's `pairing.*` ids. */

@@ -9,12 +9,16 @@ import type { Interface } from '../interface/model.js'
 import { PairingMachine } from '../pairing/machine/pairing-machine.js'
 import { isPairingId } from '../pairing/machine/types.js'
 import type { PairingInput } from '../pairing/machine/types.js'
+import { MAX_PAYLOAD_BYTES } from '../protocol/message-size.js'
 import { pruneStaleProperties } from '../protocol/property-cache.js'
 import { deviceTopicPrefix } from '../protocol/topics.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
 import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
+import { sendWritesStore } from './send.js'
+import { obsoleteIn } from './sync.js'
+import { TopicCache } from './topic-cache.js'
 import type { DeviceState } from './state.js'
 import { idle } from './states/idle.js'
 import type { Step } from './transitions.js'
@@ -56,6 +60,12 @@ function configIssues(config: DeviceConfig): Issue[] {
   check(addressed, '/pairing', 'give pairing settings or a broker address')
   check((config.keepaliveSec ?? 1) > 0, '/keepaliveSec', 'keepalive must be positive')
   check((config.maxInflight ?? 1) >= 1, '/maxInflight', 'maxInflight must be at least 1')
+  const cap = config.maxPayloadBytes ?? 1
+  check(
+    Number.isInteger(cap) && cap >= 1,
+    '/maxPayloadBytes',
+    'maxPayloadBytes must be a positive integer',
+  )
   const b = config.backoff
   const bounded = b === undefined || (b.minMs >= 1 && b.maxMs >= b.minMs)
   check(bounded, '/backoff', 'backoff needs 1 <= minMs <= maxMs')
@@ -91,6 +101,7 @@ export class DeviceMachine {
       stableAfterMs: config.stableAfterMs ?? DEFAULTS.stableAfterMs,
       random: config.random,
       purgeFormat: config.purgeFormat ?? 'zlib',
+      maxPayloadBytes: config.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
       pairing:
         config.pairing === undefined
           ? undefined
@@ -114,7 +125,11 @@ export class DeviceMachine {
       floorPending: false,
       lastId: 0,
       out: [],
+      pairingAfterConnect: [],
+      obsolete: () => undefined,
+      topics: new TopicCache(prefix.value),
     }
+    this.#ctx.obsolete = obsoleteIn(this.#ctx)
     // spec §3.8: entries of interfaces no longer introspected, or of another major, are stale
     pruneStaleProperties(config.store.properties, [...interfaces.values()])
   }
@@ -129,6 +144,10 @@ export class DeviceMachine {
     const ctx = this.#ctx
     const before = this.#state
     const forPairing = pairingInput(input)
+    // a fresh list per input costs less than emptying one (V8 drops an emptied array's storage),
+    // and a step that throws leaves no half-built actions behind for later calls
+    const out: DeviceAction[] = []
+    ctx.out = out
     try {
       if (forPairing !== undefined) {
         this.#state = runPairing(ctx, forPairing, nowMs, before)
@@ -137,12 +156,33 @@ export class DeviceMachine {
         if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
       }
     } catch (e) {
-      // a port threw (e.g. the store's disk is full): no half-built actions leak into later calls
-      ctx.out.length = 0
+      // a port threw (e.g. the store's disk is full)
+      ctx.out = []
       throw e
     }
     if (this.#state.tag !== before.tag) emit(ctx, { type: 'stateChanged', state: this.#state.tag })
-    return ctx.out.splice(0, ctx.out.length)
+    if (ctx.pairingAfterConnect.length > 0 && this.#state.tag !== 'connecting') {
+      for (const action of ctx.pairingAfterConnect) out.push(action)
+      ctx.pairingAfterConnect = []
+    }
+    return out
+  }
+
+  /**
+   * Whether handling `input` now may write the store, for runtimes that group writes in one
+   * transaction: a send of a property or a `stored` datastream (spec §3.9), the ack of a
+   * stored-queue row or of a control publish, and any input but a send or an ack. A hint only: a
+   * write it did not announce (a queued row dropped for expiry) is committed by itself.
+   */
+  writesStore(input: DeviceInput): boolean {
+    switch (input.type) {
+      case 'send':
+        return sendWritesStore(input.data)
+      case 'mqtt.published':
+        return this.#ctx.outbox.ackWritesStore(input.publishId)
+      default:
+        return true
+    }
   }
 
   metrics(): DeviceMetrics {

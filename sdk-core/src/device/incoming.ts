@@ -13,7 +13,11 @@ import type { Context } from './context.js'
 import { emit, warn } from './context.js'
 
 function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
-  const listed = decodePurgeProperties(payload, ctx.inflater, ctx.purgeFormat)
+  let skipped = 0
+  const listed = decodePurgeProperties(payload, ctx.inflater, ctx.purgeFormat, () => skipped++)
+  if (skipped > 0) {
+    warn(ctx, 'skipped consumer purge entries that name no <interface>/<path>', { skipped })
+  }
   if (!listed.ok) {
     warn(ctx, "couldn't read the consumer purge list", { issues: listed.error })
     return

@@ -36,7 +36,13 @@ function announce(
   if (state.tag === 'syncing' && state.phase.step === 'subscribing') return
   const text = currentIntrospection(ctx)
   const tag = { type: 'introspection', text } as const
-  ctx.outbox.control({ topic: ctx.prefix, payload: utf8Encode(text), qos: 2, tag })
+  ctx.outbox.control({
+    source: 'control',
+    topic: ctx.prefix,
+    payload: utf8Encode(text),
+    qos: 2,
+    tag,
+  })
   pump(ctx, nowMs)
 }
 

@@ -7,9 +7,8 @@
  * Trade-off: a replay is a new PUBLISH with a new packet id. For QoS 1 a duplicate is allowed
  * anyway; for QoS 2 (`unique`) a message the broker received but whose PUBCOMP was lost with an
  * unplanned disconnect is ingested twice, because the broker dedups by packet id only — unless
- * the transport re-sends it itself on the resumed session and says so (`mqtt.connected`'s
- * `resumed`). Planned reconnects drain first (`drain.ts`). Losing a message is never traded
- * for avoiding a duplicate.
+ * the transport completes it itself and says so (`mqtt.connected`'s `resumed`). Planned
+ * reconnects drain first (`drain.ts`). Losing a message is never traded for avoiding a duplicate.
  */
 import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
@@ -30,27 +29,26 @@ export type ControlTag =
   { readonly type: 'syncStep' } | { readonly type: 'introspection'; readonly text: string }
 
 export interface ControlPublish extends Outgoing {
+  readonly source: 'control'
   readonly tag: ControlTag
 }
 
 /** An online `discard` message: completes on ack, fails if the connection drops first. */
 export interface DirectPublish extends Outgoing {
+  readonly source: 'direct'
   readonly opId: OpId
   readonly createdMs: number
 }
 
 type QueueName = 'stored' | 'volatile'
 
-type Inflight =
-  | { readonly source: 'control'; readonly publish: ControlPublish }
-  | { readonly source: QueueName; readonly id: number }
-  | { readonly source: 'direct'; readonly publish: DirectPublish }
+// control and direct publishes are their own in-flight entries (one object less per message)
+type Inflight = ControlPublish | DirectPublish | { readonly source: QueueName; readonly id: number }
 
-/** The outcome of an ack, for the machine to act on. */
-export type Acked =
-  | { readonly source: 'control'; readonly tag: ControlTag }
-  | { readonly source: 'data' }
-  | { readonly source: 'direct'; readonly opId: OpId }
+/** The outcome of an ack, for the machine to act on: the control or direct publish, or data. */
+export type Acked = ControlPublish | DirectPublish | { readonly source: 'data' }
+
+const DATA: Acked = { source: 'data' }
 
 /** Why a queued message is dropped unsent; `undefined` keeps it. */
 export type Obsolete = (message: QueuedMessage, queue: QueueName) => string | undefined
@@ -65,8 +63,8 @@ export class Outbox {
   readonly #maxInflight: number
   readonly #counters: OutboxCounters
   readonly #inflight = new Map<number, Inflight>()
-  // queued messages in flight when the connection ended, until the next CONNACK says whether
-  // the transport re-sends them on the resumed session
+  // queued messages in flight when the connection ended (or their publish failed), until the
+  // next CONNACK says whether the transport completes them itself
   readonly #suspended = new Map<number, Inflight>()
   readonly #control = new Deque<ControlPublish>()
   readonly #direct = new Deque<DirectPublish>()
@@ -122,7 +120,7 @@ export class Outbox {
     while (!this.#held && this.#inflight.size < this.#maxInflight) {
       const control = this.#control.shift()
       if (control !== undefined) {
-        this.#publish(out, control, { source: 'control', publish: control })
+        this.#publish(out, control, control)
         continue
       }
       if (!this.#released || !this.#pumpData(nowMs, obsolete, out)) return
@@ -151,7 +149,7 @@ export class Outbox {
       if (pick === undefined) return false
       if (pick === 'direct') {
         const publish = this.#direct.shift() as DirectPublish
-        this.#publish(out, publish, { source: 'direct', publish })
+        this.#publish(out, publish, publish)
         return true
       }
       const message = (pick === 'stored' ? stored : volatile) as QueuedMessage
@@ -176,9 +174,8 @@ export class Outbox {
   }
 
   /**
-   * CONNACK: the publishes of the last connection that the transport re-sends itself with
-   * their packet ids ([MQTT-4.4.0-1], only on a present session) stay in flight; every other
-   * queued message is replayed from its queue.
+   * CONNACK: the publishes of earlier connections that the transport completes itself (`resumed`,
+   * see `MqttConnected`) stay in flight; every other queued message is replayed from its queue.
    */
   connected(resumed: readonly number[]): void {
     const keep: Record<QueueName, Set<number>> = { stored: new Set(), volatile: new Set() }
@@ -193,6 +190,12 @@ export class Outbox {
     this.#cursors.volatile.rewind(keep.volatile)
   }
 
+  /** Whether the ack of `publishId` writes the store: a stored-queue row or a control publish. */
+  ackWritesStore(publishId: number): boolean {
+    const source = this.#inflight.get(publishId)?.source
+    return source === 'stored' || source === 'control'
+  }
+
   /** The broker acknowledged `publishId`; `undefined` for ids of an earlier connection. */
   acked(publishId: number): Acked | undefined {
     const entry = this.#inflight.get(publishId)
@@ -201,21 +204,21 @@ export class Outbox {
     this.#counters.acked++
     switch (entry.source) {
       case 'control':
-        return { source: 'control', tag: entry.publish.tag }
       case 'direct':
-        return { source: 'direct', opId: entry.publish.opId }
+        return entry
       case 'stored':
       case 'volatile':
         this.#cursors[entry.source].acked(entry.id)
-        return { source: 'data' }
+        return DATA
       default:
         return assertNever(entry)
     }
   }
 
   /**
-   * A publish failed on a live connection. Queued messages stay queued (parked until the next
-   * connection); the failed control or direct publish is returned to the machine.
+   * A publish failed (typically with its connection). Queued messages stay queued, suspended as
+   * at a disconnect until the next CONNACK (see `connected`); the failed control or direct
+   * publish is returned to the machine.
    */
   failed(publishId: number): Acked | undefined {
     const entry = this.#inflight.get(publishId)
@@ -223,13 +226,14 @@ export class Outbox {
     this.#inflight.delete(publishId)
     switch (entry.source) {
       case 'control':
-        return { source: 'control', tag: entry.publish.tag }
+        return entry
       case 'direct':
         this.#counters.dropped++
-        return { source: 'direct', opId: entry.publish.opId }
+        return entry
       case 'stored':
       case 'volatile':
-        return { source: 'data' }
+        this.#suspended.set(publishId, entry)
+        return DATA
       default:
         return assertNever(entry)
     }
@@ -243,7 +247,7 @@ export class Outbox {
   disconnected(): OpId[] {
     const lost: OpId[] = []
     for (const [publishId, entry] of this.#inflight) {
-      if (entry.source === 'direct') lost.push(entry.publish.opId)
+      if (entry.source === 'direct') lost.push(entry.opId)
       if (entry.source === 'stored' || entry.source === 'volatile') {
         this.#suspended.set(publishId, entry)
       }

@@ -11,14 +11,14 @@
 import { SdkError, assertNever } from '../errors.js'
 import type { Interface } from '../interface/model.js'
 import type { NewQueuedMessage } from '../ports.js'
-import { dataTopic } from '../protocol/topics.js'
-import { decideRetention, expiresAt } from '../protocol/retention.js'
+import { payloadTooLarge } from '../protocol/message-size.js'
+import { decideRetention, expiresAt, retentionOf } from '../protocol/retention.js'
 import { qosFor } from '../protocol/qos.js'
 import { encodePayload } from '../value/payload-encode.js'
 import type { Validated } from '../value/types.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
-import { pump } from './sync.js'
+import { META_SYNCED, pump } from './sync.js'
 import type { OpId } from './types.js'
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -33,7 +33,13 @@ function enqueue(
   message: Omit<NewQueuedMessage, 'createdMs'>,
   nowMs: number,
 ): void {
+  const stored = ctx.store.storedQueue
+  const before = queue === 'stored' ? stored.count() : 0
   const queued = ctx.outbox.enqueue(queue, { ...message, createdMs: nowMs })
+  // a bounded store made room by evicting older messages (its overflow policy): property
+  // changes may be among them, lost for Astarte on a present session; the cache still holds
+  // them, so the next connection runs a full sync, which re-publishes them with the purge list
+  if (queue === 'stored' && stored.count() <= before) ctx.store.meta.delete(META_SYNCED)
   // the first stored id after a full sync's plan: property values below it were superseded
   if (queue === 'stored' && ctx.floorPending) {
     ctx.floorPending = false
@@ -42,22 +48,29 @@ function enqueue(
 }
 
 // properties: the cache is the truth Astarte is brought to; every change is queued durably
-function sendProperty(ctx: Context, iface: Interface, data: Validated, nowMs: number): void {
+function sendProperty(
+  ctx: Context,
+  iface: Interface,
+  data: Validated,
+  payload: Uint8Array,
+  nowMs: number,
+): void {
   const { name: interfaceName, major } = iface
   const { path } = data
-  const topic = dataTopic(ctx.prefix, interfaceName, path)
+  const topic = ctx.topics.topic(interfaceName, path)
   const cached = ctx.store.properties.get(interfaceName, path)
   const current = cached !== undefined && cached.major === major ? cached : undefined
+  // queued before the cache changes: a queue refusing it (full) must leave the cache as it was,
+  // or a later set of the same value would be skipped as unchanged and never reach Astarte
   if (data.kind === 'unset') {
     if (current === undefined) return
+    enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
     ctx.store.properties.delete(interfaceName, path)
-    enqueue(ctx, 'stored', { topic, payload: new Uint8Array(0), qos: 2, expiresMs: null }, nowMs)
     return
   }
-  const payload = encodePayload(data)
   if (current !== undefined && sameBytes(current.payload, payload)) return
-  ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
   enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
+  ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
 }
 
 function unknownInterface(data: Validated): SdkError {
@@ -70,6 +83,12 @@ function offlineDiscarded(iface: Interface, data: Validated): SdkError {
   const message = "couldn't send while offline: the mapping's retention is discard"
   const ctx = { interfaceName: iface.name, path: data.path }
   return new SdkError('local.offline_discarded', message, { ctx })
+}
+
+/** Whether handling a send of `data` writes the store: properties and `stored` datastreams. */
+export function sendWritesStore(data: Validated): boolean {
+  const mapping = data.kind === 'object' ? data.iface.mappings[0] : data.mapping
+  return retentionOf(data.iface, mapping) === 'stored'
 }
 
 /** Handles `send`; `connected` is true while syncing or online. */
@@ -85,14 +104,21 @@ export function handleSend(
     emit(ctx, { type: 'sendFailed', opId, error: unknownInterface(data) })
     return
   }
+  // spec §2.3: above the broker's max_message_size Astarte would drop it, or the connection
+  const payload = encodePayload(data)
+  if (payload.length > ctx.maxPayloadBytes) {
+    const error = payloadTooLarge(iface.name, data.path, payload.length, ctx.maxPayloadBytes)
+    emit(ctx, { type: 'sendFailed', opId, error })
+    return
+  }
   if (iface.type === 'properties') {
-    sendProperty(ctx, iface, data, nowMs)
+    sendProperty(ctx, iface, data, payload, nowMs)
     emit(ctx, { type: 'sendCompleted', opId })
     pump(ctx, nowMs)
     return
   }
   const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
-  const topic = dataTopic(ctx.prefix, iface.name, data.path)
+  const topic = ctx.topics.topic(iface.name, data.path)
   const qos = qosFor(iface, mapping)
   const decision = decideRetention(iface, mapping, connected)
   switch (decision.type) {
@@ -100,12 +126,12 @@ export function handleSend(
     case 'queueVolatile': {
       const queue = decision.type === 'queueStored' ? 'stored' : 'volatile'
       const expiresMs = expiresAt(mapping, nowMs)
-      enqueue(ctx, queue, { topic, payload: encodePayload(data), qos, expiresMs }, nowMs)
+      enqueue(ctx, queue, { topic, payload, qos, expiresMs }, nowMs)
       emit(ctx, { type: 'sendCompleted', opId })
       break
     }
     case 'publish':
-      ctx.outbox.direct({ topic, payload: encodePayload(data), qos, opId, createdMs: nowMs })
+      ctx.outbox.direct({ source: 'direct', topic, payload, qos, opId, createdMs: nowMs })
       break
     case 'drop':
       ctx.counters.dropped++

@@ -6,8 +6,9 @@
 import type { SdkError } from '../errors.js'
 import type { QueuedMessage } from '../ports.js'
 import { encodeIntrospection } from '../protocol/introspection.js'
-import { fullSyncPlan, interfacesToSubscribe } from '../protocol/sync-plan.js'
+import { fullSyncPlan, interfacesToSubscribe, staleFilters } from '../protocol/sync-plan.js'
 import { parseServerTopic } from '../protocol/topics.js'
+import { decodePayload } from '../value/payload-decode.js'
 import type { Context } from './context.js'
 import { emit, nextId } from './context.js'
 import { drainProgress } from './drain.js'
@@ -24,11 +25,14 @@ export function currentIntrospection(ctx: Context): string {
   return encodeIntrospection([...ctx.interfaces.values()])
 }
 
-// Queued messages that must not be sent: their interface left the introspection, or they are
-// property values a full sync already re-published from the cache.
-function obsolete(ctx: Context): Obsolete {
-  const floor = ctx.propertyReplayFloor
+/**
+ * Queued messages that must not be sent: their interface left the introspection, they no longer
+ * fit its current version, or they are property values a full sync already re-published from
+ * the cache.
+ */
+export function obsoleteIn(ctx: Context): Obsolete {
   return (message: QueuedMessage, queue) => {
+    const floor = ctx.propertyReplayFloor
     const topic = parseServerTopic(ctx.prefix, message.topic)
     if (topic.type !== 'data') return 'not a data topic'
     const iface = ctx.interfaces.get(topic.interfaceName)
@@ -37,13 +41,18 @@ function obsolete(ctx: Context): Obsolete {
     if (queue === 'stored' && iface.type === 'properties' && superseded) {
       return 'superseded by the full sync'
     }
+    // queued for another version of the interface (a major changed since, even across a
+    // restart): what no longer fits the current one would cost a forced disconnect, with the
+    // session wiped, and replay after every reconnect (spec §3.3, §3.10)
+    if (iface.ownership !== 'device') return 'interface now server-owned'
+    if (!decodePayload(iface, topic.path, message.payload).ok) return 'no longer fits the interface'
     return undefined
   }
 }
 
 /** Fills the publish window. */
 export function pump(ctx: Context, nowMs: number): void {
-  ctx.outbox.pump(nowMs, obsolete(ctx), ctx.out)
+  ctx.outbox.pump(nowMs, ctx.obsolete, ctx.out)
 }
 
 export function onConnected(
@@ -53,7 +62,7 @@ export function onConnected(
   nowMs: number,
 ): DeviceState {
   if (ctx.everConnected) ctx.counters.reconnects++
-  ctx.outbox.connected(sessionPresent ? resumed : [])
+  ctx.outbox.connected(resumed)
   ctx.everConnected = true
   emit(ctx, { type: 'connected', sessionPresent })
   const meta = ctx.store.meta
@@ -64,8 +73,14 @@ export function onConnected(
   if (synced) return goOnline(ctx, nowMs)
   // a crash mid-sync must not look synced on the next connect
   meta.delete(META_SYNCED)
+  const interfaces = [...ctx.interfaces.values()]
+  // a present session still holds the filters of interfaces removed while offline (spec §3.3)
+  const stale = sessionPresent
+    ? staleFilters(ctx.prefix, meta.get(META_INTROSPECTION), interfaces)
+    : []
+  if (stale.length > 0) ctx.out.push({ type: 'mqtt.unsubscribe', filters: stale })
   const requestId = nextId(ctx, 'subscribe')
-  const filters = interfacesToSubscribe(ctx.prefix, [...ctx.interfaces.values()])
+  const filters = interfacesToSubscribe(ctx.prefix, interfaces)
   ctx.out.push({ type: 'mqtt.subscribe', requestId, filters, qos: 2 })
   return { tag: 'syncing', phase: { step: 'subscribing', requestId } }
 }
@@ -90,7 +105,7 @@ export function onSyncSubscribed(
   for (const step of steps) {
     if (step.type !== 'publish') continue
     const { topic, payload, qos } = step
-    ctx.outbox.control({ topic, payload, qos, tag: { type: 'syncStep' } })
+    ctx.outbox.control({ source: 'control', topic, payload, qos, tag: { type: 'syncStep' } })
     remaining++
   }
   ctx.floorPending = true

@@ -96,6 +96,8 @@ export const transitions: Table = {
     ...always,
     send: sendOffline,
     stop: disconnect,
+    // a resumed session's queue may come in the CONNACK's own TLS record, before `mqtt.connected`
+    'mqtt.message': message,
     'mqtt.connected': (ctx, _state, input, nowMs) =>
       onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
@@ -106,6 +108,8 @@ export const transitions: Table = {
       })
       // spec §4.5: a refused certificate is renewed before the next attempt
       if (input.certificateRejected && ctx.pairing !== undefined) {
+        // counted: a renewed certificate refused again waits a backoff (see pairing-bridge)
+        ctx.attempt += 1
         return runPairing(ctx, { type: 'pairing.renew' }, nowMs, pairing)
       }
       return enterBackoff(ctx, nowMs)

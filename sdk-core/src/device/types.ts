@@ -53,6 +53,12 @@ export interface DeviceConfig {
   readonly maxInflight?: number
   /** Purge payload format agreed through capabilities (spec §3.7); default `zlib`. */
   readonly purgeFormat?: PurgeFormat
+  /**
+   * The largest BSON payload a send may produce, in bytes; default 65 535, Astarte's broker
+   * `max_message_size` (spec §2.3). Lower it for a broker configured tighter; above the
+   * broker's limit a message would be dropped or cost the connection.
+   */
+  readonly maxPayloadBytes?: number
 }
 
 /** Options of `mqtt.connect`; the runtime adds the TLS material (spec §3.1). */
@@ -85,10 +91,10 @@ export type DeviceInput =
       readonly type: 'mqtt.connected'
       readonly sessionPresent: boolean
       /**
-       * Publish ids of the previous connection that the transport re-sends itself with their
-       * original packet ids on this resumed session [MQTT-4.4.0-1]; their `mqtt.published`
-       * follows. Others (or all, when absent) are re-published by the machine: QoS 2 ones may
-       * then be ingested twice.
+       * Publish ids of earlier connections that the transport completes itself (the port's
+       * `MqttConnected.resumed`: on a resumed session, re-sent with their packet ids
+       * [MQTT-4.4.0-1]); their `mqtt.published` or `mqtt.publishFailed` follows. Others (or all,
+       * when absent) are re-published by the machine: QoS 2 ones may then be ingested twice.
        */
       readonly resumed?: readonly number[]
     }

@@ -32,7 +32,8 @@ export const interfaceIssueCodes = {
   object_attributes_differ: 'object mappings differ in reliability, retention, expiry, … [J]',
   object_prefix_differs: 'object endpoints differ in their prefix (all levels but the last) [J]',
   encrypted_unsupported: 'encrypted: true (end-to-end encryption) is not supported by astarte-ts',
-  invalid_path: 'a concrete path is malformed: no leading /, empty level, +, # or bad utf-16 [K]',
+  invalid_path:
+    'a concrete path is malformed: no leading /, empty level, +, #, U+0000 or bad utf-16 [K]',
   mapping_not_found: 'no mapping matches the concrete path',
   ambiguous_path: 'the concrete path stops on an inner node of the endpoint tree',
   aggregation_mismatch: 'an object path was resolved on an individual interface',

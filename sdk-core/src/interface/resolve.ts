@@ -55,8 +55,9 @@ function hasLoneSurrogate(text: string): boolean {
 
 /**
  * Levels of a concrete path (spec §1.3-K): leading `/`, no empty level (so no `//` or trailing
- * `/`), no `+`/`#` (MQTT wildcards), encodable as UTF-8. `/` alone is the root (zero levels) only
- * where `allowRoot`, i.e. for legacy depth-1 object paths (spec §3.2).
+ * `/`), no `+`/`#` (MQTT wildcards), no U+0000 (MQTT topic names), encodable as UTF-8. `/` alone
+ * is the root (zero levels) only where `allowRoot`, i.e. for legacy depth-1 object paths (spec
+ * §3.2).
  */
 function concreteLevels(path: string, allowRoot: boolean): Result<string[]> {
   const bad = (why: string): Result<never> =>
@@ -66,6 +67,9 @@ function concreteLevels(path: string, allowRoot: boolean): Result<string[]> {
   const levels = path.slice(1).split('/')
   if (levels.some((l) => l === '')) return bad('has an empty level')
   if (levels.some((l) => l.includes('+') || l.includes('#'))) return bad("contains '+' or '#'")
+  // the path becomes part of an MQTT topic name, where U+0000 makes the broker close the
+  // connection [MQTT-1.5.3-2]: a stored message or property would replay into it forever
+  if (path.includes('\u0000')) return bad('contains U+0000')
   if (hasLoneSurrogate(path)) return bad('is not valid utf-8 (lone surrogate)')
   return ok(levels)
 }

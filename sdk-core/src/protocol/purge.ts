@@ -41,10 +41,16 @@ function inflateBody(payload: Uint8Array, inflater: Inflater): Result<Uint8Array
   if (payload.length < 4) {
     return err(issue('purge_header', 'purge payload is shorter than its 4-byte header'))
   }
-  // spec §3.6: the header alone means "no properties set"
-  if (payload.length === 4) return ok(new Uint8Array(0))
+  if (payload.length === 4) {
+    // spec §3.6: exactly `00 00 00 00` alone means "no properties set"; another header with no
+    // zlib stream after it announces a text that is missing, and reading it as the empty list
+    // would unset every cached server property
+    if (payload.every((b) => b === 0)) return ok(new Uint8Array(0))
+    return err(issue('purge_inflate', 'purge payload has a non-zero length and no zlib stream'))
+  }
   try {
-    return ok(inflater.inflate(payload.subarray(4), PURGE_INFLATE_LIMIT))
+    // DUP keeps the inflated text only while it stays under the cap: exactly the cap is refused
+    return ok(inflater.inflate(payload.subarray(4), PURGE_INFLATE_LIMIT - 1))
   } catch {
     return err(issue('purge_inflate', 'purge payload is not a zlib stream within the size limit'))
   }
@@ -52,12 +58,16 @@ function inflateBody(payload: Uint8Array, inflater: Inflater): Result<Uint8Array
 
 /**
  * The properties listed in a purge payload; entries are split at their first `/` into
- * interface name and path (spec §3.6).
+ * interface name and path (spec §3.6). An entry that is not `<interface>/<path>` (no `/`, an
+ * empty interface name, an empty entry from `;;` or a trailing `;`) names no property: it is
+ * skipped, and told to `onSkipped`, the way DUP parses the list. Refusing the whole list for it
+ * would keep every property the list leaves out.
  */
 export function decodePurgeProperties(
   payload: Uint8Array,
   inflater: Inflater,
   format: PurgeFormat = 'zlib',
+  onSkipped?: (entry: string, index: number) => void,
 ): Result<PurgeEntry[]> {
   const body = format === 'plaintext' ? ok(payload) : inflateBody(payload, inflater)
   if (!body.ok) return body
@@ -65,15 +75,10 @@ export function decodePurgeProperties(
   if (text === undefined) return err(issue('purge_utf8', 'purge text is not valid utf-8'))
   if (text === '') return ok([])
   const entries: PurgeEntry[] = []
-  const issues: Issue[] = []
   text.split(';').forEach((entry, index) => {
     const slash = entry.indexOf('/')
-    if (slash <= 0) {
-      const message = 'entry must be <interface>/<path>'
-      issues.push({ code: 'purge_entry', path: `/${index}`, message })
-    } else {
-      entries.push({ interfaceName: entry.slice(0, slash), path: entry.slice(slash) })
-    }
+    if (slash <= 0) onSkipped?.(entry, index)
+    else entries.push({ interfaceName: entry.slice(0, slash), path: entry.slice(slash) })
   })
-  return issues.length > 0 ? err(issues) : ok(entries)
+  return ok(entries)
 }

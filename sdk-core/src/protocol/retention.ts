@@ -25,6 +25,12 @@ export function retentionOf(
   return iface.type === 'properties' ? 'stored' : (mapping?.retention ?? 'discard')
 }
 
+// one object per decision: it is taken once per message sent
+const QUEUE_STORED: RetentionDecision = { type: 'queueStored' }
+const QUEUE_VOLATILE: RetentionDecision = { type: 'queueVolatile' }
+const PUBLISH: RetentionDecision = { type: 'publish' }
+const DROP: RetentionDecision = { type: 'drop' }
+
 export function decideRetention(
   iface: Interface,
   mapping: Mapping | undefined,
@@ -33,11 +39,11 @@ export function decideRetention(
   const retention = retentionOf(iface, mapping)
   switch (retention) {
     case 'stored':
-      return { type: 'queueStored' }
+      return QUEUE_STORED
     case 'volatile':
-      return { type: 'queueVolatile' }
+      return QUEUE_VOLATILE
     case 'discard':
-      return online ? { type: 'publish' } : { type: 'drop' }
+      return online ? PUBLISH : DROP
     default:
       return assertNever(retention)
   }

@@ -1,14 +1,17 @@
 /**
  * @module protocol sync plan: the full-sync sequence of a session that is not present
  * (spec §3.4), as data: subscribe first and wait for the suback, then publish introspection,
- * emptyCache, device-owned property values and the producer purge list, all QoS 2.
+ * capabilities (only for a non-default purge format, spec §3.7), emptyCache, device-owned
+ * property values and the producer purge list, all QoS 2.
  */
+import { encodeBson } from '../bson/encode.js'
 import type { Interface } from '../interface/model.js'
 import type { Inflater, PropertyStore, StoredProperty } from '../ports.js'
-import { encodeIntrospection } from './introspection.js'
+import { encodeIntrospection, parseIntrospection } from './introspection.js'
 import { encodePurgeProperties } from './purge.js'
 import type { PurgeFormat } from './purge.js'
 import {
+  CAPABILITIES,
   CONSUMER_PROPERTIES,
   EMPTY_CACHE,
   PRODUCER_PROPERTIES,
@@ -31,6 +34,29 @@ export function interfacesToSubscribe(
   const servers = interfaces.filter((i) => i.ownership === 'server')
   const filters = servers.map((i) => interfaceFilter(prefix, i.name))
   return [controlTopic(prefix, CONSUMER_PROPERTIES), ...filters]
+}
+
+/**
+ * Filters a present session may still hold for interfaces of `lastIntrospection` (the one
+ * Astarte acknowledged) that are no longer server-owned subscriptions: removed, or another major
+ * (spec §3.3: unsubscribe them; §3.4: subscribe to nothing else). The same name and major as now
+ * means the same ownership, so a device-owned one is skipped; a removed device-owned one can't be
+ * told from a server-owned one and is unsubscribed too, which a broker answers all the same.
+ */
+export function staleFilters(
+  prefix: TopicPrefix,
+  lastIntrospection: string | undefined,
+  interfaces: readonly Interface[],
+): string[] {
+  const last = lastIntrospection === undefined ? undefined : parseIntrospection(lastIntrospection)
+  if (last === undefined || !last.ok) return []
+  const current = new Map(interfaces.map((i) => [i.name, i]))
+  return last.value
+    .filter((e) => {
+      const now = current.get(e.name)
+      return now === undefined || (now.ownership !== 'server' && now.major !== e.major)
+    })
+    .map((e) => interfaceFilter(prefix, e.name))
 }
 
 /** One step of the full sync; publishes are retain=false, QoS 2. */
@@ -69,6 +95,15 @@ export function currentDeviceProperties(
 }
 
 /**
+ * spec §3.7: the `P/capabilities` document announcing `format`. Astarte persists it and writes
+ * the consumer purge list in it, so it must precede emptyCache.
+ */
+export function encodeCapabilities(format: PurgeFormat): Uint8Array {
+  const value = { type: 'string', value: format } as const
+  return encodeBson(new Map([['purge_properties_compression_format', value]]))
+}
+
+/**
  * The ordered full-sync steps. The first step is the subscription; the runtime must see its
  * suback before the publishes, or Astarte's answer to emptyCache would be lost.
  */
@@ -84,6 +119,10 @@ export function fullSyncPlan(input: SyncPlanInput): SyncStep[] {
   return [
     { type: 'subscribe', filters: interfacesToSubscribe(prefix, interfaces), qos: 2 },
     publish(prefix, utf8Encode(encodeIntrospection(interfaces))),
+    // zlib is Astarte's default: announcing it would only fail on versions without the topic
+    ...(input.purgeFormat === 'zlib'
+      ? []
+      : [publish(controlTopic(prefix, CAPABILITIES), encodeCapabilities(input.purgeFormat))]),
     publish(controlTopic(prefix, EMPTY_CACHE), utf8Encode('1')),
     ...props.map((p) => publish(dataTopic(prefix, p.interfaceName, p.path), p.payload)),
     publish(

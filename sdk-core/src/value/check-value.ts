@@ -18,16 +18,26 @@ export const LONGINTEGER_LIMIT = 2n ** 63n - 1n
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-const typeIssue = (path: string, message: string): Issue => ({
-  code: 'unexpected_value_type',
-  path,
-  message,
-})
-const sizeIssue = (path: string, message: string): Issue => ({
-  code: 'value_size_exceeded',
-  path,
-  message,
-})
+/**
+ * What is wrong with a value, before it is placed: callers add the path only on failure, so the
+ * success path builds no strings. Never confused with a value (no Astarte value is one).
+ */
+export class ValueProblem {
+  constructor(
+    readonly code: 'unexpected_value_type' | 'value_size_exceeded',
+    readonly message: string,
+  ) {}
+
+  /** This problem found at `path`. */
+  at(path: string): Issue {
+    return { code: this.code, path, message: this.message }
+  }
+}
+
+const typeProblem = (message: string): ValueProblem =>
+  new ValueProblem('unexpected_value_type', message)
+const sizeProblem = (message: string): ValueProblem =>
+  new ValueProblem('value_size_exceeded', message)
 
 /** Name of a value's JS kind for messages; never prints the value (it may be large). */
 function describe(value: unknown): string {
@@ -38,89 +48,88 @@ function describe(value: unknown): string {
   return `a ${typeof value}`
 }
 
-/** Checks one scalar; returns the issue or `undefined` when it fits. */
-function checkScalar(type: AstarteType, value: unknown, path: string): Issue | undefined {
+/** Checks one scalar; returns the problem or `undefined` when it fits. */
+function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefined {
   switch (type) {
     case 'double':
     case 'doublearray':
       if (typeof value !== 'number') {
-        return typeIssue(path, `expected a double, got ${describe(value)}`)
+        return typeProblem(`expected a double, got ${describe(value)}`)
       }
-      return Number.isFinite(value) ? undefined : typeIssue(path, `double ${value} is not finite`)
+      return Number.isFinite(value) ? undefined : typeProblem(`double ${value} is not finite`)
     case 'integer':
     case 'integerarray':
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        return typeIssue(path, `expected an integer, got ${describe(value)}`)
+        return typeProblem(`expected an integer, got ${describe(value)}`)
       }
       return Math.abs(value) <= INTEGER_LIMIT
         ? undefined
-        : typeIssue(path, `integer ${value} is outside ±${INTEGER_LIMIT}`)
+        : typeProblem(`integer ${value} is outside ±${INTEGER_LIMIT}`)
     case 'boolean':
     case 'booleanarray':
       return typeof value === 'boolean'
         ? undefined
-        : typeIssue(path, `expected a boolean, got ${describe(value)}`)
+        : typeProblem(`expected a boolean, got ${describe(value)}`)
     case 'longinteger':
     case 'longintegerarray':
       if (typeof value === 'bigint') {
         return value <= LONGINTEGER_LIMIT && value >= -LONGINTEGER_LIMIT
           ? undefined
-          : typeIssue(path, `longinteger ${value} is outside ±(2^63-1)`)
+          : typeProblem(`longinteger ${value} is outside ±(2^63-1)`)
       }
       return typeof value === 'number' && Number.isSafeInteger(value)
         ? undefined
-        : typeIssue(path, `expected a bigint or safe integer, got ${describe(value)}`)
+        : typeProblem(`expected a bigint or safe integer, got ${describe(value)}`)
     case 'string':
     case 'stringarray':
       if (typeof value !== 'string') {
-        return typeIssue(path, `expected a string, got ${describe(value)}`)
+        return typeProblem(`expected a string, got ${describe(value)}`)
       }
-      if (LONE_SURROGATE.test(value)) return typeIssue(path, 'string has a lone surrogate')
+      if (LONE_SURROGATE.test(value)) return typeProblem('string has a lone surrogate')
       return value.length <= MAX_VALUE_BYTES / 3 || utf8Length(value) <= MAX_VALUE_BYTES
         ? undefined
-        : sizeIssue(path, `string exceeds ${MAX_VALUE_BYTES} utf-8 bytes`)
+        : sizeProblem(`string exceeds ${MAX_VALUE_BYTES} utf-8 bytes`)
     case 'binaryblob':
     case 'binaryblobarray':
       if (!(value instanceof Uint8Array)) {
-        return typeIssue(path, `expected a Uint8Array, got ${describe(value)}`)
+        return typeProblem(`expected a Uint8Array, got ${describe(value)}`)
       }
       return value.length <= MAX_VALUE_BYTES
         ? undefined
-        : sizeIssue(path, `binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
+        : sizeProblem(`binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
     case 'datetime':
     case 'datetimearray':
       if (!(value instanceof Date)) {
-        return typeIssue(path, `expected a Date, got ${describe(value)}`)
+        return typeProblem(`expected a Date, got ${describe(value)}`)
       }
-      return Number.isNaN(value.getTime()) ? typeIssue(path, 'date is invalid') : undefined
+      return Number.isNaN(value.getTime()) ? typeProblem('date is invalid') : undefined
   }
 }
 
 const isArrayType = (type: AstarteType): boolean => type.endsWith('array')
 
 /**
- * Checks `value` against `type`. Arrays are copied so later mutation by the caller cannot change
- * a validated value; scalars are returned as given.
+ * Checks `value` against `type`: the value to keep, or what is wrong with it. Arrays are copied
+ * so later mutation by the caller cannot change a validated value; scalars are returned as given.
  */
-export function checkValue(type: AstarteType, value: unknown, path: string): Result<AstarteValue> {
-  if (!isArrayType(type)) {
-    const found = checkScalar(type, value, path)
-    return found === undefined ? ok(value as AstarteValue) : err([found])
-  }
-  if (!Array.isArray(value)) {
-    return err([typeIssue(path, `expected ${type}, got ${describe(value)}`)])
-  }
+export function checkedValue(type: AstarteType, value: unknown): AstarteValue | ValueProblem {
+  if (!isArrayType(type)) return checkScalar(type, value) ?? (value as AstarteValue)
+  if (!Array.isArray(value)) return typeProblem(`expected ${type}, got ${describe(value)}`)
   if (value.length > MAX_ARRAY_LENGTH) {
-    return err([
-      sizeIssue(path, `array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`),
-    ])
+    return sizeProblem(`array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`)
   }
   const copy: unknown[] = []
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i]
-    const found = checkScalar(type, item, path)
-    if (found !== undefined) return err([{ ...found, message: `element ${i}: ${found.message}` }])
+    const found = checkScalar(type, item)
+    if (found !== undefined) return new ValueProblem(found.code, `element ${i}: ${found.message}`)
     copy.push(item)
   }
-  return ok(copy as AstarteValue)
+  return copy as AstarteValue
+}
+
+/** Checks `value` against `type` at `path` (see `checkedValue`). */
+export function checkValue(type: AstarteType, value: unknown, path: string): Result<AstarteValue> {
+  const checked = checkedValue(type, value)
+  return checked instanceof ValueProblem ? err([checked.at(path)]) : ok(checked)
 }

@@ -5,7 +5,9 @@
 import { SdkError, err, ok, type Issue, type Result } from '../errors.js'
 import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import { openRoot as openRootBinding } from '../bson/decode.js'
+import { undecodable as undecodableBinding } from '../bson/reader.js'
 import type { BsonReader } from '../bson/reader.js'
+import { utf8Read as utf8ReadBinding } from '../bson/utf8.js'
 import { objectKey } from '../interface/index.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import * as bsonRead from './bson-read.js'
@@ -16,6 +18,8 @@ import type { AstarteValue } from './types.js'
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const BsonType = BsonTypeBinding
 const openRoot = openRootBinding
+const undecodable = undecodableBinding
+const utf8Read = utf8ReadBinding
 const { Mismatch, dateFromMs, issuePath, readAstarteValue } = bsonRead
 
 export type { Direction } from './bson-read.js'
@@ -67,9 +71,14 @@ function decodeUnset(
 /** Which of the root's keys the reader is on: `v`, `t` or another one. */
 function rootKey(r: BsonReader, last: number): number {
   const start = r.skipKey(last)
-  if (r.pos - start !== 2) return 0
+  const end = r.pos - 1
   const c = r.bytes[start] as number
-  return c === KEY_V || c === KEY_T ? c : 0
+  if (end - start === 1 && c < 0x80) return c === KEY_V || c === KEY_T ? c : 0
+  // spec §2.1: Astarte's decoder refuses a document with any key that isn't UTF-8, ignored or not
+  if (utf8Read(r.bytes, start, end) === undefined) {
+    throw undecodable(start, 'element key is not valid utf-8')
+  }
+  return 0
 }
 
 function readObject(

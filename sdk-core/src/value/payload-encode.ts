@@ -5,7 +5,7 @@
 import { assertNever } from '../errors.js'
 import { BsonType } from '../bson/model.js'
 import * as writer from '../bson/writer.js'
-import type { AstarteType, Interface } from '../interface/model.js'
+import type { AstarteType, Mapping } from '../interface/model.js'
 import * as bsonWrite from './bson-write.js'
 import { mappingsByKey } from './resolve-cache.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from './types.js'
@@ -19,15 +19,15 @@ const DOCUMENT = BsonType.document
 const V_ELEMENT = 3 // type byte + "v" + NUL
 const T_ELEMENT = 11 // type byte + "t" + NUL + int64
 
-/** The mapping type of an object key of a validated object (so the key exists). */
-const typeOf = (iface: Interface, key: string): AstarteType =>
-  (mappingsByKey(iface).get(key) as { type: AstarteType }).type
+type ByKey = ReadonlyMap<string, Mapping>
 
-function objectSize(iface: Interface, value: AstarteObjectValue): number {
+/** The mapping type of an object key of a validated object (so the key exists). */
+const typeOf = (byKey: ByKey, key: string): AstarteType => (byKey.get(key) as Mapping).type
+
+function objectSize(byKey: ByKey, keys: readonly string[], value: AstarteObjectValue): number {
   let n = 5
-  for (const key of Object.keys(value)) {
-    n += keySize(key) + valueSize(typeOf(iface, key), value[key] as AstarteValue)
-  }
+  for (const key of keys)
+    n += keySize(key) + valueSize(typeOf(byKey, key), value[key] as AstarteValue)
   return n
 }
 
@@ -51,13 +51,15 @@ export function encodePayload(v: Validated): Uint8Array {
       return w.bytes
     }
     case 'object': {
-      const size = 5 + V_ELEMENT + objectSize(v.iface, v.value) + (v.timestamp ? T_ELEMENT : 0)
+      const byKey = mappingsByKey(v.iface)
+      const keys = Object.keys(v.value)
+      const size = 5 + V_ELEMENT + objectSize(byKey, keys, v.value) + (v.timestamp ? T_ELEMENT : 0)
       const w = new BsonWriter(size)
       const start = w.openDocument()
       w.header(DOCUMENT, 'v')
       const inner = w.openDocument()
-      for (const key of Object.keys(v.value)) {
-        const type = typeOf(v.iface, key)
+      for (const key of keys) {
+        const type = typeOf(byKey, key)
         w.header(emittedBsonType[type], key)
         writeValue(w, type, v.value[key] as AstarteValue)
       }

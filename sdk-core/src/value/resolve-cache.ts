@@ -20,6 +20,7 @@ const MAX_PATHS = 256
 
 interface Cache {
   readonly byKey: ReadonlyMap<string, Mapping>
+  readonly requiredKeys: readonly string[]
   readonly individual: Map<string, Result<Mapping>>
   readonly object: Map<string, Result<readonly Mapping[]>>
 }
@@ -30,7 +31,8 @@ function cacheOf(iface: Interface): Cache {
   let cache = caches.get(iface)
   if (cache === undefined) {
     const byKey = new Map(iface.mappings.map((m) => [objectKey(m), m]))
-    cache = { byKey, individual: new Map(), object: new Map() }
+    const requiredKeys = iface.mappings.filter((m) => m.required).map(objectKey)
+    cache = { byKey, requiredKeys, individual: new Map(), object: new Map() }
     caches.set(iface, cache)
   }
   return cache
@@ -59,4 +61,9 @@ export function cachedObjectPath(iface: Interface, path: string): Result<readonl
 /** Object key (last endpoint level) → mapping. */
 export function mappingsByKey(iface: Interface): ReadonlyMap<string, Mapping> {
   return cacheOf(iface).byKey
+}
+
+/** Object keys of the mappings marked `required`. */
+export function requiredObjectKeys(iface: Interface): readonly string[] {
+  return cacheOf(iface).requiredKeys
 }

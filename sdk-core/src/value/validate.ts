@@ -5,8 +5,13 @@
  */
 import { err, ok, type Issue, type Result } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
-import { checkValue } from './check-value.js'
-import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
+import { checkedValue, ValueProblem } from './check-value.js'
+import {
+  cachedIndividualPath,
+  cachedObjectPath,
+  mappingsByKey,
+  requiredObjectKeys,
+} from './resolve-cache.js'
 import type { AstarteValue, ValidatedIndividual, ValidatedObject, ValidatedUnset } from './types.js'
 
 /** Options of `validateIndividual` and `validateObject`. */
@@ -41,6 +46,16 @@ function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue
   return undefined
 }
 
+/** `issues` with `found` appended; the list is made by the first issue. */
+function adding(issues: Issue[] | undefined, found: Issue): Issue[] {
+  if (issues === undefined) return [found]
+  issues.push(found)
+  return issues
+}
+
+/** Where an object key's issue is reported: the key under the object's path. */
+const keyPath = (path: string, key: string): string => `${path === '/' ? '' : path}/${key}`
+
 /** spec §2.2 [quirk]: DUP reads `{"v": <binary of length 0>}` alone as an unset. */
 const isEmptyBlob = (value: unknown): boolean => value instanceof Uint8Array && value.length === 0
 
@@ -58,28 +73,34 @@ export function validateIndividual(
   }
   const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
-  const checked = checkValue(mapping.value.type, value, path)
-  const issues: Issue[] = checked.ok ? [] : [...checked.error]
+  // runs once per message sent: issues and their strings are made only on failure
+  const checked = checkedValue(mapping.value.type, value)
   const badTimestamp = checkTimestamp(mapping.value, path, options)
-  if (badTimestamp !== undefined) issues.push(badTimestamp)
-  if (checked.ok && isEmptyBlob(checked.value) && options?.timestamp === undefined) {
-    issues.push(
-      issue(
-        'empty_binaryblob_is_unset',
-        path,
-        'an empty binaryblob without "t" reads as an unset on the server',
-      ),
-    )
+  const timestamp = options?.timestamp
+  const bad = checked instanceof ValueProblem
+  const readsAsUnset = !bad && isEmptyBlob(checked) && timestamp === undefined
+  if (bad || badTimestamp !== undefined || readsAsUnset) {
+    const issues: Issue[] = bad ? [checked.at(path)] : []
+    if (badTimestamp !== undefined) issues.push(badTimestamp)
+    if (readsAsUnset) {
+      const message = 'an empty binaryblob without "t" reads as an unset on the server'
+      issues.push(issue('empty_binaryblob_is_unset', path, message))
+    }
+    return err(issues)
   }
-  if (!checked.ok || issues.length > 0) return err(issues)
-  return ok({
-    kind: 'individual',
-    iface,
-    mapping: mapping.value,
-    path,
-    value: checked.value,
-    ...(options?.timestamp !== undefined && { timestamp: options.timestamp }),
-  } as ValidatedIndividual)
+  const kind = 'individual'
+  return ok(
+    (timestamp === undefined
+      ? { kind, iface, mapping: mapping.value, path, value: checked }
+      : {
+          kind,
+          iface,
+          mapping: mapping.value,
+          path,
+          value: checked,
+          timestamp,
+        }) as ValidatedIndividual,
+  )
 }
 
 /**
@@ -108,38 +129,45 @@ export function validateObject(
     return err([issue('unexpected_value_type', path, 'expected an object of last-level keys')])
   }
   const byKey = mappingsByKey(iface)
-  const issues: Issue[] = []
-  const entries: [string, AstarteValue][] = []
   const record = value as Record<string, unknown>
+  // runs once per message sent: key paths and issues are made only on failure
+  let issues: Issue[] | undefined
+  const checkedObject: Record<string, AstarteValue> = {}
   for (const key of Object.keys(record)) {
     const mapping = byKey.get(key)
-    const keyPath = `${path === '/' ? '' : path}/${key}`
     if (mapping === undefined) {
       const message = `${iface.name} has no object key ${JSON.stringify(key)}`
-      issues.push(issue('unexpected_object_key', keyPath, message))
+      issues = adding(issues, issue('unexpected_object_key', keyPath(path, key), message))
       continue
     }
-    const checked = checkValue(mapping.type, record[key], keyPath)
-    if (checked.ok) entries.push([key, checked.value])
-    else issues.push(...checked.error)
+    const checked = checkedValue(mapping.type, record[key])
+    if (checked instanceof ValueProblem) issues = adding(issues, checked.at(keyPath(path, key)))
+    else if (key === '__proto__') {
+      // an own property, as any other key, not the object's prototype
+      Object.defineProperty(checkedObject, key, {
+        value: checked,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+    } else checkedObject[key] = checked
   }
-  for (const [key, mapping] of byKey) {
-    if (mapping.required && !Object.prototype.hasOwnProperty.call(record, key)) {
+  for (const key of requiredObjectKeys(iface)) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) {
       const message = `required object key ${JSON.stringify(key)} is missing`
-      issues.push(issue('missing_required_mapping', path, message))
+      issues = adding(issues, issue('missing_required_mapping', path, message))
     }
   }
   const badTimestamp = checkTimestamp(first, path, options)
-  if (badTimestamp !== undefined) issues.push(badTimestamp)
-  if (issues.length > 0) return err(issues)
-  return ok({
-    kind: 'object',
-    iface,
-    path,
-    // fromEntries defines own properties, so a key named __proto__ stays a plain key.
-    value: Object.fromEntries(entries),
-    ...(options?.timestamp !== undefined && { timestamp: options.timestamp }),
-  } as ValidatedObject)
+  if (badTimestamp !== undefined) issues = adding(issues, badTimestamp)
+  if (issues !== undefined) return err(issues)
+  const timestamp = options?.timestamp
+  const kind = 'object'
+  return ok(
+    (timestamp === undefined
+      ? { kind, iface, path, value: checkedObject }
+      : { kind, iface, path, value: checkedObject, timestamp }) as ValidatedObject,
+  )
 }
 
 /** Checks a property unset: only properties whose mapping has `allow_unset` (spec §2.2). */

@@ -63,7 +63,8 @@ export const arbMutatedBytes: fc.Arbitrary<Uint8Array> = fc
     ),
   )
   .map(([bytes, mutations]) => {
-    let b = bytes
+    // a copy: fast-check hands the same source bytes to every shrink of this value
+    let b = bytes.slice()
     for (const m of mutations) {
       if (m.kind === 'extend') {
         const next = new Uint8Array(b.length + m.extra.length)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodePayload, encodePayload } from '@astarte-ts/sdk-core'
+import { SdkError, decodePayload, encodePayload } from '@astarte-ts/sdk-core'
 import type { WirePublish } from '@astarte-ts/runtime-testing'
 import { MemoryStore } from '@astarte-ts/runtime-testing'
 import { P, harness, ifaces, individual, unset } from './harness.js'
@@ -215,6 +215,25 @@ test('publishes the transport resumes on a present session are not re-published'
   assert.equal(h.machine.metrics().inflight, 3, 'two resumed, one new')
   h.lb.releaseAcks()
   assert.deepEqual(dataOf(h.astarte.received, 'org.dev.Expiring').map(valueOf), [0, 1, 2, 3])
+  assert.equal(h.store.storedQueue.count(), 0)
+})
+
+test('a publish that failed as its connection ended can still be resumed by the transport', () => {
+  const h = harness()
+  h.lb.feed({ type: 'start' })
+  h.lb.resumeInflight = true
+  h.lb.holdAcks = true
+  h.send(individual(ifaces.expiring, '/e/value', 0))
+  const publishes = h.lb.actions.filter((a) => a.type === 'mqtt.publish')
+  const publish = publishes[publishes.length - 1]
+  assert.ok(publish?.type === 'mqtt.publish')
+  // as a runtime reports it: the transport rejects what is in flight when the connection drops
+  const error = new SdkError('remote.connection_lost', "couldn't keep the connection")
+  h.lb.feed({ type: 'mqtt.publishFailed', publishId: publish.publishId, error })
+  h.lb.dropConnection()
+  h.lb.holdAcks = false
+  h.lb.advance(60_000)
+  assert.deepEqual(dataOf(h.astarte.received, 'org.dev.Expiring').map(valueOf), [0])
   assert.equal(h.store.storedQueue.count(), 0)
 })
 

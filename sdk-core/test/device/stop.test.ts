@@ -57,10 +57,18 @@ test('the configuration is checked: realm, device id, broker or pairing, bounds'
     random: () => 0.5,
   }
   assert.throws(
-    () => new DeviceMachine({ ...config, realm: 'Bad', deviceId: 'short', maxInflight: 0 }),
+    () =>
+      new DeviceMachine({
+        ...config,
+        realm: 'Bad',
+        deviceId: 'short',
+        maxInflight: 0,
+        maxPayloadBytes: 1.5,
+      }),
     (e: unknown) =>
       e instanceof SdkError &&
       e.code === 'local.invalid_config' &&
-      e.issues.map((i) => i.path).join() === '/realm,/deviceId,/pairing,/maxInflight',
+      e.issues.map((i) => i.path).join() ===
+        '/realm,/deviceId,/pairing,/maxInflight,/maxPayloadBytes',
   )
 })

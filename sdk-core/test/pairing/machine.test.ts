@@ -184,7 +184,11 @@ for (const [status, code] of [
     assert.equal(h.of('pairing.retrying').length, 0)
     const shown = JSON.stringify({ m: failed?.error.message, c: failed?.error.ctx })
     assert.ok(!shown.includes(secret))
-    assert.deepEqual(h.feed({ type: 'pairing.renew' }), [])
+    // sticky: a renewal asked for meanwhile (a refused certificate) learns the same error
+    assert.deepEqual(h.feed({ type: 'pairing.renew' }), [
+      { type: 'pairing.failed', error: failed?.error },
+    ])
+    assert.deepEqual(h.routes(), [info])
     // a new start (e.g. after reconfiguration) tries again, once
     h.start()
     assert.deepEqual(h.routes(), [info, info, credentials])

@@ -56,6 +56,17 @@ test('the header is skipped, not checked; the header alone is the empty list', (
   assert.deepEqual(decodePurgeProperties(hex('00 00 00 00'), zlibInflater), { ok: true, value: [] })
 })
 
+test('a non-zero header alone is a truncated payload, not the empty list (spec §3.6)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), (header) => {
+      fc.pre(header.some((b) => b !== 0))
+      const r = decodePurgeProperties(header, zlibInflater)
+      assert.deepEqual(r.ok ? 'ok' : r.error.map((i) => i.code), ['purge_inflate'])
+    }),
+    fcOptions,
+  )
+})
+
 test('plaintext format has no header and no compression', () => {
   const bytes = encodePurgeProperties(TEXT.split(';'), zlibInflater, 'plaintext')
   assert.equal(String.fromCharCode(...bytes), TEXT)
@@ -75,10 +86,38 @@ test('bad payloads are issues, never throws', () => {
   }
   assert.equal(codeOf(hex('00 00 00')), 'purge_header')
   assert.equal(codeOf(hex('00 00 00 05 01 02 03')), 'purge_inflate')
-  const noSlash = new Uint8Array([0, 0, 0, 5, ...deflateSync('abcde')])
-  assert.equal(codeOf(noSlash), 'purge_entry')
   const badUtf8 = new Uint8Array([0, 0, 0, 3, ...deflateSync(Buffer.from([0x61, 0x2f, 0xff]))])
   assert.equal(codeOf(badUtf8), 'purge_utf8')
+})
+
+test('entries that are not <interface>/<path> are skipped, the others kept, as DUP parses the list (spec §3.6)', () => {
+  const text = 'a.B/x;junk;;c.D/y/z;/nointerface;'
+  const skipped: Array<[string, number]> = []
+  const zlib = new Uint8Array([0, 0, 0, text.length, ...deflateSync(text)])
+  for (const [payload, format] of [
+    [zlib, 'zlib'],
+    [new Uint8Array(Buffer.from(text)), 'plaintext'],
+  ] as const) {
+    skipped.length = 0
+    const r = decodePurgeProperties(payload, zlibInflater, format, (entry, index) =>
+      skipped.push([entry, index]),
+    )
+    assert.deepEqual(r, {
+      ok: true,
+      value: [
+        { interfaceName: 'a.B', path: '/x' },
+        { interfaceName: 'c.D', path: '/y/z' },
+      ],
+    })
+    assert.deepEqual(skipped, [
+      ['junk', 1],
+      ['', 2],
+      ['/nointerface', 4],
+      ['', 5],
+    ])
+  }
+  const onlyJunk = new Uint8Array([0, 0, 0, 5, ...deflateSync('abcde')])
+  assert.deepEqual(decodePurgeProperties(onlyJunk, zlibInflater), { ok: true, value: [] })
 })
 
 test('inflating beyond the 10 485 760-byte cap is refused', () => {
@@ -91,18 +130,18 @@ test('inflating beyond the 10 485 760-byte cap is refused', () => {
   ])
   const r = decodePurgeProperties(bomb, zlibInflater)
   assert.equal(r.ok, false)
-  const atCap = new Uint8Array([
-    0,
-    0,
-    0,
-    0,
-    ...deflateSync(Buffer.alloc(PURGE_INFLATE_LIMIT, 0x61)),
-  ])
-  assert.equal(
-    decodePurgeProperties(atCap, zlibInflater).ok,
-    false,
-    'a single entry without / is still invalid',
-  )
+  // one entry `a.B/aaa…` of `length` bytes, zlib
+  const entryOf = (length: number): Uint8Array => {
+    const text = Buffer.alloc(length, 0x61)
+    text.write('a.B/', 0)
+    return new Uint8Array([0, 0, 0, 0, ...deflateSync(text)])
+  }
+  // DUP's safe_inflate keeps the text only while it is under the cap (`< 10_485_760`)
+  const atCap = decodePurgeProperties(entryOf(PURGE_INFLATE_LIMIT), zlibInflater)
+  assert.equal(atCap.ok, false, 'exactly the cap is refused')
+  const underCap = decodePurgeProperties(entryOf(PURGE_INFLATE_LIMIT - 1), zlibInflater)
+  assert.ok(underCap.ok)
+  assert.equal(underCap.value[0]?.path.length, PURGE_INFLATE_LIMIT - 1 - 'a.B'.length)
 })
 
 test('decode(encode(entries)) gives back the entries, in both formats', () => {

@@ -7,6 +7,7 @@ import {
   fullSyncPlan,
   interfacesToSubscribe,
   pruneStaleProperties,
+  staleFilters,
 } from '@astarte-ts/sdk-core'
 import type { StoredProperty, TopicPrefix } from '@astarte-ts/sdk-core'
 import { MemoryStore, zlibInflater } from '@astarte-ts/runtime-testing'
@@ -104,11 +105,12 @@ test('full sync sends the purge list even when no property is set', () => {
     inflater: zlibInflater,
     purgeFormat: 'plaintext',
   })
+  // plaintext: introspection, capabilities (spec §3.7), emptyCache, purge list
   assert.deepEqual(
     plan.map((s) => s.type),
-    ['subscribe', 'publish', 'publish', 'publish'],
+    ['subscribe', 'publish', 'publish', 'publish', 'publish'],
   )
-  const last = plan[3]
+  const last = plan[4]
   assert.ok(last?.type === 'publish')
   assert.equal(last.topic, `${P}/control/producer/properties`)
   assert.equal(last.payload.length, 0)
@@ -144,4 +146,16 @@ test('consumer purge deletes unlisted server properties of introspected interfac
   assert.deepEqual(purged, [unlisted])
   assert.equal(store.properties.get('org.srv.Props', '/unlisted/value'), undefined)
   assert.equal(store.properties.list().length, 3)
+})
+
+test('stale filters: interfaces of the last introspection no longer subscribed now (§3.3)', () => {
+  const last =
+    'org.dev.Props:1:0;org.dev.Stream:0:3;org.gone.X:1:0;org.srv.Props:2:0;org.srv.Stream:1:0'
+  // org.dev.Stream changed major (it may have been server-owned): unsubscribed with the removed one
+  assert.deepEqual(staleFilters(prefix, last, interfaces), [
+    `${P}/org.dev.Stream/#`,
+    `${P}/org.gone.X/#`,
+  ])
+  assert.deepEqual(staleFilters(prefix, undefined, interfaces), [])
+  assert.deepEqual(staleFilters(prefix, 'not an introspection', interfaces), [])
 })

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { serialize } from 'bson'
 import {
+  decodeBson,
   decodePayload,
   encodePayload,
   validateIndividual,
@@ -149,5 +150,30 @@ test('validators never throw for any value', () => {
       },
     ),
     fcOptions,
+  )
+})
+
+const undecodable = (bytes: Uint8Array): boolean => {
+  try {
+    decodeBson(bytes)
+    return false
+  } catch {
+    return true
+  }
+}
+
+test('decodePayload refuses as undecodable_bson_payload whatever the strict BSON decoder refuses (spec §2.1)', () => {
+  const arbBytes = fc.oneof(arbMutatedBytes, fc.uint8Array({ minLength: 1, maxLength: 48 }))
+  fc.assert(
+    fc.property(arbTarget, arbBytes, arbDirection, (t, bytes, dir) => {
+      fc.pre(bytes.length > 0 && t.path !== '/no/such/path' && undecodable(bytes))
+      const r = decodePayload(t.iface, t.path, bytes, dir)
+      assert.ok(!r.ok, 'accepted a payload the strict decoder refuses')
+      assert.deepEqual(
+        r.error.map((i) => i.code),
+        ['undecodable_bson_payload'],
+      )
+    }),
+    fuzzOptions,
   )
 })

@@ -176,6 +176,37 @@ test('objects: unknown key, missing required key, subset allowed', () => {
   assert.deepEqual(valueOf(decodePayload(req, '/x', bytes({ v: { a: new Int32(1) } }))), { a: 1 })
 })
 
+test('failed validations say where: every issue of an object with its key path, in key order', () => {
+  const req = iface(
+    'org.example.Req',
+    [mapping('/%{s}/a', 'integer', { required: true }), mapping('/%{s}/b', 'string')],
+    { aggregation: 'object' },
+  )
+  const issues = (r: Result<unknown>) =>
+    r.ok ? [] : r.error.map(({ code, path }) => ({ code, path }))
+  assert.deepEqual(issues(validateObject(req, '/x', { b: 1, c: true, d: 'z' })), [
+    { code: 'unexpected_value_type', path: '/x/b' },
+    { code: 'unexpected_object_key', path: '/x/c' },
+    { code: 'unexpected_object_key', path: '/x/d' },
+    { code: 'missing_required_mapping', path: '/x' },
+  ])
+  assert.deepEqual(issues(validateIndividual(individualPlain, '/s/integer', 'one')), [
+    { code: 'unexpected_value_type', path: '/s/integer' },
+  ])
+  const withTimestamp = { timestamp: new Date(0) }
+  assert.deepEqual(
+    issues(validateIndividual(individualPlain, '/s/integer', 'one', withTimestamp)),
+    [
+      { code: 'unexpected_value_type', path: '/s/integer' },
+      { code: 'unexpected_timestamp', path: '/s/integer' },
+    ],
+  )
+  const array = validateIndividual(individualPlain, '/s/integerarray', [1, 'two'])
+  assert.ok(!array.ok)
+  assert.deepEqual(array.error[0]?.path, '/s/integerarray')
+  assert.match(array.error[0]?.message ?? '', /^element 1: /)
+})
+
 test('sizes: strings and blobs up to 65 536 bytes, arrays up to 1024 elements', () => {
   assert.equal(validateIndividual(individualPlain, '/s/string', 'é'.repeat(32768)).ok, true)
   assert.deepEqual(codes(validateIndividual(individualPlain, '/s/string', 'é'.repeat(32769))), [
@@ -247,4 +278,17 @@ test('an object key named __proto__ stays a plain own key both ways', () => {
   if (!d.ok || d.value.kind !== 'object') return assert.fail(JSON.stringify(d))
   assert.deepEqual(Object.keys(d.value.value), ['__proto__', 'b'])
   assert.equal(Object.getPrototypeOf(d.value.value), Object.prototype)
+})
+
+test('a root key that is not UTF-8 makes the payload undecodable, even a key the decoder ignores (spec §2.1)', () => {
+  // {"v": 1, "\xff": 2}: `\xff` is an ignored key, but Astarte's strict decoder refuses the document
+  const doc = bytes({ v: new Int32(1), x: new Int32(2) })
+  doc[doc.indexOf(0x78)] = 0xff
+  for (const direction of ['device-to-server', 'server-to-device'] as const) {
+    const r = decodePayload(individualPlain, '/s/integer', doc, direction)
+    assert.deepEqual(codes(r), ['undecodable_bson_payload'])
+  }
+  // a multi-byte UTF-8 key stays an ignored key
+  const accented = decodePayload(individualPlain, '/s/integer', bytes({ v: new Int32(1), é: 2 }))
+  assert.equal(valueOf(accented), 1)
 })

@@ -24,7 +24,9 @@ const DEFAULTS = { renewAt: 0.75, renewJitter: 0.05, initialDelayMs: 1_000, maxD
  *
  * Feed `pairing.start`, then the outcome of every action it returns; `pairing.ready` carries
  * the broker address and credentials to connect with. After a renewal (`renewed: true`) the
- * previous certificate is already revoked, so the device must reconnect right away.
+ * previous certificate is already revoked, so the device must reconnect right away. Started
+ * with the broker an earlier run learnt, stored credentials that pass the local checks are
+ * ready at once and Pairing's verdict follows (a renewal when it says invalid).
  */
 export class PairingMachine {
   #state: PairingState = idle

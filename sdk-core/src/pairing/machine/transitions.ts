@@ -13,6 +13,7 @@ import { enterStep } from './states/enter-step.js'
 import { enterFetchingInfo, onDeviceInfo } from './states/fetching-info.js'
 import { idle } from './states/idle.js'
 import type { Ready } from './states/ready.js'
+import { announceStored } from './states/ready.js'
 import { onCredentials } from './states/requesting-credentials.js'
 import { onSaveFailed, onSaved } from './states/saving.js'
 import { onVerifyResponse } from './states/verifying.js'
@@ -34,9 +35,16 @@ type Table = {
   }
 }
 
-const start = (_state: PairingState, _input: PairingInput, ctx: Context): Transition => {
+const start = (
+  _state: PairingState,
+  input: Extract<PairingInput, { type: 'pairing.start' }>,
+  ctx: Context,
+  nowMs: number,
+): Transition => {
   ctx.attempt = 0
-  return enterFetchingInfo(ctx, { tag: 'fetching-info', forceRenew: false })
+  const check = enterFetchingInfo(ctx, { tag: 'fetching-info', forceRenew: false })
+  const early = announceStored(ctx, input.knownBroker, nowMs)
+  return early === undefined ? check : { state: check.state, actions: [early, ...check.actions] }
 }
 
 const cancel = (state: Ready | BackingOff): PairingAction => ({
@@ -92,7 +100,7 @@ export const transitions: Table = {
     'pairing.stop': stop,
   },
   ready: {
-    'pairing.start': (s, i, ctx) => withCancel(s, start(s, i, ctx)),
+    'pairing.start': (s, i, ctx, now) => withCancel(s, start(s, i, ctx, now)),
     'pairing.renew': (s, _i, ctx) =>
       withCancel(s, enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: s.brokerUrl })),
     timer: (s, _i, ctx) => enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: s.brokerUrl }),
@@ -103,7 +111,12 @@ export const transitions: Table = {
     'pairing.renew': (s) => ({ state: redirectToRenewal(s), actions: [] }),
     'pairing.stop': stop,
   },
-  failed: { 'pairing.start': start, 'pairing.stop': stop },
+  failed: {
+    'pairing.start': start,
+    // sticky: whoever needs new credentials learns why there are none
+    'pairing.renew': (s) => ({ state: s, actions: [{ type: 'pairing.failed', error: s.error }] }),
+    'pairing.stop': stop,
+  },
 }
 
 function withCancel(state: Ready, t: Transition): Transition {

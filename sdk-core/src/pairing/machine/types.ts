@@ -34,8 +34,13 @@ export interface PairingConfig {
 }
 
 export type PairingInput =
-  /** Fetch device info and check (or obtain) credentials; restarts from `ready` or `failed`. */
-  | { readonly type: 'pairing.start' }
+  /**
+   * Fetch device info and check (or obtain) credentials; restarts from `ready` or `failed`.
+   * `knownBroker` is the broker an earlier device info named: stored credentials not yet due
+   * for renewal are then announced at once (`pairing.ready`, not `renewed`), so the device
+   * connects while Pairing checks them; a verdict of invalid renews them as usual.
+   */
+  | { readonly type: 'pairing.start'; readonly knownBroker?: BrokerAddress | undefined }
   /** Obtain a new certificate now, e.g. after the broker rejected the current one. */
   | { readonly type: 'pairing.renew' }
   /** Cancel timers and forget in-flight work; credentials are kept for the next start. */
@@ -78,7 +83,9 @@ export type PairingAction =
   | { readonly type: 'timer.cancel'; readonly timerId: string }
   /**
    * Credentials usable for MQTT. When `renewed`, the server revoked the previous certificate
-   * the moment it was asked for this one (spec §4.3.4): reconnect with these right away.
+   * the moment it was asked for this one (spec §4.3.4): reconnect with these right away. May
+   * come again without `renewed` once Pairing confirmed credentials announced at start, with
+   * the broker device info named then (it may have moved).
    */
   | {
       readonly type: 'pairing.ready'
@@ -98,7 +105,10 @@ export type PairingAction =
       readonly atMs: number
       readonly error: SdkError
     }
-  /** Terminal until the next `pairing.start`: no retry could help (wrong secret, inhibited…). */
+  /**
+   * Terminal until the next `pairing.start`: no retry could help (wrong secret, inhibited…).
+   * Repeated as the answer to every `pairing.renew` until then.
+   */
   | { readonly type: 'pairing.failed'; readonly error: SdkError }
 
 /** True for request and timer ids minted by the pairing machine. */

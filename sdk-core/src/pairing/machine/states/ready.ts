@@ -6,6 +6,7 @@ import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
 import { nextBackoffMs, nextId } from '../context.js'
 import type { Transition } from '../state.js'
+import type { PairingAction } from '../types.js'
 import { enterCreatingKey } from './creating-key.js'
 
 export interface Ready {
@@ -49,5 +50,29 @@ export function enterReady(
       },
       { type: 'timer.set', timerId, atMs },
     ],
+  }
+}
+
+/**
+ * Stored credentials announced before Pairing checked them, when the broker is known from an
+ * earlier run: connecting and verifying then overlap. Only the local checks have passed (CN,
+ * and `nowMs` before the renewal time, itself before `notAfter`): a certificate expired or due
+ * by the local clock is never announced, it is renewed first.
+ */
+export function announceStored(
+  ctx: Context,
+  broker: BrokerAddress | undefined,
+  nowMs: number,
+): PairingAction | undefined {
+  const creds = ctx.credentials
+  if (broker === undefined || creds === undefined || nowMs >= creds.renewAtMs) return undefined
+  return {
+    type: 'pairing.ready',
+    brokerUrl: broker,
+    certificatePem: creds.certificatePem,
+    privateKeyPem: creds.privateKeyPem,
+    notAfterMs: creds.info.notAfterMs,
+    renewAtMs: creds.renewAtMs,
+    renewed: false,
   }
 }
