@@ -102,11 +102,15 @@ test('a re-run reuses the cached credentials and pairs nobody', async () => {
 
 test('a broker certified by another CA is refused before anything is sent', async () => {
   const otherCa = join(dir, 'other-ca.pem')
-  execFileSync('openssl', [
-    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
-    ...['-subj', '/CN=not the sandbox', '-days', '1', '-keyout', join(dir, 'other-ca.key')],
-    ...['-out', otherCa],
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...['-subj', '/CN=not the sandbox', '-days', '1', '-keyout', join(dir, 'other-ca.key')],
+      ...['-out', otherCa],
+    ],
+    { stdio: 'ignore' },
+  )
   const run = await fleet(2, 1, ['--ca', otherCa, '--connect-within', '2', '--drain', '0'])
   const s = run.summary as { sent: number; errors: Record<string, number> }
   assert.equal(run.code, 1, run.stderr)

@@ -23,6 +23,7 @@ const fields: Readonly<Record<string, Field>> = {
   caFile: 'string',
   ignoreTlsErrors: 'boolean',
   keepaliveSec: 'number',
+  maxPayloadBytes: 'number',
   backoff: 'backoff',
   storeLimits: 'storeLimits',
   keyAlgorithm: 'string',

@@ -71,6 +71,12 @@ export interface DeviceOptions {
   readonly ignoreTlsErrors?: boolean
   /** MQTT keepalive (spec §3.4 recommends 30 s). */
   readonly keepaliveSec?: number
+  /**
+   * Largest BSON payload one send may produce; larger sends reject with
+   * `local.payload_too_large` before anything is queued. Default 65 535, Astarte's broker
+   * `max_message_size` (spec §2.3).
+   */
+  readonly maxPayloadBytes?: number
   /** Retry bounds for reconnects and Pairing API calls (exponential, full jitter). */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number }
   readonly storeLimits?: StoreLimits

@@ -15,6 +15,8 @@ import {
   type HttpClient,
   type Logger,
   type MqttTransport,
+  type Qos,
+  type ResumedPublish,
 } from '@astarte-ts/sdk-core'
 import { TimerTable } from './timer-table.js'
 
@@ -92,19 +94,9 @@ export class ActionRunner {
           .catch((error: unknown) => this.#connectionLost(epoch, error))
         return
       }
-      case 'mqtt.publish': {
-        const epoch = this.#epoch
-        this.#ports.transport.publish(action.topic, action.payload, action.qos).then(
-          () => this.#onConnection(epoch, { type: 'mqtt.published', publishId: action.publishId }),
-          (error: unknown) =>
-            this.#onConnection(epoch, {
-              type: 'mqtt.publishFailed',
-              publishId: action.publishId,
-              error: toSdkError(error),
-            }),
-        )
+      case 'mqtt.publish':
+        this.#publish(action.topic, action.payload, action.qos, action.publishId)
         return
-      }
       case 'mqtt.disconnect':
         // outcomes of the ended connection are void from here on
         this.#epoch++
@@ -172,6 +164,34 @@ export class ActionRunner {
     }
   }
 
+  // once per message sent: allocates nothing that lives until the ack (the outcome comes
+  // through the connection's `published` event, within this call for a QoS 0 write: the
+  // device's input FIFO keeps that from re-entering the machine)
+  #publish(topic: string, payload: Uint8Array, qos: Qos, publishId: number): void {
+    try {
+      this.#ports.transport.publish(topic, payload, qos, publishId)
+    } catch (error) {
+      this.#published(this.#epoch, publishId, toSdkError(error))
+    }
+  }
+
+  #published(epoch: number, publishId: number, error?: SdkError): void {
+    this.#onConnection(
+      epoch,
+      error === undefined
+        ? { type: 'mqtt.published', publishId }
+        : { type: 'mqtt.publishFailed', publishId, error },
+    )
+  }
+
+  /** A publish of an earlier connection that the transport completes on this one. */
+  #resumed(epoch: number, { publishId, completed }: ResumedPublish): void {
+    completed.then(
+      () => this.#published(epoch, publishId),
+      (error: unknown) => this.#published(epoch, publishId, toSdkError(error)),
+    )
+  }
+
   #connect(options: {
     host: string
     port: number
@@ -204,18 +224,22 @@ export class ActionRunner {
         {
           message: (topic, payload) =>
             this.#onConnection(epoch, { type: 'mqtt.message', topic, payload }),
+          published: (publishId, error) => this.#published(epoch, publishId, error),
           close: (error) => this.#connectionLost(epoch, error),
         },
       )
       .then(
-        ({ sessionPresent }) => {
+        ({ sessionPresent, resumed = [] }) => {
           // a connection that completed after it was given up on is closed, never used
           if (epoch !== this.#epoch) {
             this.#ports.transport.end().catch(() => undefined)
             return
           }
           this.#connected = true
-          this.#later({ type: 'mqtt.connected', sessionPresent })
+          const publishIds = resumed.map((r) => r.publishId)
+          this.#later({ type: 'mqtt.connected', sessionPresent, resumed: publishIds })
+          // queued after the CONNACK, which puts them back in flight
+          for (const r of resumed) this.#resumed(epoch, r)
         },
         (error: unknown) => {
           const e = toSdkError(error)

@@ -2,13 +2,13 @@
  * @module device façade: the promise-based `Device` over sdk-core's `DeviceMachine`. The façade
  * validates user input before anything is queued, feeds the machine with the clock's time and lets
  * the `ActionRunner` perform its actions; every machine input goes through one FIFO so that
- * listeners calling back into the device never re-enter `handle()`. Inputs are handled in groups,
- * each in one store transaction (group commit): a group's actions, and so the settling of its
- * sends, run only once it committed.
+ * listeners calling back into the device never re-enter `handle()`. Inputs that write the store
+ * (the machine says which) are handled in groups, each in one store transaction (group commit): a
+ * group's actions, and so the settling of its sends, run only once it committed. Sends and acks of
+ * `discard`/`volatile` messages write nothing: they are handled at once, without a transaction.
  */
 import {
   decodePayload,
-  retentionOf,
   SdkError,
   validateIndividual,
   validateObject,
@@ -82,6 +82,14 @@ interface PendingSend {
 
 type InterfaceRef = string | { readonly name: string }
 
+/** `validateIndividual`, `validateObject` or `validateUnset` (which ignores value and options). */
+type Validator = (
+  iface: Interface,
+  path: string,
+  value: unknown,
+  options: SendOptions | undefined,
+) => Result<Validated>
+
 /**
  * The value `send`/`setProperty` accept at path `P` of `T`: checked at compile time for
  * `defineInterface` definitions (never for server-owned ones), any Astarte value otherwise.
@@ -109,18 +117,6 @@ function invalidValue(
   })
 }
 
-/**
- * Whether handling `input` may write the store. Sends write only for `stored` retention and
- * properties (spec §3.9; `volatile` queues in memory, `discard` publishes or drops); acks may
- * delete stored-queue rows, and every other input is treated as writing.
- */
-function touchesStore(input: DeviceInput): boolean {
-  if (input.type !== 'send') return true
-  const { data } = input
-  const mapping = data.kind === 'object' ? data.iface.mappings[0] : data.mapping
-  return retentionOf(data.iface, mapping) === 'stored'
-}
-
 function runNow<T>(fn: () => T): T {
   return fn()
 }
@@ -145,7 +141,7 @@ export class Device {
   readonly #emitter: TypedEmitter<DeviceEvents>
   readonly #streams = new Set<MessageSink<ServerMessage>>()
   readonly #pending = new Map<number, PendingSend>()
-  readonly #inputs: DeviceInput[] = []
+  #inputs: DeviceInput[] = []
   #draining = false
   #flushScheduled = false
   #nextOpId = 1
@@ -238,7 +234,8 @@ export class Device {
    * Starts the device: pairing (first boot or renewal), MQTT connection and sync. Resolves once
    * synced; a failing first connection is retried with backoff like any later one, so this only
    * rejects on `signal` abort, on `disconnect()` or `close()`, or on an error the device can't
-   * recover from (also reported as the `error` event).
+   * recover from (also reported as the `error` event). Called while a `disconnect()` is under
+   * way, it starts the device again once that one finished.
    */
   connect(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed)
@@ -246,6 +243,7 @@ export class Device {
     const { signal } = options
     if (signal?.aborted === true) return Promise.reject(abortError(signal))
     if (this.#synced) return Promise.resolve()
+    if (this.state === 'stopping') return this.#afterStop(signal).then(() => this.connect(options))
     return new Promise<void>((resolve, reject) => {
       const cleanup = (): void => {
         offSynced()
@@ -307,6 +305,23 @@ export class Device {
     })
   }
 
+  /** Resolves once a stop under way ended (the machine ignores `start` until then). */
+  #afterStop(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const off = this.#emitter.on('stateChanged', ({ state }) => {
+        if (!STOPPED_STATES.has(state)) return
+        off()
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      })
+      const onAbort = (): void => {
+        off()
+        reject(abortError(signal as AbortSignal))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
   /**
    * Disconnects, stops every timer, ends `messages()` iterators, closes the store. Sends still
    * waiting for an acknowledgement reject with `local.closed` (their `stored` data stays on disk
@@ -341,11 +356,9 @@ export class Device {
     ifaceRef: T | string,
     path: P,
     value: DeviceValue<T, P>,
-    options: SendOptions = {},
+    options?: SendOptions,
   ): Promise<void> {
-    return this.#submit('send', ifaceRef, path, 'datastream', (iface) =>
-      validateIndividual(iface, path, value, options),
-    )
+    return this.#submit('send', ifaceRef, path, 'datastream', validateIndividual, value, options)
   }
 
   /** Sends an object aggregate on `path` (the instantiated common prefix, spec §3.2). */
@@ -353,11 +366,9 @@ export class Device {
     ifaceRef: T | string,
     path: P,
     value: IsDeviceOwned<T> extends false ? never : ObjectValue<T>,
-    options: SendOptions = {},
+    options?: SendOptions,
   ): Promise<void> {
-    return this.#submit('send', ifaceRef, path, 'datastream', (iface) =>
-      validateObject(iface, path, value, options),
-    )
+    return this.#submit('send', ifaceRef, path, 'datastream', validateObject, value, options)
   }
 
   /** Sets a device-owned property; cached persistently and re-sent on every full sync. */
@@ -366,9 +377,7 @@ export class Device {
     path: P,
     value: DeviceValue<T, P>,
   ): Promise<void> {
-    return this.#submit('set', ifaceRef, path, 'properties', (iface) =>
-      validateIndividual(iface, path, value),
-    )
+    return this.#submit('set', ifaceRef, path, 'properties', validateIndividual, value)
   }
 
   /** Unsets a device-owned property whose mapping has `allow_unset`. */
@@ -376,9 +385,7 @@ export class Device {
     ifaceRef: T | string,
     path: P,
   ): Promise<void> {
-    return this.#submit('unset', ifaceRef, path, 'properties', (iface) =>
-      validateUnset(iface, path),
-    )
+    return this.#submit('unset', ifaceRef, path, 'properties', validateUnset)
   }
 
   /** The cached value of a property (either ownership), or `undefined` when not set. */
@@ -481,13 +488,15 @@ export class Device {
     ref: InterfaceRef,
     path: string,
     type: Interface['type'],
-    validate: (iface: Interface) => Result<Validated>,
+    validate: Validator,
+    value?: unknown,
+    options?: SendOptions,
   ): Promise<void> {
     let v: Result<Validated>
     let iface: Interface
     try {
       iface = this.#deviceInterface(ref, what, path, type)
-      v = validate(iface)
+      v = validate(iface, path, value, options)
     } catch (e) {
       return Promise.reject(e)
     }
@@ -501,9 +510,27 @@ export class Device {
 
   #feed(input: DeviceInput): void {
     if (this.#closed) return
+    if (this.#draining || this.#flushScheduled) {
+      this.#inputs.push(input)
+      // The transport acknowledges a server message (PUBACK, PUBCOMP) as soon as this returns,
+      // and the broker never sends it again: what it writes (a server property) must be committed
+      // by then. So a group waiting for its commit is handled now, the message last in it.
+      if (input.type === 'mqtt.message' && !this.#draining) this.#drain()
+      return
+    }
+    if (!this.#machine.writesStore(input)) {
+      // nothing is queued: handled now, and what its actions feed meanwhile right after it
+      this.#draining = true
+      try {
+        this.#handleAlone(input)
+        this.#drainQueued()
+      } finally {
+        this.#draining = false
+      }
+      return
+    }
     this.#inputs.push(input)
-    if (this.#draining || this.#flushScheduled) return
-    if (input.type === 'mqtt.published' || (input.type === 'send' && touchesStore(input))) {
+    if (input.type === 'send' || input.type === 'mqtt.published') {
       // group commit: the sends and acks of this tick share one transaction (one fsync); any
       // input arriving meanwhile waits behind them, so the machine sees the same order
       this.#flushScheduled = true
@@ -519,32 +546,56 @@ export class Device {
   #drain(): void {
     this.#draining = true
     try {
-      for (let group = this.#inputs.splice(0); group.length > 0; group = this.#inputs.splice(0)) {
-        this.#handleGroup(group)
-      }
+      this.#drainQueued()
     } finally {
       this.#draining = false
     }
   }
 
+  #drainQueued(): void {
+    while (this.#inputs.length > 0) {
+      const group = this.#inputs
+      this.#inputs = []
+      if (group.length === 1 && !this.#machine.writesStore(group[0] as DeviceInput)) {
+        this.#handleAlone(group[0] as DeviceInput)
+      } else this.#handleGroup(group)
+    }
+  }
+
+  /**
+   * Handles one input that writes nothing to group (see `#handleGroup`), without a transaction:
+   * the path of every send and ack of a `discard` or `volatile` message.
+   */
+  #handleAlone(input: DeviceInput): void {
+    let actions: DeviceAction[]
+    try {
+      actions = this.#machine.handle(input, this.#clock.now())
+    } catch (error) {
+      if (input.type !== 'send') throw error
+      this.#settle(input.opId, toSdkError(error))
+      return
+    }
+    for (const action of actions) this.#runner.run(action)
+  }
+
   /**
    * Handles `group` in one transaction, then performs its actions: a `stored` send resolves only
-   * once its row committed, and a failed commit fails the group's sends instead. A group of sends
-   * that don't write the store skips the transaction (a queue row `pump` drops for expiry still
-   * commits by itself). An input the machine refused (a port threw) fails its own send, or is
-   * rethrown to the caller otherwise.
+   * once its row committed, and a failed commit fails the group's sends instead. A group the
+   * machine says writes nothing (sends and acks of `discard`/`volatile` messages) skips the
+   * transaction (a queue row `pump` drops for expiry still commits by itself). An input the
+   * machine refused (a port threw) fails its own send, or is rethrown to the caller otherwise.
    */
   #handleGroup(group: readonly DeviceInput[]): void {
     const actions: DeviceAction[] = []
     const refused: { input: DeviceInput; error: unknown }[] = []
     let commitError: SdkError | undefined
-    const run = group.some(touchesStore) ? this.#batch : runNow
+    const machine = this.#machine
+    const run = group.some((input) => machine.writesStore(input)) ? this.#batch : runNow
     try {
       run(() => {
         for (const input of group) {
           try {
-            for (const action of this.#machine.handle(input, this.#clock.now()))
-              actions.push(action)
+            for (const action of machine.handle(input, this.#clock.now())) actions.push(action)
           } catch (error) {
             refused.push({ input, error })
           }
@@ -637,7 +688,8 @@ export class Device {
         this.#settle(event.opId, event.error)
         return
       case 'stateChanged':
-        if (STOPPED_STATES.has(event.state)) this.#synced = false
+        // left `online` (a stop under way, a lost connection): a connect() now must wait
+        if (event.state !== 'online') this.#synced = false
         this.#emitter.emit('stateChanged', { state: event.state })
         return
       case 'failed':

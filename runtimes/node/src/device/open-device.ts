@@ -124,6 +124,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     inflater: nodeInflater,
     logger,
     keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
+    ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
     backoff,
     random: ports.random ?? Math.random,
     pairing: {

@@ -1,27 +1,40 @@
 /**
  * @module mqtt.js transport: `MqttTransport` over MQTT.js 5, MQTT 3.1.1 on mutual TLS (spec §3.1).
  * One client per `connect`; MQTT.js never reconnects or resubscribes on its own (the core does).
- * Every promise settles: in-flight publishes and subscriptions reject when the connection ends,
- * because a client that will never reconnect would otherwise keep them pending forever.
+ * Every promise settles: in-flight subscriptions reject when the connection ends, because a client
+ * that will never reconnect would otherwise keep them pending forever. Publishes report through
+ * `events.published` while the connection lives; those it took down are never reported (the
+ * close says it), so a publish keeps nothing but its MQTT.js callback until its ack.
  * Packet ids never repeat while in flight (MQTT.js's default allocator wraps onto them): when all
  * 65 535 are in flight, further publishes wait in MQTT.js's queue until an id is freed.
  * QoS 2 messages left in flight by a dropped connection are completed on the resumed session with
- * their original ids, and the core's re-publish of the same message waits for that completion
- * instead of sending a second copy the broker would take for a new message ([MQTT-4.4.0-1]). When
- * the broker lost the session, those it had acknowledged with PUBREC are not sent again either.
+ * their original ids ([MQTT-4.4.0-1]) and reported in `resumed` (by the `publishId` they were
+ * published with), so the core does not send a second copy the broker would take for a new
+ * message. When the broker lost the session, those it had acknowledged with PUBREC are reported
+ * as completed: it has them. Incoming QoS 2 messages past PUBREC wait for their PUBREL across
+ * connections too (`SessionIncomingStore`).
+ * Once `end()` started, a server message is neither reported nor acknowledged: the caller gave
+ * the connection up and ignores its reports, and an acknowledged message is one the broker never
+ * sends again. Unacknowledged, it comes back on the resumed session (a QoS 2 message past PUBREC
+ * stays in the store for the PUBREL then). The DISCONNECT waits for the acks of messages already
+ * reported, which MQTT.js writes right after reporting them [MQTT-3.14.4-2].
  */
 import { isIP } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import mqtt from 'mqtt'
-import type { IClientOptions, MqttClient } from 'mqtt'
+import type { IClientOptions, MqttClient, StreamBuilder } from 'mqtt'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type {
   Logger,
+  MqttConnected,
   MqttConnectOptions,
   MqttTransport,
   MqttTransportEvents,
+  ResumedPublish,
 } from '@astarte-ts/sdk-core'
 import { classifyConnectError } from './classify-connect-error.js'
 import { RollingMessageIdProvider } from './rolling-message-id-provider.js'
+import { SessionIncomingStore } from './session-incoming-store.js'
 import type { IdCursor } from './rolling-message-id-provider.js'
 
 export interface MqttJsTransportOptions {
@@ -42,6 +55,12 @@ const PUBLISH_OPTIONS = [
   { qos: 2, retain: false },
 ] as const
 
+/** Why MQTT.js must not acknowledge a message: it was not reported (see the module comment). */
+const NOT_ACKED = new SdkError(
+  'local.disconnecting',
+  "couldn't take a message: the connection is ending, it is left to the next session",
+)
+
 const notConnected = (): SdkError =>
   new SdkError('local.not_connected', "couldn't send: the MQTT connection is not open")
 
@@ -49,6 +68,7 @@ function clientOptions(
   o: MqttConnectOptions,
   connectTimeout: number,
   ids: RollingMessageIdProvider,
+  incomingStore: SessionIncomingStore,
 ): IClientOptions {
   return {
     host: o.host,
@@ -69,6 +89,32 @@ function clientOptions(
     queueQoSZero: false,
     connectTimeout,
     messageIdProvider: ids,
+    incomingStore,
+    // MQTT.js would otherwise pre-build 65 536 two-byte buffers (mqtt-packet's number cache) on
+    // the first packet of the process: tens of ms of a cold start, megabytes of heap for good.
+    writeCache: false,
+  }
+}
+
+/**
+ * The TLS stream MQTT.js's own `mqtts` builder makes, minus its protocol table: `mqtt.connect`
+ * loads the WebSocket and SOCKS transports (`ws`, `socks`) on the first connect, a large share
+ * of a cold start that only ever speaks MQTT over TLS. Errors take the same path as there.
+ */
+function tlsStream(opts: IClientOptions): StreamBuilder {
+  const verify = opts.rejectUnauthorized !== false
+  return (client) => {
+    const socket = tlsConnect(opts as ConnectionOptions)
+    const onTlsError = (e: Error): void => {
+      if (verify) client.emit('error', e)
+      socket.end()
+    }
+    socket.on('error', onTlsError)
+    socket.on('secureConnect', () => {
+      if (verify && !socket.authorized) socket.emit('error', new Error('TLS not authorized'))
+      else socket.removeListener('error', onTlsError)
+    })
+    return socket
   }
 }
 
@@ -93,17 +139,18 @@ function writePubrel(client: MqttClient, id: number): void {
 interface Qos2Publish {
   readonly topic: string
   readonly payload: Buffer
+  /** The caller's name for it (`publish`'s `publishId`), reported when it is resumed. */
+  readonly publishId: number | undefined
   /** PUBREC came: the broker owns the message, only the release is left. */
   pubrec: boolean
 }
 
-/** A QoS 2 message of a dropped connection, completed on the resumed session. */
-interface Replay extends Qos2Publish {
+/** A QoS 2 exchange of a dropped connection, being completed on the resumed session. */
+interface Replay {
   readonly id: number
   done: boolean
-  /** The core published it again and waits in `waiters`. */
-  claimed: boolean
-  readonly waiters: Array<() => void>
+  /** Settles the reported completion (absent when the publish had no `publishId`). */
+  readonly onDone?: () => void
 }
 
 /**
@@ -124,11 +171,32 @@ function writeDupPublish(client: MqttClient, id: number, message: Qos2Publish): 
   client.stream.write(Buffer.concat([Buffer.from(header), size, topic, packetId, message.payload]))
 }
 
-/** One MQTT.js client and what its close handler needs to know. */
+/** One MQTT.js client and what its close handler and publish callbacks need to know. */
 interface Connection {
   readonly client: MqttClient
+  readonly events: MqttTransportEvents
   /** `end()` was called, or connect failed: the close is not a loss to report. */
   ending: boolean
+}
+
+/**
+ * Reports one publish's outcome, unless the connection went down meanwhile: MQTT.js fails what
+ * it flushes at the close (before its `close` event) and at `end()`, and the close covers those.
+ */
+function reportPublished(
+  conn: Connection,
+  publishId: number,
+  topic: string,
+  qos: 0 | 1 | 2,
+  e: Error | undefined,
+): void {
+  if (conn.ending || conn.client.stream.destroyed) return
+  if (e === null || e === undefined) return conn.events.published(publishId)
+  const ctx = { topic, qos }
+  conn.events.published(
+    publishId,
+    new SdkError('remote.publish_failed', "couldn't publish", { ctx, cause: e }),
+  )
 }
 
 /** `MqttTransport` for Node. */
@@ -143,7 +211,11 @@ export class MqttJsTransport implements MqttTransport {
   #carried = new Map<number, Qos2Publish>()
   /** QoS 2 messages of the previous connection being completed on this one. */
   #replays: Replay[] = []
-  /** Rejecters of every publish/subscribe/unsubscribe awaiting the broker. */
+  /** Incoming QoS 2 messages awaiting their PUBREL, on whichever connection it comes. */
+  readonly #incoming = new SessionIncomingStore()
+  /** The live connection's `publishIds` (see `connect`). */
+  #publishIds = new WeakMap<Buffer, number>()
+  /** Rejecters of every subscribe/unsubscribe awaiting the broker. */
   readonly #pending = new Set<(e: SdkError) => void>()
 
   constructor(options: MqttJsTransportOptions = {}) {
@@ -151,10 +223,7 @@ export class MqttJsTransport implements MqttTransport {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   }
 
-  connect(
-    options: MqttConnectOptions,
-    events: MqttTransportEvents,
-  ): Promise<{ readonly sessionPresent: boolean }> {
+  connect(options: MqttConnectOptions, events: MqttTransportEvents): Promise<MqttConnected> {
     if (this.#conn !== undefined) {
       return Promise.reject(
         new SdkError(
@@ -172,37 +241,57 @@ export class MqttJsTransport implements MqttTransport {
       )
     }
     const ids = new RollingMessageIdProvider(this.#ids)
-    const unfinished = options.clean ? [] : this.#unfinished
-    const carried = options.clean ? new Map<number, Qos2Publish>() : this.#carried
+    const held = { unfinished: this.#unfinished, carried: this.#carried }
+    const unfinished = options.clean ? [] : held.unfinished
+    const carried = options.clean ? new Map<number, Qos2Publish>() : held.carried
     this.#unfinished = []
     this.#carried = new Map()
     this.#replays = []
     ids.reserve(unfinished)
     // QoS 2 publishes of this connection by packet id, until their PUBCOMP
     const sent = new Map<number, Qos2Publish>()
+    // the caller's publish ids by payload buffer (MQTT.js puts the very buffer in the packet)
+    const publishIds = new WeakMap<Buffer, number>()
+    this.#publishIds = publishIds
     let client: MqttClient
     try {
-      client = mqtt.connect(clientOptions(options, this.#connectTimeoutMs, ids))
+      if (options.clean) this.#incoming.clear()
+      const opts = clientOptions(options, this.#connectTimeoutMs, ids, this.#incoming)
+      client = new mqtt.MqttClient(tlsStream(opts), opts)
     } catch (cause) {
       // node:tls refuses unusable key material synchronously (e.g. key and certificate mismatch).
       return Promise.reject(classifyConnectError(cause, where))
     }
-    const conn: Connection = { client, ending: false }
+    const conn: Connection = { client, events, ending: false }
     this.#conn = conn
+    // messages not reported: MQTT.js asks here before each PUBACK, and before the PUBCOMP that
+    // would drop a QoS 2 message from the incoming store (an error skips both; the same object
+    // as the `message` event's packet)
+    const withheld = new WeakSet<object>()
+    client.handleMessage = (packet, callback) =>
+      callback(withheld.has(packet) ? NOT_ACKED : undefined)
     let connected = false
     let firstError: unknown
     return new Promise((resolve, reject) => {
       client.on('connect', (connack) => {
         connected = true
-        if (connack.sessionPresent) this.#resume(client, unfinished, carried, sent)
-        else this.#forget(unfinished, carried, ids)
-        resolve({ sessionPresent: connack.sessionPresent })
+        if (!connack.sessionPresent) this.#incoming.clear()
+        const resumed = connack.sessionPresent
+          ? this.#resume(client, unfinished, carried, sent)
+          : this.#forget(unfinished, carried, ids)
+        resolve({ sessionPresent: connack.sessionPresent, resumed })
       })
       client.on('packetsend', (packet) => {
         if (packet.cmd !== 'publish' || packet.qos !== 2 || packet.messageId === undefined) return
         const { payload } = packet
         const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload)
-        sent.set(packet.messageId, { topic: packet.topic, payload: bytes, pubrec: false })
+        const publishId = publishIds.get(bytes)
+        sent.set(packet.messageId, {
+          topic: packet.topic,
+          payload: bytes,
+          publishId,
+          pubrec: false,
+        })
       })
       client.on('packetreceive', (packet) => {
         if (packet.messageId === undefined) return
@@ -219,7 +308,7 @@ export class MqttJsTransport implements MqttTransport {
         sent.delete(id)
         if (replay === undefined) return
         replay.done = true
-        for (const settle of replay.waiters.splice(0)) settle()
+        replay.onDone?.()
       })
       client.on('error', (e) => {
         firstError ??= e
@@ -230,6 +319,10 @@ export class MqttJsTransport implements MqttTransport {
         }
       })
       client.on('message', (topic, payload, packet) => {
+        if (conn.ending) {
+          withheld.add(packet)
+          return
+        }
         const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
         events.message(topic, bytes, packet.qos)
       })
@@ -242,6 +335,9 @@ export class MqttJsTransport implements MqttTransport {
         }
         client.removeAllListeners('message')
         if (!connected) {
+          // No CONNACK, no session resumed or lost: the unfinished exchanges wait for the next.
+          this.#unfinished = held.unfinished
+          this.#carried = held.carried
           reject(classifyConnectError(firstError ?? new Error('closed before CONNACK'), where))
           return
         }
@@ -295,29 +391,22 @@ export class MqttJsTransport implements MqttTransport {
     )
   }
 
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): Promise<void> {
-    const replay = qos === 2 ? this.#claimReplay(topic, payload) : undefined
-    if (replay !== undefined) return this.#awaitReplay(replay)
-    // the hot path: one promise and one MQTT.js callback per message, no other closure
-    const client = this.#conn?.client
-    if (client === undefined || !client.connected) return Promise.reject(notConnected())
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.add(reject)
-      try {
-        // Copied: MQTT.js keeps the buffer until PUBACK/PUBCOMP and may retransmit it.
-        client.publish(topic, Buffer.from(payload), PUBLISH_OPTIONS[qos], (e) => {
-          this.#pending.delete(reject)
-          if (e === null || e === undefined) resolve()
-          else {
-            const ctx = { topic, qos }
-            reject(new SdkError('remote.publish_failed', "couldn't publish", { ctx, cause: e }))
-          }
-        })
-      } catch (cause) {
-        this.#pending.delete(reject)
-        reject(new SdkError('local.invalid_argument', "couldn't publish", { cause }))
-      }
-    })
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void {
+    // the hot path: no promise, one MQTT.js callback per message and nothing else until its ack
+    const conn = this.#conn
+    if (conn === undefined || !conn.client.connected) throw notConnected()
+    // A view, not a copy: MQTT.js keeps it until PUBACK/PUBCOMP and may retransmit it, so the
+    // caller hands the bytes over until the outcome (the core makes fresh ones for every
+    // publish and never writes them again).
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+    if (qos === 2) this.#publishIds.set(bytes, publishId)
+    try {
+      conn.client.publish(topic, bytes, PUBLISH_OPTIONS[qos], (e) =>
+        reportPublished(conn, publishId, topic, qos, e),
+      )
+    } catch (cause) {
+      throw new SdkError('local.invalid_argument', "couldn't publish", { cause })
+    }
   }
 
   end(): Promise<void> {
@@ -328,8 +417,12 @@ export class MqttJsTransport implements MqttTransport {
     const { client } = conn
     return new Promise((resolve) => {
       client.once('close', () => resolve())
-      // A DISCONNECT when nothing is in flight; otherwise close now (the core re-sends).
-      client.end(Object.keys(client.outgoing).length > 0)
+      // Deferred: a message reported just before (the caller may disconnect from its handler)
+      // gets its PUBACK written first; past the DISCONNECT nothing may be sent [MQTT-3.14.4-2].
+      setImmediate(() => {
+        // A DISCONNECT when nothing is in flight; otherwise close now (the core re-sends).
+        client.end(Object.keys(client.outgoing).length > 0)
+      })
     })
   }
 
@@ -358,66 +451,60 @@ export class MqttJsTransport implements MqttTransport {
   /**
    * On a resumed session: the QoS 2 messages the broker may hold go out again with their ids —
    * a PUBREL when it acknowledged them (PUBREC), else the PUBLISH with DUP — and the other ids
-   * are released as before (a broker answers PUBCOMP even for ids it does not hold).
+   * are released as before (a broker answers PUBCOMP even for ids it does not hold). Returns
+   * the resumed publishes the caller named, completed at their PUBCOMP.
    */
   #resume(
     client: MqttClient,
     unfinished: readonly number[],
     carried: ReadonlyMap<number, Qos2Publish>,
     sent: Map<number, Qos2Publish>,
-  ): void {
+  ): ResumedPublish[] {
+    const resumed: ResumedPublish[] = []
     for (const id of unfinished) {
       const message = carried.get(id)
       if (message === undefined || message.pubrec) writePubrel(client, id)
       else writeDupPublish(client, id, message)
       if (message === undefined) continue
       sent.set(id, { ...message })
-      this.#replays.push({ ...message, id, done: false, claimed: false, waiters: [] })
+      if (message.publishId === undefined) {
+        this.#replays.push({ id, done: false })
+        continue
+      }
+      const completed = new Promise<void>((resolve, reject) => {
+        const abort = (e: SdkError): void => reject(e)
+        this.#pending.add(abort)
+        const onDone = (): void => {
+          this.#pending.delete(abort)
+          resolve()
+        }
+        this.#replays.push({ id, done: false, onDone })
+      })
+      // handled here too: a caller that ignores `resumed` must not meet an unhandled rejection
+      completed.catch(() => undefined)
+      resumed.push({ publishId: message.publishId, completed })
     }
+    return resumed
   }
 
   /**
    * The broker lost the session: every id is free again. A QoS 2 message it acknowledged with
-   * PUBREC was received all the same, so the core's re-publish of it completes at once.
+   * PUBREC was received all the same: reported as completed, so it is not published again.
    */
   #forget(
     unfinished: readonly number[],
     carried: ReadonlyMap<number, Qos2Publish>,
     ids: RollingMessageIdProvider,
-  ): void {
+  ): ResumedPublish[] {
+    const resumed: ResumedPublish[] = []
     for (const id of unfinished) {
       ids.release(id)
       const message = carried.get(id)
-      if (message?.pubrec === true) {
-        this.#replays.push({ ...message, id, done: true, claimed: false, waiters: [] })
+      if (message?.pubrec === true && message.publishId !== undefined) {
+        resumed.push({ publishId: message.publishId, completed: Promise.resolve() })
       }
     }
-  }
-
-  /**
-   * The first unclaimed replay of the same message, now claimed. Equal bytes on the same topic
-   * are the same message for the broker, so which of two identical replays is taken is moot.
-   */
-  #claimReplay(topic: string, payload: Uint8Array): Replay | undefined {
-    if (this.#replays.length === 0) return undefined
-    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-    const replay = this.#replays.find(
-      (r) => !r.claimed && r.topic === topic && bytes.equals(r.payload),
-    )
-    if (replay !== undefined) replay.claimed = true
-    return replay
-  }
-
-  #awaitReplay(replay: Replay): Promise<void> {
-    if (replay.done) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      const abort = (e: SdkError): void => reject(e)
-      this.#pending.add(abort)
-      replay.waiters.push(() => {
-        this.#pending.delete(abort)
-        resolve()
-      })
-    })
+    return resumed
   }
 
   #abortPending(e: SdkError): void {

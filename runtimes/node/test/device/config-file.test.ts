@@ -39,6 +39,13 @@ test('config paths resolve against the file directory; secrets come from env', a
   })
 })
 
+test('maxPayloadBytes from the file reaches the options', async () => {
+  await withConfig({ ...minimal, maxPayloadBytes: 16_384 }, async (file) => {
+    const options = await loadDeviceConfig(file, {})
+    assert.equal(options.maxPayloadBytes, 16_384)
+  })
+})
+
 test('a secret in the file wins over the environment', async () => {
   await withConfig({ ...minimal, credentialsSecret: 'in-file' }, async (file) => {
     const options = await loadDeviceConfig(file, { ASTARTE_CREDENTIALS_SECRET: 'from-env' })
@@ -55,11 +62,13 @@ test('invalid configs are refused with issues naming each key', async () => {
     colour: 'red',
     keyAlgorithm: 'dsa',
     backoff: { minMs: 10, maxMs: 1 },
+    maxPayloadBytes: 0,
   })
   assert.deepEqual(issues.map((i) => `${i.code} ${i.path}`).sort(), [
     'config_field_type /backoff',
     'config_field_type /interfaces',
     'config_field_type /keyAlgorithm',
+    'config_field_type /maxPayloadBytes',
     'config_field_type /realm',
     'config_unknown_key /colour',
   ])

@@ -41,7 +41,7 @@ class InjectingTransport implements MqttTransport {
   }
   subscribe: MqttTransport['subscribe'] = (f, q) => this.inner.subscribe(f, q)
   unsubscribe: MqttTransport['unsubscribe'] = (f) => this.inner.unsubscribe(f)
-  publish: MqttTransport['publish'] = (t, p, q) => this.inner.publish(t, p, q)
+  publish: MqttTransport['publish'] = (t, p, q, id) => this.inner.publish(t, p, q, id)
   end: MqttTransport['end'] = () => this.inner.end()
 }
 

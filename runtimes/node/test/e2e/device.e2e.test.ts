@@ -299,6 +299,18 @@ describe('Device against the sandbox', () => {
     )
   })
 
+  test('a discard send and its ack skip the store transaction: settled before any macrotask', async () => {
+    // QoS 0 (`unreliable`, `discard`): MQTT.js reports the write synchronously, so without a
+    // group commit (a setImmediate, then a transaction) the whole send is promise jobs
+    let macrotask = false
+    setImmediate(() => (macrotask = true))
+    const sent = device.metrics().sent
+    await device.send('org.astarte-ts.test.Volatile', '/note', 'no transaction')
+    assert.equal(macrotask, false)
+    assert.equal(device.metrics().sent, sent + 1)
+    assert.equal(device.metrics().queued, 0)
+  })
+
   test('add and remove an interface at run time', async () => {
     assert.equal(
       device.interfaces().some((i) => i.name === 'org.astarte-ts.test.Extra'),
@@ -334,6 +346,16 @@ describe('Device against the sandbox', () => {
     )
     await assert.rejects(device.send('org.astarte-ts.test.Extra', '/value', 1), SdkError)
     assert.equal(device.state, 'online')
+  })
+
+  test('connect() while a disconnect is under way connects again once it finished', async () => {
+    const stopping = device.disconnect()
+    assert.equal(device.state, 'stopping')
+    const connecting = device.connect({ signal: AbortSignal.timeout(20_000) })
+    await stopping
+    await connecting
+    assert.equal(device.state, 'online')
+    await device.send('org.astarte-ts.test.Volatile', '/note', 'after the reconnect')
   })
 
   test('metrics count what went through', () => {

@@ -74,7 +74,11 @@ async function connectError(
     ignoreTlsErrors: false,
   }
   try {
-    await transport.connect(options, { message: () => undefined, close: () => undefined })
+    await transport.connect(options, {
+      message: () => undefined,
+      published: () => undefined,
+      close: () => undefined,
+    })
   } catch (e) {
     return e
   }

@@ -165,7 +165,7 @@ export class ProxiedTransport implements MqttTransport {
     this.#inner.connect({ ...options, host: this.#proxy.host, port: this.#proxy.port }, events)
   subscribe: MqttTransport['subscribe'] = (filters, qos) => this.#inner.subscribe(filters, qos)
   unsubscribe: MqttTransport['unsubscribe'] = (filters) => this.#inner.unsubscribe(filters)
-  publish: MqttTransport['publish'] = (topic, payload, qos) =>
-    this.#inner.publish(topic, payload, qos)
+  publish: MqttTransport['publish'] = (topic, payload, qos, publishId) =>
+    this.#inner.publish(topic, payload, qos, publishId)
   end: MqttTransport['end'] = () => this.#inner.end()
 }

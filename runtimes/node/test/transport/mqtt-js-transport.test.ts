@@ -1,7 +1,12 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { SdkError } from '@astarte-ts/sdk-core'
-import type { LogLevel, MqttConnectOptions, MqttTransportEvents } from '@astarte-ts/sdk-core'
+import type {
+  LogLevel,
+  MqttConnectOptions,
+  MqttTransport,
+  MqttTransportEvents,
+} from '@astarte-ts/sdk-core'
 import { MqttJsTransport } from '../../src/transport/index.js'
 import {
   OBSERVER_CN,
@@ -18,10 +23,23 @@ interface Received {
   readonly qos: 0 | 1 | 2
 }
 
-/** Events recorder with a way to wait for the n-th message or the close. */
+/** A reported publish outcome, with how many closes the recorder had seen before it. */
+interface Published {
+  readonly publishId: number
+  readonly error: SdkError | null
+  readonly closesBefore: number
+}
+
+/**
+ * Events recorder with a way to wait for the n-th message or the close, and `publish`: a publish
+ * through a transport that settles when its outcome is reported.
+ */
 function recorder() {
   const messages: Received[] = []
   const closes: unknown[] = []
+  const published: Published[] = []
+  const waiting = new Map<number, (error?: SdkError) => void>()
+  let nextPublishId = 1
   let wake: () => void = () => undefined
   const changed = () => new Promise<void>((r) => (wake = r))
   const events: MqttTransportEvents = {
@@ -29,11 +47,33 @@ function recorder() {
       messages.push({ topic, payload: payload.slice(), qos })
       wake()
     },
+    published(publishId, error) {
+      published.push({ publishId, error: error ?? null, closesBefore: closes.length })
+      waiting.get(publishId)?.(error)
+      waiting.delete(publishId)
+      wake()
+    },
     close(error) {
       closes.push(error)
       wake()
     },
   }
+  const publish = (
+    transport: MqttTransport,
+    topic: string,
+    payload: Uint8Array,
+    qos: 0 | 1 | 2,
+    publishId = nextPublishId++,
+  ) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.set(publishId, (e) => (e === undefined ? resolve() : reject(e)))
+      try {
+        transport.publish(topic, payload, qos, publishId)
+      } catch (e) {
+        waiting.delete(publishId)
+        reject(e)
+      }
+    })
   const until = async (cond: () => boolean, ms = 10_000): Promise<void> => {
     const deadline = Date.now() + ms
     while (!cond()) {
@@ -41,7 +81,7 @@ function recorder() {
       await Promise.race([changed(), new Promise((r) => setTimeout(r, 50))])
     }
   }
-  return { events, messages, closes, until }
+  return { events, messages, closes, published, publish, until }
 }
 
 /** Connect options for `clientId` with a fresh certificate from the broker's CA. */
@@ -104,15 +144,15 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     const transport = new MqttJsTransport()
     const rec = recorder()
     const options = await optionsFor(id)
-    assert.deepEqual(await transport.connect(options, rec.events), { sessionPresent: false })
+    const nothingResumed = (sessionPresent: boolean) => ({ sessionPresent, resumed: [] })
+    assert.deepEqual(await transport.connect(options, rec.events), nothingResumed(false))
     await transport.end()
     assert.deepEqual(rec.closes, [undefined])
-    assert.deepEqual(await transport.connect(options, rec.events), { sessionPresent: true })
+    assert.deepEqual(await transport.connect(options, rec.events), nothingResumed(true))
     await transport.end()
     // clean=true discards the session
-    assert.deepEqual(await transport.connect({ ...options, clean: true }, rec.events), {
-      sessionPresent: false,
-    })
+    const clean = await transport.connect({ ...options, clean: true }, rec.events)
+    assert.deepEqual(clean, nothingResumed(false))
     await transport.end()
   })
 
@@ -129,7 +169,7 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     const { transport, rec } = await open(t, id)
     await transport.subscribe([`${id}/#`], 2)
     for (const qos of [0, 1, 2] as const) {
-      await transport.publish(`${id}/q${qos}`, bytes(`qos ${qos}`), qos)
+      await rec.publish(transport, `${id}/q${qos}`, bytes(`qos ${qos}`), qos)
     }
     await rec.until(() => rec.messages.length === 3)
     assert.deepEqual(
@@ -146,8 +186,10 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
       2,
     )
     const server = await open(t, OBSERVER_CN, { clean: true })
-    await server.transport.publish(`${id}/com.example.Server/a`, new Uint8Array([0, 1, 2, 255]), 2)
-    await server.transport.publish(`${id}/control/consumer/properties`, new Uint8Array(0), 2)
+    const fromServer = (topic: string, payload: Uint8Array, qos: 1 | 2) =>
+      server.rec.publish(server.transport, topic, payload, qos)
+    await fromServer(`${id}/com.example.Server/a`, new Uint8Array([0, 1, 2, 255]), 2)
+    await fromServer(`${id}/control/consumer/properties`, new Uint8Array(0), 2)
     await dev.rec.until(() => dev.rec.messages.length === 2)
     assert.deepEqual(dev.rec.messages[0], {
       topic: `${id}/com.example.Server/a`,
@@ -160,8 +202,8 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
       qos: 2,
     })
     await dev.transport.unsubscribe([`${id}/com.example.Server/#`])
-    await server.transport.publish(`${id}/com.example.Server/b`, bytes('after unsubscribe'), 1)
-    await server.transport.publish(`${id}/control/consumer/properties`, bytes('marker'), 1)
+    await fromServer(`${id}/com.example.Server/b`, bytes('after unsubscribe'), 1)
+    await fromServer(`${id}/control/consumer/properties`, bytes('marker'), 1)
     await dev.rec.until(() => dev.rec.messages.length === 3)
     assert.equal(dev.rec.messages[2]?.topic, `${id}/control/consumer/properties`)
   })
@@ -175,9 +217,9 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await dev.transport.subscribe([`${other}/#`, `${id}/#`], 2)
     const watcher = await open(t, OBSERVER_CN, { clean: true })
     await watcher.transport.subscribe([`${realm}/#`], 2)
-    await watcher.transport.publish(`${other}/for-other`, bytes('a'), 1)
-    await dev.transport.publish(`${other}/stolen`, bytes('x'), 1)
-    await dev.transport.publish(`${id}/mine`, bytes('y'), 1)
+    await watcher.rec.publish(watcher.transport, `${other}/for-other`, bytes('a'), 1)
+    await dev.rec.publish(dev.transport, `${other}/stolen`, bytes('x'), 1)
+    await dev.rec.publish(dev.transport, `${id}/mine`, bytes('y'), 1)
     await watcher.rec.until(() => watcher.rec.messages.some((m) => m.topic === `${id}/mine`))
     await dev.rec.until(() => dev.rec.messages.some((m) => m.topic === `${id}/mine`))
     assert.deepEqual(
@@ -196,7 +238,8 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await watcher.transport.subscribe([`${id}/#`], 1)
     const dev = await open(t, id)
     const total = 5000
-    const publish = (i: number) => dev.transport.publish(`${id}/burst`, bytes(String(i)), 1)
+    const publish = (i: number) =>
+      dev.rec.publish(dev.transport, `${id}/burst`, bytes(String(i)), 1)
     await Promise.all(Array.from({ length: total }, (_, i) => publish(i)))
     await watcher.rec.until(() => watcher.rec.messages.length >= total, 30_000)
     await new Promise((r) => setTimeout(r, 200))
@@ -284,7 +327,7 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     await assert.rejects(transport.connect({ ...options, port: 1 }, recorder().events), {
       code: 'remote.connect_failed',
     })
-    await assert.rejects(transport.publish('a/b', new Uint8Array(0), 0), {
+    assert.throws(() => transport.publish('a/b', new Uint8Array(0), 0, 1), {
       code: 'local.not_connected',
     })
     await assert.rejects(transport.subscribe(['a/#'], 2), { code: 'local.not_connected' })
@@ -293,40 +336,46 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
 })
 
 describe('MqttJsTransport when the broker goes away', () => {
-  test('close reports the loss, pending publishes reject, the session survives a restart', async (t) => {
-    const broker = await startMosquitto()
+  test('close reports the loss, no publish is reported after it, the session survives a restart', async (t) => {
+    // Debug log: a failure below prints the broker's packet trace.
+    const broker = await startMosquitto({ extraConfig: ['log_type debug'] })
     t.after(() => broker.dispose())
     const id = 'test/restart'
     const options = await brokerOptions(broker, id)
     const transport = new MqttJsTransport()
     const rec = recorder()
     assert.equal((await transport.connect(options, rec.events)).sessionPresent, false)
-    await transport.subscribe([`${id}/#`], 2)
-    await transport.publish(`${id}/before`, bytes('1'), 1)
-    // QoS 2 publishes in flight while the broker dies must not hang
-    const outcome = (p: Promise<void>) =>
-      p.then(
-        () => 'ok',
-        (e: SdkError) => e.code,
-      )
-    const inflight = Array.from({ length: 200 }, (_, i) =>
-      outcome(transport.publish(`${id}/x`, bytes(String(i)), 2)),
-    )
+    // Mosquitto 2.0.11 miscounts its outgoing in-flight quota when it restores a session that
+    // holds unacknowledged deliveries (quota fixes came in 2.0.13): now and then in CI it then
+    // acknowledged the `after` message below but never delivered it. So the saved session must
+    // hold no delivery to this client: the flood goes to a topic it is not subscribed to, and the
+    // echo of `before` is received (and so acknowledged, ahead of the flood) before the flood.
+    // Incoming QoS 2 across a resumed session is proven by qos2-resume.test.ts, step by step.
+    await transport.subscribe([`${id}/in/#`], 2)
+    await rec.publish(transport, `${id}/in/before`, bytes('1'), 1)
+    await rec.until(() => rec.messages.some((m) => m.topic === `${id}/in/before`))
+    // QoS 2 publishes in flight while the broker dies (as many as the device core's window):
+    // those it took down are never reported.
+    for (let i = 0; i < 100; i++) transport.publish(`${id}/x`, bytes(String(i)), 2, 1000 + i)
     await broker.stop()
     await rec.until(() => rec.closes.length === 1)
     assert.ok(rec.closes[0] instanceof SdkError && rec.closes[0].code === 'remote.connection_lost')
-    const outcomes = await Promise.all(inflight)
-    assert.ok(
-      outcomes.every((o) => o === 'ok' || o === 'remote.connection_lost'),
-      String(new Set(outcomes)),
+    const during = rec.published.filter((p) => p.publishId >= 1000)
+    assert.deepEqual(
+      during.filter((p) => p.error !== null || p.closesBefore > 0),
+      [],
+      'only completions, and none after the close',
     )
-    await assert.rejects(transport.publish(`${id}/after`, bytes('2'), 1), {
+    assert.equal(new Set(during.map((p) => p.publishId)).size, during.length, 'once each')
+    assert.throws(() => transport.publish(`${id}/in/after`, bytes('2'), 1, 2000), {
       code: 'local.not_connected',
     })
     await broker.restart()
     assert.equal((await transport.connect(options, rec.events)).sessionPresent, true)
-    await transport.publish(`${id}/after`, bytes('3'), 1)
-    await rec.until(() => rec.messages.some((m) => m.topic === `${id}/after`))
+    await rec.publish(transport, `${id}/in/after`, bytes('3'), 1)
+    await rec
+      .until(() => rec.messages.some((m) => m.topic === `${id}/in/after`))
+      .catch((e: Error) => assert.fail(`${e.message}; broker log:\n${broker.log().slice(-20_000)}`))
     await transport.end()
     assert.equal(rec.closes.length, 2)
     assert.equal(rec.closes[1], undefined)

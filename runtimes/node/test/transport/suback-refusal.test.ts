@@ -37,6 +37,7 @@ test('SUBACK failure (0x80) for a foreign filter: remote.subscribe_refused; own 
     await new Promise<void>((r) => tls.close(() => r()))
   })
   const transport = new MqttJsTransport()
+  let onPublished: (outcome: unknown) => void = () => undefined
   await transport.connect(
     {
       host: '127.0.0.1',
@@ -49,7 +50,11 @@ test('SUBACK failure (0x80) for a foreign filter: remote.subscribe_refused; own 
       caPem: ca.certPem,
       ignoreTlsErrors: false,
     },
-    { message: () => undefined, close: () => undefined },
+    {
+      message: () => undefined,
+      published: (_publishId, error) => onPublished(error ?? 'ok'),
+      close: () => undefined,
+    },
   )
   t.after(() => transport.end())
   await transport.subscribe(['test/dev/#'], 2)
@@ -60,5 +65,7 @@ test('SUBACK failure (0x80) for a foreign filter: remote.subscribe_refused; own 
     return true
   })
   // the connection survives a refused filter
-  await transport.publish('test/dev/ok', new Uint8Array([1]), 1)
+  const outcome = new Promise((resolve) => (onPublished = resolve))
+  transport.publish('test/dev/ok', new Uint8Array([1]), 1, 1)
+  assert.equal(await outcome, 'ok')
 })
