@@ -25,6 +25,16 @@ const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
 if (build.status !== 0) {
   failed = true
   console.error('build failed: tsconfig.build.json')
+} else {
+  // the packages' entries are the bundles: a build that left them stale would run old code
+  const bundle = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-dist.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  })
+  if (bundle.status !== 0) {
+    failed = true
+    console.error('build failed: scripts/bundle-dist.mjs')
+  }
 }
 if (!failed) console.log(`typecheck ok: ${configs.length} projects, build ok`)
 process.exit(failed ? 1 : 0)

@@ -3,9 +3,7 @@
  * without undici) takes a custom CA. Every request ends: it has a deadline and a response cap.
  * Errors carry method and URL only, never headers (the Authorization JWT) or bodies.
  */
-import { request as httpRequest } from 'node:http'
 import type { IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { HttpClient, HttpRequest, HttpResponse, Logger } from '@astarte-ts/sdk-core'
 
@@ -28,6 +26,15 @@ const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 const safeUrl = (u: URL): string => `${u.protocol}//${u.host}${u.pathname}`
 
 class ResponseTooLarge extends Error {}
+
+let requestFunctions: Promise<typeof import('./request-functions.js')> | undefined
+
+/**
+ * node:http and node:https, loaded by the first request rather than at import: a restart with
+ * stored credentials connects to the broker before its first Pairing call, so the start-up
+ * doesn't wait for Node to load them (~2 ms).
+ */
+const loadRequestFunctions = () => (requestFunctions ??= import('./request-functions.js'))
 
 function readBody(res: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -56,23 +63,19 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const ignoreTls = options.ignoreTlsErrors === true
   return {
-    request(req: HttpRequest): Promise<HttpResponse> {
+    async request(req: HttpRequest): Promise<HttpResponse> {
       let url: URL
       try {
         url = new URL(req.url)
       } catch (cause) {
-        return Promise.reject(
-          new SdkError('local.invalid_url', "couldn't parse the request URL", { cause }),
-        )
+        throw new SdkError('local.invalid_url', "couldn't parse the request URL", { cause })
       }
       const where = { method: req.method, url: safeUrl(url) }
       const https = url.protocol === 'https:'
       if (!https && url.protocol !== 'http:') {
-        return Promise.reject(
-          new SdkError('local.invalid_url', `couldn't request a ${url.protocol} URL`, {
-            ctx: where,
-          }),
-        )
+        throw new SdkError('local.invalid_url', `couldn't request a ${url.protocol} URL`, {
+          ctx: where,
+        })
       }
       if (https && ignoreTls) {
         const warning = 'TLS CERTIFICATE CHECKS ARE DISABLED (ignoreTlsErrors): development only'
@@ -81,6 +84,7 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8')
       const headers: Record<string, string | number> = { ...req.headers }
       if (body !== undefined) headers['content-length'] = body.byteLength
+      const send = await loadRequestFunctions()
       return new Promise<HttpResponse>((resolve, reject) => {
         let settled = false
         const fail = (e: SdkError): void => {
@@ -90,7 +94,7 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
           r.destroy()
           reject(e)
         }
-        const r = (https ? httpsRequest : httpRequest)(url, {
+        const r = (https ? send.https : send.http)(url, {
           method: req.method,
           headers,
           ...(https ? { rejectUnauthorized: !ignoreTls } : {}),

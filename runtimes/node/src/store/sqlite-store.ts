@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { Store } from '@astarte-ts/sdk-core'
 import { MemoryRetentionQueue } from './memory-retention-queue.js'
+import { sqliteNativeBinding } from './native-binding.js'
 import { resolveBounds } from './queue-bounds.js'
 import type { OverflowEvent, OverflowPolicy, QueueBoundsOptions } from './queue-bounds.js'
 import { SCHEMA_VERSION, migrate } from './schema.js'
@@ -62,7 +63,12 @@ const unreadable = (path: string, cause: unknown): SdkError =>
 function openDatabase(path: string, synchronous: SqliteSynchronous): Database.Database {
   let db: Database.Database | undefined
   try {
-    db = new Database(path)
+    const nativeBinding = sqliteNativeBinding()
+    // better-sqlite3 takes the loaded addon too; its types name only the path
+    db = new Database(
+      path,
+      nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as string },
+    )
     // The first statements read the header: a non-database file fails here (SQLITE_NOTADB).
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
