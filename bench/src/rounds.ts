@@ -3,8 +3,14 @@
  * that gets noisier during the run penalizes both equally; reports the median of rounds.
  */
 
-/** One timed run: does some units of work and returns how many. */
-export type Trial = () => Promise<number> | number
+/** What a trial that timed itself returns (one run in another process, say). */
+export interface SelfTimed {
+  readonly units: number
+  readonly seconds: number
+}
+
+/** One timed run: does some units of work and returns how many (or how many in how long). */
+export type Trial = () => Promise<number | SelfTimed> | number | SelfTimed
 
 /** A trial calling `op` `n` times; the result is kept alive so the call can't be optimized out. */
 export function repeat(n: number, op: () => unknown): Trial {
@@ -58,9 +64,9 @@ export function median(values: readonly number[]): number {
 
 async function timed(trial: Trial): Promise<number> {
   const start = process.hrtime.bigint()
-  const units = await trial()
+  const result = await trial()
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return units / seconds
+  return typeof result === 'number' ? result / seconds : result.units / result.seconds
 }
 
 /** Runs `rounds` rounds; odd rounds reverse the order of the contenders. */

@@ -86,7 +86,10 @@ test('npm run bench -- --quick writes a JSON report and a Markdown table', () =>
   assert.equal(new Set(ids).size, ids.length, 'row ids are unique')
   const groups = ['send.', 'bson.encode.', 'bson.decode.', 'retention.', 'coldstart.', 'fleet.']
   for (const group of [...groups, 'dataflow.', 'esp32.', 'bridge.']) {
-    assert.ok(ids.some((id) => id.startsWith(group)), `a ${group} row`)
+    assert.ok(
+      ids.some((id) => id.startsWith(group)),
+      `a ${group} row`,
+    )
   }
   const markdown = readFileSync(join(dir, 'quick.md'), 'utf8')
   assert.equal(r.stdout, markdown)

@@ -42,6 +42,12 @@ async function measureRss(ctx: BenchContext): Promise<Measurement> {
   if (result.exitCode !== 0 || perDevice === undefined) {
     throw new Error(`couldn't run the fleet (exit ${result.exitCode}): ${result.stderrTail}`)
   }
+  // With a handful of devices (tiny --scale) the process's own RSS noise can exceed what they add.
+  if (perDevice <= 0) {
+    throw new Error(
+      `RSS did not grow with ${devices} connected devices (${perDevice} B each): too few to measure; use a larger --scale`,
+    )
+  }
   return {
     measured: perDevice,
     details: { devices, runner: runner.kind, summary: result.summary },

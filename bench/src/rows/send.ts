@@ -2,24 +2,21 @@
  * @module bench send rows: `device.send` throughput through the whole SDK (validation, BSON,
  * the core's queue and in-flight window, MQTT.js) against raw MQTT.js publishing the same
  * payloads, pre-encoded, on the same topic of the same Mosquitto, 100 in flight for both.
+ * Both contenders run in one child process (`bench/send-child.mjs`) on the built `dist`, as
+ * deployed code runs: the bench itself runs on tsx, whose module interop would tax our code
+ * but not MQTT.js. Each trial is timed inside the child; rounds interleave as everywhere.
  */
-import type { Device } from '@astarte-ts/runtime-node'
-import {
-  dataTopic,
-  deviceTopicPrefix,
-  encodePayload,
-  validateIndividual,
-  validateObject,
-  type Interface,
-  type Qos,
-  type Validated,
-} from '@astarte-ts/sdk-core'
-import type { MqttClient } from 'mqtt'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import type { Qos } from '@astarte-ts/sdk-core'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
-import { openBenchDevice, rawClient } from '../device-env.js'
-import { interleave, windowed } from '../rounds.js'
+import { deviceOptions } from '../device-env.js'
+import { repoRoot } from '../fleet/fleet-env.js'
+import { interleave, type SelfTimed } from '../rounds.js'
+import { builtCli, fleetEnv } from './fleet.js'
 
 const WINDOW = 100
+const childScript = join(repoRoot, 'bench', 'send-child.mjs')
 
 interface SendCase {
   readonly id: string
@@ -54,68 +51,100 @@ const cases: readonly SendCase[] = [
   },
 ]
 
-interface Connected {
-  readonly device: Device
-  readonly raw: MqttClient
+type Reply =
+  | { readonly type: 'ready' }
+  | ({ readonly type: 'trial' } & SelfTimed)
+  | { readonly type: 'error'; readonly message: string }
+
+/** The child, answering one request at a time (see `bench/send-child.mjs`). */
+interface SendChild {
+  readonly runner: 'dist' | 'tsx'
+  request(message: object): Promise<Reply>
 }
 
-function connectedDevice(ctx: BenchContext): Promise<Connected> {
-  return ctx.shared('send-device', async () => {
-    const device = await openBenchDevice(ctx, 'bench-send')
-    await device.connect()
-    return { device, raw: await rawClient(ctx, device) }
+function replyOf(proc: ChildProcess, stderr: () => string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: Reply): void => {
+      proc.off('exit', onExit)
+      if (reply.type === 'error') reject(new Error(`send child: ${reply.message}`))
+      else resolve(reply)
+    }
+    const onExit = (code: number | null): void => {
+      proc.off('message', onMessage)
+      reject(new Error(`send child exited (${code}): ${stderr()}`))
+    }
+    proc.once('message', onMessage)
+    proc.once('exit', onExit)
   })
 }
 
-function interfaceOf(device: Device, name: string): Interface {
-  const iface = device.interfaces().find((i) => i.name === name)
-  if (iface === undefined) throw new Error(`couldn't find bench interface ${name}`)
-  return iface
-}
-
-/** The bytes `device.send` puts on the wire, made once for the raw client. */
-function preEncode(iface: Interface, c: SendCase, n: number): Uint8Array[] {
-  return Array.from({ length: n }, (_, i) => {
-    const value = c.value(i)
-    const v =
-      typeof value === 'number'
-        ? validateIndividual(iface, c.path, value)
-        : validateObject(iface, c.path, value)
-    if (!v.ok) throw new Error(`couldn't encode a ${c.id} payload: ${v.error[0]?.message ?? ''}`)
-    return encodePayload(v.value as Validated)
+function sendChild(ctx: BenchContext): Promise<SendChild> {
+  return ctx.shared('send-child', async () => {
+    const [env, runner] = await Promise.all([fleetEnv(ctx), builtCli(ctx)])
+    // the fallback when dist doesn't build: the same child on the sources, reported as `tsx`
+    const loader =
+      runner.kind === 'dist' ? [] : ['--conditions=@astarte-ts/source', '--import', 'tsx']
+    const options = deviceOptions(env, join(ctx.tmpDir, 'devices'), 'bench-send')
+    const { host, port } = env.mosquitto
+    const proc = spawn(process.execPath, [...loader, childScript], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        BENCH_DEVICE_OPTIONS: JSON.stringify(options),
+        BENCH_BROKER: JSON.stringify({ host, port }),
+      },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    })
+    let stderr = ''
+    proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)))
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+    ctx.defer(async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      if (proc.connected) proc.send({ type: 'close' })
+      else proc.kill()
+      await exited
+    })
+    await replyOf(proc, () => stderr)
+    return {
+      runner: runner.kind,
+      request(message) {
+        const reply = replyOf(proc, () => stderr)
+        proc.send(message)
+        return reply
+      },
+    }
   })
 }
 
 async function measureSend(ctx: BenchContext, c: SendCase): Promise<Measurement> {
-  const { device, raw } = await connectedDevice(ctx)
-  const iface = interfaceOf(device, c.interfaceName)
-  const n = ctx.count(10_000, 1_000, 20)
-  const payloads = preEncode(iface, c, n)
-  const prefix = deviceTopicPrefix(device.realm, device.deviceId)
-  if (!prefix.ok) throw new Error(`couldn't build the topic of ${device.deviceId}`)
-  const topic = dataTopic(prefix.value, c.interfaceName, c.path)
-  const ours = (): Promise<number> =>
-    windowed(n, WINDOW, (i) => {
-      const value = c.value(i)
-      return typeof value === 'number'
-        ? device.send(c.interfaceName, c.path, value)
-        : device.sendObject(c.interfaceName, c.path, value)
-    })
-  const options = { qos: c.qos }
-  const bytes = payloads.map((p) => Buffer.from(p))
-  const theirs = (): Promise<number> =>
-    windowed(n, WINDOW, (i) => raw.publishAsync(topic, bytes[i] as Buffer, options))
+  const child = await sendChild(ctx)
+  // long enough that a trial spans several garbage collections (10 000 at QoS 0 was ~50 ms)
+  const n = ctx.count(50_000, 1_000, 20)
+  const values = Array.from({ length: n }, (_, i) => c.value(i))
+  const { interfaceName, path, qos } = c
+  await child.request({ type: 'case', interfaceName, path, qos, values, window: WINDOW })
+  const trial = (contender: 'ours' | 'raw') => async (): Promise<SelfTimed> => {
+    const reply = await child.request({ type: 'trial', contender })
+    if (reply.type !== 'trial') throw new Error(`send child: unexpected ${reply.type}`)
+    return reply
+  }
   const result = await interleave(
     [
-      { name: 'device.send', trial: ours },
-      { name: 'raw MQTT.js', trial: theirs },
+      { name: 'device.send', trial: trial('ours') },
+      { name: 'raw MQTT.js', trial: trial('raw') },
     ],
     ctx.rounds,
   )
   return {
     measured: result.medians[0] ?? Number.NaN,
     reference: { name: 'raw MQTT.js', measured: result.medians[1] ?? Number.NaN },
-    details: { messagesPerTrial: n, window: WINDOW, qos: c.qos, rounds: result.rounds },
+    details: {
+      messagesPerTrial: n,
+      window: WINDOW,
+      qos: c.qos,
+      runner: child.runner,
+      rounds: result.rounds,
+    },
   }
 }
 

@@ -1,0 +1,118 @@
+// Send-row child of `npm run bench`: both contenders of the send rows — `device.send` through the
+// whole SDK and raw MQTT.js publishing the same bytes with the device's certificate — in one
+// plain-node process on the BUILT packages (no tsx, no source condition), as deployed code runs.
+// Driven over IPC by bench/src/rows/send.ts, one request at a time:
+//   { type: 'case', interfaceName, path, qos, values, window } → { type: 'ready' }
+//   { type: 'trial', contender: 'ours' | 'raw' } → { type: 'trial', units, seconds }
+//   { type: 'close' } → exits
+// Options come in the environment (BENCH_DEVICE_OPTIONS, BENCH_BROKER, JSON) so that the pairing
+// JWT is not in the process list. Failures answer { type: 'error', message }.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Device } from '@astarte-ts/runtime-node'
+import {
+  dataTopic,
+  deviceTopicPrefix,
+  encodePayload,
+  validateIndividual,
+  validateObject,
+} from '@astarte-ts/sdk-core'
+import mqtt from 'mqtt'
+
+const options = JSON.parse(process.env.BENCH_DEVICE_OPTIONS ?? '{}')
+const broker = JSON.parse(process.env.BENCH_BROKER ?? '{}')
+
+const device = await Device.open({ ...options, logger: { log() {} } })
+await device.connect()
+const dir = join(options.storeDir, device.deviceId)
+const raw = await mqtt.connectAsync({
+  protocol: 'mqtts',
+  host: broker.host,
+  port: broker.port,
+  protocolVersion: 4,
+  clientId: `${device.realm}/${device.deviceId}/raw`,
+  clean: true,
+  reconnectPeriod: 0,
+  key: readFileSync(join(dir, 'device.key')),
+  cert: readFileSync(join(dir, 'device.crt')),
+  ca: options.caPem,
+})
+
+/** Starts op(0)…op(n - 1), at most `window` awaiting at once; resolves once all settled. */
+function inWindow(n, window, op) {
+  return new Promise((resolve, reject) => {
+    let started = 0
+    let settled = 0
+    const next = () => {
+      if (settled === n) return resolve()
+      if (started < n) op(started++).then(done, reject)
+    }
+    const done = () => {
+      settled++
+      next()
+    }
+    for (let i = 0; i < Math.min(n, window); i++) next()
+    if (n === 0) resolve()
+  })
+}
+
+/** The bytes `device.send` puts on the wire, made once for the raw client. */
+function preEncode(iface, path, value) {
+  const v =
+    typeof value === 'number'
+      ? validateIndividual(iface, path, value)
+      : validateObject(iface, path, value)
+  if (!v.ok) throw new Error(`couldn't encode a payload: ${v.error[0]?.message ?? ''}`)
+  return Buffer.from(encodePayload(v.value))
+}
+
+let trials
+
+function prepare({ interfaceName, path, qos, values, window }) {
+  const iface = device.interfaces().find((i) => i.name === interfaceName)
+  if (iface === undefined) throw new Error(`couldn't find bench interface ${interfaceName}`)
+  const prefix = deviceTopicPrefix(device.realm, device.deviceId)
+  if (!prefix.ok) throw new Error(`couldn't build the topic of ${device.deviceId}`)
+  const topic = dataTopic(prefix.value, interfaceName, path)
+  const payloads = values.map((value) => preEncode(iface, path, value))
+  const publishOptions = { qos }
+  const n = values.length
+  const send = typeof values[0] === 'number' ? device.send : device.sendObject
+  trials = {
+    n,
+    ours: () => inWindow(n, window, (i) => send.call(device, interfaceName, path, values[i])),
+    raw: () => inWindow(n, window, (i) => raw.publishAsync(topic, payloads[i], publishOptions)),
+  }
+}
+
+async function trial(contender) {
+  const start = process.hrtime.bigint()
+  await trials[contender]()
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  return { type: 'trial', units: trials.n, seconds }
+}
+
+async function answer(request) {
+  switch (request.type) {
+    case 'case':
+      prepare(request)
+      return { type: 'ready' }
+    case 'trial':
+      return trial(request.contender)
+    case 'close':
+      await raw.endAsync()
+      await device.close()
+      process.disconnect()
+      return undefined
+    default:
+      throw new Error(`couldn't understand request ${request.type}`)
+  }
+}
+
+process.on('message', (request) => {
+  answer(request).then(
+    (reply) => reply !== undefined && process.send(reply),
+    (e) => process.send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+  )
+})
+process.send({ type: 'ready' })
