@@ -1,15 +1,16 @@
-// Send-row child of `npm run bench`: both contenders of the send rows — `device.send` through the
-// whole SDK and raw MQTT.js publishing the same bytes with the device's certificate — in one
-// plain-node process on the BUILT packages (no tsx, no source condition), as deployed code runs.
+// Send-row child of `npm run bench`: the contenders of the send rows — `device.send` through the
+// whole SDK, raw MQTT.js publishing the same bytes with the device's certificate, and our
+// transport alone publishing those bytes (where device.send's time goes) — in one plain-node
+// process on the BUILT packages (no tsx, no source condition), as deployed code runs.
 // Driven over IPC by bench/src/rows/send.ts, one request at a time:
 //   { type: 'case', interfaceName, path, qos, values, window } → { type: 'ready' }
-//   { type: 'trial', contender: 'ours' | 'raw' } → { type: 'trial', units, seconds }
+//   { type: 'trial', contender: 'ours' | 'raw' | 'transport' } → { type: 'trial', units, seconds }
 //   { type: 'close' } → exits
 // Options come in the environment (BENCH_DEVICE_OPTIONS, BENCH_BROKER, JSON) so that the pairing
 // JWT is not in the process list. Failures answer { type: 'error', message }.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Device } from '@astarte-ts/runtime-node'
+import { Device, MqttJsTransport } from '@astarte-ts/runtime-node'
 import {
   dataTopic,
   deviceTopicPrefix,
@@ -37,6 +38,50 @@ const raw = await mqtt.connectAsync({
   cert: readFileSync(join(dir, 'device.crt')),
   ca: options.caPem,
 })
+
+// The runtime's transport on a connection of its own, publishing what `raw` publishes: the
+// MQTT.js build and the TLS stream device.send runs on, without the façade and the core.
+const transport = new MqttJsTransport()
+const transportWaiting = new Map()
+await transport.connect(
+  {
+    host: broker.host,
+    port: broker.port,
+    clientId: `${device.realm}/${device.deviceId}/transport`,
+    clean: true,
+    keepaliveSec: 60,
+    certificatePem: readFileSync(join(dir, 'device.crt'), 'utf8'),
+    privateKeyPem: readFileSync(join(dir, 'device.key'), 'utf8'),
+    caPem: options.caPem,
+    ignoreTlsErrors: false,
+  },
+  {
+    message() {},
+    published(publishId, error) {
+      const settle = transportWaiting.get(publishId)
+      transportWaiting.delete(publishId)
+      settle?.(error)
+    },
+    close() {
+      for (const settle of transportWaiting.values()) settle(new Error('transport closed'))
+      transportWaiting.clear()
+    },
+  },
+)
+let lastPublishId = 0
+
+function transportPublish(topic, payload, qos) {
+  return new Promise((resolve, reject) => {
+    const publishId = ++lastPublishId
+    transportWaiting.set(publishId, (error) => (error === undefined ? resolve() : reject(error)))
+    try {
+      transport.publish(topic, payload, qos, publishId)
+    } catch (error) {
+      transportWaiting.delete(publishId)
+      reject(error)
+    }
+  })
+}
 
 /** Starts op(0)…op(n - 1), at most `window` awaiting at once; resolves once all settled. */
 function inWindow(n, window, op) {
@@ -82,6 +127,7 @@ function prepare({ interfaceName, path, qos, values, window }) {
     n,
     ours: () => inWindow(n, window, (i) => send.call(device, interfaceName, path, values[i])),
     raw: () => inWindow(n, window, (i) => raw.publishAsync(topic, payloads[i], publishOptions)),
+    transport: () => inWindow(n, window, (i) => transportPublish(topic, payloads[i], qos)),
   }
 }
 
@@ -101,6 +147,7 @@ async function answer(request) {
       return trial(request.contender)
     case 'close':
       await raw.endAsync()
+      await transport.end()
       await device.close()
       process.disconnect()
       return undefined

@@ -24,6 +24,16 @@ function checkGoal(goal: unknown, where: string): void {
   assert.ok(goal.on === 'measured' || goal.on === 'ratio', `${where}: goal.on`)
 }
 
+/** The send rows' split of the time: the transport alone, and the ratio within each round. */
+function checkSendDetails(details: unknown, where: string): void {
+  assert.ok(isObject(details))
+  assert.ok(Number.isFinite(details.transportAlone), `${where}: transportAlone`)
+  const r = details.roundRatios
+  assert.ok(isObject(r), `${where}: roundRatios`)
+  const [min, mid, max] = [Number(r.min), Number(r.median), Number(r.max)]
+  assert.ok(min > 0 && min <= mid && mid <= max, `${where}: roundRatios in order`)
+}
+
 function checkRow(row: unknown): string {
   assert.ok(isObject(row))
   const where = String(row.id)
@@ -43,6 +53,7 @@ function checkRow(row: unknown): string {
         const expected = (row.measured as number) / (row.reference.measured as number)
         assert.ok(Math.abs((row.ratio as number) - expected) < 1e-9, `${where}: ratio`)
       }
+      if (where.startsWith('send.')) checkSendDetails(row.details, where)
       break
     case 'not yet built':
       assert.equal(row.goal, null, `${where}: goal`)
