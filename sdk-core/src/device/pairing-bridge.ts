@@ -23,10 +23,10 @@ import type { DeviceState } from './state.js'
 
 type Ready = Extract<PairingAction, { type: 'pairing.ready' }>
 
-export const META_BROKER = 'astarte.pairing.broker'
+const META_BROKER = 'astarte.pairing.broker'
 
 /** The broker kept by {@link rememberBroker}; `undefined` when absent or unreadable. */
-export function knownBroker(meta: KeyValueStore): BrokerAddress | undefined {
+function knownBroker(meta: KeyValueStore): BrokerAddress | undefined {
   const text = meta.get(META_BROKER)
   if (text === undefined) return undefined
   try {
