@@ -1,5 +1,6 @@
 /** @module device: the device state machine (spec §3) and its inputs, actions and events. */
 export { DeviceMachine } from './device-machine.js'
+export { AscendingIdMap } from './ascending-id-map.js'
 export type { DeviceState } from './state.js'
 export type {
   DeviceAction,

@@ -14,6 +14,7 @@ import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
 import { isExpired } from '../protocol/retention.js'
 import type { Qos } from '../protocol/qos.js'
+import { AscendingIdMap } from './ascending-id-map.js'
 import { Deque } from './deque.js'
 import { QueueCursor } from './queue-cursor.js'
 import type { DeviceAction, OpId } from './types.js'
@@ -62,7 +63,8 @@ export interface OutboxCounters {
 export class Outbox {
   readonly #maxInflight: number
   readonly #counters: OutboxCounters
-  readonly #inflight = new Map<number, Inflight>()
+  // by publish id: ids are ours, ascending, and mostly acknowledged in order
+  readonly #inflight = new AscendingIdMap<Inflight>()
   // queued messages in flight when the connection ended (or their publish failed), until the
   // next CONNACK says whether the transport completes them itself
   readonly #suspended = new Map<number, Inflight>()
@@ -246,7 +248,7 @@ export class Outbox {
    */
   disconnected(): OpId[] {
     const lost: OpId[] = []
-    for (const [publishId, entry] of this.#inflight) {
+    for (const [publishId, entry] of this.#inflight.entries()) {
       if (entry.source === 'direct') lost.push(entry.opId)
       if (entry.source === 'stored' || entry.source === 'volatile') {
         this.#suspended.set(publishId, entry)
