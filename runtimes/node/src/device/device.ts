@@ -8,6 +8,7 @@
  * `discard`/`volatile` messages write nothing: they are handled at once, without a transaction.
  */
 import {
+  AscendingIdMap,
   decodePayload,
   SdkError,
   validateIndividual,
@@ -140,7 +141,8 @@ export class Device {
   readonly #interfaces = new Map<string, Interface>()
   readonly #emitter: TypedEmitter<DeviceEvents>
   readonly #streams = new Set<MessageSink<ServerMessage>>()
-  readonly #pending = new Map<number, PendingSend>()
+  // by OpId: ascending, and mostly settled in order (a `Map` churned so costs a rehash per few sends)
+  readonly #pending = new AscendingIdMap<PendingSend>()
   #inputs: DeviceInput[] = []
   #draining = false
   #flushScheduled = false
@@ -554,11 +556,16 @@ export class Device {
 
   #drainQueued(): void {
     while (this.#inputs.length > 0) {
+      // the usual case, one ack fed while its send was handled: no new array per message
+      const only = this.#inputs.length === 1 ? (this.#inputs[0] as DeviceInput) : undefined
+      if (only !== undefined && !this.#machine.writesStore(only)) {
+        this.#inputs.pop()
+        this.#handleAlone(only)
+        continue
+      }
       const group = this.#inputs
       this.#inputs = []
-      if (group.length === 1 && !this.#machine.writesStore(group[0] as DeviceInput)) {
-        this.#handleAlone(group[0] as DeviceInput)
-      } else this.#handleGroup(group)
+      this.#handleGroup(group)
     }
   }
 
