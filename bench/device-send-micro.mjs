@@ -1,0 +1,94 @@
+// A/B aid for the send path, beside the send rows: the CPU time `device.send` spends per message
+// in the SDK alone (façade, action runner, core, validation, BSON and the transport's completion
+// path), with the socket write left out. A real device pairs with a local sandbox and connects
+// over mutual TLS; once it is online, its transport reports every QoS 0 publish as written
+// without writing it, as MQTT.js does for a write the socket took. Plain node on the built
+// packages: `node bench/device-send-micro.mjs` (after `npm run build`). Prints the CPU time per
+// send (min and median of 9 rounds of 200 000, 100 in flight) and that of the same loop over
+// bare promises, the harness's own share.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Device, MqttJsTransport } from '@astarte-ts/runtime-node'
+import { silentLogger, startSandbox } from '@astarte-ts/sandbox'
+
+const N = 200_000
+const ROUNDS = 9
+const INTERFACE = 'org.astarte-ts.bench.Unreliable'
+const interfacesDir = new URL('./interfaces', import.meta.url).pathname
+
+const tmp = mkdtempSync(join(tmpdir(), 'astarte-send-micro-'))
+const sandbox = await startSandbox({
+  dataDir: join(tmp, 'sandbox'),
+  interfacesDir,
+  logger: silentLogger,
+})
+const inner = new MqttJsTransport()
+let events
+let stubbed = false
+const transport = {
+  connect(options, e) {
+    events = e
+    return inner.connect(options, e)
+  },
+  subscribe: (filters, qos) => inner.subscribe(filters, qos),
+  unsubscribe: (filters) => inner.unsubscribe(filters),
+  publish(topic, payload, qos, publishId) {
+    if (stubbed && qos === 0) return events.published(publishId)
+    return inner.publish(topic, payload, qos, publishId)
+  },
+  end: () => inner.end(),
+}
+const device = await Device.open({
+  realm: sandbox.realm,
+  pairingUrl: sandbox.pairingUrl,
+  hardwareId: 'send-micro',
+  pairingJwt: sandbox.jwt,
+  interfaces: [interfacesDir],
+  storeDir: join(tmp, 'devices'),
+  caPem: sandbox.caPem,
+  logger: { log() {} },
+  ports: { transport },
+})
+await device.connect()
+
+/** Starts op(0)…op(n - 1), at most `window` awaiting at once; resolves once all settled. */
+function inWindow(n, window, op) {
+  return new Promise((resolve, reject) => {
+    let started = 0
+    let settled = 0
+    const next = () => {
+      if (settled === n) return resolve()
+      if (started < n) op(started++).then(done, reject)
+    }
+    const done = () => {
+      settled++
+      next()
+    }
+    for (let i = 0; i < Math.min(n, window); i++) next()
+  })
+}
+
+/** CPU microseconds per op over ROUNDS rounds of N: { min, median }. */
+async function cpuPerOp(op) {
+  const perOp = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = process.cpuUsage()
+    await inWindow(N, 100, op)
+    const used = process.cpuUsage(before)
+    perOp.push((used.user + used.system) / N)
+  }
+  perOp.sort((a, b) => a - b)
+  const round3 = (x) => Number(x.toFixed(3))
+  return { min: round3(perOp[0]), median: round3(perOp[Math.floor(ROUNDS / 2)]) }
+}
+
+stubbed = true
+await inWindow(N / 10, 100, (i) => device.send(INTERFACE, '/value', i / 100))
+const send = await cpuPerOp((i) => device.send(INTERFACE, '/value', 20 + (i % 1000) / 100))
+const harness = await cpuPerOp(() => Promise.resolve())
+stubbed = false
+await device.close()
+await sandbox.stop()
+rmSync(tmp, { recursive: true, force: true })
+console.log(JSON.stringify({ cpuMicrosecondsPerSend: send, harnessCpuMicrosecondsPerOp: harness }))
