@@ -141,7 +141,7 @@ export class Device {
   readonly #interfaces = new Map<string, Interface>()
   readonly #emitter: TypedEmitter<DeviceEvents>
   readonly #streams = new Set<MessageSink<ServerMessage>>()
-  // by OpId: ascending, and mostly settled in order (a `Map` churned so costs a rehash per few sends)
+  // by OpId: ascending and mostly settled in order, which a `Map` pays for with rehashing
   readonly #pending = new AscendingIdMap<PendingSend>()
   #inputs: DeviceInput[] = []
   #draining = false
