@@ -23,12 +23,18 @@ export interface BenchContext extends BenchSettings {
   shared<T>(key: string, start: () => Promise<T>): Promise<T>
 }
 
-/** What a row's measurement returns; the runner derives `ratio` and `met`. */
-export interface Measurement {
+/** What a row's measurement returns; the runner judges `met` from it. */
+export type Measurement = {
   readonly measured: number
-  readonly reference?: Reference
   readonly details: Readonly<Record<string, unknown>>
-}
+} & (
+  | {
+      readonly reference: Reference
+      /** Ours over the reference, paired by round (`pairedRatio`). */
+      readonly ratio: number
+    }
+  | { readonly reference?: undefined; readonly ratio?: undefined }
+)
 
 interface RowSpecBase {
   readonly id: string

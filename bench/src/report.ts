@@ -28,7 +28,10 @@ export interface MeasuredRow extends RowBase {
   readonly goal: Goal
   readonly measured: number
   readonly reference?: Reference
-  /** `measured / reference.measured`, present when there is a reference. */
+  /**
+   * Ours over the reference, present when there is a reference: the median over rounds of the
+   * two values measured in the same round (`pairedRatio`), not the ratio of the two medians.
+   */
   readonly ratio?: number
   readonly met: boolean
   /** Per-round values (`[ours, reference]`), sizes and anything that helps read the number. */

@@ -1,6 +1,7 @@
 /**
  * @module bench rounds: measures contenders side by side in alternating order, so a machine
- * that gets noisier during the run penalizes both equally; reports the median of rounds.
+ * that gets noisier during the run penalizes both equally; reports the median of rounds, and
+ * ratios paired by round.
  */
 
 /** What a trial that timed itself returns (one run in another process, say). */
@@ -60,6 +61,15 @@ export function median(values: readonly number[]): number {
   if (sorted.length === 0) return Number.NaN
   if (sorted.length % 2 === 1) return sorted[mid] ?? Number.NaN
   return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}
+
+/**
+ * Ours over the reference, paired by round: the median of `ours[r] / reference[r]`. The two ran
+ * back to back in round `r`, so a machine whose speed drifts during the run moves both values of
+ * a pair together; the ratio of the two medians would pair values from different moments.
+ */
+export function pairedRatio(ours: readonly number[], reference: readonly number[]): number {
+  return median(ours.map((value, r) => value / (reference[r] ?? Number.NaN)))
 }
 
 async function timed(trial: Trial): Promise<number> {

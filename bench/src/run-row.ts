@@ -12,7 +12,7 @@ export async function runRow(ctx: BenchContext, spec: RowSpec): Promise<Row> {
   const started = Date.now()
   try {
     const m = await spec.measure(ctx)
-    const ratio = m.reference === undefined ? undefined : m.measured / m.reference.measured
+    const ratio = m.reference === undefined ? undefined : m.ratio
     const judged = spec.goal.on === 'ratio' ? ratio : m.measured
     ctx.log(`${spec.id}: ${m.measured.toFixed(2)} ${spec.unit} (${Date.now() - started} ms)`)
     return {

@@ -5,7 +5,7 @@
 import { decodeBson, encodeBson, type BsonDocument, type BsonValue } from '@astarte-ts/sdk-core'
 import { BSON, Double } from 'bson'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
-import { interleave, repeat } from '../rounds.js'
+import { interleave, pairedRatio, repeat } from '../rounds.js'
 
 interface Shape {
   readonly id: string
@@ -106,6 +106,7 @@ function summary(
   return {
     measured: medians[0] ?? NaN,
     reference: { name: 'bson', measured: medians[1] ?? NaN },
+    ratio: pairedRatio(rounds[0] ?? [], rounds[1] ?? []),
     details: { opsPerTrial: perTrial, rounds },
   }
 }

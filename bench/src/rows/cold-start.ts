@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
 import { deviceOptions } from '../device-env.js'
 import { repoRoot } from '../fleet/fleet-env.js'
-import { median } from '../rounds.js'
+import { median, pairedRatio } from '../rounds.js'
 import { builtCli, fleetEnv } from './fleet.js'
 
 const child = join(repoRoot, 'bench', 'cold-start-child.mjs')
@@ -70,6 +70,7 @@ async function measure(ctx: BenchContext, firstBoot: boolean): Promise<Measureme
     measured: median(times),
     // No ratio goal: the reference says how much of the measured time is Node's own start.
     reference: { name: 'node alone', measured: median(floor) },
+    ratio: pairedRatio(times, floor),
     details: {
       rounds: times,
       nodeAloneRounds: floor,
