@@ -10,6 +10,7 @@
  * stragglers the window leaves behind are kept in a side `Map`, so memory stays proportional to
  * the live entries whatever order they are removed in.
  */
+import { SdkError } from '../errors.js'
 
 // Holes tolerated in the window before stragglers are moved aside: the window stays within
 // max(MIN_SPAN, 2 × its live entries) slots.
@@ -49,10 +50,17 @@ export class AscendingIdMap<V extends NonNullable<unknown>> {
     return k < this.#slots.length - this.#head ? this.#slots[this.#head + k] : undefined
   }
 
-  /** Adds or replaces the value of `id`. */
+  /**
+   * Adds or replaces the value of `id`.
+   * @throws SdkError `local.invalid_argument` unless `id` is a non-negative safe integer.
+   */
   set(id: number, value: V): this {
     if (!Number.isSafeInteger(id) || id < 0) {
-      throw new RangeError(`id must be a non-negative safe integer, got ${id}`)
+      throw new SdkError(
+        'local.invalid_argument',
+        `couldn't keep an entry: id ${id} is not a non-negative safe integer`,
+        { ctx: { id } },
+      )
     }
     const k = id - this.#base
     const span = this.#slots.length - this.#head
