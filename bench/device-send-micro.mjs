@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Device, MqttJsTransport } from '@astarte-ts/runtime-node'
 import { silentLogger, startSandbox } from '@astarte-ts/sandbox'
+import { inWindow } from './in-window.mjs'
 
 const N = 200_000
 const ROUNDS = 9
@@ -51,23 +52,6 @@ const device = await Device.open({
   ports: { transport },
 })
 await device.connect()
-
-/** Starts op(0)…op(n - 1), at most `window` awaiting at once; resolves once all settled. */
-function inWindow(n, window, op) {
-  return new Promise((resolve, reject) => {
-    let started = 0
-    let settled = 0
-    const next = () => {
-      if (settled === n) return resolve()
-      if (started < n) op(started++).then(done, reject)
-    }
-    const done = () => {
-      settled++
-      next()
-    }
-    for (let i = 0; i < Math.min(n, window); i++) next()
-  })
-}
 
 /** CPU microseconds per op over ROUNDS rounds of N: { min, median }. */
 async function cpuPerOp(op) {

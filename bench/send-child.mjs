@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Device, MqttJsTransport } from '@astarte-ts/runtime-node'
 import {
+  AscendingIdMap,
   dataTopic,
   deviceTopicPrefix,
   encodePayload,
@@ -19,6 +20,7 @@ import {
   validateObject,
 } from '@astarte-ts/sdk-core'
 import mqtt from 'mqtt'
+import { inWindow } from './in-window.mjs'
 
 const options = JSON.parse(process.env.BENCH_DEVICE_OPTIONS ?? '{}')
 const broker = JSON.parse(process.env.BENCH_BROKER ?? '{}')
@@ -42,7 +44,8 @@ const raw = await mqtt.connectAsync({
 // The runtime's transport on a connection of its own, publishing what `raw` publishes: the
 // MQTT.js build and the TLS stream device.send runs on, without the façade and the core.
 const transport = new MqttJsTransport()
-const transportWaiting = new Map()
+// by publish id, as the runtime keeps its own (a churned `Map` would add its rehashing)
+const transportWaiting = new AscendingIdMap()
 await transport.connect(
   {
     host: broker.host,
@@ -80,24 +83,6 @@ function transportPublish(topic, payload, qos) {
       transportWaiting.delete(publishId)
       reject(error)
     }
-  })
-}
-
-/** Starts op(0)…op(n - 1), at most `window` awaiting at once; resolves once all settled. */
-function inWindow(n, window, op) {
-  return new Promise((resolve, reject) => {
-    let started = 0
-    let settled = 0
-    const next = () => {
-      if (settled === n) return resolve()
-      if (started < n) op(started++).then(done, reject)
-    }
-    const done = () => {
-      settled++
-      next()
-    }
-    for (let i = 0; i < Math.min(n, window); i++) next()
-    if (n === 0) resolve()
   })
 }
 
