@@ -16,14 +16,22 @@ import type { Context } from './context.js'
 import { emit } from './context.js'
 import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
-import { sendWritesStore } from './send.js'
+import { sendDirect, sendWritesStore } from './send.js'
 import { obsoleteIn } from './sync.js'
 import { TopicCache } from './topic-cache.js'
 import type { DeviceState } from './state.js'
 import { idle } from './states/idle.js'
 import type { Step } from './transitions.js'
 import { transitions } from './transitions.js'
-import type { DeviceAction, DeviceConfig, DeviceInput, DeviceMetrics } from './types.js'
+import type {
+  DeviceAction,
+  DeviceConfig,
+  DeviceInput,
+  DeviceMetrics,
+  MqttPublishAction,
+  OpId,
+} from './types.js'
+import type { Validated } from '../value/types.js'
 
 const DEFAULTS = {
   keepaliveSec: 30,
@@ -166,6 +174,32 @@ export class DeviceMachine {
       ctx.pairingAfterConnect = []
     }
     return out
+  }
+
+  /**
+   * The direct path of a `send`, for a runtime's hot path (optional: `handle` gives the same
+   * outcome). On an online device, a value of a `discard` datastream with nothing waiting before
+   * it and room in the window goes in flight here: the result is the one action `handle` would
+   * have returned, its publish. `undefined` means anything else would happen; nothing changed,
+   * and the send goes to `handle`. It takes no time: a message published at once is ordered
+   * against nothing, so the caller need not read its clock.
+   */
+  sendDirect(opId: OpId, data: Validated): MqttPublishAction | undefined {
+    if (this.#state.tag !== 'online' || this.#ctx.pairingAfterConnect.length > 0) return undefined
+    return sendDirect(this.#ctx, opId, data)
+  }
+
+  /**
+   * The direct path of an `mqtt.published` ack (optional, like `sendDirect`): the publish of a
+   * `discard` send acknowledged on an online device with nothing waiting, no drain under way.
+   * Returns that send's `OpId`: `handle` would have returned its `sendCompleted` event alone.
+   * `undefined` means anything else would happen; nothing changed, and the ack goes to `handle`.
+   */
+  ackDirect(publishId: number): OpId | undefined {
+    const ctx = this.#ctx
+    if (this.#state.tag !== 'online' || ctx.pairingAfterConnect.length > 0) return undefined
+    if (ctx.drainTimerId !== undefined) return undefined
+    return ctx.outbox.ackedAlone(publishId)
   }
 
   /**

@@ -11,6 +11,7 @@ export type {
   DeviceMetrics,
   DevicePairingConfig,
   DeviceStateTag,
+  MqttPublishAction,
   OpId,
 } from './types.js'
 export { META_INTROSPECTION, META_SYNCED } from './sync.js'

@@ -17,7 +17,7 @@ import type { Qos } from '../protocol/qos.js'
 import { AscendingIdMap } from './ascending-id-map.js'
 import { Deque } from './deque.js'
 import { QueueCursor } from './queue-cursor.js'
-import type { DeviceAction, OpId } from './types.js'
+import type { DeviceAction, MqttPublishAction, OpId } from './types.js'
 
 export interface Outgoing {
   readonly topic: string
@@ -38,6 +38,10 @@ export interface ControlPublish extends Outgoing {
 export interface DirectPublish extends Outgoing {
   readonly source: 'direct'
   readonly opId: OpId
+}
+
+/** A `DirectPublish` waiting for room: its age orders it against the queues' messages. */
+export interface WaitingDirectPublish extends DirectPublish {
   readonly createdMs: number
 }
 
@@ -69,7 +73,7 @@ export class Outbox {
   // next CONNACK says whether the transport completes them itself
   readonly #suspended = new Map<number, Inflight>()
   readonly #control = new Deque<ControlPublish>()
-  readonly #direct = new Deque<DirectPublish>()
+  readonly #direct = new Deque<WaitingDirectPublish>()
   readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
   #released = false
   #held = false
@@ -103,7 +107,7 @@ export class Outbox {
     this.#control.push(publish)
   }
 
-  direct(publish: DirectPublish): void {
+  direct(publish: WaitingDirectPublish): void {
     this.#direct.push(publish)
   }
 
@@ -115,6 +119,54 @@ export class Outbox {
   /** Nothing more is published on this connection (it is about to be replaced). */
   hold(): void {
     this.#held = true
+  }
+
+  /**
+   * The direct path of an online `discard` send (`DeviceMachine.sendDirect`): `publish` goes in
+   * flight at once when `pump` would have published it next, with nothing else (data released,
+   * room in the window, nothing waiting). `undefined` changes nothing: queue it with `direct`.
+   */
+  publishAlone(publish: DirectPublish): MqttPublishAction | undefined {
+    if (!this.readyAlone()) return undefined
+    const publishId = ++this.#lastPublishId
+    this.#inflight.set(publishId, publish)
+    this.#counters.sent++
+    const { topic, payload, qos } = publish
+    return { type: 'mqtt.publish', publishId, topic, payload, qos }
+  }
+
+  /** Whether `publishAlone` would publish now (checked before making the payload). */
+  readyAlone(): boolean {
+    return (
+      !this.#held &&
+      this.#released &&
+      this.#inflight.size < this.#maxInflight &&
+      this.#nothingWaiting()
+    )
+  }
+
+  /**
+   * The direct path of an ack (`DeviceMachine.ackDirect`): a `discard` send's publish, when the
+   * `pump` that follows an ack would find nothing to publish. Its `OpId`, or `undefined`,
+   * changing nothing.
+   */
+  ackedAlone(publishId: number): OpId | undefined {
+    const entry = this.#inflight.get(publishId)
+    if (entry?.source !== 'direct' || !this.#nothingWaiting()) return undefined
+    this.#inflight.delete(publishId)
+    this.#counters.acked++
+    return entry.opId
+  }
+
+  // nothing to publish but what comes next: no control or direct publish waiting, and both
+  // queues known to have nothing unsent without reading them
+  #nothingWaiting(): boolean {
+    return (
+      this.#control.length === 0 &&
+      this.#direct.length === 0 &&
+      this.#cursors.stored.drained() &&
+      this.#cursors.volatile.drained()
+    )
   }
 
   /** Fills the window: control first, then data oldest first across queues. */
@@ -150,7 +202,7 @@ export class Outbox {
       if (direct !== undefined && direct.createdMs < oldest) pick = 'direct'
       if (pick === undefined) return false
       if (pick === 'direct') {
-        const publish = this.#direct.shift() as DirectPublish
+        const publish = this.#direct.shift() as WaitingDirectPublish
         this.#publish(out, publish, publish)
         return true
       }

@@ -33,6 +33,11 @@ export class QueueCursor {
     return this.#buffer[this.#next]
   }
 
+  /** Whether the cursor knows, without reading the queue, that it has nothing to hand out. */
+  drained(): boolean {
+    return this.#exhausted && this.#next >= this.#buffer.length
+  }
+
   /** The head goes in flight (or is parked): it is not handed out again on this connection. */
   claim(id: number): void {
     this.#claimed.add(id)

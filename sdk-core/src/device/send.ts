@@ -19,7 +19,7 @@ import type { Validated } from '../value/types.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
 import { META_SYNCED, pump } from './sync.js'
-import type { OpId } from './types.js'
+import type { MqttPublishAction, OpId } from './types.js'
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
@@ -91,6 +91,37 @@ export function sendWritesStore(data: Validated): boolean {
   return retentionOf(data.iface, mapping) === 'stored'
 }
 
+// the interface `data` was validated against, if the device still owns it in that major
+function ownedInterface(ctx: Context, data: Validated): Interface | undefined {
+  const iface = ctx.interfaces.get(data.iface.name)
+  if (iface === undefined || iface.major !== data.iface.major) return undefined
+  return iface.ownership === 'device' ? iface : undefined
+}
+
+/**
+ * The direct path of a send on a connected device (see `DeviceMachine.sendDirect`): the publish
+ * of a `discard` datastream value when nothing waits before it, exactly as `handleSend` and the
+ * `pump` after it would make it; `undefined`, having changed nothing, for anything else.
+ */
+export function sendDirect(
+  ctx: Context,
+  opId: OpId,
+  data: Validated,
+): MqttPublishAction | undefined {
+  const iface = ownedInterface(ctx, data)
+  if (iface === undefined || iface.type === 'properties' || !ctx.outbox.readyAlone()) {
+    return undefined
+  }
+  const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
+  if (decideRetention(iface, mapping, true).type !== 'publish') return undefined
+  const payload = encodePayload(data)
+  // too large: `handleSend` reports it
+  if (payload.length > ctx.maxPayloadBytes) return undefined
+  const topic = ctx.topics.topic(iface.name, data.path)
+  const qos = qosFor(iface, mapping)
+  return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
+}
+
 /** Handles `send`; `connected` is true while syncing or online. */
 export function handleSend(
   ctx: Context,
@@ -99,8 +130,8 @@ export function handleSend(
   connected: boolean,
   nowMs: number,
 ): void {
-  const iface = ctx.interfaces.get(data.iface.name)
-  if (iface === undefined || iface.major !== data.iface.major || iface.ownership !== 'device') {
+  const iface = ownedInterface(ctx, data)
+  if (iface === undefined) {
     emit(ctx, { type: 'sendFailed', opId, error: unknownInterface(data) })
     return
   }

@@ -161,6 +161,15 @@ type ForwardedPairingAction = Exclude<
   { type: 'pairing.ready' | 'pairing.retrying' | 'pairing.failed' }
 >
 
+/** A publish to perform; its outcome comes back as `mqtt.published` or `mqtt.publishFailed`. */
+export interface MqttPublishAction {
+  readonly type: 'mqtt.publish'
+  readonly publishId: number
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly qos: Qos
+}
+
 export type DeviceAction =
   | { readonly type: 'mqtt.connect'; readonly options: DeviceConnectOptions }
   | {
@@ -170,13 +179,7 @@ export type DeviceAction =
       readonly qos: 2
     }
   | { readonly type: 'mqtt.unsubscribe'; readonly filters: readonly string[] }
-  | {
-      readonly type: 'mqtt.publish'
-      readonly publishId: number
-      readonly topic: string
-      readonly payload: Uint8Array
-      readonly qos: Qos
-    }
+  | MqttPublishAction
   | { readonly type: 'mqtt.disconnect' }
   | { readonly type: 'event'; readonly event: DeviceEvent }
   | ForwardedPairingAction

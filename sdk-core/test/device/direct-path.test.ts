@@ -1,0 +1,219 @@
+/**
+ * `DeviceMachine.sendDirect` / `ackDirect`: a runtime that tries them before `handle` sees
+ * exactly what `handle` alone gives, step by step, whatever the mix of retentions, acks,
+ * failures and elapsed time; and they do take the common case (an online `discard` send and its
+ * ack with nothing waiting).
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { SdkError } from '@astarte-ts/sdk-core'
+import type { DeviceAction, DeviceInput, Interface, Validated } from '@astarte-ts/sdk-core'
+import { fcOptions } from '../bson/fc-config.js'
+import { harness, ifaces, individual, unset, type Harness } from './harness.js'
+
+/** Two machines brought online the same way: `plain` only ever gets `handle`. */
+function pair(maxInflight?: number): { plain: Harness; direct: Harness } {
+  const options = maxInflight === undefined ? {} : { maxInflight }
+  const plain = harness(options)
+  const direct = harness(options)
+  for (const h of [plain, direct]) {
+    h.lb.feed({ type: 'start' })
+    assert.equal(h.machine.state.tag, 'online')
+  }
+  return { plain, direct }
+}
+
+interface Lockstep {
+  /** Feeds `input` to both; returns `plain`'s actions after checking `direct`'s are the same. */
+  step(input: DeviceInput): DeviceAction[]
+  readonly fastSends: number
+  readonly fastAcks: number
+}
+
+function lockstep(plain: Harness, direct: Harness, nowMs: () => number): Lockstep {
+  let fastSends = 0
+  let fastAcks = 0
+  return {
+    step(input) {
+      const expected = plain.machine.handle(input, nowMs())
+      let actual: DeviceAction[] | undefined
+      if (input.type === 'send') {
+        const publish = direct.machine.sendDirect(input.opId, input.data)
+        if (publish !== undefined) {
+          fastSends++
+          actual = [publish]
+        }
+      }
+      if (input.type === 'mqtt.published') {
+        const opId = direct.machine.ackDirect(input.publishId)
+        if (opId !== undefined) {
+          fastAcks++
+          actual = [{ type: 'event', event: { type: 'sendCompleted', opId } }]
+        }
+      }
+      actual ??= direct.machine.handle(input, nowMs())
+      assert.deepEqual(actual, expected, `actions of ${input.type}`)
+      assert.deepEqual(direct.machine.metrics(), plain.machine.metrics(), `after ${input.type}`)
+      assert.equal(direct.machine.state.tag, plain.machine.state.tag)
+      return expected
+    },
+    get fastSends() {
+      return fastSends
+    },
+    get fastAcks() {
+      return fastAcks
+    },
+  }
+}
+
+const targets: readonly { iface: Interface; data: (id: string, v: number) => Validated }[] = [
+  { iface: ifaces.guaranteed, data: (id, v) => individual(ifaces.guaranteed, `/${id}/value`, v) },
+  { iface: ifaces.stored, data: (id, v) => individual(ifaces.stored, `/${id}/value`, v) },
+  { iface: ifaces.volatile, data: (id, v) => individual(ifaces.volatile, `/${id}/value`, v) },
+  { iface: ifaces.expiring, data: (id, v) => individual(ifaces.expiring, `/${id}/value`, v) },
+  { iface: ifaces.devProps, data: (id, v) => individual(ifaces.devProps, `/${id}/value`, v) },
+  { iface: ifaces.devProps, data: (id) => unset(ifaces.devProps, `/${id}/value`) },
+]
+
+type Op =
+  | { readonly op: 'send'; readonly target: number; readonly id: string; readonly value: number }
+  | { readonly op: 'ack' | 'fail'; readonly pick: number; readonly oldest: boolean }
+  | { readonly op: 'wait'; readonly ms: number }
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('send' as const),
+      // mostly the discard datastream, whose sends may take the direct path
+      target: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.nat(targets.length - 1)),
+      id: fc.constantFrom('a', 'b', 'c'),
+      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ op: fc.constant('ack' as const), pick: fc.nat(), oldest: fc.boolean() }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('fail' as const),
+      pick: fc.nat(),
+      oldest: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.nat(8000) }) },
+)
+
+test('the direct paths give what handle gives, step by step, over random sequences', () => {
+  fc.assert(
+    // a window of 3: full windows, waiting messages and refills are common
+    fc.property(fc.array(opArb, { maxLength: 300, size: 'max' }), (ops) => {
+      const { plain, direct } = pair(3)
+      let now = 1_000_000
+      const run = lockstep(plain, direct, () => now)
+      let opId = 0
+      const inFlight: number[] = []
+      const track = (actions: readonly DeviceAction[]) => {
+        for (const a of actions) if (a.type === 'mqtt.publish') inFlight.push(a.publishId)
+      }
+      for (const o of ops) {
+        if (o.op === 'wait') {
+          now += o.ms
+          continue
+        }
+        if (o.op === 'send') {
+          const target = targets[o.target]
+          assert.ok(target !== undefined)
+          track(run.step({ type: 'send', opId: ++opId, data: target.data(o.id, o.value) }))
+          continue
+        }
+        if (inFlight.length === 0) continue
+        const index = o.oldest ? 0 : o.pick % inFlight.length
+        const [publishId] = inFlight.splice(index, 1) as [number]
+        const error = new SdkError('remote.publish_failed', "couldn't publish")
+        track(
+          run.step(
+            o.op === 'ack'
+              ? { type: 'mqtt.published', publishId }
+              : { type: 'mqtt.publishFailed', publishId, error },
+          ),
+        )
+      }
+    }),
+    { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 50) },
+  )
+})
+
+test('an online discard send and its ack take the direct paths while nothing waits', () => {
+  const { plain, direct } = pair()
+  const run = lockstep(plain, direct, () => 1_000_000)
+  for (let opId = 1; opId <= 500; opId++) {
+    const [publish] = run.step({
+      type: 'send',
+      opId,
+      data: individual(ifaces.guaranteed, '/a/value', opId / 10),
+    })
+    assert.equal(publish?.type, 'mqtt.publish')
+    if (publish?.type === 'mqtt.publish') {
+      run.step({ type: 'mqtt.published', publishId: publish.publishId })
+    }
+  }
+  assert.equal(run.fastSends, 500)
+  assert.equal(run.fastAcks, 500)
+})
+
+test('a full window, a waiting stored message or a stop leaves the send to handle', () => {
+  const { plain, direct } = pair()
+  const run = lockstep(plain, direct, () => 1_000_000)
+  const send = (opId: number, data: Validated) => run.step({ type: 'send', opId, data })
+  // a full window: the 101st discard send waits, and so does every one after it
+  const publishIds: number[] = []
+  for (let opId = 1; opId <= 101; opId++) {
+    for (const a of send(opId, individual(ifaces.guaranteed, '/a/value', opId))) {
+      if (a.type === 'mqtt.publish') publishIds.push(a.publishId)
+    }
+  }
+  assert.equal(run.fastSends, 100)
+  assert.equal(direct.machine.metrics().queued, 1)
+  // its ack has the waiting one to publish: handle does it
+  run.step({ type: 'mqtt.published', publishId: publishIds[0] as number })
+  assert.equal(run.fastAcks, 0)
+  assert.equal(direct.machine.metrics().queued, 0)
+  // a stopping device publishes nothing new
+  run.step({ type: 'stop' })
+  assert.equal(
+    direct.machine.sendDirect(999, individual(ifaces.guaranteed, '/a/value', 1)),
+    undefined,
+  )
+})
+
+test('during a renewal drain, acks go to handle: the last one in flight disconnects', () => {
+  const lifetimeMs = 3_600_000
+  const [plain, direct] = [0, 1].map(() => {
+    const h = harness({ pairing: { lifetimeMs } })
+    const publishIds: number[] = []
+    const handle = h.machine.handle.bind(h.machine)
+    h.machine.handle = (input, nowMs) => {
+      const actions = handle(input, nowMs)
+      for (const a of actions) if (a.type === 'mqtt.publish') publishIds.push(a.publishId)
+      return actions
+    }
+    h.lb.feed({ type: 'start' })
+    h.lb.holdAcks = true
+    for (let n = 0; n < 3; n++) h.send(individual(ifaces.guaranteed, '/g/value', n))
+    h.lb.advance(lifetimeMs * 0.75 + 1) // the renewal point with random() = 0.5
+    assert.equal(h.astarte.connected, true, 'still draining')
+    return { h, inFlight: publishIds.slice(-3) }
+  }) as [{ h: Harness; inFlight: number[] }, { h: Harness; inFlight: number[] }]
+  assert.deepEqual(direct.inFlight, plain.inFlight)
+  const run = lockstep(plain.h, direct.h, () => 0)
+  const last = plain.inFlight.map((publishId) => run.step({ type: 'mqtt.published', publishId }))
+  assert.equal(run.fastAcks, 0)
+  assert.deepEqual(
+    last.at(-1)?.map((a) => a.type),
+    ['event', 'timer.cancel', 'mqtt.disconnect'],
+  )
+})
