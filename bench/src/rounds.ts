@@ -69,7 +69,12 @@ export function median(values: readonly number[]): number {
  * a pair together; the ratio of the two medians would pair values from different moments.
  */
 export function pairedRatio(ours: readonly number[], reference: readonly number[]): number {
-  return median(ours.map((value, r) => value / (reference[r] ?? Number.NaN)))
+  return median(roundRatios(ours, reference))
+}
+
+/** `ours[r] / reference[r]` for every round `r`. */
+export function roundRatios(ours: readonly number[], reference: readonly number[]): number[] {
+  return ours.map((value, r) => value / (reference[r] ?? Number.NaN))
 }
 
 async function timed(trial: Trial): Promise<number> {

@@ -15,7 +15,7 @@ import type { Qos } from '@astarte-ts/sdk-core'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
 import { deviceOptions } from '../device-env.js'
 import { repoRoot } from '../fleet/fleet-env.js'
-import { interleave, median, pairedRatio, type SelfTimed } from '../rounds.js'
+import { interleave, median, roundRatios, type SelfTimed } from '../rounds.js'
 import { builtCli, fleetEnv } from './fleet.js'
 
 const WINDOW = 100
@@ -148,12 +148,12 @@ async function measureSend(ctx: BenchContext, c: SendCase): Promise<Measurement>
   // device.send over raw MQTT.js within each round: their median is the row's ratio, their
   // spread the run's noise
   const [ours = [], reference = []] = result.rounds
-  const perRound = ours.map((v, i) => v / (reference[i] ?? Number.NaN))
+  const perRound = roundRatios(ours, reference)
   const rounded = (x: number): number => Number(x.toFixed(3))
   return {
     measured: device,
     reference: { name: 'raw MQTT.js', measured: raw },
-    ratio: pairedRatio(ours, reference),
+    ratio: median(perRound),
     details: {
       transportAlone: transport,
       roundRatios: {

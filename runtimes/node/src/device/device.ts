@@ -46,6 +46,7 @@ import { openDevice } from './open-device.js'
 import { TypedEmitter, type Listener } from './typed-emitter.js'
 
 const NO_ACTIONS: readonly DeviceAction[] = []
+
 /** Options of `send` and `sendObject`. */
 export interface SendOptions {
   /** Only for mappings with `explicit_timestamp` (and then required). */
