@@ -2,24 +2,33 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TimerTable } from '../../src/device/timer-table.js'
 
-test('timers fire once at their deadline; setting an id again replaces it; cancel stops it', async () => {
-  const table = new TimerTable<string>()
+test('timers fire once at their deadline; setting an id again replaces it; cancel stops it', (t) => {
+  // mocked timers and clock: which fires first must not depend on how busy the machine is
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  let now = 1_000_000
+  const table = new TimerTable<string>(() => now)
   const fired: string[] = []
-  const t0 = Date.now()
-  let lastFired: () => void = () => undefined
-  const last = new Promise<void>((resolve) => (lastFired = resolve))
+  const advance = (ms: number): void => {
+    now += ms
+    t.mock.timers.tick(ms)
+  }
+  const t0 = now
   table.set('a', t0 + 30, () => fired.push('a-old'))
-  table.set('a', t0 + 20, () => {
-    fired.push('a')
-    lastFired()
-  })
+  table.set('a', t0 + 20, () => fired.push('a'))
   table.set('b', t0 + 10, () => fired.push('b'))
   table.set('c', t0 + 10, () => fired.push('c'))
   table.cancel('c')
   table.set('past', t0 - 1000, () => fired.push('past'))
-  await last
+  advance(1)
+  assert.deepEqual(fired, ['past'], 'a deadline already past fires at once')
+  advance(8)
+  assert.deepEqual(fired, ['past'], 'nothing before its deadline')
+  advance(1)
+  assert.deepEqual(fired, ['past', 'b'])
+  advance(10)
+  assert.deepEqual(fired, ['past', 'b', 'a'])
   // the replaced 30 ms deadline must not fire either
-  await new Promise((r) => setTimeout(r, 40))
+  advance(20)
   assert.deepEqual(fired, ['past', 'b', 'a'])
   assert.equal(table.size, 0)
 })
