@@ -12,6 +12,27 @@ export interface Clock {
   now(): number
 }
 
+/**
+ * Runs `fn` once, soon: after the current call stack and any promise jobs it queued, before
+ * timers and I/O callbacks (Node: `setImmediate`; XS: `Timer.set(fn)`; Espruino: `setTimeout(fn,
+ * 0)`). The driver uses it to gather the sends of one tick into one store transaction.
+ */
+export interface Scheduler {
+  defer(fn: () => void): void
+}
+
+/** A host timer, as `Timers.set` returned it. Opaque to the core. */
+export type TimerHandle = unknown
+
+/**
+ * One-shot host timers in relative milliseconds (`setTimeout`/`clearTimeout`). A delay may be
+ * longer than the host's own limit (2^31-1 ms on most engines): the driver splits long ones.
+ */
+export interface Timers {
+  set(fn: () => void, delayMs: number): TimerHandle
+  clear(handle: TimerHandle): void
+}
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 /** Structured logger. `ctx` never carries secrets (credentials secret, keys, JWTs). */
