@@ -24,6 +24,7 @@ const fields: Readonly<Record<string, Field>> = {
   ignoreTlsErrors: 'boolean',
   keepaliveSec: 'number',
   maxPayloadBytes: 'number',
+  maxInflight: 'number',
   backoff: 'backoff',
   storeLimits: 'storeLimits',
   keyAlgorithm: 'string',

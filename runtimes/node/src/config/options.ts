@@ -77,6 +77,12 @@ export interface DeviceOptions {
    * `max_message_size` (spec §2.3).
    */
   readonly maxPayloadBytes?: number
+  /**
+   * Most publishes awaiting their acknowledgement at once (QoS 1 and 2; QoS 0 ones count until
+   * written), 1 to 65 535 (MQTT packet ids). Default 100: Astarte's broker grants a device 100
+   * in-flight messages (`max_inflight_messages`, spec §3.1).
+   */
+  readonly maxInflight?: number
   /** Retry bounds for reconnects and Pairing API calls (exponential, full jitter). */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number }
   readonly storeLimits?: StoreLimits

@@ -125,6 +125,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     logger,
     keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
     ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
+    ...(options.maxInflight === undefined ? {} : { maxInflight: options.maxInflight }),
     backoff,
     random: ports.random ?? Math.random,
     pairing: {
