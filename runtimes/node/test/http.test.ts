@@ -82,7 +82,7 @@ test('http: method, headers, JSON body and status travel both ways', async (t) =
   assert.equal(missing.status, 404)
 })
 
-test('https with the given CA succeeds; without it fails remote.http_failed', async (t) => {
+test('https with the given CA succeeds; without it fails remote.tls_untrusted', async (t) => {
   const { ca, base } = await https(t, echo)
   const ok = await fetchHttpClient({ caPem: ca.certPem }).request({
     method: 'GET',
@@ -96,7 +96,11 @@ test('https with the given CA succeeds; without it fails remote.http_failed', as
       url: `${base}/info`,
       headers: { authorization: secret },
     }),
-    (e: unknown) => e instanceof SdkError && e.code === 'remote.http_failed' && noSecret(e),
+    (e: unknown) =>
+      e instanceof SdkError &&
+      e.code === 'remote.tls_untrusted' &&
+      /not trusted.*--ca FILE/.test(e.message) &&
+      noSecret(e),
   )
 })
 
@@ -168,8 +172,10 @@ test('connection refused and bad URLs are typed; query strings stay out of error
     fetchHttpClient().request({ method: 'GET', url: `${base}/p?token=abc`, headers: {} }),
     (e: unknown) =>
       e instanceof SdkError &&
-      e.code === 'remote.http_failed' &&
-      !JSON.stringify(e.ctx).includes('abc'),
+      e.code === 'remote.connection_refused' &&
+      /refused/.test(e.message) &&
+      !JSON.stringify(e.ctx).includes('abc') &&
+      !e.message.includes('abc'),
   )
   await assert.rejects(
     fetchHttpClient().request({ method: 'GET', url: 'not a url', headers: {} }),

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { HttpClient, HttpRequest, HttpResponse, Logger } from '@astarte-ts/sdk-core'
+import { describeNetworkFailure, failureText } from '../transport/classify-connect-error.js'
 
 export interface NodeHttpClientOptions {
   /** Trust anchors for HTTPS (PEM); the system store when absent. */
@@ -68,14 +69,20 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       try {
         url = new URL(req.url)
       } catch (cause) {
-        throw new SdkError('local.invalid_url', "couldn't parse the request URL", { cause })
+        throw new SdkError(
+          'local.invalid_url',
+          "couldn't parse the request URL: it must start with http:// or https://",
+          { cause },
+        )
       }
       const where = { method: req.method, url: safeUrl(url) }
       const https = url.protocol === 'https:'
       if (!https && url.protocol !== 'http:') {
-        throw new SdkError('local.invalid_url', `couldn't request a ${url.protocol} URL`, {
-          ctx: where,
-        })
+        throw new SdkError(
+          'local.invalid_url',
+          `couldn't request a ${url.protocol} URL: it must start with http:// or https://`,
+          { ctx: where },
+        )
       }
       if (https && ignoreTls) {
         const warning = 'TLS CERTIFICATE CHECKS ARE DISABLED (ignoreTlsErrors): development only'
@@ -103,9 +110,11 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
         const timer = setTimeout(
           () =>
             fail(
-              new SdkError('remote.http_timeout', `couldn't get an answer within ${timeoutMs} ms`, {
-                ctx: { ...where, timeoutMs },
-              }),
+              new SdkError(
+                'remote.http_timeout',
+                `couldn't get an answer from ${where.url} within ${timeoutMs} ms`,
+                { ctx: { ...where, timeoutMs } },
+              ),
             ),
           timeoutMs,
         )
@@ -120,7 +129,17 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
               { ctx: status === undefined ? where : { ...where, status }, cause },
             ),
           )
-        r.on('error', (cause) => failed(cause, `couldn't complete ${req.method} ${where.url}`))
+        r.on('error', (cause) => {
+          const port = Number(url.port !== '' ? url.port : https ? 443 : 80)
+          const failure = describeNetworkFailure(cause, { host: url.hostname, port }, 'pairing api')
+          // no answer came: the cause in plain words, under the failure's own code
+          if (failure.code !== 'remote.connect_failed') {
+            const message = `couldn't complete ${req.method} ${where.url}: ${failureText(failure)}`
+            fail(new SdkError(failure.code, message, { ctx: where, cause }))
+          } else {
+            failed(cause, `couldn't complete ${req.method} ${where.url}: ${failure.reason}`)
+          }
+        })
         r.on('response', (res) => {
           readBody(res, maxBytes).then(
             (text) => {

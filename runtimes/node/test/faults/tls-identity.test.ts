@@ -124,12 +124,13 @@ describe('TLS identity faults against the sandbox', () => {
     device.on('warning', (w) => warnings.push(w.ctx.code))
     const connecting = device.connect()
     connecting.catch(() => undefined)
-    const refusals = (): number => warnings.filter((c) => c === 'remote.connect_failed').length
+    const refusals = (): number => warnings.filter((c) => c === 'remote.tls_untrusted').length
     await waitFor('two refused attempts', refusals, (n) => n >= 2)
     const lastError = device.metrics().lastError
     assert.ok(lastError instanceof SdkError)
     // our check of the broker failed, not the broker's check of our certificate
-    assert.equal(lastError.code, 'remote.connect_failed')
+    assert.equal(lastError.code, 'remote.tls_untrusted')
+    assert.match(lastError.message, /not trusted.*--ca FILE/)
     assert.match(String((lastError.ctx as { cause?: unknown }).cause), /CERT|VERIFY|SIGNATURE/)
     assert.ok(!warnings.includes('remote.certificate_rejected'))
     const certFile = join(options.storeDir, options.deviceId, 'device.crt')

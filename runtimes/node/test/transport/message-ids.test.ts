@@ -105,11 +105,17 @@ for (const [cause, expected] of [
     Object.assign(new Error('Connection refused: Server unavailable'), { code: 3 }),
     'remote.connect_failed',
   ],
-  [alert('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'remote.connect_failed'],
-  [alert('CERT_HAS_EXPIRED'), 'remote.connect_failed'],
-  [alert('ERR_TLS_CERT_ALTNAME_INVALID'), 'remote.connect_failed'],
-  [alert('ECONNREFUSED'), 'remote.connect_failed'],
-  [new Error('connack timeout'), 'remote.connect_failed'],
+  [alert('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'remote.tls_untrusted'],
+  [alert('SELF_SIGNED_CERT_IN_CHAIN'), 'remote.tls_untrusted'],
+  [alert('DEPTH_ZERO_SELF_SIGNED_CERT'), 'remote.tls_untrusted'],
+  [alert('CERT_HAS_EXPIRED'), 'remote.tls_untrusted'],
+  [alert('ERR_TLS_CERT_ALTNAME_INVALID'), 'remote.tls_untrusted'],
+  [alert('ECONNREFUSED'), 'remote.connection_refused'],
+  [alert('ENOTFOUND'), 'remote.dns_failed'],
+  [alert('EAI_AGAIN'), 'remote.dns_failed'],
+  [alert('ETIMEDOUT'), 'remote.connect_timeout'],
+  [new Error('connack timeout'), 'remote.connect_timeout'],
+  [alert('ECONNRESET'), 'remote.connect_failed'],
 ] as const) {
   test(`classifyConnectError: ${cause.message} → ${expected}`, () => {
     const e = classifyConnectError(cause, where)

@@ -299,11 +299,11 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     )
   })
 
-  test('an untrusted broker certificate: remote.connect_failed, not a certificate problem of ours', async () => {
+  test('an untrusted broker certificate: remote.tls_untrusted, not a certificate problem of ours', async () => {
     const options = await optionsFor(device())
     const { caPem: _ca, ...withoutCa } = options
     await assert.rejects(new MqttJsTransport().connect(withoutCa, recorder().events), {
-      code: 'remote.connect_failed',
+      code: 'remote.tls_untrusted',
     })
   })
 
@@ -321,11 +321,11 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     )
   })
 
-  test('nothing listening: remote.connect_failed; calls before connect: local.not_connected', async () => {
+  test('nothing listening: remote.connection_refused; calls before connect: local.not_connected', async () => {
     const options = await optionsFor(device())
     const transport = new MqttJsTransport({ connectTimeoutMs: 2000 })
     await assert.rejects(transport.connect({ ...options, port: 1 }, recorder().events), {
-      code: 'remote.connect_failed',
+      code: 'remote.connection_refused',
     })
     assert.throws(() => transport.publish('a/b', new Uint8Array(0), 0, 1), {
       code: 'local.not_connected',
