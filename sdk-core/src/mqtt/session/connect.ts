@@ -1,6 +1,10 @@
 /**
- * @module mqtt session connect: CONNECT out, CONNACK in. On acceptance the session resumes:
- * in-flight work is sent again, then the queue flows.
+ * @module mqtt session connect: CONNECT out, CONNACK in. What the last accepted connection
+ * carried over (ops in flight, and those it had queued) follows the CONNACK: a present session
+ * resumes it, oldest first, before anything newer ([MQTT-4.4.0-1]); a lost one (sessionPresent
+ * 0) drops it, except the QoS 2 publishes the server acknowledged with PUBREC, which it owns
+ * ([MQTT-4.3.3]) and which complete. Ops queued while no connection was accepted are new to any
+ * session and flow either way.
  */
 import { SdkError } from '../../errors.js'
 import { encodePacket } from '../encode.js'
@@ -8,7 +12,7 @@ import type { Packet } from '../packet.js'
 import { closeWith, protocolError } from './close.js'
 import { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
-import { pump, resendInflight } from './outgoing.js'
+import { forgetCarried, pump, resendInflight } from './outgoing.js'
 import type { SessionState } from './state.js'
 import { connected } from './states/connected.js'
 import { waitConnack, type WaitConnack } from './states/wait-connack.js'
@@ -54,18 +58,28 @@ export function handleIncomingConnack(
   if (p.type !== 'connack') throw protocolError(`${p.type} before connack`, { type: p.type })
   if (p.returnCode !== 0) {
     const reason = REFUSALS[p.returnCode] ?? 'reserved return code'
+    // ctx.returnCode is what a transport reads: 4 and 5 judge the identity (spec §3.1: the
+    // certificate's CN), so they call for new credentials.
     return closeWith(
       ctx,
+      state,
       new SdkError('remote.mqtt_connection_refused', `couldn't connect: ${reason}`, {
         ctx: { returnCode: p.returnCode },
       }),
     )
   }
   const { store } = ctx
-  // Without a stored session the server has forgotten the QoS 2 ids it sent us (§4.1).
-  if (!p.sessionPresent) store.incomingQos2.clear()
-  emit(ctx, { type: 'connected', sessionPresent: p.sessionPresent })
-  resendInflight(ctx, state.conn, nowMs)
+  if (p.sessionPresent) {
+    store.carriedPending = 0
+    emit(ctx, { type: 'connected', sessionPresent: true, dropped: [] })
+    resendInflight(ctx, state.conn, nowMs)
+  } else {
+    // Without a stored session the server has forgotten the QoS 2 ids it sent us (§4.1).
+    store.incomingQos2.clear()
+    const { dropped, completed } = forgetCarried(store)
+    emit(ctx, { type: 'connected', sessionPresent: false, dropped })
+    for (const opId of completed) emit(ctx, { type: 'published', opId })
+  }
   pump(ctx, state.conn, nowMs)
   return connected(state.conn)
 }

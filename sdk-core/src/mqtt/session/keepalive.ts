@@ -18,6 +18,7 @@ export function onTimer(ctx: Context, state: Online, nowMs: number): SessionStat
     const ctxInfo = { keepaliveSec: conn.keepaliveMs / 1000, silentMs: nowMs - conn.lastReadMs }
     return closeWith(
       ctx,
+      state,
       new SdkError('remote.mqtt_keepalive_timeout', "couldn't hear from the mqtt server in time", {
         ctx: ctxInfo,
       }),

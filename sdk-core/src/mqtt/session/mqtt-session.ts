@@ -15,7 +15,9 @@ export const DEFAULT_MAX_INFLIGHT = 100
 
 /**
  * One MQTT session across connections: packet ids, the in-flight window, QoS 2 state and the
- * queue survive disconnects, and resume on the next `connect` [MQTT-4.4.0-1].
+ * queue survive disconnects. The next CONNACK decides their fate: a present session resumes them
+ * oldest first, before newer ops [MQTT-4.4.0-1]; a lost one drops what the last connection
+ * carried over (the `connected` event lists it) and sends nothing of it twice.
  *
  * ```ts
  * const actions = session.handle({ type: 'bytes', data }, nowMs)

@@ -8,6 +8,8 @@ import type { SubackCode } from '../packet.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
 import { assignPacketId, duplicateOf, type OutgoingOp } from './outgoing-op.js'
+import type { SessionStore } from './session-store.js'
+import type { OpId } from './types.js'
 
 /** Writes queued ops while the in-flight window has room; QoS 0 publishes need no slot. */
 export function pump(ctx: Context, conn: Connection, nowMs: number): void {
@@ -27,7 +29,26 @@ export function pump(ctx: Context, conn: Connection, nowMs: number): void {
 }
 
 /**
- * [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISHes go again with their ids and DUP set, and
+ * The server lost the session: nothing the last connection carried over is sent again. Returns
+ * the ops dropped and the QoS 2 publishes that completed anyway (PUBREC came: the server owns
+ * them [MQTT-4.3.3]), each oldest first. Every packet id is free again.
+ */
+export function forgetCarried(store: SessionStore): { dropped: OpId[]; completed: OpId[] } {
+  const dropped: OpId[] = []
+  const completed: OpId[] = []
+  for (const op of store.inflight.values()) (op.released ? completed : dropped).push(op.opId)
+  store.inflight.clear()
+  const waiting = store.pending.drain()
+  waiting.forEach((op, i) => {
+    if (i < store.carriedPending) dropped.push(op.opId)
+    else store.pending.push(op)
+  })
+  store.carriedPending = 0
+  return { dropped, completed }
+}
+
+/**
+ * [MQTT-4.4.0-1] on a resumed session, unacknowledged PUBLISHes go again with their ids and DUP set, and
  * PUBRELs of released QoS 2 messages go again; subscribes and unsubscribes are simply repeated.
  */
 export function resendInflight(ctx: Context, conn: Connection, nowMs: number): void {

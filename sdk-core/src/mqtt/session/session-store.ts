@@ -17,6 +17,12 @@ export class SessionStore {
   readonly inflight = new Map<number, OutgoingOp>()
   /** [MQTT-4.3.3-2] incoming QoS 2 ids delivered once and held until their PUBREL. */
   readonly incomingQos2 = new Set<number>()
+  /**
+   * How many of the oldest `pending` ops were accepted before the last accepted connection ended.
+   * With everything in `inflight` they are what that connection carried over: a resumed session
+   * completes them, a lost one drops them (see `connect.ts`).
+   */
+  carriedPending = 0
   #nextId = 1
 
   constructor(maxInflight: number) {

@@ -61,7 +61,7 @@ const bytes: Step<Online, BytesInput> = (ctx, state, input, nowMs) => {
       else handleIncomingPacket(ctx, conn, p, nowMs)
     }
   } catch (e) {
-    if (e instanceof SdkError && e.code.startsWith('remote.')) return closeWith(ctx, e)
+    if (e instanceof SdkError && e.code.startsWith('remote.')) return closeWith(ctx, s, e)
     throw e
   }
   // Acks of this chunk freed slots: refill the window once.
@@ -72,9 +72,10 @@ const bytes: Step<Online, BytesInput> = (ctx, state, input, nowMs) => {
 const timer: Step<Online, Extract<SessionInput, { type: 'timer' }>> = (ctx, state, _input, nowMs) =>
   onTimer(ctx, state, nowMs)
 
-const lost: Step<Online, Extract<SessionInput, { type: 'closed' }>> = (ctx, _state, input) =>
+const lost: Step<Online, Extract<SessionInput, { type: 'closed' }>> = (ctx, state, input) =>
   closeWith(
     ctx,
+    state,
     new SdkError('remote.mqtt_connection_lost', "couldn't keep the mqtt connection open", {
       cause: input.error,
     }),
@@ -90,14 +91,14 @@ export const transitions: Table = {
   },
   'wait-connack': {
     ...online,
-    disconnect: (ctx) => closeWith(ctx),
+    disconnect: (ctx, state) => closeWith(ctx, state),
   },
   connected: {
     ...online,
     disconnect: (ctx, state, _input, nowMs) => {
       // [MQTT-3.14.4-1] DISCONNECT is the last packet; the runtime then closes the transport.
       write(ctx, state.conn, DISCONNECT, nowMs)
-      return closeWith(ctx)
+      return closeWith(ctx, state)
     },
   },
 }

@@ -54,7 +54,18 @@ export type SessionInput =
   | { readonly type: 'closed'; readonly error?: unknown }
 
 export type SessionEvent =
-  | { readonly type: 'connected'; readonly sessionPresent: boolean }
+  /**
+   * CONNACK accepted the connection. On a lost session (`sessionPresent` false) `dropped` lists,
+   * oldest first, the ops the last connection carried over that will never be sent or reported
+   * (re-issue them as new ones if they still matter); it is empty on a present session, which
+   * completes them, oldest first, before newer ops. QoS 2 publishes the server had acknowledged
+   * with PUBREC are not dropped: `published` follows for them.
+   */
+  | {
+      readonly type: 'connected'
+      readonly sessionPresent: boolean
+      readonly dropped: readonly OpId[]
+    }
   | {
       readonly type: 'message'
       readonly topic: string
@@ -68,7 +79,9 @@ export type SessionEvent =
   | { readonly type: 'unsubscribed'; readonly opId: OpId }
   /**
    * The connection is over: the runtime closes the transport if it is still open. `error` says
-   * why when it was not asked for. Unacknowledged work stays queued for the next `connect`.
+   * why when it was not asked for; a refused CONNACK is `remote.mqtt_connection_refused` with
+   * `ctx.returnCode` (§3.2.2.3; 4 and 5 refuse the client's identity). Unacknowledged work stays
+   * in the session for the next `connect`, whose CONNACK decides its fate (see `connected`).
    */
   | { readonly type: 'closed'; readonly error?: SdkError }
 
