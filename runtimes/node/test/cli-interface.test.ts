@@ -63,6 +63,21 @@ test('--json prints [{file, valid, issues: [{code, path, message}]}] as the libr
   for (const entry of report) assert.deepEqual(Object.keys(entry), ['file', 'valid', 'issues'])
 })
 
+test('encrypted: true is valid as in Astarte, on every kind of mapping', async () => {
+  const files = [
+    'encrypted-true-individual-datastream.json',
+    'encrypted-mixed-object.json',
+    'encrypted-true-properties.json',
+  ].map((f) => join(fixtures, 'valid', f))
+  const r = await runCli(['interface', 'validate', '--json', ...files])
+  assert.equal(r.code, 0, r.stderr)
+  const report = JSON.parse(r.stdout) as { file: string; valid: boolean; issues: unknown[] }[]
+  assert.deepEqual(
+    report,
+    files.map((file) => ({ file, valid: true, issues: [] })),
+  )
+})
+
 test('usage errors exit 2', async () => {
   const cases = [
     ['interface'],

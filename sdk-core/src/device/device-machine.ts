@@ -6,6 +6,7 @@
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
 import type { Interface } from '../interface/model.js'
+import { checkSupportedInterface } from '../interface/supported.js'
 import { PairingMachine } from '../pairing/machine/pairing-machine.js'
 import { isPairingId } from '../pairing/machine/types.js'
 import type { PairingInput } from '../pairing/machine/types.js'
@@ -17,6 +18,16 @@ import { emit } from './context.js'
 import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
 import { sendDirect, sendWritesStore } from './send.js'
+import {
+  asSdkError,
+  beginTransaction,
+  isProbeTimer,
+  isRefusal,
+  portFailedAlone,
+  probeStore,
+  transactionCommitted,
+  transactionFailed,
+} from './store-transaction.js'
 import { obsoleteIn } from './sync.js'
 import { TopicCache } from './topic-cache.js'
 import type { DeviceState } from './state.js'
@@ -88,13 +99,17 @@ export class DeviceMachine {
   #state: DeviceState = idle
   readonly #ctx: Context
 
-  /** @throws SdkError `local.invalid_config` with issues when the configuration is invalid. */
+  /**
+   * @throws SdkError `local.invalid_config` with issues when the configuration is invalid;
+   * `local.unsupported_interface` when an interface has an encrypted mapping.
+   */
   constructor(config: DeviceConfig) {
     const prefix = deviceTopicPrefix(config.realm, config.deviceId)
     const issues = [...(prefix.ok ? [] : prefix.error), ...configIssues(config)]
     if (!prefix.ok || issues.length > 0) {
       throw new SdkError('local.invalid_config', "couldn't configure the device", { issues })
     }
+    for (const iface of config.interfaces) checkSupportedInterface(iface)
     const counters = { sent: 0, acked: 0, dropped: 0, reconnects: 0 }
     const interfaces = new Map<string, Interface>(config.interfaces.map((i) => [i.name, i]))
     const { existing, ...pairingSettings } = config.pairing ?? {}
@@ -134,6 +149,9 @@ export class DeviceMachine {
       lastId: 0,
       out: [],
       pairingAfterConnect: [],
+      tx: undefined,
+      storeFailure: undefined,
+      resync: false,
       obsolete: () => undefined,
       topics: new TopicCache(prefix.value),
     }
@@ -147,7 +165,15 @@ export class DeviceMachine {
     return this.#state
   }
 
-  /** Advances the machine by one input; returns the actions to perform, in order. */
+  /**
+   * Advances the machine by one input; returns the actions to perform, in order.
+   *
+   * When a port throws: a bounded queue refusing a send (`local.store_full`) is rethrown, having
+   * changed nothing. Any other failure inside a store transaction (`beginTransaction`) is
+   * rethrown too, and the runtime must roll the transaction back (`rollbackNeeded`). Outside
+   * one, the writes made before it stand: the machine keeps its actions so far, fails the input
+   * if it is a send, and waits for the store to write again (see `store-transaction.ts`).
+   */
   handle(input: DeviceInput, nowMs: number): DeviceAction[] {
     const ctx = this.#ctx
     const before = this.#state
@@ -159,6 +185,8 @@ export class DeviceMachine {
     try {
       if (forPairing !== undefined) {
         this.#state = runPairing(ctx, forPairing, nowMs, before)
+      } else if (input.type === 'timer' && isProbeTimer(ctx, input.timerId)) {
+        probeStore(ctx, nowMs)
       } else {
         const step = transitions[before.tag][input.type] as AnyStep | undefined
         if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
@@ -166,14 +194,62 @@ export class DeviceMachine {
     } catch (e) {
       // a port threw (e.g. the store's disk is full)
       ctx.out = []
-      throw e
+      if (isRefusal(e)) throw e
+      const error = asSdkError(e)
+      if (ctx.tx !== undefined) {
+        ctx.tx.outs.push(out)
+        ctx.tx.failed = { input, error }
+        throw e
+      }
+      ctx.out = out
+      portFailedAlone(ctx, input, error, nowMs)
     }
+    ctx.tx?.outs.push(out)
     if (this.#state.tag !== before.tag) emit(ctx, { type: 'stateChanged', state: this.#state.tag })
     if (ctx.pairingAfterConnect.length > 0 && this.#state.tag !== 'connecting') {
       for (const action of ctx.pairingAfterConnect) out.push(action)
       ctx.pairingAfterConnect = []
     }
     return out
+  }
+
+  /**
+   * A runtime opens a store transaction around the inputs it handles next (group commit): the
+   * machine records what they do that rests on its writes, until `transactionCommitted` or
+   * `transactionFailed`. Inputs handled outside one are written as they come.
+   */
+  beginTransaction(): void {
+    beginTransaction(this.#ctx)
+  }
+
+  /** True once a port failed inside the open transaction: it must be rolled back. */
+  get rollbackNeeded(): boolean {
+    return this.#ctx.tx?.failed !== undefined
+  }
+
+  /**
+   * The transaction committed. Returns the actions it adds: none, or the warning that the store
+   * accepts writes again (after a failure).
+   */
+  transactionCommitted(): DeviceAction[] {
+    return transactionCommitted(this.#ctx)
+  }
+
+  /**
+   * The transaction rolled back with `error` (its commit failed, or a port threw in it; the
+   * store's state is the one before it). The machine undoes what rested on its writes and
+   * returns the actions to perform INSTEAD of those `handle` returned in the transaction: the
+   * same, in order, except publishes of stored rows (never performed), completions of sends it
+   * stored (now failures) and, after them, what the store failure adds (a warning, a probe
+   * timer). See `store-transaction.ts`.
+   */
+  transactionFailed(error: SdkError, nowMs: number): DeviceAction[] {
+    const ctx = this.#ctx
+    const tag = this.#state.tag
+    ctx.out = []
+    const actions = transactionFailed(ctx, error, tag === 'syncing' || tag === 'online', nowMs)
+    ctx.out = []
+    return actions
   }
 
   /**

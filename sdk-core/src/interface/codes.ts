@@ -31,7 +31,8 @@ export const interfaceIssueCodes = {
   overlapping_endpoints: 'two endpoints can match the same path or one prefixes the other [I]',
   object_attributes_differ: 'object mappings differ in reliability, retention, expiry, … [J]',
   object_prefix_differs: 'object endpoints differ in their prefix (all levels but the last) [J]',
-  encrypted_unsupported: 'encrypted: true (end-to-end encryption) is not supported by astarte-ts',
+  encrypted_unsupported:
+    'a device refuses a mapping with encrypted: true (no key agreement yet); validate accepts it',
   invalid_path:
     'a concrete path is malformed: no leading /, empty level, +, #, U+0000 or bad utf-16 [K]',
   mapping_not_found: 'no mapping matches the concrete path',

@@ -5,6 +5,7 @@ export { isValidInterfaceName } from './name.js'
 export { endpointsOverlap } from './overlap.js'
 export { parseInterface, parseInterfaceText } from './parse-interface.js'
 export { astarteTypes } from './parse-mapping.js'
+export { checkSupportedInterface } from './supported.js'
 export {
   endpointParameters,
   objectKey,

@@ -46,6 +46,12 @@ export interface Mapping {
   readonly allowUnset: boolean
   readonly explicitTimestamp: boolean
   readonly required: boolean
+  /**
+   * The payloads are end-to-end encrypted (spec §1.2): Astarte accepts the flag on any mapping,
+   * but has not released the key agreement, so a device refuses such a mapping
+   * (`checkSupportedInterface`).
+   */
+  readonly encrypted: boolean
   readonly description?: string
   readonly doc?: string
 }

@@ -84,10 +84,8 @@ export function parseMapping(
   const allowUnset = json.boolean('allow_unset')
   const explicitTimestamp = json.boolean('explicit_timestamp')
   const required = json.boolean('required')
-  if (json.boolean('encrypted') === true) {
-    const message = 'encrypted: true (end-to-end encryption) is not supported by astarte-ts'
-    json.report(issue('encrypted_unsupported', json.at('encrypted'), message))
-  }
+  // spec §1.2: Core casts it as a boolean on every kind of mapping, no other rule applies
+  const encrypted = json.boolean('encrypted')
   const texts = readTexts(json)
 
   if (expiry !== undefined && expiry < 0) {
@@ -135,6 +133,7 @@ export function parseMapping(
     allowUnset: allowUnset ?? false,
     explicitTimestamp: explicitTimestamp ?? false,
     required: required ?? false,
+    encrypted: encrypted ?? false,
     ...texts,
   }
   return { endpoint, levels, endpointAt, mapping }

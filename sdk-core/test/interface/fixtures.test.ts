@@ -36,7 +36,8 @@ describe('interface fixtures', () => {
     assert.ok(invalid.length >= 70, `${invalid.length} fixtures`)
     const covered = new Set(invalid.map((f) => f.split('--')[0]))
     const runtimeOnly = ['invalid_path', 'mapping_not_found', 'ambiguous_path']
-    runtimeOnly.push('aggregation_mismatch')
+    // a device's refusal of a valid interface (checkSupportedInterface), never a parse issue
+    runtimeOnly.push('aggregation_mismatch', 'encrypted_unsupported')
     for (const code of Object.keys(interfaceIssueCodes)) {
       if (!runtimeOnly.includes(code)) assert.ok(covered.has(code), `no fixture for ${code}`)
     }

@@ -47,6 +47,7 @@ describe('parseInterface model', () => {
           allowUnset: false,
           explicitTimestamp: false,
           required: false,
+          encrypted: false,
           doc: 'long text',
         },
       ],
@@ -115,18 +116,11 @@ describe('parseInterface issues', () => {
     assert.match(first?.message ?? '', /"\/xxxx.*…\(303 chars\)/)
   })
 
-  it('explains encrypted: true', () => {
-    const r = parseInterfaceText(
-      '{"interface_name":"a.B","version_major":1,"version_minor":0,"type":"datastream",' +
-        '"ownership":"device","mappings":[{"endpoint":"/a","type":"double","encrypted":true}]}',
-    )
-    assert.ok(!r.ok)
-    assert.deepEqual(r.error, [
-      {
-        code: 'encrypted_unsupported',
-        path: '/mappings/0/encrypted',
-        message: 'encrypted: true (end-to-end encryption) is not supported by astarte-ts',
-      },
-    ])
+  it('keeps encrypted on the parsed mapping, false by default', () => {
+    const [plain] = fixture('encrypted-false').mappings
+    const [flagged] = fixture('encrypted-true-individual-datastream').mappings
+    assert.equal(plain?.encrypted, false)
+    assert.equal(flagged?.encrypted, true)
+    assert.equal(fixture('every-type').mappings[0]?.encrypted, false)
   })
 })

@@ -36,6 +36,7 @@ export function mapping(
     allowUnset: false,
     explicitTimestamp: false,
     required: false,
+    encrypted: false,
     ...extra,
   }
 }
