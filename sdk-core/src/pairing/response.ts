@@ -57,9 +57,12 @@ export function errorFromResponse(route: PairingRoute, res: HttpResponse): SdkEr
   }
   const [code, message] = BY_STATUS[res.status] ?? [
     'remote.pairing_unexpected',
-    `couldn't complete pairing ${route}: http ${res.status}`,
+    "couldn't complete pairing %s",
   ]
-  return new SdkError(code, message.replace('%s', route), { ctx })
+  const answer = `http ${res.status}${detail === undefined ? '' : ` ${detail}`}`
+  const cause = likelyCause(route, res.status, detail)
+  const text = `${message.replace('%s', route)}: ${answer}${cause === '' ? '' : `; ${cause}`}`
+  return new SdkError(code, text, { ctx })
 }
 
 /** spec §4.1: 401 = missing or unreadable credentials, 403 = wrong secret / JWT claims / realm. */
@@ -68,6 +71,33 @@ const BY_STATUS: Readonly<Record<number, readonly [SdkErrorCode, string]>> = {
   403: ['remote.pairing_forbidden', "couldn't get access to pairing %s"],
   // spec §4.3.3: an unknown device is 404 on current Astarte (403 on 1.2)
   404: ['remote.pairing_not_found', "couldn't find the device or route of pairing %s"],
+}
+
+/**
+ * What an answer most likely means, as far as Pairing's answers tell (spec §4.1, §4.3.1): an
+ * unknown realm is 403 `Forbidden` on every route, a JWT without the needed `a_pa` claim 403
+ * `Unauthorized access to …`, a wrong credentials secret 403 `Forbidden` as well.
+ */
+function likelyCause(route: PairingRoute, status: number, detail: string | undefined): string {
+  const agent = route === 'register' || route === 'unregister'
+  switch (status) {
+    case 401:
+      return agent
+        ? 'the pairing JWT is missing, malformed, expired or not signed with the realm key'
+        : 'the credentials secret is missing or malformed'
+    case 403:
+      if (!agent)
+        return 'the credentials secret is wrong, the realm unknown, or the device inhibited'
+      return detail?.startsWith('Unauthorized access') === true
+        ? 'the pairing JWT has no a_pa claim allowing this'
+        : 'the realm is unknown, or the pairing JWT has no rights on it'
+    case 404:
+      return detail === 'Device not found'
+        ? 'the device is not registered in this realm'
+        : 'no Pairing API route here: check the pairing url (it ends in /pairing)'
+    default:
+      return ''
+  }
 }
 
 function validationError(

@@ -51,7 +51,8 @@ export function realmBaseUrl(pairingUrl: string, realm: string, deviceId?: strin
     ...(deviceId === undefined ? [] : checkDeviceId(deviceId)),
   ]
   if (issues.length > 0) {
-    throw new SdkError('local.pairing_config', "couldn't build pairing request: invalid target", {
+    const why = issues.map((i) => i.message).join('; ')
+    throw new SdkError('local.pairing_config', `couldn't build the pairing request: ${why}`, {
       issues,
     })
   }

@@ -226,3 +226,31 @@ for (const [text, expected] of timestamps) {
     assert.equal(parsePairingTimestamp(text), oracle)
   })
 }
+
+// spec §4.1: the message names the HTTP status and, as far as the answer tells, the likely cause
+const causes: [number, unknown, (r: HttpResponse) => Result<unknown, SdkError>, RegExp][] = [
+  [
+    403,
+    detail('Forbidden'),
+    parseRegisterDeviceResponse,
+    /http 403 Forbidden; the realm is unknown/,
+  ],
+  [
+    403,
+    detail('Unauthorized access to POST /v1/test/agent/devices. Please verify your permissions'),
+    parseRegisterDeviceResponse,
+    /http 403 Unauthorized access .*; the pairing JWT has no a_pa claim/,
+  ],
+  [401, detail('Invalid JWT token'), parseRegisterDeviceResponse, /http 401 .*pairing JWT/],
+  [403, detail('Forbidden'), parseDeviceInfoResponse, /http 403 .*credentials secret is wrong/],
+  [404, detail('Device not found'), parseDeviceInfoResponse, /http 404 .*not registered/],
+  [404, detail('Not found'), parseRegisterDeviceResponse, /http 404 .*check the pairing url/],
+  [503, '', parseRegisterDeviceResponse, /^couldn't complete pairing register: http 503$/],
+]
+for (const [status, body, parse, message] of causes) {
+  test(`${status} ${JSON.stringify(body)}: the message says ${message}`, () => {
+    const r = parse(res(status, body))
+    assert.ok(!r.ok)
+    assert.match(r.error.message, message)
+  })
+}
