@@ -173,8 +173,13 @@ export class DeviceMachine {
    * rethrown too, and the runtime must roll the transaction back (`rollbackNeeded`). Outside
    * one, the writes made before it stand: the machine keeps its actions so far, fails the input
    * if it is a send, and waits for the store to write again (see `store-transaction.ts`).
+   *
+   * @throws SdkError `local.unsupported_interface` for an `addInterface` of an interface with an
+   * encrypted mapping (`checkSupportedInterface`), nothing changed.
    */
   handle(input: DeviceInput, nowMs: number): DeviceAction[] {
+    // the caller's input refused before anything changes, never taken for a port failure
+    if (input.type === 'addInterface') checkSupportedInterface(input.iface)
     const ctx = this.#ctx
     const before = this.#state
     const forPairing = pairingInput(input)

@@ -7,7 +7,6 @@
  */
 import { utf8Encode } from '../bson/utf8.js'
 import type { Interface } from '../interface/model.js'
-import { checkSupportedInterface } from '../interface/supported.js'
 import { pruneStaleProperties } from '../protocol/property-cache.js'
 import { interfaceFilter } from '../protocol/sync-plan.js'
 import type { Context } from './context.js'
@@ -47,15 +46,12 @@ function announce(
   pump(ctx, nowMs)
 }
 
-/** @throws SdkError `local.unsupported_interface` (`checkSupportedInterface`), nothing changed. */
 export function addInterface(
   ctx: Context,
   state: DeviceState,
   iface: Interface,
   nowMs: number,
 ): void {
-  // before any change: a refused interface leaves the introspection as it was
-  checkSupportedInterface(iface)
   const before = ctx.interfaces.get(iface.name)
   ctx.interfaces.set(iface.name, iface)
   announce(ctx, state, before, iface, nowMs)
