@@ -11,6 +11,7 @@ import type { PairingMachine } from '../pairing/machine/pairing-machine.js'
 import type { PurgeFormat } from '../protocol/purge.js'
 import type { TopicPrefix } from '../protocol/topics.js'
 import type { Obsolete, Outbox, OutboxCounters } from './outbox.js'
+import type { StoreFailure, TxRecord } from './store-transaction.js'
 import type { TopicCache } from './topic-cache.js'
 import type { DeviceAction, DeviceEvent } from './types.js'
 
@@ -50,6 +51,12 @@ export interface Context {
   lastId: number
   /** The actions of the input being handled (a fresh list per input). */
   out: DeviceAction[]
+  /** The record of the store transaction under way (see `store-transaction.ts`). */
+  tx: TxRecord | undefined
+  /** Set while the store can't write: stored rows wait, a probe retries (`store-transaction.ts`). */
+  storeFailure: StoreFailure | undefined
+  /** A rolled-back transaction may have lost sync markers: the next connection syncs in full. */
+  resync: boolean
   /**
    * Pairing requests of a restart that connects with stored credentials, held until that connect
    * attempt is over (see `pairing-bridge.ts`); `DeviceMachine.handle` releases them.

@@ -9,6 +9,12 @@
  * unplanned disconnect is ingested twice, because the broker dedups by packet id only — unless
  * the transport completes it itself and says so (`mqtt.connected`'s `resumed`). Planned
  * reconnects drain first (`drain.ts`). Losing a message is never traded for avoiding a duplicate.
+ *
+ * Store transactions (`begin`, `commit`, `rolledBack`): a rolled-back transaction may have
+ * enqueued stored rows that no longer exist, or removed acknowledged ones that are back. Their
+ * publishes are withheld (`withhold`), the stored cursor reloads, and the acknowledged rows stay
+ * unsent until their removal is recorded. While the store can't write (`holdStored`), no stored
+ * row is published: each acknowledgement would be lost, and the row published again.
  */
 import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
@@ -77,7 +83,10 @@ export class Outbox {
   readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
   #released = false
   #held = false
+  #storedHeld = false
   #lastPublishId = 0
+  // stored rows acknowledged within the open store transaction
+  #txAcked: number[] | undefined
 
   constructor(store: Store, maxInflight: number, counters: OutboxCounters) {
     this.#maxInflight = maxInflight
@@ -90,6 +99,11 @@ export class Outbox {
 
   get inflight(): number {
     return this.#inflight.size
+  }
+
+  /** Stored rows acknowledged whose removal the store has not recorded yet. */
+  get unrecorded(): number {
+    return this.#cursors.stored.unrecordedCount
   }
 
   get waiting(): number {
@@ -119,6 +133,60 @@ export class Outbox {
   /** Nothing more is published on this connection (it is about to be replaced). */
   hold(): void {
     this.#held = true
+  }
+
+  /** Whether stored rows are published (false while the store can't write, see the module). */
+  holdStored(held: boolean): void {
+    this.#storedHeld = held
+  }
+
+  get storedHeld(): boolean {
+    return this.#storedHeld
+  }
+
+  /** A store transaction begins: acknowledged stored rows are noted until it ends. */
+  begin(): void {
+    this.#txAcked = []
+  }
+
+  /** The store transaction committed. */
+  commit(): void {
+    this.#txAcked = undefined
+  }
+
+  /**
+   * The store transaction rolled back: the rows it removed on acknowledgement are back but
+   * delivered (see `QueueCursor.unrecorded`), and what the stored cursor read may be gone.
+   */
+  rolledBack(): void {
+    for (const id of this.#txAcked ?? []) this.#cursors.stored.unrecorded(id)
+    this.#txAcked = undefined
+    this.#cursors.stored.reload()
+  }
+
+  /** Removes the acknowledged rows not recorded yet (see `QueueCursor.retryRemovals`). */
+  retryRemovals(): void {
+    for (const id of this.#cursors.stored.retryRemovals()) this.#noteAcked(id)
+  }
+
+  #noteAcked(id: number): void {
+    if (this.#txAcked === undefined) return
+    this.#txAcked.push(id)
+  }
+
+  /**
+   * The publish `publishId` of a rolled-back transaction is not performed: a stored row (which
+   * may not exist), or a control publish when `control` (it may carry a rolled-back property).
+   * Its message is unclaimed, as if never published. Returns the source withheld, if any.
+   */
+  withhold(publishId: number, control: boolean): 'stored' | 'control' | undefined {
+    const entry = this.#inflight.get(publishId)
+    if (entry === undefined) return undefined
+    if (entry.source !== 'stored' && !(control && entry.source === 'control')) return undefined
+    this.#inflight.delete(publishId)
+    this.#counters.sent--
+    if (entry.source === 'stored') this.#cursors.stored.unclaim(entry.id)
+    return entry.source
   }
 
   /**
@@ -164,7 +232,7 @@ export class Outbox {
     return (
       this.#control.length === 0 &&
       this.#direct.length === 0 &&
-      this.#cursors.stored.drained() &&
+      (this.#storedHeld || this.#cursors.stored.drained()) &&
       this.#cursors.volatile.drained()
     )
   }
@@ -184,7 +252,7 @@ export class Outbox {
   // publishes one data message; false when there is none
   #pumpData(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): boolean {
     for (;;) {
-      const stored = this.#cursors.stored.head(nowMs)
+      const stored = this.#storedHeld ? undefined : this.#cursors.stored.head(nowMs)
       const volatile = this.#cursors.volatile.head(nowMs)
       const direct = this.#direct.peek()
       // same topic ⇒ same mapping ⇒ same source, so per-topic order is each source's order;
@@ -261,8 +329,12 @@ export class Outbox {
       case 'direct':
         return entry
       case 'stored':
+        // noted first: a removal that throws is rolled back with the transaction
+        this.#noteAcked(entry.id)
+        this.#cursors.stored.acked(entry.id)
+        return DATA
       case 'volatile':
-        this.#cursors[entry.source].acked(entry.id)
+        this.#cursors.volatile.acked(entry.id)
         return DATA
       default:
         return assertNever(entry)

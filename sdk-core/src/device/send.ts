@@ -47,14 +47,15 @@ function enqueue(
   }
 }
 
-// properties: the cache is the truth Astarte is brought to; every change is queued durably
+// properties: the cache is the truth Astarte is brought to; every change is queued durably.
+// Returns whether it wrote the store.
 function sendProperty(
   ctx: Context,
   iface: Interface,
   data: Validated,
   payload: Uint8Array,
   nowMs: number,
-): void {
+): boolean {
   const { name: interfaceName, major } = iface
   const { path } = data
   const topic = ctx.topics.topic(interfaceName, path)
@@ -63,14 +64,15 @@ function sendProperty(
   // queued before the cache changes: a queue refusing it (full) must leave the cache as it was,
   // or a later set of the same value would be skipped as unchanged and never reach Astarte
   if (data.kind === 'unset') {
-    if (current === undefined) return
+    if (current === undefined) return false
     enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
     ctx.store.properties.delete(interfaceName, path)
-    return
+    return true
   }
-  if (current !== undefined && sameBytes(current.payload, payload)) return
+  if (current !== undefined && sameBytes(current.payload, payload)) return false
   enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
   ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
+  return true
 }
 
 function unknownInterface(data: Validated): SdkError {
@@ -143,7 +145,11 @@ export function handleSend(
     return
   }
   if (iface.type === 'properties') {
-    sendProperty(ctx, iface, data, payload, nowMs)
+    // a store transaction that rolls back fails this send (see `store-transaction.ts`)
+    if (sendProperty(ctx, iface, data, payload, nowMs) && ctx.tx !== undefined) {
+      ctx.tx.durable.add(opId)
+      ctx.tx.propertyWritten = true
+    }
     emit(ctx, { type: 'sendCompleted', opId })
     pump(ctx, nowMs)
     return
@@ -158,6 +164,7 @@ export function handleSend(
       const queue = decision.type === 'queueStored' ? 'stored' : 'volatile'
       const expiresMs = expiresAt(mapping, nowMs)
       enqueue(ctx, queue, { topic, payload, qos, expiresMs }, nowMs)
+      if (queue === 'stored') ctx.tx?.durable.add(opId)
       emit(ctx, { type: 'sendCompleted', opId })
       break
     }

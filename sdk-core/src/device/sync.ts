@@ -67,6 +67,7 @@ export function onConnected(
   emit(ctx, { type: 'connected', sessionPresent })
   const meta = ctx.store.meta
   const synced =
+    !ctx.resync &&
     sessionPresent &&
     meta.get(META_SYNCED) === '1' &&
     meta.get(META_INTROSPECTION) === currentIntrospection(ctx)
@@ -131,6 +132,7 @@ function syncStepAcked(ctx: Context, state: Syncing, nowMs: number): DeviceState
   if (phase.remaining > 1) return { ...state, phase: { ...phase, remaining: phase.remaining - 1 } }
   ctx.store.meta.set(META_INTROSPECTION, phase.introspection)
   ctx.store.meta.set(META_SYNCED, '1')
+  ctx.resync = false
   return goOnline(ctx, nowMs)
 }
 

@@ -1,0 +1,233 @@
+/**
+ * @module store transaction: the device machine's side of the store transactions a runtime runs
+ * around groups of inputs (group commit), and what the device does while its store can't write
+ * (a full disk, an I/O error).
+ *
+ * A failed transaction is rolled back in memory too, not answered by reloading the whole machine
+ * from the store: the runtime says where a transaction begins and how it ends, the machine
+ * records what the transaction's inputs did that rests on its writes, and a rollback undoes
+ * exactly that. A full disk is an everyday fault on small boards; rolling back keeps the
+ * connection, the sync and the messages that don't need the store (`discard`, `volatile`,
+ * server data) flowing, where a reload would have to forget every publish in flight and so
+ * replay them. On a rollback:
+ * - the sends whose completion rested on a write (a `stored` row, a property) fail with the
+ *   transaction's error; other sends keep their outcome;
+ * - no publish of a stored row made in the transaction is performed (the row may not exist, its
+ *   id may be issued again); control publishes are withheld too when the transaction wrote a
+ *   property, and the connection is then replaced so that the sync runs again;
+ * - stored rows acknowledged in the transaction are back in the queue: they are never published
+ *   again by this process (see `QueueCursor.unrecorded`), their removal is retried;
+ * - the next connection runs a full sync: the sync markers may have been lost.
+ *
+ * While the store can't write, no stored row is published (each acknowledgement would be lost,
+ * and its row published again: a publish storm), and a probe retries on a timer, with the
+ * connection backoff's bounds, doubling: it removes the acknowledged rows not recorded yet and
+ * writes a meta key. When its transaction commits the store accepts writes again and stored rows
+ * flow. Entering and leaving that state is logged once and emitted as a `warning` event.
+ */
+import { SdkError } from '../errors.js'
+import type { Context } from './context.js'
+import { nextId } from './context.js'
+import { pump } from './sync.js'
+import type { DeviceAction, DeviceInput, OpId } from './types.js'
+
+/** Meta key the probe writes (and deletes): any write tells whether the store accepts them. */
+export const META_PROBE = 'astarte.storeProbe'
+
+// doubling stops here: 2^20 times the minimum delay is past any sane maximum
+const MAX_DOUBLINGS = 20
+
+/** What the inputs of the store transaction under way did that rests on its writes. */
+export interface TxRecord {
+  /** The action lists of its inputs, in order (that of an input that threw, as far as it got). */
+  readonly outs: DeviceAction[][]
+  /** Sends completed by a write of the transaction: a `stored` row, a property. */
+  readonly durable: Set<OpId>
+  propertyWritten: boolean
+  /** The transaction carries a store probe. */
+  probe: boolean
+  /** The input a port failed under; the transaction must roll back. */
+  failed: { readonly input: DeviceInput; readonly error: SdkError } | undefined
+  readonly floor: number | undefined
+  readonly floorPending: boolean
+}
+
+/** The store can't write. */
+export interface StoreFailure {
+  readonly error: SdkError
+  /** Probes made so far: the delay to the next doubles with each. */
+  attempt: number
+  probeTimerId: string | undefined
+  failedTransactions: number
+}
+
+/** `error` as an `SdkError`: adapters throw those; anything else is an I/O failure. */
+export function asSdkError(error: unknown): SdkError {
+  if (error instanceof SdkError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new SdkError('local.io_failed', `couldn't use the store: ${message}`, { cause: error })
+}
+
+/**
+ * Whether a port's throw refuses one input and changes nothing (a bounded queue's `reject-new`
+ * policy, spec §3.9) rather than leaving a store write half done.
+ */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof SdkError && error.code === 'local.store_full'
+}
+
+export function beginTransaction(ctx: Context): void {
+  ctx.tx = {
+    outs: [],
+    durable: new Set(),
+    propertyWritten: false,
+    probe: false,
+    failed: undefined,
+    floor: ctx.propertyReplayFloor,
+    floorPending: ctx.floorPending,
+  }
+  ctx.outbox.begin()
+}
+
+/** The transaction committed; when it carried a successful probe, the store writes again. */
+export function transactionCommitted(ctx: Context): DeviceAction[] {
+  const tx = ctx.tx
+  ctx.tx = undefined
+  ctx.outbox.commit()
+  const failure = ctx.storeFailure
+  if (tx?.probe !== true || failure === undefined || ctx.outbox.storedHeld) return []
+  return recovered(ctx, failure)
+}
+
+function recovered(ctx: Context, failure: StoreFailure): DeviceAction[] {
+  ctx.storeFailure = undefined
+  const message = 'the store accepts writes again: stored messages flow'
+  const details = { failedTransactions: failure.failedTransactions }
+  ctx.logger?.log('info', message, details)
+  return [{ type: 'event', event: { type: 'warning', message, ctx: details } }]
+}
+
+function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
+  for (const out of actions) {
+    for (const a of out) {
+      if (a.type !== 'event') continue
+      const e = a.event
+      if ((e.type === 'sendCompleted' || e.type === 'sendFailed') && e.opId === opId) return true
+    }
+  }
+  return false
+}
+
+/**
+ * The transaction rolled back with `error`: undoes what rested on its writes (see the module)
+ * and returns the actions of its inputs the runtime must still perform, in order, then those of
+ * the store failure. `connected` says whether there is a connection to replace.
+ */
+export function transactionFailed(
+  ctx: Context,
+  error: SdkError,
+  connected: boolean,
+  nowMs: number,
+): DeviceAction[] {
+  const tx = ctx.tx
+  ctx.tx = undefined
+  const { outbox } = ctx
+  outbox.rolledBack()
+  ctx.resync = true
+  if (tx === undefined) return failure(ctx, error, nowMs)
+  ctx.propertyReplayFloor = tx.floor
+  ctx.floorPending = tx.floorPending
+  const kept: DeviceAction[] = []
+  let withheldControl = false
+  for (const out of tx.outs) {
+    for (const action of out) {
+      if (action.type === 'mqtt.publish') {
+        const withheld = outbox.withhold(action.publishId, tx.propertyWritten)
+        if (withheld === undefined) kept.push(action)
+        if (withheld === 'control') withheldControl = true
+        continue
+      }
+      const e = action.type === 'event' ? action.event : undefined
+      if (e?.type === 'sendCompleted' && tx.durable.has(e.opId)) {
+        kept.push({ type: 'event', event: { type: 'sendFailed', opId: e.opId, error } })
+        continue
+      }
+      kept.push(action)
+    }
+  }
+  const failed = tx.failed
+  if (failed?.input.type === 'send' && !settles(tx.outs, failed.input.opId)) {
+    const { opId } = failed.input
+    kept.push({ type: 'event', event: { type: 'sendFailed', opId, error: failed.error } })
+  }
+  // a withheld sync step leaves the sync unfinished: a new connection runs it again
+  if (withheldControl && connected) kept.push({ type: 'mqtt.disconnect' })
+  for (const action of failure(ctx, error, nowMs)) kept.push(action)
+  return kept
+}
+
+/**
+ * A port threw outside any transaction: the writes made before stand. The store can't be
+ * trusted to write: the actions made so far are kept, and `input`, a send, fails unless it
+ * already has its outcome.
+ */
+export function portFailedAlone(
+  ctx: Context,
+  input: DeviceInput,
+  error: SdkError,
+  nowMs: number,
+): void {
+  const out = ctx.out
+  if (input.type === 'send' && !settles([out], input.opId)) {
+    out.push({ type: 'event', event: { type: 'sendFailed', opId: input.opId, error } })
+  }
+  for (const action of failure(ctx, error, nowMs)) out.push(action)
+}
+
+// enters (or stays in) the store failure: stored rows wait, a probe is scheduled
+function failure(ctx: Context, error: SdkError, nowMs: number): DeviceAction[] {
+  const out: DeviceAction[] = []
+  ctx.lastError = error
+  ctx.outbox.holdStored(true)
+  let f = ctx.storeFailure
+  if (f === undefined) {
+    f = { error, attempt: 0, probeTimerId: undefined, failedTransactions: 0 }
+    ctx.storeFailure = f
+    const message = "couldn't write the store: stored messages wait until it accepts writes again"
+    const details = { code: error.code, error: error.message }
+    ctx.logger?.log('warn', message, details)
+    out.push({ type: 'event', event: { type: 'warning', message, ctx: details } })
+  }
+  f.failedTransactions++
+  if (f.probeTimerId === undefined) {
+    const { minMs, maxMs } = ctx.backoff
+    const delay = Math.min(maxMs, minMs * 2 ** Math.min(f.attempt, MAX_DOUBLINGS))
+    f.attempt++
+    f.probeTimerId = nextId(ctx, 'storeProbe')
+    out.push({ type: 'timer.set', timerId: f.probeTimerId, atMs: nowMs + delay })
+  }
+  return out
+}
+
+/** Whether `timerId` is the store probe's. */
+export function isProbeTimer(ctx: Context, timerId: string): boolean {
+  return ctx.storeFailure !== undefined && ctx.storeFailure.probeTimerId === timerId
+}
+
+/**
+ * The probe: writes what the store owes (removals of acknowledged rows) and a meta key, and lets
+ * stored rows flow again, optimistically: a rollback of this transaction holds them again.
+ * Outside a transaction, its writes returning is the proof.
+ */
+export function probeStore(ctx: Context, nowMs: number): void {
+  const failure = ctx.storeFailure
+  if (failure === undefined) return
+  failure.probeTimerId = undefined
+  ctx.outbox.retryRemovals()
+  ctx.store.meta.set(META_PROBE, String(nowMs))
+  ctx.store.meta.delete(META_PROBE)
+  ctx.outbox.holdStored(false)
+  if (ctx.tx !== undefined) ctx.tx.probe = true
+  else for (const action of recovered(ctx, failure)) ctx.out.push(action)
+  pump(ctx, nowMs)
+}
