@@ -155,7 +155,10 @@ export interface MqttConnectOptions {
   /** `<realm>/<device_id>`. */
   readonly clientId: string
   readonly keepaliveSec: number
-  /** astarte-ts always connects with `clean: false` (spec §3.4). */
+  /**
+   * astarte-ts always connects with `clean: false` (spec §3.4). `true` asks the broker to
+   * discard the session: CONNACK then says `sessionPresent: false` (see `resumed`).
+   */
   readonly clean: boolean
   readonly certificatePem: string
   readonly privateKeyPem: string
@@ -166,20 +169,31 @@ export interface MqttConnectOptions {
 }
 
 export interface MqttTransportEvents {
+  /**
+   * A server message, reported before it is acknowledged; a QoS 2 message once per packet id,
+   * even when its exchange spans connections. Not reported (nor acknowledged) once `end()` began.
+   */
   message(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): void
   /**
-   * A `publish` of this connection completed: acknowledged (QoS 1, 2) or written (QoS 0), or
-   * failed with `error`. Reported once per publish, never after `close` (or `end()`): what is
-   * unreported then went down with the connection.
+   * A `publish` of this connection completed: acknowledged (QoS 1 PUBACK, QoS 2 PUBCOMP) or
+   * written (QoS 0), or failed with `error` (`remote.publish_failed`: the broker did not take
+   * it). Reported once per publish, never after `close` (or `end()`): what is unreported then
+   * went down with the connection (see `MqttTransport`).
    */
   published(publishId: number, error?: SdkError): void
-  /** The connection ended; `error` says why when it was not asked for. */
+  /**
+   * The accepted connection ended (once; never for a `connect` that rejected). `error` says why
+   * when it was not asked for: an `SdkError`, `remote.connection_lost` or a more specific
+   * `remote.*` code (e.g. a keepalive timeout); absent after `end()`.
+   */
   close(error?: unknown): void
 }
 
 /**
  * A publish of an earlier connection that the transport completes itself: the caller must not
- * publish it again. `completed` settles with the outcome `events.published` would have reported.
+ * publish it again. `completed` settles with the outcome `events.published` would have reported;
+ * it rejects when this connection ends first (the publish is then resumed, or not, by the next
+ * CONNACK as before).
  */
 export interface ResumedPublish {
   readonly publishId: number
@@ -188,19 +202,52 @@ export interface ResumedPublish {
 
 /** What CONNACK said, and what the transport carries over from the last connection. */
 export interface MqttConnected {
+  /**
+   * CONNACK's flag: `true`, the broker kept the session (subscriptions, QoS 1/2 state, messages
+   * queued for us) and the caller may skip the full sync of spec §3.4; `false`, it has none
+   * (first connection, `clean: true`, or a broker that forgot): the caller syncs again, and the
+   * transport forgets the incoming QoS 2 ids of the old session.
+   */
   readonly sessionPresent: boolean
   /**
-   * [MQTT-4.4.0-1] QoS 2 publishes cut off by the loss of the last connection: on a present
-   * session the transport re-sends them with their packet ids (PUBLISH with DUP, or PUBREL past
-   * PUBREC); on a lost one it lists those the broker acknowledged with PUBREC (it has them).
-   * Absent: none (the caller re-publishes all).
+   * Publishes of earlier connections (unreported when they ended) that this connection
+   * completes, oldest first. On a present session the transport re-sends them with their packet
+   * ids [MQTT-4.4.0-1] (PUBLISH with DUP, or PUBREL past PUBREC): at least every QoS 2 one, which
+   * a new copy would make a second message. On a lost session only the QoS 2 publishes the
+   * broker acknowledged with PUBREC (it owns them [MQTT-4.3.3]), `completed` at once: nothing
+   * else of the old session is sent again, since the caller re-publishes it. Absent: none.
    */
   readonly resumed?: readonly ResumedPublish[]
 }
 
-/** An MQTT 3.1.1 client as the runtime provides it (MQTT.js on Node, a small core on XS). */
+/**
+ * An MQTT 3.1.1 client over mutual TLS as the runtime provides it: MQTT.js on Node, or
+ * sdk-core's `SessionTransport` (an `MqttSession` over a {@link ByteStreamConnector}). Its
+ * contract, proven on every implementation by `describeTransportContract` (runtime-testing):
+ *
+ * - **Connect failures** reject `connect` with an `SdkError`. `remote.certificate_rejected` when
+ *   the broker refused *our* certificate: a TLS alert it sent about it (bad, unknown, expired,
+ *   revoked certificate, unknown CA, access denied, certificate required), or CONNACK 4 or 5
+ *   (the certificate's CN is the identity, spec §3.1); also our key and certificate not matching.
+ *   This is the code that makes a device renew its certificate (spec §4.5), so nothing else may
+ *   use it. Every other failure is `remote.connect_failed` or a more specific `remote.*` code,
+ *   among them `remote.tls_untrusted` (we don't trust the broker's certificate),
+ *   `remote.connection_refused` (nothing listens), `remote.dns_failed` and
+ *   `remote.connect_timeout`: a new certificate would not help with those. A second `connect`
+ *   while connected rejects with `local.already_connected`. A connect that got no CONNACK
+ *   neither resumes nor loses the session: what was carried over waits for the next one.
+ * - **Publish outcome**: see `events.published`; `publish` throws `local.not_connected` outside
+ *   an accepted connection.
+ * - **A connection that dies**: `events.close` reports it; subscribe and unsubscribe promises
+ *   still pending reject; publishes not yet reported are the caller's again: it publishes them
+ *   anew on a later connection, except those the next CONNACK lists in `resumed`.
+ * - **Order**: exchanges resumed after any number of connection losses are completed oldest
+ *   first (in the order of their first `publish`) and go out before any newer publish: `resumed`
+ *   lists them in that order, and their re-sends are written before `connect` resolves.
+ */
 export interface MqttTransport {
   connect(options: MqttConnectOptions, events: MqttTransportEvents): Promise<MqttConnected>
+  /** Resolves at SUBACK; rejects `remote.subscribe_refused` when the broker refused a filter. */
   subscribe(filters: readonly string[], qos: 0 | 1 | 2): Promise<void>
   unsubscribe(filters: readonly string[]): Promise<void>
   /**
@@ -212,5 +259,50 @@ export interface MqttTransport {
    * refuses); nothing is reported for it then.
    */
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void
+  /** Says goodbye (DISCONNECT when it can) and resolves once the connection is closed. */
   end(): Promise<void>
+}
+
+/** Where and how a {@link ByteStreamConnector} opens its TLS connection (spec §3.1). */
+export interface ByteStreamOptions {
+  readonly host: string
+  readonly port: number
+  /** Our client certificate and its key (mutual TLS). */
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+  /** Trust anchors for the broker; the platform's defaults when absent. */
+  readonly caPem?: string
+  /** Development switch: skip broker certificate checks. */
+  readonly ignoreTlsErrors: boolean
+}
+
+/** What a byte stream reports; never from within a call of its own methods. */
+export interface ByteStreamEvents {
+  /** The TLS handshake completed and the broker's certificate passed our checks. */
+  open(): void
+  /** Bytes read, in order. */
+  data(bytes: Uint8Array): void
+  /**
+   * The stream closed, once. Not asked for (`end()`), `error` says why: before `open`, coded as
+   * `MqttTransport.connect` rejects (`remote.certificate_rejected` for an alert refusing our
+   * certificate, `remote.tls_untrusted`, …); after it, `remote.connection_lost` or more specific.
+   */
+  close(error?: SdkError): void
+}
+
+/** An open (or opening) TLS byte stream. */
+export interface ByteStream {
+  /** Queues `bytes` after those written before; the caller never changes them afterwards. */
+  write(bytes: Uint8Array): void
+  /** Closes once what was written is flushed (at once while still opening); `close` follows. */
+  end(): void
+}
+
+/**
+ * The one network service an `MqttTransport` built on `MqttSession` needs from its host: a
+ * mutual-TLS byte stream (Node: `node:tls`; XS and Espruino: their TLS sockets).
+ */
+export interface ByteStreamConnector {
+  /** Starts connecting; throws an `SdkError` when it can't even start (then no event comes). */
+  connect(options: ByteStreamOptions, events: ByteStreamEvents): ByteStream
 }

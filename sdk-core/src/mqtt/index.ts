@@ -1,4 +1,7 @@
-/** @module mqtt: a sans-I/O MQTT 3.1.1 client core (codec and session) for engines without one. */
+/**
+ * @module mqtt: a sans-I/O MQTT 3.1.1 client core (codec and session) for engines without one,
+ * and `SessionTransport`, the `MqttTransport` it makes over a host's TLS byte stream.
+ */
 export { PacketCode, MAX_REMAINING_LENGTH } from './packet.js'
 export type {
   AckPacket,
@@ -26,3 +29,5 @@ export type {
   SessionEvent,
   SessionInput,
 } from './session/types.js'
+export { SessionTransport } from './transport/session-transport.js'
+export type { SessionTransportOptions } from './transport/session-transport.js'

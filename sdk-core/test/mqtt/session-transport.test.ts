@@ -1,0 +1,215 @@
+/**
+ * `SessionTransport` against a scripted broker (mqtt-packet) behind an in-memory byte stream:
+ * connect failures coded as the transport contract says, and what a connection carries over —
+ * resumed oldest first and re-sent before `connect` resolves on a present session, nothing sent
+ * again on a lost one but what the broker owns. The real-broker proof is the transport contract
+ * suite in runtime-node.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import mqttPacket from 'mqtt-packet'
+import {
+  SessionTransport,
+  SdkError,
+  type ByteStreamConnector,
+  type ByteStreamEvents,
+  type MqttConnectOptions,
+  type MqttTransportEvents,
+  type TimerHandle,
+} from '@astarte-ts/sdk-core'
+
+type Parsed = mqttPacket.Packet & Record<string, unknown>
+
+/** One scripted broker connection: what the client wrote, and a way to answer or drop it. */
+interface Link {
+  readonly received: Parsed[]
+  readonly events: ByteStreamEvents
+  send(packet: Record<string, unknown>): void
+  ended: boolean
+}
+
+function harness() {
+  const links: Link[] = []
+  let now = 0
+  const timers = new Map<number, { at: number; fn: () => void }>()
+  let nextTimer = 1
+  const connector: ByteStreamConnector = {
+    connect(_options, events) {
+      const parser = mqttPacket.parser({ protocolVersion: 4 })
+      const link: Link = {
+        received: [],
+        events,
+        send: (p) =>
+          events.data(new Uint8Array(mqttPacket.generate(p as unknown as mqttPacket.Packet))),
+        ended: false,
+      }
+      parser.on('packet', (p) => link.received.push(p as Parsed))
+      links.push(link)
+      return {
+        write: (bytes) => void parser.parse(Buffer.from(bytes)),
+        end: () => {
+          link.ended = true
+        },
+      }
+    },
+  }
+  const transport = new SessionTransport({
+    connector,
+    clock: { now: () => now },
+    timers: {
+      set: (fn, delayMs): TimerHandle => {
+        const id = nextTimer++
+        timers.set(id, { at: now + delayMs, fn })
+        return id
+      },
+      clear: (h) => void timers.delete(h as number),
+    },
+    connectTimeoutMs: 1000,
+  })
+  const advance = (ms: number): void => {
+    now += ms
+    for (const [id, t] of [...timers]) {
+      if (t.at > now) continue
+      timers.delete(id)
+      t.fn()
+    }
+  }
+  const published: number[] = []
+  const closes: unknown[] = []
+  const events: MqttTransportEvents = {
+    message: () => undefined,
+    published: (id, error) => {
+      assert.equal(error, undefined)
+      published.push(id)
+    },
+    close: (error) => void closes.push(error),
+  }
+  return { transport, links, advance, published, closes, events, last: () => links.at(-1) as Link }
+}
+
+const options: MqttConnectOptions = {
+  host: 'broker.test',
+  port: 8883,
+  clientId: 'realm/device',
+  keepaliveSec: 30,
+  clean: false,
+  certificatePem: 'cert',
+  privateKeyPem: 'key',
+  ignoreTlsErrors: false,
+}
+
+/** Starts a connect, opens the stream and answers CONNACK with `returnCode`. */
+function connackWith(h: ReturnType<typeof harness>, returnCode: number, sessionPresent = false) {
+  const connected = h.transport.connect(options, h.events)
+  h.last().events.open()
+  assert.equal(h.last().received[0]?.cmd, 'connect')
+  h.last().send({ cmd: 'connack', returnCode, sessionPresent })
+  return connected
+}
+
+for (const [returnCode, code] of [
+  [4, 'remote.certificate_rejected'],
+  [5, 'remote.certificate_rejected'],
+  [3, 'remote.connect_failed'],
+  [2, 'remote.connect_failed'],
+] as const) {
+  test(`CONNACK ${returnCode} rejects connect with ${code}`, async () => {
+    const h = harness()
+    await assert.rejects(connackWith(h, returnCode), (e: SdkError) => {
+      assert.equal(e.code, code)
+      assert.equal(e.ctx['returnCode'], returnCode)
+      return true
+    })
+    assert.equal(h.last().ended, true)
+    assert.deepEqual(h.closes, [], 'a connect that rejects reports no close')
+  })
+}
+
+test('the stream closing before open rejects with its own error; no CONNACK in time is a timeout', async () => {
+  const h = harness()
+  const alert = new SdkError('remote.certificate_rejected', "couldn't connect: refused")
+  const first = h.transport.connect(options, h.events)
+  h.last().events.close(alert)
+  await assert.rejects(first, (e) => e === alert)
+  const second = h.transport.connect(options, h.events)
+  h.last().events.open()
+  h.advance(1000)
+  await assert.rejects(second, { code: 'remote.connect_timeout' })
+  assert.equal(h.last().ended, true)
+})
+
+test('a present session: carried publishes resumed oldest first, re-sent before connect resolves', async () => {
+  const h = harness()
+  await connackWith(h, 0)
+  for (const id of [11, 12, 13]) h.transport.publish('realm/device/t', Uint8Array.of(id), 2, id)
+  const ids = h
+    .last()
+    .received.filter((p) => p.cmd === 'publish')
+    .map((p) => p.messageId)
+  // 12 gets its PUBREC, then the connection drops
+  h.last().send({ cmd: 'pubrec', messageId: ids[1] })
+  h.last().events.close(new SdkError('remote.connection_lost', 'gone'))
+  assert.equal((h.closes[0] as SdkError).code, 'remote.connection_lost')
+  assert.throws(() => h.transport.publish('t', Uint8Array.of(0), 1, 99), {
+    code: 'local.not_connected',
+  })
+
+  const again = connackWith(h, 0, true)
+  const resent = h.last().received.slice(1)
+  assert.deepEqual(
+    resent.map((p) => [p.cmd, p.messageId, p.cmd === 'publish' ? p.dup : undefined]),
+    [
+      ['publish', ids[0], true],
+      ['pubrel', ids[1], undefined],
+      ['publish', ids[2], true],
+    ],
+  )
+  const { sessionPresent, resumed = [] } = await again
+  assert.equal(sessionPresent, true)
+  assert.deepEqual(
+    resumed.map((r) => r.publishId),
+    [11, 12, 13],
+  )
+  h.last().send({ cmd: 'pubcomp', messageId: ids[1] })
+  await resumed[1]?.completed
+  assert.deepEqual(h.published, [], 'resumed publishes complete through `completed`')
+})
+
+test('a lost session: nothing carried is sent again; what the broker took with PUBREC completes', async () => {
+  const h = harness()
+  await connackWith(h, 0)
+  h.transport.publish('realm/device/t', Uint8Array.of(1), 1, 1)
+  h.transport.publish('realm/device/t', Uint8Array.of(2), 2, 2)
+  const ids = h
+    .last()
+    .received.filter((p) => p.cmd === 'publish')
+    .map((p) => p.messageId)
+  h.last().send({ cmd: 'pubrec', messageId: ids[1] })
+  h.last().events.close(new SdkError('remote.connection_lost', 'gone'))
+
+  const again = connackWith(h, 0, false)
+  assert.deepEqual(h.last().received.slice(1), [], 'no DUP, no PUBREL')
+  const { resumed = [] } = await again
+  assert.deepEqual(
+    resumed.map((r) => r.publishId),
+    [2],
+  )
+  await resumed[0]?.completed
+  // the caller publishes 1 again, as a new message
+  h.transport.publish('realm/device/t', Uint8Array.of(1), 1, 3)
+  const fresh = h.last().received.at(-1)
+  assert.equal(fresh?.cmd === 'publish' && fresh.dup, false)
+  h.last().send({ cmd: 'puback', messageId: fresh?.messageId })
+  assert.deepEqual(h.published, [3])
+})
+
+test('end() says goodbye with DISCONNECT and reports a close without error', async () => {
+  const h = harness()
+  await connackWith(h, 0)
+  const ended = h.transport.end()
+  assert.equal(h.last().received.at(-1)?.cmd, 'disconnect')
+  assert.equal(h.last().ended, true)
+  h.last().events.close()
+  await ended
+  assert.deepEqual(h.closes, [undefined])
+})
