@@ -1,19 +1,49 @@
-// `npm run size`: bundles sdk-core's public entry as a small engine would get it (esbuild,
-// platform neutral, ESM, minified, tree-shaken) and fails when the bundle needs anything from
-// Node: an import (node: built-ins or any other module), `require(`, `Buffer` or `process`.
-// Prints the minified and gzipped sizes. Usage: node scripts/size.mjs [entry.ts]
+// `npm run size`: bundles sdk-core as a small engine would get it (esbuild, platform neutral, ESM,
+// minified, tree-shaken) and fails when a bundle needs anything from Node (an import of node:
+// built-ins or any other module, `require(`, `Buffer` or `process`) or when the whole public entry
+// is over its gzipped ceiling. Also reports the minimal device: only what a microcontroller
+// device imports. Each line says how much of its bundle is the interface validator.
+// Usage: node scripts/size.mjs [--ceiling=BYTES] [entry.ts]  (exit 0 fits, 1 fails, 2 usage)
+//   no entry: sdk-core's public entry under CEILING_GZIPPED, then the minimal device (reported)
+//   an entry: that bundle alone, under --ceiling when given
 import { build } from 'esbuild'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { root } from './workspace.mjs'
 
+/** The whole neutral sdk-core bundle, gzipped, must fit in 36 KiB (issue 11: ESP32 budgets). */
+export const CEILING_GZIPPED = 36 * 1024
+
+const SDK_CORE = join(root, 'sdk-core/src')
+
+/** What a microcontroller device imports from sdk-core's public entry, and nothing else. */
+export const MINIMAL_DEVICE = [
+  'DeviceMachine',
+  'PairingMachine',
+  'MqttSession',
+  'encodeBson',
+  'decodeBson',
+]
+
+// The device resolves every path it sends or receives; the rest of the interface module parses
+// and validates interface documents, with a message per rule.
+const INTERFACE_DIR = 'sdk-core/src/interface/'
+const PATH_RESOLUTION = `${INTERFACE_DIR}resolve.ts`
+
 const HOST_GLOBALS = ['require', 'Buffer', 'process']
 const MARK = '__node_host_global_'
 
-/** Bundles `entry` and lists what in it would need a Node host. */
-export async function checkBundle(entry = join(root, 'sdk-core/src/index.ts')) {
+/**
+ * Bundles `entry` (a file, or `{ contents }` resolved from sdk-core/src) and lists what in it
+ * would need a Node host; `inputs` maps each source file to its bytes in the minified output.
+ */
+export async function checkBundle(entry = join(SDK_CORE, 'index.ts')) {
+  const source =
+    typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: SDK_CORE, loader: 'ts' } }
   const result = await build({
-    entryPoints: [entry],
+    ...source,
     bundle: true,
     platform: 'neutral',
     format: 'esm',
@@ -30,8 +60,12 @@ export async function checkBundle(entry = join(root, 'sdk-core/src/index.ts')) {
   })
   const code = result.outputFiles[0].text
   const violations = []
+  const inputs = {}
   for (const output of Object.values(result.metafile.outputs)) {
     for (const imp of output.imports) violations.push(`imports ${imp.path}`)
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      inputs[file] = (inputs[file] ?? 0) + bytesInOutput
+    }
   }
   for (const name of HOST_GLOBALS) {
     if (code.includes(`${MARK}${name}`)) violations.push(`references the global ${name}`)
@@ -40,16 +74,91 @@ export async function checkBundle(entry = join(root, 'sdk-core/src/index.ts')) {
     minified: Buffer.byteLength(code),
     gzipped: gzipSync(code, { level: 9 }).length,
     violations,
+    inputs,
   }
 }
 
+/** Minified bytes of the interface module but path resolution, from `checkBundle`'s `inputs`. */
+export function validatorBytes(inputs) {
+  let bytes = 0
+  for (const [file, n] of Object.entries(inputs)) {
+    if (file.startsWith(INTERFACE_DIR) && file !== PATH_RESOLUTION) bytes += n
+  }
+  return bytes
+}
+
+/** What fails a bundle (`what` names it): its violations, its gzipped size over `ceiling`. */
+export function problems({ gzipped, violations }, ceiling, what = 'the bundle') {
+  const found = violations.map((v) => `${what} ${v}`)
+  if (ceiling !== undefined && gzipped > ceiling) {
+    found.push(`${what} is ${gzipped} bytes gzipped, over its ceiling of ${ceiling}`)
+  }
+  return found
+}
+
+/** One report line: sizes, the ceiling when there is one, and the interface validator's share. */
+export function describe(name, bundle, ceiling) {
+  const limit = ceiling === undefined ? '' : ` (ceiling ${ceiling})`
+  const validator = validatorBytes(bundle.inputs)
+  const share = ((100 * validator) / bundle.minified).toFixed(1)
+  return (
+    `${name}: ${bundle.minified} bytes minified, ${bundle.gzipped} bytes gzipped${limit}; ` +
+    `interface validator ${validator} bytes minified (${share} %)`
+  )
+}
+
+const USAGE = 'usage: node scripts/size.mjs [--ceiling=BYTES] [entry.ts]'
+
+/** Parses the arguments; `undefined` when they are not `[--ceiling=BYTES] [entry]`. */
+export function parseArgs(args) {
+  let ceiling
+  let entry
+  for (const arg of args) {
+    if (arg.startsWith('--ceiling=')) {
+      ceiling = Number(arg.slice('--ceiling='.length))
+      if (!Number.isSafeInteger(ceiling) || ceiling <= 0) return undefined
+    } else if (arg.startsWith('-') || entry !== undefined) {
+      return undefined
+    } else {
+      entry = arg
+    }
+  }
+  return { ceiling, entry }
+}
+
+async function main({ ceiling, entry }) {
+  const minimal = `export { ${MINIMAL_DEVICE.join(', ')} } from './index.js'\n`
+  const targets =
+    entry === undefined
+      ? [
+          { name: 'sdk-core bundle', what: 'the bundle', ceiling: ceiling ?? CEILING_GZIPPED },
+          {
+            name: `minimal device (${MINIMAL_DEVICE.join(', ')})`,
+            what: 'the minimal device bundle',
+            entry: { contents: minimal },
+          },
+        ]
+      : [{ name: 'sdk-core bundle', what: 'the bundle', entry, ceiling }]
+  const bundles = await Promise.all(targets.map((t) => checkBundle(t.entry)))
+  let failed = false
+  targets.forEach((t, i) => {
+    console.log(describe(t.name, bundles[i], t.ceiling))
+    for (const p of problems(bundles[i], t.ceiling, t.what)) {
+      console.error(`size: ${p}`)
+      failed = true
+    }
+  })
+  return failed ? 1 : 0
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const entry = process.argv[2]
+  const args = parseArgs(process.argv.slice(2))
+  if (args === undefined) {
+    console.error(`size: ${USAGE}`)
+    process.exit(2)
+  }
   try {
-    const { minified, gzipped, violations } = await checkBundle(entry)
-    console.log(`sdk-core bundle: ${minified} bytes minified, ${gzipped} bytes gzipped`)
-    for (const v of violations) console.error(`size: the bundle ${v}`)
-    process.exit(violations.length > 0 ? 1 : 0)
+    process.exit(await main(args))
   } catch (e) {
     console.error(`size: couldn't bundle: ${e instanceof Error ? e.message : String(e)}`)
     process.exit(1)

@@ -1,10 +1,13 @@
-/** `npm run size`'s check: sdk-core bundles for a neutral platform without any Node host API. */
+/**
+ * `npm run size`'s check: sdk-core bundles for a neutral platform without any Node host API, the
+ * whole public entry under its gzipped ceiling, the minimal device reported beside it.
+ */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 
 const root = new URL('../../', import.meta.url).pathname
 const size = (...args: string[]) =>
@@ -13,20 +16,104 @@ const size = (...args: string[]) =>
     encoding: 'utf8',
   })
 
-test('the sdk-core bundle needs nothing from Node and its sizes are printed', () => {
+const LINE =
+  /^(.+): (\d+) bytes minified, (\d+) bytes gzipped(?: \(ceiling (\d+)\))?; interface validator (\d+) bytes minified \((\d+\.\d) %\)$/
+
+interface Line {
+  readonly name: string
+  readonly minified: number
+  readonly gzipped: number
+  readonly ceiling: number | undefined
+  readonly validator: number
+}
+
+const lines = (stdout: string): Line[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const m = LINE.exec(l)
+      assert.ok(m, l)
+      const [, name = '', minified, gzipped, ceiling, validator] = m
+      return {
+        name,
+        minified: Number(minified),
+        gzipped: Number(gzipped),
+        ceiling: ceiling === undefined ? undefined : Number(ceiling),
+        validator: Number(validator),
+      }
+    })
+
+/** A throwaway entry file holding `source`. */
+function entryFile(t: TestContext, source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'astarte-size-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const entry = join(dir, 'entry.ts')
+  writeFileSync(entry, source)
+  return entry
+}
+
+test('sdk-core needs nothing from Node; it and the minimal device are reported', () => {
   const r = size()
-  assert.equal(r.status, 0, r.stderr)
-  const m = /sdk-core bundle: (\d+) bytes minified, (\d+) bytes gzipped/.exec(r.stdout)
-  assert.ok(m, r.stdout)
-  assert.ok(Number(m[2]) < Number(m[1]))
+  const [full, minimal, ...rest] = lines(r.stdout)
+  assert.ok(full !== undefined && minimal !== undefined)
+  assert.deepEqual(rest, [])
+  assert.equal(full.name, 'sdk-core bundle')
+  assert.equal(full.ceiling, 36 * 1024)
+  assert.match(minimal.name, /^minimal device \(DeviceMachine, PairingMachine, MqttSession, /)
+  assert.equal(minimal.ceiling, undefined)
+  for (const { minified, gzipped, validator } of [full, minimal]) {
+    assert.ok(gzipped < minified && validator < minified)
+  }
+  // the minimal device leaves the validator out, and more besides
+  assert.ok(minimal.minified < full.minified)
+  assert.ok(minimal.validator < full.validator / 4, JSON.stringify([minimal, full]))
+  // only the ceiling may fail the run, never a host dependency
+  const over = `size: the bundle is ${full.gzipped} bytes gzipped, over its ceiling of ${36 * 1024}`
+  const fits = full.gzipped <= 36 * 1024
+  assert.equal(r.stderr, fits ? '' : `${over}\n`)
+  assert.equal(r.status, fits ? 0 : 1)
+})
+
+test('a bundle over --ceiling fails; one at or under it passes', (t) => {
+  const entry = entryFile(t, 'export const answer = [1, 2, 3].map((n) => n * 2)\n')
+  const free = size(entry)
+  assert.equal(free.status, 0, free.stderr)
+  const [alone] = lines(free.stdout)
+  assert.ok(alone !== undefined && alone.ceiling === undefined)
+  const at = size(`--ceiling=${alone.gzipped}`, entry)
+  assert.equal(at.status, 0, at.stderr)
+  assert.equal(lines(at.stdout)[0]?.ceiling, alone.gzipped)
+  const under = size(`--ceiling=${alone.gzipped - 1}`, entry)
+  assert.equal(under.status, 1)
+  const message = `over its ceiling of ${alone.gzipped - 1}`
+  assert.equal(under.stderr, `size: the bundle is ${alone.gzipped} bytes gzipped, ${message}\n`)
+})
+
+test('the interface validator share counts the interface module but path resolution', (t) => {
+  const src = join(root, 'sdk-core/src/interface/index.ts')
+  const parse = lines(size(entryFile(t, `export { parseInterface } from '${src}'\n`)).stdout)[0]
+  const resolve = lines(
+    size(entryFile(t, `export { resolveIndividualPath } from '${src}'\n`)).stdout,
+  )[0]
+  assert.ok(parse !== undefined && resolve !== undefined)
+  // parseInterface is the validator but for errors.ts's few hundred bytes
+  assert.ok(parse.validator > parse.minified * 0.9, JSON.stringify(parse))
+  // resolution brings only the issue helpers along
+  assert.ok(resolve.validator < resolve.minified / 4, JSON.stringify(resolve))
+})
+
+test('usage errors exit 2', () => {
+  for (const args of [['--ceiling=0'], ['--ceiling=ten'], ['--strict'], ['a.ts', 'b.ts']]) {
+    const r = size(...args)
+    assert.equal(r.status, 2, JSON.stringify(args))
+    assert.equal(r.stderr, 'size: usage: node scripts/size.mjs [--ceiling=BYTES] [entry.ts]\n')
+  }
 })
 
 test('the check catches node: imports and the require/Buffer/process globals', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'astarte-size-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const entry = join(dir, 'bad.ts')
-  writeFileSync(
-    entry,
+  const entry = entryFile(
+    t,
     'import { readFileSync } from "node:fs"\n' +
       'export const f = () => [readFileSync, Buffer.from("x"), process.env, require("x")]\n' +
       // Properties and methods with those names are fine.
@@ -34,8 +121,8 @@ test('the check catches node: imports and the require/Buffer/process globals', (
   )
   const r = size(entry)
   assert.equal(r.status, 1)
-  const lines = r.stderr.trim().split('\n').sort()
-  assert.deepEqual(lines, [
+  const errors = r.stderr.trim().split('\n').sort()
+  assert.deepEqual(errors, [
     'size: the bundle imports node:fs',
     'size: the bundle references the global Buffer',
     'size: the bundle references the global process',
