@@ -14,6 +14,7 @@ import {
   consoleLogger,
   fetchHttpClient,
   registerDevice,
+  type ServerMessage,
 } from '@astarte-ts/runtime-node'
 import { deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
@@ -45,6 +46,19 @@ async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
     say(`  ✘ ${title}`)
     throw e
   }
+}
+
+/** Calls `done` on the first server message that `matches`; returns the unsubscribe. */
+function onData(
+  device: Device,
+  matches: (m: ServerMessage) => boolean,
+  done: () => void,
+): () => void {
+  const listener = (m: ServerMessage): void => {
+    if (matches(m)) done()
+  }
+  device.on('data', listener)
+  return () => void device.off('data', listener)
 }
 
 /** Waits for `predicate` to hold for a device event, or fails after `ms`. */
@@ -139,9 +153,11 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
       'AppEngine sets server property Settings/samplingPeriodMs = 500; the device gets it',
       async () => {
         const got = waitFor('the property on the device', 10_000, (done) =>
-          device.on('data', (m) => {
-            if (m.interfaceName === SETTINGS && m.path === '/samplingPeriodMs') done()
-          }),
+          onData(
+            device,
+            (m) => m.interfaceName === SETTINGS && m.path === '/samplingPeriodMs',
+            done,
+          ),
         )
         await api.put(`devices/${deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`, 500)
         await got
@@ -149,9 +165,7 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
     )
     await step('AppEngine sends command Commands/message; the device gets it', async () => {
       const got = waitFor('the command on the device', 10_000, (done) =>
-        device.on('data', (m) => {
-          if (m.interfaceName === COMMANDS) done()
-        }),
+        onData(device, (m) => m.interfaceName === COMMANDS, done),
       )
       await api.post(`devices/${deviceId}/interfaces/${COMMANDS}/message`, 'hello from the server')
       await got

@@ -1,23 +1,22 @@
 /**
- * @module action runner: performs the device machine's actions with real I/O (MQTT.js, HTTP,
- * crypto, credential files, timers) and turns each outcome into the machine's next input.
+ * @module action runner: performs the device machine's actions through the host's ports (MQTT,
+ * HTTP, crypto, credential files, timers) and turns each outcome into the machine's next input.
  * Outcomes of a connection that has since been replaced are ignored (connection epochs), so a
  * late callback of a dead socket can never confuse the core.
  */
-import {
-  assertNever,
-  SdkError,
-  type Clock,
-  type CryptoProvider,
-  type DeviceAction,
-  type DeviceEvent,
-  type DeviceInput,
-  type HttpClient,
-  type Logger,
-  type MqttTransport,
-  type Qos,
-  type ResumedPublish,
-} from '@astarte-ts/sdk-core'
+import { assertNever, SdkError } from '../errors.js'
+import type { DeviceAction, DeviceEvent, DeviceInput } from '../device/types.js'
+import type {
+  Clock,
+  CryptoProvider,
+  HttpClient,
+  Logger,
+  MqttTransport,
+  ResumedPublish,
+  Timers,
+} from '../ports.js'
+import type { Qos } from '../protocol/qos.js'
+import { toSdkError } from './sdk-error-of.js'
 import { TimerTable } from './timer-table.js'
 
 /** How long a disconnect may take before the core is told the connection is gone anyway. */
@@ -37,6 +36,7 @@ export interface ActionRunnerPorts {
   /** Persists renewed credentials atomically (0600); resolves once they are on disk. */
   readonly saveCredentials: (tls: TlsMaterial) => Promise<void>
   readonly clock: Clock
+  readonly timers: Timers
   readonly caPem?: string
   readonly ignoreTlsErrors: boolean
 }
@@ -58,7 +58,7 @@ export class ActionRunner {
     onEvent: (event: DeviceEvent) => void,
   ) {
     this.#ports = ports
-    this.#timers = new TimerTable(() => ports.clock.now())
+    this.#timers = new TimerTable(ports.timers, ports.clock)
     this.#tls = tls
     this.#feed = feed
     this.#onEvent = onEvent
@@ -261,14 +261,14 @@ export class ActionRunner {
     const report = (error?: unknown): void => {
       if (reported) return
       reported = true
-      clearTimeout(timer)
+      this.#ports.timers.clear(timer)
       this.#later(
         error === undefined
           ? { type: 'mqtt.closed' }
           : { type: 'mqtt.closed', error: toSdkError(error) },
       )
     }
-    const timer = setTimeout(() => report(), END_GRACE_MS)
+    const timer = this.#ports.timers.set(() => report(), END_GRACE_MS)
     this.#ports.transport.end().then(() => report(), report)
   }
 
@@ -290,13 +290,4 @@ export class ActionRunner {
     this.#epoch++
     this.#timers.clear()
   }
-}
-
-/** Anything thrown by an adapter, as an `SdkError` (adapters already throw those). */
-export function toSdkError(error: unknown): SdkError {
-  if (error instanceof SdkError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  return new SdkError('local.io_failed', `couldn't complete an i/o operation: ${message}`, {
-    cause: error,
-  })
 }

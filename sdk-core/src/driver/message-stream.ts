@@ -3,12 +3,7 @@
  * when its signal aborts or the consumer breaks out (buffered items dropped), or when the
  * producer closes it (buffered items still delivered first).
  */
-
-export interface MessageStreamOptions {
-  readonly signal?: AbortSignal
-  /** Items kept while the consumer is busy; past it the oldest are dropped. Default 10 000. */
-  readonly maxBuffered?: number
-}
+import type { MessageStreamOptions } from './device-api.js'
 
 /** The producer side of one `for await` consumer. */
 export interface MessageSink<T> {

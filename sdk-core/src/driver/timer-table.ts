@@ -1,25 +1,28 @@
 /**
- * @module timer table: the real timers behind the core's `timer.set`/`timer.cancel` actions.
- * One live timer per id (setting an id again replaces it); deadlines past setTimeout's
- * 2^31−1 ms limit (certificate renewal months ahead) are reached in several hops.
+ * @module timer table: the host timers behind the machine's `timer.set`/`timer.cancel` actions.
+ * One live timer per id (setting an id again replaces it); deadlines past the host's timer
+ * limit (2^31−1 ms on most engines: certificate renewal months ahead) are reached in hops.
  */
+import type { Clock, TimerHandle, Timers } from '../ports.js'
 
 const MAX_DELAY_MS = 2_147_483_647
 
 export class TimerTable<Id> {
-  readonly #timers = new Map<Id, ReturnType<typeof setTimeout>>()
-  readonly #now: () => number
+  readonly #timers = new Map<Id, TimerHandle>()
+  readonly #host: Timers
+  readonly #clock: Clock
 
-  constructor(now: () => number = Date.now) {
-    this.#now = now
+  constructor(host: Timers, clock: Clock) {
+    this.#host = host
+    this.#clock = clock
   }
 
   /** Calls `fire` once at `atMs` (absolute, ms since the epoch), unless cancelled first. */
   set(id: Id, atMs: number, fire: () => void): void {
     this.cancel(id)
     const arm = (): void => {
-      const delay = Math.max(0, atMs - this.#now())
-      const handle = setTimeout(
+      const delay = Math.max(0, atMs - this.#clock.now())
+      const handle = this.#host.set(
         () => {
           if (delay > MAX_DELAY_MS) {
             arm()
@@ -36,13 +39,13 @@ export class TimerTable<Id> {
   }
 
   cancel(id: Id): void {
-    const handle = this.#timers.get(id)
-    if (handle !== undefined) clearTimeout(handle)
+    if (!this.#timers.has(id)) return
+    this.#host.clear(this.#timers.get(id))
     this.#timers.delete(id)
   }
 
   clear(): void {
-    for (const handle of this.#timers.values()) clearTimeout(handle)
+    for (const handle of this.#timers.values()) this.#host.clear(handle)
     this.#timers.clear()
   }
 

@@ -108,9 +108,9 @@ test('reject-new: a refused property set leaves the cache as it was', () => {
   })
   const h = harness({ store })
   h.send(individual(ifaces.stored, '/s/value', 1))
-  assert.throws(() => h.send(individual(ifaces.devProps, '/a/value', 5)), {
-    code: 'local.store_full',
-  })
+  const opId = h.send(individual(ifaces.devProps, '/a/value', 5))
+  const failed = h.lb.eventsOf('sendFailed').find((e) => e.opId === opId)
+  assert.equal(failed?.error.code, 'local.store_full', 'the send fails with the queue full')
   assert.equal(store.properties.get('org.dev.Props', '/a/value'), undefined)
 })
 

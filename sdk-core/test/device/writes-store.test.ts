@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { DeviceAction, DeviceInput } from '@astarte-ts/sdk-core'
+import type { DeviceInput } from '@astarte-ts/sdk-core'
 import { P, harness, ifaces, individual, unset } from './harness.js'
 
 test('a send writes the store for properties and stored retention only', () => {
@@ -24,27 +24,27 @@ test('a send writes the store for properties and stored retention only', () => {
 
 test('an ack writes the store for stored-queue rows and control publishes only', () => {
   const h = harness()
-  // the topic of every publish, and per ack whether the machine announced a store write
-  const topics = new Map<number, string>()
+  // per publish, before its ack, whether the machine announces a store write for that ack
   const acks: { topic: string; writesStore: boolean }[] = []
-  const handle = h.machine.handle.bind(h.machine)
-  h.machine.handle = (input: DeviceInput, nowMs: number): DeviceAction[] => {
-    if (input.type === 'mqtt.published') {
-      const topic = topics.get(input.publishId) ?? 'unknown'
-      acks.push({ topic, writesStore: h.machine.writesStore(input) })
+  let seen = 0
+  const announce = (): void => {
+    for (const a of h.lb.actions.slice(seen)) {
+      if (a.type !== 'mqtt.publish') continue
+      const ack: DeviceInput = { type: 'mqtt.published', publishId: a.publishId }
+      acks.push({ topic: a.topic, writesStore: h.machine.writesStore(ack) })
     }
-    const actions = handle(input, nowMs)
-    for (const a of actions) if (a.type === 'mqtt.publish') topics.set(a.publishId, a.topic)
-    return actions
+    seen = h.lb.actions.length
   }
   h.lb.holdAcks = true
   h.lb.feed({ type: 'start' })
+  announce()
   h.lb.releaseAcks() // the sync's control publishes
   assert.equal(h.machine.state.tag, 'online')
   h.send(individual(ifaces.guaranteed, '/g/value', 1.5))
   h.send(individual(ifaces.volatile, '/v/value', 2.5))
   h.send(individual(ifaces.stored, '/s/value', 3.5))
   assert.equal(h.store.storedQueue.count(), 1)
+  announce()
   h.lb.releaseAcks()
   assert.equal(h.store.storedQueue.count(), 0, 'the stored row is deleted on its ack')
   assert.equal(h.store.volatileQueue.count(), 0)

@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { createMessageStream } from '../../src/device/message-stream.js'
+import { createMessageStream } from '../../src/driver/message-stream.js'
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 10_000)
 

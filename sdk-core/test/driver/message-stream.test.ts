@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createMessageStream } from '../../src/device/message-stream.js'
-import { TypedEmitter } from '../../src/device/typed-emitter.js'
+import { createMessageStream } from '../../src/driver/message-stream.js'
 
 test('message stream yields pushed items in order, then the buffered rest after close', async () => {
   let ended = 0
@@ -85,21 +84,4 @@ test('breaking out of for-await ends the stream once', async () => {
   assert.equal(ended, 1)
   sink.push(9)
   assert.equal((await iterable.next()).done, true)
-})
-
-test('typed emitter isolates throwing listeners and supports once/off', () => {
-  const errors: unknown[] = []
-  const emitter = new TypedEmitter<{ tick: number }>((e) => errors.push(e))
-  const seen: number[] = []
-  emitter.on('tick', () => {
-    throw new Error('listener bug')
-  })
-  emitter.once('tick', (n) => seen.push(n * 10))
-  const off = emitter.on('tick', (n) => seen.push(n))
-  emitter.emit('tick', 1)
-  off()
-  emitter.emit('tick', 2)
-  assert.deepEqual(seen, [10, 1])
-  assert.equal(errors.length, 2)
-  assert.equal(emitter.listenerCount('tick'), 1)
 })

@@ -1,12 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { TimerTable } from '../../src/device/timer-table.js'
+import { TimerTable } from '../../src/driver/timer-table.js'
+
+// Node's timers as the driver's `Timers` port, read at call time so that `mock.timers` applies
+const hostTimers = {
+  set: (fn: () => void, delayMs: number): unknown => setTimeout(fn, delayMs),
+  clear: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
 
 test('timers fire once at their deadline; setting an id again replaces it; cancel stops it', (t) => {
   // mocked timers and clock: which fires first must not depend on how busy the machine is
   t.mock.timers.enable({ apis: ['setTimeout'] })
   let now = 1_000_000
-  const table = new TimerTable<string>(() => now)
+  const table = new TimerTable<string>(hostTimers, { now: () => now })
   const fired: string[] = []
   const advance = (ms: number): void => {
     now += ms
@@ -36,7 +42,7 @@ test('timers fire once at their deadline; setting an id again replaces it; cance
 test('deadlines beyond setTimeout range are reached in hops, not fired early', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] })
   let now = 0
-  const table = new TimerTable<number>(() => now)
+  const table = new TimerTable<number>(hostTimers, { now: () => now })
   let fired = 0
   const day = 86_400_000
   const max = 2_147_483_647

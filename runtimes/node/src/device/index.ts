@@ -1,4 +1,14 @@
-export { Device, type DeviceValue, type PropertyEntry, type SendOptions } from './device.js'
-export type { DeviceEvents, DeviceMetrics, DeviceStateName, ServerMessage } from './events.js'
-export type { MessageStreamOptions } from './message-stream.js'
+export { Device } from './device.js'
+export { nodeScheduler, nodeTimers } from './host.js'
+export type {
+  AstarteDevice,
+  DeviceApiMetrics as DeviceMetrics,
+  DeviceEvents,
+  DeviceStateName,
+  DeviceValue,
+  MessageStreamOptions,
+  PropertyEntry,
+  SendOptions,
+  ServerMessage,
+} from '@astarte-ts/sdk-core'
 export { registerDevice, type RegisterDeviceOptions } from './register-device.js'

@@ -29,9 +29,9 @@ import { consoleLogger } from '../log/index.js'
 import { openSqliteStore } from '../store/index.js'
 import { MqttJsTransport } from '../transport/index.js'
 import { nodeInflater } from '../zlib/index.js'
-import { ActionRunner } from './action-runner.js'
 import { Device } from './device.js'
 import { registerDevice } from './register-device.js'
+import { nodeScheduler, nodeTimers } from './host.js'
 
 function resolveDeviceId(options: DeviceOptions): string {
   const id =
@@ -149,23 +149,19 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     batch,
     machine,
     clock,
-    makeRunner: (feed, onEvent) =>
-      new ActionRunner(
-        {
-          transport,
-          http,
-          crypto,
-          logger,
-          saveCredentials: async (tls) =>
-            credentials.writeKeyAndCertificate(tls.privateKeyPem, tls.certificatePem),
-          ...(caPem === undefined ? {} : { caPem }),
-          ignoreTlsErrors,
-          clock,
-        },
-        existing,
-        feed,
-        onEvent,
-      ),
+    scheduler: nodeScheduler,
+    timers: nodeTimers,
+    ports: {
+      transport,
+      http,
+      crypto,
+      logger,
+      saveCredentials: async (tls) =>
+        credentials.writeKeyAndCertificate(tls.privateKeyPem, tls.certificatePem),
+      ...(caPem === undefined ? {} : { caPem }),
+      ignoreTlsErrors,
+    },
+    ...(existing === undefined ? {} : { tls: existing }),
     onListenerError: (error, event) =>
       logger.log('error', 'a device event listener threw', {
         event,

@@ -16,7 +16,7 @@ import {
   type Issue,
   type Result,
 } from '@astarte-ts/sdk-core'
-import type { ServerMessage } from '../device/events.js'
+import type { ServerMessage } from '@astarte-ts/sdk-core'
 
 /** Converts the JSON form of the value at `path` (an object of JSON forms for object interfaces). */
 export function valueFromJsonAt(

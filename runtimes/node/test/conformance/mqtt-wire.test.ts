@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { deflateSync } from 'node:zlib'
 import { BSON, Double, Int32 } from 'bson'
 import { SdkError } from '@astarte-ts/sdk-core'
-import type { Device } from '../../src/index.js'
+import type { Device, ServerMessage } from '../../src/index.js'
 import {
   DeviceProps,
   Sensors,
@@ -224,11 +224,12 @@ describe('MQTT wire conformance (spec §3)', () => {
 
   test('server longinteger arriving as int32 is accepted (§2.3: the server picks the smallest type)', async () => {
     const got = new Promise<unknown>((resolve) => {
-      const off = device.on('data', (m) => {
+      const onData = (m: ServerMessage): void => {
         if (m.interfaceName !== ServerStream.interface_name) return
-        off()
+        device.off('data', onData)
         resolve(m.type === 'individual' ? m.value : undefined)
-      })
+      }
+      device.on('data', onData)
     })
     env.broker.publish(
       topic(`${ServerStream.interface_name}/n`),

@@ -46,10 +46,11 @@ test('maxPayloadBytes from the file reaches the options', async () => {
   })
 })
 
-test('a secret in the file wins over the environment', async () => {
+test('the environment wins over the file (flag > environment > file > default)', async () => {
   await withConfig({ ...minimal, credentialsSecret: 'in-file' }, async (file) => {
     const options = await loadDeviceConfig(file, { ASTARTE_CREDENTIALS_SECRET: 'from-env' })
-    assert.equal(options.credentialsSecret, 'in-file')
+    assert.equal(options.credentialsSecret, 'from-env')
+    assert.equal((await loadDeviceConfig(file, {})).credentialsSecret, 'in-file')
   })
 })
 
@@ -84,7 +85,7 @@ test('loading a malformed or invalid file throws local.invalid_config naming the
     await assert.rejects(loadDeviceConfig(file, {}), (e: unknown) => {
       assert.ok(e instanceof SdkError)
       assert.equal(e.code, 'local.invalid_config')
-      assert.match(e.message, /^couldn't read the device config .*device\.json$/)
+      assert.match(e.message, /^couldn't read the device config .*device\.json: not valid json/)
       return true
     })
   })

@@ -66,12 +66,14 @@ function nextMessage(
       off()
       reject(new Error('timed out waiting for server data'))
     }, ms)
-    const off = device.on('data', (m) => {
+    const onData = (m: ServerMessage): void => {
       if (!match(m)) return
       clearTimeout(timer)
       off()
       resolve(m)
-    })
+    }
+    const off = (): void => void device.off('data', onData)
+    device.on('data', onData)
   })
 }
 

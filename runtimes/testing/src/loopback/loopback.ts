@@ -1,11 +1,20 @@
 /**
  * @module loopback: runs a `DeviceMachine` against a `FakeAstarte` with a `ManualClock`, no
- * network. Every action is performed in memory and its outcome fed back through one FIFO, so
- * outcomes arrive after the step that caused them, as with a real transport. Tests can hold
- * acknowledgements, refuse connections and drop the connection at any point.
+ * network. Inputs go through sdk-core's `InputQueue`, the one every device driver uses (group
+ * commit, direct paths, send outcomes); its scheduler runs a group's commit at once, so a test
+ * sees each step finished when `feed` returns. Every action is performed in memory and its
+ * outcome fed back through that queue, so outcomes arrive after the step that caused them, as
+ * with a real transport. Tests can hold acknowledgements, refuse connections and drop the
+ * connection at any point.
  */
-import { SdkError, assertNever } from '@astarte-ts/sdk-core'
-import type { DeviceAction, DeviceEvent, DeviceInput, DeviceMachine } from '@astarte-ts/sdk-core'
+import { InputQueue, SdkError, assertNever } from '@astarte-ts/sdk-core'
+import type {
+  DeviceAction,
+  DeviceEvent,
+  DeviceInput,
+  DeviceMachine,
+  OpId,
+} from '@astarte-ts/sdk-core'
 import type { ManualClock } from '../manual-clock.js'
 import type { FakeAstarte } from './fake-astarte.js'
 import type { FakePairing } from './fake-pairing.js'
@@ -16,6 +25,8 @@ export interface LoopbackOptions {
   readonly clock: ManualClock
   /** Answers pairing actions; without it they throw. */
   readonly pairing?: FakePairing
+  /** Runs `fn` in one store transaction (the store's own `batch`); default: no transaction. */
+  readonly batch?: <T>(fn: () => T) => T
 }
 
 export class Loopback {
@@ -37,10 +48,9 @@ export class Loopback {
   resumeInflight = false
   /** How many of the next `mqtt.connect` fail, and how. */
   refuse = { count: 0, certificateRejected: false }
-  readonly #inputs: DeviceInput[] = []
+  readonly #queue: InputQueue
   readonly #held: number[] = []
   #resumable: number[] = []
-  #draining = false
   #connection = 0
 
   constructor(options: LoopbackOptions) {
@@ -48,23 +58,30 @@ export class Loopback {
     this.astarte = options.astarte
     this.clock = options.clock
     this.pairing = options.pairing
+    this.#queue = new InputQueue({
+      machine: options.machine,
+      clock: options.clock,
+      scheduler: { defer: (fn) => fn() },
+      batch: options.batch ?? ((fn) => fn()),
+      perform: (action) => {
+        this.actions.push(action)
+        this.#perform(action)
+      },
+      settled: (opId, error) => this.#settled(opId, error),
+    })
   }
 
   /** Feeds `input` and everything that follows from it, until the machine is quiet. */
   feed(input: DeviceInput): void {
-    this.#inputs.push(input)
-    if (this.#draining) return
-    this.#draining = true
-    try {
-      for (let next = this.#inputs.shift(); next !== undefined; next = this.#inputs.shift()) {
-        for (const action of this.machine.handle(next, this.clock.now())) {
-          this.actions.push(action)
-          this.#perform(action)
-        }
-      }
-    } finally {
-      this.#draining = false
-    }
+    this.#queue.feed(input)
+  }
+
+  /** A send's outcome, recorded as the event the machine reports it with. */
+  #settled(opId: OpId, error?: SdkError): void {
+    const event: DeviceEvent =
+      error === undefined ? { type: 'sendCompleted', opId } : { type: 'sendFailed', opId, error }
+    this.actions.push({ type: 'event', event })
+    this.events.push(event)
   }
 
   /** Moves the clock, firing timers. */
@@ -112,7 +129,7 @@ export class Loopback {
           const message = "couldn't connect: refused by a test"
           const error = new SdkError('remote.connect_refused', message)
           const { certificateRejected } = this.refuse
-          this.#inputs.push({ type: 'mqtt.connectFailed', error, certificateRejected })
+          this.feed({ type: 'mqtt.connectFailed', error, certificateRejected })
           return
         }
         const connection = ++this.#connection
@@ -127,17 +144,17 @@ export class Loopback {
         // CONNACK precedes the messages the session queued
         const resumed = sessionPresent ? this.#resumable : []
         this.#resumable = []
-        this.#inputs.push({ type: 'mqtt.connected', sessionPresent, resumed })
+        this.feed({ type: 'mqtt.connected', sessionPresent, resumed })
         for (const publishId of resumed) {
           if (this.holdAcks) this.#held.push(publishId)
-          else this.#inputs.push({ type: 'mqtt.published', publishId })
+          else this.feed({ type: 'mqtt.published', publishId })
         }
         this.astarte.flushOffline()
         return
       }
       case 'mqtt.subscribe':
         this.astarte.subscribe(action.filters)
-        this.#inputs.push({ type: 'mqtt.subscribed', requestId: action.requestId })
+        this.feed({ type: 'mqtt.subscribed', requestId: action.requestId })
         return
       case 'mqtt.unsubscribe':
         this.astarte.unsubscribe(action.filters)
@@ -151,7 +168,7 @@ export class Loopback {
         })
         if (this.holdAcks && action.qos > 0) this.#held.push(action.publishId)
         else if (this.astarte.connected) {
-          this.#inputs.push({ type: 'mqtt.published', publishId: action.publishId })
+          this.feed({ type: 'mqtt.published', publishId: action.publishId })
         }
         return
       case 'mqtt.disconnect':
@@ -172,7 +189,7 @@ export class Loopback {
         if (this.pairing === undefined) {
           throw new Error(`the loopback has no pairing peer: ${action.type}`)
         }
-        this.#inputs.push(this.pairing.answer(action))
+        this.feed(this.pairing.answer(action))
         return
       case 'event':
         this.events.push(action.event)
