@@ -25,6 +25,10 @@ export interface StoreLimits {
   readonly maxStoredBytes?: number
   /** What happens when full: drop the oldest message (default) or refuse the new one. */
   readonly overflow?: 'drop-oldest' | 'reject-new'
+  /** SQLite's page cache in bytes; default 512 KiB. */
+  readonly cacheBytes?: number
+  /** WAL size that triggers a checkpoint and that the WAL is truncated to; default 1 MiB. */
+  readonly walBytes?: number
 }
 
 /** Adapters to use instead of the Node ones: for fault-injection and load tests. */

@@ -12,6 +12,8 @@ export { SqliteMeta } from './sqlite-meta.js'
 export { SqlitePropertyStore } from './sqlite-property-store.js'
 export { SqliteRetentionQueue } from './sqlite-retention-queue.js'
 export {
+  DEFAULT_CACHE_BYTES,
+  DEFAULT_WAL_BYTES,
   openSqliteStore,
   type SqliteStore,
   type SqliteStoreOptions,

@@ -1,7 +1,10 @@
 /**
  * @module sqlite retention queue: the `stored` queue (spec §3.9). A message is in the WAL when
- * `enqueue` returns; ids come from AUTOINCREMENT, so they increase across restarts and are never
- * reused. Count and byte totals are cached: the process owning the file is the only writer.
+ * `enqueue` returns. Ids increase across restarts (AUTOINCREMENT) and are never issued twice by
+ * one process: AUTOINCREMENT's counter rolls back with a transaction, so a rolled-back id would
+ * come again, and whatever still named the first message (a publish in flight) would name
+ * another. The queue issues ids itself, above the highest it ever issued. Count and byte totals
+ * are cached: the process owning the file is the only writer.
  */
 import type Database from 'better-sqlite3'
 import type { NewQueuedMessage, QueuedMessage, RetentionQueue } from '@astarte-ts/sdk-core'
@@ -31,7 +34,7 @@ const EVICT_CHUNK = 256
 
 export class SqliteRetentionQueue implements RetentionQueue {
   readonly bounds: QueueBounds
-  readonly #insert: Database.Statement<[string, Uint8Array, number, number, number | null]>
+  readonly #insert: Database.Statement<[number, string, Uint8Array, number, number, number | null]>
   readonly #oldest: Database.Statement<[number, number], { id: number; size: number }>
   readonly #deleteUpTo: Database.Statement<[number]>
   readonly #deleteOne: Database.Statement<[number], { size: number }>
@@ -42,11 +45,13 @@ export class SqliteRetentionQueue implements RetentionQueue {
   #count: number
   #bytes: number
   #dropped = 0
+  // the highest id issued, never lowered by a rollback
+  #lastId: number
 
   constructor(db: Database.Database, bounds: QueueBounds) {
     this.bounds = bounds
     this.#insert = db.prepare(
-      'INSERT INTO queue (topic, payload, qos, created, expires) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO queue (id, topic, payload, qos, created, expires) VALUES (?, ?, ?, ?, ?, ?)',
     )
     this.#oldest = db.prepare(
       'SELECT id, length(payload) AS size FROM queue WHERE id > ? ORDER BY id LIMIT ?',
@@ -65,6 +70,13 @@ export class SqliteRetentionQueue implements RetentionQueue {
     const totals = this.#totals.get()
     this.#count = totals?.n ?? 0
     this.#bytes = totals?.b ?? 0
+    const issued = db
+      .prepare<[], { id: number }>(
+        `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'queue'), 0),
+                    coalesce((SELECT max(id) FROM queue), 0)) AS id`,
+      )
+      .get()
+    this.#lastId = issued?.id ?? 0
     this.#evictAndInsert = db.transaction((m: NewQueuedMessage) => {
       this.#evictFor(m.payload.byteLength)
       return this.#insertRow(m)
@@ -93,10 +105,12 @@ export class SqliteRetentionQueue implements RetentionQueue {
   }
 
   #insertRow(m: NewQueuedMessage): QueuedMessage {
-    const info = this.#insert.run(m.topic, m.payload, m.qos, m.createdMs, m.expiresMs)
+    const id = this.#lastId + 1
+    this.#insert.run(id, m.topic, m.payload, m.qos, m.createdMs, m.expiresMs)
+    this.#lastId = id
     this.#count++
     this.#bytes += m.payload.byteLength
-    return { ...m, payload: m.payload.slice(), id: Number(info.lastInsertRowid) }
+    return { ...m, payload: m.payload.slice(), id }
   }
 
   /** `drop-oldest`: deletes from the head until a message of `size` bytes fits. */

@@ -3,6 +3,12 @@
  * properties and meta survive restarts; the `volatile` queue lives in memory with the same bounds.
  * A file that is not a database, or one written by a newer schema, is refused with an error
  * naming it, never silently recreated.
+ *
+ * A full disk is an everyday fault on small boards. The WAL is kept bounded (checkpoints every
+ * `walBytes`, and the file truncated to that size after one), and after a failed transaction it
+ * is checkpointed and truncated to nothing: otherwise the WAL keeps the space it grew into, and
+ * space freed later on the disk is of no use to the next commit. The page cache is bounded
+ * (`cacheBytes`): it is most of what the store costs in memory.
  */
 import Database from 'better-sqlite3'
 import { SdkError } from '@astarte-ts/sdk-core'
@@ -37,7 +43,19 @@ export interface SqliteStoreOptions {
   readonly volatile?: QueueBoundsOptions
   /** Default `full`. */
   readonly synchronous?: SqliteSynchronous
+  /** SQLite's page cache, in bytes; default 512 KiB (SQLite's own default is 2 MB). */
+  readonly cacheBytes?: number
+  /**
+   * WAL size that triggers a checkpoint, and that the WAL file is truncated to after one, in
+   * bytes; default 1 MiB.
+   */
+  readonly walBytes?: number
 }
+
+/** Default `SqliteStoreOptions.cacheBytes`. */
+export const DEFAULT_CACHE_BYTES = 512 * 1024
+/** Default `SqliteStoreOptions.walBytes`. */
+export const DEFAULT_WAL_BYTES = 1024 * 1024
 
 /** `Store` on SQLite, plus what a Node process needs: batching and closing. */
 export interface SqliteStore extends Store {
@@ -46,9 +64,14 @@ export interface SqliteStore extends Store {
   readonly volatileQueue: MemoryRetentionQueue
   readonly properties: SqlitePropertyStore
   readonly meta: SqliteMeta
+  /** The page cache and WAL bounds in force, as SQLite reports them. */
+  readonly limits: { readonly cacheBytes: number; readonly walBytes: number }
   /**
    * Runs `fn` in one transaction: many `enqueue`/`set` calls cost one commit (one fsync with
-   * `full`). They are durable when `batch` returns; if `fn` throws, none of them happened.
+   * `full`). They are durable when `batch` returns; if `fn` throws, or the commit fails, none of
+   * them happened. A failure of the store itself (a full disk: SQLite's `SQLITE_FULL`) is thrown
+   * as `local.io_failed` naming the file, the SQLite code in `ctx.sqliteCode`; what `fn` threw
+   * otherwise is rethrown as it is.
    */
   batch<T>(fn: () => T): T
   close(): void
@@ -60,7 +83,40 @@ const unreadable = (path: string, cause: unknown): SdkError =>
     cause,
   })
 
-function openDatabase(path: string, synchronous: SqliteSynchronous): Database.Database {
+const sqliteCodeOf = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
+}
+
+/** A SQLite failure as `local.io_failed`, naming the file; anything else as it is. */
+function storeError(path: string, e: unknown): unknown {
+  const sqliteCode = sqliteCodeOf(e)
+  if (sqliteCode === undefined || e instanceof SdkError) return e
+  const why = sqliteCode === 'SQLITE_FULL' ? 'the disk is full' : (e as Error).message
+  return new SdkError('local.io_failed', `couldn't write the store file ${path}: ${why}`, {
+    ctx: { path, sqliteCode },
+    cause: e,
+  })
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (Number.isInteger(value) && value > 0) return value
+  throw new SdkError(
+    'local.invalid_option',
+    `couldn't open the store: ${name} must be a positive integer`,
+    {
+      ctx: { [name]: value },
+    },
+  )
+}
+
+interface DatabaseSettings {
+  readonly synchronous: SqliteSynchronous
+  readonly cacheBytes: number
+  readonly walBytes: number
+}
+
+function openDatabase(path: string, settings: DatabaseSettings): Database.Database {
   let db: Database.Database | undefined
   try {
     const nativeBinding = sqliteNativeBinding()
@@ -71,8 +127,13 @@ function openDatabase(path: string, synchronous: SqliteSynchronous): Database.Da
     )
     // The first statements read the header: a non-database file fails here (SQLITE_NOTADB).
     db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
+    // integers we computed: pragmas take no bound parameters
+    db.pragma(`cache_size = -${Math.max(1, Math.ceil(settings.cacheBytes / 1024))}`)
+    const pageSize = db.pragma('page_size', { simple: true }) as number
+    db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(settings.walBytes / pageSize))}`)
+    db.pragma(`journal_size_limit = ${settings.walBytes}`)
     migrate(db)
     return db
   } catch (cause) {
@@ -97,10 +158,25 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     onOverflow,
     ...options.volatile,
   })
-  const db = openDatabase(options.path, options.synchronous ?? 'full')
+  const db = openDatabase(options.path, {
+    synchronous: options.synchronous ?? 'full',
+    cacheBytes: positiveInteger('cacheBytes', options.cacheBytes ?? DEFAULT_CACHE_BYTES),
+    walBytes: positiveInteger('walBytes', options.walBytes ?? DEFAULT_WAL_BYTES),
+  })
   const storedQueue = new SqliteRetentionQueue(db, storedBounds)
+  const truncateWal = (): void => {
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    } catch {
+      // the disk may still be full: the next failed transaction tries again
+    }
+  }
   return {
     path: options.path,
+    limits: {
+      cacheBytes: -(db.pragma('cache_size', { simple: true }) as number) * 1024,
+      walBytes: db.pragma('journal_size_limit', { simple: true }) as number,
+    },
     storedQueue,
     volatileQueue,
     properties: new SqlitePropertyStore(db),
@@ -110,7 +186,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return db.transaction(fn)()
       } catch (e) {
         storedQueue.reloadTotals()
-        throw e
+        if (sqliteCodeOf(e) !== undefined) truncateWal()
+        throw storeError(options.path, e)
       }
     },
     close(): void {

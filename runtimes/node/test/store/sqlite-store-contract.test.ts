@@ -21,5 +21,6 @@ describeStoreContract(
       return openSqliteStore({ path: s.path })
     },
     dispose: (store) => (store as SqliteStore).close(),
+    batch: (store, fn) => (store as SqliteStore).batch(fn),
   },
 )

@@ -1,6 +1,8 @@
 /**
  * @module store contract: the behaviour every `Store` adapter must show (style rule 13), run by
- * each runtime against its own store: in-memory here, SQLite in runtime-node.
+ * each runtime against its own store: in-memory here, SQLite in runtime-node. An adapter with
+ * transactions (the runtime's group commit) also shows that a transaction that fails, in its
+ * body or at its commit, leaves the durable parts exactly as they were.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -11,6 +13,10 @@ export interface StoreContractOptions {
   readonly reopen?: (store: Store) => Store | Promise<Store>
   /** Releases a store made by the factory or by `reopen`. */
   readonly dispose?: (store: Store) => void | Promise<void>
+  /** Runs `fn` in one transaction of `store`; enables the transaction tests. */
+  readonly batch?: <T>(store: Store, fn: () => T) => T
+  /** Makes the next commit of `store` fail, as a full disk does; enables that test. */
+  readonly failNextCommit?: (store: Store) => void
 }
 
 const prop = (path: string, overrides: Partial<StoredProperty> = {}): StoredProperty => ({
@@ -198,6 +204,9 @@ export function describeStoreContract(
     describeQueue('stored queue', open, (s) => s.storedQueue, done)
     describeQueue('volatile queue', open, (s) => s.volatileQueue, done)
 
+    const batch = options.batch
+    if (batch !== undefined) describeTransactions(withStore, batch, options.failNextCommit)
+
     const reopen = options.reopen
     if (reopen !== undefined) {
       test('a restart keeps properties, stored queue and meta, not volatile', async () => {
@@ -221,4 +230,85 @@ export function describeStoreContract(
       })
     }
   })
+}
+
+type WithStore = (fn: (s: Store) => void | Promise<void>) => () => Promise<void>
+
+// what a test transaction changes, and what the store holds (to compare before and after)
+function writeSome(s: Store, removed: number): void {
+  s.storedQueue.enqueue(message(90))
+  s.storedQueue.remove(removed)
+  s.properties.set(prop('/in-tx'))
+  s.properties.delete('org.example.Props', '/kept')
+  s.meta.set('k', 'in-tx')
+  s.meta.delete('gone')
+}
+
+function contents(s: Store): unknown {
+  return {
+    queue: s.storedQueue.peek(100, 0),
+    count: s.storedQueue.count(),
+    properties: s.properties.list(),
+    meta: [s.meta.get('k'), s.meta.get('gone')],
+  }
+}
+
+function describeTransactions(
+  withStore: WithStore,
+  batch: <T>(store: Store, fn: () => T) => T,
+  failNextCommit: ((store: Store) => void) | undefined,
+): void {
+  const seed = (s: Store): number => {
+    s.properties.set(prop('/kept'))
+    s.meta.set('k', 'before')
+    s.meta.set('gone', 'still here')
+    s.storedQueue.enqueue(message(1))
+    return s.storedQueue.enqueue(message(2)).id
+  }
+  test(
+    'transaction: a committed one keeps every write',
+    withStore((s) => {
+      const removed = seed(s)
+      batch(s, () => writeSome(s, removed))
+      assert.deepEqual(
+        s.storedQueue.peek(10, 0).map((m) => m.topic),
+        [message(1).topic, message(90).topic],
+      )
+      assert.deepEqual(s.properties.get('org.example.Props', '/in-tx'), prop('/in-tx'))
+      assert.equal(s.properties.get('org.example.Props', '/kept'), undefined)
+      assert.deepEqual([s.meta.get('k'), s.meta.get('gone')], ['in-tx', undefined])
+    }),
+  )
+  test(
+    'transaction: one whose body throws leaves the store as it was, ids still increasing',
+    withStore((s) => {
+      const removed = seed(s)
+      const before = contents(s)
+      const failure = new Error('thrown in the transaction')
+      assert.throws(
+        () =>
+          batch(s, () => {
+            writeSome(s, removed)
+            throw failure
+          }),
+        (e: unknown) => e === failure,
+      )
+      assert.deepEqual(contents(s), before)
+      assert.ok(s.storedQueue.enqueue(message(3)).id > removed)
+    }),
+  )
+  if (failNextCommit !== undefined) {
+    test(
+      'transaction: one whose commit fails throws and leaves the store as it was',
+      withStore((s) => {
+        const removed = seed(s)
+        const before = contents(s)
+        failNextCommit(s)
+        assert.throws(() => batch(s, () => writeSome(s, removed)))
+        assert.deepEqual(contents(s), before)
+        batch(s, () => s.meta.set('k', 'after'))
+        assert.equal(s.meta.get('k'), 'after', 'the store writes again')
+      }),
+    )
+  }
 }
