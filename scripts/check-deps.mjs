@@ -1,6 +1,6 @@
 // Enforces the dependency direction of shared/design.md on every package's src/:
-// sdk-core imports nothing; runtimes, agent, sandbox and the bridge reach only the packages they
-// may, by their public entry; no relative import leaves its package.
+// sdk-core imports nothing; runtimes, agent, sandbox, the bridge and tools reach only the packages
+// they may, by their public entry; no relative import leaves its package.
 import { readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -13,6 +13,11 @@ const allowed = {
   sandbox: { workspace: ['@astarte-ts/sdk-core'], host: true },
   agent: { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/interfaces'], host: true },
   'firmware-bridge': {
+    workspace: ['@astarte-ts/sdk-core', '@astarte-ts/runtime-node'],
+    host: true,
+  },
+  // Tools (load generators) build on the core and the Node runtime; nothing depends on them.
+  'tools/fleet': {
     workspace: ['@astarte-ts/sdk-core', '@astarte-ts/runtime-node'],
     host: true,
   },

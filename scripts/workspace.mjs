@@ -11,6 +11,7 @@ export const packages = [
   'sandbox',
   'agent',
   'firmware-bridge',
+  'tools/fleet',
   'bench',
   ...listDirs('examples').map((d) => `examples/${d}`),
 ]

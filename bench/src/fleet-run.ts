@@ -70,7 +70,7 @@ try {
     schema: 'astarte-ts-fleet/1',
     startedAt: startedAt.toISOString(),
     commandLine: ['node bench/src/fleet-run.ts', ...process.argv.slice(2)].join(' '),
-    simulatorCommand: `astarte-device ${result.args.join(' ')}`,
+    simulatorCommand: `astarte-fleet ${result.args.join(' ')}`,
     runner: runner.kind,
     machine: describeMachine(),
     broker: {

@@ -2,7 +2,8 @@
  * @module bench fleet env: Mosquitto as the broker behind the sandbox's Pairing API — the
  * sandbox runs Pairing + CA only and reports Mosquitto's URL, and Mosquitto's server
  * certificate and client trust both come from the sandbox CA (sandbox README). The fleet
- * simulator runs as its own process, from the built `dist` when the build succeeds.
+ * simulator (`astarte-fleet`, tools/fleet) runs as its own process, from the built `dist` when
+ * the build succeeds.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -62,7 +63,7 @@ export interface Runner {
   readonly argv: readonly string[]
 }
 
-const builtPackages = ['sdk-core', 'runtimes/node']
+const builtPackages = ['sdk-core', 'runtimes/node', 'tools/fleet']
 
 function newestMtime(dir: string): number {
   let newest = 0
@@ -87,24 +88,24 @@ export function distIsStale(): boolean {
 }
 
 /**
- * The built CLI, after `npm run build` when `dist` is stale; tsx on the sources when the build
- * fails (another part of the tree may be mid-change), which the caller reports.
+ * The built `astarte-fleet`, after `npm run build` when `dist` is stale; tsx on the sources when
+ * the build fails (another part of the tree may be mid-change), which the caller reports.
  */
 export function cliRunner(log: (m: string) => void): Runner {
   const build = distIsStale()
     ? spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' })
     : { status: 0, stdout: '' }
   if (build.status === 0) {
-    return { kind: 'dist', argv: [join(repoRoot, 'runtimes', 'node', 'bin', 'astarte-device.js')] }
+    return { kind: 'dist', argv: [join(repoRoot, 'tools', 'fleet', 'bin', 'astarte-fleet.js')] }
   }
-  log(`build failed, running the CLI from sources with tsx: ${build.stdout.slice(-400)}`)
+  log(`build failed, running astarte-fleet from sources with tsx: ${build.stdout.slice(-400)}`)
   return {
     kind: 'tsx',
     argv: [
       '--conditions=@astarte-ts/source',
       '--import',
       'tsx',
-      join(repoRoot, 'runtimes', 'node', 'src', 'cli', 'run.ts'),
+      join(repoRoot, 'tools', 'fleet', 'src', 'cli', 'run.ts'),
     ],
   }
 }
@@ -117,7 +118,7 @@ export interface FleetProcessResult {
   readonly stderrTail: string
 }
 
-/** Runs `astarte-device fleet` against `env` with `extra` flags; resolves with its summary. */
+/** Runs `astarte-fleet` against `env` with `extra` flags; resolves with its summary. */
 export async function runFleetProcess(
   env: FleetEnv,
   runner: Runner,
@@ -126,7 +127,6 @@ export async function runFleetProcess(
   onProgress: (line: string) => void,
 ): Promise<FleetProcessResult> {
   const args = [
-    'fleet',
     ...['--interfaces', exampleInterfaces, '--pairing-url', env.sandbox.pairingUrl],
     ...['--realm', env.sandbox.realm, '--ca', env.sandbox.caFile, '--cache', cacheDir],
     ...extra,

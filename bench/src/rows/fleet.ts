@@ -1,6 +1,6 @@
 /**
  * @module bench fleet rows: resident memory per connected virtual device of the fleet simulator
- * (`astarte-device fleet`, its own process) against Mosquitto with mutual TLS.
+ * (`astarte-fleet`, its own process) against Mosquitto with mutual TLS.
  */
 import { join } from 'node:path'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeFileAtomic } from '@astarte-ts/runtime-node'
 import { SdkError } from '@astarte-ts/sdk-core'
-import { writeFileAtomic } from '../credentials/index.js'
 
 export interface FleetCredentials {
   readonly deviceId: string

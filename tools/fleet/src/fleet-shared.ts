@@ -1,23 +1,13 @@
 /** @module fleet shared: what every simulated device of one run reads (and the stats it writes). */
-import type {
-  BrokerAddress,
-  Inflater,
-  Interface,
-  PropertyStore,
-  Qos,
-  TopicPrefix,
-} from '@astarte-ts/sdk-core'
-import type { BrokerTrust } from './broker-trust.js'
+import type { Inflater, Interface, PropertyStore, Qos, TopicPrefix } from '@astarte-ts/sdk-core'
 import type { FleetStats } from './fleet-stats.js'
 import type { Schedule } from './schedule.js'
+import type { BrokerLink } from './session-link.js'
 
 export interface FleetShared {
   readonly realm: string
-  readonly broker: BrokerAddress
-  /** The broker's CA, parsed once; the platform's roots when absent. */
-  readonly trust: BrokerTrust | undefined
-  readonly keepaliveSec: number
-  readonly ignoreTlsErrors: boolean
+  /** Where and how every device connects; its CA is parsed once for the whole fleet. */
+  readonly broker: BrokerLink
   /** The device's interface set: introspected in full at every full sync (spec §3.3). */
   readonly interfaces: readonly Interface[]
   /** Simulated devices own no properties: their purge list is always empty (spec §3.6). */

@@ -1,8 +1,9 @@
 /** @module fleet stats: the counters behind the progress line and the final summary. */
+import type { SdkErrorCode } from '@astarte-ts/sdk-core'
 import { LatencyHistogram } from './latency-histogram.js'
-import type { CloseReason } from './lean-client.js'
 
-export type FleetErrorKind = CloseReason | 'pairing_failed' | 'unacknowledged' | 'not_connected'
+/** An error's code, or `unacknowledged`: messages sent that no acknowledgement answered. */
+export type FleetErrorKind = SdkErrorCode | 'unacknowledged'
 
 export class FleetStats {
   sent = 0
@@ -53,11 +54,10 @@ export class FleetStats {
     this.latency.record(latencyMs)
   }
 
-  onClosed(reason: CloseReason | undefined, lost: number, wasConnected: boolean): void {
+  onClosed(reason: SdkErrorCode | undefined, wasConnected: boolean): void {
     if (wasConnected) this.connectedNow--
     else this.connecting--
     if (reason !== undefined) this.error(reason)
-    this.error('unacknowledged', lost)
   }
 
   errorsObject(): Record<string, number> {

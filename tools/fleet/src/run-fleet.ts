@@ -13,9 +13,7 @@ import {
   type HttpClient,
   type TopicPrefix,
 } from '@astarte-ts/sdk-core'
-import { nodeCryptoProvider } from '../crypto/index.js'
-import { loadInterfaces } from '../interfaces/load-interfaces.js'
-import { nodeInflater } from '../zlib/index.js'
+import { loadInterfaces, nodeCryptoProvider, nodeInflater } from '@astarte-ts/runtime-node'
 import { BrokerTrust } from './broker-trust.js'
 import { CredentialsCache, type FleetCredentials } from './credentials-cache.js'
 import { enrollDevice } from './enroll.js'
@@ -116,7 +114,7 @@ async function enrollAll(
         if (enrolled.cached) cached++
       } catch (e) {
         firstError ??= e
-        stats.error('pairing_failed')
+        stats.error(e instanceof SdkError ? e.code : 'local.pairing_failed')
       }
       done++
     })
@@ -165,10 +163,13 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   }
   const shared: FleetShared = {
     realm: options.realm,
-    broker,
-    trust: options.caPem === undefined ? undefined : new BrokerTrust(options.caPem),
-    keepaliveSec: options.keepaliveSec,
-    ignoreTlsErrors: options.ignoreTlsErrors,
+    broker: {
+      host: broker.host,
+      port: broker.port,
+      keepaliveSec: options.keepaliveSec,
+      ignoreTlsErrors: options.ignoreTlsErrors,
+      trust: options.caPem === undefined ? undefined : new BrokerTrust(options.caPem),
+    },
     interfaces,
     noProperties,
     inflater: nodeInflater,
@@ -219,8 +220,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
   try {
     while (performance.now() < endMs) await sleep(100)
     const drainUntil = performance.now() + options.drainSec * 1000
-    const inflight = (): boolean => devices.some((d) => d.dataInflight > 0)
-    while (performance.now() < drainUntil && inflight()) await sleep(50)
+    while (performance.now() < drainUntil && stats.acknowledged < stats.sent) await sleep(50)
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
     const { rss: rssConnected, heapUsed } = process.memoryUsage()
     const connectedAtEnd = stats.connectedNow
@@ -228,6 +228,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     for (const d of devices) d.stop()
     const closeUntil = performance.now() + 5000
     while (stats.connectedNow > 0 && performance.now() < closeUntil) await sleep(20)
+    stats.error('unacknowledged', stats.sent - stats.acknowledged)
     io.progress(line(performance.now()))
     return summarize({
       options,

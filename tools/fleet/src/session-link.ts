@@ -1,49 +1,43 @@
 /**
- * @module fleet lean client: one MQTT 3.1.1 session over mutual TLS for a simulated device —
- * sdk-core's packet codec on a `node:tls` socket, with no timers of its own (the fleet's one
- * ticker calls `tick`) and no per-message closures, so thousands of them fit in a small heap.
- * Acknowledgement = PUBACK (QoS 1), PUBCOMP (QoS 2) or SUBACK. Times are `performance.now()`
- * milliseconds (monotonic), as the fleet passes them.
+ * @module fleet session link: sdk-core's `MqttSession` (sans-I/O MQTT 3.1.1) over one `node:tls`
+ * connection at a time, for one simulated device. The session outlives its connections (clean
+ * false, spec §3.4): packet ids, the in-flight window and what is still unacknowledged carry over
+ * to the next connection, whose CONNACK decides their fate. The link arms no timer of its own:
+ * the fleet's one ticker calls `tick`, which feeds the session its keepalive deadline once due.
+ * Times are `performance.now()` milliseconds (monotonic), as the fleet passes them.
  */
-import { connect, type SecureContext, type TLSSocket } from 'node:tls'
 import { isIP } from 'node:net'
+import { connect, type SecureContext, type TLSSocket } from 'node:tls'
 import {
-  NEED_MORE,
-  PacketDecoder,
+  MqttSession,
   SdkError,
   assertNever,
-  encodePacket,
-  type Packet,
-  type PublishPacket,
+  type SessionAction,
+  type SessionEvent,
+  type SessionInput,
 } from '@astarte-ts/sdk-core'
+import { classifyConnectError } from '@astarte-ts/runtime-node'
 import type { BrokerTrust } from './broker-trust.js'
 
-/** Callbacks of one client; the fleet's device object implements them. */
-export interface LeanClientHandler {
+/** Callbacks of one link; the fleet's device object implements them. */
+export interface SessionLinkHandler {
+  /** CONNACK accepted the connection. */
   connected(sessionPresent: boolean): void
-  /** A publish (QoS ≥ 1) or subscribe was acknowledged; `sentMs` is when it was written. */
-  acknowledged(packetId: number, sentMs: number): void
+  /** QoS 1: PUBACK came; QoS 2: PUBCOMP came; QoS 0: the publish was written. */
+  published(opId: number): void
+  subscribed(opId: number): void
   /**
-   * The session ended; `reason` names why when it wasn't asked for, and `unacknowledged` lists
-   * the packet ids still in flight, which are now lost (no retransmission in a simulation).
+   * The connection is over, once per `open`. `error` says why when `close` did not ask for it:
+   * `remote.certificate_rejected` (a TLS alert or CONNACK 4/5 refused our identity),
+   * `remote.connect_failed`, `remote.broker_untrusted`, or the session's `remote.mqtt_*` code.
    */
-  closed(reason: CloseReason | undefined, unacknowledged: readonly number[]): void
+  closed(error: SdkError | undefined): void
 }
 
-export type CloseReason =
-  | 'connect_failed'
-  | 'certificate_rejected'
-  | 'connack_refused'
-  | 'connection_lost'
-  | 'keepalive_timeout'
-  | 'protocol_error'
-  | 'broker_untrusted'
-
-export interface LeanClientOptions {
+/** What every device's link shares. */
+export interface BrokerLink {
   readonly host: string
   readonly port: number
-  readonly secureContext: SecureContext
-  readonly clientId: string
   readonly keepaliveSec: number
   /** Development switch: don't check the broker's certificate. */
   readonly ignoreTlsErrors: boolean
@@ -53,39 +47,32 @@ export interface LeanClientOptions {
 
 // spec §3.1: brokers give device sessions max_message_size 65 535.
 const MAX_FRAME_BYTES = 65_535 + 16
-const PINGREQ = encodePacket({ type: 'pingreq' })
-const DISCONNECT = encodePacket({ type: 'disconnect' })
-// TLS alerts that mean "your certificate was refused" (RFC 8446 §6.2).
-const CERTIFICATE_ALERT =
-  /alert (bad certificate|unknown ca|certificate (revoked|expired|unknown))|certificate required/i
 
-export class LeanClient {
+export class SessionLink {
+  private readonly session = new MqttSession({ maxFrameBytes: MAX_FRAME_BYTES })
   private socket: TLSSocket | undefined
-  private readonly decoder = new PacketDecoder({ maxFrameBytes: MAX_FRAME_BYTES })
-  /** packet id → write time, for publishes and subscribes awaiting their acknowledgement. */
-  private readonly inflight = new Map<number, number>()
-  private nextId = 1
-  private lastWriteMs = 0
-  private lastReadMs = 0
-  private isConnected = false
+  /** The session's last `timer.set`; infinite when none is pending. */
+  private timerAtMs = Number.POSITIVE_INFINITY
+  /** The socket's own failure: it says more than the session's "connection lost". */
+  private socketError: unknown
+  /** This connection got its CONNACK. */
+  private accepted = false
   private closing = false
 
   constructor(
-    private readonly options: LeanClientOptions,
-    private readonly handler: LeanClientHandler,
+    private readonly broker: BrokerLink,
+    private readonly clientId: string,
+    private readonly handler: SessionLinkHandler,
   ) {}
 
-  get connected(): boolean {
-    return this.isConnected
+  /** Publishes and subscribes accepted but not yet acknowledged, this connection or an earlier. */
+  get unacknowledged(): number {
+    return this.session.inflightCount + this.session.queuedCount
   }
 
-  get inflightCount(): number {
-    return this.inflight.size
-  }
-
-  /** Opens TLS and sends CONNECT with `clean: false` (spec §3.4). */
-  open(nowMs: number): void {
-    const { host, port, secureContext, ignoreTlsErrors, trust } = this.options
+  /** Opens TLS with the device's key and certificate, then sends CONNECT (clean false). */
+  open(secureContext: SecureContext): void {
+    const { host, port, ignoreTlsErrors, trust } = this.broker
     const servername = isIP(host) === 0 ? { servername: host } : {}
     // With a fleet CA, OpenSSL accepts any chain and `trust` decides right after the handshake.
     const rejectUnauthorized = !ignoreTlsErrors && trust === undefined
@@ -93,160 +80,137 @@ export class LeanClient {
     // Small, latency-measured packets: Nagle + delayed ACK would add up to 40 ms to each.
     socket.setNoDelay(true)
     this.socket = socket
-    this.lastReadMs = nowMs
+    this.socketError = undefined
+    this.accepted = false
+    this.closing = false
     socket.once('secureConnect', () => {
+      if (socket !== this.socket) return
       if (!ignoreTlsErrors && trust !== undefined && !trust.verify(socket, host, Date.now())) {
-        this.fail('broker_untrusted')
+        const message = `couldn't trust the broker ${host}:${port}: its chain doesn't reach the ca`
+        this.end(new SdkError('remote.broker_untrusted', message, { ctx: { host, port } }))
         return
       }
-      const { clientId, keepaliveSec: keepalive } = this.options
+      const { clientId, broker } = this
       // spec §3.4: clean false, so the broker keeps the session across reconnections.
-      const connect: Packet = { type: 'connect', clientId, clean: false, keepalive }
-      this.write(encodePacket(connect), performance.now())
+      const options = { clientId, clean: false, keepaliveSec: broker.keepaliveSec }
+      this.feed({ type: 'connect', options }, performance.now())
     })
-    socket.on('data', (chunk: Buffer) => this.receive(chunk))
-    socket.once('error', (e: Error) => this.fail(this.classify(e)))
-    socket.once('close', () => this.fail(this.isConnected ? 'connection_lost' : 'connect_failed'))
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.socket) this.feed({ type: 'bytes', data: chunk }, performance.now())
+    })
+    socket.once('error', (e: Error) => {
+      this.socketError ??= e
+    })
+    socket.once('close', () => {
+      if (socket === this.socket) this.transportClosed()
+    })
   }
 
-  /** Returns the packet id (0 for QoS 0), or -1 when not connected. */
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, nowMs: number): number {
-    if (!this.isConnected) return -1
-    const packetId = qos === 0 ? 0 : this.allocateId(nowMs)
+  /** Queues a publish; it goes out now when connected and the window has room, else later. */
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, opId: number, nowMs: number): void {
     // spec §3.2: retain is always false.
-    const p: PublishPacket = {
-      type: 'publish',
-      topic,
-      payload,
-      qos,
-      packetId,
-      dup: false,
-      retain: false,
-    }
-    this.write(encodePacket(p), nowMs)
-    return packetId
+    this.feed({ type: 'publish', topic, payload, qos, retain: false, opId }, nowMs)
   }
 
-  subscribe(filters: readonly string[], qos: 0 | 1 | 2, nowMs: number): number {
-    if (!this.isConnected) return -1
-    const packetId = this.allocateId(nowMs)
+  subscribe(filters: readonly string[], qos: 0 | 1 | 2, opId: number, nowMs: number): void {
     const subscriptions = filters.map((topic) => ({ topic, qos }))
-    this.write(encodePacket({ type: 'subscribe', packetId, subscriptions }), nowMs)
-    return packetId
+    this.feed({ type: 'subscribe', subscriptions, opId }, nowMs)
   }
 
-  /** Keepalive: ping when idle; give up after 1.5× the interval without a byte [MQTT-3.1.2-24]. */
+  /** Feeds the session its timer once the deadline it asked for has come. */
   tick(nowMs: number): void {
-    if (!this.isConnected) return
-    const intervalMs = this.options.keepaliveSec * 1000
-    if (nowMs - this.lastReadMs > intervalMs * 1.5) {
-      this.fail('keepalive_timeout')
-      return
-    }
-    if (nowMs - this.lastWriteMs >= intervalMs) this.write(PINGREQ, nowMs)
+    if (nowMs < this.timerAtMs) return
+    this.timerAtMs = Number.POSITIVE_INFINITY
+    this.feed({ type: 'timer' }, nowMs)
   }
 
-  /** Sends DISCONNECT and closes; `closed(undefined)` follows. */
+  /** Says goodbye with DISCONNECT when connected and closes; `closed(undefined)` follows. */
   close(): void {
     if (this.socket === undefined || this.closing) return
     this.closing = true
-    if (this.isConnected) this.socket.end(DISCONNECT)
-    else this.socket.destroy()
+    if (this.session.state === 'idle') this.end(undefined)
+    else this.feed({ type: 'disconnect' }, performance.now())
   }
 
-  private allocateId(nowMs: number): number {
-    // Never reuse an id still in flight (at most 65 535 are).
-    while (this.inflight.has(this.nextId)) this.nextId = (this.nextId % 65_535) + 1
-    const id = this.nextId
-    this.nextId = (this.nextId % 65_535) + 1
-    this.inflight.set(id, nowMs)
-    return id
+  private feed(input: SessionInput, nowMs: number): void {
+    this.perform(this.session.handle(input, nowMs))
   }
 
-  private write(bytes: Uint8Array, nowMs: number): void {
-    this.lastWriteMs = nowMs
-    this.socket?.write(bytes)
+  /** Writes first, then events: a handler that feeds the session again queues after them. */
+  private perform(actions: readonly SessionAction[]): void {
+    let events: SessionEvent[] | undefined
+    for (const a of actions) {
+      switch (a.type) {
+        case 'write':
+          this.socket?.write(a.bytes)
+          break
+        case 'timer.set':
+          this.timerAtMs = a.atMs
+          break
+        case 'event':
+          if (events === undefined) events = [a.event]
+          else events.push(a.event)
+          break
+        default:
+          assertNever(a)
+      }
+    }
+    if (events !== undefined) for (const e of events) this.dispatch(e)
   }
 
-  private classify(e: Error): CloseReason {
-    if (CERTIFICATE_ALERT.test(e.message)) return 'certificate_rejected'
-    return this.isConnected ? 'connection_lost' : 'connect_failed'
+  private dispatch(e: SessionEvent): void {
+    switch (e.type) {
+      case 'connected':
+        this.accepted = true
+        return this.handler.connected(e.sessionPresent)
+      case 'published':
+        return this.handler.published(e.opId)
+      case 'subscribed':
+        return this.handler.subscribed(e.opId)
+      case 'message':
+      case 'unsubscribed':
+        // A simulated device only produces data; the session has acknowledged the message.
+        return
+      case 'closed':
+        return this.end(this.closing ? undefined : this.reason(e.error))
+      default:
+        return assertNever(e)
+    }
   }
 
-  private fail(reason: CloseReason): void {
+  /** The socket ended first: the session learns it (if it had begun) and the handler hears why. */
+  private transportClosed(): void {
+    const where = { host: this.broker.host, port: this.broker.port }
+    if (this.session.state === 'idle') {
+      return this.end(this.closing ? undefined : classifyConnectError(this.socketError, where))
+    }
+    // The session answers with its `closed` event, which ends the link.
+    this.feed({ type: 'closed', error: this.socketError }, performance.now())
+  }
+
+  /**
+   * The most useful reason: a certificate the broker refused (TLS alert, or CONNACK 4 or 5,
+   * which judge the certificate's CN) calls for new credentials; a connection that never got
+   * its CONNACK failed to connect; a connected one that dropped says so in the session's code.
+   */
+  private reason(error: SdkError | undefined): SdkError | undefined {
+    const where = { host: this.broker.host, port: this.broker.port }
+    if (error?.code === 'remote.mqtt_connection_refused') {
+      return classifyConnectError({ code: error.ctx['returnCode'] }, where)
+    }
+    if (error?.code !== 'remote.mqtt_connection_lost') return error
+    const transport = classifyConnectError(this.socketError, where)
+    return transport.code === 'remote.certificate_rejected' || !this.accepted ? transport : error
+  }
+
+  private end(error: SdkError | undefined): void {
     const socket = this.socket
     if (socket === undefined) return
     this.socket = undefined
-    this.isConnected = false
-    const unacknowledged = [...this.inflight.keys()]
-    this.inflight.clear()
-    socket.destroy()
-    this.handler.closed(this.closing ? undefined : reason, unacknowledged)
-  }
-
-  private receive(chunk: Buffer): void {
-    const nowMs = performance.now()
-    this.lastReadMs = nowMs
-    this.decoder.push(chunk)
-    try {
-      for (let p = this.decoder.next(); p !== NEED_MORE; p = this.decoder.next()) {
-        this.handlePacket(p, nowMs)
-        if (this.socket === undefined) return
-      }
-    } catch (e) {
-      if (!(e instanceof SdkError)) throw e
-      this.fail('protocol_error')
-    }
-  }
-
-  private handlePacket(p: Packet, nowMs: number): void {
-    switch (p.type) {
-      case 'connack':
-        if (p.returnCode !== 0) {
-          // [MQTT-3.2.2.3] 4 bad user name or password, 5 not authorized: the identity was refused.
-          const refused = p.returnCode === 4 || p.returnCode === 5
-          this.fail(refused ? 'certificate_rejected' : 'connack_refused')
-          return
-        }
-        this.isConnected = true
-        this.handler.connected(p.sessionPresent)
-        return
-      case 'puback':
-      case 'pubcomp':
-      case 'suback':
-        return this.settle(p.packetId)
-      case 'pubrec':
-        return this.write(encodePacket({ type: 'pubrel', packetId: p.packetId }), nowMs)
-      case 'publish':
-        return this.answerIncoming(p, nowMs)
-      case 'pubrel':
-        return this.write(encodePacket({ type: 'pubcomp', packetId: p.packetId }), nowMs)
-      case 'pingresp':
-      case 'unsuback':
-        return
-      case 'connect':
-      case 'subscribe':
-      case 'unsubscribe':
-      case 'pingreq':
-      case 'disconnect':
-        // Client-to-server packets coming from the broker [MQTT-4.8.0-1].
-        return this.fail('protocol_error')
-      default:
-        return assertNever(p)
-    }
-  }
-
-  private settle(id: number): void {
-    const sentMs = this.inflight.get(id)
-    if (sentMs === undefined) return
-    this.inflight.delete(id)
-    this.handler.acknowledged(id, sentMs)
-  }
-
-  /** Server messages are acknowledged and dropped: a simulated device only produces data. */
-  private answerIncoming(p: PublishPacket, nowMs: number): void {
-    if (p.qos === 0) return
-    const type = p.qos === 1 ? 'puback' : 'pubrec'
-    this.write(encodePacket({ type, packetId: p.packetId }), nowMs)
+    this.timerAtMs = Number.POSITIVE_INFINITY
+    // After DISCONNECT (written just before) the broker closes too; otherwise cut it now.
+    if (this.closing && error === undefined) socket.end()
+    else socket.destroy()
+    this.handler.closed(error)
   }
 }

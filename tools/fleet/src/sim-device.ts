@@ -2,24 +2,30 @@
  * @module fleet sim device: one virtual device's life — connect, full sync when the session is
  * not present (spec §3.4), then one datastream value per period until the fleet's end, and a
  * jittered reconnect when the connection drops. It owns no timer: the fleet's schedule calls
- * `due` at the time the device asked for.
+ * `due` at the time the device asked for, and its ticker calls `tick` for the MQTT keepalive.
  */
 import { createSecureContext } from 'node:tls'
 import { fullSyncPlan, type SyncStep } from '@astarte-ts/sdk-core'
-import { LeanClient, type CloseReason, type LeanClientHandler } from './lean-client.js'
-import type { FleetShared } from './fleet-shared.js'
+import type { SdkError } from '@astarte-ts/sdk-core'
 import type { FleetCredentials } from './credentials-cache.js'
+import type { FleetShared } from './fleet-shared.js'
+import { SessionLink, type SessionLinkHandler } from './session-link.js'
 
 type Phase = 'idle' | 'connecting' | 'syncing' | 'ready' | 'backoff' | 'done'
 
 /** How long an open refused by `admitOpen` waits before asking again. */
 const OPEN_RETRY_MS = 10
+/**
+ * The op id of the sync's subscribe and publishes. A data publish's op id is the
+ * `performance.now()` time it was sent (never negative), so its latency needs no record.
+ */
+const CONTROL_OP = -1
 
-export class SimDevice implements LeanClientHandler {
+export class SimDevice implements SessionLinkHandler {
   private phase: Phase = 'idle'
-  private client: LeanClient | undefined
-  /** Ids of the sync's subscribe and publishes; `undefined` outside a sync. */
-  private controlIds: Set<number> | undefined
+  /** Made at the first connection and kept: the MQTT session outlives its connections. */
+  private link: SessionLink | undefined
+  /** The sync's publishes, sent once its subscribe is acknowledged. */
   private pendingSync: readonly SyncStep[] = []
   private nextSendMs = 0
   private seq = 0
@@ -34,15 +40,6 @@ export class SimDevice implements LeanClientHandler {
     private readonly credentials: FleetCredentials,
   ) {
     this.topic = shared.dataTopic(credentials.deviceId)
-  }
-
-  get isReady(): boolean {
-    return this.phase === 'ready'
-  }
-
-  /** Data publishes in flight (the sync's are not data). */
-  get dataInflight(): number {
-    return (this.client?.inflightCount ?? 0) - (this.controlIds?.size ?? 0)
   }
 
   /** Called by the schedule when the time this device asked for has come. */
@@ -61,13 +58,13 @@ export class SimDevice implements LeanClientHandler {
   }
 
   tick(nowMs: number): void {
-    this.client?.tick(nowMs)
+    this.link?.tick(nowMs)
   }
 
-  /** Ends the session with DISCONNECT; no reconnect follows. */
+  /** Ends the connection with DISCONNECT; no reconnect follows. */
   stop(): void {
     this.phase = 'done'
-    this.client?.close()
+    this.link?.close()
   }
 
   connected(sessionPresent: boolean): void {
@@ -77,41 +74,34 @@ export class SimDevice implements LeanClientHandler {
     this.linked = true
     if (sessionPresent) return this.becomeReady(nowMs)
     this.phase = 'syncing'
-    const steps = fullSyncPlan({
+    const [subscribe, ...publishes] = fullSyncPlan({
       prefix: this.shared.topicPrefix(this.credentials.deviceId),
       interfaces: this.shared.interfaces,
       properties: this.shared.noProperties,
       inflater: this.shared.inflater,
       purgeFormat: 'zlib',
     })
-    const [subscribe, ...publishes] = steps
     this.pendingSync = publishes
-    this.controlIds = new Set()
     if (subscribe?.type === 'subscribe') {
-      this.controlIds.add(this.client?.subscribe(subscribe.filters, subscribe.qos, nowMs) ?? -1)
+      this.link?.subscribe(subscribe.filters, subscribe.qos, CONTROL_OP, nowMs)
     } else {
       this.publishSync(nowMs)
     }
   }
 
-  acknowledged(packetId: number, sentMs: number): void {
-    const nowMs = performance.now()
-    const control = this.controlIds
-    if (control?.delete(packetId) === true) {
-      // spec §3.4: the publishes only after the suback, so emptyCache's answer isn't lost.
-      if (this.pendingSync.length > 0) this.publishSync(nowMs)
-      else if (control.size === 0) this.controlIds = undefined
-      return
-    }
-    this.shared.stats.onAcknowledged(nowMs - sentMs)
+  subscribed(): void {
+    // spec §3.4: the publishes only after the suback, so emptyCache's answer isn't lost.
+    if (this.pendingSync.length > 0) this.publishSync(performance.now())
   }
 
-  closed(reason: CloseReason | undefined, unacknowledged: readonly number[]): void {
-    const control = this.controlIds
-    const lost = unacknowledged.filter((id) => control?.has(id) !== true).length
-    this.controlIds = undefined
-    this.client = undefined
-    this.shared.stats.onClosed(reason, lost, this.linked)
+  published(opId: number): void {
+    // QoS 0 counts as acknowledged when sent (FleetStats.onSent).
+    if (opId === CONTROL_OP || this.shared.qos === 0) return
+    this.shared.stats.onAcknowledged(performance.now() - opId)
+  }
+
+  closed(error: SdkError | undefined): void {
+    this.shared.stats.onClosed(error?.code, this.linked)
     this.linked = false
     if (this.phase === 'done') return
     this.phase = 'backoff'
@@ -125,35 +115,26 @@ export class SimDevice implements LeanClientHandler {
       return
     }
     this.phase = 'connecting'
-    const { broker, trust } = this.shared
     const secureContext = createSecureContext({
       cert: this.credentials.certificatePem,
       key: this.credentials.privateKeyPem,
     })
-    this.client = new LeanClient(
-      {
-        host: broker.host,
-        port: broker.port,
-        secureContext,
-        clientId: `${this.shared.realm}/${this.credentials.deviceId}`,
-        keepaliveSec: this.shared.keepaliveSec,
-        ignoreTlsErrors: this.shared.ignoreTlsErrors,
-        trust,
-      },
-      this,
-    )
+    const clientId = `${this.shared.realm}/${this.credentials.deviceId}`
+    this.link ??= new SessionLink(this.shared.broker, clientId, this)
     this.shared.stats.onConnectAttempt(nowMs)
-    this.client.open(nowMs)
+    this.link.open(secureContext)
   }
 
+  /** Hands the sync's publishes to the session; a sync cut short by a drop ends here too. */
   private publishSync(nowMs: number): void {
     const steps = this.pendingSync
     this.pendingSync = []
     for (const step of steps) {
-      if (step.type !== 'publish') continue
-      this.controlIds?.add(this.client?.publish(step.topic, step.payload, step.qos, nowMs) ?? -1)
+      if (step.type === 'publish') {
+        this.link?.publish(step.topic, step.payload, step.qos, CONTROL_OP, nowMs)
+      }
     }
-    this.becomeReady(nowMs)
+    if (this.phase === 'syncing') this.becomeReady(nowMs)
   }
 
   private becomeReady(nowMs: number): void {
@@ -164,11 +145,10 @@ export class SimDevice implements LeanClientHandler {
   }
 
   private sendOne(nowMs: number): void {
-    if (nowMs >= this.shared.endMs || this.client === undefined) return
+    if (nowMs >= this.shared.endMs || this.link === undefined) return
     const { qos } = this.shared
-    const id = this.client.publish(this.topic, this.shared.payload(this.seq++), qos, nowMs)
-    if (id >= 0) this.shared.stats.onSent(qos)
-    else this.shared.stats.error('not_connected')
+    this.link.publish(this.topic, this.shared.payload(this.seq++), qos, nowMs, nowMs)
+    this.shared.stats.onSent(qos)
     // Keep the rate: the next send is one period after this one was due, not after now.
     this.nextSendMs = Math.max(this.nextSendMs + this.shared.periodMs, nowMs)
     this.shared.schedule.push(this.nextSendMs, this.index)

@@ -1,7 +1,7 @@
 /**
  * The fleet simulator end to end: a real sandbox (Pairing + mutual-TLS broker + ingestion), the
- * `astarte-device fleet` command as a child process, 20 devices × 2 s; every message sent must
- * be acknowledged, and a re-run must reuse the cached credentials.
+ * `astarte-fleet` command as a child process, 20 devices × 2 s; every message sent must be
+ * acknowledged, and a re-run must reuse the cached credentials.
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
@@ -33,8 +33,8 @@ interface Run {
 
 function fleet(devices: number, durationSec: number, extra: readonly string[] = []): Promise<Run> {
   const args = [
-    ...['--conditions=@astarte-ts/source', '--import', 'tsx', 'runtimes/node/src/cli/run.ts'],
-    ...['fleet', '--devices', String(devices), '--rate', '2', '--duration', String(durationSec)],
+    ...['--conditions=@astarte-ts/source', '--import', 'tsx', 'tools/fleet/src/cli/run.ts'],
+    ...['--devices', String(devices), '--rate', '2', '--duration', String(durationSec)],
     ...['--ramp', '1', '--interfaces', interfacesDir, '--pairing-url', sandbox.pairingUrl],
     ...['--realm', sandbox.realm, '--cache', join(dir, 'cache')],
     ...(extra.includes('--ca') ? extra : ['--ca', sandbox.caFile, ...extra]),
@@ -115,5 +115,5 @@ test('a broker certified by another CA is refused before anything is sent', asyn
   const s = run.summary as { sent: number; errors: Record<string, number> }
   assert.equal(run.code, 1, run.stderr)
   assert.equal(s.sent, 0)
-  assert.ok((s.errors['broker_untrusted'] ?? 0) >= 2, JSON.stringify(s.errors))
+  assert.ok((s.errors['remote.broker_untrusted'] ?? 0) >= 2, JSON.stringify(s.errors))
 })

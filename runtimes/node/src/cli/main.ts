@@ -28,10 +28,6 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/send.js'),
   },
   watch: { summary: 'watch <connection flags>', load: () => import('./commands/watch.js') },
-  fleet: {
-    summary: 'fleet --devices N --rate R --duration S --interfaces DIR',
-    load: () => import('./commands/fleet.js'),
-  },
 }
 
 function usage(): string {

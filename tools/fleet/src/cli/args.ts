@@ -1,21 +1,22 @@
-/**
- * @module fleet command: `astarte-device fleet` — N virtual devices against a sandbox or a real
- * Astarte. Progress once per second on stderr, the JSON summary on stdout. Exit 0 only when
- * every device paired and was connected at the end, and every message sent was acknowledged.
- */
+/** @module fleet args: the `astarte-fleet` command line, parsed into `FleetOptions`. */
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { runFleet, type FleetOptions } from '../../fleet/run-fleet.js'
-import { UsageError } from '../usage-error.js'
+import type { FleetOptions } from '../run-fleet.js'
 
-export const usage = `usage: astarte-device fleet --devices N --interfaces DIR
+/** Bad flags or arguments: `main` prints it and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+export const usage = `usage: astarte-fleet --devices N --interfaces DIR
     --pairing-url URL --realm R --jwt TOKEN   (or env ASTARTE_PAIRING_JWT)
     [--rate MSG_PER_S=1] [--duration S=10] [--ramp S=devices/500]
     [--interface NAME [--path P]] [--cache DIR] [--prefix HWID_PREFIX=fleet]
     [--ca FILE] [--ignore-tls-errors] [--concurrency N=16] [--keepalive S=30] [--drain S=10]
     [--connect-within S=60+devices/50]
+       astarte-fleet --help | --version
 Sending lasts --duration once every device is connected (or --connect-within after the ramp).
 The JWT needs an a_pa claim for agent registration (spec §6). Credentials are cached in one
 0600 file per pairing URL + realm under --cache (default: <tmpdir>/astarte-fleet-cache), so a
@@ -89,23 +90,5 @@ export function parseFleetArgs(args: string[], env: NodeJS.ProcessEnv): FleetOpt
     keepaliveSec: Math.floor(number(values.keepalive, 'keepalive', 30, 1)),
     drainSec: number(values.drain, 'drain', 10, 0),
     connectWithinSec: number(values['connect-within'], 'connect-within', 60 + devices / 50, 0),
-  }
-}
-
-export async function run(args: string[]): Promise<number> {
-  const options = parseFleetArgs(args, process.env)
-  if (options.ignoreTlsErrors) {
-    process.stderr.write('fleet: WARNING --ignore-tls-errors: certificates are NOT checked\n')
-  }
-  const progress = (line: string): void => void process.stderr.write(`${line}\n`)
-  try {
-    const summary = await runFleet(options, { progress })
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-    const { paired, connectedAtEnd } = summary.devices
-    const everyone = paired === options.devices && connectedAtEnd === paired
-    return everyone && summary.sent > 0 && summary.acknowledgedRatio === 1 ? 0 : 1
-  } catch (e) {
-    process.stderr.write(`astarte-device fleet: ${e instanceof Error ? e.message : String(e)}\n`)
-    return 1
   }
 }
