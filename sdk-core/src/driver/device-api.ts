@@ -180,7 +180,10 @@ export interface AstarteDevice {
   }): PropertyEntry[]
   /** Server-owned data as an async iterator; ends on abort or `close()`. */
   messages(options?: MessageStreamOptions): AsyncIterableIterator<ServerMessage>
-  /** Adds (or replaces with another version) an interface at run time (spec §3.3). */
+  /**
+   * Adds (or replaces with another version) an interface at run time (spec §3.3); rejects with
+   * `local.unsupported_interface` when one of its mappings is encrypted (spec §1.2).
+   */
   addInterface(iface: Interface): Promise<void>
   /** Removes an interface at run time; its cached properties are dropped. */
   removeInterface(ref: InterfaceRef): Promise<void>

@@ -10,6 +10,7 @@ import type { Issue, Result } from '../errors.js'
 import type { DeviceMachine } from '../device/device-machine.js'
 import type { DeviceEvent, DeviceInput, OpId } from '../device/types.js'
 import type { Interface, Ownership } from '../interface/model.js'
+import { checkSupportedInterface } from '../interface/supported.js'
 import type { Clock, Scheduler, Store, Timers } from '../ports.js'
 import { decodePayload } from '../value/payload-decode.js'
 import type { AstarteValue, Validated } from '../value/types.js'
@@ -332,10 +333,14 @@ export class DeviceDriver {
     return out
   }
 
-  /** Adds (or replaces with another version) a validated interface at run time (spec §3.3). */
+  /**
+   * Adds (or replaces with another version) a validated interface at run time (spec §3.3).
+   * Rejects with `local.unsupported_interface`, nothing changed, when a mapping is encrypted.
+   */
   addInterface(iface: Interface): Promise<void> {
     try {
       this.#assertOpen('add an interface')
+      checkSupportedInterface(iface)
     } catch (e) {
       return Promise.reject(e)
     }
