@@ -23,6 +23,7 @@ export const MINIMAL_DEVICE = [
   'MqttSession',
   'encodeBson',
   'decodeBson',
+  'DeviceDriver',
 ]
 
 // The device resolves every path it sends or receives; the rest of the interface module parses
