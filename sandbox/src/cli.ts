@@ -2,6 +2,7 @@
  * @module cli: `astarte-sandbox` — starts one sandbox, prints one JSON ready line on stdout, and
  * stops cleanly on SIGINT/SIGTERM. Logs go to stderr; stdout carries only the ready line.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startSandbox, type SandboxOptions } from './sandbox.js'
 
@@ -15,10 +16,18 @@ const USAGE = `usage: astarte-sandbox [options]
   --interfaces DIR        install every *.json interface of DIR at start
   --broker-url URL        run Pairing and the CA only; device info reports URL as the broker
   --help                  show this help
+  --version               print the version
+Stop it with Ctrl-C, or \`kill <pid>\` (SIGTERM) when started in the background.
 `
 
 /** Runs the sandbox until a signal; resolves with the process exit code (2 = usage error). */
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--version')) {
+    // package.json is one level above both src/ and dist/
+    const pkg = readFileSync(new URL('../package.json', import.meta.url), 'utf8')
+    process.stdout.write(`${(JSON.parse(pkg) as { version: string }).version}\n`)
+    return 0
+  }
   const parsed = parseOptions(argv)
   if (typeof parsed === 'string') {
     process.stderr.write(parsed === '' ? USAGE : `astarte-sandbox: ${parsed}\n${USAGE}`)

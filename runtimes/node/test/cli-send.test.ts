@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -133,8 +134,8 @@ test('--stdin sends NDJSON: datastream, object, properties and an unset', async 
   assert.deepEqual(status, { firmwareVersion: '3.0.0', bootTime: '2025-02-01T23:00:00.000Z' })
 })
 
-test('a value that does not fit its mapping exits 1 naming the path; the rest is still sent', async () => {
-  const { secret, flags } = await newDevice()
+test('values that do not fit exit 1 before connecting, every bad line named; nothing is sent', async () => {
+  const { deviceId, secret, flags } = await newDevice()
   const lines = [
     {
       interface: 'org.astarte-ts.examples.Telemetry',
@@ -157,12 +158,20 @@ test('a value that does not fit its mapping exits 1 naming the path; the rest is
     lines.map((l) => JSON.stringify(l)).join('\n'),
   )
   assert.equal(r.code, 1, r.stderr)
-  assert.deepEqual(JSON.parse(r.stdout), { sent: 1, failed: 3 })
+  assert.equal(r.stdout, '')
   assert.match(
     r.stderr,
-    /org\.astarte-ts\.examples\.Telemetry\/s1\/temperature: .*\[local\.invalid_value\]/,
+    /^astarte-device send: couldn't send: 3 problems in the input, nothing was sent \[local\.invalid_value\]\n/,
   )
-  assert.match(r.stderr, /org\.example\.Unknown\/x/)
+  assert.match(
+    r.stderr,
+    /stdin line 1: org\.astarte-ts\.examples\.Telemetry\/s1\/temperature: expected a double/,
+  )
+  assert.match(r.stderr, /stdin line 2: .*needs an explicit timestamp: give "timestamp"/)
+  assert.match(r.stderr, /stdin line 4: interface org\.example\.Unknown is not in --interfaces/)
+  assert.doesNotMatch(r.stderr, /stdin line 3/)
+  // checked before the device was even opened: no store, no key, no pairing
+  assert.equal(existsSync(join(tmp, `store-${deviceId}`)), false)
 })
 
 test('send usage errors exit 2', async () => {

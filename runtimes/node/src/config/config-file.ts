@@ -1,7 +1,8 @@
 /**
  * @module device config file: JSON with the keys of `DeviceOptions` (minus the programmatic
  * ones); relative paths are resolved against the file's directory; secrets may come from the
- * environment (`ASTARTE_CREDENTIALS_SECRET`, `ASTARTE_PAIRING_JWT`) so they stay out of files.
+ * environment (`ASTARTE_CREDENTIALS_SECRET`, `ASTARTE_PAIRING_JWT`), which takes precedence over
+ * the file (flag > environment > file > default), so they stay out of files.
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
@@ -57,8 +58,17 @@ function checkField(kind: Field, value: unknown): boolean {
   }
 }
 
-/** Checks a parsed config document; issue paths are JSON Pointers into it. */
-export function checkDeviceConfig(json: unknown): readonly Issue[] {
+/** The keys a complete config needs (flags may supply them to the CLI instead). */
+export const requiredConfigKeys = ['realm', 'pairingUrl', 'storeDir', 'interfaces'] as const
+
+/**
+ * Checks a parsed config document; issue paths are JSON Pointers into it. With `partial`, keys
+ * may be missing (the CLI completes the file with flags and defaults).
+ */
+export function checkDeviceConfig(
+  json: unknown,
+  options: { readonly partial?: boolean } = {},
+): readonly Issue[] {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return [{ code: 'config_type', path: '', message: 'the config must be a json object' }]
   }
@@ -75,7 +85,7 @@ export function checkDeviceConfig(json: unknown): readonly Issue[] {
       })
     }
   }
-  for (const key of ['realm', 'pairingUrl', 'storeDir', 'interfaces']) {
+  for (const key of options.partial === true ? [] : requiredConfigKeys) {
     if (!(key in json)) {
       issues.push({ code: 'config_missing_key', path: `/${key}`, message: `'${key}' is required` })
     }
@@ -91,29 +101,45 @@ export function checkDeviceConfig(json: unknown): readonly Issue[] {
   return issues
 }
 
+function readFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES') return 'permission denied'
+  if (code === 'EISDIR') return 'a directory, not a file'
+  if (e instanceof SyntaxError) return `not valid json (${e.message})`
+  return typeof code === 'string' ? code : String(e)
+}
+
 /**
- * Reads a device config file. Throws `SdkError('local.invalid_config')` with the issues when the
- * file is not valid; secrets missing from the file are taken from `env`.
+ * Reads a device config file that may lack required keys: the CLI's `--config`, completed by
+ * flags. Throws `SdkError('local.invalid_config')` naming the file, the cause and the issues.
  */
-export async function loadDeviceConfig(
+export async function readDeviceConfigFile(
   file: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<DeviceOptions> {
+  options: { readonly partial?: boolean } = { partial: true },
+): Promise<Partial<DeviceOptions>> {
   let json: unknown
   try {
     json = JSON.parse(await readFile(file, 'utf8'))
   } catch (e) {
-    throw new SdkError('local.invalid_config', `couldn't read the device config ${file}`, {
-      ctx: { file },
-      cause: e,
-    })
+    throw new SdkError(
+      'local.invalid_config',
+      `couldn't read the device config ${file}: ${readFailure(e)}`,
+      { ctx: { file }, cause: e },
+    )
   }
-  const issues = checkDeviceConfig(json)
+  const issues = checkDeviceConfig(json, options)
   if (issues.length > 0) {
-    throw new SdkError('local.invalid_config', `couldn't use the device config ${file}`, {
-      ctx: { file },
-      issues,
-    })
+    const detail = issues.map((i) => i.message).join('; ')
+    throw new SdkError(
+      'local.invalid_config',
+      `couldn't use the device config ${file}: ${detail}`,
+      {
+        ctx: { file },
+        issues,
+      },
+    )
   }
   const base = dirname(resolve(file))
   const doc = { ...(json as Record<string, unknown>) }
@@ -121,12 +147,23 @@ export async function loadDeviceConfig(
     const value = doc[key]
     if (typeof value === 'string') doc[key] = resolve(base, value)
   }
-  doc.interfaces = (doc.interfaces as string[]).map((p) => resolve(base, p))
-  const secret = env.ASTARTE_CREDENTIALS_SECRET
-  if (doc.credentialsSecret === undefined && secret !== undefined && secret !== '') {
-    doc.credentialsSecret = secret
+  if (Array.isArray(doc.interfaces)) {
+    doc.interfaces = (doc.interfaces as string[]).map((p) => resolve(base, p))
   }
+  const secret = env.ASTARTE_CREDENTIALS_SECRET
+  if (secret !== undefined && secret !== '') doc.credentialsSecret = secret
   const jwt = env.ASTARTE_PAIRING_JWT
-  if (doc.pairingJwt === undefined && jwt !== undefined && jwt !== '') doc.pairingJwt = jwt
-  return doc as unknown as DeviceOptions
+  if (jwt !== undefined && jwt !== '') doc.pairingJwt = jwt
+  return doc as Partial<DeviceOptions>
+}
+
+/**
+ * Reads a device config file. Throws `SdkError('local.invalid_config')` with the issues when the
+ * file is not valid; the secrets in the environment take precedence over the file's.
+ */
+export async function loadDeviceConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<DeviceOptions> {
+  return (await readDeviceConfigFile(file, env, { partial: false })) as DeviceOptions
 }

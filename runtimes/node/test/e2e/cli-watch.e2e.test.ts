@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { fetchHttpClient, loadInterfaces, registerDevice } from '../../src/index.js'
-import { spawnTs } from './cli.js'
+import { cliBin, spawnTs } from './cli.js'
 import {
   eventually,
   exampleInterfacesDir,
@@ -39,7 +39,7 @@ test('watch prints server properties and datastreams as NDJSON and exits 0 on SI
   )
   assert.equal(put.status, 200)
   const watch = spawnTs(
-    'runtimes/node/src/cli/run.ts',
+    cliBin,
     [
       'watch',
       '--pairing-url',

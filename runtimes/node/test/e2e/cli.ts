@@ -31,13 +31,16 @@ export function spawnTs(
   return { child, out, exited }
 }
 
+/** The real bin; under the source condition its `#cli` import resolves to the TypeScript. */
+export const cliBin = 'runtimes/node/bin/astarte-device.js'
+
 /** Runs `astarte-device` with `args`; resolves with the exit code and the whole output. */
 export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string>> = {},
   stdin?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = spawnTs('runtimes/node/src/cli/run.ts', args, env)
+  const cli = spawnTs(cliBin, args, env)
   cli.child.stdin.end(stdin ?? '')
   const code = await cli.exited
   return { code, ...cli.out }

@@ -3,32 +3,37 @@
  * `{"interface","path","value","timestamp"?,"unset"?}` from stdin) in AppEngine JSON forms and
  * exits 0 only when every one was acknowledged by the broker (written, for QoS 0): it waits for
  * the stored queue to drain too, since `send()` resolves for stored data once it is on disk.
+ * Everything is checked before the first network I/O; one deadline (`--timeout`) covers pairing,
+ * connect, sync, the sends and the close.
  */
 import { createInterface } from 'node:readline'
+import { SdkError, type AstarteObjectValue, type AstarteValue } from '@astarte-ts/sdk-core'
 import {
-  SdkError,
-  type AstarteObjectValue,
-  type AstarteValue,
-  type Interface,
-} from '@astarte-ts/sdk-core'
-import {
+  checkConnectionOffline,
   connectionFlagOptions,
   connectionFlagsUsage,
-  describeError,
   deviceOptionsFromFlags,
 } from '../../config/connection-flags.js'
+import type { DeviceOptions } from '../../config/options.js'
+import type { Device } from '../../device/device.js'
+import { loadInterfaces } from '../../interfaces/load-interfaces.js'
+import {
+  checkMessage,
+  messageFromLine,
+  parseTimestamp,
+  type CheckedMessage,
+  type Message,
+} from '../check-messages.js'
+import { DeviceCommand } from '../device-command.js'
 import { parseFlags } from '../parse-flags.js'
-import { Device } from '../../device/device.js'
-import { interruptSignal } from '../../config/interrupt-signal.js'
-import { valueFromJsonAt } from '../../interfaces/json-values.js'
-import { consoleLogger } from '../../log/index.js'
+import { describeFailure } from '../report.js'
 import { UsageError } from '../usage-error.js'
 
-const usage =
+export const usage =
   'usage: astarte-device send <connection flags> <interface> <path> <json-value> [--timestamp ISO8601]\n' +
   '       astarte-device send <connection flags> --unset <interface> <path>\n' +
   '       astarte-device send <connection flags> --stdin   (NDJSON {"interface","path","value","timestamp"?,"unset"?})\n' +
-  '  [--timeout SECONDS] (default 60)\n' +
+  '  [--timeout SECONDS] (default 60): the whole command, pairing to close, ends within it\n' +
   `  connection flags: ${connectionFlagsUsage}`
 
 const flags = {
@@ -40,100 +45,67 @@ const flags = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-interface Message {
-  readonly interfaceName: string
-  readonly path: string
-  readonly json?: unknown
-  readonly unset: boolean
-  readonly timestamp?: Date
-}
-
-function parseTimestamp(text: string, where: string): Date {
-  const date = new Date(text)
-  if (Number.isNaN(date.getTime()))
-    throw new UsageError(`${where}: timestamp '${text}' is not ISO 8601`)
-  return date
-}
-
-function messageFromLine(line: string, n: number): Message {
-  let doc: unknown
-  try {
-    doc = JSON.parse(line)
-  } catch {
-    throw new UsageError(`stdin line ${n}: not json`)
+/** The message given on the command line. */
+function argvMessage(positionals: readonly string[], unset: boolean, ts?: string): Message {
+  const want = unset ? 2 : 3
+  if (positionals.length !== want) {
+    const names = unset ? '<interface> <path>' : '<interface> <path> <json-value>'
+    throw new UsageError(`expected ${names}, got ${positionals.length} argument(s)`)
   }
-  const d = doc as Record<string, unknown>
-  if (
-    typeof doc !== 'object' ||
-    doc === null ||
-    typeof d.interface !== 'string' ||
-    typeof d.path !== 'string'
-  ) {
-    throw new UsageError(`stdin line ${n}: needs string "interface" and "path"`)
+  const [interfaceName = '', path = '', text] = positionals
+  let json: unknown
+  if (text !== undefined) {
+    try {
+      json = JSON.parse(text)
+    } catch {
+      const hint = /^[A-Za-z]/.test(text) ? ` (a string is written '"${text}"')` : ''
+      throw new UsageError(`<json-value> is not json: ${text}${hint}`)
+    }
   }
-  const unset = d.unset === true
-  if (!unset && !('value' in d))
-    throw new UsageError(`stdin line ${n}: needs "value" (or "unset": true)`)
+  let timestamp: Date | undefined
+  if (ts !== undefined) {
+    const parsed = parseTimestamp(ts)
+    if (typeof parsed === 'string') throw new UsageError(`--timestamp: ${parsed}`)
+    timestamp = parsed
+  }
   return {
-    interfaceName: d.interface,
-    path: d.path,
+    interfaceName,
+    path,
     unset,
-    ...(unset ? {} : { json: d.value }),
-    ...(typeof d.timestamp === 'string'
-      ? { timestamp: parseTimestamp(d.timestamp, `stdin line ${n}`) }
-      : {}),
+    ...(text === undefined ? {} : { json }),
+    ...(timestamp === undefined ? {} : { timestamp }),
   }
 }
 
-async function readStdin(): Promise<Message[]> {
-  const out: Message[] = []
+/** Every stdin line read; each blank line skipped, each bad one reported with its number. */
+async function stdinMessages(): Promise<{ messages: [number, Message][]; problems: string[] }> {
+  const messages: [number, Message][] = []
+  const problems: string[] = []
   let n = 0
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     n++
-    if (line.trim() !== '') out.push(messageFromLine(line, n))
+    if (line.trim() === '') continue
+    const m = messageFromLine(line)
+    if (typeof m === 'string') problems.push(`stdin line ${n}: ${m}`)
+    else messages.push([n, m])
   }
-  return out
+  return { messages, problems }
 }
 
-/** Sends one message through the façade, which validates it before queueing. */
-function sendOne(
-  device: Device,
-  ifaces: ReadonlyMap<string, Interface>,
-  m: Message,
-): Promise<void> {
-  const iface = ifaces.get(m.interfaceName)
-  if (iface === undefined) {
-    return Promise.reject(
-      new SdkError(
-        'local.invalid_value',
-        `couldn't send to ${m.interfaceName}: not in --interfaces`,
-      ),
-    )
-  }
+/** Sends one checked message through the façade. */
+function sendOne(device: Device, m: CheckedMessage): Promise<void> {
+  const name = m.iface.name
   const options = m.timestamp === undefined ? {} : { timestamp: m.timestamp }
-  if (m.unset) return device.unsetProperty(iface.name, m.path)
-  const value = valueFromJsonAt(iface, m.path, m.json)
-  if (!value.ok) {
-    const first = value.error[0]
-    return Promise.reject(
-      new SdkError(
-        'local.invalid_value',
-        `couldn't send ${iface.name}${m.path}: ${first?.message ?? 'invalid'}`,
-        {
-          issues: value.error,
-        },
-      ),
-    )
+  if (m.unset) return device.unsetProperty(name, m.path)
+  if (m.iface.aggregation === 'object') {
+    return device.sendObject(name, m.path, m.value as AstarteObjectValue, options)
   }
-  if (iface.aggregation === 'object') {
-    return device.sendObject(iface.name, m.path, value.value as AstarteObjectValue, options)
-  }
-  const individual = value.value as AstarteValue
-  if (iface.type === 'properties') return device.setProperty(iface.name, m.path, individual)
-  return device.send(iface.name, m.path, individual, options)
+  if (m.iface.type === 'properties')
+    return device.setProperty(name, m.path, m.value as AstarteValue)
+  return device.send(name, m.path, m.value as AstarteValue, options)
 }
 
-/** Resolves once nothing is queued or in flight any more. */
+/** Resolves once nothing is queued or in flight any more; rejects when `signal` aborts. */
 function drained(device: Device, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
@@ -143,10 +115,14 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
         resolve()
       } else if (signal.aborted) {
         clearInterval(timer)
+        const count = m.queued + m.inflight
+        const reason = signal.reason as unknown
+        const detail = reason instanceof SdkError ? `: ${reason.message}` : ''
         reject(
           new SdkError(
-            'local.timeout',
-            `couldn't get ${m.queued + m.inflight} messages acknowledged in time`,
+            reason instanceof SdkError ? reason.code : 'local.aborted',
+            `couldn't get ${count} message(s) acknowledged${detail}`,
+            { cause: reason },
           ),
         )
       }
@@ -156,81 +132,82 @@ function drained(device: Device, signal: AbortSignal): Promise<void> {
   })
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], debug = false): Promise<number> {
   const { values, positionals } = parseFlags(args, flags, usage, true)
   if (values.help === true) {
     process.stdout.write(`${usage}\n`)
     return 0
   }
   const timeoutSec = values.timeout === undefined ? 60 : Number(values.timeout)
-  if (!(timeoutSec > 0)) throw new UsageError(`--timeout must be a positive number\n${usage}`)
-  let messages: Message[]
-  if (values.stdin === true) {
-    if (positionals.length > 0 || values.unset === true || values.timestamp !== undefined) {
-      throw new UsageError(
-        `--stdin takes no positional arguments, --unset or --timestamp\n${usage}`,
-      )
-    }
-    messages = []
-  } else {
-    const want = values.unset === true ? 2 : 3
-    if (positionals.length !== want) throw new UsageError(`expected ${want} arguments\n${usage}`)
-    const [interfaceName = '', path = '', text] = positionals
-    let json: unknown
-    if (text !== undefined) {
-      try {
-        json = JSON.parse(text)
-      } catch {
-        throw new UsageError(`<json-value> is not json: ${text}`)
-      }
-    }
-    messages = [
-      {
-        interfaceName,
-        path,
-        unset: values.unset === true,
-        ...(text === undefined ? {} : { json }),
-        ...(values.timestamp === undefined
-          ? {}
-          : { timestamp: parseTimestamp(values.timestamp, '--timestamp') }),
-      },
-    ]
+  if (!(timeoutSec > 0)) throw new UsageError(`--timeout must be a positive number of seconds`)
+  const stdin = values.stdin === true
+  if (
+    stdin &&
+    (positionals.length > 0 || values.unset === true || values.timestamp !== undefined)
+  ) {
+    throw new UsageError(`--stdin takes no positional arguments, --unset or --timestamp`)
   }
-  const logger = consoleLogger({ level: 'warn' })
-  const options = await deviceOptionsFromFlags(values, logger)
-  if ('missing' in options) throw new UsageError(`${options.missing} is required\n${usage}`)
-  if (values.stdin === true) messages = await readStdin()
+  const argv = stdin ? undefined : argvMessage(positionals, values.unset === true, values.timestamp)
 
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutSec * 1000), interruptSignal()])
-  let device: Device | undefined
+  const command = new DeviceCommand('send', debug, { ms: timeoutSec * 1000, flag: '--timeout' })
+  let options: DeviceOptions | undefined
   try {
-    device = await Device.open(options)
-    const ifaces = new Map(device.interfaces().map((i) => [i.name, i]))
-    await device.connect({ signal })
-    const results = await Promise.allSettled(
-      messages.map((m) => sendOne(device as Device, ifaces, m)),
+    options = await deviceOptionsFromFlags(values, command.logger())
+    await checkConnectionOffline(options, values)
+    const interfaces = new Map(
+      (await loadInterfaces(options.interfaces)).map((i) => [i.name, i] as const),
     )
-    const failures = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [{ m: messages[i], e: r.reason }] : [],
-    )
-    for (const { m, e } of failures) {
-      process.stderr.write(`astarte-device send: ${m?.interfaceName}${m?.path}: ${describe(e)}\n`)
+    const given: (readonly [string, Message])[] = []
+    const problems: string[] = []
+    if (argv !== undefined) given.push(['', argv])
+    else {
+      const read = await command.deadline.race(stdinMessages())
+      given.push(...read.messages.map(([n, m]) => [`stdin line ${n}: `, m] as const))
+      problems.push(...read.problems)
     }
-    await drained(device, signal)
+    const checked: CheckedMessage[] = []
+    for (const [where, m] of given) {
+      const r = checkMessage(interfaces, m, {
+        where,
+        timestampHint: where === '' ? '--timestamp ISO8601' : '"timestamp"',
+      })
+      if (r.ok) checked.push(r.value)
+      else problems.push(...r.problems.map((p) => `${where}${p}`))
+    }
+    if (problems.length > 0) throw invalidInput(problems.sort(byLine))
+
+    const device = await command.open(options)
+    await device.connect({ signal: command.deadline.signal })
+    const results = await command.deadline.race(
+      Promise.allSettled(checked.map((m) => sendOne(device, m))),
+    )
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+    for (const e of failures) command.say(describeFailure(e, debug))
+    await drained(device, command.deadline.signal)
     process.stdout.write(
-      `${JSON.stringify({ sent: messages.length - failures.length, failed: failures.length })}\n`,
+      `${JSON.stringify({ sent: checked.length - failures.length, failed: failures.length })}\n`,
     )
     return failures.length === 0 ? 0 : 1
   } catch (e) {
-    process.stderr.write(`astarte-device send: ${describe(e)}\n`)
-    return 1
+    if (e instanceof UsageError) throw e
+    return await command.fail(e, options)
   } finally {
-    await device?.close()
+    await command.end()
   }
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error && e.name === 'TimeoutError') return "couldn't finish in time (--timeout)"
-  if (e instanceof Error && e.name === 'AbortError') return 'interrupted'
-  return describeError(e)
+/** Problems in input order: `stdin line 2` before `stdin line 10`. */
+function byLine(a: string, b: string): number {
+  const line = (s: string): number => Number(/^stdin line (\d+)/.exec(s)?.[1] ?? 0)
+  return line(a) - line(b)
+}
+
+/** Every problem found in the input, one per line when there are several. */
+function invalidInput(problems: readonly string[]): SdkError {
+  const text =
+    problems.length === 1
+      ? `couldn't send: ${problems[0]}`
+      : `couldn't send: ${problems.length} problems in the input, nothing was sent`
+  const issues = problems.map((message) => ({ code: 'invalid_input', path: '', message }))
+  return new SdkError('local.invalid_value', text, { issues })
 }
