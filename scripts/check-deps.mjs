@@ -24,6 +24,17 @@ const allowed = {
 }
 const anyWorkspace = { workspace: null, host: true }
 
+// One driver (shared/design.md): what programs a device (a runtime, the agent, the bridge)
+// reaches the device machine through sdk-core's driver, never a copy of its loop.
+const DRIVER_USERS = /^(runtimes\/|agent$|firmware-bridge$)/
+const driverCopy = [
+  [/\bmachine\.(handle|writesStore|sendDirect|ackDirect)\(/, 'drives the device machine itself'],
+  [
+    /\bclass\s+\w*(InputQueue|ActionRunner|TimerTable|DeviceDriver)\b/,
+    'defines its own driver part',
+  ],
+]
+
 const importRe =
   /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm
 const builtins = new Set(builtinModules)
@@ -45,6 +56,12 @@ for (const pkg of packages) {
   }
   for (const file of walk(join(pkgDir, 'src'), (n) => /\.(ts|mts|js|mjs)$/.test(n))) {
     const text = readFileSync(file, 'utf8')
+    if (DRIVER_USERS.test(pkg)) {
+      for (const [re, what] of driverCopy) {
+        if (re.test(text))
+          problems.push(`${relative(root, file)} ${what}: use sdk-core's DeviceDriver`)
+      }
+    }
     for (const m of text.matchAll(importRe)) {
       const spec = m[1] ?? m[2] ?? m[3]
       const where = `${relative(root, file)}: '${spec}'`

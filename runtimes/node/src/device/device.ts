@@ -67,7 +67,7 @@ export class Device extends EventEmitter implements AstarteDevice {
   }
 
   /**
-   * Delivers one event. A throwing listener is logged (the device runs on). An `error` with no
+   * Delivers one event (see `emit`). An `error` with no
    * listener that no `connect()` received is emitted again outside the device's own stack, where
    * `EventEmitter` throws it: unhandled, it ends the process, as Node's emitters do.
    */
@@ -81,6 +81,23 @@ export class Device extends EventEmitter implements AstarteDevice {
     } catch (e) {
       this.#onListenerError(e, event)
     }
+  }
+
+  /**
+   * Calls every listener of `event`, each isolated: one that throws is reported (the device's
+   * logger) and the others still run. `error` keeps `EventEmitter`'s own rule.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error') return super.emit(event, ...args)
+    const listeners = this.rawListeners(event)
+    for (const listener of listeners) {
+      try {
+        ;(listener as (...a: unknown[]) => unknown).apply(this, args)
+      } catch (e) {
+        this.#onListenerError(e, String(event))
+      }
+    }
+    return listeners.length > 0
   }
 
   override on<K extends DeviceEventName>(
