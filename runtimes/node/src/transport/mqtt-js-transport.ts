@@ -8,7 +8,8 @@
  * Packet ids never repeat while in flight (MQTT.js's default allocator wraps onto them): when all
  * 65 535 are in flight, further publishes wait in MQTT.js's queue until an id is freed.
  * QoS 2 messages left in flight by a dropped connection are completed on the resumed session with
- * their original ids ([MQTT-4.4.0-1]) and reported in `resumed` (by the `publishId` they were
+ * their original ids ([MQTT-4.4.0-1]), oldest first however many connections they span, and
+ * reported in `resumed` (by the `publishId` they were
  * published with), so the core does not send a second copy the broker would take for a new
  * message. When the broker lost the session, those it had acknowledged with PUBREC are reported
  * as completed: it has them. Incoming QoS 2 messages past PUBREC wait for their PUBREL across
@@ -23,7 +24,7 @@ import { isIP } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import mqtt from 'mqtt'
 import type { IClientOptions, MqttClient, StreamBuilder } from 'mqtt'
-import { SdkError } from '@astarte-ts/sdk-core'
+import { SdkError, encodePacket } from '@astarte-ts/sdk-core'
 import type {
   Logger,
   MqttConnected,
@@ -129,10 +130,10 @@ function refusedFilters(filters: readonly string[], e: Error): string[] {
  * [MQTT-4.4.0-1] A resumed session must finish the QoS 2 exchanges of the previous connection,
  * or the broker keeps their ids (a new PUBLISH reusing one is taken for a duplicate and lost) and
  * their inflight quota. PUBREL releases one (a broker answers PUBCOMP even for ids it does not
- * hold). Fixed header 0x62 = PUBREL with its mandatory flags 0010 [MQTT-3.6.1-1].
+ * hold). MQTT.js has no call for either packet: sdk-core's codec writes them.
  */
 function writePubrel(client: MqttClient, id: number): void {
-  client.stream.write(Buffer.from([0x62, 0x02, id >> 8, id & 0xff]))
+  client.stream.write(encodePacket({ type: 'pubrel', packetId: id }))
 }
 
 /** A QoS 2 PUBLISH sent on a connection, kept until its PUBCOMP. */
@@ -153,22 +154,11 @@ interface Replay {
   readonly onDone?: () => void
 }
 
-/**
- * [MQTT-4.4.0-1] the unacknowledged PUBLISH again, same packet id, DUP set: fixed header 0x3c =
- * PUBLISH, DUP, QoS 2, no retain [MQTT-3.3.1-1].
- */
+/** [MQTT-4.4.0-1] the unacknowledged PUBLISH again, same packet id, DUP set [MQTT-3.3.1-1]. */
 function writeDupPublish(client: MqttClient, id: number, message: Qos2Publish): void {
-  const topic = Buffer.from(message.topic, 'utf8')
-  let length = 2 + topic.length + 2 + message.payload.length
-  const header = [0x3c]
-  do {
-    const byte = length % 128
-    length = Math.floor(length / 128)
-    header.push(length > 0 ? byte | 0x80 : byte)
-  } while (length > 0)
-  const size = Buffer.from([topic.length >> 8, topic.length & 0xff])
-  const packetId = Buffer.from([id >> 8, id & 0xff])
-  client.stream.write(Buffer.concat([Buffer.from(header), size, topic, packetId, message.payload]))
+  const { topic, payload } = message
+  const packet = { type: 'publish', topic, payload, qos: 2, dup: true, retain: false } as const
+  client.stream.write(encodePacket({ ...packet, packetId: id }))
 }
 
 /** One MQTT.js client and what its close handler and publish callbacks need to know. */
@@ -329,8 +319,7 @@ export class MqttJsTransport implements MqttTransport {
       client.once('close', () => {
         if (this.#conn === conn) this.#conn = undefined
         if (connected && !options.clean) {
-          const replaying = this.#replays.filter((r) => !r.done).map((r) => r.id)
-          this.#unfinished = [...ids.inFlight(), ...replaying]
+          this.#unfinished = this.#oldestFirst(ids, sent)
           this.#carried = sent
         }
         client.removeAllListeners('message')
@@ -505,6 +494,19 @@ export class MqttJsTransport implements MqttTransport {
       }
     }
     return resumed
+  }
+
+  /**
+   * The unfinished exchanges of a dead connection, oldest first, so that the next resume
+   * completes them in the order they were first published, however many connections they span:
+   * those this connection was completing for earlier ones, then its own QoS 2 publishes in send
+   * order, then the other ids it had in flight (released, not resumed).
+   */
+  #oldestFirst(ids: RollingMessageIdProvider, sent: ReadonlyMap<number, Qos2Publish>): number[] {
+    const replaying = this.#replays.filter((r) => !r.done).map((r) => r.id)
+    const inFlight = new Set(ids.inFlight())
+    const own = [...sent.keys()].filter((id) => inFlight.delete(id))
+    return [...replaying, ...own, ...inFlight]
   }
 
   #abortPending(e: SdkError): void {
