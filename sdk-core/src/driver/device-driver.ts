@@ -146,7 +146,7 @@ export class DeviceDriver {
       machine: options.machine,
       clock: options.clock,
       scheduler: options.scheduler,
-      batch: options.batch ?? ((fn) => fn()),
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
       perform: (action) => this.#runner.run(action),
       settled: (opId, error) => this.#settle(opId, error),
     })

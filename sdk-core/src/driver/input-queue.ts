@@ -22,8 +22,12 @@ export interface InputQueueHost {
   readonly clock: Clock
   /** Defers the commit of a group to the end of the tick, gathering the tick's sends. */
   readonly scheduler: Scheduler
-  /** Runs `fn` in one store transaction: its writes are durable when this returns. */
-  readonly batch: <T>(fn: () => T) => T
+  /**
+   * Runs `fn` in one store transaction: its writes are durable when this returns; when `fn`
+   * throws or the commit fails, none happened. Absent for a store without transactions: each
+   * write is then durable as it is made.
+   */
+  readonly batch?: <T>(fn: () => T) => T
   /** Performs an action; send outcomes never come here (see `settled`). */
   perform(action: DeviceAction): void
   /** The outcome of the send `opId`: completed, or failed with `error`. */
@@ -159,37 +163,45 @@ export class InputQueue {
 
   /**
    * Handles `group` in one transaction, then performs its actions: a `stored` send resolves only
-   * once its row committed, and a failed commit fails the group's sends instead. A group the
-   * machine says writes nothing skips the transaction (a queue row `pump` drops for expiry
-   * still commits by itself). An input the machine refused (a port threw) fails its own send,
-   * or is rethrown to the caller otherwise.
+   * once its row committed. A group the machine says writes nothing skips the transaction (a
+   * queue row `pump` drops for expiry still commits by itself). A port failing under an input
+   * (a full disk) rolls the transaction back: the inputs after it wait for the next group. When
+   * the transaction rolled back, the machine undoes what rested on it and says what to perform
+   * instead (`DeviceMachine.transactionFailed`: no publish of a row that may not exist, the
+   * sends it stored failed). An input the machine refused (a bounded queue full) fails its own
+   * send, or is rethrown to the caller otherwise.
    */
   #handleGroup(group: readonly DeviceInput[]): void {
     const actions: DeviceAction[] = []
     const refused: { input: DeviceInput; error: unknown }[] = []
-    let commitError: SdkError | undefined
-    const { machine } = this.#host
-    const run = group.some((input) => machine.writesStore(input)) ? this.#host.batch : runNow
+    let failed: SdkError | undefined
+    const { machine, batch } = this.#host
+    const inTransaction = batch !== undefined && group.some((input) => machine.writesStore(input))
+    if (inTransaction) machine.beginTransaction()
     try {
-      run(() => {
-        for (const input of group) {
+      ;(inTransaction ? batch : runNow)(() => {
+        for (let i = 0; i < group.length; i++) {
+          const input = group[i] as DeviceInput
           try {
             for (const action of machine.handle(input, this.#now())) actions.push(action)
           } catch (error) {
-            refused.push({ input, error })
+            if (!machine.rollbackNeeded) {
+              refused.push({ input, error })
+              continue
+            }
+            this.#inputs = group.slice(i + 1).concat(this.#inputs)
+            throw error
           }
         }
       })
     } catch (e) {
-      commitError = toSdkError(e)
+      failed = toSdkError(e)
     }
-    const sent = new Set<number>()
-    if (commitError !== undefined) for (const i of group) if (i.type === 'send') sent.add(i.opId)
-    for (const action of actions) {
-      const completed = action.type === 'event' && action.event.type === 'sendCompleted'
-      if (completed && sent.has(action.event.opId))
-        this.#host.settled(action.event.opId, commitError)
-      else this.#perform(action)
+    if (failed !== undefined) {
+      for (const action of machine.transactionFailed(failed, this.#now())) this.#perform(action)
+    } else {
+      for (const action of actions) this.#perform(action)
+      if (inTransaction) for (const action of machine.transactionCommitted()) this.#perform(action)
     }
     let rethrow: { error: unknown } | undefined
     for (const { input, error } of refused) {

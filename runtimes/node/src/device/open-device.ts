@@ -99,7 +99,8 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
 
   let store: Store
   let closeStore: () => void
-  let batch: <T>(fn: () => T) => T = (fn) => fn()
+  // a store handed in has no transactions the device knows of: each write stands as made
+  let batch: (<T>(fn: () => T) => T) | undefined
   if (ports.store === undefined) {
     const sqlite = openSqliteStore({
       path: join(dir, 'store.sqlite'),
@@ -146,7 +147,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     interfaces,
     store,
     closeStore,
-    batch,
+    ...(batch === undefined ? {} : { batch }),
     machine,
     clock,
     scheduler: nodeScheduler,

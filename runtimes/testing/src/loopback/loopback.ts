@@ -62,7 +62,7 @@ export class Loopback {
       machine: options.machine,
       clock: options.clock,
       scheduler: { defer: (fn) => fn() },
-      batch: options.batch ?? ((fn) => fn()),
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
       perform: (action) => {
         this.actions.push(action)
         this.#perform(action)
