@@ -11,6 +11,7 @@ import {
   SdkError,
   deviceIdFromUuidV5,
   checkDeviceId,
+  checkSupportedInterface,
   type Store,
 } from '@astarte-ts/sdk-core'
 import { loadDeviceConfig } from '../config/config-file.js'
@@ -57,6 +58,8 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
   const ports = options.ports ?? {}
   const logger = options.logger ?? consoleLogger({ level: 'info' })
   const interfaces = await loadInterfaces(options.interfaces)
+  // before registering (whose introspection would announce them) and before the store opens
+  for (const iface of interfaces) checkSupportedInterface(iface)
   const caPem =
     options.caPem ??
     (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))

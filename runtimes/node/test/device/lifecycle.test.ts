@@ -149,3 +149,31 @@ test('close ends message iterators, rejects later calls, and is idempotent', asy
   )
   await assert.rejects(device.connect(), { code: 'local.closed' })
 })
+
+test('open refuses an interface with an encrypted mapping before registering or opening a store', async () => {
+  const deviceId = 'qD1Qb0iTWWC2c8m7LzTMRw'
+  const encrypted = {
+    interface_name: 'org.astarte-ts.test.Sealed',
+    version_major: 1,
+    version_minor: 0,
+    type: 'datastream',
+    ownership: 'device',
+    mappings: [{ endpoint: '/secret', type: 'string', encrypted: true }],
+  }
+  // no secret yet: without the check, open would register the device with this JWT first
+  const { credentialsSecret: _secret, ...firstBoot } = options({
+    deviceId,
+    interfaces: [encrypted],
+    pairingJwt: 'jwt',
+  })
+  const before = requests
+  await assert.rejects(
+    Device.open(firstBoot),
+    (e: unknown) =>
+      e instanceof SdkError &&
+      e.code === 'local.unsupported_interface' &&
+      e.message.includes('org.astarte-ts.test.Sealed'),
+  )
+  assert.equal(requests, before, 'nothing was registered')
+  await assert.rejects(stat(join(dir, deviceId, 'store.sqlite')), { code: 'ENOENT' })
+})
