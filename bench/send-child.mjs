@@ -1,10 +1,20 @@
-// Send-row child of `npm run bench`: the contenders of the send rows — `device.send` through the
-// whole SDK, raw MQTT.js publishing the same bytes with the device's certificate, and our
-// transport alone publishing those bytes (where device.send's time goes) — in one plain-node
-// process on the BUILT packages (no tsx, no source condition), as deployed code runs.
+// Send-row child of `npm run bench`: the contenders of the send rows in one plain-node process on
+// the BUILT packages (no tsx, no source condition), as deployed code runs.
+//   ours       `device.send` (or `sendObject`) as its users write it: one call per message
+//              without awaiting, then `Promise.all`; default options
+//   raw        MQTT.js as its users write it: `client.publish(topic, payload, { qos })` per
+//              message without awaiting, the same bytes pre-encoded by sdk-core, same topic and
+//              certificate, no window; then wait for every callback (QoS 0: the last one's, see
+//              `rawAll`)
+//   raw-window        `publishAsync`, at most `window` awaited at once
+//   transport-window  the runtime's `MqttJsTransport` alone, at most `window` in flight: the
+//                     MQTT.js build and TLS stream device.send runs on, at the device's window,
+//                     without the façade and the core
+//   ours@N     `device.send` as `ours`, on a device opened with `maxInflight: N` (`devices`)
 // Driven over IPC by bench/src/rows/send.ts, one request at a time:
+//   { type: 'devices', maxInflight: [N, …] } → { type: 'ready' }   (one more device per N)
 //   { type: 'case', interfaceName, path, qos, values, window } → { type: 'ready' }
-//   { type: 'trial', contender: 'ours' | 'raw' | 'transport' } → { type: 'trial', units, seconds }
+//   { type: 'trial', contender } → { type: 'trial', units, seconds, cpuSeconds } (this process's)
 //   { type: 'close' } → exits
 // Options come in the environment (BENCH_DEVICE_OPTIONS, BENCH_BROKER, JSON) so that the pairing
 // JWT is not in the process list. Failures answer { type: 'error', message }.
@@ -24,10 +34,13 @@ import { inWindow } from './in-window.mjs'
 
 const options = JSON.parse(process.env.BENCH_DEVICE_OPTIONS ?? '{}')
 const broker = JSON.parse(process.env.BENCH_BROKER ?? '{}')
+const quiet = { log() {} }
 
-const device = await Device.open({ ...options, logger: { log() {} } })
+const device = await Device.open({ ...options, logger: quiet })
 await device.connect()
 const dir = join(options.storeDir, device.deviceId)
+const key = readFileSync(join(dir, 'device.key'))
+const cert = readFileSync(join(dir, 'device.crt'))
 const raw = await mqtt.connectAsync({
   protocol: 'mqtts',
   host: broker.host,
@@ -36,16 +49,18 @@ const raw = await mqtt.connectAsync({
   clientId: `${device.realm}/${device.deviceId}/raw`,
   clean: true,
   reconnectPeriod: 0,
-  key: readFileSync(join(dir, 'device.key')),
-  cert: readFileSync(join(dir, 'device.crt')),
+  key,
+  cert,
   ca: options.caPem,
 })
 
-// The runtime's transport on a connection of its own, publishing what `raw` publishes: the
-// MQTT.js build and the TLS stream device.send runs on, without the façade and the core.
+/** Devices opened with `maxInflight`, by that value (`ours@N`). */
+const windowed = new Map()
+
+// The runtime's transport on a connection of its own, publishing what `raw` publishes. It
+// reports outcomes by publish id; a trial's ids are consecutive, so a counter is its bookkeeping.
 const transport = new MqttJsTransport()
-// by publish id, as the runtime keeps its own (a churned `Map` would add its rehashing)
-const transportWaiting = new AscendingIdMap()
+let transportTrial
 await transport.connect(
   {
     host: broker.host,
@@ -53,37 +68,77 @@ await transport.connect(
     clientId: `${device.realm}/${device.deviceId}/transport`,
     clean: true,
     keepaliveSec: 60,
-    certificatePem: readFileSync(join(dir, 'device.crt'), 'utf8'),
-    privateKeyPem: readFileSync(join(dir, 'device.key'), 'utf8'),
+    certificatePem: cert.toString('utf8'),
+    privateKeyPem: key.toString('utf8'),
     caPem: options.caPem,
     ignoreTlsErrors: false,
   },
   {
     message() {},
     published(publishId, error) {
-      const settle = transportWaiting.get(publishId)
-      transportWaiting.delete(publishId)
-      settle?.(error)
+      transportTrial?.settle(publishId, error)
     },
     close() {
-      for (const settle of transportWaiting.values()) settle(new Error('transport closed'))
-      transportWaiting.clear()
+      transportTrial?.settle(undefined, new Error('transport closed'))
     },
   },
 )
 let lastPublishId = 0
 
-function transportPublish(topic, payload, qos) {
+/** The transport's publishes, at most `window` awaiting, each one a promise as a caller's. */
+function transportWindow(n, window, topic, payloads, qos) {
+  // by publish id, as the runtime keeps its own (a churned `Map` would add its rehashing)
+  const waiting = new AscendingIdMap()
+  transportTrial = {
+    settle(publishId, error) {
+      if (publishId === undefined) {
+        for (const settle of waiting.values()) settle(error)
+        return waiting.clear()
+      }
+      const settle = waiting.get(publishId)
+      waiting.delete(publishId)
+      settle?.(error)
+    },
+  }
+  return inWindow(
+    n,
+    window,
+    (i) =>
+      new Promise((resolve, reject) => {
+        const publishId = ++lastPublishId
+        waiting.set(publishId, (error) => (error === undefined ? resolve() : reject(error)))
+        transport.publish(topic, payloads[i], qos, publishId)
+      }),
+  )
+}
+
+/**
+ * Starts `n` raw publishes at once, as MQTT.js users write it; resolves once all are done. At
+ * QoS 0 only the last publish has a callback: MQTT.js writes in order, so it says every one was
+ * handed to the socket, and a callback on each would cost MQTT.js a `drain` listener per
+ * publish once the socket buffers (removing n of them is quadratic: ~7 000 msg/s at 20 000).
+ */
+function rawAll(n, topic, payloads, publishOptions) {
   return new Promise((resolve, reject) => {
-    const publishId = ++lastPublishId
-    transportWaiting.set(publishId, (error) => (error === undefined ? resolve() : reject(error)))
-    try {
-      transport.publish(topic, payload, qos, publishId)
-    } catch (error) {
-      transportWaiting.delete(publishId)
-      reject(error)
+    let left = publishOptions.qos === 0 ? 1 : n
+    const done = (error) => {
+      if (error) return reject(error)
+      if (--left === 0) resolve()
     }
+    if (publishOptions.qos === 0) {
+      for (let i = 0; i < n - 1; i++) raw.publish(topic, payloads[i], publishOptions)
+      raw.publish(topic, payloads[n - 1], publishOptions, done)
+      return
+    }
+    for (let i = 0; i < n; i++) raw.publish(topic, payloads[i], publishOptions, done)
   })
+}
+
+/** Starts `n` sends at once, as device users write it; resolves once all resolved. */
+function oursAll(target, send, n, interfaceName, path, values) {
+  const sends = new Array(n)
+  for (let i = 0; i < n; i++) sends[i] = send.call(target, interfaceName, path, values[i])
+  return Promise.all(sends)
 }
 
 /** The bytes `device.send` puts on the wire, made once for the raw client. */
@@ -98,6 +153,20 @@ function preEncode(iface, path, value) {
 
 let trials
 
+async function openWindowed(maxInflight) {
+  for (const n of maxInflight) {
+    if (windowed.has(n)) continue
+    const d = await Device.open({
+      ...options,
+      hardwareId: `${options.hardwareId}-w${n}`,
+      maxInflight: n,
+      logger: quiet,
+    })
+    await d.connect()
+    windowed.set(n, d)
+  }
+}
+
 function prepare({ interfaceName, path, qos, values, window }) {
   const iface = device.interfaces().find((i) => i.name === interfaceName)
   if (iface === undefined) throw new Error(`couldn't find bench interface ${interfaceName}`)
@@ -107,24 +176,36 @@ function prepare({ interfaceName, path, qos, values, window }) {
   const payloads = values.map((value) => preEncode(iface, path, value))
   const publishOptions = { qos }
   const n = values.length
-  const send = typeof values[0] === 'number' ? device.send : device.sendObject
+  const send = typeof values[0] === 'number' ? Device.prototype.send : Device.prototype.sendObject
   trials = {
     n,
-    ours: () => inWindow(n, window, (i) => send.call(device, interfaceName, path, values[i])),
-    raw: () => inWindow(n, window, (i) => raw.publishAsync(topic, payloads[i], publishOptions)),
-    transport: () => inWindow(n, window, (i) => transportPublish(topic, payloads[i], qos)),
+    ours: () => oursAll(device, send, n, interfaceName, path, values),
+    raw: () => rawAll(n, topic, payloads, publishOptions),
+    'raw-window': () =>
+      inWindow(n, window, (i) => raw.publishAsync(topic, payloads[i], publishOptions)),
+    'transport-window': () => transportWindow(n, window, topic, payloads, qos),
+  }
+  for (const [maxInflight, d] of windowed) {
+    trials[`ours@${maxInflight}`] = () => oursAll(d, send, n, interfaceName, path, values)
   }
 }
 
 async function trial(contender) {
+  const run = trials[contender]
+  if (run === undefined) throw new Error(`couldn't find contender ${contender}`)
+  const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
-  await trials[contender]()
+  await run()
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return { type: 'trial', units: trials.n, seconds }
+  const { user, system } = process.cpuUsage(cpu)
+  return { type: 'trial', units: trials.n, seconds, cpuSeconds: (user + system) / 1e6 }
 }
 
 async function answer(request) {
   switch (request.type) {
+    case 'devices':
+      await openWindowed(request.maxInflight)
+      return { type: 'ready' }
     case 'case':
       prepare(request)
       return { type: 'ready' }
@@ -133,7 +214,7 @@ async function answer(request) {
     case 'close':
       await raw.endAsync()
       await transport.end()
-      await device.close()
+      await Promise.all([device, ...windowed.values()].map((d) => d.close()))
       process.disconnect()
       return undefined
     default:

@@ -44,14 +44,31 @@ function pairedMedian(details: unknown, where: string): number {
     : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2
 }
 
-/** The send rows' split of the time: the transport alone, and the ratio within each round. */
+/**
+ * The send rows' split of the time: the ratio within each round (in order), throughput and cost
+ * per message (wall, this process's CPU, the broker's) of every contender, and the ratio when
+ * both have at most the window in flight.
+ */
 function checkSendDetails(details: unknown, where: string): void {
   assert.ok(isObject(details))
-  assert.ok(Number.isFinite(details.transportAlone), `${where}: transportAlone`)
-  const r = details.roundRatios
-  assert.ok(isObject(r), `${where}: roundRatios`)
-  const [min, mid, max] = [Number(r.min), Number(r.median), Number(r.max)]
-  assert.ok(min > 0 && min <= mid && mid <= max, `${where}: roundRatios in order`)
+  const spreadInOrder = (r: unknown, what: string): void => {
+    assert.ok(isObject(r), `${where}: ${what}`)
+    const [min, mid, max] = [Number(r.min), Number(r.median), Number(r.max)]
+    assert.ok(min > 0 && min <= mid && mid <= max, `${where}: ${what} in order`)
+  }
+  spreadInOrder(details.roundRatios, 'roundRatios')
+  spreadInOrder(details.windowedRatio, 'windowedRatio')
+  assert.ok(isObject(details.throughput) && isObject(details.costPerMessage), `${where}: split`)
+  const contenders = ['deviceSend', 'rawMqttJs', 'rawMqttJsWindowed', 'transportWindowed']
+  for (const key of contenders) {
+    assert.ok(Number(details.throughput[key]) > 0, `${where}: throughput.${key}`)
+    const cost = details.costPerMessage[key]
+    assert.ok(isObject(cost), `${where}: costPerMessage.${key}`)
+    assert.ok(Number(cost.wall) > 0 && Number(cost.process) >= 0, `${where}: ${key} cost`)
+    // the broker's CPU comes from /proc: null (NaN) where there is none
+    const broker = cost.broker
+    assert.ok(broker === null || typeof broker === 'number', `${where}: ${key} broker cost`)
+  }
 }
 
 function checkRow(row: unknown): string {
