@@ -10,7 +10,8 @@ import fc from 'fast-check'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { DeviceAction, DeviceInput, Interface, Validated } from '@astarte-ts/sdk-core'
 import { fcOptions } from '../bson/fc-config.js'
-import { harness, ifaces, individual, unset, type Harness } from './harness.js'
+import { FakePairing } from '@astarte-ts/runtime-testing'
+import { DEVICE_ID, REALM, harness, ifaces, individual, unset, type Harness } from './harness.js'
 
 /** Two machines brought online the same way: `plain` only ever gets `handle`. */
 function pair(maxInflight?: number): { plain: Harness; direct: Harness } {
@@ -145,6 +146,160 @@ test('the direct paths give what handle gives, step by step, over random sequenc
     }),
     { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 50) },
   )
+})
+
+/** What the lockstep's peer does besides acking: connection, interface and session events. */
+type LifeOp =
+  | Op
+  | { readonly op: 'drop' | 'stop' | 'start' }
+  | { readonly op: 'toggleInterface' }
+  | { readonly op: 'connack'; readonly sessionPresent: boolean }
+
+const lifeOpArb: fc.Arbitrary<LifeOp> = fc.oneof(
+  { weight: 12, arbitrary: opArb },
+  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('drop', 'stop', 'start') }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('toggleInterface' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('connack' as const), sessionPresent: fc.boolean() }),
+  },
+  // long waits cross certificate renewals (lifetime 1 h, renewal at 3/4 of it)
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.nat(3_000_000) }) },
+)
+
+test('the direct paths give what handle gives across stops, reconnects, interface changes and renewals', () => {
+  const lifetimeMs = 3_600_000
+  // what the runs went through, so that the property can't hold vacuously
+  const seen = { renewals: 0, reconnects: 0, stops: 0, interfaceChanges: 0, fast: 0 }
+  fc.assert(
+    fc.property(fc.array(lifeOpArb, { maxLength: 250, size: 'max' }), (ops) => {
+      const [plain, direct] = [0, 1].map(() =>
+        harness({ maxInflight: 3, pairing: { lifetimeMs } }),
+      ) as [Harness, Harness]
+      for (const h of [plain, direct]) h.lb.feed({ type: 'start' })
+      assert.equal(direct.machine.state.tag, plain.machine.state.tag)
+      let now = plain.lb.clock.now()
+      const run = lockstep(plain, direct, () => now)
+      // answers pairing actions the same way for both machines, on the lockstep's clock
+      const peer = new FakePairing({
+        realm: REALM,
+        deviceId: DEVICE_ID,
+        now: () => now,
+        lifetimeMs,
+      })
+      // the timers the start armed (the renewal's among them) go on on the lockstep's clock
+      const timers = new Map<string, number>()
+      for (const a of plain.lb.actions) {
+        if (a.type === 'timer.set') timers.set(a.timerId, a.atMs)
+        if (a.type === 'timer.cancel') timers.delete(a.timerId)
+      }
+      const inFlight: number[] = []
+      let connecting = false
+      let extra = false
+      let opId = 0
+      // feeds `input` and what the peer answers at once (subscriptions, pairing, disconnects)
+      const step = (first: DeviceInput): void => {
+        const inputs = [first]
+        for (let input = inputs.shift(); input !== undefined; input = inputs.shift()) {
+          for (const a of run.step(input)) {
+            switch (a.type) {
+              case 'mqtt.publish':
+                inFlight.push(a.publishId)
+                break
+              case 'mqtt.connect':
+                connecting = true
+                break
+              case 'mqtt.subscribe':
+                inputs.push({ type: 'mqtt.subscribed', requestId: a.requestId })
+                break
+              case 'mqtt.disconnect':
+                inFlight.length = 0
+                connecting = false
+                inputs.push({ type: 'mqtt.closed' })
+                break
+              case 'timer.set':
+                timers.set(a.timerId, a.atMs)
+                break
+              case 'timer.cancel':
+                timers.delete(a.timerId)
+                break
+              case 'http':
+              case 'crypto.createKeyAndCsr':
+              case 'credentials.save':
+                inputs.push(peer.answer(a))
+                break
+              default:
+                break
+            }
+          }
+        }
+      }
+      const fireDue = (): void => {
+        for (;;) {
+          const due = [...timers].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])[0]
+          if (due === undefined) return
+          timers.delete(due[0])
+          step({ type: 'timer', timerId: due[0] })
+        }
+      }
+      const error = new SdkError('remote.publish_failed', "couldn't publish")
+      for (const o of ops) {
+        switch (o.op) {
+          case 'wait':
+            now += o.ms
+            fireDue()
+            break
+          case 'send': {
+            const target = targets[o.target]
+            assert.ok(target !== undefined)
+            step({ type: 'send', opId: ++opId, data: target.data(o.id, o.value) })
+            break
+          }
+          case 'ack':
+          case 'fail': {
+            if (inFlight.length === 0) break
+            const index = o.oldest ? 0 : o.pick % inFlight.length
+            const [publishId] = inFlight.splice(index, 1) as [number]
+            step(
+              o.op === 'ack'
+                ? { type: 'mqtt.published', publishId }
+                : { type: 'mqtt.publishFailed', publishId, error },
+            )
+            break
+          }
+          case 'connack':
+            if (!connecting) break
+            connecting = false
+            seen.reconnects++
+            step({ type: 'mqtt.connected', sessionPresent: o.sessionPresent, resumed: [] })
+            break
+          case 'drop':
+            inFlight.length = 0
+            connecting = false
+            step({ type: 'mqtt.closed', error: new SdkError('remote.connection_reset', 'gone') })
+            break
+          case 'stop':
+          case 'start':
+            if (o.op === 'stop' && plain.machine.state.tag === 'online') seen.stops++
+            step({ type: o.op })
+            break
+          case 'toggleInterface':
+            extra = !extra
+            seen.interfaceChanges++
+            step(
+              extra
+                ? { type: 'addInterface', iface: ifaces.srvStream }
+                : { type: 'removeInterface', name: ifaces.srvStream.name },
+            )
+            break
+        }
+      }
+      seen.renewals += peer.issued
+      seen.fast += run.fastSends + run.fastAcks
+    }),
+    { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 100) },
+  )
+  for (const [what, count] of Object.entries(seen)) assert.ok(count > 0, `no run had ${what}`)
 })
 
 test('an online discard send and its ack take the direct paths while nothing waits', () => {
