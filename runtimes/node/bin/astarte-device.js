@@ -2,3 +2,6 @@
 import { main } from '#cli'
 
 process.exitCode = await main(process.argv.slice(2))
+// The command is over: a request it gave up on (a server that never answers) must not keep the
+// process alive. Unreferenced, so a process with nothing left to do exits at once, as usual.
+setTimeout(() => process.exit(), 500).unref()

@@ -117,11 +117,16 @@ function parseHex(text: string): Uint8Array {
 }
 
 const formatIssues = (issues: readonly Issue[]): string =>
-  issues.map((i) => `  ${i.path === '' ? '(value)' : i.path}: ${i.message} [${i.code}]`).join('\n')
+  issues
+    .map((i) => {
+      const fix = i.code === 'missing_timestamp' ? ': give --timestamp ISO8601' : ''
+      return `  ${i.path === '' ? '(value)' : i.path}: ${i.message}${fix} [${i.code}]`
+    })
+    .join('\n')
 
-function fail(issues: readonly Issue[]): number {
+function fail(what: string, issues: readonly Issue[]): number {
   const lines = formatIssues(issues)
-  process.stderr.write(`astarte-device payload: couldn't use the payload:\n${lines}\n`)
+  process.stderr.write(`astarte-device payload: couldn't ${what}:\n${lines}\n`)
   return 1
 }
 
@@ -140,7 +145,7 @@ function decode(bytes: Uint8Array, at: Target | undefined): number {
     return 0
   }
   const r = decodePayload(at.iface, at.path, bytes)
-  if (!r.ok) return fail(r.error)
+  if (!r.ok) return fail(`decode the payload for ${at.iface.name}${at.path}`, r.error)
   const d = r.value
   let out: Record<string, unknown>
   if (d.kind === 'unset') out = { unset: true }
@@ -169,17 +174,20 @@ function encode(at: Target, valueText: string, timestampText: string | undefined
   let timestamp: Date | undefined
   if (timestampText !== undefined) {
     timestamp = parseIsoDate(timestampText)
-    if (timestamp === undefined) throw new UsageError(`--timestamp is not an ISO 8601 date-time`)
+    if (timestamp === undefined) {
+      throw new UsageError(`--timestamp '${timestampText}' is not an ISO 8601 date-time`)
+    }
   }
   const opts = timestamp === undefined ? {} : { timestamp }
   const value =
     at.iface.aggregation === 'object' ? objectFromJson(at, json) : individualFromJson(at, json)
-  if (!value.ok) return fail(value.error)
+  const what = `encode the value for ${at.iface.name}${at.path}`
+  if (!value.ok) return fail(what, value.error)
   const validated =
     at.iface.aggregation === 'object'
       ? validateObject(at.iface, at.path, value.value, opts)
       : validateIndividual(at.iface, at.path, value.value, opts)
-  if (!validated.ok) return fail(validated.error)
+  if (!validated.ok) return fail(what, validated.error)
   process.stdout.write(`${Buffer.from(encodePayload(validated.value)).toString('hex')}\n`)
   return 0
 }
