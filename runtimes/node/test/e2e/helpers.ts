@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import { randomDeviceId, type Logger, type MqttTransport } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox, type SandboxOptions } from '@astarte-ts/sandbox'
-import { Device, type DeviceOptions } from '../../src/index.js'
+import { Device, sessionTransport, type DeviceOptions } from '../../src/index.js'
 
 export const here = new URL('.', import.meta.url).pathname
 export const testInterfacesDir = join(here, 'interfaces')
@@ -82,7 +82,18 @@ export async function openDevice(
     logger: quiet,
     backoff: { minMs: 100, maxMs: 1000 },
     ...overrides,
+    ports: { ...testTransport(), ...overrides.ports },
   })
+}
+
+/**
+ * The transport the suites run on: MQTT.js's (the device default), or sdk-core's `MqttSession`
+ * over `node:tls` when `ASTARTE_TEST_TRANSPORT=session` (see `session-transport.e2e.test.ts`).
+ */
+export function testTransport(): { readonly transport?: MqttTransport } {
+  return process.env['ASTARTE_TEST_TRANSPORT'] === 'session'
+    ? { transport: sessionTransport() }
+    : {}
 }
 
 /** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */

@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test'
 import type { SandboxOptions } from '@astarte-ts/sandbox'
 import type { DeviceOptions } from '../../src/index.js'
 import { fixturesDir, spawnTs, type TsProcess } from '../helpers/child-device.js'
+import { testTransport } from '../e2e/helpers.js'
 
 export const RESILIENCE = 'org.astarte-ts.test.Resilience'
 export const interfacesDir = join(fixturesDir, 'interfaces')
@@ -72,6 +73,7 @@ export function deviceOptions(
     caPem: side.caPem,
     backoff: { minMs: 100, maxMs: 1000 },
     logger: quiet,
+    ports: testTransport(),
   }
 }
 
