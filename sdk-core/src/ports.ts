@@ -171,7 +171,9 @@ export interface MqttConnectOptions {
 export interface MqttTransportEvents {
   /**
    * A server message, reported before it is acknowledged; a QoS 2 message once per packet id,
-   * even when its exchange spans connections. Not reported (nor acknowledged) once `end()` began.
+   * even when its exchange spans connections. Never acknowledged unreported: once `end()` began,
+   * a message already read may still be reported (the ones of the same read, when `end()` was
+   * called from this handler), any other is left unacknowledged for the next session.
    */
   message(topic: string, payload: Uint8Array, qos: 0 | 1 | 2): void
   /**
