@@ -4,15 +4,14 @@
  * acknowledged, and a re-run must reuse the cached credentials.
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { interfacesDir, runFleetCli, type FleetRun } from './helpers/fleet-cli.js'
 
-const root = new URL('../../..', import.meta.url).pathname
-const interfacesDir = join(root, 'interfaces', 'examples')
 const dir = mkdtempSync(join(tmpdir(), 'fleet-test-'))
 let sandbox: Sandbox
 
@@ -25,41 +24,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-interface Run {
-  readonly code: number | null
-  readonly summary: Record<string, unknown>
-  readonly stderr: string
-}
-
-function fleet(devices: number, durationSec: number, extra: readonly string[] = []): Promise<Run> {
+function fleet(
+  devices: number,
+  durationSec: number,
+  extra: readonly string[] = [],
+): Promise<FleetRun> {
   const args = [
-    ...['--conditions=@astarte-ts/source', '--import', 'tsx', 'tools/fleet/src/cli/run.ts'],
     ...['--devices', String(devices), '--rate', '2', '--duration', String(durationSec)],
     ...['--ramp', '1', '--interfaces', interfacesDir, '--pairing-url', sandbox.pairingUrl],
     ...['--realm', sandbox.realm, '--cache', join(dir, 'cache')],
     ...(extra.includes('--ca') ? extra : ['--ca', sandbox.caFile, ...extra]),
   ]
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    // The JWT through the environment keeps it out of the process list.
-    env: { ...process.env, ASTARTE_PAIRING_JWT: sandbox.jwt },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      let summary: Record<string, unknown> = {}
-      try {
-        summary = JSON.parse(stdout) as Record<string, unknown>
-      } catch {
-        assert.fail(`no JSON summary on stdout (exit ${code}): ${stderr}`)
-      }
-      resolve({ code, summary, stderr })
-    }),
-  )
+  return runFleetCli(args, sandbox.jwt)
 }
 
 test('20 devices × 2 s against the sandbox: every message acknowledged', async () => {
