@@ -301,6 +301,21 @@ export function describeTransportContract(
       )
     })
 
+    test('a broker gone silent: the keepalive ends the connection with a remote.* error', async () => {
+      const options = await env.device()
+      const c = caller()
+      await c.connect({ ...options, keepaliveSec: 1 })
+      env.holdAcks(true)
+      try {
+        await until('the close', () => c.closes.length === 1)
+      } finally {
+        env.holdAcks(false)
+      }
+      const lost = c.closes[0]
+      assert.ok(lost instanceof SdkError && lost.code.startsWith('remote.'), String(lost))
+      env.cutAll()
+    })
+
     test('a resumed session completes the QoS 2 exchanges of the dead connection exactly once', async () => {
       const options = await env.device()
       const observer = await env.observe(`${options.clientId}/#`)
