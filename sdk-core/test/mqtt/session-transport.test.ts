@@ -213,3 +213,48 @@ test('end() says goodbye with DISCONNECT and reports a close without error', asy
   await ended
   assert.deepEqual(h.closes, [undefined])
 })
+
+test('end() from a message handler: the messages of that read are reported and acknowledged first', async () => {
+  const h = harness()
+  await connackWith(h, 0)
+  const reported: string[] = []
+  let ended: Promise<void> | undefined
+  h.events.message = (topic) => {
+    reported.push(topic)
+    ended ??= h.transport.end()
+  }
+  const publish = (messageId: number, topic: string) =>
+    mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 1, messageId })
+  // two messages in one read
+  h.last().events.data(new Uint8Array(Buffer.concat([publish(1, 'a'), publish(2, 'b')])))
+  assert.deepEqual(reported, ['a', 'b'])
+  assert.deepEqual(
+    h
+      .last()
+      .received.slice(1)
+      .map((p) => [p.cmd, p.messageId]),
+    [
+      ['puback', 1],
+      ['puback', 2],
+      ['disconnect', undefined],
+    ],
+  )
+  h.last().events.close()
+  await ended
+  assert.deepEqual(h.closes, [undefined])
+})
+
+test('publish from a published handler: its bytes follow those already decided', async () => {
+  const h = harness()
+  await connackWith(h, 0)
+  h.events.published = (publishId) => {
+    if (publishId === 1) h.transport.publish('realm/device/t', Uint8Array.of(3), 0, 3)
+  }
+  h.transport.publish('realm/device/t', Uint8Array.of(1), 0, 1)
+  h.transport.publish('realm/device/t', Uint8Array.of(2), 0, 2)
+  const payloads = h
+    .last()
+    .received.filter((p) => p.cmd === 'publish')
+    .map((p) => (p['payload'] as Buffer)[0])
+  assert.deepEqual(payloads, [1, 3, 2])
+})
