@@ -128,14 +128,16 @@ export class DeviceCommand {
   async fail(e: unknown, options?: DeviceOptions): Promise<number> {
     let failure = this.failure(e)
     if (options !== undefined) {
-      const caPem =
-        options.caPem ??
-        (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
-      const http = nodeHttpClient({
-        ...(caPem === undefined ? {} : { caPem }),
-        ignoreTlsErrors: options.ignoreTlsErrors === true,
-        timeoutMs: PROBE_TIMEOUT_MS,
-      })
+      const http = async () => {
+        const caPem =
+          options.caPem ??
+          (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
+        return nodeHttpClient({
+          ...(caPem === undefined ? {} : { caPem }),
+          ignoreTlsErrors: options.ignoreTlsErrors === true,
+          timeoutMs: PROBE_TIMEOUT_MS,
+        })
+      }
       failure = await explainPairingFailure(failure, http, options.pairingUrl, options.realm)
     }
     this.say(describeFailure(failure, this.debug))

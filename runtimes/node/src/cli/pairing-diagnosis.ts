@@ -16,7 +16,7 @@ function forbiddenIn(e: unknown): SdkError | undefined {
 /** `e` with the likely cause of a 403 made certain when the realm probe can tell; else `e`. */
 export async function explainPairingFailure(
   e: unknown,
-  http: HttpClient,
+  http: () => Promise<HttpClient>,
   pairingUrl: string,
   realm: string,
 ): Promise<unknown> {
@@ -26,7 +26,9 @@ export async function explainPairingFailure(
   let status: number
   try {
     const url = `${pairingUrl.replace(/\/+$/, '')}/v1/${realm}/version`
-    const res = await http.request({ method: 'GET', url, headers: { Accept: 'application/json' } })
+    const res = await (
+      await http()
+    ).request({ method: 'GET', url, headers: { Accept: 'application/json' } })
     status = res.status
   } catch {
     return e

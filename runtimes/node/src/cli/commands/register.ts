@@ -133,7 +133,8 @@ export async function run(args: string[], debug = false): Promise<number> {
     const credentialsSecret = await deadline
       .race(registerDevice({ http: http(), pairingUrl, realm, jwt, deviceId }))
       .catch(async (e: unknown) => {
-        throw await deadline.race(explainPairingFailure(e, http(), pairingUrl, realm))
+        const client = async () => http()
+        throw await deadline.race(explainPairingFailure(e, client, pairingUrl, realm))
       })
     if (values.out === undefined) {
       process.stdout.write(`${JSON.stringify({ deviceId, credentialsSecret })}\n`)
