@@ -191,7 +191,7 @@ export class DeviceMachine {
       if (forPairing !== undefined) {
         this.#state = runPairing(ctx, forPairing, nowMs, before)
       } else if (input.type === 'timer' && isProbeTimer(ctx, input.timerId)) {
-        probeStore(ctx, nowMs)
+        probeStore(ctx, before.tag, nowMs)
       } else {
         const step = transitions[before.tag][input.type] as AnyStep | undefined
         if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
@@ -207,7 +207,7 @@ export class DeviceMachine {
         throw e
       }
       ctx.out = out
-      portFailedAlone(ctx, input, error, nowMs)
+      portFailedAlone(ctx, input, error, this.#state.tag, nowMs)
     }
     ctx.tx?.outs.push(out)
     if (this.#state.tag !== before.tag) emit(ctx, { type: 'stateChanged', state: this.#state.tag })
@@ -237,7 +237,7 @@ export class DeviceMachine {
    * accepts writes again (after a failure).
    */
   transactionCommitted(): DeviceAction[] {
-    return transactionCommitted(this.#ctx)
+    return transactionCommitted(this.#ctx, this.#state.tag)
   }
 
   /**
@@ -250,9 +250,8 @@ export class DeviceMachine {
    */
   transactionFailed(error: SdkError, nowMs: number): DeviceAction[] {
     const ctx = this.#ctx
-    const tag = this.#state.tag
     ctx.out = []
-    const actions = transactionFailed(ctx, error, tag === 'syncing' || tag === 'online', nowMs)
+    const actions = transactionFailed(ctx, error, this.#state.tag, nowMs)
     ctx.out = []
     return actions
   }

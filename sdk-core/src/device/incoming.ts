@@ -11,6 +11,7 @@ import { parseServerTopic } from '../protocol/topics.js'
 import { decodePayload } from '../value/payload-decode.js'
 import type { Context } from './context.js'
 import { emit, warn } from './context.js'
+import { serverPropertyWritten } from './store-transaction.js'
 
 function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
   let skipped = 0
@@ -25,6 +26,7 @@ function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
   // spec §3.6: every cached server property of an introspected interface not listed is unset
   const interfaces = [...ctx.interfaces.values()]
   for (const p of applyConsumerPurge(ctx.store.properties, interfaces, listed.value)) {
+    serverPropertyWritten(ctx)
     emit(ctx, { type: 'serverUnset', interfaceName: p.interfaceName, path: p.path })
   }
 }
@@ -42,6 +44,7 @@ function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Arra
       if (isProperty) {
         // spec §3.8: cache server properties with the major they belong to
         const { name: interfaceName, major } = iface
+        serverPropertyWritten(ctx)
         ctx.store.properties.set({ interfaceName, major, path, ownership: 'server', payload })
       }
       emit(ctx, {
@@ -62,7 +65,10 @@ function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Arra
       })
       return
     case 'unset':
-      if (isProperty) ctx.store.properties.delete(iface.name, path)
+      if (isProperty) {
+        serverPropertyWritten(ctx)
+        ctx.store.properties.delete(iface.name, path)
+      }
       emit(ctx, { type: 'serverUnset', interfaceName: iface.name, path })
       return
     default:

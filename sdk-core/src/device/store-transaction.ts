@@ -17,7 +17,11 @@
  *   property, and the connection is then replaced so that the sync runs again;
  * - stored rows acknowledged in the transaction are back in the queue: they are never published
  *   again by this process (see `QueueCursor.unrecorded`), their removal is retried;
- * - the next connection runs a full sync: the sync markers may have been lost.
+ * - the next connection runs a full sync: the sync markers may have been lost, and so may server
+ *   properties the transport already acknowledged (emptyCache has Astarte send them again); when
+ *   some were lost, the connection is replaced as soon as the store writes again;
+ * - a step a port failed under may have stopped half way (a sync that never ends): the
+ *   connection is replaced at once.
  *
  * While the store can't write, no stored row is published (each acknowledgement would be lost,
  * and its row published again: a publish storm), and a probe retries on a timer, with the
@@ -29,7 +33,7 @@ import { SdkError } from '../errors.js'
 import type { Context } from './context.js'
 import { nextId } from './context.js'
 import { pump } from './sync.js'
-import type { DeviceAction, DeviceInput, OpId } from './types.js'
+import type { DeviceAction, DeviceInput, DeviceStateTag, OpId } from './types.js'
 
 /** Meta key the probe writes (and deletes): any write tells whether the store accepts them. */
 export const META_PROBE = 'astarte.storeProbe'
@@ -44,6 +48,8 @@ export interface TxRecord {
   /** Sends completed by a write of the transaction: a `stored` row, a property. */
   readonly durable: Set<OpId>
   propertyWritten: boolean
+  /** A server property was cached or unset (see `serverPropertyWritten`). */
+  serverPropertyWritten: boolean
   /** The transaction carries a store probe. */
   probe: boolean
   /** The input a port failed under; the transaction must roll back. */
@@ -59,6 +65,8 @@ export interface StoreFailure {
   attempt: number
   probeTimerId: string | undefined
   failedTransactions: number
+  /** Server properties were received and not cached: a full sync fetches them again. */
+  serverPropertiesLost: boolean
 }
 
 /** `error` as an `SdkError`: adapters throw those; anything else is an I/O failure. */
@@ -81,6 +89,7 @@ export function beginTransaction(ctx: Context): void {
     outs: [],
     durable: new Set(),
     propertyWritten: false,
+    serverPropertyWritten: false,
     probe: false,
     failed: undefined,
     floor: ctx.propertyReplayFloor,
@@ -89,22 +98,31 @@ export function beginTransaction(ctx: Context): void {
   ctx.outbox.begin()
 }
 
+/** A server property is written: its transport acknowledged it, it is lost if this rolls back. */
+export function serverPropertyWritten(ctx: Context): void {
+  if (ctx.tx !== undefined) ctx.tx.serverPropertyWritten = true
+}
+
 /** The transaction committed; when it carried a successful probe, the store writes again. */
-export function transactionCommitted(ctx: Context): DeviceAction[] {
+export function transactionCommitted(ctx: Context, state: DeviceStateTag): DeviceAction[] {
   const tx = ctx.tx
   ctx.tx = undefined
   ctx.outbox.commit()
   const failure = ctx.storeFailure
   if (tx?.probe !== true || failure === undefined || ctx.outbox.storedHeld) return []
-  return recovered(ctx, failure)
+  return recovered(ctx, failure, state)
 }
 
-function recovered(ctx: Context, failure: StoreFailure): DeviceAction[] {
+function recovered(ctx: Context, failure: StoreFailure, state: DeviceStateTag): DeviceAction[] {
   ctx.storeFailure = undefined
   const message = 'the store accepts writes again: stored messages flow'
   const details = { failedTransactions: failure.failedTransactions }
   ctx.logger?.log('info', message, details)
-  return [{ type: 'event', event: { type: 'warning', message, ctx: details } }]
+  const out: DeviceAction[] = [{ type: 'event', event: { type: 'warning', message, ctx: details } }]
+  if (failure.serverPropertiesLost && connectionUp(state, undefined)) {
+    out.push({ type: 'mqtt.disconnect' })
+  }
+  return out
 }
 
 function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
@@ -118,15 +136,21 @@ function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
   return false
 }
 
+// whether a connection is up (or coming up with the input that failed) to be replaced
+function connectionUp(state: DeviceStateTag, failed: DeviceInput | undefined): boolean {
+  if (state === 'syncing' || state === 'online') return true
+  return state === 'connecting' && failed?.type === 'mqtt.connected'
+}
+
 /**
  * The transaction rolled back with `error`: undoes what rested on its writes (see the module)
  * and returns the actions of its inputs the runtime must still perform, in order, then those of
- * the store failure. `connected` says whether there is a connection to replace.
+ * the store failure. `state` is the machine's state now.
  */
 export function transactionFailed(
   ctx: Context,
   error: SdkError,
-  connected: boolean,
+  state: DeviceStateTag,
   nowMs: number,
 ): DeviceAction[] {
   const tx = ctx.tx
@@ -160,9 +184,14 @@ export function transactionFailed(
     const { opId } = failed.input
     kept.push({ type: 'event', event: { type: 'sendFailed', opId, error: failed.error } })
   }
-  // a withheld sync step leaves the sync unfinished: a new connection runs it again
-  if (withheldControl && connected) kept.push({ type: 'mqtt.disconnect' })
+  // a withheld sync step leaves the sync unfinished, and a half-handled input may leave it stuck:
+  // a new connection runs it again
+  const stuck = withheldControl || (failed !== undefined && failed.input.type !== 'send')
+  if (stuck && connectionUp(state, failed?.input)) kept.push({ type: 'mqtt.disconnect' })
   for (const action of failure(ctx, error, nowMs)) kept.push(action)
+  if (tx.serverPropertyWritten && ctx.storeFailure !== undefined) {
+    ctx.storeFailure.serverPropertiesLost = true
+  }
   return kept
 }
 
@@ -175,12 +204,16 @@ export function portFailedAlone(
   ctx: Context,
   input: DeviceInput,
   error: SdkError,
+  state: DeviceStateTag,
   nowMs: number,
 ): void {
   const out = ctx.out
   if (input.type === 'send' && !settles([out], input.opId)) {
     out.push({ type: 'event', event: { type: 'sendFailed', opId: input.opId, error } })
   }
+  ctx.resync = true
+  // the step may have stopped half way (a sync that never ends): a new connection redoes it
+  if (input.type !== 'send' && connectionUp(state, input)) out.push({ type: 'mqtt.disconnect' })
   for (const action of failure(ctx, error, nowMs)) out.push(action)
 }
 
@@ -191,7 +224,13 @@ function failure(ctx: Context, error: SdkError, nowMs: number): DeviceAction[] {
   ctx.outbox.holdStored(true)
   let f = ctx.storeFailure
   if (f === undefined) {
-    f = { error, attempt: 0, probeTimerId: undefined, failedTransactions: 0 }
+    f = {
+      error,
+      attempt: 0,
+      probeTimerId: undefined,
+      failedTransactions: 0,
+      serverPropertiesLost: false,
+    }
     ctx.storeFailure = f
     const message = "couldn't write the store: stored messages wait until it accepts writes again"
     const details = { code: error.code, error: error.message }
@@ -219,7 +258,7 @@ export function isProbeTimer(ctx: Context, timerId: string): boolean {
  * stored rows flow again, optimistically: a rollback of this transaction holds them again.
  * Outside a transaction, its writes returning is the proof.
  */
-export function probeStore(ctx: Context, nowMs: number): void {
+export function probeStore(ctx: Context, state: DeviceStateTag, nowMs: number): void {
   const failure = ctx.storeFailure
   if (failure === undefined) return
   failure.probeTimerId = undefined
@@ -228,6 +267,6 @@ export function probeStore(ctx: Context, nowMs: number): void {
   ctx.store.meta.delete(META_PROBE)
   ctx.outbox.holdStored(false)
   if (ctx.tx !== undefined) ctx.tx.probe = true
-  else for (const action of recovered(ctx, failure)) ctx.out.push(action)
+  else for (const action of recovered(ctx, failure, state)) ctx.out.push(action)
   pump(ctx, nowMs)
 }

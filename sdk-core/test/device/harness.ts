@@ -58,6 +58,8 @@ export interface HarnessOptions extends Partial<Configurable> {
   readonly store?: MemoryStore
   /** Pair through a `FakePairing` (certificates of this lifetime) instead of a fixed broker. */
   readonly pairing?: { readonly lifetimeMs?: number; readonly existing?: boolean }
+  /** Group commit in the store's transactions (`MemoryStore.batch`), as a runtime does. */
+  readonly transactions?: boolean
 }
 
 export interface Harness {
@@ -74,7 +76,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const store = options.store ?? new MemoryStore()
   const interfaces = options.interfaces ?? allInterfaces
   const clock = new ManualClock()
-  const { pairing: pairingOptions, ...rest } = options
+  const { pairing: pairingOptions, transactions, ...rest } = options
   const pairing =
     pairingOptions === undefined
       ? undefined
@@ -107,6 +109,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     astarte,
     clock,
     ...(pairing === undefined ? {} : { pairing }),
+    ...(transactions === true ? { batch: <T>(fn: () => T): T => store.batch(fn) } : {}),
   })
   let opId = 0
   return {
