@@ -224,7 +224,15 @@ test('end() from a message handler: the messages of that read are reported and a
     ended ??= h.transport.end()
   }
   const publish = (messageId: number, topic: string) =>
-    mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('v'), qos: 1, messageId })
+    mqttPacket.generate({
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from('v'),
+      qos: 1,
+      messageId,
+      dup: false,
+      retain: false,
+    })
   // two messages in one read
   h.last().events.data(new Uint8Array(Buffer.concat([publish(1, 'a'), publish(2, 'b')])))
   assert.deepEqual(reported, ['a', 'b'])
