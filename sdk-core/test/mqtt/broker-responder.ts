@@ -31,6 +31,13 @@ export class BrokerResponder {
     this.#parser = this.#newParser()
   }
 
+  /** A broker that lost the session (restart without persistence): no QoS state is left. */
+  forgetSession(): void {
+    this.reconnect()
+    this.unacked.clear()
+    this.#qos2Seen.clear()
+  }
+
   feed(bytes: Uint8Array): void {
     this.#parser.parse(Buffer.from(bytes))
   }
