@@ -135,7 +135,15 @@ test('npm run bench -- --quick writes a JSON report and a Markdown table', () =>
   assert.ok(Array.isArray(report.rows))
   const ids = report.rows.map(checkRow)
   assert.equal(new Set(ids).size, ids.length, 'row ids are unique')
-  const groups = ['send.', 'bson.encode.', 'bson.decode.', 'retention.', 'coldstart.', 'fleet.']
+  const groups = [
+    'send.',
+    'bson.encode.',
+    'bson.decode.',
+    'retention.',
+    'coldstart.',
+    'memory.',
+    'fleet.',
+  ]
   for (const group of [...groups, 'dataflow.', 'esp32.', 'bridge.']) {
     assert.ok(
       ids.some((id) => id.startsWith(group)),

@@ -4,6 +4,7 @@ import { bsonRows } from './bson.js'
 import { coldStartRows } from './cold-start.js'
 import { fleetRows } from './fleet.js'
 import { laterRows } from './later.js'
+import { memoryRows } from './memory.js'
 import { retentionRows } from './retention.js'
 import { sendRows } from './send.js'
 
@@ -12,6 +13,7 @@ export const allRows: readonly RowSpec[] = [
   ...bsonRows,
   ...retentionRows,
   ...coldStartRows,
+  ...memoryRows,
   ...fleetRows,
   ...laterRows,
 ]

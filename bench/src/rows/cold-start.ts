@@ -21,7 +21,7 @@ const nodeFloor = ['-e', "process.stdout.write('connected\\n')"]
  * runs (~70 ms here); a device's service doesn't set it, and the broker CA the device trusts
  * comes from its own options.
  */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const { NODE_EXTRA_CA_CERTS: _machineOnly, ...env } = process.env
   return { ...env, ...extra }
 }

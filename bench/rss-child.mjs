@@ -1,0 +1,70 @@
+// Memory-row child of `npm run bench`: a device process on the BUILT packages (plain node, no
+// tsx), stopping at each step of a device's life so that bench/src/rows/memory.ts reads its
+// resident memory from outside (/proc/<pid>/status), as `ps` or a board's monitor would:
+//   node bench/rss-child.mjs            started → imported → opened → connected → streamed →
+//                                       streamed again
+//   node bench/rss-child.mjs <dep>      started → <dep> loaded alone (mqtt, better-sqlite3,
+//                                       x509, tls): what one dependency costs by itself
+// At each step it sends { type: 'step', name, heap } over IPC (`heap`: V8's view, from
+// `process.memoryUsage()`) and waits for { type: 'next' }. Device options come in the
+// environment (BENCH_DEVICE_OPTIONS, JSON) so that the pairing JWT is not in the process list;
+// BENCH_STORED_SENDS says how many `stored` sends each of the two streams makes. Nothing is
+// imported before the first step but what Node has loaded anyway.
+
+function step(name) {
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  process.send({ type: 'step', name, heap: { rss, heapUsed, heapTotal, external, arrayBuffers } })
+  return new Promise((resolve) => process.once('message', resolve))
+}
+
+// one dependency alone, loaded as the runtime bundle loads it
+const alone = {
+  mqtt: async () => (await import('mqtt')).default,
+  'better-sqlite3': async () => {
+    const { default: Database } = await import('better-sqlite3')
+    new Database(':memory:').close()
+  },
+  x509: async () => {
+    await import('reflect-metadata')
+    await import('@peculiar/x509')
+  },
+  // Node's first TLS context parses its ~140 bundled root certificates, even when `ca` is given
+  tls: async () => (await import('node:tls')).createSecureContext({}),
+}
+
+async function deviceSteps() {
+  const options = JSON.parse(process.env.BENCH_DEVICE_OPTIONS ?? '{}')
+  const sends = Number(process.env.BENCH_STORED_SENDS ?? '20000')
+  const { Device } = await import('@astarte-ts/runtime-node')
+  const { inWindow } = await import('./in-window.mjs')
+  await step('imported')
+  const device = await Device.open({ ...options, logger: { log() {} } })
+  await step('opened')
+  await device.connect()
+  await step('connected')
+  // a sustained stream, twice: at most 1000 sends awaiting at once, as a busy producer's bursts;
+  // the second says whether memory keeps growing or stays where the first left it
+  for (const name of ['streamed', 'streamed again']) {
+    await inWindow(sends, 1000, (i) =>
+      device.send('org.astarte-ts.bench.Stored', '/value', i + 0.5),
+    )
+    for (;;) {
+      const { queued, inflight } = device.metrics()
+      if (queued + inflight === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await step(name)
+  }
+  await device.close()
+}
+
+const dependency = process.argv[2]
+await step('started')
+if (dependency === undefined) await deviceSteps()
+else {
+  const load = alone[dependency]
+  if (load === undefined) throw new Error(`couldn't find dependency ${dependency}`)
+  await load()
+  await step(dependency)
+}
+process.disconnect()
