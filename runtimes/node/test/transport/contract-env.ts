@@ -31,7 +31,7 @@ export async function mosquittoContractEnv(
   const broker = await startMosquitto()
   const relay = await startSlowProxy({ target: { host: broker.host, port: broker.port } })
   const strangerCa = await createCa('a CA nobody here trusts')
-  let refusing: Server | undefined
+  const refusing: Server[] = []
   let n = 0
   const deviceOptions = async (): Promise<MqttConnectOptions> => {
     const clientId = `test/dev${n++}x${process.pid}`
@@ -108,7 +108,7 @@ export async function mosquittoContractEnv(
         },
       )
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      refusing = server
+      refusing.push(server)
       const { port } = server.address() as AddressInfo
       return { ...(await deviceOptions()), host: '127.0.0.1', port }
     },
@@ -121,9 +121,7 @@ export async function mosquittoContractEnv(
     holdAcks: (on) => relay.hold(on),
     cutAll: () => relay.cutAll(),
     async dispose() {
-      await new Promise<void>((resolve) =>
-        refusing === undefined ? resolve() : refusing.close(() => resolve()),
-      )
+      for (const server of refusing) await new Promise((resolve) => server.close(resolve))
       await relay.close()
       await broker.dispose()
     },
