@@ -43,7 +43,11 @@ export interface SqliteStoreOptions {
   readonly volatile?: QueueBoundsOptions
   /** Default `full`. */
   readonly synchronous?: SqliteSynchronous
-  /** SQLite's page cache, in bytes; default 512 KiB (SQLite's own default is 2 MB). */
+  /**
+   * SQLite's page cache, in bytes; default 512 KiB. better-sqlite3 builds SQLite with a 16 MB
+   * default: measured on a backlog of 200 000 messages enqueued then drained, the process grew
+   * by 21.5 MB of RSS with it and by 6 MB with 512 KiB, for about 6% more time.
+   */
   readonly cacheBytes?: number
   /**
    * WAL size that triggers a checkpoint, and that the WAL file is truncated to after one, in
