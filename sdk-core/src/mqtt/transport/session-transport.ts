@@ -57,6 +57,8 @@ const SUBACK_FAILURE = 0x80
 // [MQTT-3.2.2.3] CONNACK 4 (bad user name or password), 5 (not authorized): the identity is the
 // certificate's CN (spec §3.1), so a new certificate is what may help.
 const IDENTITY_REFUSED = new Set([4, 5])
+// A connection that closes before CONNACK is a failed connect, not a lost connection.
+const LOSSES = new Set(['remote.connection_lost', 'remote.mqtt_connection_lost'])
 
 interface Settle {
   readonly resolve: () => void
@@ -424,7 +426,7 @@ export class SessionTransport implements MqttTransport {
       })
     }
     const cause = conn.streamError ?? sessionError
-    if (cause !== undefined && cause.code !== 'remote.mqtt_connection_lost') return cause
+    if (cause !== undefined && !LOSSES.has(cause.code)) return cause
     return new SdkError('remote.connect_failed', `${message}: closed before the broker answered`, {
       ctx: conn.where,
       ...(cause === undefined ? {} : { cause }),
