@@ -39,10 +39,11 @@ test('config paths resolve against the file directory; secrets come from env', a
   })
 })
 
-test('maxPayloadBytes from the file reaches the options', async () => {
-  await withConfig({ ...minimal, maxPayloadBytes: 16_384 }, async (file) => {
+test('maxPayloadBytes and maxInflight from the file reach the options', async () => {
+  await withConfig({ ...minimal, maxPayloadBytes: 16_384, maxInflight: 50 }, async (file) => {
     const options = await loadDeviceConfig(file, {})
     assert.equal(options.maxPayloadBytes, 16_384)
+    assert.equal(options.maxInflight, 50)
   })
 })
 
@@ -64,11 +65,13 @@ test('invalid configs are refused with issues naming each key', async () => {
     keyAlgorithm: 'dsa',
     backoff: { minMs: 10, maxMs: 1 },
     maxPayloadBytes: 0,
+    maxInflight: 1.5,
   })
   assert.deepEqual(issues.map((i) => `${i.code} ${i.path}`).sort(), [
     'config_field_type /backoff',
     'config_field_type /interfaces',
     'config_field_type /keyAlgorithm',
+    'config_field_type /maxInflight',
     'config_field_type /maxPayloadBytes',
     'config_field_type /realm',
     'config_unknown_key /colour',
