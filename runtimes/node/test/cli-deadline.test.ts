@@ -129,7 +129,7 @@ describe('astarte-device deadlines under forced garbage collection', () => {
     await rm(tmp, { recursive: true, force: true })
   })
 
-  const send = (store: string, ...extra: string[]): string[] => [
+  const send = (store: string, timeoutS: number, ...extra: string[]): string[] => [
     'send',
     '--config',
     config,
@@ -138,18 +138,21 @@ describe('astarte-device deadlines under forced garbage collection', () => {
     '--store',
     join(tmp, store),
     '--timeout',
-    String(TIMEOUT_S),
+    String(timeoutS),
     ...extra,
     ...value,
     ...at,
   ]
+  /** Long enough to pair and connect on a loaded machine: these runs must end well before it. */
+  const ROOMY_S = 60
 
-  test('a missing --ca ends at the first attempt, naming the untrusted certificate and --ca', async () => {
-    const r = await runUnderGc(send('no-ca'), { boundMs: TIMEOUT_S * 1000 + SLACK_MS })
-    assert.ok(r.ms < TIMEOUT_S * 1000 + SLACK_MS, `ran ${Math.round(r.ms)} ms`)
+  test('a missing --ca ends at the first attempt (not at the deadline), naming the untrusted certificate and --ca', async () => {
+    const r = await runUnderGc(send('no-ca', ROOMY_S), { boundMs: ROOMY_S * 1000 })
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /the broker's certificate is not trusted .*pass --ca FILE/)
     assert.match(r.stderr, /\[remote\.tls_untrusted\]/)
+    // ended by the failure, not by the deadline
+    assert.doesNotMatch(r.stderr, /local\.timeout/)
     assert.doesNotMatch(r.stderr, /certificateRejected/)
     assert.doesNotMatch(r.stderr, /\n\s+at /)
   })
@@ -158,20 +161,20 @@ describe('astarte-device deadlines under forced garbage collection', () => {
     const other = await createCa('not the sandbox CA')
     const ca = join(tmp, 'other-ca.pem')
     writeFileSync(ca, other.certPem)
-    const r = await runUnderGc(send('wrong-ca', '--ca', ca), {
-      boundMs: TIMEOUT_S * 1000 + SLACK_MS,
-    })
+    const r = await runUnderGc(send('wrong-ca', ROOMY_S, '--ca', ca), { boundMs: ROOMY_S * 1000 })
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /not trusted .*\[remote\.tls_untrusted\]/)
-    assert.doesNotMatch(r.stderr, /retrying/)
+    assert.doesNotMatch(r.stderr, /retrying|local\.timeout/)
   })
 
   test('a sandbox that stopped: the deadline holds, with the refused connection as last failure', async () => {
-    const ok = await runUnderGc(send('known', '--ca', sandbox.caFile), { boundMs: 60_000 })
+    const ok = await runUnderGc(send('known', ROOMY_S, '--ca', sandbox.caFile), {
+      boundMs: ROOMY_S * 1000,
+    })
     assert.equal(ok.code, 0, ok.stderr)
     await sandbox.stop()
     // stored certificate and broker: the broker refuses, and so does Pairing
-    const known = await runUnderGc(send('known', '--ca', sandbox.caFile), {
+    const known = await runUnderGc(send('known', TIMEOUT_S, '--ca', sandbox.caFile), {
       boundMs: TIMEOUT_S * 1000 + SLACK_MS,
     })
     assertTimedOut(
@@ -180,7 +183,7 @@ describe('astarte-device deadlines under forced garbage collection', () => {
       /connection was refused.*\[remote\.connection_refused\]; retrying/,
     )
     // a first boot: Pairing refuses the connection
-    const fresh = await runUnderGc(send('fresh', '--ca', sandbox.caFile), {
+    const fresh = await runUnderGc(send('fresh', TIMEOUT_S, '--ca', sandbox.caFile), {
       boundMs: TIMEOUT_S * 1000 + SLACK_MS,
     })
     assertTimedOut(
@@ -192,7 +195,7 @@ describe('astarte-device deadlines under forced garbage collection', () => {
 
   test('a black-holed Pairing API: send and register end by their deadline', async () => {
     const pairingUrl = `http://127.0.0.1:${hole.port}/pairing`
-    const r = await runUnderGc(send('hole-pairing', '--pairing-url', pairingUrl), {
+    const r = await runUnderGc(send('hole-pairing', TIMEOUT_S, '--pairing-url', pairingUrl), {
       boundMs: TIMEOUT_S * 1000 + SLACK_MS,
     })
     assertTimedOut(r, TIMEOUT_S, /\[local\.timeout\]/)
