@@ -159,6 +159,8 @@ export const transitions: Table = {
   stopping: {
     ...always,
     send: sendOffline,
+    // a transport may report (and acknowledge) messages read before its goodbye went out
+    'mqtt.message': message,
     'mqtt.closed': (ctx, state, input) => {
       drainEnded(ctx)
       ctx.reconnectNow = false

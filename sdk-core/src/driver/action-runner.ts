@@ -48,6 +48,8 @@ export class ActionRunner {
   readonly #timers: TimerTable<string>
   #tls: TlsMaterial | undefined
   #epoch = 0
+  // the connection being ended by `mqtt.disconnect`, until it closed
+  #ending: number | undefined
   #connected = false
   #closed = false
 
@@ -98,7 +100,9 @@ export class ActionRunner {
         this.#publish(action.topic, action.payload, action.qos, action.publishId)
         return
       case 'mqtt.disconnect':
-        // outcomes of the ended connection are void from here on
+        // outcomes of the ended connection are void from here on, but for the messages it may
+        // still report (and so acknowledge) until it closed: those are the device's
+        this.#ending = this.#epoch
         this.#epoch++
         this.#connected = false
         this.#disconnect()
@@ -222,8 +226,10 @@ export class ActionRunner {
           ignoreTlsErrors: this.#ports.ignoreTlsErrors,
         },
         {
-          message: (topic, payload) =>
-            this.#onConnection(epoch, { type: 'mqtt.message', topic, payload }),
+          message: (topic, payload) => {
+            if (epoch === this.#ending) this.#later({ type: 'mqtt.message', topic, payload })
+            else this.#onConnection(epoch, { type: 'mqtt.message', topic, payload })
+          },
           published: (publishId, error) => this.#published(epoch, publishId, error),
           close: (error) => this.#connectionLost(epoch, error),
         },
@@ -261,6 +267,7 @@ export class ActionRunner {
     const report = (error?: unknown): void => {
       if (reported) return
       reported = true
+      this.#ending = undefined
       this.#ports.timers.clear(timer)
       this.#later(
         error === undefined

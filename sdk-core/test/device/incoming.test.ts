@@ -147,3 +147,23 @@ test('unknown interfaces, device-owned ones and malformed purge lists are warnin
   assert.match(warnings[2]!.message, /purge/)
   assert.equal(h.machine.state.tag, 'online')
 })
+
+test('a message the transport reports while the device says goodbye is still handled', () => {
+  const h = harness()
+  h.lb.feed({ type: 'start' })
+  const now = h.lb.clock.now()
+  // the goodbye is decided, not yet performed: the connection may still report what it read
+  const stop = h.machine.handle({ type: 'stop' }, now)
+  assert.ok(stop.some((a) => a.type === 'mqtt.disconnect'))
+  assert.equal(h.machine.state.tag, 'stopping')
+  const payload = encodePayload(individual(ifaces.srvProps, '/late/value', 7))
+  const actions = h.machine.handle(
+    { type: 'mqtt.message', topic: `${P}/org.srv.Props/late/value`, payload },
+    now,
+  )
+  assert.deepEqual(h.store.properties.get('org.srv.Props', '/late/value')?.payload, payload)
+  assert.deepEqual(
+    actions.flatMap((a) => (a.type === 'event' ? [a.event] : [])),
+    [{ type: 'serverData', interfaceName: 'org.srv.Props', path: '/late/value', value: 7 }],
+  )
+})

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { encodePayload, validateIndividual } from '@astarte-ts/sdk-core'
 import { interfaceFromSource } from '../../src/index.js'
 import { inMemoryDevice } from '../helpers/in-memory-device.js'
 
@@ -99,5 +100,34 @@ test('a send whose signal aborts rejects with its reason; the late ack is harmle
   releaseAcks()
   await ok
   assert.equal(device.metrics().inflight, 0)
+  await device.close()
+})
+
+test('a message the connection reports while disconnecting reaches the device', async () => {
+  const Settings = interfaceFromSource({
+    interface_name: 'org.astarte-ts.test.FacadeSettings',
+    version_major: 1,
+    version_minor: 0,
+    type: 'properties',
+    ownership: 'server',
+    mappings: [{ endpoint: '/%{id}/value', type: 'integer' }],
+  })
+  const value = validateIndividual(Settings, '/late/value', 7)
+  assert.ok(value.ok)
+  const topic = 'test/AJInS0w3VpWpuOqkXhgZdA/org.astarte-ts.test.FacadeSettings/late/value'
+  const { device } = inMemoryDevice({
+    interfaces: [Settings],
+    messageOnEnd: { topic, payload: encodePayload(value.value) },
+  })
+  await device.connect()
+  const data = once(device, 'data')
+  await device.disconnect()
+  assert.deepEqual((await data)[0], {
+    type: 'individual',
+    interfaceName: Settings.name,
+    path: '/late/value',
+    value: 7,
+  })
+  assert.equal(device.getProperty(Settings, '/late/value'), 7)
   await device.close()
 })

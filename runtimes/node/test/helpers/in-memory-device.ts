@@ -35,7 +35,11 @@ export interface InMemoryDevice {
 }
 
 export function inMemoryDevice(
-  options: { readonly interfaces?: readonly Interface[] } = {},
+  options: {
+    readonly interfaces?: readonly Interface[]
+    /** A message the connection reports while it ends (read before the goodbye went out). */
+    readonly messageOnEnd?: { readonly topic: string; readonly payload: Uint8Array }
+  } = {},
 ): InMemoryDevice {
   const realm = 'test'
   const deviceId = 'AJInS0w3VpWpuOqkXhgZdA'
@@ -59,7 +63,11 @@ export function inMemoryDevice(
       if (holding && qos > 0) held.push(publishId)
       else queueMicrotask(() => events?.published(publishId))
     },
-    end: () => Promise.resolve(),
+    end: () => {
+      const late = options.messageOnEnd
+      if (late !== undefined) events?.message(late.topic, late.payload, 2)
+      return Promise.resolve()
+    },
   }
   const forbidden = async (): Promise<HttpResponse> => {
     await refused
