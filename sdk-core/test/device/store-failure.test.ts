@@ -160,6 +160,36 @@ test('a property set whose commit fails is not published, not cached, and fails'
   assert.equal(h.astarte.deviceProperties.size, 0)
 })
 
+test('the probe retries on a doubling delay within the backoff bounds', () => {
+  const h = online()
+  h.store.faults.full = true
+  sendStored(h, 1)
+  const probes = (): number[] =>
+    h.lb.actions.flatMap((a) =>
+      a.type === 'timer.set' && a.timerId.startsWith('device.storeProbe') ? [a.atMs] : [],
+    )
+  for (let i = 0; i < 6; i++) h.lb.advance(BACKOFF.maxMs)
+  const at = probes()
+  const delays = at.slice(1).map((t, i) => t - (at[i] ?? 0))
+  assert.deepEqual(delays.slice(0, 4), [2_000, 4_000, 8_000, 8_000])
+  assert.equal(warnings(h).length, 1, 'one warning however many probes fail')
+})
+
+test('without transactions, a write that fails fails its send and the store is probed the same way', () => {
+  const h = harness({ backoff: BACKOFF })
+  h.lb.feed({ type: 'start' })
+  h.store.faults.full = true // outside a transaction every write fails at once
+  const failed = sendStored(h, 1)
+  assert.equal(outcomes(h).get(failed), false)
+  assert.equal(h.lb.eventsOf('sendFailed')[0]?.error.code, 'local.io_failed')
+  h.store.faults.full = false
+  h.lb.advance(BACKOFF.minMs)
+  const kept = sendStored(h, 2)
+  assert.equal(outcomes(h).get(kept), true)
+  assert.deepEqual(arrived(h), [2])
+  assert.equal(warnings(h).length, 2)
+})
+
 /**
  * The driver's side (`InputQueue`), with a scheduler the test runs: a group of several sends in
  * one transaction, a write failing in the middle of it.
