@@ -164,7 +164,9 @@ describe('config files and offline checks (no network)', () => {
     ]
     const value = ['org.astarte-ts.examples.Telemetry', '/cpu/temperature', '41.5']
     const at = ['--timestamp', '2026-01-01T00:00:00Z']
-    const [iface, path, type, owner, noScheme, ca, stamp] = await Promise.all([
+    const aFile = join(tmp, 'a-file')
+    writeFileSync(aFile, '')
+    const [iface, path, type, owner, noScheme, ca, stamp, store] = await Promise.all([
       runCli([
         'send',
         ...flags,
@@ -186,8 +188,9 @@ describe('config files and offline checks (no network)', () => {
       runCli(['send', ...flags, '--pairing-url', '127.0.0.1:4000/pairing', ...value, ...at]),
       runCli(['send', ...flags, '--ca', join(tmp, 'missing-ca.pem'), ...value, ...at]),
       runCli(['send', ...flags, ...value, '--timestamp', 'yesterday']),
+      runCli(['send', ...flags, '--store', join(aFile, 'state'), ...value, ...at]),
     ])
-    for (const r of [iface, path, type, owner, noScheme, ca]) {
+    for (const r of [iface, path, type, owner, noScheme, ca, store]) {
       assert.equal(r.code, 1, r.stderr)
       assert.doesNotMatch(r.stderr, /in time|local\.timeout/)
       noStack(r.stderr)
@@ -204,6 +207,10 @@ describe('config files and offline checks (no network)', () => {
       /--pairing-url '127\.0\.0\.1:4000\/pairing' is not an absolute http:\/\/ or https:\/\/ URL; did you mean http:\/\/127\.0\.0\.1:4000\/pairing/,
     )
     assert.match(ca.stderr, /--ca .*missing-ca\.pem: no such file/)
+    assert.match(
+      store.stderr,
+      /--store .*a-file\/state: can't be created: .*a-file is not a directory/,
+    )
     assert.equal(stamp.code, 2)
     assert.match(stamp.stderr, /--timestamp: timestamp 'yesterday' is not an ISO 8601 date-time/)
   })

@@ -73,7 +73,16 @@ export class DeviceCommand {
 
   /** Opens the device within the deadline; a device opened after it passed is closed. */
   async open(options: DeviceOptions): Promise<Device> {
-    const opening = Device.open(options)
+    const opening = Device.open(options).catch((e: unknown) => {
+      // a file system refusal (full disk, permissions changed since the check) is no bug of ours
+      const code = (e as { code?: unknown } | null)?.code
+      if (e instanceof SdkError || typeof code !== 'string') throw e
+      throw new SdkError(
+        'local.io_failed',
+        `couldn't open the device's files under ${options.storeDir} (--store): ${code}`,
+        { cause: e },
+      )
+    })
     opening.then(
       (device) => {
         if (this.deadline.signal.aborted) device.close().catch(() => undefined)

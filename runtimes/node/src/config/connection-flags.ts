@@ -7,9 +7,10 @@
  * boot (new certificate, which revokes the previous one, and an empty producer purge list, which
  * unsets the device's properties on the server — spec §3.4).
  */
-import { readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import {
   SdkError,
   checkDeviceId,
@@ -152,6 +153,11 @@ export async function checkConnectionOffline(
     )
     issues.push(...checkDeviceId(options.deviceId))
   }
+  const storeProblem = await storeDirProblem(options.storeDir)
+  if (storeProblem !== undefined) {
+    const from = origin('--store', 'storeDir', flags.store !== undefined)
+    problems.push(`${from} ${options.storeDir}: ${storeProblem}`)
+  }
   if (options.caFile !== undefined) {
     const from = origin('--ca', 'caFile', flags.ca !== undefined)
     const problem = await caFileProblem(options.caFile)
@@ -165,6 +171,33 @@ export async function checkConnectionOffline(
         issues,
       },
     )
+  }
+}
+
+/**
+ * Why the device can't keep its state in `dir`, or `undefined` when it can: `dir` is a writable
+ * directory, or the closest existing folder above it is one (the device creates the rest).
+ */
+export async function storeDirProblem(dir: string): Promise<string | undefined> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    let isDir: boolean
+    try {
+      isDir = (await stat(at)).isDirectory()
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      // missing, or below a file: the first existing folder above tells
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && dirname(at) !== at) continue
+      return `couldn't look at ${at} (${String((e as NodeJS.ErrnoException).code ?? e)})`
+    }
+    if (!isDir) {
+      return at === resolve(dir) ? 'not a directory' : `can't be created: ${at} is not a directory`
+    }
+    try {
+      await access(at, constants.W_OK | constants.X_OK)
+      return undefined
+    } catch {
+      return at === resolve(dir) ? 'not writable' : `can't be created: ${at} is not writable`
+    }
   }
 }
 
