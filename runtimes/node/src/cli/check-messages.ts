@@ -33,21 +33,16 @@ export interface CheckedMessage {
   readonly timestamp?: Date
 }
 
-/** Where a message came from, and how its timestamp is given there (for the words of a fix). */
-export interface MessageSource {
-  /** e.g. `stdin line 3`; empty for the command line. */
-  readonly where: string
-  /** e.g. `--timestamp ISO8601` or `"timestamp"`. */
-  readonly timestampHint: string
-}
-
 const describeIssue = (i: Issue): string => `${i.message} [${i.code}]`
 
-/** Why `m` can't be sent, as plain sentences; `[]` with the checked message when it can. */
+/**
+ * The checked message, or why `m` can't be sent as plain sentences; `timestampHint` says how a
+ * timestamp is given where `m` came from (`--timestamp ISO8601`, `"timestamp"`).
+ */
 export function checkMessage(
   interfaces: ReadonlyMap<string, Interface>,
   m: Message,
-  source: MessageSource,
+  timestampHint: string,
 ):
   | { readonly ok: true; readonly value: CheckedMessage }
   | { readonly ok: false; problems: string[] } {
@@ -84,7 +79,7 @@ export function checkMessage(
   if (!checked.ok) {
     const problems = checked.error.map((i) =>
       i.code === 'missing_timestamp'
-        ? `${what}: ${i.message}: give ${source.timestampHint} [${i.code}]`
+        ? `${what}: ${i.message}: give ${timestampHint} [${i.code}]`
         : `${what}: ${describeIssue(i)}`,
     )
     return { ok: false, problems }

@@ -167,10 +167,7 @@ export async function run(args: string[], debug = false): Promise<number> {
     }
     const checked: CheckedMessage[] = []
     for (const [where, m] of given) {
-      const r = checkMessage(interfaces, m, {
-        where,
-        timestampHint: where === '' ? '--timestamp ISO8601' : '"timestamp"',
-      })
+      const r = checkMessage(interfaces, m, where === '' ? '--timestamp ISO8601' : '"timestamp"')
       if (r.ok) checked.push(r.value)
       else problems.push(...r.problems.map((p) => `${where}${p}`))
     }
