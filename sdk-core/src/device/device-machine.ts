@@ -265,8 +265,7 @@ export class DeviceMachine {
    * against nothing, so the caller need not read its clock.
    */
   sendDirect(opId: OpId, data: Validated): MqttPublishAction | undefined {
-    if (this.#state.tag !== 'online' || this.#ctx.pairingAfterConnect.length > 0) return undefined
-    return sendDirect(this.#ctx, opId, data)
+    return this.#directOpen() ? sendDirect(this.#ctx, opId, data) : undefined
   }
 
   /**
@@ -276,10 +275,20 @@ export class DeviceMachine {
    * `undefined` means anything else would happen; nothing changed, and the ack goes to `handle`.
    */
   ackDirect(publishId: number): OpId | undefined {
+    return this.#directOpen() ? this.#ctx.outbox.ackedAlone(publishId) : undefined
+  }
+
+  /**
+   * The machine's half of both direct paths' eligibility (the outbox's `nothingWaiting` is the
+   * other): online, no pairing outcome waiting for the connection, no renewal drain under way.
+   */
+  #directOpen(): boolean {
     const ctx = this.#ctx
-    if (this.#state.tag !== 'online' || ctx.pairingAfterConnect.length > 0) return undefined
-    if (ctx.drainTimerId !== undefined) return undefined
-    return ctx.outbox.ackedAlone(publishId)
+    return (
+      this.#state.tag === 'online' &&
+      ctx.pairingAfterConnect.length === 0 &&
+      ctx.drainTimerId === undefined
+    )
   }
 
   /**
