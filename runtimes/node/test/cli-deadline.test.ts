@@ -163,7 +163,11 @@ describe('astarte-device deadlines under forced garbage collection', () => {
     writeFileSync(ca, other.certPem)
     const r = await runUnderGc(send('wrong-ca', ROOMY_S, '--ca', ca), { boundMs: ROOMY_S * 1000 })
     assert.equal(r.code, 1, r.stderr)
-    assert.match(r.stderr, /not trusted .*\[remote\.tls_untrusted\]/)
+    assert.match(r.stderr, /with the CA of .*other-ca\.pem \(--ca\), which did not sign it/)
+    assert.match(
+      r.stderr,
+      /not trusted .*\[remote\.tls_untrusted, caused by remote\.tls_untrusted\]/,
+    )
     assert.doesNotMatch(r.stderr, /retrying|local\.timeout/)
   })
 

@@ -27,6 +27,22 @@ function codes(e: SdkError): string[] {
   return out
 }
 
+/** An untrusted server despite a CA given: that CA is the one to change. */
+function withCaNamed(e: SdkError, options: DeviceOptions): SdkError {
+  const given =
+    options.caFile !== undefined
+      ? `${options.caFile} (--ca)`
+      : options.caPem === undefined
+        ? ''
+        : 'caPem'
+  if (given === '' || !codes(e).includes('remote.tls_untrusted')) return e
+  return new SdkError(
+    'remote.tls_untrusted',
+    `couldn't trust the server's certificate with the CA of ${given}, which did not sign it`,
+    { cause: e },
+  )
+}
+
 export class DeviceCommand {
   readonly deadline: Deadline
   readonly #prefix: string
@@ -91,23 +107,28 @@ export class DeviceCommand {
     )
     const device = await this.deadline.race(opening)
     this.#device = device
-    device.on('warning', ({ ctx }) => this.#onWarning(device, ctx))
+    device.on('warning', ({ message, ctx }) => this.#onWarning(device, message, ctx, options))
     device.on('error', (e) => this.deadline.abort(e))
     return device
   }
 
   /** A failed attempt (connect or pairing): said once per attempt, in full. */
-  #onWarning(device: Device, ctx: Readonly<Record<string, unknown>>): void {
+  #onWarning(
+    device: Device,
+    message: string,
+    ctx: Readonly<Record<string, unknown>>,
+    options: DeviceOptions,
+  ): void {
     if (typeof ctx.code !== 'string') return
     const last = device.metrics().lastError
     if (last === undefined || last.code !== ctx.code) {
-      this.say(`warning: [${ctx.code}]`)
+      this.say(`warning: ${message} [${ctx.code}]`)
       return
     }
     const same = this.#lastFailure?.message === last.message
     this.#lastFailure = last
     if (codes(last).some((c) => HOPELESS.has(c))) {
-      this.deadline.abort(last)
+      this.deadline.abort(withCaNamed(last, options))
       return
     }
     const next =
