@@ -101,7 +101,9 @@ async function target(
   try {
     text = await readFile(file, 'utf8')
   } catch (e) {
-    throw new UsageError(`couldn't read interface file ${file}: ${(e as Error).message}`)
+    const code = (e as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)
+    throw new UsageError(`couldn't read --interface ${file}: ${why}`)
   }
   const parsed = parseInterfaceText(text)
   if (!parsed.ok) throw new UsageError(`invalid interface ${file}:\n${formatIssues(parsed.error)}`)
