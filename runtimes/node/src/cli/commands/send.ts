@@ -33,7 +33,8 @@ export const usage =
   'usage: astarte-device send <connection flags> <interface> <path> <json-value> [--timestamp ISO8601]\n' +
   '       astarte-device send <connection flags> --unset <interface> <path>\n' +
   '       astarte-device send <connection flags> --stdin   (NDJSON {"interface","path","value","timestamp"?,"unset"?})\n' +
-  '  [--timeout SECONDS] (default 60): the whole command, pairing to close, ends within it\n' +
+  '  [--timeout SECONDS] (default 60): pairing, connect, sync and sends end within it, the close\n' +
+  '  at most 7 s later\n' +
   `  connection flags: ${connectionFlagsUsage}`
 
 const flags = {
