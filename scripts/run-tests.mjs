@@ -4,7 +4,7 @@
 // Usage: node scripts/run-tests.mjs [--quiet] [path-filter ...]
 //   --quiet: no TAP stream, only node's closing counts and the summary (for local runs)
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { packages, root, walk } from './workspace.mjs'
@@ -46,16 +46,21 @@ try {
   status = result.status ?? 1
   if (quiet) {
     // node's own closing lines: `# tests N`, `# pass N`, `# fail N`, …
-    const lines = readFileSync(tap, 'utf8').split('\n')
+    const lines = read(tap).split('\n')
     process.stdout.write(
       `${lines.filter((l) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(l)).join('\n')}\n`,
     )
   }
-  process.stdout.write(summary(readFileSync(results, 'utf8'), status))
+  process.stdout.write(summary(read(results), status))
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
 process.exit(status)
+
+/** A reporter's output; empty when node ended before writing it. */
+function read(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8') : ''
+}
 
 /** The compact summary of the reporter's lines. */
 function summary(text, code) {
