@@ -102,9 +102,11 @@ export const transitions: Table = {
       onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
       ctx.lastError = input.error
-      warn(ctx, "couldn't connect to the broker", {
+      // the error's own message says why and what to do (e.g. the CA to trust); the renewal
+      // only when it is one
+      warn(ctx, `couldn't connect to the broker: ${input.error.message}`, {
         code: input.error.code,
-        certificateRejected: input.certificateRejected,
+        ...(input.certificateRejected ? { renewing: ctx.pairing !== undefined } : {}),
       })
       // spec §4.5: a refused certificate is renewed before the next attempt
       if (input.certificateRejected && ctx.pairing !== undefined) {
