@@ -102,9 +102,9 @@ export const transitions: Table = {
       onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
       ctx.lastError = input.error
-      // the error's own message says why and what to do (e.g. the CA to trust); the renewal
-      // only when it is one
-      warn(ctx, `couldn't connect to the broker: ${input.error.message}`, {
+      // the error's own "couldn't connect to …" says where, why and what to do (the CA to
+      // trust, say); `renewing` only when the certificate was refused
+      warn(ctx, input.error.message, {
         code: input.error.code,
         ...(input.certificateRejected ? { renewing: ctx.pairing !== undefined } : {}),
       })
