@@ -4,10 +4,11 @@
  * payloads, pre-encoded, on the same topic of the same Mosquitto. Both are run as their users
  * write them: every message started at once without awaiting, then wait for all outcomes;
  * `device.send` with the device's default options (its in-flight window included), MQTT.js with
- * none (it publishes as fast as the socket takes them). In the details, the runtime's transport
- * alone publishing those payloads splits device.send's time into what MQTT.js and TLS take on
- * our build and what validation, encoding, the core and the façade add, and both contenders
- * paced alike (at most 100 awaited at once) give the windowed comparison.
+ * none (it publishes as fast as the socket takes them). In the details, two more contenders
+ * paced as the device is (at most 100 in flight): raw MQTT.js, what the window alone costs it,
+ * and the runtime's transport alone, which splits device.send's time into what MQTT.js and TLS
+ * take on our build and what validation, encoding, the core and the façade add; and the CPU
+ * each contender and the broker spend per message.
  * The contenders run in one child process (`bench/send-child.mjs`) on the built `dist`, as
  * deployed code runs: the bench itself runs on tsx, whose module interop would tax our code
  * but not MQTT.js. Each trial is timed inside the child; rounds interleave as everywhere.
