@@ -1,7 +1,9 @@
 /**
  * @module appengine write values: server-owned data to a device (spec §3.8, §5). Datastreams are
  * POSTed (objects on their prefix), properties PUT or DELETEd (unset = empty payload). QoS follows
- * reliability (§3.5); a QoS > 0 datastream with no session to receive it answers 503.
+ * reliability (§3.5); a QoS > 0 datastream with no session to receive it answers 503. As AppEngine,
+ * the device gets `{"v": …}` alone, also on `explicit_timestamp` mappings (it then uses the
+ * reception time, §2.2), and the answer echoes the `data` given.
  */
 import {
   encodePayload,
@@ -45,10 +47,11 @@ export async function writeValues(
   }
   const body = await readEnvelope(req)
   if (!body.ok) return body.reply
+  const now = Date.now()
   const validated =
     iface.aggregation === 'object'
-      ? objectValue(iface, path, body.value)
-      : individualValue(iface, path, body.value)
+      ? objectValue(iface, path, body.value, now)
+      : individualValue(iface, path, body.value, now)
   if (!validated.ok) return rejected(validated.code)
   const v = validated.value
   const qos = qosFor(iface, v.kind === 'object' ? iface.mappings[0] : v.mapping)
@@ -58,7 +61,6 @@ export async function writeValues(
   if (iface.type === 'datastream' && qos > 0 && !(await reachable())) {
     return detail(503, 'Cannot push to device')
   }
-  const now = Date.now()
   const valueJson =
     v.kind === 'object'
       ? objectToJson(iface, v.value)
@@ -67,24 +69,39 @@ export async function writeValues(
         : null
   if (iface.type === 'properties') ctx.values.setProperty(key, path, valueJson, now)
   else ctx.values.appendSample(key, { path, valueJson, timestampMs: now, receptionMs: now })
-  await broker?.publish(topic, encodePayload(v), qos)
-  return data(200, valueJson)
+  await broker?.publish(topic, encodePayload(withoutTimestamp(v)), qos)
+  return data(200, body.value)
 }
+
+/** What AppEngine publishes: no `t`, whatever the mapping says. */
+function withoutTimestamp(v: Validated): Validated {
+  if (v.kind === 'unset' || v.timestamp === undefined) return v
+  const { timestamp: _, ...rest } = v
+  return rest
+}
+
+/**
+ * The timestamp option the validators need on an `explicit_timestamp` mapping: the sample is
+ * stored at reception time, as for a mapping without one.
+ */
+const stampFor = (explicit: boolean, now: number) =>
+  explicit ? { timestamp: new Date(now) } : undefined
 
 type Checked =
   | { readonly ok: true; readonly value: Validated }
   | { readonly ok: false; readonly code: string | undefined }
 
-function individualValue(iface: Interface, path: string, json: unknown): Checked {
+function individualValue(iface: Interface, path: string, json: unknown, now: number): Checked {
   const mapping = resolveIndividualPath(iface, path)
   if (!mapping.ok) return { ok: false, code: mapping.error[0]?.code }
   const value = valueFromJson(mapping.value.type, json)
   if (!value.ok) return { ok: false, code: 'unexpected_value_type' }
-  const validated = validateIndividual(iface, path, value.value)
+  const stamp = stampFor(mapping.value.explicitTimestamp, now)
+  const validated = validateIndividual(iface, path, value.value, stamp)
   return validated.ok ? validated : { ok: false, code: validated.error[0]?.code }
 }
 
-function objectValue(iface: Interface, path: string, json: unknown): Checked {
+function objectValue(iface: Interface, path: string, json: unknown, now: number): Checked {
   const mappings = resolveObjectPath(iface, path)
   if (!mappings.ok) return { ok: false, code: mappings.error[0]?.code }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -98,7 +115,8 @@ function objectValue(iface: Interface, path: string, json: unknown): Checked {
     if (!converted.ok) return { ok: false, code: 'unexpected_value_type' }
     value[k] = converted.value
   }
-  const validated = validateObject(iface, path, value)
+  const explicit = mappings.value[0]?.explicitTimestamp === true
+  const validated = validateObject(iface, path, value, stampFor(explicit, now))
   return validated.ok ? validated : { ok: false, code: validated.error[0]?.code }
 }
 
