@@ -65,11 +65,6 @@ export class SessionLink {
     private readonly handler: SessionLinkHandler,
   ) {}
 
-  /** Publishes and subscribes accepted but not yet acknowledged, this connection or an earlier. */
-  get unacknowledged(): number {
-    return this.session.inflightCount + this.session.queuedCount
-  }
-
   /** Opens TLS with the device's key and certificate, then sends CONNECT (clean false). */
   open(secureContext: SecureContext): void {
     const { host, port, ignoreTlsErrors, trust } = this.broker
@@ -137,7 +132,7 @@ export class SessionLink {
   }
 
   /** Writes first, then events: a handler that feeds the session again queues after them. */
-  private perform(actions: readonly SessionAction[]): void {
+  private perform(actions: SessionAction[]): void {
     let events: SessionEvent[] | undefined
     for (const a of actions) {
       switch (a.type) {
@@ -155,6 +150,10 @@ export class SessionLink {
           assertNever(a)
       }
     }
+    // The session holds on to the array it returned until its next input, about a second later
+    // here: emptied now, its actions die young instead of filling the old generation (measured:
+    // ~20 MB more heap for 1 000 devices at 1 msg/s).
+    actions.length = 0
     if (events !== undefined) for (const e of events) this.dispatch(e)
   }
 

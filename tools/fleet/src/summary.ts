@@ -1,4 +1,4 @@
-/** @module fleet summary: the JSON the `fleet` command prints on stdout at the end of a run. */
+/** @module fleet summary: the JSON `astarte-fleet` prints on stdout at the end of a run. */
 import type { FleetOptions } from './run-fleet.js'
 import type { FleetStats } from './fleet-stats.js'
 import type { FleetTarget } from './fleet-target.js'
