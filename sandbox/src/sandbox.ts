@@ -67,6 +67,19 @@ export interface Sandbox {
   signJwt(claims: Readonly<Record<string, unknown>>): string
   /** A server certificate for `hosts` (IPs or DNS names) signed by the sandbox CA. */
   issueServerCertificate(hosts: readonly string[], lifetimeSec?: number): Promise<ServerCredentials>
+  /**
+   * Publishes `payload` as it is on `<realm>/<deviceId>/<interfaceName><path>`, unchecked: server
+   * data AppEngine would refuse (a wrong type, an unknown path, a payload that isn't BSON), for
+   * tests of how a device copes with it. Resolves once the broker took it (queued for an offline
+   * session like AppEngine's sends); rejects when the sandbox runs without its broker.
+   */
+  publishRaw(
+    deviceId: string,
+    interfaceName: string,
+    path: string,
+    payload: Uint8Array,
+    qos: 0 | 1 | 2,
+  ): Promise<void>
   stop(): Promise<void>
 }
 
@@ -144,6 +157,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     signJwt: (claims) => signJwt(realmKey, claims, nowSec()),
     issueServerCertificate: (hosts, lifetimeSec) =>
       ca.issueServerCertificate(hosts, lifetimeSec ?? ctx.certLifetimeSec),
+    async publishRaw(deviceId, interfaceName, path, payload, qos) {
+      if (brokerControl === null) {
+        throw new Error("couldn't publish to the device: the sandbox runs without its broker")
+      }
+      await brokerControl.publish(`${realm}/${deviceId}/${interfaceName}${path}`, payload, qos)
+    },
     async stop() {
       if (stopped) return
       stopped = true

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { deserialize, type Document } from 'bson'
+import { deserialize, serialize, type Document } from 'bson'
 import type { Sandbox } from '../src/index.js'
 import {
   appengine,
@@ -175,6 +175,27 @@ describe('AppEngine on the Edgehog interfaces (spec §3.8, §5)', () => {
     await waitFor(() => received(d, OTA).length + received(d, FORWARDER).length === 2)
     assert.deepEqual(received(d, OTA), [['/request', 0, { v: { operation: 'Cancel', uuid } }]])
     assert.deepEqual(received(d, FORWARDER), [['/request', 0, { v: session }]])
+    await d.conn.client.endAsync()
+  })
+
+  it('publishRaw delivers what AppEngine would refuse, as it is', async () => {
+    const d = await edgehogDevice()
+    assert.equal((await post(d, COMMANDS, '/request', 7)).status, 422)
+    const wrongType = serialize({ v: 7 })
+    await sb.publishRaw(d.deviceId, COMMANDS, '/request', wrongType, 2)
+    const notBson = new Uint8Array([1, 2, 3])
+    await sb.publishRaw(d.deviceId, LED, '/indicator/behavior', notBson, 2)
+    const raw = (iface: string) =>
+      d.conn.received.filter((m) => m.topic.startsWith(`${d.prefix}/${iface}/`))
+    await waitFor(() => raw(COMMANDS).length + raw(LED).length === 2)
+    assert.deepEqual(
+      raw(COMMANDS).map((m) => [m.qos, [...m.payload]]),
+      [[2, [...wrongType]]],
+    )
+    assert.deepEqual(
+      raw(LED).map((m) => [m.qos, [...m.payload]]),
+      [[2, [1, 2, 3]]],
+    )
     await d.conn.client.endAsync()
   })
 })
