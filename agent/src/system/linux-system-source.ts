@@ -10,7 +10,6 @@ import { join } from 'node:path'
 import {
   parseCpuInfo,
   parseKernelParameters,
-  parseLoadAvgTasks,
   parseMemInfo,
   parseMounts,
   parseOsRelease,
@@ -77,7 +76,20 @@ export function linuxSystemSource(options: LinuxSystemSourceOptions = {}): Syste
     memoryInfo: () => parsed('proc/meminfo', parseMemInfo),
     bootId: async () => (await text('proc/sys/kernel/random/boot_id')).trim(),
     uptimeMillis: () => parsed('proc/uptime', parseUptimeMillis),
-    taskCount: () => parsed('proc/loadavg', parseLoadAvgTasks),
+    async taskCount() {
+      // Summed over the processes this agent sees, as edgehog-device-runtime does (in a PID
+      // namespace that is the container's, not the kernel's `/proc/loadavg` total).
+      let total = 0
+      for (const pid of await readdir(at('proc'))) {
+        if (!/^\d+$/.test(pid)) continue
+        try {
+          total += (await readdir(at('proc', pid, 'task'))).length
+        } catch {
+          // The process ended while being counted.
+        }
+      }
+      return total
+    },
     kernelParameters: async () => parseKernelParameters((await maybe('proc/cmdline')) ?? ''),
 
     async storage() {

@@ -75,12 +75,6 @@ export function parseUptimeMillis(text: string): number | undefined {
   return Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'))
 }
 
-/** `/proc/loadavg`'s fourth field `running/total`: total is the kernel's thread count. */
-export function parseLoadAvgTasks(text: string): number | undefined {
-  const m = /^\S+ \S+ \S+ \d+\/(\d+) /.exec(text)
-  return m?.[1] === undefined ? undefined : Number(m[1])
-}
-
 /** The kernel command line's `key=value` words (the last one wins, as the kernel does). */
 export function parseKernelParameters(text: string): Record<string, string> {
   const out: Record<string, string> = {}
