@@ -6,6 +6,7 @@
  */
 import type { SystemSource } from '../system/index.js'
 import { deviceInfoFeatures } from '../device-info/index.js'
+import { telemetryFeature } from '../telemetry/index.js'
 import type { AgentConfig } from '../config/index.js'
 import type { Feature } from './feature.js'
 
@@ -21,9 +22,14 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
     ...(config.baseImage.name === undefined ? {} : { name: config.baseImage.name }),
     ...(config.baseImage.version === undefined ? {} : { version: config.baseImage.version }),
   }
+  const system = ports.system === undefined ? {} : { system: ports.system }
+  const interfacesDirectory =
+    config.interfacesDirectory === undefined
+      ? {}
+      : { interfacesDirectory: config.interfacesDirectory }
   return [
     ...deviceInfoFeatures({
-      ...(ports.system === undefined ? {} : { system: ports.system }),
+      ...system,
       ...(config.hardware.serialNumber === undefined
         ? {}
         : { serialNumber: config.hardware.serialNumber }),
@@ -31,9 +37,16 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
         ? {}
         : { partNumber: config.hardware.partNumber }),
       ...(Object.keys(baseImage).length === 0 ? {} : { baseImage }),
-      ...(config.interfacesDirectory === undefined
-        ? {}
-        : { interfacesDirectory: config.interfacesDirectory }),
+      ...interfacesDirectory,
+    }),
+    telemetryFeature({
+      ...system,
+      ...interfacesDirectory,
+      config: config.telemetryConfig.map((t) => ({
+        interface_name: t.interfaceName,
+        ...(t.enabled === undefined ? {} : { enabled: t.enabled }),
+        ...(t.period === undefined ? {} : { period: t.period }),
+      })),
     }),
   ]
 }

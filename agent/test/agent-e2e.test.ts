@@ -1,0 +1,328 @@
+/**
+ * The agent against the sandbox over mutual TLS: the `Agent` class on runtime-node's `Device`
+ * (routing, bad server data, a shutdown that loses nothing in flight), then the `astarte-agent`
+ * process itself (first-boot registration, the features' interfaces declared, SIGTERM → exit 0).
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { serialize } from 'bson'
+import { Device, nodeTimers } from '@astarte-ts/runtime-node'
+import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import {
+  parseInterface,
+  randomDeviceId,
+  type Interface,
+  type Logger,
+  type LogLevel,
+  type ServerMessage,
+} from '@astarte-ts/sdk-core'
+import { Agent } from '../src/core/agent.js'
+import type { Feature, FeatureContext } from '../src/core/feature.js'
+import { agentFeatures } from '../src/core/features.js'
+import { validateConfig } from '../src/config/index.js'
+
+const agentDir = new URL('..', import.meta.url).pathname
+const edgehogDir = join(agentDir, '..', 'interfaces', 'edgehog')
+const bin = join(agentDir, 'bin', 'astarte-agent.js')
+const quiet: Logger = { log: () => undefined }
+
+function iface(json: object): Interface {
+  const r = parseInterface(json)
+  if (!r.ok) throw new Error(JSON.stringify(r.error))
+  return r.value
+}
+
+const COUNTERS = {
+  interface_name: 'org.astarte-ts.agenttest.Counters',
+  version_major: 1,
+  version_minor: 0,
+  type: 'properties',
+  ownership: 'device',
+  mappings: [{ endpoint: '/%{n}/value', type: 'integer' }],
+}
+const CONTROL = {
+  interface_name: 'org.astarte-ts.agenttest.Control',
+  version_major: 1,
+  version_minor: 0,
+  type: 'datastream',
+  ownership: 'server',
+  mappings: [{ endpoint: '/command', type: 'string', reliability: 'unique' }],
+}
+
+/** A feature publishing `count` properties at start, none awaited, and recording its data. */
+class ProbeFeature implements Feature {
+  readonly name = 'probe'
+  readonly received: ServerMessage[] = []
+  stopped = false
+  constructor(readonly count: number) {}
+  async interfaces(): Promise<readonly Interface[]> {
+    return [iface(COUNTERS), iface(CONTROL)]
+  }
+  async start(context: FeatureContext): Promise<void> {
+    for (let n = 0; n < this.count; n++) {
+      void context.device.setProperty(COUNTERS.interface_name, `/${n}/value`, n).catch(() => {})
+    }
+  }
+  onServerMessage(message: ServerMessage): void {
+    if (message.type === 'individual' && message.value === 'throw') {
+      throw new Error(`couldn't run ${String(message.value)}`)
+    }
+    this.received.push(message)
+  }
+  async stop(): Promise<void> {
+    this.stopped = true
+  }
+}
+
+interface Record_ {
+  level: LogLevel
+  message: string
+  ctx?: Readonly<Record<string, unknown>>
+}
+
+async function eventually<T>(what: string, poll: () => Promise<T> | T, ok: (v: T) => boolean) {
+  const end = Date.now() + 20_000
+  let last: T | undefined
+  while (Date.now() < end) {
+    last = await poll()
+    if (ok(last)) return last
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
+}
+
+describe('agent against the sandbox', () => {
+  let sandbox: Sandbox
+  let tmp: string
+  const api = async (method: string, path: string, data?: unknown) => {
+    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+      ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
+    })
+    const text = await res.text()
+    return { status: res.status, data: (text === '' ? undefined : JSON.parse(text))?.data }
+  }
+  const status = async (deviceId: string) =>
+    (await api('GET', `devices/${deviceId}`)).data as
+      { connected: boolean; introspection: Record<string, unknown> } | undefined
+
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'agent-e2e-'))
+    sandbox = await startSandbox({
+      logger: quiet,
+      dataDir: join(tmp, 'sandbox'),
+      interfacesDir: edgehogDir,
+    })
+    for (const json of [COUNTERS, CONTROL]) {
+      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: json }),
+      })
+      assert.equal(res.status, 201)
+    }
+  })
+  after(async () => {
+    await sandbox.stop()
+    await rm(tmp, { recursive: true, force: true })
+  })
+
+  test('routes server data to its feature, ignores bad data, stops losing nothing in flight', async () => {
+    const records: Record_[] = []
+    const logger: Logger = {
+      log: (level, message, ctx) =>
+        records.push({ level, message, ...(ctx === undefined ? {} : { ctx }) }),
+    }
+    const probe = new ProbeFeature(200)
+    const declared = await Agent.interfacesOf([probe])
+    assert.deepEqual(
+      declared.interfaces.map((i) => i.name),
+      [COUNTERS.interface_name, CONTROL.interface_name],
+    )
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const storeDir = join(tmp, 'class-store')
+    const device = await Device.open({
+      realm: sandbox.realm,
+      pairingUrl: sandbox.pairingUrl,
+      deviceId,
+      pairingJwt: sandbox.jwt,
+      interfaces: declared.interfaces,
+      storeDir,
+      caPem: sandbox.caPem,
+      logger: quiet,
+    })
+    const fatal: unknown[] = []
+    const agent = new Agent({
+      device,
+      features: declared,
+      clock: { now: () => Date.now() },
+      timers: nodeTimers,
+      logger,
+      stateDir: storeDir,
+      onFatal: (e) => fatal.push(e),
+    })
+    await agent.start()
+    assert.equal((await stat(join(storeDir, 'probe'))).mode & 0o777, 0o700)
+    await eventually(
+      'the device online',
+      () => status(deviceId),
+      (s) => s?.connected === true,
+    )
+    const introspection = Object.keys((await status(deviceId))?.introspection ?? {}).sort()
+    assert.deepEqual(introspection, [CONTROL.interface_name, COUNTERS.interface_name])
+
+    // a value of the wrong type (the device's dataError), then one its feature throws on
+    await sandbox.publishRaw(deviceId, CONTROL.interface_name, '/command', serialize({ v: 42 }), 2)
+    const post = (value: string) =>
+      api('POST', `devices/${deviceId}/interfaces/${CONTROL.interface_name}/command`, value)
+    assert.equal((await post('throw')).status, 200)
+    assert.equal((await post('reboot')).status, 200)
+    await eventually(
+      'the good command',
+      () => probe.received.length,
+      (n) => n >= 1,
+    )
+    assert.deepEqual(
+      probe.received.map((m) => (m.type === 'individual' ? [m.path, m.value] : m.type)),
+      [['/command', 'reboot']],
+    )
+    const ignored = records.filter((r) => r.message.startsWith('ignored server data'))
+    assert.deepEqual(
+      ignored.map((r) => [r.level, r.ctx?.['interfaceName'], r.ctx?.['path']]),
+      [
+        ['warn', CONTROL.interface_name, '/command'],
+        ['error', CONTROL.interface_name, '/command'],
+      ],
+    )
+    assert.deepEqual(fatal, [])
+
+    await agent.stop()
+    assert.equal(probe.stopped, true)
+    assert.equal(device.state, 'closed')
+    // every property handed over at start settled before the device closed
+    const counters = (await api('GET', `devices/${deviceId}/interfaces/${COUNTERS.interface_name}`))
+      .data as Record<string, { value: number }>
+    assert.equal(Object.keys(counters).length, 200)
+    assert.deepEqual(
+      Object.entries(counters).map(([n, v]) => Number(n) === v.value),
+      new Array(200).fill(true),
+    )
+  })
+
+  test('two features claiming one interface are refused before any device opens', async () => {
+    await assert.rejects(
+      Agent.interfacesOf([
+        new ProbeFeature(0),
+        Object.assign(new ProbeFeature(0), { name: 'other' }),
+      ]),
+      (e: Error & { code?: string }) =>
+        e.code === 'local.invalid_config' && /other.*probe already owns it/.test(e.message),
+    )
+  })
+
+  describe('the astarte-agent process', () => {
+    let child: ChildProcess | undefined
+    after(() => {
+      child?.kill('SIGKILL')
+    })
+
+    function startAgent(config: string): { proc: ChildProcess; stderr: () => string } {
+      let stderr = ''
+      const proc = spawn(
+        process.execPath,
+        ['--conditions=@astarte-ts/source', '--import', 'tsx', bin, '--config', config],
+        { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } },
+      )
+      proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+      child = proc
+      return { proc, stderr: () => stderr }
+    }
+
+    const exited = (proc: ChildProcess) =>
+      new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+
+    test('registers on first boot, declares its features, exits 0 on SIGTERM; restarts from its store', async () => {
+      const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+      const store = join(tmp, 'agent-store')
+      const lines = (token: boolean) => `
+store_directory = "${store}"
+[astarte_device_sdk]
+realm = "${sandbox.realm}"
+device_id = "${deviceId}"
+pairing_url = "${sandbox.pairingUrl}"
+${token ? `pairing_token = "${sandbox.jwt}"` : ''}
+[agent]
+ca_file = "${sandbox.caFile}"
+log_level = "debug"
+[[telemetry_config]]
+interface_name = "io.edgehog.devicemanager.SystemStatus"
+enabled = true
+period = 3600
+`
+      const file = join(tmp, 'agent.toml')
+      await writeFile(file, lines(true))
+
+      const parsed = validateConfig({
+        store_directory: store,
+        astarte_device_sdk: { realm: 'r', pairing_url: 'https://x/p' },
+        telemetry_config: [
+          { interface_name: 'io.edgehog.devicemanager.SystemStatus', enabled: true, period: 3600 },
+        ],
+      })
+      assert.ok(parsed.ok)
+      const expected = (await Agent.interfacesOf(agentFeatures(parsed.config))).interfaces
+        .map((i) => i.name)
+        .sort()
+      assert.ok(expected.includes('io.edgehog.devicemanager.OSInfo'))
+
+      const first = startAgent(file)
+      const firstExit = exited(first.proc)
+      await eventually(
+        'the agent online',
+        () => status(deviceId),
+        (s) => s?.connected === true,
+      )
+      assert.deepEqual(Object.keys((await status(deviceId))?.introspection ?? {}).sort(), expected)
+      await eventually(
+        'OSInfo published',
+        async () =>
+          (await api('GET', `devices/${deviceId}/interfaces/io.edgehog.devicemanager.OSInfo`)).data,
+        (d) => typeof (d as { osName?: unknown } | undefined)?.osName === 'string',
+      )
+      await eventually('the agent running', first.stderr, (s) => s.includes('agent running'))
+      first.proc.kill('SIGTERM')
+      assert.equal(await firstExit, 0)
+      const log = first.stderr()
+      assert.match(log, /^<6>stopping on signal \{"signal":"SIGTERM"\}$/m)
+      assert.match(log, /^<6>agent stopped$/m)
+      assert.doesNotMatch(log, new RegExp(sandbox.jwt.split('.')[2] as string))
+      for (const line of log.trim().split('\n')) assert.match(line, /^<[3-7]>/)
+      assert.equal((await stat(store)).mode & 0o777, 0o700)
+      await eventually(
+        'the device offline',
+        () => status(deviceId),
+        (s) => s?.connected === false,
+      )
+
+      // no token now: the credentials secret saved at registration is enough
+      await writeFile(file, lines(false))
+      const second = startAgent(file)
+      const secondExit = exited(second.proc)
+      await eventually('the agent running again', second.stderr, (s) => s.includes('agent running'))
+      await eventually(
+        'the agent online again',
+        () => status(deviceId),
+        (s) => s?.connected === true,
+      )
+      second.proc.kill('SIGINT')
+      assert.equal(await secondExit, 0)
+      child = undefined
+    })
+  })
+})
