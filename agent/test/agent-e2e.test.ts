@@ -215,6 +215,50 @@ describe('agent against the sandbox', () => {
     )
   })
 
+  test('stopped right after its start: nothing queued is lost, the rest flows at the next start', async () => {
+    const probe = new ProbeFeature(100)
+    const declared = await Agent.interfacesOf([probe])
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const storeDir = join(tmp, 'queued-store')
+    const open = () =>
+      Device.open({
+        realm: sandbox.realm,
+        pairingUrl: sandbox.pairingUrl,
+        deviceId,
+        pairingJwt: sandbox.jwt,
+        interfaces: declared.interfaces,
+        storeDir,
+        caPem: sandbox.caPem,
+        logger: quiet,
+      })
+    const device = await open()
+    const agent = new Agent({
+      device,
+      features: declared,
+      clock: { now: () => Date.now() },
+      timers: nodeTimers,
+      logger: quiet,
+      stateDir: storeDir,
+    })
+    await agent.start()
+    await agent.stop()
+    assert.equal(device.state, 'closed')
+    const counters = () =>
+      api('GET', `devices/${deviceId}/interfaces/${COUNTERS.interface_name}`).then(
+        (r) => (r.data ?? {}) as Record<string, { value: number }>,
+      )
+
+    const again = await open()
+    await again.connect()
+    const values = await eventually(
+      'the queued properties',
+      counters,
+      (c) => Object.keys(c).length === 100,
+    )
+    assert.ok(Object.entries(values).every(([n, v]) => Number(n) === v.value))
+    await again.close()
+  })
+
   test('two features claiming one interface are refused before any device opens', async () => {
     await assert.rejects(
       Agent.interfacesOf([
