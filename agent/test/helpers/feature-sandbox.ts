@@ -13,6 +13,7 @@ import {
   type Interface,
   type LogLevel,
   type Logger,
+  type ServerMessage,
   type Timers,
 } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
@@ -128,7 +129,12 @@ export interface Running {
 export async function openDevice(
   env: Env,
   features: readonly Feature[],
-  options: { readonly deviceId?: string; readonly storeDir?: string } = {},
+  options: {
+    readonly deviceId?: string
+    readonly storeDir?: string
+    /** Where server data goes instead of the owning feature (a test that replaces a feature). */
+    readonly route?: (message: ServerMessage) => void
+  } = {},
 ): Promise<Running> {
   const owned = await Promise.all(features.map((f) => f.interfaces()))
   const interfaces = owned.flat()
@@ -145,6 +151,7 @@ export async function openDevice(
     backoff: { minMs: 100, maxMs: 1000 },
   })
   device.on('data', (message) => {
+    if (options.route !== undefined) return options.route(message)
     features.forEach((f, i) => {
       if (owned[i]?.some((x) => x.name === message.interfaceName)) f.onServerMessage?.(message)
     })
