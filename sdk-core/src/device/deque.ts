@@ -19,8 +19,12 @@ export class Deque<T> {
     if (this.#head >= this.#items.length) return undefined
     const item = this.#items[this.#head]
     this.#items[this.#head++] = undefined
-    // drop the consumed prefix once it is most of the array
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    // emptied: start over, so that a queue that only ever holds a few never grows its array
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0
+      this.#head = 0
+    } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      // drop the consumed prefix once it is most of the array
       this.#items = this.#items.slice(this.#head)
       this.#head = 0
     }

@@ -10,6 +10,9 @@ import { idle } from './states/idle.js'
 import { transitions, type Step } from './transitions.js'
 import type { MqttSessionOptions, SessionAction, SessionInput } from './types.js'
 
+// outside `handle` nothing may add an action: a push here throws
+const NO_ACTIONS = Object.freeze([]) as unknown as SessionAction[]
+
 /** Default in-flight window, as Astarte's broker grants devices (spec §3.1). */
 export const DEFAULT_MAX_INFLIGHT = 100
 
@@ -59,10 +62,15 @@ export class MqttSession {
     const ctx = this.#ctx
     const out: SessionAction[] = []
     ctx.out = out
-    const step = transitions[this.#state.tag][input.type] as
-      Step<SessionState, SessionInput> | undefined
-    if (step !== undefined) this.#state = step(ctx, this.#state, input, nowMs)
-    armTimer(ctx, this.#state)
+    try {
+      const step = transitions[this.#state.tag][input.type] as
+        Step<SessionState, SessionInput> | undefined
+      if (step !== undefined) this.#state = step(ctx, this.#state, input, nowMs)
+      armTimer(ctx, this.#state)
+    } finally {
+      // the caller owns `out` now: held here, its payloads would live until the next input
+      ctx.out = NO_ACTIONS
+    }
     return out
   }
 }
