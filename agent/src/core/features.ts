@@ -4,30 +4,45 @@
  * the LEDs) can be replaced, which is how the demo and the tests run the real features on
  * simulated hardware.
  */
-import type { SystemSource } from '../system/index.js'
-import { deviceInfoFeatures } from '../device-info/index.js'
-import { telemetryFeature } from '../telemetry/index.js'
+import type { Clock } from '@astarte-ts/sdk-core'
+import { commandsFeature, commandSystemControl, type SystemControl } from '../commands/index.js'
 import type { AgentConfig } from '../config/index.js'
+import { deviceInfoFeatures } from '../device-info/index.js'
+import { ledFeature, ledsFromConfig, type Led, type LedChange } from '../led/index.js'
+import type { SystemSource } from '../system/index.js'
+import { telemetryFeature } from '../telemetry/index.js'
 import type { Feature } from './feature.js'
 
 /** Replacements for the ports the features reach the machine through. */
 export interface FeaturePorts {
   /** What the device-info and telemetry features read; this Linux machine by default. */
   readonly system?: SystemSource
+  /** Where a Reboot command goes; `[reboot] command` run without a shell by default. */
+  readonly systemControl?: SystemControl
+  /** The LEDs by id; built from `[[hardware.leds]]` by default. */
+  readonly leds?: Readonly<Record<string, Led>>
+  /** The clock simulated LEDs stamp their changes with; the system's by default. */
+  readonly clock?: Clock
+  /** Told of each change of a simulated LED. */
+  readonly onSimulatedLedChange?: (id: string, change: LedChange) => void
 }
 
-/** The features `config` turns on: device information first, its facts published at start. */
+/**
+ * The features `config` turns on: device information first (its facts published at start),
+ * telemetry, commands, and LED behaviors when at least one LED is configured (no LED, no
+ * `LedBehavior` interface).
+ */
 export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Feature[] {
-  const baseImage = {
-    ...(config.baseImage.name === undefined ? {} : { name: config.baseImage.name }),
-    ...(config.baseImage.version === undefined ? {} : { version: config.baseImage.version }),
-  }
   const system = ports.system === undefined ? {} : { system: ports.system }
   const interfacesDirectory =
     config.interfacesDirectory === undefined
       ? {}
       : { interfacesDirectory: config.interfacesDirectory }
-  return [
+  const baseImage = {
+    ...(config.baseImage.name === undefined ? {} : { name: config.baseImage.name }),
+    ...(config.baseImage.version === undefined ? {} : { version: config.baseImage.version }),
+  }
+  const features: Feature[] = [
     ...deviceInfoFeatures({
       ...system,
       ...(config.hardware.serialNumber === undefined
@@ -48,5 +63,20 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
         ...(t.period === undefined ? {} : { period: t.period }),
       })),
     }),
+    commandsFeature({
+      systemControl:
+        ports.systemControl ?? commandSystemControl({ command: config.reboot.command }),
+      ...interfacesDirectory,
+    }),
   ]
+  const leds =
+    ports.leds ??
+    ledsFromConfig(config.hardware.leds, {
+      clock: ports.clock ?? { now: () => Date.now() },
+      ...(ports.onSimulatedLedChange === undefined
+        ? {}
+        : { onSimulatedChange: ports.onSimulatedLedChange }),
+    })
+  if (Object.keys(leds).length > 0) features.push(ledFeature({ leds, ...interfacesDirectory }))
+  return features
 }
