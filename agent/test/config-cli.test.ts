@@ -39,6 +39,11 @@ describe('astarte-agent check-config', () => {
     }
   })
 
+  test('the default configuration shipped for packagers is valid', () => {
+    const r = cli(['check-config', join(agentDir, 'config', 'config.toml')])
+    assert.equal(r.code, 0, r.stderr)
+  })
+
   test('every problem printed with its key path: exit 1', async () => {
     const file = join(dir, 'bad.toml')
     await writeFile(
