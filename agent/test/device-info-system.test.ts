@@ -21,6 +21,10 @@ import {
   splitTerse,
 } from '../src/system/parse.js'
 import { linuxSystemSource } from '../src/system/index.js'
+import { readDeviceInfo } from '../src/device-info/readings.js'
+
+const E = 'io.edgehog.devicemanager.'
+const quietLogger = { log: () => undefined }
 
 async function tree(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'agent-root-'))
@@ -181,6 +185,79 @@ describe('linux system source on a tree', () => {
       assert.equal(await linuxSystemSource({ nmcli: join(root, 'missing') }).hasWifi(), false)
       assert.equal(await linuxSystemSource({ nmcli: null }).hasWifi(), false)
       assert.equal(await linuxSystemSource({ nmcli: join(root, 'nmcli') }).hasWifi(), false)
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('device-info readings', () => {
+  const runtime = { name: 'astarte-ts-agent', environment: 'Node 20' }
+  test('BaseImage from os-release image fields, the configuration where they are missing', async () => {
+    const root = await tree({
+      'etc/os-release':
+        'NAME=Poky\nVERSION_ID=5.0\nIMAGE_ID=core-image\nIMAGE_VERSION="2.1.0+20261206"\n',
+      'proc/cmdline': 'ro edgehog_system_serial_number=S-9 edgehog_system_part_number=P-9\n',
+    })
+    try {
+      const system = linuxSystemSource({ root })
+      const read = await readDeviceInfo(
+        system,
+        { runtime, baseImage: { name: 'other', version: '9.9.9' }, partNumber: 'P-config' },
+        quietLogger,
+      )
+      assert.deepEqual(Object.fromEntries(read.get(`${E}BaseImage`) ?? []), {
+        '/name': 'core-image',
+        '/version': '2.1.0+20261206',
+        '/buildId': '20261206',
+      })
+      assert.deepEqual(Object.fromEntries(read.get(`${E}OSInfo`) ?? []), {
+        '/osName': 'Poky',
+        '/osVersion': '5.0',
+      })
+      // The configuration wins over the kernel command line, field by field.
+      assert.deepEqual(Object.fromEntries(read.get(`${E}SystemInfo`) ?? []), {
+        '/serialNumber': 'S-9',
+        '/partNumber': 'P-config',
+      })
+      await writeFile(join(root, 'etc/os-release'), 'NAME=Poky\nBUILD_ID=20261206\n')
+      const fallback = await readDeviceInfo(
+        system,
+        { runtime, baseImage: { name: 'img', version: '1.0.0' } },
+        quietLogger,
+      )
+      assert.deepEqual(Object.fromEntries(fallback.get(`${E}BaseImage`) ?? []), {
+        '/name': 'img',
+        '/version': '1.0.0',
+      })
+      assert.deepEqual(Object.fromEntries(fallback.get(`${E}OSInfo`) ?? []), {
+        '/osName': 'Poky',
+        '/osVersion': '20261206',
+      })
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
+  test('a reading the machine refuses leaves its interface empty, logged; the others are read', async () => {
+    const root = await tree({ 'etc/os-release': 'NAME=Tiny\n' })
+    try {
+      const warnings: string[] = []
+      const read = await readDeviceInfo(
+        linuxSystemSource({ root }),
+        { runtime },
+        {
+          log: (level, message) => {
+            if (level === 'warn') warnings.push(message)
+          },
+        },
+      )
+      assert.equal(read.get(`${E}HardwareInfo`)?.size, 0)
+      assert.equal(read.get(`${E}BaseImage`)?.size, 0)
+      assert.equal(read.get(`${E}SystemInfo`)?.size, 0)
+      assert.equal(read.get(`${E}NetworkInterfaceProperties`)?.size, 0)
+      assert.deepEqual(Object.fromEntries(read.get(`${E}OSInfo`) ?? []), { '/osName': 'Tiny' })
+      assert.ok(warnings.some((w) => w.includes(`${E}HardwareInfo`)))
     } finally {
       await rm(root, { recursive: true, force: true })
     }

@@ -27,7 +27,7 @@ export interface DeviceInfoOptions {
   readonly serialNumber?: string
   /** SystemInfo `/partNumber` (how Edgehog finds the System Model); default the kernel command line's `edgehog_system_part_number`. */
   readonly partNumber?: string
-  /** BaseImage fields; default os-release's `IMAGE_ID` and `IMAGE_VERSION`. */
+  /** BaseImage fields where os-release has no `IMAGE_ID` / `IMAGE_VERSION`. */
   readonly baseImage?: BaseImageOptions
   /** RuntimeInfo fields; default this agent's name, package version and url, and `Node <version>`. */
   readonly runtime?: RuntimeInfoOptions

@@ -11,7 +11,7 @@ import { EDGEHOG } from './edgehog-interfaces.js'
 /** `path → value` of one properties interface. */
 export type PropertyValues = ReadonlyMap<string, AstarteValue>
 
-/** The BaseImage fields given by configuration; each overrides os-release's. */
+/** The BaseImage fields given by configuration, for an image whose os-release lacks them. */
 export interface BaseImageOptions {
   readonly name?: string
   /** SemVer: Edgehog's update campaigns refuse a device whose version doesn't parse. */
@@ -131,15 +131,16 @@ export async function readDeviceInfo(
     }),
   )
   const image = options.baseImage ?? {}
-  const imageVersion = image.version ?? osRelease?.['IMAGE_VERSION']
+  // The image's own os-release describes it best; the configuration stands in where it is silent.
+  const imageVersion = osRelease?.['IMAGE_VERSION'] || image.version
   const plus = imageVersion?.indexOf('+') ?? -1
   out.set(
     baseImage,
     values([
-      ['/name', image.name ?? osRelease?.['IMAGE_ID']],
+      ['/name', osRelease?.['IMAGE_ID'] || image.name],
       ['/version', imageVersion],
       // SemVer build metadata; `/version` keeps it too, campaigns compare the whole string.
-      ['/buildId', image.buildId ?? (plus >= 0 ? imageVersion?.slice(plus + 1) : undefined)],
+      ['/buildId', plus >= 0 ? imageVersion?.slice(plus + 1) : image.buildId],
       ['/fingerprint', image.fingerprint],
     ]),
   )
