@@ -114,7 +114,14 @@ export async function startServerDataEnv(): Promise<ServerDataEnv> {
         logger: quiet,
         backoff: { minMs: 100, maxMs: 1000 },
       })
-      const synced = new Promise<void>((resolve) => device.once('synced', () => resolve()))
+      let timer: NodeJS.Timeout | undefined
+      const synced = new Promise<void>((resolve, reject) => {
+        device.once('synced', () => resolve())
+        timer = setTimeout(
+          () => reject(new Error(`device ${deviceId} didn't sync in 15 s`)),
+          15_000,
+        )
+      }).finally(() => clearTimeout(timer))
       const clock = new ManualClock()
       const { logger, entries } = recordingLogger()
       const agent = new Agent({
@@ -126,7 +133,10 @@ export async function startServerDataEnv(): Promise<ServerDataEnv> {
         stateDir: await mkdtemp(join(tmp, 'state-')),
       })
       await agent.start()
-      await synced
+      await synced.catch(async (error: unknown) => {
+        await agent.stop()
+        throw error
+      })
       const run: RunningFeature = {
         deviceId,
         agent,
