@@ -365,6 +365,24 @@ describe('telemetry on this machine', () => {
       assert.equal(existsSync(join(stateDir, 'telemetry.json')), false)
       time.advance(10_000)
       await samplesAt(run.deviceId, 'SystemStatus', '/systemStatus', [t0, t0 + 10_000])
+
+      // A value the server sends again (as after a clean session) changes nothing, restarts nothing.
+      time.advance(1_000)
+      assert.equal((await env.api('PUT', `${base}${wrongType}`, true)).status, 200)
+      await eventually(
+        'restarted by the override',
+        () => time.pendingAt(),
+        (p) => p[0] === t0 + 21_000,
+      )
+      time.advance(1_000)
+      assert.equal((await env.api('PUT', `${base}${wrongType}`, true)).status, 200)
+      await eventually(
+        'delivered again',
+        () => received.length,
+        (n) => n === 4,
+      )
+      assert.deepEqual(time.pendingAt(), [t0 + 21_000])
+      await samplesAt(run.deviceId, 'SystemStatus', '/systemStatus', [t0, t0 + 10_000, t0 + 11_000])
       await feature.stop()
     } finally {
       await run.stop()

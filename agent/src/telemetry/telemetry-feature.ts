@@ -8,7 +8,13 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Interface, Logger, ServerMessage, TimerHandle } from '@astarte-ts/sdk-core'
+import {
+  SdkError,
+  type Interface,
+  type Logger,
+  type ServerMessage,
+  type TimerHandle,
+} from '@astarte-ts/sdk-core'
 import type { Feature, FeatureContext } from '../core/feature.js'
 import { loadEdgehogInterface } from '../device-info/edgehog-interfaces.js'
 import { linuxSystemSource, type SystemSource } from '../system/index.js'
@@ -98,12 +104,15 @@ class Telemetry implements TelemetryFeature {
     this.#readConfig(logger)
     this.#overrides = await this.#loadOverrides(context)
     this.#context = context
-    for (const message of this.#early.splice(0)) this.onServerMessage(message)
+    // Data that came before `start` only updates the overrides: the tasks start once, below.
+    for (const message of this.#early.splice(0)) this.#apply(message, context)
+    const handovers: Array<Promise<void>> = []
     for (const [name, sampler] of this.#present ?? []) {
       const schedule = effectiveSchedule(this.#config.get(name), this.#overrides.get(name))
-      if (runs(schedule)) this.#restart(name)
-      else if (sampler.atStart) this.#sample(sampler)
+      if (runs(schedule)) handovers.push(this.#restart(name))
+      else if (sampler.atStart) handovers.push(this.#sample(sampler))
     }
+    await Promise.all(handovers)
     logger.log('info', 'telemetry started', { schedules: this.schedules() })
   }
 
@@ -113,16 +122,21 @@ class Telemetry implements TelemetryFeature {
       if (!this.#stopped) this.#early.push(message)
       return
     }
+    const changed = this.#apply(message, context)
+    if (changed !== undefined) void this.#restart(changed)
+  }
+
+  /** Applies one config.Telemetry message; the interface whose override changed, if one did. */
+  #apply(message: ServerMessage, context: FeatureContext): string | undefined {
     const { interfaceName, path } = message
-    const refuse = (reason: string): void =>
+    const refuse = (reason: string): undefined => {
       context.logger.log(
         'warn',
         `ignored telemetry configuration at ${interfaceName}${path}: ${reason}`,
-        {
-          interfaceName,
-          path,
-        },
+        { interfaceName, path },
       )
+      return undefined
+    }
     if (interfaceName !== TELEMETRY_CONFIG) return refuse('not a telemetry interface')
     const read = readOverrideMessage(message)
     if (!read.ok) return refuse(read.reason)
@@ -130,11 +144,19 @@ class Telemetry implements TelemetryFeature {
     if (this.#present?.has(change.interfaceName) !== true) {
       return refuse(`${change.interfaceName} is not a telemetry interface of this device`)
     }
-    const next = applyChange(this.#overrides.get(change.interfaceName), change)
+    const current = this.#overrides.get(change.interfaceName)
+    const next = applyChange(current, change)
+    // Astarte re-delivers server properties after a clean session: the same value changes nothing.
+    if (next?.enabled === current?.enabled && next?.period === current?.period) return undefined
     if (next === undefined) this.#overrides.delete(change.interfaceName)
     else this.#overrides.set(change.interfaceName, next)
+    context.logger.log('info', `telemetry of ${change.interfaceName} overridden by the server`, {
+      interfaceName: change.interfaceName,
+      path,
+      override: next ?? {},
+    })
     this.#persist(context)
-    this.#restart(change.interfaceName)
+    return change.interfaceName
   }
 
   async stop(): Promise<void> {
@@ -228,23 +250,26 @@ class Telemetry implements TelemetryFeature {
     })
   }
 
-  /** (Re)starts an interface's task: a sample now, then one every period; none when it is off. */
-  #restart(name: string): void {
+  /**
+   * (Re)starts an interface's task: a sample now, then one every period; none when it is off.
+   * Resolves once the first sample was handed to the device.
+   */
+  #restart(name: string): Promise<void> {
     const old = this.#tasks.get(name)
     if (old !== undefined) this.#clear(old)
     this.#tasks.delete(name)
     const sampler = this.#present?.get(name)
-    if (sampler === undefined || this.#stopped) return
+    if (sampler === undefined || this.#stopped) return Promise.resolve()
     const schedule = effectiveSchedule(this.#config.get(name), this.#overrides.get(name))
-    if (!runs(schedule)) return
+    if (!runs(schedule)) return Promise.resolve()
     const task: Task = { handle: undefined }
     this.#tasks.set(name, task)
     const periodMs = schedule.periodSeconds * 1000
-    const tick = (): void => {
-      this.#arm(task, periodMs, tick)
-      this.#sample(sampler)
+    const tick = (): Promise<void> => {
+      this.#arm(task, periodMs, () => void tick())
+      return this.#sample(sampler)
     }
-    tick()
+    return tick()
   }
 
   #arm(task: Task, delayMs: number, fire: () => void): void {
@@ -263,23 +288,40 @@ class Telemetry implements TelemetryFeature {
     task.handle = undefined
   }
 
-  /** One sample, timestamped when taken (the interfaces' `explicit_timestamp`), one time per scan. */
-  #sample(sampler: Sampler): void {
+  /**
+   * One sample, timestamped when taken (the interfaces' `explicit_timestamp`; one time for a whole
+   * Wi-Fi scan). Resolves once handed to the device; the sends' outcomes are awaited by `stop`.
+   */
+  #sample(sampler: Sampler): Promise<void> {
     const context = this.#context
-    if (context === undefined) return
+    if (context === undefined) return Promise.resolve()
     const { device, logger } = context
     const timestamp = new Date(context.clock.now())
     const name = sampler.interfaceName
-    const work = (async () => {
-      const objects = await sampler.sample(this.#system)
-      await Promise.all(objects.map((o) => device.sendObject(name, o.path, o.value, { timestamp })))
-    })().catch((e: unknown) => {
-      logger.log('warn', `couldn't send telemetry on ${name}`, {
-        interfaceName: name,
-        error: e instanceof Error ? e.message : String(e),
-      })
-    })
-    this.#inFlight.add(work)
-    void work.finally(() => this.#inFlight.delete(work))
+    const handedOver = sampler
+      .sample(this.#system)
+      .then((objects) =>
+        objects.map((o) => device.sendObject(name, o.path, o.value, { timestamp })),
+      )
+    const outcome = handedOver
+      .then((sends) => Promise.all(sends))
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          const code = e instanceof SdkError ? e.code : undefined
+          // Telemetry's retention is discard: a sample taken while offline is dropped by design.
+          const offline = code === 'local.offline_discarded' || code === 'local.connection_lost'
+          logger.log(offline ? 'debug' : 'warn', `couldn't send telemetry on ${name}`, {
+            interfaceName: name,
+            error: e instanceof Error ? e.message : String(e),
+          })
+        },
+      )
+    this.#inFlight.add(outcome)
+    void outcome.finally(() => this.#inFlight.delete(outcome))
+    return handedOver.then(
+      () => undefined,
+      () => undefined,
+    )
   }
 }
