@@ -37,6 +37,13 @@ function osReleaseField(name: string): string {
   return execFileSync('sh', ['-c', `. ${file} && printf '%s' "$${name}"`], { encoding: 'utf8' })
 }
 
+/** `uname -m` as Rust names the target (32-bit ARM and x86 have several machine names). */
+function targetOf(machine: string): string {
+  if (/^armv\d/.test(machine)) return 'arm'
+  if (/^i[3-6]86$/.test(machine)) return 'x86'
+  return machine
+}
+
 function cpuField(key: string): string | undefined {
   const out = execFileSync(
     'awk',
@@ -104,7 +111,7 @@ describe('device info on this machine', () => {
         encoding: 'utf8',
       }).trim()
       const cpu: Record<string, string> = {
-        architecture: execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim(),
+        architecture: targetOf(execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim()),
       }
       for (const [key, field] of [
         ['model', 'model'],

@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process'
 import { readdir, readFile, statfs, access } from 'node:fs/promises'
-import { machine } from 'node:os'
 import { join } from 'node:path'
 import {
   parseCpuInfo,
@@ -31,7 +30,7 @@ export interface LinuxSystemSourceOptions {
   readonly root?: string
   /** The NetworkManager CLI; `null` disables Wi-Fi scanning. Default `nmcli` (on `PATH`). */
   readonly nmcli?: string | null
-  /** `uname -m` of the machine (default `os.machine()`). */
+  /** The CPU architecture reported (default: this Node binary's, named as Rust names targets). */
   readonly architecture?: string
 }
 
@@ -71,7 +70,7 @@ export function linuxSystemSource(options: LinuxSystemSourceOptions = {}): Syste
       }
       return undefined
     },
-    architecture: () => options.architecture ?? machine(),
+    architecture: () => options.architecture ?? targetArchitecture(process.arch),
     cpuInfo: async () => parseCpuInfo(await text('proc/cpuinfo')),
     memoryInfo: () => parsed('proc/meminfo', parseMemInfo),
     bootId: async () => (await text('proc/sys/kernel/random/boot_id')).trim(),
@@ -226,6 +225,21 @@ function batteryState(status: string, present: boolean): BatteryState {
     default:
       return 'Unknown'
   }
+}
+
+/**
+ * `process.arch` named as edgehog-device-runtime reports its compile target (Rust's
+ * `std::env::consts::ARCH`), so a board reads the same whichever agent runs on it.
+ */
+export function targetArchitecture(arch: string): string {
+  const names: Record<string, string> = {
+    x64: 'x86_64',
+    ia32: 'x86',
+    arm64: 'aarch64',
+    ppc64: 'powerpc64',
+    loong64: 'loongarch64',
+  }
+  return names[arch] ?? arch
 }
 
 function run(file: string, args: readonly string[]): Promise<string> {

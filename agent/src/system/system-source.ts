@@ -73,7 +73,7 @@ export interface WifiAccessPoint {
 /** Reads the machine. Each method may reject when the machine refuses a read. */
 export interface SystemSource {
   osRelease(): Promise<OsRelease | undefined>
-  /** `uname -m`: `x86_64`, `aarch64`, `armv7l`, … */
+  /** The CPU architecture as Rust names targets: `x86_64`, `aarch64`, `arm`, `riscv64`, … */
   architecture(): string
   cpuInfo(): Promise<CpuInfo>
   memoryInfo(): Promise<MemoryInfo>
