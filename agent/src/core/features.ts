@@ -19,6 +19,8 @@ export interface FeaturePorts {
   readonly system?: SystemSource
   /** Where a Reboot command goes; `[reboot] command` run without a shell by default. */
   readonly systemControl?: SystemControl
+  /** Between a Reboot request and the reboot; the commands feature's 5 s by default. */
+  readonly rebootDelayMs?: number
   /** The LEDs by id; built from `[[hardware.leds]]` by default. */
   readonly leds?: Readonly<Record<string, Led>>
   /** The clock simulated LEDs stamp their changes with; the system's by default. */
@@ -66,6 +68,7 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
     commandsFeature({
       systemControl:
         ports.systemControl ?? commandSystemControl({ command: config.reboot.command }),
+      ...(ports.rebootDelayMs === undefined ? {} : { rebootDelayMs: ports.rebootDelayMs }),
       ...interfacesDirectory,
     }),
   ]

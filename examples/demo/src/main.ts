@@ -1,8 +1,9 @@
 /**
  * @module demo: `npm run demo`. Starts a local sandbox, installs the example interfaces through
  * Realm Management, registers and pairs the example device, streams for a few seconds, pushes a
- * server-owned property and a command through AppEngine, reads everything back through AppEngine,
- * and stops everything. Exit 0 when every step worked; otherwise the failing step and why, exit 1.
+ * server-owned property and a command through AppEngine, reads everything back through AppEngine;
+ * then runs the Edgehog-compatible agent on the same sandbox (`agent-demo.ts`), and stops
+ * everything. Exit 0 when every step worked; otherwise the failing step and why, exit 1.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -18,6 +19,7 @@ import {
 } from '@astarte-ts/runtime-node'
 import { deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { agentDemo } from './agent-demo.js'
 import { realmApi } from './realm-api.js'
 
 const TELEMETRY = 'org.astarte-ts.examples.Telemetry'
@@ -212,6 +214,7 @@ async function main(): Promise<number> {
       () => startSandbox({ logger: { log: () => undefined } }),
     )
     await demo(sandbox, storeDir)
+    await agentDemo(sandbox, say, step)
     say('demo finished: every step worked')
     return 0
   } catch (e) {
