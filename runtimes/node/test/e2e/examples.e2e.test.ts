@@ -11,6 +11,9 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
   assert.match(demo.out.stdout, /demo finished: every step worked/)
   assert.doesNotMatch(demo.out.stdout, /✘/)
   assert.match(demo.out.stdout, /org\.astarte-ts\.examples\.Settings\/samplingPeriodMs = 500/)
+  // the agent part: the LED's timeline lit, the reboot reaching the simulated SystemControl
+  assert.match(demo.out.stdout, /^ {4}[█▁]*█[█▁]*$/m)
+  assert.match(demo.out.stdout, /SystemControl: reboot requested at /)
 })
 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
