@@ -308,6 +308,30 @@ describe('telemetry on this machine', () => {
     }
   })
 
+  test('a period longer than a host timer allows waits in hops, then samples once', async () => {
+    const period = 30 * 24 * 3600
+    const feature = telemetryFeature({
+      config: [{ interface_name: `${E}StorageUsage`, enabled: true, period }],
+    })
+    const run = await openDevice(env, [feature])
+    const stateDir = await mkdtemp(join(env.tmp, 'state-'))
+    const storagePath = `/${[...disks().keys()][0]}`
+    try {
+      const time = manualTime()
+      const t0 = time.now()
+      await startFeature(feature, run.device, time, stateDir)
+      const hop = 2 ** 31 - 1
+      assert.deepEqual(time.pendingAt(), [t0 + hop])
+      time.advance(hop)
+      assert.deepEqual(time.pendingAt(), [t0 + period * 1000])
+      time.advance(period * 1000 - hop)
+      await samplesAt(run.deviceId, 'StorageUsage', storagePath, [t0, t0 + period * 1000])
+      await feature.stop()
+    } finally {
+      await run.stop()
+    }
+  })
+
   test('bad server data is logged with its path and ignored; the schedule is unchanged', async () => {
     const logger = new RecordingLogger()
     const feature = telemetryFeature({

@@ -181,10 +181,19 @@ class Telemetry implements TelemetryFeature {
     for (const entry of this.#options.config ?? []) {
       const name = entry.interface_name
       if (!SAMPLERS.some((s) => s.interfaceName === name)) {
-        logger.log('warn', `ignored telemetry_config entry: ${name} is not a telemetry interface`, {
+        logger.log(
+          'warn',
+          `ignored telemetry_config entry: ${name} is not a telemetry interface of this agent`,
+          {
+            interfaceName: name,
+          },
+        )
+        continue
+      }
+      if (this.#present?.has(name) !== true) {
+        logger.log('info', `telemetry_config entry of ${name} unused: not on this machine`, {
           interfaceName: name,
         })
-        continue
       }
       const period = entry.period === undefined ? undefined : checkPeriod(entry.period)
       if (entry.period !== undefined && period === undefined) {
