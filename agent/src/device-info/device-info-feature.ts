@@ -163,14 +163,11 @@ class DeviceInfoFeature implements Feature {
 /** Before `start` there is no logger: a failed reading is logged by `start`'s own read. */
 const silent: Logger = { log: () => undefined }
 
+/** Equal Astarte values; a cached longinteger may come back as a bigint or a safe integer. */
 function sameValue(a: unknown, b: AstarteValue): boolean {
-  if (
-    (typeof a === 'bigint' || typeof a === 'number') &&
-    (typeof b === 'bigint' || typeof b === 'number')
-  ) {
-    return BigInt(a) === BigInt(b)
-  }
-  return a === b
+  const whole = (x: unknown): x is bigint | number =>
+    typeof x === 'bigint' || (typeof x === 'number' && Number.isInteger(x))
+  return whole(a) && whole(b) ? BigInt(a) === BigInt(b) : a === b
 }
 
 /** This agent's RuntimeInfo defaults: its package's version and homepage, the Node version. */
