@@ -255,7 +255,8 @@ async function runAgent(
         wake()
       },
     })
-    if (stopSignal === undefined) await agent.start()
+    // a signal while the features start stops them where they are
+    if (stopSignal === undefined) await Promise.race([agent.start(), ended])
     await ended
     if (stopSignal !== undefined) logger.log('info', 'stopping on signal', { signal: stopSignal })
     await agent.stop()
