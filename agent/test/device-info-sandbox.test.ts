@@ -186,6 +186,54 @@ describe('device info on this machine', () => {
     }
   })
 
+  test('a restart sends only what changed since the device cached it', async () => {
+    const partNumber = `PN-${randomUUID()}`
+    const [first] = deviceInfoFeatures({ serialNumber: 'SN-1', partNumber, refreshSeconds: 0 })
+    assert.ok(first)
+    const run = await openDevice(env, [first])
+    try {
+      await start(first, run.device, new ManualTime(Date.now()))
+      await eventually(
+        'SystemInfo',
+        () => env.read(run.deviceId, `${E}SystemInfo`),
+        (v) => {
+          assert.deepEqual(v, { serialNumber: 'SN-1', partNumber })
+          return true
+        },
+      )
+      await first.stop()
+      // The same device (its property cache) under a new feature whose serial number changed.
+      const sets: string[] = []
+      const device = new Proxy(run.device, {
+        get(target, key) {
+          const member = Reflect.get(target, key, target) as unknown
+          if (key === 'setProperty') {
+            return (iface: string, path: string, ...rest: unknown[]) => {
+              sets.push(`${iface}${path}`)
+              return (member as (...a: unknown[]) => unknown).call(target, iface, path, ...rest)
+            }
+          }
+          return typeof member === 'function' ? member.bind(target) : member
+        },
+      })
+      const [second] = deviceInfoFeatures({ serialNumber: 'SN-2', partNumber, refreshSeconds: 0 })
+      assert.ok(second)
+      await start(second, device, new ManualTime(Date.now()))
+      await second.stop()
+      assert.deepEqual(sets, [`${E}SystemInfo/serialNumber`])
+      await eventually(
+        'SystemInfo changed',
+        () => env.read(run.deviceId, `${E}SystemInfo`),
+        (v) => {
+          assert.deepEqual(v, { serialNumber: 'SN-2', partNumber })
+          return true
+        },
+      )
+    } finally {
+      await run.stop()
+    }
+  })
+
   test('a change is published on the refresh period: a NIC that disappears is unset', async () => {
     // The machine's readings, except the network, which comes from a tree this test changes.
     const root = await mkdtemp(join(env.tmp, 'root-'))
