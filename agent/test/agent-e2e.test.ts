@@ -54,6 +54,40 @@ const CONTROL = {
   mappings: [{ endpoint: '/command', type: 'string', reliability: 'unique' }],
 }
 
+const SETTINGS = {
+  interface_name: 'org.astarte-ts.agenttest.Settings',
+  version_major: 1,
+  version_minor: 0,
+  type: 'properties',
+  ownership: 'server',
+  mappings: [{ endpoint: '/period', type: 'integer', allow_unset: true }],
+}
+
+/**
+ * A feature whose start lasts until the device has cached a server property: the agent must hold
+ * that property's message until the start resolved.
+ */
+class SlowStartFeature implements Feature {
+  readonly name = 'slow'
+  started = false
+  readonly seen: { started: boolean; message: ServerMessage }[] = []
+  async interfaces(): Promise<readonly Interface[]> {
+    return [iface(SETTINGS)]
+  }
+  async start(context: FeatureContext): Promise<void> {
+    await eventually(
+      'the server property cached',
+      () => context.device.getProperty(SETTINGS.interface_name, '/period'),
+      (v) => v !== undefined,
+    )
+    this.started = true
+  }
+  onServerMessage(message: ServerMessage): void {
+    this.seen.push({ started: this.started, message })
+  }
+  async stop(): Promise<void> {}
+}
+
 /** A feature publishing `count` properties at start, none awaited, and recording its data. */
 class ProbeFeature implements Feature {
   readonly name = 'probe'
@@ -119,7 +153,7 @@ describe('agent against the sandbox', () => {
       dataDir: join(tmp, 'sandbox'),
       interfacesDir: edgehogDir,
     })
-    for (const json of [COUNTERS, CONTROL]) {
+    for (const json of [COUNTERS, CONTROL, SETTINGS]) {
       const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
         method: 'POST',
         headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
@@ -133,7 +167,7 @@ describe('agent against the sandbox', () => {
     await rm(tmp, { recursive: true, force: true })
   })
 
-  test('routes server data to its feature, ignores bad data, stops losing nothing in flight', async () => {
+  test('routes server data to its feature, ignores bad data, stops losing nothing in flight', async (t) => {
     const records: Record_[] = []
     const logger: Logger = {
       log: (level, message, ctx) =>
@@ -167,6 +201,8 @@ describe('agent against the sandbox', () => {
       stateDir: storeDir,
       onFatal: (e) => fatal.push(e),
     })
+    // a failed assertion must not leave the device connected (the sandbox would wait for it)
+    t.after(() => agent.stop())
     await agent.start()
     assert.equal((await stat(join(storeDir, 'probe'))).mode & 0o777, 0o700)
     await eventually(
@@ -215,7 +251,7 @@ describe('agent against the sandbox', () => {
     )
   })
 
-  test('stopped right after its start: nothing queued is lost, the rest flows at the next start', async () => {
+  test('stopped right after its start: nothing queued is lost, the rest flows at the next start', async (t) => {
     const probe = new ProbeFeature(100)
     const declared = await Agent.interfacesOf([probe])
     const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
@@ -240,6 +276,8 @@ describe('agent against the sandbox', () => {
       logger: quiet,
       stateDir: storeDir,
     })
+    // a failed assertion must not leave the device connected (the sandbox would wait for it)
+    t.after(() => agent.stop())
     await agent.start()
     await agent.stop()
     assert.equal(device.state, 'closed')
@@ -249,6 +287,7 @@ describe('agent against the sandbox', () => {
       )
 
     const again = await open()
+    t.after(() => again.close())
     await again.connect()
     const values = await eventually(
       'the queued properties',
@@ -257,6 +296,57 @@ describe('agent against the sandbox', () => {
     )
     assert.ok(Object.entries(values).every(([n, v]) => Number(n) === v.value))
     await again.close()
+  })
+
+  test('server data arriving while its feature starts is delivered once the start resolved', async (t) => {
+    const slow = new SlowStartFeature()
+    const declared = await Agent.interfacesOf([slow])
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const storeDir = join(tmp, 'slow-store')
+    const open = () =>
+      Device.open({
+        realm: sandbox.realm,
+        pairingUrl: sandbox.pairingUrl,
+        deviceId,
+        pairingJwt: sandbox.jwt,
+        interfaces: declared.interfaces,
+        storeDir,
+        caPem: sandbox.caPem,
+        logger: quiet,
+      })
+    // registered and introspected once, so AppEngine takes a property it delivers at the next connect
+    const first = await open()
+    await first.connect()
+    await first.close()
+    const put = await api(
+      'PUT',
+      `devices/${deviceId}/interfaces/${SETTINGS.interface_name}/period`,
+      30,
+    )
+    assert.equal(put.status, 200)
+
+    const device = await open()
+    const agent = new Agent({
+      device,
+      features: declared,
+      clock: { now: () => Date.now() },
+      timers: nodeTimers,
+      logger: quiet,
+      stateDir: storeDir,
+    })
+    // a failed assertion must not leave the device connected (the sandbox would wait for it)
+    t.after(() => agent.stop())
+    await agent.start()
+    await eventually(
+      'the property delivered',
+      () => slow.seen.length,
+      (n) => n > 0,
+    )
+    assert.deepEqual(
+      slow.seen.map((s) => [s.started, s.message.type === 'individual' ? s.message.value : null]),
+      [[true, 30]],
+    )
+    await agent.stop()
   })
 
   test('two features claiming one interface are refused before any device opens', async () => {
