@@ -381,6 +381,29 @@ describe('agent against the sandbox', () => {
     const exited = (proc: ChildProcess) =>
       new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
 
+    test('a device Astarte refuses ends the process with exit 1, stopped in order', async () => {
+      const file = join(tmp, 'refused.toml')
+      await writeFile(
+        file,
+        `store_directory = "${join(tmp, 'refused-store')}"
+[astarte_device_sdk]
+realm = "${sandbox.realm}"
+device_id = "${randomDeviceId(new Uint8Array(randomBytes(16)))}"
+pairing_url = "${sandbox.pairingUrl}"
+credentials_secret = "bm90LXJlZ2lzdGVyZWQtaGVyZQ=="
+[agent]
+ca_file = "${sandbox.caFile}"
+`,
+      )
+      const agent = startAgent(file)
+      assert.equal(await exited(agent.proc), 1)
+      const log = agent.stderr()
+      assert.match(log, /^<3>the device failed \{.*"code":"remote\.pairing_not_found"/m)
+      assert.match(log, /^<6>agent stopped$/m)
+      assert.doesNotMatch(log, /bm90LXJlZ2lzdGVyZWQtaGVyZQ/)
+      child = undefined
+    })
+
     test('registers on first boot, declares its features, exits 0 on SIGTERM; restarts from its store', async () => {
       const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
       const store = join(tmp, 'agent-store')

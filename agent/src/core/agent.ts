@@ -98,6 +98,8 @@ export class Agent {
   #stopping: Promise<void> | undefined
   #started = false
   #failed = false
+  /** The feature start in progress, which a stop lets finish (bounded) before stopping it. */
+  #starting: Promise<void> | undefined
 
   constructor(options: AgentOptions) {
     this.#options = options
@@ -130,8 +132,11 @@ export class Agent {
     })
     for (const feature of this.#options.features.features) {
       if (this.#stopping !== undefined) return
-      await this.#startFeature(feature)
+      this.#starting = this.#startFeature(feature)
+      await this.#starting
     }
+    this.#starting = undefined
+    if (this.#stopping !== undefined) return
     this.#logger.log('info', 'agent running', {
       deviceId: device.deviceId,
       features: this.#options.features.features.map((f) => f.name),
@@ -179,6 +184,9 @@ export class Agent {
 
   async #stop(): Promise<void> {
     this.#logger.log('info', 'agent stopping')
+    if (this.#starting !== undefined && !(await this.#within(this.#starting))) {
+      this.#logger.log('warn', 'stopping a feature whose start has not finished')
+    }
     for (const feature of [...this.#options.features.features].reverse()) {
       const state = this.#states.get(feature)
       if (state !== 'running' && state !== 'starting') continue
@@ -214,18 +222,28 @@ export class Agent {
       inFlight: this.#device.inFlight,
       timeoutMs,
     })
-    let handle: unknown
-    const timedOut = new Promise<boolean>((resolve) => {
-      handle = this.#options.timers.set(() => resolve(true), timeoutMs)
-    })
-    const late = await Promise.race([this.#device.settled().then(() => false), timedOut])
-    this.#options.timers.clear(handle)
-    if (late) {
+    if (!(await this.#within(this.#device.settled()))) {
       // the store keeps properties and stored datastreams; only volatile sends can be lost here
       this.#logger.log('warn', 'closing with publications still in flight', {
         inFlight: this.#device.inFlight,
       })
     }
+  }
+
+  /** Whether `work` settled within `shutdownTimeoutMs` (its outcome is not the stop's concern). */
+  async #within(work: Promise<unknown>): Promise<boolean> {
+    const timeoutMs = this.#options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
+    let handle: unknown
+    const timedOut = new Promise<false>((resolve) => {
+      handle = this.#options.timers.set(() => resolve(false), timeoutMs)
+    })
+    const settled = work.then(
+      () => true as const,
+      () => true as const,
+    )
+    const inTime = await Promise.race([settled, timedOut])
+    this.#options.timers.clear(handle)
+    return inTime
   }
 
   readonly #onData = (message: ServerMessage): void => {
