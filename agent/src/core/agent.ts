@@ -158,6 +158,8 @@ export class Agent {
         stateDir,
       }
       await feature.start(context)
+      // a stop that came meanwhile (and gave up waiting) has already stopped it
+      if (this.#states.get(feature) !== 'starting') return
       this.#states.set(feature, 'running')
     } catch (error) {
       this.#states.set(feature, 'failed')
@@ -189,7 +191,8 @@ export class Agent {
     }
     for (const feature of [...this.#options.features.features].reverse()) {
       const state = this.#states.get(feature)
-      if (state !== 'running' && state !== 'starting') continue
+      // a failed start may have left timers or files open: its stop releases them
+      if (state === 'idle' || state === 'stopped') continue
       try {
         await feature.stop()
       } catch (error) {
