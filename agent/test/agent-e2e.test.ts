@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -401,6 +401,53 @@ ca_file = "${sandbox.caFile}"
       assert.match(log, /^<3>the device failed \{.*"code":"remote\.pairing_not_found"/m)
       assert.match(log, /^<6>agent stopped$/m)
       assert.doesNotMatch(log, /bm90LXJlZ2lzdGVyZWQtaGVyZQ/)
+      child = undefined
+    })
+
+    test("an empty device_id is the hardware id's UUIDv5 in edgehog's namespace", async (t) => {
+      let hardwareId: string | undefined
+      for (const f of ['/sys/class/dmi/id/board_serial', '/etc/machine-id']) {
+        hardwareId ??= await readFile(f, 'utf8').then(
+          (t) => t.trim() || undefined,
+          () => undefined,
+        )
+      }
+      if (hardwareId === undefined) {
+        t.skip('this machine has neither a board serial nor a machine id')
+        return
+      }
+      const ns = Buffer.from('f79ad91f-c638-4889-ae74-9d001a3b4cf8'.replace(/-/g, ''), 'hex')
+      const bytes = createHash('sha1')
+        .update(ns)
+        .update(hardwareId, 'utf8')
+        .digest()
+        .subarray(0, 16)
+      bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50
+      bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80
+      const expected = bytes.toString('base64url')
+
+      const file = join(tmp, 'hardware-id.toml')
+      await writeFile(
+        file,
+        `store_directory = "${join(tmp, 'hardware-id-store')}"
+[astarte_device_sdk]
+realm = "${sandbox.realm}"
+device_id = ""
+pairing_url = "${sandbox.pairingUrl}"
+pairing_token = "${sandbox.jwt}"
+[agent]
+ca_file = "${sandbox.caFile}"
+`,
+      )
+      const agent = startAgent(file)
+      const exit = exited(agent.proc)
+      await eventually(
+        'the agent online',
+        () => status(expected),
+        (s) => s?.connected === true,
+      )
+      agent.proc.kill('SIGTERM')
+      assert.equal(await exit, 0)
       child = undefined
     })
 
