@@ -451,6 +451,43 @@ ca_file = "${sandbox.caFile}"
       child = undefined
     })
 
+    test('SIGTERM the moment it runs: what its features handed over reaches Astarte after a restart', async () => {
+      const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+      const file = join(tmp, 'early-stop.toml')
+      await writeFile(
+        file,
+        `store_directory = "${join(tmp, 'early-stop-store')}"
+[astarte_device_sdk]
+realm = "${sandbox.realm}"
+device_id = "${deviceId}"
+pairing_url = "${sandbox.pairingUrl}"
+pairing_token = "${sandbox.jwt}"
+[agent]
+ca_file = "${sandbox.caFile}"
+`,
+      )
+      const first = startAgent(file)
+      const firstExit = exited(first.proc)
+      await eventually('the agent running', first.stderr, (s) => s.includes('agent running'))
+      first.proc.kill('SIGTERM')
+      assert.equal(await firstExit, 0)
+
+      const second = startAgent(file)
+      const secondExit = exited(second.proc)
+      for (const name of ['OSInfo', 'HardwareInfo', 'RuntimeInfo']) {
+        await eventually(
+          `${name} in AppEngine`,
+          async () =>
+            (await api('GET', `devices/${deviceId}/interfaces/io.edgehog.devicemanager.${name}`))
+              .data as object | undefined,
+          (d) => d !== undefined && Object.keys(d).length > 0,
+        )
+      }
+      second.proc.kill('SIGTERM')
+      assert.equal(await secondExit, 0)
+      child = undefined
+    })
+
     test('registers on first boot, declares its features, exits 0 on SIGTERM; restarts from its store', async () => {
       const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
       const store = join(tmp, 'agent-store')
