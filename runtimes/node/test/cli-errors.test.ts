@@ -215,6 +215,33 @@ describe('config files and offline checks (no network)', () => {
     assert.match(stamp.stderr, /--timestamp: timestamp 'yesterday' is not an ISO 8601 date-time/)
   })
 
+  test('a value whose payload is over the broker limit is refused offline, with its size', async () => {
+    // a valid string (Core takes up to 65 536 bytes) whose BSON payload is over 65 535 bytes
+    const big = JSON.stringify('x'.repeat(65_530))
+    const r = await runCli([
+      'send',
+      '--pairing-url',
+      unreachable,
+      '--realm',
+      'test',
+      '--device-id',
+      'AJInS0w3VpWpuOqkXhgZdA',
+      '--interfaces',
+      examples,
+      '--store',
+      join(tmp, 'store'),
+      'org.astarte-ts.examples.DeviceStatus',
+      '/firmwareVersion',
+      big,
+    ])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(
+      r.stderr,
+      /DeviceStatus\/firmwareVersion: the 65543-byte payload is over the 65535-byte limit \(maxPayloadBytes\) \[payload_too_large\]/,
+    )
+    assert.doesNotMatch(r.stderr, /in time|local\.timeout/)
+  })
+
   test('payload encode names what it could not do', async () => {
     const iface = join(examples, 'org.astarte-ts.examples.Telemetry.json')
     const r = await runCli([

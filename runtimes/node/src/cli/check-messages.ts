@@ -4,6 +4,8 @@
  * so a typo is reported as such, offline, with every bad NDJSON line and its number.
  */
 import {
+  encodePayload,
+  MAX_PAYLOAD_BYTES,
   parseIsoDate,
   validateIndividual,
   validateObject,
@@ -37,12 +39,14 @@ const describeIssue = (i: Issue): string => `${i.message} [${i.code}]`
 
 /**
  * The checked message, or why `m` can't be sent as plain sentences; `timestampHint` says how a
- * timestamp is given where `m` came from (`--timestamp ISO8601`, `"timestamp"`).
+ * timestamp is given where `m` came from (`--timestamp ISO8601`, `"timestamp"`); a payload over
+ * `maxPayloadBytes` (the device's `maxPayloadBytes`) is refused here too, as the device would.
  */
 export function checkMessage(
   interfaces: ReadonlyMap<string, Interface>,
   m: Message,
   timestampHint: string,
+  maxPayloadBytes: number = MAX_PAYLOAD_BYTES,
 ):
   | { readonly ok: true; readonly value: CheckedMessage }
   | { readonly ok: false; problems: string[] } {
@@ -83,6 +87,15 @@ export function checkMessage(
         : `${what}: ${describeIssue(i)}`,
     )
     return { ok: false, problems }
+  }
+  const bytes = encodePayload(checked.value).length
+  if (bytes > maxPayloadBytes) {
+    return {
+      ok: false,
+      problems: [
+        `${what}: the ${bytes}-byte payload is over the ${maxPayloadBytes}-byte limit (maxPayloadBytes) [payload_too_large]`,
+      ],
+    }
   }
   return {
     ok: true,

@@ -168,7 +168,8 @@ export async function run(args: string[], debug = false): Promise<number> {
     }
     const checked: CheckedMessage[] = []
     for (const [where, m] of given) {
-      const r = checkMessage(interfaces, m, where === '' ? '--timestamp ISO8601' : '"timestamp"')
+      const hint = where === '' ? '--timestamp ISO8601' : '"timestamp"'
+      const r = checkMessage(interfaces, m, hint, options.maxPayloadBytes)
       if (r.ok) checked.push(r.value)
       else problems.push(...r.problems.map((p) => `${where}${p}`))
     }
