@@ -78,7 +78,13 @@ function configIssues(config: DeviceConfig): Issue[] {
   const addressed = config.pairing !== undefined || config.broker !== undefined
   check(addressed, '/pairing', 'give pairing settings or a broker address')
   check((config.keepaliveSec ?? 1) > 0, '/keepaliveSec', 'keepalive must be positive')
-  check((config.maxInflight ?? 1) >= 1, '/maxInflight', 'maxInflight must be at least 1')
+  const window = config.maxInflight ?? 1
+  // [MQTT-2.3.1-1] a publish in flight holds one of the 65 535 packet ids
+  check(
+    Number.isInteger(window) && window >= 1 && window <= 65_535,
+    '/maxInflight',
+    'maxInflight must be an integer from 1 to 65535',
+  )
   const cap = config.maxPayloadBytes ?? 1
   check(
     Number.isInteger(cap) && cap >= 1,

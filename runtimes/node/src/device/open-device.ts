@@ -120,28 +120,37 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
   }
   const crypto = ports.crypto ?? nodeCryptoProvider
   const backoff = options.backoff ?? defaultBackoff
-  const machine = new DeviceMachine({
-    realm,
-    deviceId,
-    interfaces,
-    store,
-    inflater: nodeInflater,
-    logger,
-    keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
-    ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
-    ...(options.maxInflight === undefined ? {} : { maxInflight: options.maxInflight }),
-    backoff,
-    random: ports.random ?? Math.random,
-    pairing: {
-      pairingUrl,
-      credentialsSecret: secret,
-      keyAlgorithm: options.keyAlgorithm ?? defaultKeyAlgorithm,
-      // one set of bounds for every retry the device makes: broker and Pairing API alike
-      retry: { initialDelayMs: backoff.minMs, maxDelayMs: backoff.maxMs },
-      ...(existing === undefined ? {} : { existing }),
-      parseCertificate: (pem: string) => crypto.parseCertificate(pem),
-    },
-  })
+  let machine: DeviceMachine
+  try {
+    machine = new DeviceMachine({
+      realm,
+      deviceId,
+      interfaces,
+      store,
+      inflater: nodeInflater,
+      logger,
+      keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
+      ...(options.maxPayloadBytes === undefined
+        ? {}
+        : { maxPayloadBytes: options.maxPayloadBytes }),
+      ...(options.maxInflight === undefined ? {} : { maxInflight: options.maxInflight }),
+      backoff,
+      random: ports.random ?? Math.random,
+      pairing: {
+        pairingUrl,
+        credentialsSecret: secret,
+        keyAlgorithm: options.keyAlgorithm ?? defaultKeyAlgorithm,
+        // one set of bounds for every retry the device makes: broker and Pairing API alike
+        retry: { initialDelayMs: backoff.minMs, maxDelayMs: backoff.maxMs },
+        ...(existing === undefined ? {} : { existing }),
+        parseCertificate: (pem: string) => crypto.parseCertificate(pem),
+      },
+    })
+  } catch (e) {
+    // an option the machine refuses (say, maxInflight) must not leave the store open
+    closeStore()
+    throw e
+  }
   const transport = ports.transport ?? new MqttJsTransport({ logger })
   const clock = ports.clock ?? { now: () => Date.now() }
   return new Device({

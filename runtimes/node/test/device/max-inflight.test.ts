@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { SdkError } from '@astarte-ts/sdk-core'
 import { Device } from '../../src/index.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -37,18 +38,33 @@ test(`maxInflight ${WINDOW}: at most ${WINDOW} publishes await their ack, and th
   assert.deepEqual({ inflight: m.inflight, dropped: m.dropped }, { inflight: 0, dropped: 0 })
 })
 
-test('maxInflight 0 is refused when the device opens', async (t) => {
-  await assert.rejects(
-    Device.open({
-      realm: 'test',
-      pairingUrl: 'http://127.0.0.1:9/pairing',
-      deviceId: newDeviceId(),
-      credentialsSecret: 'c2VjcmV0',
-      interfaces: [],
-      storeDir: tempDir(t, 'astarte-max-inflight-'),
-      logger: { log: () => undefined },
-      maxInflight: 0,
-    }),
-    (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_config',
-  )
+test('a window that is not an integer from 1 to 65535 is refused at open, the store left closed', async (t) => {
+  const storeDir = tempDir(t, 'astarte-max-inflight-')
+  for (const maxInflight of [0, 1.5, 65_536]) {
+    await assert.rejects(
+      Device.open({
+        realm: 'test',
+        pairingUrl: 'http://127.0.0.1:9/pairing',
+        deviceId: newDeviceId(),
+        credentialsSecret: 'c2VjcmV0',
+        interfaces: [],
+        storeDir,
+        logger: { log: () => undefined },
+        maxInflight,
+      }),
+      (e: unknown) =>
+        e instanceof SdkError &&
+        e.code === 'local.invalid_config' &&
+        e.issues.some((i) => i.path === '/maxInflight'),
+      `maxInflight ${maxInflight}`,
+    )
+  }
+  const open = readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(storeDir)
+    } catch {
+      return false
+    }
+  })
+  assert.deepEqual(open, [], 'no file of the refused devices stays open')
 })
