@@ -14,8 +14,8 @@ export interface Clock {
 
 /**
  * Runs `fn` once, soon: after the current call stack and any promise jobs it queued, before
- * timers and I/O callbacks (Node: `setImmediate`; XS: `Timer.set(fn)`; Espruino: `setTimeout(fn,
- * 0)`). The driver uses it to gather the sends of one tick into one store transaction.
+ * timers and I/O callbacks (Node: `setImmediate`; XS: `Timer.set(fn)`; Espruino: a zero-delay
+ * timer). The driver uses it to gather the sends of one tick into one store transaction.
  */
 export interface Scheduler {
   defer(fn: () => void): void

@@ -147,21 +147,24 @@ describe('config files and offline checks (no network)', () => {
     )
   })
 
+  // a device whose Pairing API is unreachable: anything reported must come from offline checks
+  const offline = (): string[] => [
+    '--pairing-url',
+    unreachable,
+    '--realm',
+    'test',
+    '--device-id',
+    'AJInS0w3VpWpuOqkXhgZdA',
+    '--interfaces',
+    examples,
+    '--store',
+    join(tmp, 'store'),
+    '--timeout',
+    '30',
+  ]
+
   test('offline mistakes are reported as such, never as a timeout, each with its flag', async () => {
-    const flags = [
-      '--pairing-url',
-      unreachable,
-      '--realm',
-      'test',
-      '--device-id',
-      'AJInS0w3VpWpuOqkXhgZdA',
-      '--interfaces',
-      examples,
-      '--store',
-      join(tmp, 'store'),
-      '--timeout',
-      '30',
-    ]
+    const flags = offline()
     const value = ['org.astarte-ts.examples.Telemetry', '/cpu/temperature', '41.5']
     const at = ['--timestamp', '2026-01-01T00:00:00Z']
     const aFile = join(tmp, 'a-file')
@@ -220,16 +223,7 @@ describe('config files and offline checks (no network)', () => {
     const big = JSON.stringify('x'.repeat(65_530))
     const r = await runCli([
       'send',
-      '--pairing-url',
-      unreachable,
-      '--realm',
-      'test',
-      '--device-id',
-      'AJInS0w3VpWpuOqkXhgZdA',
-      '--interfaces',
-      examples,
-      '--store',
-      join(tmp, 'store'),
+      ...offline(),
       'org.astarte-ts.examples.DeviceStatus',
       '/firmwareVersion',
       big,
