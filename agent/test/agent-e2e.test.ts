@@ -483,6 +483,8 @@ ca_file = "${sandbox.caFile}"
           (d) => d !== undefined && Object.keys(d).length > 0,
         )
       }
+      // the data may be in Astarte before this process has taken over SIGTERM (it was the first's)
+      await eventually('the agent running', second.stderr, (s) => s.includes('agent running'))
       second.proc.kill('SIGTERM')
       assert.equal(await secondExit, 0)
       child = undefined
