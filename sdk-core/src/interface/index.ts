@@ -1,5 +1,11 @@
 /** @module interface: parse and validate Astarte interfaces (spec §1) and resolve paths. */
 export { interfaceIssueCodes, type InterfaceIssueCode } from './codes.js'
+export {
+  compileInterface,
+  loadCompiledInterface,
+  type CompiledInterface,
+  type CompiledMapping,
+} from './compiled.js'
 export { defineInterface } from './define-interface.js'
 export { isValidInterfaceName } from './name.js'
 export { endpointsOverlap } from './overlap.js'
