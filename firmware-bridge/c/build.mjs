@@ -1,0 +1,177 @@
+// Builds the C library's unit tests and fuzz driver (host, ASan + UBSan, gcc or clang), the
+// example sensor firmware for the host (a Linux process on a pty) and for QEMU's mps2-an385
+// (Cortex-M3), and measures the library's Cortex-M code size. Outputs go to build/ (ignored by
+// git); every output is written under a temporary name and renamed, so that concurrent builds
+// never run each other's half-written files.
+// Usage: node firmware-bridge/c/build.mjs [test-gcc] [test-clang] [host] [qemu] [size]
+//   (no target: all of them; `size` prints the library's text bytes per source file)
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { vectorsHeader } from './vectors-header.mjs'
+
+export const C_DIR = dirname(fileURLToPath(import.meta.url))
+export const BUILD_DIR = join(C_DIR, 'build')
+const EXAMPLE = join(C_DIR, 'examples/qemu-mps2')
+
+/** The warnings the library must compile under, with gcc and clang alike. */
+export const STRICT = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic']
+const SANITIZE = ['-g', '-O1', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']
+/** How the library is measured and built for Cortex-M. */
+export const ARM = ['-Os', '-mcpu=cortex-m3', '-mthumb', '-ffunction-sections', '-fdata-sections']
+
+/** The library's sources (src/*.c), absolute paths, in a stable order. */
+export function librarySources() {
+  return cSources(join(C_DIR, 'src'))
+}
+
+function cSources(dir) {
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.c'))
+    .sort()
+    .map((n) => join(dir, n))
+}
+
+function run(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: C_DIR, encoding: 'utf8', stdio: 'pipe' })
+  } catch (e) {
+    const out = `${e.stdout ?? ''}${e.stderr ?? ''}`
+    throw new Error(`couldn't run ${cmd} ${args.join(' ')}:\n${out || e.message}`)
+  }
+}
+
+/** Runs `build(tmpPath)` then renames the result to `out`. */
+function produce(out, build) {
+  mkdirSync(dirname(out), { recursive: true })
+  const tmp = `${out}.${process.pid}.tmp`
+  try {
+    build(tmp)
+    renameSync(tmp, out)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+  return out
+}
+
+/**
+ * Builds the unit tests and the fuzz driver with `cc` (gcc or clang) under ASan and UBSan.
+ * The golden frames of ../vectors are compiled in as a generated header.
+ */
+export function buildTests(cc) {
+  const dir = join(BUILD_DIR, `test-${cc}`)
+  mkdirSync(dir, { recursive: true })
+  produce(join(dir, 'vectors.h'), (tmp) => writeFileSync(tmp, vectorsHeader()))
+  const include = ['-I', join(C_DIR, 'include'), '-I', join(C_DIR, 'test'), '-I', dir]
+  const lib = librarySources()
+  const tests = cSources(join(C_DIR, 'test')).filter((f) => !f.endsWith('fuzz.c'))
+  const unit = produce(join(dir, 'unit'), (tmp) =>
+    run(cc, [...STRICT, ...SANITIZE, ...include, ...lib, ...tests, '-lm', '-o', tmp]),
+  )
+  const fuzz = produce(join(dir, 'fuzz'), (tmp) =>
+    run(cc, [...STRICT, ...SANITIZE, ...include, ...lib, join(C_DIR, 'test/fuzz.c'), '-o', tmp]),
+  )
+  return { unit, fuzz }
+}
+
+/** The example firmware as a Linux process (build/host/firmware); see examples/qemu-mps2. */
+export function buildHostFirmware(cc = 'gcc') {
+  const sources = [
+    ...librarySources(),
+    join(EXAMPLE, 'app.c'),
+    join(EXAMPLE, 'board-host.c'),
+  ]
+  return produce(join(BUILD_DIR, 'host/firmware'), (tmp) =>
+    run(cc, [
+      ...STRICT,
+      '-D_POSIX_C_SOURCE=200809L',
+      '-D_DEFAULT_SOURCE',
+      '-O2',
+      '-g',
+      '-I',
+      join(C_DIR, 'include'),
+      ...sources,
+      '-o',
+      tmp,
+    ]),
+  )
+}
+
+/** The example firmware for QEMU's mps2-an385 (build/qemu/firmware.elf). */
+export function buildQemuFirmware() {
+  const sources = [
+    ...librarySources(),
+    join(EXAMPLE, 'app.c'),
+    join(EXAMPLE, 'board-mps2.c'),
+    join(EXAMPLE, 'startup-mps2.c'),
+  ]
+  return produce(join(BUILD_DIR, 'qemu/firmware.elf'), (tmp) =>
+    run('arm-none-eabi-gcc', [
+      ...STRICT,
+      ...ARM,
+      '-g',
+      '-nostartfiles',
+      '--specs=nano.specs',
+      '--specs=nosys.specs',
+      '-Wl,--gc-sections',
+      '-T',
+      join(EXAMPLE, 'mps2-an385.ld'),
+      '-I',
+      join(C_DIR, 'include'),
+      ...sources,
+      '-o',
+      tmp,
+    ]),
+  )
+}
+
+/**
+ * The library's code size on Cortex-M3 (`-Os -mthumb`): text bytes (code and read-only data)
+ * of each object and in total, as arm-none-eabi-size counts them.
+ */
+export function armLibrarySize() {
+  const dir = join(BUILD_DIR, 'size')
+  mkdirSync(dir, { recursive: true })
+  const files = librarySources().map((src) => {
+    const obj = join(dir, src.slice(src.lastIndexOf('/') + 1).replace(/\.c$/, '.o'))
+    produce(obj, (tmp) =>
+      run('arm-none-eabi-gcc', [...STRICT, ...ARM, '-I', join(C_DIR, 'include'), '-c', src, '-o', tmp]),
+    )
+    return obj
+  })
+  // Berkeley format: text data bss dec hex filename
+  const lines = run('arm-none-eabi-size', files).trim().split('\n').slice(1)
+  const perFile = lines.map((l) => {
+    const [text, data, bss, , , file] = l.trim().split(/\s+/)
+    return { file: file.slice(file.lastIndexOf('/') + 1), text: +text, data: +data, bss: +bss }
+  })
+  return { text: perFile.reduce((n, f) => n + f.text, 0), perFile }
+}
+
+const TARGETS = {
+  'test-gcc': () => console.log(buildTests('gcc')),
+  'test-clang': () => console.log(buildTests('clang')),
+  host: () => console.log(buildHostFirmware()),
+  qemu: () => console.log(buildQemuFirmware()),
+  size: () => {
+    const { text, perFile } = armLibrarySize()
+    for (const f of perFile) console.log(`${f.file}: ${f.text}`)
+    console.log(`total text: ${text}`)
+  },
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const asked = process.argv.slice(2)
+  const unknown = asked.filter((t) => !(t in TARGETS))
+  if (unknown.length > 0) {
+    console.error(`build: unknown target ${unknown.join(', ')} (known: ${Object.keys(TARGETS).join(', ')})`)
+    process.exit(2)
+  }
+  try {
+    for (const t of asked.length === 0 ? Object.keys(TARGETS) : asked) TARGETS[t]()
+  } catch (e) {
+    console.error(`build: ${e instanceof Error ? e.message : String(e)}`)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,39 @@
+#include <stdio.h>
+
+#include "check.h"
+#include "tests.h"
+
+int check_failures = 0;
+int check_count = 0;
+
+void check_dump(const char *label, const unsigned char *b, size_t n)
+{
+    size_t i;
+    fprintf(stderr, "%s (%u):", label, (unsigned)n);
+    for (i = 0; i < n; i++) fprintf(stderr, " %02x", b[i]);
+    fprintf(stderr, "\n");
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} tests[] = {
+    {"cobs", test_cobs},
+    {"crc", test_crc},
+    {"cbor ints", test_cbor_ints},
+    {"cbor floats", test_cbor_floats},
+    {"cbor strings and containers", test_cbor_strings_containers},
+    {"cbor skip", test_cbor_skip},
+};
+
+int main(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        int before = check_failures;
+        tests[i].run();
+        printf("%s %s\n", check_failures == before ? "ok" : "FAIL", tests[i].name);
+    }
+    printf("%d checks, %d failed\n", check_count, check_failures);
+    return check_failures == 0 ? 0 : 1;
+}
