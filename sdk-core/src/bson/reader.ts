@@ -5,6 +5,7 @@
  */
 import { SdkError } from '../errors.js'
 import { BsonType, MAX_DEPTH, type BsonDocument, type BsonValue } from './model.js'
+import { readInt64, type Int64 } from './int64.js'
 import { utf8Read as utf8ReadBinding } from './utf8.js'
 
 const TWO_32 = 4294967296
@@ -12,12 +13,11 @@ const TWO_32 = 4294967296
 const utf8Read = utf8ReadBinding
 const T = BsonType
 
-// One 8-byte scratch for float64/int64 conversions: a DataView per buffer costs more than a whole
+// One 8-byte scratch for float64 conversions: a DataView per buffer costs more than a whole
 // small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
 const scratch = new ArrayBuffer(8)
 const scratchBytes = new Uint8Array(scratch)
 const scratchF64 = new Float64Array(scratch)
-const scratchI64 = new BigInt64Array(scratch)
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 function load8(src: Uint8Array, at: number): void {
@@ -37,11 +37,6 @@ function readInt32(src: Uint8Array, at: number): number {
 function readFloat64(src: Uint8Array, at: number): number {
   load8(src, at)
   return scratchF64[0] as number
-}
-
-function readBigInt64(src: Uint8Array, at: number): bigint {
-  load8(src, at)
-  return scratchI64[0] as bigint
 }
 
 /** The error every decoding failure becomes. */
@@ -135,7 +130,7 @@ export class BsonReader {
     return readInt32(this.bytes, this.take(4, last))
   }
 
-  /** int64 as a number when that is exact, else `undefined` (the caller then reads a bigint). */
+  /** int64 as a number when that is exact, else `undefined` (the caller then reads an `Int64`). */
   int64Number(last: number): number | undefined {
     const at = this.take(8, last)
     const hi = readInt32(this.bytes, at + 4)
@@ -143,8 +138,8 @@ export class BsonReader {
     return hi * TWO_32 + (readInt32(this.bytes, at) >>> 0)
   }
 
-  int64(last: number): bigint {
-    return readBigInt64(this.bytes, this.take(8, last))
+  int64(last: number): Int64 {
+    return readInt64(this.bytes, this.take(8, last))
   }
 
   boolean(last: number): boolean {

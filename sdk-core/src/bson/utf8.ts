@@ -142,3 +142,18 @@ function utf8ReadGeneral(bytes: Uint8Array, start: number, end: number): string 
   }
   return units.length > 0 ? out + String.fromCharCode.apply(null, units) : out
 }
+
+/**
+ * An unpaired UTF-16 surrogate has no UTF-8 form. A loop, not a lookbehind regex: some small
+ * engines (Espruino) lack lookbehind.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0xd800 || unit > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true
+    i++
+  }
+  return false
+}

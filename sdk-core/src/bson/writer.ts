@@ -3,6 +3,7 @@
  * exactly; the `*Size` helpers give each element's byte count (BSON 1.1).
  */
 import { SdkError } from '../errors.js'
+import { isInt64, writeInt64, type Int64 } from './int64.js'
 import { utf8Length as utf8LengthBinding, utf8Write as utf8WriteBinding } from './utf8.js'
 
 const TWO_32 = 4294967296
@@ -10,12 +11,11 @@ const TWO_32 = 4294967296
 const utf8Length = utf8LengthBinding
 const utf8Write = utf8WriteBinding
 
-// One 8-byte scratch for float64/int64 conversions: a DataView per buffer costs more than a whole
+// One 8-byte scratch for float64 conversions: a DataView per buffer costs more than a whole
 // small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
 const scratch = new ArrayBuffer(8)
 const scratchBytes = new Uint8Array(scratch)
 const scratchF64 = new Float64Array(scratch)
-const scratchI64 = new BigInt64Array(scratch)
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 function store8(dst: Uint8Array, at: number): void {
@@ -161,14 +161,12 @@ export class BsonWriter {
   }
 
   /**
-   * int64 from a safe integer number or a bigint (two's complement, little-endian); false when a
-   * bigint is outside int64 (nothing written).
+   * int64 from a safe integer number or an `Int64` (two's complement, little-endian); false when
+   * the `Int64` is outside int64 (nothing written).
    */
-  int64(v: number | bigint): boolean {
-    if (typeof v === 'bigint') {
-      scratchI64[0] = v
-      if (scratchI64[0] !== v) return false
-      store8(this.bytes, this.pos)
+  int64(v: number | Int64): boolean {
+    if (isInt64(v)) {
+      if (!writeInt64(this.bytes, this.pos, v)) return false
     } else {
       const hi = Math.floor(v / TWO_32)
       writeInt32(this.bytes, this.pos, v - hi * TWO_32)

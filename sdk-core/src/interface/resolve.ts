@@ -3,6 +3,7 @@
  * §3.2). Pure; the endpoint tree of an interface is compiled once and cached per `Interface`.
  */
 import { err, ok, type Issue, type Result } from '../errors.js'
+import { hasLoneSurrogate } from '../bson/utf8.js'
 import { issue, quote } from './issue.js'
 import type { Interface, Mapping } from './model.js'
 
@@ -36,21 +37,6 @@ function treeOf(iface: Interface): Node {
   }
   trees.set(iface, root)
   return root
-}
-
-/**
- * An unpaired UTF-16 surrogate has no UTF-8 form. A loop, not a lookbehind regex: some small
- * engines (Espruino) lack lookbehind.
- */
-function hasLoneSurrogate(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i)
-    if (unit < 0xd800 || unit > 0xdfff) continue
-    const next = text.charCodeAt(i + 1)
-    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true
-    i++
-  }
-  return false
 }
 
 /**

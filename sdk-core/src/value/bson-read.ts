@@ -9,12 +9,8 @@ import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import type { BsonReader } from '../bson/reader.js'
 import type { AstarteType } from '../interface/model.js'
 import { scalarOf as scalarOfBinding } from './bson-write.js'
-import {
-  INTEGER_LIMIT,
-  LONGINTEGER_LIMIT,
-  MAX_ARRAY_LENGTH,
-  MAX_VALUE_BYTES,
-} from './check-value.js'
+import { inLongIntegerRange, int64FromInt32, int64ToNumber, type Int64 } from '../bson/int64.js'
+import { INTEGER_LIMIT, MAX_ARRAY_LENGTH, MAX_VALUE_BYTES } from './check-value.js'
 import type { AstarteValue } from './types.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
@@ -55,8 +51,8 @@ const tooLarge = (at: ReadContext, message: string): Mismatch =>
 const bsonName = (t: number): string => `bson type 0x${t.toString(16).padStart(2, '0')}`
 
 /** A Date for int64 milliseconds, or `undefined` outside `Date`'s range. */
-export function dateFromMs(ms: bigint | number): Date | undefined {
-  const n = Number(ms)
+export function dateFromMs(ms: Int64 | number): Date | undefined {
+  const n = typeof ms === 'number' ? ms : int64ToNumber(ms)
   return n >= -MAX_TIME && n <= MAX_TIME ? new Date(n) : undefined
 }
 
@@ -80,7 +76,7 @@ function readScalar(
           : bson === BsonType.int32
             ? r.int32(last)
             : bson === BsonType.int64
-              ? Number(r.int64(last))
+              ? int64ToNumber(r.int64(last))
               : undefined
       if (n === undefined) break
       return Number.isFinite(n) ? n : mismatch(issuePath(at), `double ${n} is not finite`)
@@ -101,10 +97,10 @@ function readScalar(
       if (bson === BsonType.boolean) return r.boolean(last)
       break
     case 'longinteger': {
-      if (bson === BsonType.int32) return BigInt(r.int32(last))
+      if (bson === BsonType.int32) return int64FromInt32(r.int32(last))
       if (bson !== BsonType.int64) break
       const n = r.int64(last)
-      return n >= -LONGINTEGER_LIMIT
+      return inLongIntegerRange(n)
         ? n
         : mismatch(issuePath(at), 'longinteger -2^63 is outside ±(2^63-1)')
     }

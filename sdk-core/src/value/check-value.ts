@@ -3,7 +3,8 @@
  * throws for any input. Limits follow Core's `value_type.ex`, quirks included.
  */
 import { err, ok, type Issue, type Result } from '../errors.js'
-import { utf8Length } from '../bson/utf8.js'
+import { hasLoneSurrogate, utf8Length } from '../bson/utf8.js'
+import { inLongIntegerRange, isInt64 } from '../bson/int64.js'
 import type { AstarteType } from '../interface/model.js'
 import type { AstarteValue } from './types.js'
 
@@ -13,10 +14,6 @@ export const MAX_VALUE_BYTES = 65536
 export const MAX_ARRAY_LENGTH = 1024
 /** spec §2.3 [quirk]: Core checks `abs(v) ≤ 2³¹−1`, so −2³¹ is refused. */
 export const INTEGER_LIMIT = 0x7fffffff
-/** spec §2.3 [quirk]: `abs(v) ≤ 2⁶³−1`, so −2⁶³ is refused. */
-export const LONGINTEGER_LIMIT = 2n ** 63n - 1n
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /**
  * What is wrong with a value, before it is placed: callers add the path only on failure, so the
@@ -72,8 +69,8 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
         : typeProblem(`expected a boolean, got ${describe(value)}`)
     case 'longinteger':
     case 'longintegerarray':
-      if (typeof value === 'bigint') {
-        return value <= LONGINTEGER_LIMIT && value >= -LONGINTEGER_LIMIT
+      if (isInt64(value)) {
+        return inLongIntegerRange(value)
           ? undefined
           : typeProblem(`longinteger ${value} is outside ±(2^63-1)`)
       }
@@ -85,7 +82,7 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
       if (typeof value !== 'string') {
         return typeProblem(`expected a string, got ${describe(value)}`)
       }
-      if (LONE_SURROGATE.test(value)) return typeProblem('string has a lone surrogate')
+      if (hasLoneSurrogate(value)) return typeProblem('string has a lone surrogate')
       return value.length <= MAX_VALUE_BYTES / 3 || utf8Length(value) <= MAX_VALUE_BYTES
         ? undefined
         : sizeProblem(`string exceeds ${MAX_VALUE_BYTES} utf-8 bytes`)

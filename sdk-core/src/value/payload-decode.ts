@@ -7,6 +7,7 @@ import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import { openRoot as openRootBinding } from '../bson/decode.js'
 import { undecodable as undecodableBinding } from '../bson/reader.js'
 import type { BsonReader } from '../bson/reader.js'
+import type { Int64 } from '../bson/int64.js'
 import { utf8Read as utf8ReadBinding } from '../bson/utf8.js'
 import { objectKey } from '../interface/index.js'
 import type { Interface, Mapping } from '../interface/model.js'
@@ -155,7 +156,7 @@ export function decodePayload(
 
   let value: AstarteValue | Record<string, AstarteValue> | undefined
   let problems: readonly Issue[] = []
-  let tMs: bigint | undefined
+  let tMs: Int64 | undefined
   let keys = 0
   let emptyBinaryV = false
   try {
