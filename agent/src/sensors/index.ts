@@ -43,6 +43,7 @@ export {
 } from './bme280/simulated-bme280.js'
 export { Sht3x, type Sht3xOptions, type Sht3xStatus } from './sht3x/sht3x.js'
 export { sht3xCrc8, sht3xWord } from './sht3x/crc8.js'
+export { SimulatedSht3x, type Sht3xWordName } from './sht3x/simulated-sht3x.js'
 export {
   sht3xHumidity,
   sht3xRawHumidity,
