@@ -1,1 +1,10 @@
-export {}
+/**
+ * @module @astarte-ts/firmware-bridge: the serial protocol of PROTOCOL.md (codec and link layer)
+ * and the host bridge that makes each microcontroller an Astarte device.
+ */
+export * from './codec/cbor.js'
+export * from './codec/cobs.js'
+export * from './codec/crc16.js'
+export * from './codec/frame.js'
+export * from './codec/messages.js'
+export * from './codec/json.js'
