@@ -31,6 +31,11 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'register --pairing-url URL --realm R --jwt TOKEN (--hardware-id HW | --device-id ID)',
     load: () => import('./commands/register.js'),
   },
+  provision: {
+    summary:
+      'provision --pairing-url URL --realm R --out DIR (--hardware-id HW | --device-id ID | --batch IDS.csv)',
+    load: () => import('./commands/provision.js'),
+  },
   send: {
     summary: 'send <connection flags> <interface> <path> <json-value>',
     load: () => import('./commands/send.js'),
