@@ -8,6 +8,7 @@ export const packages = [
   'sdk-core',
   'runtimes/testing',
   'runtimes/node',
+  'runtimes/moddable',
   'sandbox',
   'agent',
   'firmware-bridge',

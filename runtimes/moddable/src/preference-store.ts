@@ -1,0 +1,265 @@
+/**
+ * @module preference store: sdk-core's `Store` on Moddable's `Preference` (ESP32 NVS: keys and
+ * domains of 15 characters at most, values of 4000 bytes at most). One value per cached property
+ * (`astp`/`p<n>`) and per stored message (`astq`/`q<id>`), each a short JSON array with the
+ * payload in base64; `meta` as one JSON object (`astm`/`m`). Indexes are rebuilt from
+ * `Preference.keys` when the store opens. The `stored` queue is a ring bounded in bytes and in
+ * messages: the oldest message goes when a new one would not fit. `volatile` lives in memory.
+ */
+import {
+  base64Decode,
+  base64Encode,
+  SdkError,
+  type KeyValueStore,
+  type NewQueuedMessage,
+  type Ownership,
+  type PropertyStore,
+  type QueuedMessage,
+  type RetentionQueue,
+  type Store,
+  type StoredProperty,
+} from '@astarte-ts/sdk-core'
+import Preference from 'preference'
+
+/** Bounds of the `stored` ring. */
+export interface StoreLimits {
+  /** Payload and topic bytes kept at most; default 16 KiB (NVS partitions are small). */
+  readonly storedBytes?: number
+  /** Messages kept at most; default 64. */
+  readonly storedCount?: number
+  /** `volatile` messages kept in memory at most; default 64. */
+  readonly volatileCount?: number
+}
+
+/** A value over NVS's limit would be refused by `Preference.set`. */
+const MAX_VALUE = 4000
+
+function write(domain: string, key: string, record: unknown): void {
+  const text = JSON.stringify(record)
+  if (text.length > MAX_VALUE) {
+    throw new SdkError('local.store_value_too_large', 'the value exceeds a preference', {
+      ctx: { domain, key, bytes: text.length },
+    })
+  }
+  Preference.set(domain, key, text)
+}
+
+function read(domain: string, key: string): unknown[] | undefined {
+  const text = Preference.get(domain, key)
+  try {
+    const value: unknown = typeof text === 'string' ? JSON.parse(text) : undefined
+    return Array.isArray(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const bytes = (b64: unknown): Uint8Array => base64Decode(String(b64)) ?? new Uint8Array(0)
+
+class PreferenceProperties implements PropertyStore {
+  readonly #domain: string
+  /** `interfaceName + '\0' + path` → [key, property]. */
+  readonly #entries = new Map<string, [string, StoredProperty]>()
+  #next = 0
+
+  constructor(domain: string) {
+    this.#domain = domain
+    for (const key of Preference.keys(domain)) {
+      const r = read(domain, key)
+      const n = Number(key.slice(1))
+      if (n >= this.#next) this.#next = n + 1
+      if (r === undefined) {
+        Preference.delete(domain, key)
+        continue
+      }
+      const [interfaceName, major, path, ownership, payload] = r as [
+        string,
+        number,
+        string,
+        Ownership,
+        string,
+      ]
+      const property = { interfaceName, major, path, ownership, payload: bytes(payload) }
+      this.#entries.set(`${interfaceName}\0${path}`, [key, property])
+    }
+  }
+
+  get(interfaceName: string, path: string): StoredProperty | undefined {
+    return this.#entries.get(`${interfaceName}\0${path}`)?.[1]
+  }
+
+  set(p: StoredProperty): void {
+    const id = `${p.interfaceName}\0${p.path}`
+    const key = this.#entries.get(id)?.[0] ?? `p${this.#next++}`
+    write(this.#domain, key, [
+      p.interfaceName,
+      p.major,
+      p.path,
+      p.ownership,
+      base64Encode(p.payload),
+    ])
+    this.#entries.set(id, [key, p])
+  }
+
+  delete(interfaceName: string, path: string): void {
+    const id = `${interfaceName}\0${path}`
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return
+    Preference.delete(this.#domain, entry[0])
+    this.#entries.delete(id)
+  }
+
+  list(ownership?: Ownership): StoredProperty[] {
+    const all = [...this.#entries.values()].map((e) => e[1])
+    return ownership === undefined ? all : all.filter((p) => p.ownership === ownership)
+  }
+}
+
+/**
+ * A retention queue, oldest first, bounded: on `enqueue` past a bound the oldest messages go.
+ * `persist` and `forget` keep a durable copy (none for `volatile`).
+ */
+class BoundedQueue implements RetentionQueue {
+  protected readonly messages: QueuedMessage[] = []
+  #bytes = 0
+  protected nextId = 1
+  readonly #maxBytes: number
+  readonly #maxCount: number
+
+  constructor(maxBytes: number, maxCount: number) {
+    this.#maxBytes = maxBytes
+    this.#maxCount = maxCount
+  }
+
+  protected persist(_message: QueuedMessage): void {}
+  protected forget(_id: number): void {}
+
+  protected keep(message: QueuedMessage): void {
+    this.messages.push(message)
+    this.#bytes += message.payload.length + message.topic.length
+    if (message.id >= this.nextId) this.nextId = message.id + 1
+  }
+
+  enqueue(message: NewQueuedMessage): QueuedMessage {
+    const queued = { ...message, id: this.nextId }
+    const size = message.payload.length + message.topic.length
+    while (
+      this.messages.length > 0 &&
+      (this.messages.length >= this.#maxCount || this.#bytes + size > this.#maxBytes)
+    ) {
+      this.remove((this.messages[0] as QueuedMessage).id)
+    }
+    this.persist(queued)
+    this.keep(queued)
+    return queued
+  }
+
+  peek(limit: number, nowMs: number): QueuedMessage[] {
+    for (const m of this.messages.filter((m) => m.expiresMs !== null && m.expiresMs <= nowMs)) {
+      this.remove(m.id)
+    }
+    return this.messages.slice(0, limit)
+  }
+
+  remove(id: number): void {
+    const i = this.messages.findIndex((m) => m.id === id)
+    if (i < 0) return
+    const [m] = this.messages.splice(i, 1) as [QueuedMessage]
+    this.#bytes -= m.payload.length + m.topic.length
+    this.forget(id)
+  }
+
+  count(): number {
+    return this.messages.length
+  }
+}
+
+class PreferenceQueue extends BoundedQueue {
+  readonly #domain: string
+
+  constructor(domain: string, maxBytes: number, maxCount: number) {
+    super(maxBytes, maxCount)
+    this.#domain = domain
+    const found: QueuedMessage[] = []
+    for (const key of Preference.keys(domain)) {
+      const r = read(domain, key)
+      if (r === undefined) {
+        Preference.delete(domain, key)
+        continue
+      }
+      const [topic, qos, createdMs, expiresMs, payload] = r as [
+        string,
+        0 | 1 | 2,
+        number,
+        number | null,
+        string,
+      ]
+      found.push({
+        id: Number(key.slice(1)),
+        topic,
+        qos,
+        createdMs,
+        expiresMs,
+        payload: bytes(payload),
+      })
+    }
+    for (const m of found.sort((a, b) => a.id - b.id)) this.keep(m)
+  }
+
+  protected override persist(m: QueuedMessage): void {
+    write(this.#domain, `q${m.id}`, [
+      m.topic,
+      m.qos,
+      m.createdMs,
+      m.expiresMs,
+      base64Encode(m.payload),
+    ])
+  }
+
+  protected override forget(id: number): void {
+    Preference.delete(this.#domain, `q${id}`)
+  }
+}
+
+class PreferenceMeta implements KeyValueStore {
+  readonly #domain: string
+  readonly #values: Record<string, string>
+
+  constructor(domain: string) {
+    this.#domain = domain
+    const text = Preference.get(domain, 'm')
+    let values: unknown
+    try {
+      values = typeof text === 'string' ? JSON.parse(text) : {}
+    } catch {
+      values = {}
+    }
+    this.#values =
+      typeof values === 'object' && values !== null ? (values as Record<string, string>) : {}
+  }
+
+  get(key: string): string | undefined {
+    return this.#values[key]
+  }
+
+  set(key: string, value: string): void {
+    this.#values[key] = value
+    write(this.#domain, 'm', this.#values)
+  }
+
+  delete(key: string): void {
+    if (!(key in this.#values)) return
+    delete this.#values[key]
+    write(this.#domain, 'm', this.#values)
+  }
+}
+
+/** Opens the device's store from `Preference` (domains `astp`, `astq`, `astm`). */
+export function openPreferenceStore(limits: StoreLimits = {}): Store {
+  return {
+    properties: new PreferenceProperties('astp'),
+    storedQueue: new PreferenceQueue('astq', limits.storedBytes ?? 16384, limits.storedCount ?? 64),
+    volatileQueue: new BoundedQueue(Infinity, limits.volatileCount ?? 64),
+    meta: new PreferenceMeta('astm'),
+  }
+}

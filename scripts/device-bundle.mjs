@@ -1,0 +1,161 @@
+// The minimal device build a microcontroller engine loads: one esbuild bundle of a runtime's
+// entry (its adapters and what it imports of sdk-core, tree-shaken; interfaces come compiled, so
+// no validator), minified, with the human sentences of errors, issues and logs taken out before
+// bundling. On the chip an error keeps its stable `code` and `ctx`; its message is empty (the
+// host's full core has the sentences), and the property names internal to sdk-core shortened
+// (`internalNames`). `bundleDevice` is shared by the engines' builds
+// (scripts/build-esp32.mjs); `target` lets an engine lower the syntax further.
+import { readFileSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { build } from 'esbuild'
+import ts from 'typescript'
+import { root, walk } from './workspace.mjs'
+
+/**
+ * Where a name is part of a contract with code outside the bundle (a host's adapter, the
+ * application, the core's own data): what these files declare is never renamed.
+ */
+const CONTRACT_FILES =
+  /sdk-core\/src\/(ports|errors|interface\/model|value\/types|driver\/device-api)\.ts$/
+/** Protocols the engine calls by name (iterators, thenables, JSON) and Error's own fields. */
+const PROTOCOL_NAMES = ['next', 'return', 'throw', 'done', 'value', 'then', 'toJSON', 'cause']
+
+const isMember = (n) =>
+  ts.isPropertySignature(n) ||
+  ts.isPropertyDeclaration(n) ||
+  ts.isMethodDeclaration(n) ||
+  ts.isMethodSignature(n) ||
+  ts.isGetAccessor(n) ||
+  ts.isSetAccessor(n)
+
+/**
+ * Property names safe to shorten: declared as members in sdk-core's sources, not in a contract
+ * file, never written as a string anywhere in sdk-core (a bracket access, an `in` test, a JSON
+ * key), not a name of the engine's built-ins, at least 3 characters, no `_` (wire names), and
+ * not declared in the runtime's own sources (`keepDirs`: its options, its façade, the typings of
+ * the engine's modules it calls).
+ */
+export function internalNames(keepDirs = []) {
+  const declared = new Set()
+  const kept = new Set(PROTOCOL_NAMES)
+  const sources = [join(root, 'sdk-core/src'), ...keepDirs]
+  for (const file of sources.flatMap((dir) => walk(dir, (n) => n.endsWith('.ts')))) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ESNext)
+    const contract = CONTRACT_FILES.test(file) || !file.includes('/sdk-core/src/')
+    const visit = (n) => {
+      if (isMember(n) && n.name !== undefined && ts.isIdentifier(n.name)) {
+        ;(contract ? kept : declared).add(n.name.text)
+      }
+      if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) kept.add(n.text)
+      ts.forEachChild(n, visit)
+    }
+    visit(source)
+  }
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    kept.add(name)
+    const value = globalThis[name]
+    for (const o of [value, value?.prototype]) {
+      if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+        for (const p of Object.getOwnPropertyNames(o)) kept.add(p)
+      }
+    }
+  }
+  return [...declared].filter((n) => !kept.has(n) && n.length > 2 && !n.includes('_')).sort()
+}
+
+/**
+ * A sentence, not a token: literal text with a space that does not start with a capital (the
+ * project's messages are lower-case; header values such as `Bearer …` are not).
+ */
+function isSentence(text) {
+  return text.includes(' ') && !/^[A-Z]/.test(text)
+}
+
+function literalText(node) {
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text
+  if (ts.isTemplateExpression(node)) {
+    return [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('${}')
+  }
+  return undefined
+}
+
+/** Replaces every sentence literal (plain or template) with `''`. */
+const stripSentences = (context) => (file) => {
+  const visit = (node) => {
+    const text = literalText(node)
+    if (text !== undefined && isSentence(text)) return context.factory.createStringLiteral('')
+    // type positions (`'a b'` in a union) never reach the output
+    if (ts.isTypeNode(node) || ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
+      return node
+    }
+    return ts.visitEachChild(node, visit, context)
+  }
+  return ts.visitNode(file, visit)
+}
+
+/** esbuild plugin: TypeScript sources go through `stripSentences` (types erased by tsc). */
+const sentenceStripper = {
+  name: 'strip-sentences',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      const out = ts.transpileModule(source, {
+        fileName: args.path,
+        compilerOptions: {
+          target: ts.ScriptTarget.ESNext,
+          module: ts.ModuleKind.ESNext,
+          verbatimModuleSyntax: true,
+          useDefineForClassFields: true,
+        },
+        transformers: { before: [stripSentences] },
+      })
+      return { contents: out.outputText, loader: 'js' }
+    })
+  },
+}
+
+/**
+ * Bundles `entry` for a device engine. Options: `outfile` (written when given), `target`
+ * (esbuild target, default `es2022`), `format` (`esm` default, or `iife` with `globalName`),
+ * `strip` (default true: sentences out), `mangle` (default true: `internalNames` shortened;
+ * the names the entry's directory declares are kept).
+ * Returns `{ code, metafile }`.
+ */
+export async function bundleDevice({
+  entry,
+  outfile,
+  target = 'es2022',
+  format = 'esm',
+  globalName,
+  strip = true,
+  mangle = true,
+  external = [],
+}) {
+  const names = mangle ? internalNames([dirname(entry)]) : []
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'neutral',
+    format,
+    ...(globalName === undefined ? {} : { globalName }),
+    target,
+    minify: true,
+    treeShaking: true,
+    conditions: ['@astarte-ts/source'],
+    mainFields: ['module', 'main'],
+    external,
+    ...(names.length === 0 ? {} : { mangleProps: new RegExp(`^(${names.join('|')})$`) }),
+    plugins: strip ? [sentenceStripper] : [],
+    metafile: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  })
+  const code = result.outputFiles[0].text
+  if (outfile !== undefined) {
+    await mkdir(dirname(outfile), { recursive: true })
+    await writeFile(outfile, code)
+  }
+  return { code, metafile: result.metafile }
+}
