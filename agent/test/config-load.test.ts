@@ -62,6 +62,7 @@ describe("edgehog-device-runtime's configurations", () => {
       enabled: true,
       reboot: 'default',
       streaming: false,
+      adapter: 'rauc',
       rauc: { dbusSocket: 'system' },
     })
     assert.deepEqual(c.containers, { enabled: true, required: false })
@@ -95,6 +96,7 @@ describe("edgehog-device-runtime's configurations", () => {
       enabled: true,
       reboot: 'external',
       streaming: true,
+      adapter: 'rauc',
       rauc: { dbusSocket: 'session' },
     })
     assert.deepEqual(c.containers, { enabled: false, required: false, maxRetries: 5 })
@@ -221,6 +223,18 @@ describe('malformed configurations are rejected with the key path', () => {
       `${minimal}[ota]\nreboot = "now"\n`,
       'ota.reboot',
       /"default", "external"/,
+    ],
+    [
+      'the directory adapter without its [ota.directory]',
+      `${minimal}[ota]\nadapter = "directory"\n`,
+      'ota.directory',
+      /required when adapter is "directory"/,
+    ],
+    [
+      'an [ota.directory] without its compatible string',
+      `${minimal}[ota]\nadapter = "directory"\n[ota.directory]\nroot = "/data/ab"\n`,
+      'ota.directory.compatible',
+      /required/,
     ],
     [
       'an unknown RAUC bus',

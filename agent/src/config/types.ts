@@ -28,12 +28,26 @@ export interface TelemetryEntryConfig {
   readonly period?: number
 }
 
-/** `[ota]`, as edgehog-device-runtime reads it; later versions add adapters and flows here. */
+/** `[ota]`, as edgehog-device-runtime reads it, and which `SystemUpdate` adapter deploys. */
 export interface OtaConfig {
   readonly enabled: boolean
   readonly reboot: 'default' | 'external'
   readonly streaming: boolean
+  /** `rauc` (default) or `directory` (the directory A/B adapter, for boards without RAUC). */
+  readonly adapter: 'rauc' | 'directory'
   readonly rauc: { readonly dbusSocket: 'system' | 'session' }
+  /** `[ota.directory]`, required with `adapter = "directory"`. */
+  readonly directory?: OtaDirectoryConfig
+}
+
+/** `[ota.directory]`: the directory A/B layout. */
+export interface OtaDirectoryConfig {
+  /** Holds `slots/A`, `slots/B`, `primary` and `booted`. */
+  readonly root: string
+  /** The system's compatible string a bundle must name. */
+  readonly compatible: string
+  /** Where the boot process writes the booted slot; default `<root>/booted`. */
+  readonly bootedFile?: string
 }
 
 /** `[containers]` (not implemented by this agent: accepted, its interfaces never declared). */

@@ -10,6 +10,7 @@ import type {
   AstarteDeviceSdkConfig,
   ConfigProblem,
   LedConfig,
+  OtaDirectoryConfig,
   TelemetryEntryConfig,
 } from './types.js'
 import { LOG_LEVELS } from '../core/logger.js'
@@ -242,9 +243,23 @@ export function validateConfig(
   const otaEnabled = ota?.boolean('enabled') ?? true
   const reboot = ota?.oneOf('reboot', ['default', 'external'] as const) ?? 'default'
   const streaming = ota?.boolean('streaming') ?? false
+  const adapter = ota?.oneOf('adapter', ['rauc', 'directory'] as const) ?? 'rauc'
   const rauc = ota?.table_('rauc')
   const dbusSocket = rauc?.oneOf('dbus_socket', ['system', 'session'] as const) ?? 'system'
   rauc?.done()
+  const directorySection = ota?.table_('directory')
+  let directory: OtaDirectoryConfig | undefined
+  if (directorySection !== undefined) {
+    const root = directorySection.string('root', { required: true, nonEmpty: true })
+    const compatible = directorySection.string('compatible', { required: true, nonEmpty: true })
+    const bootedFile = directorySection.string('booted_file', { nonEmpty: true })
+    directorySection.done()
+    if (root !== undefined && compatible !== undefined) {
+      directory = defined({ root, compatible, bootedFile }) as OtaDirectoryConfig
+    }
+  } else if (adapter === 'directory' && otaEnabled) {
+    ota?.problem('directory', 'required when adapter is "directory"')
+  }
   ota?.done()
 
   const containers = root.table_('containers')
@@ -330,7 +345,14 @@ export function validateConfig(
       astarteDeviceSdk,
       astarteMessageHub,
       telemetryConfig,
-      ota: { enabled: otaEnabled, reboot, streaming, rauc: { dbusSocket } },
+      ota: defined({
+        enabled: otaEnabled,
+        reboot,
+        streaming,
+        adapter,
+        rauc: { dbusSocket },
+        directory,
+      }),
       containers: containersConfig,
       fileTransfer: fileTransferConfig,
       service: defined({ enabled: serviceEnabled, listener }),

@@ -9,6 +9,13 @@ import { commandsFeature, commandSystemControl, type SystemControl } from '../co
 import type { AgentConfig } from '../config/index.js'
 import { deviceInfoFeatures } from '../device-info/index.js'
 import { ledFeature, ledsFromConfig, type Led, type LedChange } from '../led/index.js'
+import {
+  directorySystemUpdate,
+  otaFeature,
+  raucSystemUpdate,
+  type OtaFeature,
+  type SystemUpdate,
+} from '../ota/index.js'
 import type { SystemSource } from '../system/index.js'
 import { telemetryFeature } from '../telemetry/index.js'
 import type { Feature } from './feature.js'
@@ -19,8 +26,10 @@ export interface FeaturePorts {
   readonly system?: SystemSource
   /** Where a Reboot command goes; `[reboot] command` run without a shell by default. */
   readonly systemControl?: SystemControl
-  /** Between a Reboot request and the reboot; the commands feature's 5 s by default. */
+  /** Between a Reboot request (or a deployed update) and the reboot; 5 s by default. */
   readonly rebootDelayMs?: number
+  /** What deploys OTA updates; from `[ota] adapter` (RAUC over D-Bus by default). */
+  readonly systemUpdate?: SystemUpdate
   /** The LEDs by id; built from `[[hardware.leds]]` by default. */
   readonly leds?: Readonly<Record<string, Led>>
   /** The clock simulated LEDs stamp their changes with; the system's by default. */
@@ -31,7 +40,8 @@ export interface FeaturePorts {
 
 /**
  * The features `config` turns on: device information first (its facts published at start),
- * telemetry, commands, and LED behaviors when at least one LED is configured (no LED, no
+ * telemetry, commands, OTA updates unless `[ota] enabled = false` (a reboot command is refused
+ * while an update runs), and LED behaviors when at least one LED is configured (no LED, no
  * `LedBehavior` interface).
  */
 export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Feature[] {
@@ -65,13 +75,21 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
         ...(t.period === undefined ? {} : { period: t.period }),
       })),
     }),
+  ]
+  const systemControl =
+    ports.systemControl ?? commandSystemControl({ command: config.reboot.command })
+  const rebootDelay =
+    ports.rebootDelayMs === undefined ? {} : { rebootDelayMs: ports.rebootDelayMs }
+  const ota = config.ota.enabled ? otaFromConfig(config, systemControl, ports) : undefined
+  features.push(
     commandsFeature({
-      systemControl:
-        ports.systemControl ?? commandSystemControl({ command: config.reboot.command }),
-      ...(ports.rebootDelayMs === undefined ? {} : { rebootDelayMs: ports.rebootDelayMs }),
+      systemControl,
+      ...rebootDelay,
+      ...(ota === undefined ? {} : { busy: () => ota.busy() }),
       ...interfacesDirectory,
     }),
-  ]
+  )
+  if (ota !== undefined) features.push(ota)
   const leds =
     ports.leds ??
     ledsFromConfig(config.hardware.leds, {
@@ -82,4 +100,27 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
     })
   if (Object.keys(leds).length > 0) features.push(ledFeature({ leds, ...interfacesDirectory }))
   return features
+}
+
+function otaFromConfig(
+  config: AgentConfig,
+  systemControl: SystemControl,
+  ports: FeaturePorts,
+): OtaFeature {
+  const directory = config.ota.directory
+  const systemUpdate =
+    ports.systemUpdate ??
+    (config.ota.adapter === 'directory' && directory !== undefined
+      ? directorySystemUpdate(directory)
+      : raucSystemUpdate({ bus: config.ota.rauc.dbusSocket }))
+  return otaFeature({
+    systemUpdate,
+    downloadDirectory: config.downloadDirectory,
+    reboot: config.ota.reboot,
+    systemControl,
+    ...(ports.rebootDelayMs === undefined ? {} : { rebootDelayMs: ports.rebootDelayMs }),
+    ...(config.interfacesDirectory === undefined
+      ? {}
+      : { interfacesDirectory: config.interfacesDirectory }),
+  })
 }
