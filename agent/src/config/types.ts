@@ -91,12 +91,49 @@ export type LedConfig =
     }
   | { readonly id: string; readonly type: 'simulated' }
 
-/** `[hardware]`: facts the system can't tell (SystemInfo) and the LEDs. */
+/** One `[[hardware.sensors]]` entry: an I2C sensor dataflows name by `id`. */
+export interface SensorConfig {
+  readonly id: string
+  readonly kind: 'bme280' | 'sht3x' | 'simulated-bme280' | 'simulated-sht3x'
+  /** The I2C bus number (`/dev/i2c-<bus>`); default 1. Absent for simulated sensors. */
+  readonly bus?: number
+  /** The device address; default 0x76 (BME280) or 0x44 (SHT3x). */
+  readonly address: number
+  /** How often a `Push` flow samples it; default 1000 ms. */
+  readonly periodMs: number
+  /** Copied onto every message (a sink's path template takes them). */
+  readonly tags: Readonly<Record<string, string>>
+  /** BME280: oversampling of all three measurements; default 1. */
+  readonly oversampling?: 1 | 2 | 4 | 8 | 16
+  /** SHT3x: default `high`. */
+  readonly repeatability?: 'high' | 'medium' | 'low'
+}
+
+/** One `[[hardware.gpio]]` entry: a GPIO line dataflows name by `id`. */
+export interface GpioConfig {
+  readonly id: string
+  readonly kind: 'gpio' | 'simulated-gpio'
+  /** The kernel's GPIO number, as `onoff` takes it. */
+  readonly line: number
+  readonly direction: 'in' | 'out'
+  /** Inputs: the edges reported; default `both`. */
+  readonly edge: 'rising' | 'falling' | 'both'
+  /** Inputs: bounces shorter than this are ignored; default 0. */
+  readonly debounceMs: number
+  readonly activeLow: boolean
+  readonly tags: Readonly<Record<string, string>>
+}
+
+/** `[hardware]`: facts the system can't tell (SystemInfo), the LEDs, sensors and GPIO lines. */
 export interface HardwareConfig {
   readonly serialNumber?: string
   /** How Edgehog associates the device with its system model. */
   readonly partNumber?: string
   readonly leds: readonly LedConfig[]
+  /** Absent when none are configured. */
+  readonly sensors?: readonly SensorConfig[]
+  /** Absent when none are configured. */
+  readonly gpio?: readonly GpioConfig[]
 }
 
 /** `[base_image]`: the installed image when `/etc/os-release` has no `IMAGE_ID`/`IMAGE_VERSION`. */

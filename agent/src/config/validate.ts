@@ -9,10 +9,13 @@ import type {
   AgentConfig,
   AstarteDeviceSdkConfig,
   ConfigProblem,
+  GpioConfig,
   LedConfig,
   OtaDirectoryConfig,
+  SensorConfig,
   TelemetryEntryConfig,
 } from './types.js'
+import { checkEndpointIds, readGpio, readSensor } from './hardware-io.js'
 import { LOG_LEVELS } from '../core/logger.js'
 
 type Table = Record<string, unknown>
@@ -29,7 +32,7 @@ const describeType = (v: unknown): string =>
   Array.isArray(v) ? 'an array' : isTable(v) ? 'a table' : v instanceof Date ? 'a date' : typeof v
 
 /** Reads one table's keys, recording problems under its path; `done()` flags the keys left. */
-class Section {
+export class Section {
   readonly #seen = new Set<string>()
   constructor(
     readonly table: Table,
@@ -312,6 +315,13 @@ export function validateConfig(
     }
     ledIds.add(led.id)
   })
+  const sensors = (hardware?.tables('sensors') ?? [])
+    .map(readSensor)
+    .filter((x): x is SensorConfig => x !== undefined)
+  const gpio = (hardware?.tables('gpio') ?? [])
+    .map(readGpio)
+    .filter((x): x is GpioConfig => x !== undefined)
+  checkEndpointIds(sensors, gpio, problems)
   hardware?.done()
 
   const baseImage = root.table_('base_image')
@@ -357,7 +367,13 @@ export function validateConfig(
       fileTransfer: fileTransferConfig,
       service: defined({ enabled: serviceEnabled, listener }),
       agent: defined({ logLevel, caFile, shutdownTimeoutSeconds }),
-      hardware: defined({ serialNumber, partNumber, leds }),
+      hardware: defined({
+        serialNumber,
+        partNumber,
+        leds,
+        sensors: sensors.length > 0 ? sensors : undefined,
+        gpio: gpio.length > 0 ? gpio : undefined,
+      }),
       baseImage: defined({ name: imageName, version: imageVersion }),
       reboot: { command },
     }) as AgentConfig,
