@@ -24,6 +24,10 @@ static const struct {
     {"cbor floats", test_cbor_floats},
     {"cbor strings and containers", test_cbor_strings_containers},
     {"cbor skip", test_cbor_skip},
+    {"golden codec: COBS, CRC, every frame both ways", test_golden_codec},
+    {"golden bad frames", test_golden_bad_frames},
+    {"golden session of the example board", test_golden_session},
+    {"golden refusals", test_golden_refusals},
 };
 
 int main(void)
