@@ -20,11 +20,19 @@ export type Deliver = (message: FlowMessage) => Promise<void> | undefined
 const MAX_CACHED_PATHS = 1024
 
 /** The delivery function of a device-owned interface at a path template. */
-export function astarteSink(device: AstarteDevice, iface: Interface, template: PathTemplate): Deliver {
+export function astarteSink(
+  device: AstarteDevice,
+  iface: Interface,
+  template: PathTemplate,
+): Deliver {
   if (iface.ownership !== 'device') {
-    throw new SdkError('local.invalid_config', `couldn't send to ${iface.name}: it is server-owned`, {
-      ctx: { interfaceName: iface.name },
-    })
+    throw new SdkError(
+      'local.invalid_config',
+      `couldn't send to ${iface.name}: it is server-owned`,
+      {
+        ctx: { interfaceName: iface.name },
+      },
+    )
   }
   template.checkAgainst(iface)
   const name = iface.name

@@ -18,7 +18,11 @@ import type { FlowEndpoint } from './source-sink.js'
 import type { FlowSpec, StageSpec, TargetSpec } from './spec.js'
 
 /** A processor by name with its factory and options (a user processor, or a built-in). */
-export function use(name: string, factory: ProcessorFactory | Processor, options: ProcessorOptions = {}): StageSpec {
+export function use(
+  name: string,
+  factory: ProcessorFactory | Processor,
+  options: ProcessorOptions = {},
+): StageSpec {
   const make: ProcessorFactory = typeof factory === 'function' ? factory : () => factory
   return { type: 'processor', name, factory: make, options }
 }
@@ -34,7 +38,10 @@ const builtin =
   (options?: Options<T>): StageSpec =>
     use(name, factory, (options ?? {}) as ProcessorOptions)
 
-export const calibrate = builtin<{ gain?: number; offset?: number; field?: string }>('calibrate', builtins.calibrate)
+export const calibrate = builtin<{ gain?: number; offset?: number; field?: string }>(
+  'calibrate',
+  builtins.calibrate,
+)
 export const scale = builtin<{
   from_min: number
   from_max: number
@@ -43,10 +50,19 @@ export const scale = builtin<{
   clamp?: boolean
   field?: string
 }>('scale', builtins.scale)
-export const average = builtin<{ window?: number; tumbling?: boolean; field?: string }>('average', builtins.average)
-export const filter = builtin<{ min?: number; max?: number; field?: string }>('filter', builtins.filter)
+export const average = builtin<{ window?: number; tumbling?: boolean; field?: string }>(
+  'average',
+  builtins.average,
+)
+export const filter = builtin<{ min?: number; max?: number; field?: string }>(
+  'filter',
+  builtins.filter,
+)
 export const deadband = builtin<{ delta: number; field?: string }>('deadband', builtins.deadband)
-export const threshold = builtin<{ level: number; hysteresis?: number; field?: string }>('threshold', builtins.threshold)
+export const threshold = builtin<{ level: number; hysteresis?: number; field?: string }>(
+  'threshold',
+  builtins.threshold,
+)
 export const split = builtin<{ fields?: string }>('split', builtins.split)
 
 /** Starts a flow named `name`; pick its mode and endpoint next. */
@@ -81,7 +97,13 @@ export class FlowStages {
 
   /** Appends stages, run in order (as `~> a ~> b` or `~> [a, b]`). */
   through(...stages: StageSpec[]): FlowStages {
-    return new FlowStages(this.name, this.mode, this.endpoint, [...this.stages, ...stages], this.requests)
+    return new FlowStages(
+      this.name,
+      this.mode,
+      this.endpoint,
+      [...this.stages, ...stages],
+      this.requests,
+    )
   }
 
   /** The device-owned interface and path template outputs go to. */

@@ -87,7 +87,10 @@ export class DataflowFeature implements Feature {
 
   async start(context: FeatureContext): Promise<void> {
     this.#logger = context.logger
-    const processors = await loadProcessorModules(this.#options.processorModules ?? [], builtinProcessors)
+    const processors = await loadProcessorModules(
+      this.#options.processorModules ?? [],
+      builtinProcessors,
+    )
     const specs: FlowSpec[] = [...(this.#options.specs ?? [])]
     for (const entry of this.#options.entries ?? []) {
       const spec = this.#attempt(entry.name, () => specFromEntry(entry, this.#scope(processors)))
@@ -101,9 +104,14 @@ export class DataflowFeature implements Feature {
         clock,
         timers,
         logger,
-        ...(onAccepted === undefined ? {} : { onAccepted: (m: FlowMessage) => onAccepted(spec.name, m) }),
+        ...(onAccepted === undefined
+          ? {}
+          : { onAccepted: (m: FlowMessage) => onAccepted(spec.name, m) }),
       }
-      const flow = this.#attempt(spec.name, () => new Flow(planFlow(spec, { clock, timers, logger }), runtime))
+      const flow = this.#attempt(
+        spec.name,
+        () => new Flow(planFlow(spec, { clock, timers, logger }), runtime),
+      )
       if (flow === undefined) continue
       try {
         await flow.start()
@@ -127,7 +135,10 @@ export class DataflowFeature implements Feature {
     try {
       return build()
     } catch (error) {
-      this.#logger?.log('error', "couldn't build the flow: it doesn't run", { flow, ...describe(error) })
+      this.#logger?.log('error', "couldn't build the flow: it doesn't run", {
+        flow,
+        ...describe(error),
+      })
       return undefined
     }
   }
@@ -160,7 +171,12 @@ export function dataflowFeature(options: DataflowFeatureOptions): DataflowFeatur
 
 function describe(error: unknown): Record<string, unknown> {
   if (error instanceof FlowSyntaxError) {
-    return { code: error.code, message: error.message, line: error.position.line, column: error.position.column }
+    return {
+      code: error.code,
+      message: error.message,
+      line: error.position.line,
+      column: error.position.column,
+    }
   }
   if (error instanceof SdkError) return { code: error.code, message: error.message }
   if (error instanceof Error) return { message: error.message }

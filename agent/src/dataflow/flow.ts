@@ -27,7 +27,13 @@ import type { FlowMode } from './notation/ast.js'
 import type { PathTemplate } from './path-template.js'
 import { Ring } from './ring.js'
 import type { FlowEndpoint, FlowMessage } from './source-sink.js'
-import { closeStages, compileForward, compileReverse, type ResolvedStage, type Step } from './stages.js'
+import {
+  closeStages,
+  compileForward,
+  compileReverse,
+  type ResolvedStage,
+  type Step,
+} from './stages.js'
 
 /** A flow's bounds and pacing. */
 export interface FlowLimits {
@@ -107,7 +113,10 @@ export class Flow {
   #processorErrors = 0
   readonly #processorErrorsBy: Record<string, number> = {}
   #sourceErrors = 0
-  readonly #dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>
+  readonly #dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<
+    DropReason,
+    number
+  >
   #reverseReceived = 0
   #applied = 0
   #pullRequests = 0
@@ -137,7 +146,8 @@ export class Flow {
 
   /** Starts taking data from the source (push: `start(emit)`; demand: the first read). */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new SdkError('local.invalid_state', `couldn't start flow ${this.name} twice`)
+    if (this.#state !== 'idle')
+      throw new SdkError('local.invalid_state', `couldn't start flow ${this.name} twice`)
     this.#state = 'running'
     const { mode, endpoint } = this.#plan
     if (mode === 'push') await endpoint.push?.start(this.#emit)
@@ -164,7 +174,10 @@ export class Flow {
     if (!(await this.#drained())) {
       const left = this.#queue.clear()
       if (left > 0) this.#drop('shutdown', left)
-      this.#log('warn', 'stopped with messages not accepted yet', { queued: left, inFlight: this.#inFlight })
+      this.#log('warn', 'stopped with messages not accepted yet', {
+        queued: left,
+        inFlight: this.#inFlight,
+      })
     }
     this.#state = 'stopped'
     closeStages(this.#plan.stages, (name, error) =>
@@ -197,7 +210,8 @@ export class Flow {
     }
     if (this.#plan.mode === 'pull') {
       this.#pullRequests++
-      const asked = typeof message.value === 'number' && Number.isInteger(message.value) && message.value > 0
+      const asked =
+        typeof message.value === 'number' && Number.isInteger(message.value) && message.value > 0
       this.#pull(asked ? (message.value as number) : 1)
       return true
     }
@@ -257,7 +271,8 @@ export class Flow {
   #pump(): void {
     if (this.#pumping) return
     this.#pumping = true
-    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) this.#forward(this.#queue.shift())
+    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight)
+      this.#forward(this.#queue.shift())
     this.#pumping = false
     if (this.#state === 'stopping') this.#checkDrained()
     else this.#request()
@@ -321,7 +336,8 @@ export class Flow {
     const wanted = mode === 'pull' ? this.#pendingPull : limits.readBatch
     const n = Math.min(credits, wanted, limits.readBatch)
     // demand: ask for half a batch at least, so a slow sink isn't answered with reads of one
-    const least = mode === 'pull' ? 1 : Math.max(1, Math.floor(Math.min(limits.readBatch, limits.buffer) / 2))
+    const least =
+      mode === 'pull' ? 1 : Math.max(1, Math.floor(Math.min(limits.readBatch, limits.buffer) / 2))
     if (n < least) return
     if (mode === 'pull') this.#pendingPull -= n
     this.#reading = true
@@ -338,7 +354,10 @@ export class Flow {
         this.#reading = false
         this.#sourceErrors++
         if (countCrossesPowerOfTwo(this.#sourceErrors, 1)) {
-          this.#log('warn', "couldn't read the source", { count: this.#sourceErrors, error: describe(error) })
+          this.#log('warn', "couldn't read the source", {
+            count: this.#sourceErrors,
+            error: describe(error),
+          })
         }
         this.#idle()
       },

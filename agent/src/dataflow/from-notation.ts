@@ -57,7 +57,8 @@ export function specFromEntry(entry: FlowEntry, scope: NotationScope): FlowSpec 
     throw problem(`the flow names endpoint ${ast.source}, source names ${entry.source}`)
   }
   const sourceName = ast.source ?? entry.source
-  if (sourceName === undefined) throw problem('no endpoint: name it in the flow (Push(name)) or with source')
+  if (sourceName === undefined)
+    throw problem('no endpoint: name it in the flow (Push(name)) or with source')
   const endpoint = scope.endpoints.get(sourceName)
   if (endpoint === undefined) {
     const known = [...scope.endpoints.keys()]
@@ -81,20 +82,33 @@ export function specFromEntry(entry: FlowEntry, scope: NotationScope): FlowSpec 
     endpoint,
     stages: ast.stages.map((s) => stageSpec(s, entry, scope)),
     sink,
-    ...(reverseRef === undefined ? {} : { reverse: target(reverseRef, undefined, 'reverse', scope) }),
+    ...(reverseRef === undefined
+      ? {}
+      : { reverse: target(reverseRef, undefined, 'reverse', scope) }),
     limits: entry.limits,
   }
 
-  function target(ref: InterfaceRef, fallback: string | undefined, key: string, s: NotationScope): TargetSpec {
+  function target(
+    ref: InterfaceRef,
+    fallback: string | undefined,
+    key: string,
+    s: NotationScope,
+  ): TargetSpec {
     const iface = s.interfaces.get(ref.interfaceName)
     if (iface === undefined) {
-      throw new FlowSyntaxError('local.flow_reference', ref.at, ['a known interface'], `'${ref.interfaceName}'`)
+      throw new FlowSyntaxError(
+        'local.flow_reference',
+        ref.at,
+        ['a known interface'],
+        `'${ref.interfaceName}'`,
+      )
     }
     if (ref.path !== undefined && fallback !== undefined) {
       throw problem(`the path of ${ref.interfaceName} is given twice: in the flow and with ${key}`)
     }
     const path = ref.path ?? fallback
-    if (path === undefined) throw problem(`no path template for ${ref.interfaceName}: add it to the flow or set ${key}`)
+    if (path === undefined)
+      throw problem(`no path template for ${ref.interfaceName}: add it to the flow or set ${key}`)
     return { iface, path }
   }
 }
@@ -119,7 +133,13 @@ function stageSpec(stage: StageAst, entry: FlowEntry, scope: NotationScope): Sta
     try {
       return factory(o, context)
     } catch (e) {
-      throw new FlowSyntaxError('local.flow_reference', at, [], `'${stage.name}'`, (e as Error).message)
+      throw new FlowSyntaxError(
+        'local.flow_reference',
+        at,
+        [],
+        `'${stage.name}'`,
+        (e as Error).message,
+      )
     }
   }
   return { type: 'processor', name: stage.name, factory: located, options }
@@ -128,7 +148,9 @@ function stageSpec(stage: StageAst, entry: FlowEntry, scope: NotationScope): Sta
 function splitRef(text: string | undefined): { interfaceName: string; path?: string } | undefined {
   if (text === undefined) return undefined
   const slash = text.indexOf('/')
-  return slash < 0 ? { interfaceName: text } : { interfaceName: text.slice(0, slash), path: text.slice(slash) }
+  return slash < 0
+    ? { interfaceName: text }
+    : { interfaceName: text.slice(0, slash), path: text.slice(slash) }
 }
 
 function refFromConfig(text: string | undefined): InterfaceRef | undefined {

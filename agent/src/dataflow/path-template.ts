@@ -16,11 +16,10 @@ export class PathTemplate {
   readonly constant: string | undefined
 
   constructor(readonly text: string) {
-    this.#levels = (text === '/' ? [] : text.slice(1).split('/'))
-      .map((level) => {
-        const m = TAG.exec(level)
-        return m === null ? { literal: level } : { tag: m[1] as string }
-      })
+    this.#levels = (text === '/' ? [] : text.slice(1).split('/')).map((level) => {
+      const m = TAG.exec(level)
+      return m === null ? { literal: level } : { tag: m[1] as string }
+    })
     this.constant = this.#levels.every((l) => 'literal' in l) ? text : undefined
   }
 

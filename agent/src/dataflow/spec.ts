@@ -53,7 +53,8 @@ export function planFlow(spec: FlowSpec, context: Omit<ProcessorContext, 'flow'>
     })
   const { endpoint, mode } = spec
   if (mode === 'push' && endpoint.push === undefined) throw problem(`${endpoint.name} can't push`)
-  if (mode !== 'push' && endpoint.read === undefined) throw problem(`${endpoint.name} can't be read`)
+  if (mode !== 'push' && endpoint.read === undefined)
+    throw problem(`${endpoint.name} can't be read`)
   if (mode === 'pull' && !spec.twoWay) throw problem('a Pull flow is two-way (<~>)')
   if (spec.twoWay && spec.reverse === undefined) {
     throw problem('a two-way flow needs a server-owned interface for its reverse direction')
@@ -61,13 +62,18 @@ export function planFlow(spec: FlowSpec, context: Omit<ProcessorContext, 'flow'>
   if (spec.twoWay && mode !== 'pull' && endpoint.actuator === undefined) {
     throw problem(`${endpoint.name} has no actuator for the reverse direction`)
   }
-  if (!spec.twoWay && spec.reverse !== undefined) throw problem('a one-way flow has no reverse interface')
+  if (!spec.twoWay && spec.reverse !== undefined)
+    throw problem('a one-way flow has no reverse interface')
   if (spec.sink.iface.ownership !== 'device') {
-    throw problem(`${spec.sink.iface.name} is server-owned: a flow's output needs a device-owned interface`)
+    throw problem(
+      `${spec.sink.iface.name} is server-owned: a flow's output needs a device-owned interface`,
+    )
   }
   const reverse = spec.reverse
   if (reverse !== undefined && reverse.iface.ownership !== 'server') {
-    throw problem(`${reverse.iface.name} is device-owned: the reverse direction needs a server-owned interface`)
+    throw problem(
+      `${reverse.iface.name} is device-owned: the reverse direction needs a server-owned interface`,
+    )
   }
   const limits = { ...DEFAULT_LIMITS, ...spec.limits }
   for (const [key, value] of Object.entries(limits)) {
@@ -85,8 +91,13 @@ export function planFlow(spec: FlowSpec, context: Omit<ProcessorContext, 'flow'>
   }
   const processorContext: ProcessorContext = { ...context, flow: spec.name }
   const instantiate = (stage: StageSpec): ResolvedStage => {
-    if (stage.type !== 'processor') return { type: stage.type, stages: stage.stages.map(instantiate) }
-    return { type: 'processor', name: stage.name, processor: stage.factory(stage.options, processorContext) }
+    if (stage.type !== 'processor')
+      return { type: stage.type, stages: stage.stages.map(instantiate) }
+    return {
+      type: 'processor',
+      name: stage.name,
+      processor: stage.factory(stage.options, processorContext),
+    }
   }
   return {
     name: spec.name,

@@ -32,9 +32,14 @@ export interface StageHooks {
 }
 
 /** The forward function: `stages` in order, then `next`. */
-export function compileForward(stages: readonly ResolvedStage[], next: Step, hooks: StageHooks): Step {
+export function compileForward(
+  stages: readonly ResolvedStage[],
+  next: Step,
+  hooks: StageHooks,
+): Step {
   let step = next
-  for (let i = stages.length - 1; i >= 0; i--) step = forwardOne(stages[i] as ResolvedStage, step, hooks)
+  for (let i = stages.length - 1; i >= 0; i--)
+    step = forwardOne(stages[i] as ResolvedStage, step, hooks)
   return step
 }
 
@@ -61,7 +66,11 @@ function forwardOne(stage: ResolvedStage, next: Step, hooks: StageHooks): Step {
 }
 
 /** The reverse function: `stages` backwards through their `reverse` functions, then `next`. */
-export function compileReverse(stages: readonly ResolvedStage[], next: Step, hooks: StageHooks): Step {
+export function compileReverse(
+  stages: readonly ResolvedStage[],
+  next: Step,
+  hooks: StageHooks,
+): Step {
   let step = next
   for (const stage of stages) step = reverseOne(stage, step, hooks)
   return step
@@ -115,7 +124,10 @@ function dispatch(out: ProcessorOutput, next: Step, name: string, hooks: StageHo
 }
 
 /** Calls `close` on every processor of the tree; a throw is reported, the others still close. */
-export function closeStages(stages: readonly ResolvedStage[], onError: (name: string, e: unknown) => void): void {
+export function closeStages(
+  stages: readonly ResolvedStage[],
+  onError: (name: string, e: unknown) => void,
+): void {
   for (const stage of stages) {
     if (stage.type !== 'processor') closeStages(stage.stages, onError)
     else {

@@ -97,7 +97,13 @@ test('errors name their line, column and what was expected', () => {
     ['Push ~> p(x=) ~> a.b', 1, 13, ['a number', 'a string', 'true', 'false', 'a name'], "')'"],
     ['Push ~>\n  p ~>\n  a.b/%{room', 3, 6, ['a path like /%{room}/temperature'], "'/%{room'"],
     ['Push ~> a.b & c.d', 1, 13, ['end of input'], "'&'"],
-    ['Push ~> p(s="open) ~> a.b', 1, 13, ['a number', 'a string', 'true', 'false', 'a name'], 'an unterminated string'],
+    [
+      'Push ~> p(s="open) ~> a.b',
+      1,
+      13,
+      ['a number', 'a string', 'true', 'false', 'a name'],
+      'an unterminated string',
+    ],
     ['Push ~> p', 1, 10, ["'~>'"], 'end of input'],
     ['Push ~> ?', 1, 9, ['a processor name', "'['", "'{'", 'an interface name'], '"?"'],
   ]
@@ -139,10 +145,16 @@ const ifaceName = fc
   .array(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,6}$/), { minLength: 2, maxLength: 4 })
   .map((p) => p.join('.'))
 const path = fc
-  .array(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,6}$/), word.filter((w) => !w.includes('-')).map((w) => `%{${w}}`)), {
-    minLength: 1,
-    maxLength: 4,
-  })
+  .array(
+    fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,6}$/),
+      word.filter((w) => !w.includes('-')).map((w) => `%{${w}}`),
+    ),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  )
   .map((levels) => `/${levels.join('/')}`)
 const ref = fc.record(
   { interfaceName: ifaceName, path, at: fc.constant({ offset: 0, line: 1, column: 1 }) },
@@ -179,10 +191,37 @@ test('print then parse gives the same flow (property)', () => {
 
 test('random text parses or fails with a FlowSyntaxError at a position inside it (property)', () => {
   const pieces = fc.constantFrom(
-    'Push', 'Pull', 'Demand', '~>', '<~>', '[', ']', '{', '}', '(', ')', ',', '=', '&', ' ',
-    'p', 'a.b', '/%{x}', '/y', '"s', "'t'", '1.5', '-', '\n', 'é', '\\',
+    'Push',
+    'Pull',
+    'Demand',
+    '~>',
+    '<~>',
+    '[',
+    ']',
+    '{',
+    '}',
+    '(',
+    ')',
+    ',',
+    '=',
+    '&',
+    ' ',
+    'p',
+    'a.b',
+    '/%{x}',
+    '/y',
+    '"s',
+    "'t'",
+    '1.5',
+    '-',
+    '\n',
+    'é',
+    '\\',
   )
-  const text = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 20 }).map((a) => a.join('')))
+  const text = fc.oneof(
+    fc.string(),
+    fc.array(pieces, { maxLength: 20 }).map((a) => a.join('')),
+  )
   fc.assert(
     fc.property(text, (t) => {
       try {

@@ -17,7 +17,8 @@ export class OptionReader {
   number(key: string, fallback?: number): number {
     const v = this.#get(key)
     if (v === undefined && fallback !== undefined) return fallback
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.problem(key, 'must be a finite number')
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw this.problem(key, 'must be a finite number')
     return v
   }
 
@@ -46,9 +47,13 @@ export class OptionReader {
   }
 
   problem(key: string, why: string): SdkError {
-    return new SdkError('local.invalid_config', `couldn't configure ${this.processor}: ${key} ${why}`, {
-      ctx: { processor: this.processor, option: key },
-    })
+    return new SdkError(
+      'local.invalid_config',
+      `couldn't configure ${this.processor}: ${key} ${why}`,
+      {
+        ctx: { processor: this.processor, option: key },
+      },
+    )
   }
 
   #get(key: string): unknown {

@@ -11,7 +11,10 @@ import { OptionReader } from './options.js'
 /** `split(fields="temperature humidity")`: space-separated names; every field when absent. */
 export const split: ProcessorFactory = (options) => {
   const o = new OptionReader('split', options)
-  const only = o.optionalString('fields')?.split(/\s+/).filter((f) => f !== '')
+  const only = o
+    .optionalString('fields')
+    ?.split(/\s+/)
+    .filter((f) => f !== '')
   o.done()
   return {
     process(m) {

@@ -21,10 +21,15 @@ export class FlowSyntaxError extends SdkError {
     why?: string,
   ) {
     const where = `line ${position.line}, column ${position.column}`
-    const wanted = expected.length === 0 ? '' : `: expected ${expected.join(' or ')}, found ${found}`
-    super(code, `couldn't read the flow at ${where}${wanted}${why === undefined ? '' : ` (${why})`}`, {
-      ctx: { ...position, expected, found },
-    })
+    const wanted =
+      expected.length === 0 ? '' : `: expected ${expected.join(' or ')}, found ${found}`
+    super(
+      code,
+      `couldn't read the flow at ${where}${wanted}${why === undefined ? '' : ` (${why})`}`,
+      {
+        ctx: { ...position, expected, found },
+      },
+    )
     this.position = position
     this.expected = expected
     this.found = found

@@ -128,7 +128,11 @@ export class Lexer {
       const hex = text.slice(i + 2, i + 6)
       if (e !== 'u' || !/^[0-9a-fA-F]{4}$/.test(hex)) {
         this.#offset = text.length
-        return { type: 'bad', text: `a bad escape ${JSON.stringify(text.slice(i, i + 2))}`, offset: i }
+        return {
+          type: 'bad',
+          text: `a bad escape ${JSON.stringify(text.slice(i, i + 2))}`,
+          offset: i,
+        }
       }
       value += String.fromCharCode(parseInt(hex, 16))
       i += 6

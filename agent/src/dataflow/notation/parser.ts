@@ -53,7 +53,11 @@ class Parser {
     const arrow = this.#expect(['~>', '<~>'], [quoted('~>'), quoted('<~>')])
     const twoWay = arrow.type === '<~>'
     if (mode === 'pull' && !twoWay) {
-      this.#fail([quoted('<~>')], arrow, "a Pull flow is two-way: the server's request travels back")
+      this.#fail(
+        [quoted('<~>')],
+        arrow,
+        "a Pull flow is two-way: the server's request travels back",
+      )
     }
     const stages: StageAst[] = []
     for (;;) {
@@ -64,19 +68,24 @@ class Parser {
       }
       stages.push(this.#stage())
       const other = arrow.type === '~>' ? '<~>' : '~>'
-      const why = this.#token.type === other ? 'a flow uses one kind of arrow throughout' : undefined
+      const why =
+        this.#token.type === other ? 'a flow uses one kind of arrow throughout' : undefined
       this.#expect(arrow.type, [quoted(arrow.type)], why)
     }
     const sink = this.#ref()
     let reverse: InterfaceRef | undefined
     if (this.#token.type === '&') {
-      if (!twoWay) this.#fail(['end of input'], this.#token, 'only a two-way flow has a reverse interface')
+      if (!twoWay)
+        this.#fail(['end of input'], this.#token, 'only a two-way flow has a reverse interface')
       this.#advance()
       const t = this.#current()
       if (t.type !== 'name' || WORD.test(t.text)) this.#fail(['an interface name'])
       reverse = this.#ref()
     }
-    this.#expect('end', twoWay && reverse === undefined ? [quoted('&'), 'end of input'] : ['end of input'])
+    this.#expect(
+      'end',
+      twoWay && reverse === undefined ? [quoted('&'), 'end of input'] : ['end of input'],
+    )
     return {
       mode: mode as FlowMode,
       ...(source === undefined ? {} : { source }),
@@ -125,15 +134,22 @@ class Parser {
     let value: ArgValue
     if (v.type === 'number' && !Number.isFinite(v.value)) this.#fail(['a finite number'])
     if (v.type === 'number' || v.type === 'string') value = v.value as ArgValue
-    else if (v.type === 'name') value = v.text === 'true' ? true : v.text === 'false' ? false : v.text
+    else if (v.type === 'name')
+      value = v.text === 'true' ? true : v.text === 'false' ? false : v.text
     else return this.#fail(['a number', 'a string', 'true', 'false', 'a name'])
     this.#advance()
-    Object.defineProperty(args, key.text, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(args, key.text, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
 
   #ref(): InterfaceRef {
     const name = this.#token
-    if (!INTERFACE_NAME.test(name.text)) this.#fail(['an interface name like org.example.Environment'])
+    if (!INTERFACE_NAME.test(name.text))
+      this.#fail(['an interface name like org.example.Environment'])
     const at = this.#at(name)
     this.#advance()
     if (this.#token.type !== 'path') return { interfaceName: name.text, at }
@@ -145,7 +161,11 @@ class Parser {
     return { interfaceName: name.text, path: path.text, at }
   }
 
-  #expect(types: Token['type'] | readonly Token['type'][], expected: readonly string[], why?: string): Token {
+  #expect(
+    types: Token['type'] | readonly Token['type'][],
+    expected: readonly string[],
+    why?: string,
+  ): Token {
     const t = this.#token
     if (typeof types === 'string' ? t.type !== types : !types.includes(t.type)) {
       this.#fail(expected, t, why)

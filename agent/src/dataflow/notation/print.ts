@@ -8,7 +8,8 @@ const MODE_NAMES = { push: 'Push', pull: 'Pull', demand: 'Demand' } as const
 export function printFlow(flow: FlowAst): string {
   const arrow = flow.twoWay ? ' <~> ' : ' ~> '
   const source = MODE_NAMES[flow.mode] + (flow.source === undefined ? '' : `(${flow.source})`)
-  const sink = printRef(flow.sink) + (flow.reverse === undefined ? '' : ` & ${printRef(flow.reverse)}`)
+  const sink =
+    printRef(flow.sink) + (flow.reverse === undefined ? '' : ` & ${printRef(flow.reverse)}`)
   return [source, ...flow.stages.map(printStage), sink].join(arrow)
 }
 
