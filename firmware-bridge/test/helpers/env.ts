@@ -1,0 +1,198 @@
+/**
+ * The bridge's test harness: a sandbox (mutual TLS broker, Pairing, AppEngine) with the board's
+ * interfaces installed, the pty relay that plays the serial line (and corrupts it on demand), a
+ * bridge in this process or as its own process, and the TypeScript MCU peer on the relay's far end.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Logger } from '@astarte-ts/sdk-core'
+import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { Bridge, type BridgeConfig, McuPeer, type McuPeerOptions } from '../../src/index.js'
+
+export const quiet: Logger = { log: () => undefined }
+const here = dirname(fileURLToPath(import.meta.url))
+export const packageDir = join(here, '..', '..')
+export const interfacesDir = join(packageDir, 'interfaces')
+export const BOARD_INTERFACES = [
+  'org.astarte-ts.bridge.Sensor:1:0',
+  'org.astarte-ts.bridge.Status:1:0',
+  'org.astarte-ts.bridge.Setpoint:1:0',
+  'org.astarte-ts.bridge.Air:1:0',
+]
+
+export interface Env {
+  readonly sandbox: Sandbox
+  readonly tmp: string
+  api(method: string, path: string, data?: unknown): Promise<{ status: number; data: unknown }>
+  /** Datastream samples at `path` of `iface`, oldest first. */
+  samples(deviceId: string, iface: string, path: string): Promise<{ value: unknown; timestamp: string }[]>
+  stop(): Promise<void>
+}
+
+export async function startEnv(): Promise<Env> {
+  const tmp = await mkdtemp(join(tmpdir(), 'astarte-bridge-'))
+  const sandbox = await startSandbox({ logger: quiet, dataDir: join(tmp, 'sandbox') })
+  for (const name of await readdir(interfacesDir)) {
+    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: JSON.parse(await readFile(join(interfacesDir, name), 'utf8')) }),
+    })
+    if (res.status !== 201) throw new Error(`install ${name}: ${res.status} ${await res.text()}`)
+  }
+  const api: Env['api'] = async (method, path, data) => {
+    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+      ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
+    })
+    const text = await res.text()
+    const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
+    return { status: res.status, data: json?.data ?? json }
+  }
+  return {
+    sandbox,
+    tmp,
+    api,
+    async samples(deviceId, iface, path) {
+      const res = await api('GET', `devices/${deviceId}/interfaces/${iface}${path}?limit=100000`)
+      if (res.status === 404) return []
+      if (res.status !== 200) throw new Error(`GET ${iface}${path}: ${res.status} ${JSON.stringify(res.data)}`)
+      return res.data as { value: unknown; timestamp: string }[]
+    },
+    async stop() {
+      await sandbox.stop()
+      await rm(tmp, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The bridge config for `env` with one port. */
+export function bridgeConfig(env: Env, port: string, storeDir: string): BridgeConfig {
+  return {
+    realm: env.sandbox.realm,
+    pairingUrl: env.sandbox.pairingUrl,
+    interfacesDir,
+    storeDir,
+    caFile: env.sandbox.caFile,
+    pairingJwt: env.sandbox.jwt,
+    metricsIntervalSeconds: 0,
+    ports: [{ path: port, baudRate: 115200 }],
+  }
+}
+
+export interface RelayOptions {
+  /** `-` (the MCU peer speaks over the relay's stdin/stdout) or a tty path (QEMU's). */
+  readonly mcu?: string
+  readonly flip?: number
+  readonly drop?: number
+  readonly garbage?: number
+  readonly noiseOff?: boolean
+  readonly baud?: number
+  readonly seed?: number
+}
+
+/** The serial line: a real pseudo-terminal for the bridge, relayed (and corrupted) by python3. */
+export interface Relay {
+  readonly hostPath: string
+  readonly child: ChildProcess
+  /** Writes MCU-side bytes (with `mcu: '-'`). */
+  write(b: Uint8Array): void
+  onData(fn: (b: Uint8Array) => void): void
+  toggleNoise(): void
+  stop(): Promise<void>
+}
+
+export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
+  const args = [join(here, 'pty-relay.py'), '--mcu', options.mcu ?? '-', '--seed', String(options.seed ?? 1)]
+  if (options.flip !== undefined) args.push('--flip', String(options.flip))
+  if (options.drop !== undefined) args.push('--drop', String(options.drop))
+  if (options.garbage !== undefined) args.push('--garbage', String(options.garbage))
+  if (options.noiseOff === true) args.push('--noise-off')
+  if (options.baud !== undefined) args.push('--baud', String(options.baud))
+  const child = spawn('python3', args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const hostPath = await new Promise<string>((resolve, reject) => {
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString()
+      const m = /^host (\S+)$/m.exec(err)
+      if (m) resolve(m[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`pty relay exited ${code}: ${err}`)))
+  })
+  return {
+    hostPath,
+    child,
+    write: (b) => void child.stdin!.write(b),
+    onData: (fn) => child.stdout!.on('data', (d: Buffer) => fn(new Uint8Array(d))),
+    toggleNoise: () => void child.kill('SIGUSR1'),
+    async stop() {
+      if (child.exitCode !== null) return
+      const gone = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await gone
+    },
+  }
+}
+
+/** The TypeScript MCU on the relay's far end. */
+export function mcuOn(relay: Relay, options: Omit<McuPeerOptions, 'write' | 'interfaces'> & { interfaces?: readonly string[] }): McuPeer {
+  const peer = new McuPeer({ interfaces: BOARD_INTERFACES, ...options, write: (b) => relay.write(b) })
+  relay.onData((b) => peer.receive(b))
+  return peer
+}
+
+/** An in-process bridge on the relay's pty. */
+export async function startBridge(env: Env, relay: Relay, storeDir?: string): Promise<Bridge> {
+  const dir = storeDir ?? (await mkdtemp(join(env.tmp, 'store-')))
+  return Bridge.start({ config: bridgeConfig(env, relay.hostPath, dir), logger: quiet, backoff: { minMs: 100, maxMs: 1000 } })
+}
+
+/** The bridge CLI as its own process (for SIGKILL). */
+export async function spawnBridge(env: Env, relay: Relay, storeDir: string): Promise<ChildProcess> {
+  const jwtFile = join(env.tmp, 'pairing.jwt')
+  await writeFile(jwtFile, env.sandbox.jwt, { mode: 0o600 })
+  const toml = [
+    `realm = "${env.sandbox.realm}"`,
+    `pairing_url = "${env.sandbox.pairingUrl}"`,
+    `interfaces_dir = "${interfacesDir}"`,
+    `store_dir = "${storeDir}"`,
+    `ca_file = "${env.sandbox.caFile}"`,
+    `pairing_jwt_file = "${jwtFile}"`,
+    'metrics_interval_seconds = 0',
+    '[[port]]',
+    `path = "${relay.hostPath}"`,
+    'baud_rate = 115200',
+  ].join('\n')
+  const configFile = join(env.tmp, `bridge-${Date.now()}.toml`)
+  await writeFile(configFile, toml + '\n')
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', join(packageDir, 'bin', 'astarte-bridge.js'), '--config', configFile, '--log-level', 'warn'],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: packageDir },
+  )
+  child.stderr!.on('data', () => undefined)
+  return child
+}
+
+/** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
+export async function eventually<T>(what: string, poll: () => Promise<T> | T, ok: (value: T) => boolean, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms
+  let last: T | undefined
+  let error: unknown
+  while (Date.now() < end) {
+    try {
+      last = await poll()
+      error = undefined
+      if (ok(last)) return last
+    } catch (e) {
+      error = e
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const why = error instanceof Error ? error.message : JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+  throw new Error(`timed out waiting for ${what}; last: ${why}`)
+}

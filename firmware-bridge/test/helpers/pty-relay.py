@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# A serial line for tests: creates a pseudo-terminal for the host side (its slave path printed
+# on stderr as "host <path>") and relays its bytes to and from the MCU side: this process's
+# stdin/stdout ("-") or an existing tty (QEMU's serial pty). On request it corrupts bytes on purpose (bit
+# flips, drops, inserted garbage), with a seeded generator, and paces both directions to a baud
+# rate. SIGUSR1 toggles the corruption on and off.
+import argparse, os, pty, random, select, signal, sys, termios, time, tty
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--mcu', default='-', help='"-" for stdin/stdout, or a tty path')
+ap.add_argument('--seed', type=int, default=1)
+ap.add_argument('--flip', type=float, default=0.0, help='probability per byte of one flipped bit')
+ap.add_argument('--drop', type=float, default=0.0, help='probability per byte of dropping it')
+ap.add_argument('--garbage', type=float, default=0.0, help='probability per byte of inserting a random byte')
+ap.add_argument('--noise-off', action='store_true', help='start with corruption off (SIGUSR1 turns it on)')
+ap.add_argument('--baud', type=int, default=0, help='pace each direction to this 8N1 rate (0: as fast as possible)')
+args = ap.parse_args()
+
+rng = random.Random(args.seed)
+noisy = not args.noise_off
+stats = {'flipped': 0, 'dropped': 0, 'inserted': 0}
+
+def toggle(_sig, _frm):
+    global noisy
+    noisy = not noisy
+signal.signal(signal.SIGUSR1, toggle)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+master, slave = pty.openpty()
+tty.setraw(slave)
+tty.setraw(master)
+host_path = os.ttyname(slave)
+
+if args.mcu == '-':
+    mcu_in, mcu_out = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
+else:
+    fd = os.open(args.mcu, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    mcu_in = mcu_out = fd
+
+sys.stderr.write('host %s\n' % host_path)
+sys.stderr.flush()
+
+def corrupt(data):
+    if not noisy or (args.flip == 0 and args.drop == 0 and args.garbage == 0):
+        return data
+    out = bytearray()
+    for b in data:
+        if rng.random() < args.garbage:
+            out.append(rng.randrange(256)); stats['inserted'] += 1
+        if rng.random() < args.drop:
+            stats['dropped'] += 1; continue
+        if rng.random() < args.flip:
+            b ^= 1 << rng.randrange(8); stats['flipped'] += 1
+        out.append(b)
+    return bytes(out)
+
+# Earliest time each direction may write its next byte (pacing).
+ready = {'up': 0.0, 'down': 0.0}
+def paced_write(fd, data, direction):
+    if args.baud > 0:
+        now = time.monotonic()
+        start = max(now, ready[direction])
+        ready[direction] = start + len(data) * 10.0 / args.baud
+        if ready[direction] > now:
+            time.sleep(ready[direction] - now)
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+while True:
+    r, _, _ = select.select([master, mcu_in], [], [])
+    if master in r:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            data = b''
+        if data:
+            paced_write(mcu_out, corrupt(data), 'down')
+    if mcu_in in r:
+        data = os.read(mcu_in, 4096)
+        if not data:
+            break
+        paced_write(master, corrupt(data), 'up')
