@@ -111,7 +111,9 @@ export class Bridge {
   }
 
   private async deviceFor(port: Port, hello: Hello, interfaces: readonly Interface[]): Promise<Device> {
-    const key = hello.interfaces.join(',') + '|' + hello.identity
+    // Without a configured device id or an identity hint, the port is the MCU's identity.
+    const identity = hello.identity ?? port.config.path
+    const key = hello.interfaces.join(',') + '|' + identity
     if (port.device !== undefined && port.interfacesKey === key) return port.device
     await port.device?.close()
     port.device = undefined
@@ -119,7 +121,7 @@ export class Bridge {
     const device = await Device.open({
       realm: config.realm,
       pairingUrl: config.pairingUrl,
-      ...(port.config.deviceId === undefined ? { hardwareId: hello.identity } : { deviceId: port.config.deviceId }),
+      ...(port.config.deviceId === undefined ? { hardwareId: identity } : { deviceId: port.config.deviceId }),
       ...(port.config.credentialsSecret === undefined ? {} : { credentialsSecret: port.config.credentialsSecret }),
       ...(config.pairingJwt === undefined ? {} : { pairingJwt: config.pairingJwt }),
       interfaces,
@@ -133,7 +135,7 @@ export class Bridge {
     device.connect().catch((e: unknown) => logger.log('warn', 'bridge: device stopped connecting', { deviceId: device.deviceId, error: e instanceof Error ? e.message : String(e) }))
     port.device = device
     port.interfacesKey = key
-    logger.log('info', 'bridge: MCU attached', { port: port.config.path, deviceId: device.deviceId, identity: hello.identity, boot: hello.bootCounter })
+    logger.log('info', 'bridge: MCU attached', { port: port.config.path, deviceId: device.deviceId, identity, boot: hello.bootCounter })
     return device
   }
 }

@@ -7,11 +7,12 @@
 import type { AstarteDevice, AstarteObjectValue, AstarteValue, Interface, Logger, ServerMessage } from '@astarte-ts/sdk-core'
 import type { CborValue } from '../codec/cbor.js'
 import { encodeWire, FrameReceiver } from '../codec/frame.js'
-import { type Hello, type Message, NackReason, type SequencedMessage, isSequenced } from '../codec/messages.js'
+import { type Hello, type Message, MessageType, NackReason, type SequencedMessage, isSequenced } from '../codec/messages.js'
 import { type LinkTimers, nodeLinkTimers, ReceiveSequence, SendWindow } from '../link/sequence.js'
 import { Refusal, type Row, buildTable, pathOf, targetOf, valueFromWire, valueToWire } from './table.js'
 
 export const HOST_MAX_FRAME = 1024
+const SEQUENCED_TYPES = new Set<number>([MessageType.send, MessageType.set, MessageType.unset])
 export const HOST_WINDOW = 4
 
 /** Per-port counters (PROTOCOL.md terms). */
@@ -112,10 +113,10 @@ export class Session {
       if (!r.ok) {
         this.metrics.resyncs++
         if (r.error.code === 'remote.frame_bad_crc') this.metrics.crcErrors++
-        if (r.error.code === 'remote.frame_unknown_type') {
-          const seq = r.error.ctx.seq
-          if (typeof seq === 'number') this.nack(seq, NackReason.unknownType, r.error.message)
-        }
+        const { seq, type } = r.error.ctx
+        if (typeof seq !== 'number') continue
+        if (r.error.code === 'remote.frame_unknown_type') this.nack(seq, NackReason.unknownType, r.error.message)
+        else if (r.error.code === 'remote.frame_bad_shape' && SEQUENCED_TYPES.has(type as number)) this.malformed(seq, r.error.message)
         continue
       }
       this.metrics.framesIn++
@@ -185,6 +186,16 @@ export class Session {
       default:
         this.sequenced(m)
     }
+  }
+
+  /** A sequenced frame whose body has the wrong shape: refused, and counted as delivered. */
+  private malformed(seq: number, detail: string): void {
+    if (!this.established || this.seq.check(seq) !== 'process') return
+    this.seq.advance()
+    this.work = this.work.then(() => {
+      this.lastDone = seq
+      this.nack(seq, NackReason.malformed, detail)
+    })
   }
 
   private sequenced(m: SequencedMessage): void {

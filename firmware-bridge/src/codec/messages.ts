@@ -82,7 +82,8 @@ export interface Hello {
   readonly token: number
   readonly version: number
   readonly bootCounter: number
-  readonly identity: string
+  /** Absent when the firmware has no hardware identity. */
+  readonly identity?: string
   readonly interfaces: readonly string[]
   readonly maxFrame: number
   readonly window: number
@@ -146,13 +147,13 @@ function header(m: Message): [number, number, CborValue | undefined] {
       const body = new Map<number, CborValue>([
         [0, m.version],
         [1, m.bootCounter],
-        [2, m.identity],
         [3, [...m.interfaces]],
         [4, m.maxFrame],
         [5, m.window],
         [7, m.txSeq],
         [8, m.rxSeq],
       ])
+      if (m.identity !== undefined) body.set(2, m.identity)
       if (m.firmware !== undefined) body.set(9, m.firmware)
       return [MessageType.hello, m.token, body]
     }
@@ -285,17 +286,18 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
     case MessageType.hello: {
       const b = map(need(), 'HELLO body')
       const firmware = b.get(9)
+      const identity = b.get(2)
       return {
         type: 'hello',
         token: seq,
         version: uint(b.get(0), 'HELLO version'),
         bootCounter: uint(b.get(1), 'HELLO boot counter', 0xffffffff),
-        identity: text(b.get(2), 'HELLO identity', 128),
         interfaces: array(b.get(3), 'HELLO interfaces').map((s, i) => text(s, `HELLO interface ${i}`, 128)),
         maxFrame: uint(b.get(4), 'HELLO max frame', 0xffff),
         window: uint(b.get(5), 'HELLO window', 255),
         txSeq: uint(b.get(7), 'HELLO tx seq', 255),
         rxSeq: uint(b.get(8), 'HELLO rx seq', 255),
+        ...(identity === undefined ? {} : { identity: text(identity, 'HELLO identity', 128) }),
         ...(firmware === undefined ? {} : { firmware: text(firmware, 'HELLO firmware', 128) }),
       }
     }
@@ -391,5 +393,13 @@ export function decodeMessage(frame: Uint8Array): Message {
     throw new SdkError('remote.frame_bad_crc', `couldn't read frame: CRC 0x${crc.toString(16)} but computed 0x${computed.toString(16)}`)
   }
   const body = n > 2 ? decodeCbor(frame.subarray(2, n)) : undefined
-  return readBody(frame[0]!, frame[1]!, body)
+  try {
+    return readBody(frame[0]!, frame[1]!, body)
+  } catch (e) {
+    // The CRC held, so type and seq can be trusted: the receiver may NACK the frame.
+    if (e instanceof SdkError && e.code === 'remote.frame_bad_shape') {
+      throw new SdkError(e.code, e.message, { ctx: { type: frame[0]!, seq: frame[1]! } })
+    }
+    throw e
+  }
 }

@@ -13,7 +13,7 @@ export interface McuPeerOptions {
   readonly write: (bytes: Uint8Array) => void
   readonly interfaces: readonly string[]
   readonly bootCounter: number
-  readonly identity: string
+  readonly identity?: string
   readonly timers?: LinkTimers
   readonly maxFrame?: number
   /** Server data as it arrives (in order, once each). */
@@ -74,7 +74,7 @@ export class McuPeer {
         token: this.token,
         version: 1,
         bootCounter: this.options.bootCounter,
-        identity: this.options.identity,
+        ...(this.options.identity === undefined ? {} : { identity: this.options.identity }),
         interfaces: [...this.options.interfaces],
         maxFrame: this.options.maxFrame ?? 256,
         window: 4,
