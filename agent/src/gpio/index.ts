@@ -11,3 +11,4 @@ export type {
 } from './gpio.js'
 export { OnoffInput, OnoffOutput, checkGpioLine } from './onoff-gpio.js'
 export { SimulatedGpio } from './simulated-gpio.js'
+export { gpioSink, gpioSource, levelOf, type GpioEndpointOptions } from './gpio-endpoints.js'

@@ -51,3 +51,9 @@ export {
   sht3xTemperature,
   type Repeatability,
 } from './sht3x/commands.js'
+export {
+  sensorSource,
+  type SensorEndpoint,
+  type SensorSourceOptions,
+  type SensorSourceStats,
+} from './sensor-source.js'
