@@ -5,6 +5,7 @@
  * one pointer byte and up to 32 bytes goes as one SMBus I2C-block transfer (repeated START); any
  * other write-read as a write then a read.
  */
+import { access, constants } from 'node:fs/promises'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { PromisifiedBus } from 'i2c-bus'
 import { checkI2cAddress, i2cError, type I2cBus, type I2cTransfer } from './i2c-bus.js'
@@ -36,6 +37,9 @@ export async function openLinuxI2cBus(busNumber: number): Promise<I2cBus> {
     throw fail(`i2c-bus couldn't load (${reason(error)})`, error)
   }
   try {
+    // i2c-bus opens the device file at the first transfer; the bus's absence (module not
+    // loaded, I2C not enabled) or a missing `i2c` group membership is said here instead
+    await access(description, constants.R_OK | constants.W_OK)
     return new LinuxI2cBus(description, await module.openPromisified(busNumber))
   } catch (error) {
     throw fail(reason(error), error)
