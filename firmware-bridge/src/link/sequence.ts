@@ -72,8 +72,12 @@ export class SendWindow {
     return this.queue.length + this.inflight.length
   }
 
-  /** The seq of the oldest unacknowledged frame, or the next seq if none. */
+  /**
+   * The seq of the oldest unacknowledged frame, or the next seq if none; while paused, the seq
+   * the first frame taken back had (what a HELLO announces in key 7).
+   */
   get oldestSeq(): number {
+    if (this.paused) return this.pausedFrom.oldest
     return this.inflight[0]?.seq ?? this.nextSeq
   }
 
@@ -87,9 +91,11 @@ export class SendWindow {
    * renumbered by `resume`.
    */
   pause(): void {
+    // Paused already: the frames taken back keep the numbers recorded then.
+    if (this.paused) return
     this.paused = true
     this.stopTimer()
-    this.pausedFrom = { oldest: this.oldestSeq, count: this.inflight.length }
+    this.pausedFrom = { oldest: this.inflight[0]?.seq ?? this.nextSeq, count: this.inflight.length }
     const back = this.inflight.splice(0).map(({ seq: _seq, ...rest }) => rest as Unsequenced)
     this.queue.unshift(...back)
   }
