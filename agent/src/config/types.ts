@@ -5,6 +5,7 @@
  * are their camelCase spelling.
  */
 import type { LogLevel } from '@astarte-ts/sdk-core'
+import type { FlowEntry } from '../dataflow/from-notation.js'
 
 /** `[astarte_device_sdk]`: the device's Astarte identity (direct MQTT). */
 export interface AstarteDeviceSdkConfig {
@@ -167,6 +168,10 @@ export interface AgentConfig {
   readonly hardware: HardwareConfig
   readonly baseImage: BaseImageConfig
   readonly reboot: RebootConfig
+  /** `[[flows]]`: dataflows from the endpoints to Astarte and back. */
+  readonly flows: readonly FlowEntry[]
+  /** `[dataflow] processor_modules`: JavaScript modules exporting user `processors`. */
+  readonly processorModules: readonly string[]
 }
 
 /** One thing wrong with a configuration: the key path (`astarte_device_sdk.realm`) and why. */

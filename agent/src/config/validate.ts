@@ -17,6 +17,8 @@ import type {
 } from './types.js'
 import { checkEndpointIds, readGpio, readSensor } from './hardware-io.js'
 import { LOG_LEVELS } from '../core/logger.js'
+import type { FlowEntry } from '../dataflow/from-notation.js'
+import { parseFlow } from '../dataflow/notation/parser.js'
 
 type Table = Record<string, unknown>
 
@@ -194,6 +196,53 @@ function readLed(s: Section): LedConfig | undefined {
   return led
 }
 
+const FLOW_LIMITS = [
+  ['buffer', 'buffer'],
+  ['in_flight', 'inFlight'],
+  ['read_batch', 'readBatch'],
+  ['idle_ms', 'idleMs'],
+  ['drain_timeout_ms', 'drainTimeoutMs'],
+] as const
+
+/** One `[[flows]]` entry; the notation is parsed here, so a syntax error names its line and column. */
+function readFlow(s: Section): FlowEntry | undefined {
+  const name = s.string('name', { required: true, nonEmpty: true })
+  const text = s.string('flow', { required: true, nonEmpty: true })
+  if (text !== undefined) {
+    try {
+      parseFlow(text)
+    } catch (e) {
+      s.problem('flow', (e as Error).message)
+    }
+  }
+  const source = s.string('source', { nonEmpty: true })
+  const path = s.string('path', { nonEmpty: true })
+  const reverse = s.string('reverse', { nonEmpty: true })
+  const limits: Record<string, number> = {}
+  for (const [key, field] of FLOW_LIMITS) {
+    const n = s.integer(key, 1, 10_000_000)
+    if (n !== undefined) limits[field] = n
+  }
+  const processors: Record<string, Record<string, number | string | boolean>> = {}
+  const table = s.table_('processors')
+  for (const processor of Object.keys(table?.table ?? {})) {
+    const options = table?.table_(processor)
+    if (options === undefined) continue
+    const values: Record<string, number | string | boolean> = {}
+    for (const key of Object.keys(options.table)) {
+      const v = options.raw(key)
+      const n = typeof v === 'bigint' ? Number(v) : v
+      if (typeof n === 'number' || typeof n === 'string' || typeof n === 'boolean') values[key] = n
+      else options.problem(key, `must be a number, a string or a boolean, not ${describeType(v)}`)
+    }
+    processors[processor] = values
+  }
+  table?.done()
+  s.done()
+  if (name === undefined || text === undefined) return undefined
+  return defined({ name, flow: text, source, path, reverse, processors, limits }) as FlowEntry
+}
+
 /**
  * Validates a parsed document. `fromEnv` maps key paths to the environment variable that set
  * them, so a bad override is reported as such.
@@ -343,6 +392,27 @@ export function validateConfig(
   }
   rebootSection?.done()
 
+  const flows = root
+    .tables('flows')
+    .map(readFlow)
+    .filter((f): f is FlowEntry => f !== undefined)
+  const flowNames = new Set<string>()
+  flows.forEach((f, i) => {
+    if (flowNames.has(f.name)) {
+      problems.push({ path: `flows[${i}].name`, message: `flow ${f.name} is declared twice` })
+    }
+    flowNames.add(f.name)
+  })
+  const dataflow = root.table_('dataflow')
+  const modules = dataflow?.raw('processor_modules')
+  let processorModules: readonly string[] = []
+  if (modules !== undefined) {
+    if (!Array.isArray(modules) || !modules.every((m) => typeof m === 'string' && m !== '')) {
+      dataflow?.problem('processor_modules', 'must be an array of non-empty paths')
+    } else processorModules = modules as string[]
+  }
+  dataflow?.done()
+
   root.done()
   if (problems.length > 0 || storeDirectory === undefined) return { ok: false, problems }
   return {
@@ -376,6 +446,8 @@ export function validateConfig(
       }),
       baseImage: defined({ name: imageName, version: imageVersion }),
       reboot: { command },
+      flows,
+      processorModules,
     }) as AgentConfig,
   }
 }

@@ -1,8 +1,8 @@
 /**
  * @module agent features: the feature modules a configuration turns on, in start order. The
  * daemon and the demo share it; the ports that touch the machine (the system read, the reboot,
- * the LEDs) can be replaced, which is how the demo and the tests run the real features on
- * simulated hardware.
+ * the LEDs, the dataflows' endpoints) can be replaced, which is how the demo and the tests run
+ * the real features on simulated hardware.
  */
 import type { Clock } from '@astarte-ts/sdk-core'
 import { commandsFeature, commandSystemControl, type SystemControl } from '../commands/index.js'
@@ -18,7 +18,9 @@ import {
 } from '../ota/index.js'
 import type { SystemSource } from '../system/index.js'
 import { telemetryFeature } from '../telemetry/index.js'
-import type { Feature } from './feature.js'
+import { dataflowFeature, type EndpointRegistry } from '../dataflow/index.js'
+import { hardwareEndpoints } from '../hardware/index.js'
+import type { Feature, FeatureContext } from './feature.js'
 
 /** Replacements for the ports the features reach the machine through. */
 export interface FeaturePorts {
@@ -36,6 +38,11 @@ export interface FeaturePorts {
   readonly clock?: Clock
   /** Told of each change of a simulated LED. */
   readonly onSimulatedLedChange?: (id: string, change: LedChange) => void
+  /**
+   * The endpoints `[[flows]]` name; built from `[[hardware.sensors]]` and `[[hardware.gpio]]`
+   * on the feature's clock, timers and logger by default.
+   */
+  readonly flowEndpoints?: (context: FeatureContext) => EndpointRegistry
 }
 
 /**
@@ -99,6 +106,18 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
         : { onSimulatedChange: ports.onSimulatedLedChange }),
     })
   if (Object.keys(leds).length > 0) features.push(ledFeature({ leds, ...interfacesDirectory }))
+  if (config.flows.length > 0) {
+    features.push(
+      dataflowFeature({
+        entries: config.flows,
+        processorModules: config.processorModules,
+        endpoints:
+          ports.flowEndpoints ??
+          ((context) => hardwareEndpoints(config.hardware, context).endpoints),
+        ...interfacesDirectory,
+      }),
+    )
+  }
   return features
 }
 

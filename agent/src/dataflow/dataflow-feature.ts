@@ -17,7 +17,6 @@ import { interfacesOfEntry, specFromEntry, type FlowEntry } from './from-notatio
 import type { FlowMetrics } from './metrics.js'
 import { FlowSyntaxError } from './notation/errors.js'
 import { loadProcessorModules } from './processor-modules.js'
-import type { ProcessorRegistry } from './processor.js'
 import type { EndpointRegistry, FlowMessage } from './source-sink.js'
 import { planFlow, type FlowSpec } from './spec.js'
 
@@ -26,8 +25,8 @@ export interface DataflowFeatureOptions {
   readonly entries?: readonly FlowEntry[]
   /** Flows built in TypeScript. */
   readonly specs?: readonly FlowSpec[]
-  /** The endpoints entries can name. */
-  readonly endpoints?: EndpointRegistry
+  /** The endpoints entries can name, or how to build them when the feature starts. */
+  readonly endpoints?: EndpointRegistry | ((context: FeatureContext) => EndpointRegistry)
   /** JavaScript modules of user processors (`[dataflow] processor_modules`). */
   readonly processorModules?: readonly string[]
   /** Where interface files are looked for first; then the shipped examples. */
@@ -92,8 +91,11 @@ export class DataflowFeature implements Feature {
       builtinProcessors,
     )
     const specs: FlowSpec[] = [...(this.#options.specs ?? [])]
+    const given = this.#options.endpoints ?? new Map()
+    const endpoints = typeof given === 'function' ? given(context) : given
+    const scope = { endpoints, processors, interfaces: this.#interfaces }
     for (const entry of this.#options.entries ?? []) {
-      const spec = this.#attempt(entry.name, () => specFromEntry(entry, this.#scope(processors)))
+      const spec = this.#attempt(entry.name, () => specFromEntry(entry, scope))
       if (spec !== undefined) specs.push(spec)
     }
     const { device, clock, timers, logger } = context
@@ -120,14 +122,6 @@ export class DataflowFeature implements Feature {
         logger.log('error', "couldn't start the flow", { flow: spec.name, ...describe(error) })
         await flow.stop()
       }
-    }
-  }
-
-  #scope(processors: ProcessorRegistry) {
-    return {
-      endpoints: this.#options.endpoints ?? new Map(),
-      processors,
-      interfaces: this.#interfaces,
     }
   }
 
