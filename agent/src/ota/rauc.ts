@@ -241,15 +241,23 @@ class Rauc implements SystemUpdate {
   async #open(): Promise<Connection> {
     let bus: MessageBus | undefined
     try {
-      const options = this.#address === undefined ? {} : { busAddress: this.#address }
-      bus = this.#which === 'session' ? sessionBus(options) : systemBus(options)
+      // dbus-next's systemBus() reads only the environment: an explicit address is a plain client
+      bus =
+        this.#address !== undefined
+          ? sessionBus({ busAddress: this.#address })
+          : this.#which === 'session'
+            ? sessionBus()
+            : systemBus()
       const lost = bus
-      // a bus that goes away (RAUC's D-Bus restarted) is opened again at the next call
-      // its `error` event is not in its typed events, yet emitted: unheard, it would throw
-      ;(lost as unknown as NodeJS.EventEmitter).on('error', () => {
-        void this.close()
+      // its `error` event is not in its typed events, yet emitted: unheard, it would throw; a bus
+      // that can't connect reports only there, so the first one also fails the opening
+      const emitter = lost as unknown as NodeJS.EventEmitter
+      const failed = new Promise<never>((_resolve, reject) => emitter.once('error', reject))
+      emitter.on('error', () => {
+        // a bus that goes away is opened again at the next call
+        if (this.#connection !== undefined) void this.close()
       })
-      const object = await lost.getProxyObject(SERVICE, '/')
+      const object = await Promise.race([lost.getProxyObject(SERVICE, '/'), failed])
       return {
         bus: lost,
         installer: object.getInterface<InstallerProxy>(INSTALLER),

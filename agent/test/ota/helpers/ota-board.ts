@@ -1,0 +1,123 @@
+/**
+ * The boards the OTA suites run on, one per `SystemUpdate` adapter: real RAUC on a private bus
+ * (`rauc-harness.ts`) or the directory A/B layout with its simulated boot. Each makes bundles of
+ * its own format, reads a slot's image, and plays a reboot (into the new slot, or a fallback).
+ */
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  bootDirectorySlots,
+  directorySystemUpdate,
+  raucSystemUpdate,
+  writeDirectoryBundle,
+  type SystemUpdate,
+} from '../../../src/ota/index.js'
+import { startRaucHarness } from './rauc-harness.js'
+
+export const COMPATIBLE = 'astarte-test-board'
+
+/** A board with its A/B slots. */
+export interface Board {
+  readonly kind: 'rauc' | 'directory'
+  /** A new adapter, as a new agent process makes. */
+  systemUpdate(): SystemUpdate
+  /** The `[ota]` lines of an agent configuration for this board. */
+  otaConfig(): string
+  /** Environment an agent process needs (the bus address for RAUC). */
+  readonly env: Readonly<Record<string, string>>
+  /**
+   * A bundle of `image`: for another system with `compatible`, or one its installer fails to
+   * write with `broken`. Resolves with the bundle's bytes.
+   */
+  bundle(image: Uint8Array, options?: { compatible?: string; broken?: boolean }): Promise<Buffer>
+  /** The first `length` bytes of a slot. */
+  slotImage(slot: 'A' | 'B', length: number): Promise<Buffer>
+  /** The slot the bootloader starts next. */
+  primary(): Promise<string>
+  /** Plays the reboot: into the primary slot, or back into the other with `fallback`. */
+  reboot(options?: { fallback?: boolean }): Promise<void>
+  /** Holds an install before it makes its slot primary, where the adapter can; else false. */
+  holdInstall(): Promise<boolean>
+  releaseInstall(): Promise<void>
+  close(): Promise<void>
+}
+
+export type BoardKind = Board['kind']
+export const BOARD_KINDS: readonly BoardKind[] = ['rauc', 'directory']
+
+export function startBoard(kind: BoardKind): Promise<Board> {
+  return kind === 'rauc' ? raucBoard() : directoryBoard()
+}
+
+async function raucBoard(): Promise<Board> {
+  const harness = await startRaucHarness({ compatible: COMPATIBLE })
+  const other = (slot: string): 'A' | 'B' => (slot === 'A' ? 'B' : 'A')
+  return {
+    kind: 'rauc',
+    env: { DBUS_SYSTEM_BUS_ADDRESS: harness.busAddress },
+    systemUpdate: () => raucSystemUpdate({ address: harness.busAddress }),
+    otaConfig: () => '[ota]\nadapter = "rauc"\n',
+    async bundle(image, o = {}) {
+      const path = await harness.bundle(image, {
+        ...(o.compatible === undefined ? {} : { compatible: o.compatible }),
+        ...(o.broken === true ? { slotClass: 'appfs' } : {}),
+      })
+      const bytes = await readFile(path)
+      await rm(path, { force: true })
+      return bytes
+    },
+    slotImage: async (slot, length) => (await readFile(harness.slotFile(slot))).subarray(0, length),
+    primary: () => harness.primary(),
+    async reboot(o = {}) {
+      const primary = await harness.primary()
+      await harness.boot(o.fallback === true ? other(primary) : (primary as 'A' | 'B'))
+    },
+    async holdInstall() {
+      await harness.holdInstall()
+      return true
+    },
+    releaseInstall: () => harness.releaseInstall(),
+    close: () => harness.stop(),
+  }
+}
+
+async function directoryBoard(): Promise<Board> {
+  const root = await mkdtemp(join(tmpdir(), 'ab-board-'))
+  const scratch = join(root, 'bundle.tmp')
+  return {
+    kind: 'directory',
+    env: {},
+    systemUpdate: () => directorySystemUpdate({ root, compatible: COMPATIBLE }),
+    otaConfig: () =>
+      `[ota]\nadapter = "directory"\n[ota.directory]\nroot = "${root}"\ncompatible = "${COMPATIBLE}"\n`,
+    async bundle(image, o = {}) {
+      await writeDirectoryBundle(scratch, image, {
+        compatible: o.compatible ?? COMPATIBLE,
+        version: '1.0.0',
+      })
+      const bytes = await readFile(scratch)
+      await rm(scratch, { force: true })
+      // the image's last byte flipped under an intact manifest: the install's check fails
+      if (o.broken === true) bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff
+      return bytes
+    },
+    slotImage: async (slot, length) =>
+      (await readFile(join(root, 'slots', slot, 'image'))).subarray(0, length),
+    primary: async () => (await readFile(join(root, 'primary'), 'utf8').catch(() => 'A')).trim(),
+    async reboot(o = {}) {
+      await bootDirectorySlots(root, { fallback: o.fallback === true })
+    },
+    holdInstall: () => Promise.resolve(false),
+    releaseInstall: () => Promise.resolve(),
+    close: () => rm(root, { recursive: true, force: true }),
+  }
+}
+
+/** sha256 hex of bytes. */
+export const sha256 = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex')
+
+/** Writes `bytes` to `path` (helpers that need a file). */
+export const writeBytes = (path: string, bytes: Uint8Array): Promise<void> => writeFile(path, bytes)
