@@ -157,7 +157,7 @@ const withCrc = (b: number[]): Uint8Array => {
 const wire = (frame: Uint8Array): string => toHex(cobsEncode(frame)) + '00'
 const ack = encodeMessage({ type: 'ack', seq: 3 })
 const flipped = Uint8Array.from(ack)
-flipped[1] ^= 0x01
+flipped[1] = ack[1]! ^ 0x01
 const bad = [
   { name: 'bad_crc', description: 'ACK with one bit flipped in seq', wire: wire(flipped), error: 'bad_crc' },
   { name: 'short', description: 'a three-byte frame', wire: wire(Uint8Array.of(3, 3, 0xff)), error: 'short' },
