@@ -201,6 +201,7 @@ const FLOW_LIMITS = [
   ['in_flight', 'inFlight'],
   ['read_batch', 'readBatch'],
   ['idle_ms', 'idleMs'],
+  ['read_interval_ms', 'readIntervalMs'],
   ['drain_timeout_ms', 'drainTimeoutMs'],
 ] as const
 
@@ -220,7 +221,7 @@ function readFlow(s: Section): FlowEntry | undefined {
   const reverse = s.string('reverse', { nonEmpty: true })
   const limits: Record<string, number> = {}
   for (const [key, field] of FLOW_LIMITS) {
-    const n = s.integer(key, 1, 10_000_000)
+    const n = s.integer(key, field === 'readIntervalMs' ? 0 : 1, 10_000_000)
     if (n !== undefined) limits[field] = n
   }
   const processors: Record<string, Record<string, number | string | boolean>> = {}

@@ -64,6 +64,7 @@ export const threshold = builtin<{ level: number; hysteresis?: number; field?: s
   builtins.threshold,
 )
 export const split = builtin<{ fields?: string }>('split', builtins.split)
+export const pick = builtin<{ fields: string }>('pick', builtins.pick)
 
 /** Starts a flow named `name`; pick its mode and endpoint next. */
 export function flow(name: string): FlowStart {

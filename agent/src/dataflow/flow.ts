@@ -45,6 +45,8 @@ export interface FlowLimits {
   readonly readBatch: number
   /** Wait after an empty or failed read before asking again (demand); default 1000 ms. */
   readonly idleMs: number
+  /** Demand: the least time between two reads (a rate limit); default 0, as fast as credits allow. */
+  readonly readIntervalMs: number
   /** How long `stop` waits for buffered and in-flight messages to be accepted; default 5000 ms. */
   readonly drainTimeoutMs: number
 }
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: FlowLimits = {
   inFlight: 128,
   readBatch: 100,
   idleMs: 1000,
+  readIntervalMs: 0,
   drainTimeoutMs: 5000,
 }
 
@@ -102,6 +105,7 @@ export class Flow {
   #idleTimer: unknown
   #idleWake: (() => void) | undefined
   #pendingPull = 0
+  #lastReadAt = -Infinity
 
   #received = 0
   #filtered = 0
@@ -339,6 +343,11 @@ export class Flow {
     const least =
       mode === 'pull' ? 1 : Math.max(1, Math.floor(Math.min(limits.readBatch, limits.buffer) / 2))
     if (n < least) return
+    if (mode === 'demand' && limits.readIntervalMs > 0) {
+      const wait = this.#lastReadAt + limits.readIntervalMs - this.#rt.clock.now()
+      if (wait > 0) return this.#idle(wait)
+      this.#lastReadAt = this.#rt.clock.now()
+    }
     if (mode === 'pull') this.#pendingPull -= n
     this.#reading = true
     const source = this.#plan.endpoint.read
@@ -388,8 +397,8 @@ export class Flow {
     this.#request()
   }
 
-  /** Waits `idleMs` before the next demand read. */
-  #idle(): void {
+  /** Waits `ms` (`idleMs` by default) before the next demand read. */
+  #idle(ms = this.#plan.limits.idleMs): void {
     if (this.#state !== 'running') return this.#checkDrained()
     if (this.#plan.mode !== 'demand') return this.#request()
     const wake = (): void => {
@@ -397,7 +406,7 @@ export class Flow {
       this.#request()
     }
     this.#idleWake = wake
-    this.#idleTimer = this.#rt.timers.set(wake, this.#plan.limits.idleMs)
+    this.#idleTimer = this.#rt.timers.set(wake, ms)
   }
 
   // ---- reverse ----

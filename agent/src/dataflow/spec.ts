@@ -77,8 +77,9 @@ export function planFlow(spec: FlowSpec, context: Omit<ProcessorContext, 'flow'>
   }
   const limits = { ...DEFAULT_LIMITS, ...spec.limits }
   for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1 || value > 10_000_000) {
-      throw problem(`${key} must be an integer from 1 to 10000000`)
+    const least = key === 'readIntervalMs' ? 0 : 1
+    if (!Number.isInteger(value) || value < least || value > 10_000_000) {
+      throw problem(`${key} must be an integer from ${least} to 10000000`)
     }
   }
   const sinkPath = new PathTemplate(spec.sink.path)

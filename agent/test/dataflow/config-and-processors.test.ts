@@ -278,6 +278,11 @@ describe('built-in processors', () => {
     )
     assert.equal(valueOf(t.reverse?.(at(70))), true)
     assert.equal(valueOf(t.process(at(true))), true)
+    const p = make('pick', { fields: 'temperature humidity' })
+    assert.deepEqual(valueOf(p.process(at({ temperature: 21, pressure: 1e5 }))), {
+      temperature: 21,
+    })
+    assert.equal(p.process(at({ pressure: 1e5 })), undefined)
     const s = make('split', { fields: 'temperature humidity' })
     const parts = s.process(at({ temperature: 21, humidity: 40, pressure: 1e5 })) as FlowMessage[]
     assert.deepEqual(

@@ -14,7 +14,7 @@ import {
   sequential,
   use,
 } from '../../src/dataflow/builder.js'
-import { eventually, startEnv, type Env } from '../helpers/feature-sandbox.js'
+import { eventually, ManualTime, startEnv, type Env } from '../helpers/feature-sandbox.js'
 import { EX, example, Gate, installExamples, runFeature, ScriptedEndpoint } from './helpers.js'
 
 let env: Env
@@ -331,6 +331,47 @@ test('two-way: a Setpoint set through AppEngine comes back through the reverse f
     assert.equal(applied?.value, 30)
     assert.deepEqual(applied?.tags, { output: 'heater' })
     assert.equal(feature.metrics()[0]?.reverse.applied, 1)
+  } finally {
+    await run.stop()
+  }
+})
+
+test('demand with read_interval_ms: the next read waits for the interval on the flow clock', async () => {
+  const Readings = await example('Readings')
+  const source = new ScriptedEndpoint('s')
+  let next = 0
+  source.onRead = async (n) => Array.from({ length: n }, () => reading(next++))
+  const time = new ManualTime(1_000_000)
+  const feature = dataflowFeature({
+    specs: [
+      flow('paced')
+        .demand(source)
+        .to(Readings, '/%{sensor}/value')
+        .limits({ buffer: 4, readBatch: 2, readIntervalMs: 60_000 })
+        .build(),
+    ],
+  })
+  const run = await runFeature(env, feature, { time })
+  try {
+    await eventually(
+      'the first read accepted',
+      () => feature.metrics()[0]?.accepted,
+      (n) => n === 2,
+    )
+    await eventually(
+      'the wait armed',
+      () => time.pendingAt(),
+      (p) => p.includes(1_060_000),
+    )
+    assert.deepEqual(source.reads, [2])
+    time.advance(60_000)
+    await eventually(
+      'the second read accepted',
+      () => feature.metrics()[0]?.accepted,
+      (n) => n === 4,
+    )
+    assert.deepEqual(source.reads, [2, 2])
+    assert.deepEqual(await history(run.deviceId, '/s1/value'), [0, 1, 2, 3])
   } finally {
     await run.stop()
   }

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { AstarteDevice, Interface } from '@astarte-ts/sdk-core'
+import type { AstarteDevice, Clock, Interface, Timers } from '@astarte-ts/sdk-core'
 import {
   shippedExamplesDirectory,
   type DataflowFeature,
@@ -80,15 +80,20 @@ export class Gate {
 export async function runFeature(
   env: Env,
   feature: DataflowFeature,
-  options: { wrap?: (device: AstarteDevice) => AstarteDevice; logger?: RecordingLogger } = {},
+  options: {
+    wrap?: (device: AstarteDevice) => AstarteDevice
+    logger?: RecordingLogger
+    /** The flows' clock and timers; real ones by default. */
+    time?: Clock & Timers
+  } = {},
 ): Promise<Running & { logger: RecordingLogger }> {
   const running = await openDevice(env, [feature])
   const logger = options.logger ?? new RecordingLogger()
   const device = options.wrap?.(running.device) ?? running.device
   await feature.start({
     device,
-    clock: realTime,
-    timers: realTime,
+    clock: options.time ?? realTime,
+    timers: options.time ?? realTime,
     logger,
     stateDir: await mkdtemp(join(env.tmp, 'state-')),
   })
