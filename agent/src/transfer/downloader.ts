@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 import { dirname } from 'node:path'
+import { bodyChunks } from './body-reader.js'
 import { DEFAULT_RETRY, abortableSleep, backoffDelayMs, type RetryPolicy } from './backoff.js'
 import { DownloadError } from './download-error.js'
 import { syncDirectory } from './durable-file.js'
@@ -199,9 +200,10 @@ async function attempt(run: Run, progress: { made: boolean }): Promise<DownloadR
       ...(req.signal === undefined ? {} : { signal: req.signal }),
     }),
   )
+  const body = bodyChunks(res)
   try {
     const head = await readHead(run, res, prior)
-    return await receive(run, res, head, progress)
+    return await receive(run, body, head, progress)
   } finally {
     res.destroy()
   }
@@ -267,7 +269,7 @@ async function readHead(
 
 async function receive(
   run: Run,
-  res: IncomingMessage,
+  body: AsyncGenerator<Buffer>,
   head: Head,
   progress: { made: boolean },
 ): Promise<DownloadResult> {
@@ -287,7 +289,6 @@ async function receive(
   }
   try {
     run.emit(received, total, true)
-    const body = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>
     for (;;) {
       const next = await network(run, () => body.next())
       if (next.done === true) break
