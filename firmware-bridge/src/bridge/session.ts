@@ -72,6 +72,8 @@ export class Session {
   private work: Promise<void> = Promise.resolve()
   /** The seq of the last frame processed and answered; duplicates are answered with it. */
   private lastDone: number | undefined
+  /** Bumped by a transient refusal: answers of frames accepted before it are void. */
+  private epoch = 0
   private mcuMaxFrame = 64
   private pingTimer: unknown
   private pingSentAt = new Map<number, number>()
@@ -214,12 +216,20 @@ export class Session {
     }
     this.seq.advance()
     const arrived = this.now()
+    // Handed to the device now, so consecutive frames share its store's commits; answered in
+    // order, each once the device holds it.
+    const outcome = this.store(m)
+    const epoch = this.epoch
     this.work = this.work.then(async () => {
-      const outcome = await this.store(m)
-      if (outcome instanceof Refusal) {
-        if (outcome.reason === NackReason.busy || outcome.reason === NackReason.internal) this.seq.expected = m.seq
-        else this.lastDone = m.seq
-        this.nack(m.seq, outcome.reason, outcome.detail, outcome instanceof SampleRefusal ? outcome.sample : undefined)
+      const r = await outcome
+      // A transient refusal before this frame: the MCU goes back to it, this one comes again.
+      if (epoch !== this.epoch) return
+      if (r instanceof Refusal) {
+        if (r.reason === NackReason.busy || r.reason === NackReason.internal) {
+          this.epoch++
+          this.seq.expected = m.seq
+        } else this.lastDone = m.seq
+        this.nack(m.seq, r.reason, r.detail, r instanceof SampleRefusal ? r.sample : undefined)
         return
       }
       this.lastDone = m.seq
