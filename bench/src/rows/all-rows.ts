@@ -1,5 +1,6 @@
 /** @module bench all-rows: every row in table order. */
 import type { RowSpec } from '../context.js'
+import { bridgeRows } from './bridge.js'
 import { bsonRows } from './bson.js'
 import { coldStartRows } from './cold-start.js'
 import { fleetRows } from './fleet.js'
@@ -15,5 +16,6 @@ export const allRows: readonly RowSpec[] = [
   ...coldStartRows,
   ...memoryRows,
   ...fleetRows,
+  ...bridgeRows,
   ...laterRows,
 ]

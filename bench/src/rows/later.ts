@@ -23,10 +23,4 @@ export const laterRows: readonly LaterRowSpec[] = [
     unit: 'KiB',
     needs: 'runtimes/espruino',
   },
-  {
-    id: 'bridge.bytes-per-sample',
-    title: 'Firmware bridge: serial bytes per sample',
-    unit: 'B',
-    needs: 'firmware-bridge',
-  },
 ]
