@@ -154,7 +154,7 @@ export class Flow {
       throw new SdkError('local.invalid_state', `couldn't start flow ${this.name} twice`)
     this.#state = 'running'
     const { mode, endpoint } = this.#plan
-    if (mode === 'push') await endpoint.push?.start(this.#emit)
+    if (mode === 'push') await endpoint.push?.start(this.#emit, this.#sourceFailed)
     else if (mode === 'demand') this.#request()
     this.#rt.logger.log('info', 'flow running', { flow: this.name, mode, source: endpoint.name })
   }
@@ -361,13 +361,7 @@ export class Flow {
       (items) => this.#readDone(items, n),
       (error: unknown) => {
         this.#reading = false
-        this.#sourceErrors++
-        if (countCrossesPowerOfTwo(this.#sourceErrors, 1)) {
-          this.#log('warn', "couldn't read the source", {
-            count: this.#sourceErrors,
-            error: describe(error),
-          })
-        }
+        this.#sourceFailed(error)
         this.#idle()
       },
     )
@@ -395,6 +389,16 @@ export class Flow {
     if (this.#state !== 'running') return this.#checkDrained()
     if (taken === 0 && this.#plan.mode === 'demand') return this.#idle()
     this.#request()
+  }
+
+  readonly #sourceFailed = (error: unknown): void => {
+    this.#sourceErrors++
+    if (countCrossesPowerOfTwo(this.#sourceErrors, 1)) {
+      this.#log('warn', "the source couldn't produce a message", {
+        count: this.#sourceErrors,
+        error: describe(error),
+      })
+    }
   }
 
   /** Waits `ms` (`idleMs` by default) before the next demand read. */

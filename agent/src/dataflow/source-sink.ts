@@ -30,10 +30,12 @@ export type Emit = (message: FlowMessage) => void
 
 /**
  * A source that paces itself (`Push` flows): edge events, a sampling timer. `start` begins
- * emitting; `stop` ends it, and nothing is emitted after its promise settles.
+ * emitting; `stop` ends it, and nothing is emitted after its promise settles. `fail` reports a
+ * failure the source has no caller to reject to (a sample that couldn't be taken): the flow
+ * counts it as a source error and logs it.
  */
 export interface PushSource {
-  start(emit: Emit): void | Promise<void>
+  start(emit: Emit, fail?: (error: unknown) => void): void | Promise<void>
   stop(): void | Promise<void>
 }
 

@@ -20,6 +20,7 @@ import {
 import { deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { agentDemo } from './agent-demo.js'
+import { dataflowDemo } from './dataflow-demo.js'
 import { realmApi } from './realm-api.js'
 
 const TELEMETRY = 'org.astarte-ts.examples.Telemetry'
@@ -215,6 +216,7 @@ async function main(): Promise<number> {
     )
     await demo(sandbox, storeDir)
     await agentDemo(sandbox, say, step)
+    await dataflowDemo(sandbox, say, step)
     say('demo finished: every step worked')
     return 0
   } catch (e) {
