@@ -5,6 +5,7 @@
  * one pointer byte and up to 32 bytes goes as one SMBus I2C-block transfer (repeated START); any
  * other write-read as a write then a read.
  */
+/// <reference path="./i2c-bus-module.d.ts" />
 import { access, constants } from 'node:fs/promises'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { PromisifiedBus } from 'i2c-bus'
