@@ -16,7 +16,7 @@ export interface GpioEndpointOptions {
   readonly clock: Clock
   /** Copied onto every message. */
   readonly tags?: Readonly<Record<string, string>>
-  /** Told of failures of an input's watch (the push mode has no caller to reject to). */
+  /** Told of failures of an input's watch, as is the flow's `fail`. */
   readonly onError?: (error: unknown) => void
 }
 
@@ -54,10 +54,16 @@ export function gpioSource(input: GpioInput, options: GpioEndpointOptions): Flow
   return {
     name: options.name ?? input.description,
     push: {
-      async start(emit: Emit): Promise<void> {
+      async start(emit: Emit, fail?: (error: unknown) => void): Promise<void> {
         if (unwatch !== undefined) return
         await lazy.ready()
-        unwatch = input.watch((level) => emit(message(level, options)), options.onError)
+        unwatch = input.watch(
+          (level) => emit(message(level, options)),
+          (error) => {
+            fail?.(error)
+            options.onError?.(error)
+          },
+        )
       },
       stop(): void {
         unwatch?.()

@@ -22,7 +22,10 @@ export interface SensorSourceOptions {
   readonly timers: Timers
   /** Copied onto every message. */
   readonly tags?: Readonly<Record<string, string>>
-  /** Told of each failed sample of the push mode (the read mode rejects instead). */
+  /**
+   * Told of each failed sample of the push mode, as is the flow's `fail` (the read mode rejects
+   * instead).
+   */
   readonly onError?: (error: unknown) => void
   /** Told of each successful sample after a failure (the failure streak's end). */
   readonly onRecovery?: (failures: number) => void
@@ -60,6 +63,7 @@ class SensorSource implements SensorEndpoint {
   #closed = false
   // push state
   #emit: Emit | undefined
+  #fail: ((error: unknown) => void) | undefined
   #timer: TimerHandle | undefined
   #inFlight: Promise<void> = Promise.resolve()
 
@@ -71,7 +75,7 @@ class SensorSource implements SensorEndpoint {
     this.#options = options
     this.name = options.name ?? sensor.description
     this.push = {
-      start: (emit: Emit): void => this.#start(emit),
+      start: (emit: Emit, fail?: (error: unknown) => void): void => this.#start(emit, fail),
       stop: (): Promise<void> => this.#stop(),
     }
     this.read = { read: (n: number): Promise<readonly FlowMessage[]> => this.#read(n) }
@@ -132,9 +136,10 @@ class SensorSource implements SensorEndpoint {
     return out
   }
 
-  #start(emit: Emit): void {
+  #start(emit: Emit, fail: ((error: unknown) => void) | undefined): void {
     if (this.#emit !== undefined || this.#closed) return
     this.#emit = emit
+    this.#fail = fail
     const { clock, timers, periodMs } = this.#options
     const startMs = clock.now()
     let due = 0
@@ -143,7 +148,9 @@ class SensorSource implements SensorEndpoint {
       this.#inFlight = this.#sample().then(
         (message) => this.#emit?.(message),
         (error: unknown) => {
-          if (this.#emit !== undefined) this.#options.onError?.(error)
+          if (this.#emit === undefined) return
+          this.#fail?.(error)
+          this.#options.onError?.(error)
         },
       )
       void this.#inFlight.then(() => {

@@ -71,8 +71,12 @@ describe('sensorSource', () => {
   it('reports failed samples and goes on; the chip is opened again once it answers', async () => {
     const { clock, bus, chip, source, errors } = bmeRig()
     const got: FlowMessage[] = []
+    const failed: unknown[] = []
     bus.detach(0x76)
-    await source.push!.start((m) => got.push(m))
+    await source.push!.start(
+      (m) => got.push(m),
+      (e) => failed.push(e),
+    )
     await settle()
     clock.advance(1000)
     await settle()
@@ -81,6 +85,7 @@ describe('sensorSource', () => {
       errors.map((e) => (e as { code: string }).code),
       ['remote.i2c_failed', 'remote.i2c_failed'],
     )
+    assert.deepEqual(failed, errors, 'the flow is told of each failure too')
     bus.attach(0x76, chip)
     clock.advance(1000)
     await settle()
