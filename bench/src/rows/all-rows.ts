@@ -3,6 +3,7 @@ import type { RowSpec } from '../context.js'
 import { bridgeRows } from './bridge.js'
 import { bsonRows } from './bson.js'
 import { coldStartRows } from './cold-start.js'
+import { dataflowRows } from './dataflow.js'
 import { fleetRows } from './fleet.js'
 import { laterRows } from './later.js'
 import { memoryRows } from './memory.js'
@@ -17,5 +18,6 @@ export const allRows: readonly RowSpec[] = [
   ...memoryRows,
   ...fleetRows,
   ...bridgeRows,
+  ...dataflowRows,
   ...laterRows,
 ]

@@ -6,12 +6,6 @@ import type { LaterRowSpec } from '../context.js'
 
 export const laterRows: readonly LaterRowSpec[] = [
   {
-    id: 'dataflow.push',
-    title: 'Dataflow: push pipeline throughput',
-    unit: 'msg/s',
-    needs: 'agent/dataflow',
-  },
-  {
     id: 'esp32.bundle.moddable',
     title: 'ESP32 bundle size (Moddable)',
     unit: 'KiB',
