@@ -55,31 +55,46 @@ def corrupt(data):
         out.append(b)
     return bytes(out)
 
-# Earliest time each direction may write its next byte (pacing).
-ready = {'up': 0.0, 'down': 0.0}
-def paced_write(fd, data, direction):
+# Each direction paced on its own, as on a full-duplex UART: bytes wait in a per-direction
+# buffer and are released at the baud rate (8N1: 10 bits a byte).
+pending = {'up': bytearray(), 'down': bytearray()}
+released = {'up': time.monotonic(), 'down': time.monotonic()}
+targets = {'up': master, 'down': mcu_out}
+
+def release(direction):
+    buf = pending[direction]
+    if not buf:
+        released[direction] = time.monotonic()
+        return
     if args.baud > 0:
         now = time.monotonic()
-        start = max(now, ready[direction])
-        ready[direction] = start + len(data) * 10.0 / args.baud
-        if ready[direction] > now:
-            time.sleep(ready[direction] - now)
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
+        n = int((now - released[direction]) * args.baud / 10)
+        if n <= 0:
+            return
+        n = min(n, len(buf))
+        released[direction] += n * 10.0 / args.baud
+    else:
+        n = len(buf)
+    try:
+        written = os.write(targets[direction], bytes(buf[:n]))
+    except BlockingIOError:
+        written = 0
+    del buf[:written]
 
 while True:
-    r, _, _ = select.select([master, mcu_in], [], [])
+    busy = pending['up'] or pending['down']
+    r, _, _ = select.select([master, mcu_in], [], [], 0.002 if busy else None)
     if master in r:
         try:
             data = os.read(master, 4096)
         except OSError:
             data = b''
         if data:
-            paced_write(mcu_out, corrupt(data), 'down')
+            pending['down'] += corrupt(data)
     if mcu_in in r:
         data = os.read(mcu_in, 4096)
         if not data:
             break
-        paced_write(master, corrupt(data), 'up')
+        pending['up'] += corrupt(data)
+    release('up')
+    release('down')
