@@ -217,6 +217,28 @@ describe('BME280 driver on the simulated chip', () => {
     )
   })
 
+  it('writes the filter to config and each oversampling code to ctrl_hum and ctrl_meas', async () => {
+    const time = new SimulatedTime()
+    const bus = new SimulatedI2cBus()
+    const chip = new SimulatedBme280(time)
+    bus.attach(0x76, chip)
+    const sensor = new Bme280(bus, {
+      filter: 4,
+      oversampling: { temperature: 2, pressure: 16, humidity: 8 },
+      sleep: time.sleep,
+    })
+    await sensor.open()
+    // filter[4:2] = 0b010 (coefficient 4)
+    assert.equal(chip.register(0xf5), 0b010 << 2)
+    const before = time.now()
+    await sensor.read()
+    // osrs_t ×2 = 0b010, osrs_p ×16 = 0b101, mode back to sleep; osrs_h ×8 = 0b100
+    assert.equal(chip.register(0xf4), (0b010 << 5) | (0b101 << 2))
+    assert.equal(chip.register(0xf2), 0b100)
+    // §9.1: 1.25 + 2.3·2 + (2.3·16 + 0.575) + (2.3·8 + 0.575) = 62.2 ms, waited in whole ms
+    assert.equal(time.now() - before, 63)
+  })
+
   it('skips pressure and humidity measured at oversampling 0', async () => {
     const time = new SimulatedTime()
     const bus = new SimulatedI2cBus()
