@@ -123,12 +123,12 @@ async function bundleCore(dist, outdir) {
  * runtime-node: one CommonJS file, `runtime.cjs`, loaded by an ES module entry through
  * `load-cached.js` (V8's code cache: it halves what compiling the bundle costs each start).
  * MQTT.js and its stream and packet libraries are inlined (its CommonJS files were half of the
- * module loading), and so is better-sqlite3's JavaScript (~6 ms of a start as its own dozen
- * files; its compiled addon stays where npm put it, see `store/native-binding.ts`). Not inlined:
+ * module loading), and so is @astarte-ts/sqlite. The SQLite binding it picks at run time is not:
+ * node:sqlite is built into Node, and better-sqlite3 (Node 20) is required from where npm put it,
+ * only when used (see sqlite/src/better-sqlite3.ts). Not inlined:
  * sdk-core (handed over by the entry, so that every package sees one instance of its classes and
- * `instanceof SdkError` holds), @peculiar/x509 (required only when a CSR is made), MQTT.js's
- * WebSocket and SOCKS transports, which only `mqtt.connect` loads and the transport never calls,
- * and `bindings`, better-sqlite3's addon lookup, which the runtime doesn't use.
+ * `instanceof SdkError` holds), @peculiar/x509 (required only when a CSR is made), and MQTT.js's
+ * WebSocket and SOCKS transports, which only `mqtt.connect` loads and the transport never calls.
  */
 async function bundleRuntime(dist, outdir) {
   // For bundlers (the `module` export condition, which esbuild, webpack, rollup and Vite set and
@@ -155,9 +155,9 @@ async function bundleRuntime(dist, outdir) {
     outfile: bundle,
     format: 'cjs',
     platform: 'node',
-    external: [...runtimeExternal, 'bindings'],
+    external: runtimeExternal,
     plugins: [debugWhenEnabled],
-    // `import.meta.url` (native-binding.ts) from the file name the loader passes, as Node would
+    // `import.meta.url` (sqlite's binding lookup) from the file name the loader passes, as Node would
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     write: true,

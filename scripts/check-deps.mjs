@@ -9,14 +9,16 @@ import { packages, root, walk } from './workspace.mjs'
 const allowed = {
   'sdk-core': { workspace: [], host: false },
   'runtimes/testing': { workspace: ['@astarte-ts/sdk-core'], host: true },
-  'runtimes/node': { workspace: ['@astarte-ts/sdk-core'], host: true },
+  // the SQLite binding shared by the device store and the sandbox
+  sqlite: { workspace: [], host: true },
+  'runtimes/node': { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/sqlite'], host: true },
   // An engine runtime: its host is the engine's own modules (Moddable's), nothing else.
   'runtimes/moddable': {
     workspace: ['@astarte-ts/sdk-core'],
     host: false,
     engine: ['timer', 'socket', 'securesocket', 'http', 'preference', 'inflate', 'deflate'],
   },
-  sandbox: { workspace: ['@astarte-ts/sdk-core'], host: true },
+  sandbox: { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/sqlite'], host: true },
   agent: { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/interfaces'], host: true },
   'firmware-bridge': {
     workspace: ['@astarte-ts/sdk-core', '@astarte-ts/runtime-node'],

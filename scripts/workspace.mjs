@@ -6,6 +6,7 @@ export const root = new URL('..', import.meta.url).pathname
 
 export const packages = [
   'sdk-core',
+  'sqlite',
   'runtimes/testing',
   'runtimes/node',
   'runtimes/moddable',

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import Database from 'better-sqlite3'
+import { openSqlite } from '@astarte-ts/sqlite'
 import { Binary, deserialize, Double, serialize } from 'bson'
 import { SessionPersistence } from '../src/broker/session-persistence.js'
 import { openDb } from '../src/store/db.js'
@@ -77,7 +77,7 @@ async function rawSession(sb: SandboxUrls, d: Device): Promise<RawClient> {
 
 /** Rows of a client's outgoing queue in the database file (read by a second connection). */
 function queuedRows(dataDir: string, d: Device): number {
-  const db = new Database(join(dataDir, 'sandbox.sqlite'), { readonly: true })
+  const db = openSqlite(join(dataDir, 'sandbox.sqlite'), { readOnly: true })
   try {
     const row = db
       .prepare('SELECT count(*) AS n FROM mqtt_outgoing WHERE client_id = ?')

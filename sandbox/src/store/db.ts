@@ -4,9 +4,9 @@
  * left them. `synchronous = NORMAL` in WAL mode: a committed transaction survives the process
  * being killed (it is in the OS's page cache), only a power loss can take the last ones.
  */
-import Database from 'better-sqlite3'
+import { openSqlite, type SqliteDatabase } from '@astarte-ts/sqlite'
 
-export type Db = Database.Database
+export type Db = SqliteDatabase
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS devices (
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS mqtt_incoming (
 
 /** Opens (creating if needed) the database file in WAL mode with the sandbox schema. */
 export function openDb(file: string): Db {
-  const db = new Database(file)
+  const db = openSqlite(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(SCHEMA)

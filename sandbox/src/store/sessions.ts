@@ -5,7 +5,7 @@
  * awaiting their PUBREL. Every method is one synchronous statement or transaction: when it
  * returns, the change is durable. The broker's session persistence keeps the same state in memory.
  */
-import type Database from 'better-sqlite3'
+import type { SqliteStatement } from '@astarte-ts/sqlite'
 import type { Db } from './db.js'
 
 export interface StoredSubscription {
@@ -55,22 +55,19 @@ interface OutgoingRow {
 /** Session repository over the sandbox database. */
 export class SessionStore {
   readonly #db: Db
-  readonly #inTransaction: (work: () => unknown) => unknown
-  readonly #putSubscription: Database.Statement<[string, string, number]>
-  readonly #deleteSubscription: Database.Statement<[string, string]>
-  readonly #clearSubscriptions: Database.Statement<[string]>
-  readonly #enqueue: Database.Statement<unknown[]>
-  readonly #update: Database.Statement<unknown[]>
-  readonly #dequeue: Database.Statement<[number]>
-  readonly #clearOutgoing: Database.Statement<[string]>
-  readonly #recordIncoming: Database.Statement<[string, number]>
-  readonly #deleteIncoming: Database.Statement<[string, number]>
-  readonly #clearIncoming: Database.Statement<[string]>
+  readonly #putSubscription: SqliteStatement<[string, string, number]>
+  readonly #deleteSubscription: SqliteStatement<[string, string]>
+  readonly #clearSubscriptions: SqliteStatement<[string]>
+  readonly #enqueue: SqliteStatement<unknown[]>
+  readonly #update: SqliteStatement<unknown[]>
+  readonly #dequeue: SqliteStatement<[number]>
+  readonly #clearOutgoing: SqliteStatement<[string]>
+  readonly #recordIncoming: SqliteStatement<[string, number]>
+  readonly #deleteIncoming: SqliteStatement<[string, number]>
+  readonly #clearIncoming: SqliteStatement<[string]>
 
   constructor(db: Db) {
     this.#db = db
-    // One transaction function for all: better-sqlite3 builds a wrapper per `transaction()` call.
-    this.#inTransaction = db.transaction((work: () => unknown) => work())
     this.#putSubscription = db.prepare(
       `INSERT INTO mqtt_subscriptions (client_id, topic, qos) VALUES (?, ?, ?)
        ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos`,
@@ -101,7 +98,7 @@ export class SessionStore {
 
   /** Runs `work` in one transaction (nested calls become savepoints). */
   transaction<T>(work: () => T): T {
-    return this.#inTransaction(work) as T
+    return this.#db.transaction(work)
   }
 
   subscriptions(): StoredSubscription[] {

@@ -3,7 +3,7 @@
  * `PRAGMA user_version` is the number of migrations applied; a file from a newer SDK is refused
  * rather than misread.
  */
-import type Database from 'better-sqlite3'
+import type { SqliteDatabase } from '@astarte-ts/sqlite'
 
 /** Migration N (1-based) brings a database from version N-1 to N. Append only, never edit. */
 export const MIGRATIONS: readonly string[] = [
@@ -30,8 +30,8 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length
 
 /** Applies the missing migrations in one transaction; returns the version found before. */
-export function migrate(db: Database.Database): number {
-  const found = db.pragma('user_version', { simple: true }) as number
+export function migrate(db: SqliteDatabase): number {
+  const found = db.pragma('user_version') as number
   if (found > SCHEMA_VERSION) {
     throw new RangeError(`schema version ${found} is newer than supported ${SCHEMA_VERSION}`)
   }
@@ -41,6 +41,6 @@ export function migrate(db: Database.Database): number {
       // user_version does not take bound parameters; v is an integer we computed.
       db.pragma(`user_version = ${v + 1}`)
     }
-  })()
+  })
   return found
 }

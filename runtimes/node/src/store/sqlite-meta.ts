@@ -1,13 +1,13 @@
 /** @module sqlite meta: small string values kept across restarts */
-import type Database from 'better-sqlite3'
+import type { SqliteDatabase, SqliteStatement } from '@astarte-ts/sqlite'
 import type { KeyValueStore } from '@astarte-ts/sdk-core'
 
 export class SqliteMeta implements KeyValueStore {
-  readonly #get: Database.Statement<[string], { value: string }>
-  readonly #set: Database.Statement<[string, string]>
-  readonly #delete: Database.Statement<[string]>
+  readonly #get: SqliteStatement<[string], { value: string }>
+  readonly #set: SqliteStatement<[string, string]>
+  readonly #delete: SqliteStatement<[string]>
 
-  constructor(db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.#get = db.prepare('SELECT value FROM meta WHERE key = ?')
     this.#set = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
     this.#delete = db.prepare('DELETE FROM meta WHERE key = ?')

@@ -1,5 +1,5 @@
 /** @module sqlite property store: the property cache (spec §3.8), one row per interface + path */
-import type Database from 'better-sqlite3'
+import type { SqliteDatabase, SqliteStatement } from '@astarte-ts/sqlite'
 import type { Ownership, PropertyStore, StoredProperty } from '@astarte-ts/sdk-core'
 import { blobBytes } from './bytes.js'
 
@@ -20,13 +20,13 @@ const toProperty = (r: Row): StoredProperty => ({
 })
 
 export class SqlitePropertyStore implements PropertyStore {
-  readonly #get: Database.Statement<[string, string], Row>
-  readonly #set: Database.Statement<[string, string, number, Ownership, Uint8Array]>
-  readonly #delete: Database.Statement<[string, string]>
-  readonly #listAll: Database.Statement<[], Row>
-  readonly #listOwned: Database.Statement<[Ownership], Row>
+  readonly #get: SqliteStatement<[string, string], Row>
+  readonly #set: SqliteStatement<[string, string, number, Ownership, Uint8Array]>
+  readonly #delete: SqliteStatement<[string, string]>
+  readonly #listAll: SqliteStatement<[], Row>
+  readonly #listOwned: SqliteStatement<[Ownership], Row>
 
-  constructor(db: Database.Database) {
+  constructor(db: SqliteDatabase) {
     this.#get = db.prepare('SELECT * FROM properties WHERE interface = ? AND path = ?')
     this.#set = db.prepare(
       `INSERT OR REPLACE INTO properties (interface, path, major, ownership, payload)

@@ -6,7 +6,7 @@
  * another. The queue issues ids itself, above the highest it ever issued. Count and byte totals
  * are cached: the process owning the file is the only writer.
  */
-import type Database from 'better-sqlite3'
+import type { SqliteDatabase, SqliteStatement } from '@astarte-ts/sqlite'
 import type { NewQueuedMessage, QueuedMessage, RetentionQueue } from '@astarte-ts/sdk-core'
 import { blobBytes } from './bytes.js'
 import { admit, fits } from './queue-bounds.js'
@@ -34,13 +34,13 @@ const EVICT_CHUNK = 256
 
 export class SqliteRetentionQueue implements RetentionQueue {
   readonly bounds: QueueBounds
-  readonly #insert: Database.Statement<[number, string, Uint8Array, number, number, number | null]>
-  readonly #oldest: Database.Statement<[number, number], { id: number; size: number }>
-  readonly #deleteUpTo: Database.Statement<[number]>
-  readonly #deleteOne: Database.Statement<[number], { size: number }>
-  readonly #expire: Database.Statement<[number], { size: number }>
-  readonly #peek: Database.Statement<[number], Row>
-  readonly #totals: Database.Statement<[], { n: number; b: number }>
+  readonly #insert: SqliteStatement<[number, string, Uint8Array, number, number, number | null]>
+  readonly #oldest: SqliteStatement<[number, number], { id: number; size: number }>
+  readonly #deleteUpTo: SqliteStatement<[number]>
+  readonly #deleteOne: SqliteStatement<[number], { size: number }>
+  readonly #expire: SqliteStatement<[number], { size: number }>
+  readonly #peek: SqliteStatement<[number], Row>
+  readonly #totals: SqliteStatement<[], { n: number; b: number }>
   readonly #evictAndInsert: (m: NewQueuedMessage) => QueuedMessage
   #count: number
   #bytes: number
@@ -48,7 +48,7 @@ export class SqliteRetentionQueue implements RetentionQueue {
   // the highest id issued, never lowered by a rollback
   #lastId: number
 
-  constructor(db: Database.Database, bounds: QueueBounds) {
+  constructor(db: SqliteDatabase, bounds: QueueBounds) {
     this.bounds = bounds
     this.#insert = db.prepare(
       'INSERT INTO queue (id, topic, payload, qos, created, expires) VALUES (?, ?, ?, ?, ?, ?)',
@@ -77,10 +77,11 @@ export class SqliteRetentionQueue implements RetentionQueue {
       )
       .get()
     this.#lastId = issued?.id ?? 0
-    this.#evictAndInsert = db.transaction((m: NewQueuedMessage) => {
-      this.#evictFor(m.payload.byteLength)
-      return this.#insertRow(m)
-    })
+    this.#evictAndInsert = (m: NewQueuedMessage) =>
+      db.transaction(() => {
+        this.#evictFor(m.payload.byteLength)
+        return this.#insertRow(m)
+      })
   }
 
   enqueue(message: NewQueuedMessage): QueuedMessage {

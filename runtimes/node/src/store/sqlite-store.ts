@@ -10,11 +10,10 @@
  * space freed later on the disk is of no use to the next commit. The page cache is bounded
  * (`cacheBytes`): it is most of what the store costs in memory.
  */
-import Database from 'better-sqlite3'
+import { openSqlite, sqliteErrorCode, type SqliteDatabase } from '@astarte-ts/sqlite'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { Store } from '@astarte-ts/sdk-core'
 import { MemoryRetentionQueue } from './memory-retention-queue.js'
-import { sqliteNativeBinding } from './native-binding.js'
 import { resolveBounds } from './queue-bounds.js'
 import type { OverflowEvent, OverflowPolicy, QueueBoundsOptions } from './queue-bounds.js'
 import { SCHEMA_VERSION, migrate } from './schema.js'
@@ -87,14 +86,9 @@ const unreadable = (path: string, cause: unknown): SdkError =>
     cause,
   })
 
-const sqliteCodeOf = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
-}
-
 /** A SQLite failure as `local.io_failed`, naming the file; anything else as it is. */
 function storeError(path: string, e: unknown): unknown {
-  const sqliteCode = sqliteCodeOf(e)
+  const sqliteCode = sqliteErrorCode(e)
   if (sqliteCode === undefined || e instanceof SdkError) return e
   const why = sqliteCode === 'SQLITE_FULL' ? 'the disk is full' : (e as Error).message
   return new SdkError('local.io_failed', `couldn't write the store file ${path}: ${why}`, {
@@ -120,22 +114,17 @@ interface DatabaseSettings {
   readonly walBytes: number
 }
 
-function openDatabase(path: string, settings: DatabaseSettings): Database.Database {
-  let db: Database.Database | undefined
+function openDatabase(path: string, settings: DatabaseSettings): SqliteDatabase {
+  let db: SqliteDatabase | undefined
   try {
-    const nativeBinding = sqliteNativeBinding()
-    // better-sqlite3 takes the loaded addon too; its types name only the path
-    db = new Database(
-      path,
-      nativeBinding === undefined ? {} : { nativeBinding: nativeBinding as string },
-    )
+    db = openSqlite(path)
     // The first statements read the header: a non-database file fails here (SQLITE_NOTADB).
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
     // integers we computed: pragmas take no bound parameters
     db.pragma(`cache_size = -${Math.max(1, Math.ceil(settings.cacheBytes / 1024))}`)
-    const pageSize = db.pragma('page_size', { simple: true }) as number
+    const pageSize = db.pragma('page_size') as number
     db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(settings.walBytes / pageSize))}`)
     db.pragma(`journal_size_limit = ${settings.walBytes}`)
     migrate(db)
@@ -178,8 +167,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return {
     path: options.path,
     limits: {
-      cacheBytes: -(db.pragma('cache_size', { simple: true }) as number) * 1024,
-      walBytes: db.pragma('journal_size_limit', { simple: true }) as number,
+      cacheBytes: -(db.pragma('cache_size') as number) * 1024,
+      walBytes: db.pragma('journal_size_limit') as number,
     },
     storedQueue,
     volatileQueue,
@@ -187,15 +176,15 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     meta: new SqliteMeta(db),
     batch<T>(fn: () => T): T {
       try {
-        return db.transaction(fn)()
+        return db.transaction(fn)
       } catch (e) {
         storedQueue.reloadTotals()
-        if (sqliteCodeOf(e) !== undefined) truncateWal()
+        if (sqliteErrorCode(e) !== undefined) truncateWal()
         throw storeError(options.path, e)
       }
     },
     close(): void {
-      if (db.open) db.close()
+      db.close()
     },
   }
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openSqlite, type SqliteDatabase } from '@astarte-ts/sqlite'
 import { deserialize } from 'bson'
 import { Device, type DeviceOptions } from '../../src/index.js'
 
@@ -37,9 +37,9 @@ const options = (deviceId: string): DeviceOptions => ({
 
 const storePath = (device: Device): string => join(dir, device.deviceId, 'store.sqlite')
 
-function queuedValues(reader: Database.Database): number[] {
+function queuedValues(reader: SqliteDatabase): number[] {
   const rows = reader.prepare('SELECT payload FROM queue ORDER BY id').all() as {
-    payload: Buffer
+    payload: Uint8Array
   }[]
   return rows.map((r) => deserialize(r.payload).v as number)
 }
@@ -47,12 +47,12 @@ function queuedValues(reader: Database.Database): number[] {
 test('the sends of one tick share one commit and resolve only once it is readable', async (t) => {
   const device = await Device.open(options('AJInS0w3VpWpuOqkXhgZdA'))
   t.after(() => device.close())
-  const reader = new Database(storePath(device))
+  const reader = openSqlite(storePath(device))
   t.after(() => reader.close())
   reader.pragma('wal_checkpoint(TRUNCATE)')
   // a reader holding its snapshot keeps the WAL from being checkpointed and restarted meanwhile,
   // so the frame count below is every frame the sends wrote
-  const pin = new Database(storePath(device), { readonly: true })
+  const pin = openSqlite(storePath(device), { readOnly: true })
   t.after(() => pin.close())
   pin.exec('BEGIN')
   pin.prepare('SELECT count(*) FROM queue').get()
@@ -73,8 +73,8 @@ test('the sends of one tick share one commit and resolve only once it is readabl
   )
   pin.exec('COMMIT')
   // one commit writes each changed page once; a commit per message would write far more frames
-  const [wal] = reader.pragma('wal_checkpoint(PASSIVE)') as { log: number }[]
-  const pages = reader.pragma('page_count', { simple: true }) as number
+  const wal = reader.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number } | undefined
+  const pages = reader.pragma('page_count') as number
   assert.ok(wal !== undefined && wal.log > 0 && wal.log <= pages, `wal frames ${wal?.log}`)
   assert.deepEqual(queuedValues(reader), sent)
   assert.equal(device.metrics().queued, N)
@@ -86,7 +86,7 @@ test('close() stores the sends still waiting for their commit, and they resolve'
   const sends = sent.map((v) => device.send(STORED, '/value', v))
   await device.close()
   await Promise.all(sends)
-  const reader = new Database(storePath(device), { readonly: true })
+  const reader = openSqlite(storePath(device), { readOnly: true })
   try {
     assert.deepEqual(queuedValues(reader), sent)
   } finally {

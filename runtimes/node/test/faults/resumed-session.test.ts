@@ -9,7 +9,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openSqlite } from '@astarte-ts/sqlite'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { Device } from '../../src/index.js'
 import { ProxiedTransport, startSlowProxy } from '../helpers/slow-proxy.js'
@@ -159,7 +159,7 @@ test('the broker acknowledged with PUBREC, then lost the session: those values a
 })
 
 function forgetSessions(file: string): void {
-  const db = new Database(file)
+  const db = openSqlite(file)
   try {
     db.exec('DELETE FROM mqtt_subscriptions; DELETE FROM mqtt_outgoing; DELETE FROM mqtt_incoming')
   } finally {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openSqlite } from '@astarte-ts/sqlite'
 import fc from 'fast-check'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { NewQueuedMessage } from '@astarte-ts/sdk-core'
@@ -209,9 +209,9 @@ test('schema: the file is WAL with user_version set; reopening keeps every table
   first.storedQueue.enqueue(msg(1))
   first.close()
   first.close()
-  const db = new Database(path, { readonly: true })
-  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
-  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION)
+  const db = openSqlite(path, { readOnly: true })
+  assert.equal(db.pragma('journal_mode'), 'wal')
+  assert.equal(db.pragma('user_version'), SCHEMA_VERSION)
   db.close()
   const again = openSqliteStore({ path, synchronous: 'normal' })
   t.after(() => again.close())
@@ -234,7 +234,7 @@ test('a file that is not a database: local.store_unreadable naming the file', (t
 test('a file from a newer schema is refused, not downgraded', (t) => {
   const path = join(tempDir(t), 'newer.db')
   openSqliteStore({ path }).close()
-  const db = new Database(path)
+  const db = openSqlite(path)
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
   db.close()
   assert.throws(() => openSqliteStore({ path }), { code: 'local.store_unreadable' })
