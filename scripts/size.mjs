@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { root } from './workspace.mjs'
 import { bundleModdable, exampleCompiledInterfaces, MODDABLE_MODULES } from './build-esp32.mjs'
+import { LIBRARY_TEXT_CEILING, armLibrarySize } from '../firmware-bridge/c/build.mjs'
 
 /**
  * What a microcontroller device loads must fit in 36 KiB gzipped (ESP32 budgets): the minimal
@@ -158,6 +159,24 @@ export function parseArgs(args) {
   return { ceiling, entry }
 }
 
+/**
+ * The MCU library of firmware-bridge (C99), as arm-none-eabi-gcc -Os -mcpu=cortex-m3 -mthumb
+ * builds it: its text bytes (code and constants) under LIBRARY_TEXT_CEILING, its 8 KiB goal.
+ */
+function checkFirmwareLibrary() {
+  const { text, perFile } = armLibrarySize()
+  const files = perFile.map((f) => `${f.file} ${f.text}`).join(', ')
+  console.log(
+    `firmware-bridge C library (Cortex-M3, -Os -mthumb): ${text} bytes of text ` +
+      `(ceiling ${LIBRARY_TEXT_CEILING}); ${files}`,
+  )
+  if (text <= LIBRARY_TEXT_CEILING) return true
+  console.error(
+    `size: the C library is ${text} bytes of text, over its ceiling of ${LIBRARY_TEXT_CEILING}`,
+  )
+  return false
+}
+
 async function main({ ceiling, entry }) {
   const minimal = `export { ${MINIMAL_DEVICE.join(', ')} } from './index.js'\n`
   const targets =
@@ -187,6 +206,7 @@ async function main({ ceiling, entry }) {
     }
   })
   if (entry === undefined && !(await checkModdable())) failed = true
+  if (entry === undefined && !checkFirmwareLibrary()) failed = true
   return failed ? 1 : 0
 }
 

@@ -3,6 +3,9 @@
  * UBSan. Each input must give a result or a typed error: a crash, an out-of-bounds access or
  * undefined behaviour stops the run with the sanitizer's report, and a hang is caught by the
  * caller's timeout. Deterministic (a fixed seed unless one is given) so that a failure replays.
+ * Three targets per input: the CBOR reader, COBS decoding, and a connected device fed the input
+ * as frames (valid CRC around a mutated message, so it reaches the message layer) and as raw
+ * mutated wire bytes (so it exercises resynchronisation).
  * Usage: fuzz [iterations] [seed]
  */
 #include <stdint.h>
@@ -12,6 +15,9 @@
 
 #include "ab_cbor.h"
 #include "ab_cobs.h"
+#include "astarte_bridge.h"
+#include "check.h"
+#include "fake.h"
 
 static uint64_t rng_state;
 
@@ -105,6 +111,62 @@ static void read_all(const uint8_t *buf, size_t len)
     }
 }
 
+/* A host-to-MCU frame to mutate: server data, time, ACK, NACK, PING or a HELLO_ACK part. */
+static size_t seed_frame(uint8_t *buf, size_t cap)
+{
+    ab_cbor_writer w;
+    static const uint8_t types[] = {0x20, 0x07, 0x03, 0x04, 0x05, 0x02};
+    uint8_t type = types[rnd() % sizeof types];
+    ab_cbor_writer_init(&w, buf, cap);
+    w.len = 2;
+    buf[0] = type;
+    buf[1] = (uint8_t)(rnd() % 4);
+    switch (type) {
+    case 0x20:
+        ab_cbor_put_array(&w, 2);
+        if (rnd() % 2) {
+            ab_cbor_put_uint(&w, rnd() % 7);
+        } else {
+            ab_cbor_put_array(&w, 2);
+            ab_cbor_put_uint(&w, 5);
+            ab_cbor_put_cstr(&w, "lab");
+        }
+        ab_cbor_put_double(&w, 19.5);
+        break;
+    case 0x07: ab_cbor_put_uint(&w, 1796605800000ull); break;
+    case 0x04:
+        ab_cbor_put_array(&w, 2);
+        ab_cbor_put_uint(&w, rnd() % 13);
+        ab_cbor_put_cstr(&w, "detail");
+        break;
+    case 0x02:
+        ab_cbor_put_map(&w, 3);
+        ab_cbor_put_uint(&w, 3);
+        ab_cbor_put_uint(&w, 0);
+        ab_cbor_put_uint(&w, 4);
+        ab_cbor_put_array(&w, 1);
+        ab_cbor_put_array(&w, 3);
+        ab_cbor_put_uint(&w, 0);
+        ab_cbor_put_cstr(&w, "/temperature");
+        ab_cbor_put_uint(&w, 1);
+        ab_cbor_put_uint(&w, 5);
+        ab_cbor_put_uint(&w, 1);
+        break;
+    default: break;
+    }
+    return w.len;
+}
+
+static void send_some(fake_board *b)
+{
+    ab_value v = ab_double((double)(rnd() % 100));
+    ab_send(&b->dev, &b->map[M_TEMPERATURE], NULL, &v, (int64_t)(rnd() % 3) - 2);
+    if (rnd() % 4 == 0) ab_flush(&b->dev);
+    b->io.now += rnd() % 700;
+    ab_poll(&b->dev);
+    b->io.out_len = 0;
+}
+
 int main(int argc, char **argv)
 {
     static uint8_t buf[1100];
@@ -113,6 +175,8 @@ int main(int argc, char **argv)
     long iterations = argc > 1 ? atol(argv[1]) : 100000;
     long i;
     long cobs_ok = 0;
+    static fake_board board;
+    unsigned long frames_in = 0;
     rng_state = argc > 2 ? strtoull(argv[2], NULL, 10) : 0x9E3779B97F4A7C15ull;
     if (rng_state == 0) rng_state = 1;
 
@@ -135,7 +199,23 @@ int main(int argc, char **argv)
         m = ab_cobs_decode(enc, n, dec);
         if (m > (long)n) abort();
         if (m >= 0) cobs_ok++;
+
+        /* the device: a mutated message in a valid frame, then the raw mutated wire bytes */
+        if (i == 0 || (!ab_ready(&board.dev) && rnd() % 8 == 0)) {
+            frames_in += board.dev.stats.frames_in;
+            fake_board_init(&board);
+            fake_board_connect(&board);
+        }
+        len = mutate(buf, seed_frame(buf, sizeof buf - 2), sizeof buf - 2);
+        /* a delimiter first ends whatever half frame the raw bytes before left (resync) */
+        fake_feed(&board, (const uint8_t *)"", 1);
+        if (len >= 2) fake_feed_frame(&board, buf, len);
+        else fake_feed(&board, buf, len);
+        fake_feed(&board, enc, n);
+        send_some(&board);
     }
-    printf("fuzz: %ld inputs, %ld mutated COBS frames still decodable\n", iterations, cobs_ok);
-    return 0;
+    printf("fuzz: %ld inputs, %ld mutated COBS frames still decodable; %lu frames reached a "
+           "device\n",
+           iterations, cobs_ok, frames_in + board.dev.stats.frames_in);
+    return check_failures == 0 ? 0 : 1;
 }
