@@ -32,7 +32,7 @@ const isMember = (n) =>
 /**
  * Property names safe to shorten: declared as members in sdk-core's sources, not in a contract
  * file, never written as a string anywhere in sdk-core (a bracket access, an `in` test, a JSON
- * key), not a name of the engine's built-ins, at least 3 characters, no `_` (wire names), and
+ * key) nor destructured (parsed JSON is read that way too), not a name of the engine's built-ins, at least 3 characters, no `_` (wire names), and
  * not declared in the runtime's own sources (`keepDirs`: its options, its façade, the typings of
  * the engine's modules it calls).
  */
@@ -41,13 +41,19 @@ export function internalNames(keepDirs = []) {
   const kept = new Set(PROTOCOL_NAMES)
   const sources = [join(root, 'sdk-core/src'), ...keepDirs]
   for (const file of sources.flatMap((dir) => walk(dir, (n) => n.endsWith('.ts')))) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ESNext)
+    const text = readFileSync(file, 'utf8')
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.ESNext, true)
     const contract = CONTRACT_FILES.test(file) || !file.includes('/sdk-core/src/')
     const visit = (n) => {
       if (isMember(n) && n.name !== undefined && ts.isIdentifier(n.name)) {
         ;(contract ? kept : declared).add(n.name.text)
       }
       if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) kept.add(n.text)
+      // a destructured name may come from parsed JSON (`const { valid } = data`)
+      if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+        const key = n.propertyName ?? n.name
+        if (ts.isIdentifier(key)) kept.add(key.text)
+      }
       ts.forEachChild(n, visit)
     }
     visit(source)
@@ -65,11 +71,12 @@ export function internalNames(keepDirs = []) {
 }
 
 /**
- * A sentence, not a token: literal text with a space that does not start with a capital (the
- * project's messages are lower-case; header values such as `Bearer …` are not).
+ * A sentence, not a token: literal text with a space that starts with a lower-case word or with
+ * an interpolation and a word (the project's messages are lower-case: `couldn't …`,
+ * `${name} is …`). Header values (`Bearer …`) and PEM armour (`-----BEGIN …`) are not.
  */
 function isSentence(text) {
-  return text.includes(' ') && !/^[A-Z]/.test(text)
+  return text.includes(' ') && /^([a-z]|\$\{\} [a-z])/.test(text)
 }
 
 function literalText(node) {
@@ -119,7 +126,8 @@ const sentenceStripper = {
  * Bundles `entry` for a device engine. Options: `outfile` (written when given), `target`
  * (esbuild target, default `es2022`), `format` (`esm` default, or `iife` with `globalName`),
  * `strip` (default true: sentences out), `mangle` (default true: `internalNames` shortened;
- * the names the entry's directory declares are kept).
+ * the names the entry's directory declares are kept), `plugins` (esbuild's, after the sentence
+ * stripper: an engine's module swaps) and `define` (esbuild's: globals an engine lacks).
  * Returns `{ code, metafile }`.
  */
 export async function bundleDevice({
@@ -131,6 +139,8 @@ export async function bundleDevice({
   strip = true,
   mangle = true,
   external = [],
+  plugins = [],
+  define,
 }) {
   const names = mangle ? internalNames([dirname(entry)]) : []
   const result = await build({
@@ -146,7 +156,8 @@ export async function bundleDevice({
     mainFields: ['module', 'main'],
     external,
     ...(names.length === 0 ? {} : { mangleProps: new RegExp(`^(${names.join('|')})$`) }),
-    plugins: strip ? [sentenceStripper] : [],
+    ...(define === undefined ? {} : { define }),
+    plugins: [...(strip ? [sentenceStripper] : []), ...plugins],
     metafile: true,
     write: false,
     legalComments: 'none',

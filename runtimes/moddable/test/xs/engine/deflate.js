@@ -1,0 +1,1 @@
+export { Deflate as default } from './zlib.js'

@@ -1,0 +1,1 @@
+export { Inflate as default } from './zlib.js'

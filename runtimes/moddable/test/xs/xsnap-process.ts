@@ -1,0 +1,132 @@
+/**
+ * The XS engine in a child process: `xsnap-worker`, built from the XS sources of
+ * `@agoric/xsnap` at install, driven over its netstring pipes (fd 3 to the engine, fd 4 from it)
+ * without the package's SES-locked Node API. `evaluate` runs a script; `send` hands the engine's
+ * `handleCommand` a message; the engine's synchronous `issueCommand` calls reach `onQuery`, whose
+ * return value is its answer. One exchange at a time, in order; each reports XS's meters.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import type { Readable, Writable } from 'node:stream'
+
+const worker = join(
+  dirname(createRequire(import.meta.url).resolve('@agoric/xsnap/package.json')),
+  'xsnap-native/xsnap/build/bin/lin/release/xsnap-worker',
+)
+
+/** What XS reports after each exchange (see xsnap-worker.c). */
+export interface XsMeters {
+  /** Bytes of chunk and slot heap the machine has allocated. */
+  readonly allocate?: number
+  readonly currentHeapCount?: number
+  readonly compute?: number
+}
+
+interface Exchange {
+  readonly bytes: Buffer
+  readonly resolve: (meters: XsMeters) => void
+  readonly reject: (error: Error) => void
+}
+
+export class XsnapProcess {
+  readonly #child: ChildProcess
+  readonly #toXs: Writable
+  readonly #queue: Exchange[] = []
+  #current: Exchange | undefined
+  #input = Buffer.alloc(0)
+  #exited: Error | undefined
+  /** The largest `allocate` any exchange reported. */
+  peakAllocate = 0
+
+  constructor(onQuery: (message: Buffer) => Buffer, options: { stdout?: boolean } = {}) {
+    this.#child = spawn(worker, ['astarte-moddable-test', '-l', '1000000000'], {
+      stdio: ['ignore', options.stdout === true ? 'inherit' : 'ignore', 'inherit', 'pipe', 'pipe'],
+    })
+    const stdio = this.#child.stdio as unknown as [null, null, null, Writable, Readable]
+    this.#toXs = stdio[3]
+    // the pipes break when the worker ends; its exit says so
+    this.#toXs.on('error', () => undefined)
+    stdio[4].on('error', () => undefined)
+    stdio[4].on('data', (chunk: Buffer) => {
+      this.#input = Buffer.concat([this.#input, chunk])
+      for (let m = this.#next(); m !== undefined; m = this.#next()) this.#onMessage(m, onQuery)
+    })
+    this.#child.on('exit', (code, signal) => {
+      this.#exited = new Error(`xsnap-worker exited (${code ?? signal})`)
+      this.#current?.reject(this.#exited)
+      for (const e of this.#queue.splice(0)) e.reject(this.#exited)
+    })
+  }
+
+  /** The next whole netstring read, if any. */
+  #next(): Buffer | undefined {
+    const colon = this.#input.indexOf(0x3a)
+    if (colon < 0) return undefined
+    const length = Number(this.#input.subarray(0, colon).toString())
+    if (this.#input.length < colon + 1 + length + 1) return undefined
+    const message = this.#input.subarray(colon + 1, colon + 1 + length)
+    this.#input = this.#input.subarray(colon + 2 + length)
+    return message
+  }
+
+  #write(bytes: Buffer): void {
+    this.#toXs.write(Buffer.concat([Buffer.from(`${bytes.length}:`), bytes, Buffer.from(',')]))
+  }
+
+  #onMessage(message: Buffer, onQuery: (message: Buffer) => Buffer): void {
+    const kind = String.fromCharCode(message[0] ?? 0)
+    if (kind === '?') {
+      this.#write(Buffer.concat([Buffer.from('/'), onQuery(message.subarray(1))]))
+      return
+    }
+    const current = this.#current
+    this.#current = undefined
+    if (kind === '.') {
+      const separator = message.indexOf(1)
+      const meters =
+        separator > 0 ? (JSON.parse(message.subarray(1, separator).toString()) as XsMeters) : {}
+      this.peakAllocate = Math.max(this.peakAllocate, meters.allocate ?? 0)
+      current?.resolve(meters)
+    } else {
+      current?.reject(new Error(`XS: ${message.subarray(1).toString()}`))
+    }
+    this.#pump()
+  }
+
+  #pump(): void {
+    if (this.#current !== undefined) return
+    const next = this.#queue.shift()
+    if (next === undefined) return
+    this.#current = next
+    this.#write(next.bytes)
+  }
+
+  #exchange(bytes: Buffer): Promise<XsMeters> {
+    if (this.#exited !== undefined) return Promise.reject(this.#exited)
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ bytes, resolve, reject })
+      this.#pump()
+    })
+  }
+
+  /** Runs `code` as a script; resolves once it and the promise jobs it queued ran. */
+  evaluate(code: string): Promise<XsMeters> {
+    return this.#exchange(Buffer.from(`e${code}`))
+  }
+
+  /** Calls the engine's `handleCommand` with `message`. */
+  send(message: string): Promise<XsMeters> {
+    return this.#exchange(Buffer.from(`?${message}`))
+  }
+
+  async close(): Promise<void> {
+    if (this.#exited !== undefined) return
+    const exited = new Promise((r) => this.#child.once('exit', r))
+    // `q` asks the worker to quit; a worker still busy is ended
+    this.#write(Buffer.from('q'))
+    const timer = setTimeout(() => this.#child.kill(), 2000)
+    await exited
+    clearTimeout(timer)
+  }
+}
