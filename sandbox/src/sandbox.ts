@@ -10,6 +10,7 @@ import type { Logger } from '@astarte-ts/sdk-core'
 import { realmKeyFrom, signJwt, type RealmKey } from './auth/jwt.js'
 import type { BrokerControl, SandboxContext } from './context.js'
 import { writeSecretFile } from './files.js'
+import { fileRoute } from './file-drop/file-route.js'
 import { createHttpServer } from './http/server.js'
 import { stderrLogger } from './log.js'
 import { loadOrCreateCa, type ServerCredentials } from './pki/ca.js'
@@ -55,6 +56,11 @@ export interface Sandbox {
   readonly pairingUrl: string
   readonly appengineUrl: string
   readonly realmManagementUrl: string
+  /**
+   * `http://host:port/files`: `<filesUrl>/<name>` stores a PUT or POST body and serves it back
+   * (GET with byte ranges), without authentication, as a presigned object-storage URL would.
+   */
+  readonly filesUrl: string
   /** `mqtts://host:port/` as Pairing's device info reports it. */
   readonly mqttUrl: string
   /** Path of the CA certificate (PEM) that signs device and server certificates. */
@@ -133,7 +139,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     brokerUrl = `mqtts://${urlHost(host)}:${broker.port}/`
   }
 
-  const http = createHttpServer(createRouter(ctx, !withBroker), logger)
+  const http = createHttpServer(
+    createRouter(ctx, !withBroker),
+    logger,
+    fileRoute(join(dataDir, 'files'), logger),
+  )
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(options.httpPort ?? 0, host, () => resolve())
@@ -149,6 +159,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     pairingUrl: `${httpBase}/pairing`,
     appengineUrl: `${httpBase}/appengine`,
     realmManagementUrl: `${httpBase}/realmmanagement`,
+    filesUrl: `${httpBase}/files`,
     mqttUrl: brokerUrl,
     caFile: ca.certFile,
     caPem: ca.certPem,

@@ -9,9 +9,17 @@ import type { Handler, HttpRequest, Outcome, Reply } from './types.js'
 
 const MAX_BODY_BYTES = 1024 * 1024
 
-/** Creates an HTTP server dispatching every request to `handler`. */
-export function createHttpServer(handler: Handler, logger: Logger): Server {
+/**
+ * Creates an HTTP server dispatching every request to `handler`, after `raw` (when given) had
+ * the chance to take it whole (streamed bodies that are not JSON).
+ */
+export function createHttpServer(
+  handler: Handler,
+  logger: Logger,
+  raw?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Server {
   return createServer((req, res) => {
+    if (raw?.(req, res) === true) return
     void serve(req, res, handler, logger)
   })
 }
