@@ -41,6 +41,11 @@ export class HostServices {
   readonly #timers = new Map<number, NodeJS.Timeout>()
   readonly #sockets = new Map<number, TLSSocket>()
   #closed = false
+  /** Every TLS connection the device opened: the client certificate it presented (base64 DER). */
+  readonly connections: (string | undefined)[] = []
+  /** Every HTTP request the device made. */
+  readonly requests: { readonly method: string; readonly path: string; readonly body?: string }[] =
+    []
 
   constructor(options: HostOptions) {
     this.#o = options
@@ -136,6 +141,7 @@ export class HostServices {
     let open = false
     const key = pem(r['key'], 'PRIVATE KEY')
     const cert = pem(r['cert'], 'CERTIFICATE')
+    this.connections.push(r['cert'] as string | undefined)
     const ca = pem(r['ca'], 'CERTIFICATE')
     const socket = connect({
       host: r['host'] as string,
@@ -168,11 +174,12 @@ export class HostServices {
     const list = r['headers'] as string[]
     for (let i = 0; i + 1 < list.length; i += 2) headers[list[i] as string] = list[i + 1] as string
     const ca = pem(r['ca'], 'CERTIFICATE')
+    this.requests.push({
+      method: r['method'] as string,
+      path: r['path'] as string,
+      ...(typeof r['body'] === 'string' ? { body: r['body'] } : {}),
+    })
     const send = r['tls'] === true ? httpsRequest : httpRequest
-    if (this.#o.trace === true)
-      process.stderr.write(
-        `[host] ${String(r['method'])} ${String(r['path'])} ${String(r['body'])}\n`,
-      )
     const req = send(
       {
         host: r['host'] as string,
