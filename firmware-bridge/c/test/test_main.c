@@ -17,6 +17,7 @@ static const struct {
     {"golden bad frames", test_golden_bad_frames},
     {"golden session of the example board", test_golden_session},
     {"golden refusals", test_golden_refusals},
+    {"link: retransmission, window, resume, resync, order, keep-alive, errors", test_link},
 };
 
 int main(void)

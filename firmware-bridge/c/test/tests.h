@@ -19,5 +19,6 @@ void test_golden_codec(void);
 void test_golden_bad_frames(void);
 void test_golden_session(void);
 void test_golden_refusals(void);
+void test_link(void);
 
 #endif
