@@ -73,8 +73,8 @@ export async function startEnv(): Promise<Env> {
   }
 }
 
-/** The bridge config for `env` with one port. */
-export function bridgeConfig(env: Env, port: string, storeDir: string): BridgeConfig {
+/** The bridge config for `env` with one port (its device id given, or derived from HELLO). */
+export function bridgeConfig(env: Env, port: string, storeDir: string, deviceId?: string): BridgeConfig {
   return {
     realm: env.sandbox.realm,
     pairingUrl: env.sandbox.pairingUrl,
@@ -83,7 +83,7 @@ export function bridgeConfig(env: Env, port: string, storeDir: string): BridgeCo
     caFile: env.sandbox.caFile,
     pairingJwt: env.sandbox.jwt,
     metricsIntervalSeconds: 0,
-    ports: [{ path: port, baudRate: 115200 }],
+    ports: [{ path: port, baudRate: 115200, ...(deviceId === undefined ? {} : { deviceId }) }],
   }
 }
 
@@ -95,13 +95,13 @@ export function mcuOn(relay: Relay, options: Omit<McuPeerOptions, 'write' | 'int
 }
 
 /** An in-process bridge on the relay's pty. */
-export async function startBridge(env: Env, relay: Relay, storeDir?: string): Promise<Bridge> {
+export async function startBridge(env: Env, relay: Relay, storeDir?: string, deviceId?: string): Promise<Bridge> {
   const dir = storeDir ?? (await mkdtemp(join(env.tmp, 'store-')))
-  return Bridge.start({ config: bridgeConfig(env, relay.hostPath, dir), logger: quiet, backoff: { minMs: 100, maxMs: 1000 } })
+  return Bridge.start({ config: bridgeConfig(env, relay.hostPath, dir, deviceId), logger: quiet, backoff: { minMs: 100, maxMs: 1000 } })
 }
 
 /** The bridge CLI as its own process (for SIGKILL). */
-export async function spawnBridge(env: Env, relay: Relay, storeDir: string): Promise<ChildProcess> {
+export async function spawnBridge(env: Env, relay: Relay, storeDir: string, deviceId?: string): Promise<ChildProcess> {
   const jwtFile = join(env.tmp, 'pairing.jwt')
   await writeFile(jwtFile, env.sandbox.jwt, { mode: 0o600 })
   const toml = [
@@ -115,6 +115,7 @@ export async function spawnBridge(env: Env, relay: Relay, storeDir: string): Pro
     '[[port]]',
     `path = "${relay.hostPath}"`,
     'baud_rate = 115200',
+    ...(deviceId === undefined ? [] : [`device_id = "${deviceId}"`]),
   ].join('\n')
   const configFile = join(env.tmp, `bridge-${Date.now()}.toml`)
   await writeFile(configFile, toml + '\n')
