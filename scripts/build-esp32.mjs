@@ -1,6 +1,7 @@
 // `npm run build:esp32`: the bundles the ESP32 JavaScript engines load, one per engine, each
 // the minimal device build (scripts/device-bundle.mjs) of that engine's runtime entry.
 //   runtimes/moddable/dist/astarte-moddable.js  an ES module; Moddable's modules stay imports
+//   runtimes/espruino/dist/astarte-espruino.js  an ES5 script (runtimes/espruino/scripts/build.mjs)
 // Usage: node scripts/build-esp32.mjs
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
@@ -41,4 +42,7 @@ export function exampleCompiledInterfaces() {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { code } = await bundleModdable(true)
   console.log(`${MODDABLE_OUT}: ${Buffer.byteLength(code)} bytes`)
+  // runtimes/espruino/dist/astarte-espruino.js: one ES5 script, through its syntax gate
+  const espruino = await import('../runtimes/espruino/scripts/build.mjs')
+  if (!(await espruino.writeEspruino())) process.exitCode = 1
 }

@@ -18,6 +18,8 @@ const allowed = {
     host: false,
     engine: ['timer', 'socket', 'securesocket', 'http', 'preference', 'inflate', 'deflate'],
   },
+  // Espruino's modules come from its `require` at run time (src/espruino.ts), never imported.
+  'runtimes/espruino': { workspace: ['@astarte-ts/sdk-core'], host: false },
   sandbox: { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/sqlite'], host: true },
   agent: { workspace: ['@astarte-ts/sdk-core', '@astarte-ts/interfaces'], host: true },
   'firmware-bridge': {

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { root } from './workspace.mjs'
 import { bundleModdable, exampleCompiledInterfaces, MODDABLE_MODULES } from './build-esp32.mjs'
+import { checkEspruino } from '../runtimes/espruino/scripts/size.mjs'
 import { LIBRARY_TEXT_CEILING, armLibrarySize } from '../firmware-bridge/c/build.mjs'
 
 /**
@@ -206,6 +207,7 @@ async function main({ ceiling, entry }) {
     }
   })
   if (entry === undefined && !(await checkModdable())) failed = true
+  if (entry === undefined && !(await checkEspruino())) failed = true
   if (entry === undefined && !checkFirmwareLibrary()) failed = true
   return failed ? 1 : 0
 }

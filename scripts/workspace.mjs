@@ -10,6 +10,7 @@ export const packages = [
   'runtimes/testing',
   'runtimes/node',
   'runtimes/moddable',
+  'runtimes/espruino',
   'sandbox',
   'agent',
   'firmware-bridge',

@@ -1,0 +1,167 @@
+// Builds runtimes/espruino/dist/astarte-espruino.js: one ES5 script Espruino loads as it is.
+// 1. The minimal device build (scripts/device-bundle.mjs: sentences stripped, internal names
+//    mangled) bundles src/index.ts as an ES2022 iife, with sdk-core's int64 module swapped for
+//    the decimal-string one (no BigInt on Espruino) and Symbol / Object.freeze defined away.
+// 2. TypeScript lowers it to ES5 (classes, arrows, let/const, spread, async), its helpers coming
+//    from src/prelude.js, through three transformers: `#private` names become plain `$_N`
+//    properties (lowered, each would be a WeakMap and a helper call per access); every for…of
+//    and spread operand is wrapped in `__A` (Map/Set iterate as arrays, so no iterator protocol
+//    or Symbol is needed); each function declaration moves to the top of its block, since
+//    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting).
+// 3. esbuild minifies the prelude and the lowered bundle for ES5; the gate (gate.mjs) checks it.
+// Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
+import { transform } from 'esbuild'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import ts from 'typescript'
+import { bundleDevice } from '../../../scripts/device-bundle.mjs'
+import { checkEs5 } from './gate.mjs'
+
+const here = new URL('..', import.meta.url).pathname
+export const ENTRY = join(here, 'src/index.ts')
+export const OUT = join(here, 'dist/astarte-espruino.js')
+const PRELUDE = join(here, 'src/prelude.js')
+const INT64 = join(here, 'src/int64.ts')
+/** Espruino's own modules, reached with its `require`. */
+const ESPRUINO_MODULES = ['Storage', 'tls', 'net', 'http']
+const PRIVATE_PREFIX = '$_'
+
+/** sdk-core's `bson/int64.ts` → the Espruino one. */
+const int64Swap = {
+  name: 'espruino-int64',
+  setup(b) {
+    b.onResolve({ filter: /\/int64\.js$/ }, (args) =>
+      args.importer.includes('/sdk-core/src/') ? { path: INT64 } : undefined,
+    )
+  },
+}
+
+/** `for (x of e)` / `...e` → `__A(e)` (before TypeScript lowers them). */
+function iterateAsArrays(context) {
+  const f = context.factory
+  const wrap = (e) => f.createCallExpression(f.createIdentifier('__A'), undefined, [e])
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (ts.isForOfStatement(node)) {
+      return f.updateForOfStatement(
+        node,
+        node.awaitModifier,
+        node.initializer,
+        wrap(node.expression),
+        node.statement,
+      )
+    }
+    if (ts.isSpreadElement(node)) return f.updateSpreadElement(node, wrap(node.expression))
+    return node
+  }
+  return (sf) => visit(sf)
+}
+
+/** Each function declaration first in its block (after lowering: ES5 classes rely on hoisting). */
+function declarationsFirst(context) {
+  const f = context.factory
+  const hoist = (statements) => {
+    const fns = statements.filter(ts.isFunctionDeclaration)
+    if (fns.length === 0) return statements
+    const rest = statements.filter((s) => !ts.isFunctionDeclaration(s))
+    const directives = []
+    while (rest.length > 0 && ts.isPrologueDirective(rest[0])) directives.push(rest.shift())
+    return [...directives, ...fns, ...rest]
+  }
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (ts.isBlock(node)) return f.updateBlock(node, hoist(node.statements))
+    if (ts.isSourceFile(node)) return f.updateSourceFile(node, hoist(node.statements))
+    if (ts.isCaseClause(node)) {
+      return f.updateCaseClause(node, node.expression, hoist(node.statements))
+    }
+    if (ts.isDefaultClause(node)) return f.updateDefaultClause(node, hoist(node.statements))
+    return node
+  }
+  return (sf) => visit(sf)
+}
+
+/** Every `#name` → a plain property `$N` (one N per distinct name); `#name in o` → `"$N" in o`. */
+function privateAsProperties(context) {
+  const f = context.factory
+  const names = new Map()
+  const plain = (id) => {
+    if (!names.has(id.text)) names.set(id.text, `${PRIVATE_PREFIX}${names.size}`)
+    return f.createIdentifier(names.get(id.text))
+  }
+  const visit = (node) => {
+    if (ts.isPrivateIdentifier(node)) return plain(node)
+    if (ts.isBinaryExpression(node) && ts.isPrivateIdentifier(node.left)) {
+      const key = f.createStringLiteral(plain(node.left).text)
+      return f.updateBinaryExpression(
+        node,
+        key,
+        node.operatorToken,
+        ts.visitNode(node.right, visit),
+      )
+    }
+    return ts.visitEachChild(node, visit, context)
+  }
+  return (sf) => visit(sf)
+}
+
+/** Bundles, lowers and minifies; returns the script and esbuild's metafile of the bundle step. */
+export async function buildEspruino({ entry = ENTRY } = {}) {
+  const bundled = await bundleDevice({
+    entry,
+    format: 'iife',
+    globalName: 'Astarte',
+    target: 'es2022',
+    external: ESPRUINO_MODULES,
+    plugins: [int64Swap],
+    // Espruino has no Symbol and no Object.freeze: symbols become unique strings (the core uses
+    // them as sentinels and well-known keys only), freezing becomes the identity.
+    define: {
+      'Symbol.asyncIterator': '"@@asyncIterator"',
+      'Symbol.iterator': '"@@iterator"',
+      Symbol: '__Sym',
+      'Object.freeze': '__freeze',
+    },
+  })
+  let code = bundled.code
+  if (code.includes(PRIVATE_PREFIX)) throw new Error(`the bundle already uses ${PRIVATE_PREFIX}`)
+  const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
+  code = code.replace(/\bextends Error\b/g, 'extends __E')
+  const lowered = ts.transpileModule(code, {
+    fileName: 'bundle.js',
+    compilerOptions: {
+      target: ts.ScriptTarget.ES5,
+      module: ts.ModuleKind.None,
+      allowJs: true,
+      noEmitHelpers: true,
+      importHelpers: false,
+      downlevelIteration: false,
+      removeComments: true,
+      useDefineForClassFields: false,
+    },
+    transformers: { before: [privateAsProperties, iterateAsArrays], after: [declarationsFirst] },
+  })
+  // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
+  const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
+  const script = `${readFileSync(PRELUDE, 'utf8')}\n${lowered.outputText}\n${footer}\n`
+  const minified = await transform(script, { minify: true, target: 'es5', logLevel: 'silent' })
+  return { code: minified.code, metafile: bundled.metafile, errorClasses }
+}
+
+/** Builds and writes `OUT`; false (problems printed) when the build or the gate fails. */
+export async function writeEspruino() {
+  try {
+    const { code } = await buildEspruino()
+    const problems = checkEs5(code)
+    mkdirSync(dirname(OUT), { recursive: true })
+    writeFileSync(OUT, code)
+    console.log(`${OUT}: ${Buffer.byteLength(code)} bytes`)
+    for (const p of problems) console.error(`espruino: ${p}`)
+    return problems.length === 0
+  } catch (e) {
+    console.error(`espruino: couldn't build: ${e instanceof Error ? e.message : String(e)}`)
+    return false
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit((await writeEspruino()) ? 0 : 1)

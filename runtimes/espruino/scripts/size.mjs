@@ -1,0 +1,63 @@
+// The Espruino bundle's size check, run by the root `npm run size`: the bundle plus the
+// example's compiled interfaces (the "one compiled interface" of the budget), minified, under
+// its ceiling, and through the ES5 gate. The goal is 40 KiB; the ceiling is a ratchet at the size
+// reached (the shared core is far over the goal), so the bundle can only shrink.
+// Usage: node runtimes/espruino/scripts/size.mjs   (exit 0 fits, 1 fails)
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import { buildEspruino } from './build.mjs'
+import { checkEs5 } from './gate.mjs'
+
+export const ESPRUINO_GOAL_MINIFIED = 40 * 1024
+export const ESPRUINO_CEILING_MINIFIED = 128 * 1024
+const EXAMPLE_INTERFACES = new URL(
+  '../../../examples/espruino-esp32/interfaces.json',
+  import.meta.url,
+)
+
+/** Minified bytes of the bundle by where they come from (sdk-core's folders, this runtime). */
+function breakdown(metafile) {
+  const by = {}
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const m = /sdk-core\/src\/([^/]+)/.exec(file)
+      const key = m ? m[1].replace(/\.ts$/, '') : 'runtime'
+      by[key] = (by[key] ?? 0) + bytesInOutput
+    }
+  }
+  return Object.entries(by)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')
+}
+
+/** Reports the Espruino bundle; false when it is over its ceiling or fails the ES5 gate. */
+export async function checkEspruino() {
+  const { code, metafile } = await buildEspruino()
+  const table = readFileSync(EXAMPLE_INTERFACES, 'utf8')
+  const minified = Buffer.byteLength(code) + Buffer.byteLength(table)
+  const gzipped = gzipSync(code + table, { level: 9 }).length
+  const missed = minified - ESPRUINO_GOAL_MINIFIED
+  const goal = missed > 0 ? `goal ${ESPRUINO_GOAL_MINIFIED} missed by ${missed}` : 'goal met'
+  console.log(
+    `espruino bundle (ES5) + the example's compiled interfaces: ${minified} bytes minified, ` +
+      `${gzipped} bytes gzipped (ceiling ${ESPRUINO_CEILING_MINIFIED} minified, ${goal}); ` +
+      `before lowering, by source (ES2022 minified): ${breakdown(metafile)}`,
+  )
+  let ok = true
+  for (const p of checkEs5(code)) {
+    console.error(`size: the espruino bundle fails the ES5 gate: ${p}`)
+    ok = false
+  }
+  if (minified > ESPRUINO_CEILING_MINIFIED) {
+    console.error(
+      `size: the espruino bundle is ${minified} bytes minified, over its ceiling of ${ESPRUINO_CEILING_MINIFIED}`,
+    )
+    ok = false
+  }
+  return ok
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exit((await checkEspruino()) ? 0 : 1)
+}

@@ -1,0 +1,85 @@
+/**
+ * @module espruino: the parts of Espruino's documented API the runtime uses, typed, and how it
+ * reaches them. Espruino's modules come from its own `require`.
+ */
+
+/** A socket of `require("net")` / `require("tls")`: 8-bit strings in and out. */
+export interface EspruinoSocket {
+  write(data: string): void
+  end(): void
+  on(event: 'data', fn: (data: string) => void): void
+  on(event: 'close' | 'end', fn: () => void): void
+  on(event: 'error', fn: (error: { message?: string; code?: number } | string) => void): void
+}
+
+export interface EspruinoTls {
+  connect(
+    options: {
+      host: string
+      port: number
+      ca?: string
+      key: string
+      cert: string
+    },
+    connected: () => void,
+  ): EspruinoSocket
+}
+
+export interface EspruinoHttpResponse {
+  readonly statusCode: number | string
+  on(event: 'data', fn: (data: string) => void): void
+  on(event: 'close', fn: () => void): void
+}
+
+export interface EspruinoHttpRequest {
+  on(event: 'error', fn: (error: { message?: string } | string) => void): void
+  end(body?: string): void
+}
+
+export interface EspruinoHttp {
+  request(
+    options: {
+      protocol: string
+      host: string
+      port: number
+      path: string
+      method: string
+      headers: Record<string, string | number>
+      ca?: string
+    },
+    onResponse: (res: EspruinoHttpResponse) => void,
+  ): EspruinoHttpRequest
+}
+
+/** `require("Storage")`: named flash files; `read` gives `undefined` for a missing one. */
+export interface EspruinoStorage {
+  read(name: string): string | undefined
+  readJSON(name: string, noExceptions: boolean): unknown
+  write(name: string, data: string): boolean
+  writeJSON(name: string, data: unknown): boolean
+  erase(name: string): void
+}
+
+/** The Espruino modules a device uses; tests hand in their own. */
+export interface EspruinoModules {
+  readonly tls: EspruinoTls
+  readonly http: EspruinoHttp
+  readonly Storage: EspruinoStorage
+}
+
+// Defined by the bundle's prelude: esbuild would rewrite a `require` inside the bundle.
+declare const __require: (name: string) => unknown
+
+/** Espruino's module `name`. */
+export function espruinoModule<T>(name: string): T {
+  return __require(name) as T
+}
+
+/** The built-in modules of the engine the bundle runs in. */
+export function builtInModules(): EspruinoModules {
+  return {
+    tls: espruinoModule('tls'),
+    http: espruinoModule('http'),
+    Storage: espruinoModule('Storage'),
+  }
+}
