@@ -5,7 +5,6 @@
  * Exit codes: 0 done (a daemon stopped by SIGTERM/SIGINT, a valid configuration), 1 failure (an
  * invalid configuration, a device that can't run), 2 usage.
  */
-import { readFileSync } from 'node:fs'
 import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Logger, LogLevel } from '@astarte-ts/sdk-core'
@@ -13,6 +12,7 @@ import { loadConfig, type AgentConfig, type ConfigProblem } from '../config/inde
 import { Agent } from '../core/agent.js'
 import { agentFeatures } from '../core/features.js'
 import { journalLogger, LOG_LEVELS } from '../core/logger.js'
+import { packageInfo } from '../package-info.js'
 
 /** The namespace of edgehog's `hardware-id-service`, so device ids match its derivation. */
 export const EDGEHOG_HARDWARE_ID_NAMESPACE = 'f79ad91f-c638-4889-ae74-9d001a3b4cf8'
@@ -64,9 +64,7 @@ const processIo: CliIo = {
 
 /** The agent's package version. */
 export function agentVersion(): string {
-  // two levels under the package, from src/cli as from dist/cli
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-  return (pkg as { version: string }).version
+  return packageInfo().version
 }
 
 type Parsed =

@@ -5,9 +5,9 @@
  * declared. A value equal to the device's cached one isn't sent again; a network interface that
  * disappeared is unset (its mappings allow it).
  */
-import { readFile } from 'node:fs/promises'
 import type { AstarteValue, Interface, Logger, TimerHandle } from '@astarte-ts/sdk-core'
 import type { Feature, FeatureContext } from '../core/feature.js'
+import { packageInfo } from '../package-info.js'
 import { linuxSystemSource, type SystemSource } from '../system/index.js'
 import { EDGEHOG, loadEdgehogInterface } from './edgehog-interfaces.js'
 import {
@@ -172,9 +172,7 @@ function sameValue(a: unknown, b: AstarteValue): boolean {
 
 /** This agent's RuntimeInfo defaults: its package's version and homepage, the Node version. */
 async function agentRuntimeInfo(): Promise<ReadingOptions['runtime']> {
-  const pkg = JSON.parse(
-    await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version?: unknown; homepage?: unknown; repository?: unknown }
+  const pkg = packageInfo()
   const repo = pkg.repository
   const url =
     typeof pkg.homepage === 'string'

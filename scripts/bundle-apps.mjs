@@ -1,0 +1,185 @@
+// `npm run bundle`: self-contained application bundles for devices that never run `npm install`
+// (Yocto images, factory tools). dist/<app>/ holds one ES module (esbuild, every JavaScript
+// dependency inlined), the data files it reads, the native addons it still needs beside it in a
+// node_modules/ of its own, its systemd unit and a default config:
+//   dist/agent/   astarte-agent.mjs, astarte-agent.service, config.toml,
+//                 node_modules/@astarte-ts/interfaces (the Edgehog and example interface files)
+//   dist/bridge/  astarte-bridge.mjs, astarte-bridge.service, bridge.toml,
+//                 node_modules/@serialport/bindings-cpp (N-API prebuilds for every Linux arch)
+// SQLite: a Node that ships node:sqlite (22.13 and later) needs no addon; built on an older Node,
+// the bundle carries better-sqlite3 compiled for that Node's ABI, so build with the Node major the
+// image runs. onoff and i2c-bus (GPIO and I2C on the board) stay out: loaded only when the config
+// uses real hardware, they are installed on the image beside the bundle when it does.
+// Usage: node scripts/bundle-apps.mjs [--out DIR] [agent|bridge ...]   (default: both, into dist/)
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { build } from 'esbuild'
+import { root } from './workspace.mjs'
+
+/** Native addons an app loads at run time, with what they need at run time (not to build). */
+const SKIP_DEPENDENCIES = new Set(['node-addon-api', 'prebuild-install', 'node-gyp'])
+
+const apps = {
+  agent: {
+    dir: 'agent',
+    entry: 'agent/bin/astarte-agent.js',
+    out: 'astarte-agent.mjs',
+    files: [
+      ['agent/systemd/astarte-agent.service', 'astarte-agent.service'],
+      ['agent/config/config.toml', 'config.toml'],
+    ],
+    data: ['@astarte-ts/interfaces'],
+    natives: [],
+    optional: ['onoff', 'i2c-bus'],
+  },
+  bridge: {
+    dir: 'firmware-bridge',
+    entry: 'firmware-bridge/bin/astarte-bridge.js',
+    out: 'astarte-bridge.mjs',
+    files: [
+      ['firmware-bridge/systemd/astarte-bridge.service', 'astarte-bridge.service'],
+      ['firmware-bridge/config/bridge.toml', 'bridge.toml'],
+    ],
+    data: [],
+    natives: ['@serialport/bindings-cpp'],
+    optional: [],
+  },
+}
+
+function hasNodeSqlite() {
+  const emit = process.emitWarning
+  process.emitWarning = () => undefined
+  try {
+    return typeof process.getBuiltinModule?.('node:sqlite')?.DatabaseSync === 'function'
+  } catch {
+    return false
+  } finally {
+    process.emitWarning = emit
+  }
+}
+
+/** Each `src/package-info.ts` becomes its package.json's fields, inlined: a bundle has no package.json. */
+const inlinePackageInfo = {
+  name: 'inline-package-info',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]package-info\.ts$/ }, (args) => {
+      const pkg = JSON.parse(readFileSync(join(dirname(args.path), '..', 'package.json'), 'utf8'))
+      const info = { version: pkg.version, homepage: pkg.homepage, repository: pkg.repository }
+      return {
+        contents: `export function packageInfo() { return ${JSON.stringify(info)} }\n`,
+        loader: 'js',
+      }
+    })
+  },
+}
+
+/**
+ * What of an installed package runs: not its C sources, tests or the objects of its build, only
+ * the compiled addon (`build/Release/*.node`) and its JavaScript and data.
+ */
+function runTimeFile(relative) {
+  const parts = relative.split(/[\\/]/).filter((p) => p !== '')
+  if (parts.some((p) => ['src', 'test', 'deps', '.github', 'docs'].includes(p))) return false
+  const build = parts.indexOf('build')
+  if (build === -1) return true
+  const inside = parts.slice(build + 1)
+  return (
+    inside.length === 0 ||
+    (inside[0] === 'Release' &&
+      (inside.length === 1 || (inside.length === 2 && inside[1].endsWith('.node'))))
+  )
+}
+
+/** Copies package `name` (resolved from `from`) and its run-time dependencies into `modules`. */
+function copyPackage(name, from, modules, seen = new Set()) {
+  if (seen.has(name) || SKIP_DEPENDENCIES.has(name)) return
+  seen.add(name)
+  const require = createRequire(from)
+  const pkgFile = require.resolve(`${name}/package.json`)
+  const src = dirname(pkgFile)
+  const dest = join(modules, name)
+  mkdirSync(dirname(dest), { recursive: true })
+  // nested node_modules come along: they are versions this package needs that the root lacks
+  cpSync(src, dest, {
+    recursive: true,
+    dereference: true,
+    filter: (p) => runTimeFile(p.slice(src.length)),
+  })
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    if (existsSync(join(dest, 'node_modules', dep))) continue
+    copyPackage(dep, pkgFile, modules, seen)
+  }
+}
+
+async function bundle(name, outRoot) {
+  const app = apps[name]
+  const out = join(outRoot, name)
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  const natives = [...app.natives]
+  // where Node has no node:sqlite the store loads better-sqlite3 (sqlite/src/better-sqlite3.ts)
+  if (!hasNodeSqlite()) natives.push('better-sqlite3')
+  const result = await build({
+    entryPoints: [join(root, app.entry)],
+    outfile: join(out, app.out),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@astarte-ts/source'],
+    external: [...natives, ...app.optional],
+    plugins: [inlinePackageInfo],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: false,
+    legalComments: 'eof',
+    logLevel: 'warning',
+    // CommonJS dependencies inlined into an ES module require Node's built-ins
+    banner: {
+      js:
+        "import { createRequire as __astarteCreateRequire } from 'node:module';\n" +
+        'const require = __astarteCreateRequire(import.meta.url);',
+    },
+    metafile: true,
+  })
+  if (result.errors.length > 0) throw new Error(`${name}: bundle failed`)
+  const modules = join(out, 'node_modules')
+  const from = join(root, app.dir, 'package.json')
+  for (const native of natives) copyPackage(native, from, modules)
+  for (const data of app.data) copyPackage(data, from, modules)
+  for (const [src, dest] of app.files) cpSync(join(root, src), join(out, dest))
+  const pkg = JSON.parse(readFileSync(join(root, app.dir, 'package.json'), 'utf8'))
+  writeFileSync(
+    join(out, 'BUNDLE.json'),
+    `${JSON.stringify(
+      {
+        name: pkg.name,
+        version: pkg.version,
+        entry: app.out,
+        builtWith: `node ${process.versions.node}`,
+        natives,
+        optionalNatives: app.optional,
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  const bytes = readFileSync(join(out, app.out)).length
+  console.log(
+    `bundle: dist/${name}/${app.out} ${(bytes / 1024).toFixed(0)} KiB; natives: ${natives.join(', ') || 'none'}`,
+  )
+}
+
+const args = process.argv.slice(2)
+const outAt = args.indexOf('--out')
+const outRoot = outAt === -1 ? join(root, 'dist') : resolve(args[outAt + 1] ?? '')
+const wanted = outAt === -1 ? args : args.filter((_, i) => i !== outAt && i !== outAt + 1)
+for (const name of wanted.length > 0 ? wanted : Object.keys(apps)) {
+  if (!(name in apps)) {
+    console.error(`bundle: unknown app '${name}' (agent, bridge)`)
+    process.exit(2)
+  }
+  await bundle(name, outRoot)
+}
