@@ -58,7 +58,7 @@ export interface ContainersConfig {
   readonly maxRetries?: number
 }
 
-/** `[file_transfer]` (not implemented by this agent: accepted, its interfaces never declared). */
+/** `[file_transfer]`: Edgehog file transfer and the managed file store (spec §9). */
 export interface FileTransferConfig {
   readonly enabled: boolean
   readonly storageDir: string

@@ -8,6 +8,7 @@ import type { Clock } from '@astarte-ts/sdk-core'
 import { commandsFeature, commandSystemControl, type SystemControl } from '../commands/index.js'
 import type { AgentConfig } from '../config/index.js'
 import { deviceInfoFeatures } from '../device-info/index.js'
+import { fileTransferFeature } from '../file-transfer/index.js'
 import { ledFeature, ledsFromConfig, type Led, type LedChange } from '../led/index.js'
 import {
   directorySystemUpdate,
@@ -48,8 +49,8 @@ export interface FeaturePorts {
 /**
  * The features `config` turns on: device information first (its facts published at start),
  * telemetry, commands, OTA updates unless `[ota] enabled = false` (a reboot command is refused
- * while an update runs), and LED behaviors when at least one LED is configured (no LED, no
- * `LedBehavior` interface).
+ * while an update runs), file transfer unless `[file_transfer] enabled = false`, and LED
+ * behaviors when at least one LED is configured (no LED, no `LedBehavior` interface).
  */
 export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Feature[] {
   const system = ports.system === undefined ? {} : { system: ports.system }
@@ -97,6 +98,15 @@ export function agentFeatures(config: AgentConfig, ports: FeaturePorts = {}): Fe
     }),
   )
   if (ota !== undefined) features.push(ota)
+  if (config.fileTransfer.enabled) {
+    features.push(
+      fileTransferFeature({
+        storageDir: config.fileTransfer.storageDir,
+        storageReservedPercent: config.fileTransfer.storageReserved,
+        ...interfacesDirectory,
+      }),
+    )
+  }
   const leds =
     ports.leds ??
     ledsFromConfig(config.hardware.leds, {

@@ -13,3 +13,11 @@ export { statfsFreeSpace, type FreeSpace } from './free-space.js'
 export type { TransferTls } from './http-request.js'
 export { discardPartial, partPath, sidecarPath } from './part-state.js'
 export { redactUrl } from './redact-url.js'
+export {
+  UploadError,
+  upload,
+  type UploadErrorCode,
+  type UploadProgress,
+  type UploadRequest,
+  type UploadResult,
+} from './uploader.js'
