@@ -3,7 +3,7 @@
 # on stderr as "host <path>") and relays its bytes to and from the MCU side: this process's
 # stdin/stdout ("-") or an existing tty (QEMU's serial pty). On request it corrupts bytes on purpose (bit
 # flips, drops, inserted garbage), with a seeded generator, and paces both directions to a baud
-# rate. SIGUSR1 toggles the corruption on and off.
+# rate. SIGUSR1 toggles the corruption on and off; SIGUSR2 prints the bytes carried each way.
 import argparse, os, pty, random, select, signal, sys, termios, time, tty
 
 ap = argparse.ArgumentParser()
@@ -24,6 +24,13 @@ def toggle(_sig, _frm):
     global noisy
     noisy = not noisy
 signal.signal(signal.SIGUSR1, toggle)
+# Bytes each direction carried (after corruption): printed on SIGUSR2.
+carried = {'up': 0, 'down': 0}
+def report(_sig, _frm):
+    sys.stderr.write('stats up=%d down=%d flipped=%d dropped=%d inserted=%d\n' % (
+        carried['up'], carried['down'], stats['flipped'], stats['dropped'], stats['inserted']))
+    sys.stderr.flush()
+signal.signal(signal.SIGUSR2, report)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 master, slave = pty.openpty()
@@ -79,6 +86,7 @@ def release(direction):
         written = os.write(targets[direction], bytes(buf[:n]))
     except BlockingIOError:
         written = 0
+    carried[direction] += written
     del buf[:written]
 
 while True:

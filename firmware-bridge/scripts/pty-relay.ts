@@ -28,6 +28,8 @@ export interface Relay {
   write(b: Uint8Array): void
   onData(fn: (b: Uint8Array) => void): void
   toggleNoise(): void
+  /** Bytes carried so far: MCU → host (`up`) and host → MCU (`down`). */
+  carried(): Promise<{ up: number; down: number }>
   stop(): Promise<void>
 }
 
@@ -54,6 +56,19 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     write: (b) => void child.stdin!.write(b),
     onData: (fn) => child.stdout!.on('data', (d: Buffer) => fn(new Uint8Array(d))),
     toggleNoise: () => void child.kill('SIGUSR1'),
+    carried: () =>
+      new Promise((resolve) => {
+        let text = ''
+        const take = (d: Buffer): void => {
+          text += d.toString()
+          const m = /stats up=(\d+) down=(\d+)/.exec(text)
+          if (m === null) return
+          child.stderr!.off('data', take)
+          resolve({ up: Number(m[1]), down: Number(m[2]) })
+        }
+        child.stderr!.on('data', take)
+        child.kill('SIGUSR2')
+      }),
     async stop() {
       if (child.exitCode !== null) return
       const gone = new Promise((r) => child.once('exit', r))

@@ -1,16 +1,22 @@
 /**
  * @module bench firmware-bridge rows: a microcontroller on a 115 200-baud serial line (a real
- * pseudo-terminal paced to that rate by the pty relay) speaking the bridge protocol — the
- * TypeScript MCU peer, sending doubles with timestamps in SENDs of 8, 100 ms apart — through
- * `astarte-bridge` (in this process) to the sandbox over mutual TLS.
- * - `bridge.bytes-per-sample`: bytes the MCU wrote on the line per sample (frames, their
- *   retransmissions and everything else it sent after the handshake).
- * - `bridge.samples-per-second`: samples per second from the first SEND queued to the last
- *   sample readable in the sandbox's AppEngine API (end to end).
+ * pseudo-terminal paced to that rate, each direction on its own, by the pty relay) speaking the
+ * bridge protocol through `astarte-bridge` (in this process) to the sandbox over mutual TLS.
+ * - `bridge.bytes-per-sample`, `bridge.samples-per-second`: the TypeScript MCU peer sending
+ *   doubles with timestamps in SENDs of 8, 100 ms apart: bytes it wrote per sample (frames, their
+ *   retransmissions, everything after the handshake), and samples per second from the first SEND
+ *   queued to the last sample readable in the sandbox's AppEngine API.
+ * - `bridge.qemu.*`: the example C firmware on QEMU's mps2-an385 sampling every millisecond (more
+ *   than the line carries, so the line sets the pace): bytes it sent per stored sample, and
+ *   samples stored per second, over a window after a warm-up.
  */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startSandbox } from '@astarte-ts/sandbox'
+import { randomDeviceId } from '@astarte-ts/sdk-core'
+import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { buildQemuFirmware, qemuArgs } from '../../../firmware-bridge/c/build.mjs'
 import { Bridge, Float64, McuPeer } from '../../../firmware-bridge/src/index.js'
 import { startRelay } from '../../../firmware-bridge/scripts/pty-relay.js'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
@@ -30,35 +36,55 @@ interface BridgeRun {
   readonly storedMs: number
 }
 
-async function runBridge(ctx: BenchContext): Promise<BridgeRun> {
-  const dir = join(ctx.tmpDir, 'bridge')
-  await mkdir(dir, { recursive: true })
-  const sandbox = await startSandbox({ logger: quiet, dataDir: join(dir, 'sandbox') })
-  ctx.defer(() => sandbox.stop())
-  for (const name of await readdir(interfacesDir)) {
-    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ data: JSON.parse(await readFile(join(interfacesDir, name), 'utf8')) }),
-    })
-    if (res.status !== 201) throw new Error(`install ${name}: ${res.status}`)
-  }
-  const relay = await startRelay({ baud: BAUD })
-  ctx.defer(() => relay.stop())
+interface BridgeSandbox {
+  readonly sandbox: Sandbox
+  readonly dir: string
+}
+
+/** One sandbox for the bridge rows, with the board's interfaces installed. */
+function bridgeSandbox(ctx: BenchContext): Promise<BridgeSandbox> {
+  return ctx.shared('firmware-bridge-sandbox', async () => {
+    const dir = join(ctx.tmpDir, 'bridge')
+    await mkdir(dir, { recursive: true })
+    const sandbox = await startSandbox({ logger: quiet, dataDir: join(dir, 'sandbox') })
+    ctx.defer(() => sandbox.stop())
+    for (const name of await readdir(interfacesDir)) {
+      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: JSON.parse(await readFile(join(interfacesDir, name), 'utf8')) }),
+      })
+      if (res.status !== 201) throw new Error(`install ${name}: ${res.status}`)
+    }
+    return { sandbox, dir }
+  })
+}
+
+async function startBenchBridge(ctx: BenchContext, env: BridgeSandbox, port: string, name: string, deviceId?: string): Promise<Bridge> {
+  const { sandbox, dir } = env
   const bridge = await Bridge.start({
     config: {
       realm: sandbox.realm,
       pairingUrl: sandbox.pairingUrl,
       interfacesDir,
-      storeDir: join(dir, 'store'),
+      storeDir: join(dir, `store-${name}`),
       pairingJwt: sandbox.jwt,
       metricsIntervalSeconds: 0,
-      ports: [{ path: relay.hostPath, baudRate: BAUD }],
+      ports: [{ path: port, baudRate: BAUD, ...(deviceId === undefined ? {} : { deviceId }) }],
     },
     caPem: sandbox.caPem,
     logger: quiet,
   })
   ctx.defer(() => bridge.stop())
+  return bridge
+}
+
+async function runBridge(ctx: BenchContext): Promise<BridgeRun> {
+  const env = await bridgeSandbox(ctx)
+  const { sandbox } = env
+  const relay = await startRelay({ baud: BAUD })
+  ctx.defer(() => relay.stop())
+  const bridge = await startBenchBridge(ctx, env, relay.hostPath, 'ts')
   let bytesUp = 0
   let acked = 0
   const samples = ctx.count(6000, 1200, PER_FRAME)
@@ -112,6 +138,78 @@ async function runBridge(ctx: BenchContext): Promise<BridgeRun> {
   return { samples, bytesUp, ackedMs, storedMs, storeLatencyMs }
 }
 
+interface QemuRun {
+  readonly samples: number
+  readonly seconds: number
+  readonly bytesUp: number
+}
+
+/** Samples stored for `deviceId` on the board's three datastream paths. */
+async function storedCount(sandbox: Sandbox, deviceId: string): Promise<number> {
+  let n = 0
+  for (const [iface, path] of [
+    ['org.astarte-ts.bridge.Sensor', '/temperature'],
+    ['org.astarte-ts.bridge.Sensor', '/uptime'],
+    ['org.astarte-ts.bridge.Air', '/lab'],
+  ] as const) {
+    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${deviceId}/interfaces/${iface}${path}?limit=1000000`, {
+      headers: { authorization: `Bearer ${sandbox.jwt}` },
+    })
+    if (res.status === 200) n += ((await res.json()) as { data: unknown[] }).data.length
+  }
+  return n
+}
+
+/**
+ * The example firmware on QEMU sampling every millisecond, more than the line carries: its queue
+ * stays full and the line sets the pace. Measured between two counts of what the sandbox stored,
+ * after a warm-up, with the relay's byte count over the same span.
+ */
+async function runQemu(ctx: BenchContext): Promise<QemuRun> {
+  const env = await bridgeSandbox(ctx)
+  const child = spawn('qemu-system-arm', qemuArgs(buildQemuFirmware(), ['boot=1', 'period=1']), { stdio: ['ignore', 'pipe', 'pipe'] })
+  ctx.defer(() => void child.kill('SIGTERM'))
+  let text = ''
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => (text += d.toString()))
+  const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
+    const end = performance.now() + 60_000
+    for (;;) {
+      const m = re.exec(text)
+      if (m !== null) return m
+      if (performance.now() > end) throw new Error(`bridge bench: no ${re} from QEMU: ${text}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  const [, pty] = await waitFor(/char device redirected to (\/dev\/pts\/\d+)/)
+  const relay = await startRelay({ mcu: pty!, baud: BAUD })
+  ctx.defer(() => relay.stop())
+  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+  const bridge = await startBenchBridge(ctx, env, relay.hostPath, 'qemu', deviceId)
+  await waitFor(/^ready$/m)
+  while (bridge.device(relay.hostPath)?.state !== 'online') await new Promise((r) => setTimeout(r, 50))
+  await new Promise((r) => setTimeout(r, 2000))
+  const c1 = await storedCount(env.sandbox, deviceId)
+  const b1 = (await relay.carried()).up
+  const t1 = performance.now()
+  await new Promise((r) => setTimeout(r, ctx.quick ? 6000 : 20_000))
+  const b2 = (await relay.carried()).up
+  const c2 = await storedCount(env.sandbox, deviceId)
+  const t2 = performance.now()
+  return { samples: c2 - c1, seconds: (t2 - t1) / 1000, bytesUp: b2 - b1 }
+}
+
+const sharedQemu = (ctx: BenchContext): Promise<QemuRun> => ctx.shared('firmware-bridge-qemu', () => runQemu(ctx))
+
+async function qemuBytesPerSample(ctx: BenchContext): Promise<Measurement> {
+  const run = await sharedQemu(ctx)
+  return { measured: run.bytesUp / run.samples, details: { samples: run.samples, bytesUp: run.bytesUp, seconds: run.seconds, baud: BAUD } }
+}
+
+async function qemuSamplesPerSecond(ctx: BenchContext): Promise<Measurement> {
+  const run = await sharedQemu(ctx)
+  return { measured: run.samples / run.seconds, details: { samples: run.samples, seconds: run.seconds, lineCeilingPerSecond: Math.round(BAUD / 10 / (run.bytesUp / run.samples)) } }
+}
+
 const shared = (ctx: BenchContext): Promise<BridgeRun> => ctx.shared('firmware-bridge-run', () => runBridge(ctx))
 
 async function bytesPerSample(ctx: BenchContext): Promise<Measurement> {
@@ -152,5 +250,19 @@ export const bridgeRows: readonly RowSpec[] = [
     unit: 'samples/s',
     goal: { op: '>=', value: 700, on: 'measured' },
     measure: samplesPerSecond,
+  },
+  {
+    id: 'bridge.qemu.bytes-per-sample',
+    title: 'Firmware bridge, QEMU firmware: serial bytes per sample with timestamp',
+    unit: 'B',
+    goal: { op: '<=', value: 16, on: 'measured' },
+    measure: qemuBytesPerSample,
+  },
+  {
+    id: 'bridge.qemu.samples-per-second',
+    title: 'Firmware bridge, QEMU firmware: samples/s to the sandbox over 115 200 baud',
+    unit: 'samples/s',
+    goal: { op: '>=', value: 700, on: 'measured' },
+    measure: qemuSamplesPerSecond,
   },
 ]
