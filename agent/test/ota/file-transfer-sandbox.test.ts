@@ -163,12 +163,7 @@ describe('file transfer against the sandbox', () => {
   test('capabilities: storage and filesystem both ways, unix permissions, no encodings', async () => {
     const agent = await startAgent()
     try {
-      const caps = await eventually(
-        'Capabilities',
-        () => env.read(agent.run.deviceId, `${E}fileTransfer.Capabilities`),
-        (d) => d !== undefined,
-      )
-      assert.deepEqual(caps, {
+      const expected = {
         transfer: {
           unixPermissions: true,
           serverToDevice: { targets: ['storage', 'filesystem'] },
@@ -176,7 +171,15 @@ describe('file transfer against the sandbox', () => {
         },
         serverToDevice: { storage: { encodings: [] }, filesystem: { encodings: [] } },
         deviceToServer: { storage: { encodings: [] }, filesystem: { encodings: [] } },
-      })
+      }
+      // set one property at a time: read until the last one arrived, then compare the whole
+      const caps = await eventually(
+        'Capabilities',
+        () => env.read(agent.run.deviceId, `${E}fileTransfer.Capabilities`),
+        (d) =>
+          (d as typeof expected | undefined)?.deviceToServer?.filesystem?.encodings !== undefined,
+      )
+      assert.deepEqual(caps, expected)
     } finally {
       await agent.stop()
     }
