@@ -1,0 +1,62 @@
+/**
+ * The ES5 gate refuses what Espruino can't parse or run, each reason named, and lets plain ES5
+ * through (the bundle itself is checked by `npm run size` and the engine test).
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+
+const gate = (await import(new URL('../scripts/gate.mjs', import.meta.url).href)) as {
+  checkEs5(code: string): string[]
+}
+
+test('plain ES5, with functions declared before the statements that call them, passes', () => {
+  const code =
+    'function f(a) { return a + 1 }\nvar x = f(1);\nif (typeof Symbol == "undefined") x++;'
+  assert.deepEqual(gate.checkEs5(code), [])
+})
+
+test('each construct Espruino lacks is named', () => {
+  const cases: [string, RegExp][] = [
+    ['var f = () => 1', /arrow/],
+    ['class A {}', /class/],
+    ['var s = `a`', /template/],
+    ['f(...a)', /spread/],
+    ['var o = { ...a }', /spread/],
+    ['var { a } = o', /destructuring/],
+    ['for (var x of a) {}', /for…of/],
+    ['function f(a = 1) {}', /default or rest/],
+    ['let a = 1', /let\/const/],
+    ['async function f() {}', /async/],
+    ['function* g() {}', /generator/],
+    ['var a = 1n', /bigint literal|duk refuses/],
+    ['var a = o?.b', /optional chaining|refuses/],
+    ['var a = b ?? c', /\?\?|refuses/],
+    ['var m = BigInt(1)', /the global BigInt/],
+    ['var s = Symbol("x")', /the global Symbol/],
+    ['var p = new Proxy({}, {})', /the global Proxy/],
+    ['Object.freeze(o)', /Object\.freeze/],
+    ['var r = /a/u', /regex flag/],
+    ['var r = /(?<=a)b/', /regex syntax|refuses/],
+    ['f(); function f() {}', /the function f declared after other statements/],
+    ['var o = { [k]: 1 }', /computed property key/],
+  ]
+  for (const [code, expected] of cases) {
+    const problems = gate.checkEs5(code)
+    assert.ok(
+      problems.some((p) => expected.test(p)),
+      `${code}: ${JSON.stringify(problems)}`,
+    )
+  }
+})
+
+test('a syntax error is reported by the engines that parse it', () => {
+  const problems = gate.checkEs5('var = ;')
+  assert.ok(
+    problems.some((p) => /duk refuses/.test(p)),
+    JSON.stringify(problems),
+  )
+  assert.ok(
+    problems.some((p) => /mujs refuses/.test(p)),
+    JSON.stringify(problems),
+  )
+})
