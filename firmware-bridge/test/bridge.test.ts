@@ -103,3 +103,21 @@ test('an MCU declaring an interface the bridge lacks gets a NACK naming it', asy
   assert.deepEqual(refused, { reason: NackReason.unknownInterface, detail: 'unknown interface org.example.Missing:1:0' })
   assert.equal(mcu.established, false)
 })
+
+test('a table larger than the MCU\'s frames comes in several HELLO_ACK parts', async (t) => {
+  const relay = await startRelay()
+  const bridge = await startBridge(env, relay)
+  const mcu = mcuOn(relay, { bootCounter: 1, identity: 'board-small-frames', maxFrame: 64 })
+  t.after(async () => {
+    mcu.close()
+    await bridge.stop()
+    await relay.stop()
+  })
+  mcu.hello()
+  await eventually('the session', () => mcu.established, Boolean)
+  assert.deepEqual(
+    mcu.entries.map((e) => e.endpoint),
+    ['/temperature', '/uptime', '/firmware', '/periodMs', '/setpoint', '/%{room}'],
+  )
+  assert.ok(bridge.metrics()[relay.hostPath]!.framesOut >= 3, 'the table came in one frame')
+})

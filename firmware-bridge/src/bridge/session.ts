@@ -47,6 +47,8 @@ export interface SessionHost {
   readonly now?: () => number
   /** Keep-alive PING after this much silence. Default 5000 ms. */
   readonly pingAfterMs?: number
+  /** TIME to the MCU this often. Default 600 000 ms (10 minutes). */
+  readonly timeEveryMs?: number
 }
 
 /** The host end of one serial line. */
@@ -76,6 +78,7 @@ export class Session {
   private epoch = 0
   private mcuMaxFrame = 64
   private pingTimer: unknown
+  private timeTimer: unknown
   private pingSentAt = new Map<number, number>()
   private pingToken = 0
   private closed = false
@@ -131,7 +134,19 @@ export class Session {
     this.closed = true
     this.tx.close()
     if (this.pingTimer !== undefined) this.timers.clear(this.pingTimer)
+    if (this.timeTimer !== undefined) this.timers.clear(this.timeTimer)
     this.device?.off('data', this.onData)
+  }
+
+  /** TIME every `timeEveryMs` while a session lasts, so the MCU's clock doesn't drift away. */
+  private armTime(): void {
+    if (this.timeTimer !== undefined) this.timers.clear(this.timeTimer)
+    this.timeTimer = this.timers.set(() => {
+      this.timeTimer = undefined
+      if (this.closed) return
+      if (this.established) this.send({ type: 'time', time: this.now() })
+      this.armTime()
+    }, this.host.timeEveryMs ?? 600_000)
   }
 
   private send(m: Message): void {
@@ -336,6 +351,7 @@ export class Session {
     this.boot = h.bootCounter
     this.sendHelloAck(h, device)
     this.established = true
+    this.armTime()
     this.tx.resume(h.rxSeq, sameBoot ? h.rxSeq : undefined)
     if (rebooted) {
       await this.host.saveBoot(device.deviceId, h.bootCounter)

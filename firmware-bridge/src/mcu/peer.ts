@@ -176,7 +176,7 @@ export class McuPeer {
 
   private helloAck(m: HelloAck): void {
     if (m.token !== this.token || this.ack !== undefined) return
-    if (m.first === 0) this.table = new Array<TableEntry | undefined>(m.total)
+    if (m.first === 0) this.table = new Array<TableEntry | undefined>(m.total).fill(undefined)
     m.entries.forEach((e, i) => {
       this.table[m.first + i] = e
     })
