@@ -6,11 +6,15 @@
 //                 node_modules/@astarte-ts/interfaces (the Edgehog and example interface files)
 //   dist/bridge/  astarte-bridge.mjs, astarte-bridge.service, bridge.toml,
 //                 node_modules/@serialport/bindings-cpp (N-API prebuilds for every Linux arch)
-// SQLite: a Node that ships node:sqlite (22.13 and later) needs no addon; built on an older Node,
-// the bundle carries better-sqlite3 compiled for that Node's ABI, so build with the Node major the
-// image runs. onoff and i2c-bus (GPIO and I2C on the board) stay out: loaded only when the config
+// SQLite: a Node that ships node:sqlite (22.13 and later) needs no addon; for an older Node the
+// bundle carries better-sqlite3 as compiled here (this machine's architecture and Node ABI).
+// `--for-node 22.13` (or later) says the bundle is for such a Node, whatever Node builds it: what
+// images (the Yocto recipes) take, since an addon built on the build host can't run on the board.
+// `--tar` also writes dist/<bin>-<version>.tar.gz (the recipes' SRC_URI). onoff and i2c-bus (GPIO and I2C on the board) stay out: loaded only when the config
 // uses real hardware, they are installed on the image beside the bundle when it does.
-// Usage: node scripts/bundle-apps.mjs [--out DIR] [agent|bridge ...]   (default: both, into dist/)
+// Usage: node scripts/bundle-apps.mjs [--out DIR] [--for-node X.Y] [--tar] [agent|bridge ...]
+//   (default: both, into dist/, for the Node that runs this script)
+import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
@@ -45,6 +49,12 @@ const apps = {
     natives: ['@serialport/bindings-cpp'],
     optional: [],
   },
+}
+
+/** Whether Node `version` ("22.13", "24") ships node:sqlite unflagged. */
+function shipsNodeSqlite(version) {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return major > 22 || (major === 22 && minor >= 13)
 }
 
 function hasNodeSqlite() {
@@ -91,12 +101,24 @@ function runTimeFile(relative) {
   )
 }
 
+/**
+ * `name`'s package.json as Node's resolution would find it from the file `from` (a package's
+ * `exports` may not list package.json, so `require.resolve` can't be asked for it).
+ */
+function findPackageJson(name, from) {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json')
+    if (existsSync(candidate)) return candidate
+    if (dirname(dir) === dir)
+      throw new Error(`bundle: ${name} is not installed (looked up from ${from})`)
+  }
+}
+
 /** Copies package `name` (resolved from `from`) and its run-time dependencies into `modules`. */
 function copyPackage(name, from, modules, seen = new Set()) {
   if (seen.has(name) || SKIP_DEPENDENCIES.has(name)) return
   seen.add(name)
-  const require = createRequire(from)
-  const pkgFile = require.resolve(`${name}/package.json`)
+  const pkgFile = findPackageJson(name, from)
   const src = dirname(pkgFile)
   const dest = join(modules, name)
   mkdirSync(dirname(dest), { recursive: true })
@@ -113,14 +135,15 @@ function copyPackage(name, from, modules, seen = new Set()) {
   }
 }
 
-async function bundle(name, outRoot) {
+async function bundle(name, outRoot, forNode, tar) {
   const app = apps[name]
   const out = join(outRoot, name)
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
   const natives = [...app.natives]
   // where Node has no node:sqlite the store loads better-sqlite3 (sqlite/src/better-sqlite3.ts)
-  if (!hasNodeSqlite()) natives.push('better-sqlite3')
+  if (forNode === undefined ? !hasNodeSqlite() : !shipsNodeSqlite(forNode))
+    natives.push('better-sqlite3')
   const result = await build({
     entryPoints: [join(root, app.entry)],
     outfile: join(out, app.out),
@@ -159,6 +182,7 @@ async function bundle(name, outRoot) {
         version: pkg.version,
         entry: app.out,
         builtWith: `node ${process.versions.node}`,
+        forNode: forNode ?? process.versions.node,
         natives,
         optionalNatives: app.optional,
       },
@@ -166,20 +190,41 @@ async function bundle(name, outRoot) {
       2,
     )}\n`,
   )
+  if (tar) {
+    const file = join(outRoot, `${app.out.replace(/\.mjs$/, '')}-${pkg.version}.tar.gz`)
+    const made = spawnSync('tar', ['-czf', file, '--owner=0', '--group=0', '-C', outRoot, name])
+    if (made.status !== 0) throw new Error(`${name}: tar failed: ${made.stderr}`)
+  }
   const bytes = readFileSync(join(out, app.out)).length
   console.log(
-    `bundle: dist/${name}/${app.out} ${(bytes / 1024).toFixed(0)} KiB; natives: ${natives.join(', ') || 'none'}`,
+    `bundle: ${join(out, app.out)} ${(bytes / 1024).toFixed(0)} KiB; natives: ${natives.join(', ') || 'none'}`,
   )
 }
 
 const args = process.argv.slice(2)
-const outAt = args.indexOf('--out')
-const outRoot = outAt === -1 ? join(root, 'dist') : resolve(args[outAt + 1] ?? '')
-const wanted = outAt === -1 ? args : args.filter((_, i) => i !== outAt && i !== outAt + 1)
+const valueOf = (flag) => {
+  const at = args.indexOf(flag)
+  if (at === -1) return undefined
+  const value = args[at + 1]
+  if (value === undefined || value.startsWith('--')) {
+    console.error(`bundle: ${flag} needs a value`)
+    process.exit(2)
+  }
+  args.splice(at, 2)
+  return value
+}
+const outRoot = resolve(valueOf('--out') ?? join(root, 'dist'))
+const forNode = valueOf('--for-node')
+if (forNode !== undefined && !/^\d+(\.\d+)?$/.test(forNode)) {
+  console.error(`bundle: --for-node takes a Node version such as 22.13 or 24`)
+  process.exit(2)
+}
+const tar = args.includes('--tar')
+const wanted = args.filter((a) => a !== '--tar')
 for (const name of wanted.length > 0 ? wanted : Object.keys(apps)) {
   if (!(name in apps)) {
     console.error(`bundle: unknown app '${name}' (agent, bridge)`)
     process.exit(2)
   }
-  await bundle(name, outRoot)
+  await bundle(name, outRoot, forNode, tar)
 }

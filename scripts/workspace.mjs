@@ -16,6 +16,8 @@ export const packages = [
   'firmware-bridge',
   'tools/fleet',
   'bench',
+  // not a package: the Yocto layer, whose recipes' install steps have tests
+  'yocto',
   ...listDirs('examples').map((d) => `examples/${d}`),
 ]
 
