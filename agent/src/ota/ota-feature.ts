@@ -127,6 +127,8 @@ class Ota implements OtaFeature {
   /** The timer republishing `Rebooting`. */
   #repeat: unknown
   #sending = false
+  /** While an ended update's files are removed: its final event waits for that. */
+  #cleaning = false
   #resendTimer: unknown
 
   constructor(options: OtaFeatureOptions) {
@@ -528,6 +530,7 @@ class Ota implements OtaFeature {
     const finished = [...this.#state.finished, { uuid, event }].slice(-FINISHED_KEPT)
     const { current: _ended, ...rest } = this.#state
     this.#state = { ...rest, unsent: [...this.#state.unsent, event], finished }
+    this.#cleaning = true
     this.#abort = undefined
     if (this.#repeat !== undefined) {
       context.timers.clear(this.#repeat)
@@ -539,7 +542,12 @@ class Ota implements OtaFeature {
     } catch (error) {
       this.#logWriteError(error)
     }
-    await removeBundle(this.#bundle)
+    try {
+      await removeBundle(this.#bundle)
+    } catch (error) {
+      context.logger.log('warn', "couldn't remove the update's bundle", { error: describe(error) })
+    }
+    this.#cleaning = false
     if (status === 'Failure') {
       context.logger.log('warn', 'update failed', { uuid, statusCode: code, message })
     }
@@ -612,7 +620,7 @@ class Ota implements OtaFeature {
   /** Sends the oldest unacknowledged final event; the next once it is acknowledged. */
   #flush(): void {
     const context = this.#context
-    if (context === undefined || this.#sending || this.#stopped) return
+    if (context === undefined || this.#sending || this.#cleaning || this.#stopped) return
     const event = this.#state.unsent[0]
     if (event === undefined) return
     this.#sending = true

@@ -149,6 +149,7 @@ export async function startRaucHarness(
   try {
     await mkdir(join(dir, 'boot'))
     await mkdir(join(dir, 'data'))
+    await mkdir(join(dir, 'mnt'))
     await writeFile(join(dir, 'boot', 'primary'), 'A\n')
     const slotBytes = options.slotBytes ?? 4 * 1024 * 1024
     for (const slot of ['A', 'B'] as const) {
@@ -170,6 +171,7 @@ export async function startRaucHarness(
 compatible=${compatible}
 bootloader=custom
 data-directory=${join(dir, 'data')}
+mountprefix=${join(dir, 'mnt')}
 
 [handlers]
 bootloader-custom-backend=${join(dir, 'backend.sh')}
