@@ -7,7 +7,8 @@
 //    properties (lowered, each would be a WeakMap and a helper call per access); every for…of
 //    and spread operand is wrapped in `__A` (Map/Set iterate as arrays, so no iterator protocol
 //    or Symbol is needed); each function declaration moves to the top of its block, since
-//    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting).
+//    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting);
+//    a `/` in a regex character class is escaped (Espruino's lexer would end the regex there).
 // 3. esbuild minifies the prelude and the lowered bundle for ES5; the gate (gate.mjs) checks it.
 // Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
 import { transform } from 'esbuild'
@@ -53,6 +54,39 @@ function iterateAsArrays(context) {
     }
     if (ts.isSpreadElement(node)) return f.updateSpreadElement(node, wrap(node.expression))
     return node
+  }
+  return (sf) => visit(sf)
+}
+
+/**
+ * A `/` inside a regex character class escaped (`[^/]` → `[^\\/]`, same meaning): Espruino's
+ * lexer ends a regex literal at the first unescaped `/`, even inside a class.
+ */
+export function escapeClassSlashes(source) {
+  let out = ''
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') {
+      out += c + (source[++i] ?? '')
+      continue
+    }
+    if (c === '[') inClass = true
+    else if (c === ']') inClass = false
+    out += inClass && c === '/' ? '\\/' : c
+  }
+  return out
+}
+
+function regexSlashes(context) {
+  const f = context.factory
+  const visit = (node) => {
+    if (ts.isRegularExpressionLiteral(node)) {
+      const end = node.text.lastIndexOf('/')
+      const body = escapeClassSlashes(node.text.slice(1, end))
+      return f.createRegularExpressionLiteral(`/${body}${node.text.slice(end)}`)
+    }
+    return ts.visitEachChild(node, visit, context)
   }
   return (sf) => visit(sf)
 }
@@ -139,7 +173,10 @@ export async function buildEspruino({ entry = ENTRY } = {}) {
       removeComments: true,
       useDefineForClassFields: false,
     },
-    transformers: { before: [privateAsProperties, iterateAsArrays], after: [declarationsFirst] },
+    transformers: {
+      before: [privateAsProperties, iterateAsArrays, regexSlashes],
+      after: [declarationsFirst],
+    },
   })
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'

@@ -6,7 +6,8 @@
 //   parameters, for…of, async/await, generators, #private, bigint literals, `?.`, `??`, `**`,
 //   computed keys, shorthand properties; globals Espruino doesn't have (BigInt, Symbol, Proxy,
 //   Reflect, WeakSet, TextEncoder/TextDecoder), `Object.freeze/seal/preventExtensions`, regex
-//   flags other than g/i/m, labels, `with`; and a function declaration placed after other
+//   flags other than g/i/m, an unescaped `/` inside a regex class (Espruino's lexer ends the
+//   regex there), labels, `with`; and a function declaration placed after other
 //   statements of its block (Espruino defines a function only when it reaches it: no hoisting).
 // Usage: node runtimes/espruino/scripts/gate.mjs <file.js>   (exit 0 clean, 1 problems, 2 usage)
 import { spawnSync } from 'node:child_process'
@@ -106,6 +107,16 @@ function syntaxProblems(code) {
       const flags = node.text.slice(node.text.lastIndexOf('/') + 1)
       if (/[^gim]/.test(flags)) add(node, `a regex flag of ${node.text}`)
       if (/\(\?<[=!]|\(\?<[A-Za-z]|\\p\{/.test(node.text)) add(node, `regex syntax of ${node.text}`)
+      if (
+        /\[(?:[^\]\\]|\\.)*\/(?:[^\]\\]|\\.)*\]/.test(
+          node.text.slice(1, node.text.lastIndexOf('/')),
+        )
+      ) {
+        add(
+          node,
+          `an unescaped / in a class of ${node.text} (Espruino's lexer ends the regex there)`,
+        )
+      }
     }
     if (ts.isIdentifier(node) && DENIED_GLOBALS.has(node.text) && isReference(node)) {
       add(node, `the global ${node.text}`)

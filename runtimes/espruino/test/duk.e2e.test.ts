@@ -6,60 +6,19 @@
  * property, and resumes its session after a connection lost with a QoS 2 exchange in flight.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { compileInterface, parseInterface, randomDeviceId } from '@astarte-ts/sdk-core'
-import { nodeCryptoProvider, nodeHttpClient, provisionDevice } from '@astarte-ts/runtime-node'
-import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
-import { DukEngine } from './engine/duk-engine.js'
+import type { DukEngine } from './engine/duk-engine.js'
+import { eventually, startEspruinoEnv, type EspruinoEnv } from './engine/espruino-env.js'
 
-/** The build script (plain JS, typed here by what the test uses). */
-const build = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
-  buildEspruino(): Promise<{ code: string }>
-}
-const INTERFACES = new URL('./interfaces/', import.meta.url).pathname
 const SENSORS = 'org.astarte-ts.espruino.Sensors'
 const STATUS = 'org.astarte-ts.espruino.Status'
 const SETPOINT = 'org.astarte-ts.espruino.Setpoint'
 const PUBREC = 5
 
-let sandbox: Sandbox
-let tmp: string
+let env: EspruinoEnv
 let engine: DukEngine
 let deviceId: string
-
-async function api(
-  method: string,
-  path: string,
-  data?: unknown,
-): Promise<{ status: number; data: unknown }> {
-  const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-    ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-  })
-  const text = await res.text()
-  const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-  return { status: res.status, data: json?.data ?? json }
-}
-
-/** Polls `read` until `ok` holds (the sandbox ingests asynchronously); no fixed sleep. */
-async function eventually<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-): Promise<T> {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const v = await read()
-    if (ok(v)) return v
-    if (Date.now() > deadline) assert.fail(`${what}: last ${JSON.stringify(v)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const api = (method: string, path: string, data?: unknown) => env.api(method, path, data)
 
 /** The values of a datastream path, oldest first. */
 async function history(path: string): Promise<unknown[]> {
@@ -71,53 +30,13 @@ async function history(path: string): Promise<unknown[]> {
 
 describe('the Espruino bundle in Duktape against the sandbox', { timeout: 240_000 }, () => {
   before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'astarte-espruino-'))
-    sandbox = await startSandbox({ logger: silentLogger, dataDir: join(tmp, 'sandbox') })
-    const tables: unknown[] = []
-    for (const name of await readdir(INTERFACES)) {
-      const json: unknown = JSON.parse(await readFile(join(INTERFACES, name), 'utf8'))
-      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data: json }),
-      })
-      assert.equal(res.status, 201, `install ${name}`)
-      const parsed = parseInterface(json)
-      assert.ok(parsed.ok)
-      tables.push(compileInterface(parsed.value))
-    }
-    // the factory step, on the production host
-    deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-    const provisioned = await provisionDevice({
-      http: nodeHttpClient({ caPem: sandbox.caPem, ignoreTlsErrors: false }),
-      crypto: nodeCryptoProvider,
-      pairingUrl: sandbox.pairingUrl,
-      realm: sandbox.realm,
-      jwt: () => sandbox.jwt,
-      deviceId,
-      outDir: join(tmp, 'factory'),
-      caPem: sandbox.caPem,
-    })
-    const { code } = await build.buildEspruino()
-    const bundle = join(tmp, 'astarte-espruino.js')
-    await writeFile(bundle, code)
-    engine = new DukEngine([bundle])
-    // the provisioning script, as the Espruino tools would send it once
-    const storageScript = await readFile(join(provisioned.dir, 'espruino-storage.js'), 'utf8')
-    await engine.call(storageScript)
-    await engine.call(
-      `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
-        `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
-        `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
-        `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
-        `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) }); 0`,
-    )
+    env = await startEspruinoEnv()
+    engine = env.engine
+    deviceId = env.deviceId
   })
 
   after(async () => {
-    await engine?.stop()
-    await sandbox?.stop()
-    await rm(tmp, { recursive: true, force: true })
+    await env?.stop()
   })
 
   const noEngineErrors = (): void => {

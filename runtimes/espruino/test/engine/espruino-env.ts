@@ -1,0 +1,133 @@
+/**
+ * One Espruino device against a fresh sandbox, as a factory and a board would set it up: the
+ * test interfaces installed and compiled, the device provisioned on the host
+ * (`provisionDevice`), the bundle started in Duktape, the provisioning script run in it, and the
+ * device opened from the stored credentials as `device` (with `seen`, `sessions`, `losses`
+ * recording its data, connections and losses).
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { compileInterface, parseInterface, randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import { nodeCryptoProvider, nodeHttpClient, provisionDevice } from '@astarte-ts/runtime-node'
+import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { DukEngine } from './duk-engine.js'
+
+const INTERFACES = new URL('../interfaces/', import.meta.url).pathname
+
+/** The build script (plain JS, typed here by what the tests use). */
+const build = (await import(new URL('../../scripts/build.mjs', import.meta.url).href)) as {
+  buildEspruino(): Promise<{ code: string }>
+}
+
+export interface EspruinoEnv {
+  readonly sandbox: Sandbox
+  readonly engine: DukEngine
+  readonly deviceId: string
+  /** The credentials bundle the factory wrote (`credentials.json`). */
+  readonly provisioned: {
+    readonly privateKeyPem: string
+    readonly csrPem: string
+    readonly certificatePem: string
+  }
+  api(method: string, path: string, data?: unknown): Promise<{ status: number; data: unknown }>
+  stop(): Promise<void>
+}
+
+export async function startEspruinoEnv(
+  options: { readonly certLifetimeSec?: number; readonly logger?: Logger } = {}
+): Promise<EspruinoEnv> {
+  const tmp = await mkdtemp(join(tmpdir(), 'astarte-espruino-'))
+  const sandbox = await startSandbox({
+    logger: options.logger ?? silentLogger,
+    dataDir: join(tmp, 'sandbox'),
+    ...(options.certLifetimeSec === undefined ? {} : { certLifetimeSec: options.certLifetimeSec }),
+  })
+  let engine: DukEngine | undefined
+  const stop = async (): Promise<void> => {
+    await engine?.stop()
+    await sandbox.stop()
+    await rm(tmp, { recursive: true, force: true })
+  }
+  try {
+    const tables: unknown[] = []
+    for (const name of await readdir(INTERFACES)) {
+      const json: unknown = JSON.parse(await readFile(join(INTERFACES, name), 'utf8'))
+      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: json }),
+      })
+      assert.equal(res.status, 201, `install ${name}`)
+      const parsed = parseInterface(json)
+      assert.ok(parsed.ok)
+      tables.push(compileInterface(parsed.value))
+    }
+    // the factory step, on the production host
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const { dir } = await provisionDevice({
+      http: nodeHttpClient({ caPem: sandbox.caPem, ignoreTlsErrors: false }),
+      crypto: nodeCryptoProvider,
+      pairingUrl: sandbox.pairingUrl,
+      realm: sandbox.realm,
+      jwt: () => sandbox.jwt,
+      deviceId,
+      outDir: join(tmp, 'factory'),
+      caPem: sandbox.caPem,
+    })
+    const { code } = await build.buildEspruino()
+    const bundle = join(tmp, 'astarte-espruino.js')
+    await writeFile(bundle, code)
+    engine = new DukEngine([bundle])
+    // the provisioning script, as the Espruino tools would send it once
+    await engine.call(await readFile(join(dir, 'espruino-storage.js'), 'utf8'))
+    await engine.call(
+      `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
+        `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
+        `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
+        `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
+        `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) }); 0`
+    )
+    const provisioned = JSON.parse(
+      await readFile(join(dir, 'credentials.json'), 'utf8')
+    ) as EspruinoEnv['provisioned']
+    return {
+      sandbox,
+      engine,
+      deviceId,
+      provisioned,
+      async api(method, path, data) {
+        const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
+          method,
+          headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+          ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
+        })
+        const text = await res.text()
+        const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
+        return { status: res.status, data: json?.data ?? json }
+      },
+      stop,
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+/** Polls `read` until `ok` holds (the sandbox and the engine work asynchronously). */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 60_000
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await read()
+    if (ok(v)) return v
+    if (Date.now() > deadline) assert.fail(`${what}: last ${JSON.stringify(v)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
