@@ -248,12 +248,14 @@ class Reader {
       this.fail('httpHeaderKeys and httpHeaderValues must be string arrays of the same length')
       return {}
     }
-    const headers: Record<string, string> = {}
+    const pairs: [string, string][] = []
     keys.forEach((k, i) => {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n\0]/.test(values[i] ?? '')) {
+      const value = values[i] ?? ''
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n\0]/.test(value)) {
         this.fail(`http header ${JSON.stringify(k)} is not a valid header`)
-      } else headers[k] = values[i] ?? ''
+      } else pairs.push([k, value])
     })
-    return headers
+    // fromEntries defines own keys: a header named `__proto__` stays a header
+    return Object.fromEntries(pairs)
   }
 }
