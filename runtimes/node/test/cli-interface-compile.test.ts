@@ -1,6 +1,6 @@
 /** `astarte-device interface compile` spawned from sources on real files. */
 import assert from 'node:assert/strict'
-import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
@@ -17,22 +17,27 @@ test('compiles a directory to JSON tables that load as the validated interfaces'
   const r = await runCli(['interface', 'compile', examples, '-o', out])
   assert.equal(r.code, 0, r.stderr)
   const tables = JSON.parse(readFileSync(out, 'utf8')) as unknown[]
-  const parsed = ['Commands', 'DeviceStatus', 'Environment', 'Settings', 'Telemetry'].map((n) => {
-    const p = parseInterfaceText(
-      readFileSync(join(examples, `org.astarte-ts.examples.${n}.json`), 'utf8'),
-    )
-    assert.ok(p.ok)
+  // every file of the directory, in the directory's order
+  const files = readdirSync(examples)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+  const parsed = files.map((f) => {
+    const p = parseInterfaceText(readFileSync(join(examples, f), 'utf8'))
+    assert.ok(p.ok, f)
     return p.value
   })
+  assert.ok(parsed.length >= 5)
   assert.deepEqual(
     tables.map((table) => loadCompiledInterface(table).name),
     parsed.map((i) => i.name),
   )
-  const loaded = loadCompiledInterface(tables[4])
-  assert.deepEqual(
-    loaded.mappings.map((m) => [m.endpoint, m.type, m.reliability, m.retention]),
-    parsed[4]?.mappings.map((m) => [m.endpoint, m.type, m.reliability, m.retention]),
-  )
+  tables.forEach((table, i) => {
+    const loaded = loadCompiledInterface(table)
+    assert.deepEqual(
+      loaded.mappings.map((m) => [m.endpoint, m.type, m.reliability, m.retention]),
+      parsed[i]?.mappings.map((m) => [m.endpoint, m.type, m.reliability, m.retention]),
+    )
+  })
 })
 
 test('-o FILE.js writes an ES module whose default export is the tables', async (t) => {

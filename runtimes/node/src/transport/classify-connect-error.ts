@@ -6,7 +6,8 @@
  */
 import { SdkError, type SdkErrorCode } from '@astarte-ts/sdk-core'
 
-// OpenSSL alert codes as Node reports received alerts: ERR_SSL_<ver>_ALERT_<name>.
+// OpenSSL alert codes as Node reports received alerts: ERR_SSL_<ver>_ALERT_<name>, where <ver>
+// is SSLV3, TLSV1 or TLSV13 with Node 20's OpenSSL and SSL/TLS with the OpenSSL of Node 24.
 const CERTIFICATE_ALERTS = [
   'BAD_CERTIFICATE', // 42
   'UNSUPPORTED_CERTIFICATE', // 43
@@ -18,7 +19,7 @@ const CERTIFICATE_ALERTS = [
   'CERTIFICATE_REQUIRED', // 116 (TLS 1.3)
 ]
 const ALERT_CODE = new RegExp(
-  `^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:${CERTIFICATE_ALERTS.join('|')})$`,
+  `^ERR_SSL_(?:SSLV3|TLSV1|TLSV13|SSL/TLS)_ALERT_(?:${CERTIFICATE_ALERTS.join('|')})$`,
 )
 
 // [MQTT-3.2.2.3] CONNACK return codes 4 (bad user name or password) and 5 (not authorized): with

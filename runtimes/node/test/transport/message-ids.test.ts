@@ -93,6 +93,8 @@ for (const [cause, expected] of [
   [alert('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED'), 'remote.certificate_rejected'],
   [alert('ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED'), 'remote.certificate_rejected'],
   [alert('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'remote.certificate_rejected'],
+  // the same alert as Node 24's OpenSSL names it
+  [alert('ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_EXPIRED'), 'remote.certificate_rejected'],
   [
     Object.assign(new Error('Connection refused: Not authorized'), { code: 5 }),
     'remote.certificate_rejected',
