@@ -7,6 +7,7 @@ import { dataflowRows } from './dataflow.js'
 import { fleetRows } from './fleet.js'
 import { laterRows } from './later.js'
 import { memoryRows } from './memory.js'
+import { moddableRows } from './moddable.js'
 import { retentionRows } from './retention.js'
 import { sendRows } from './send.js'
 
@@ -19,5 +20,6 @@ export const allRows: readonly RowSpec[] = [
   ...fleetRows,
   ...bridgeRows,
   ...dataflowRows,
+  ...moddableRows,
   ...laterRows,
 ]

@@ -6,12 +6,6 @@ import type { LaterRowSpec } from '../context.js'
 
 export const laterRows: readonly LaterRowSpec[] = [
   {
-    id: 'esp32.bundle.moddable',
-    title: 'ESP32 bundle size (Moddable)',
-    unit: 'KiB',
-    needs: 'runtimes/moddable',
-  },
-  {
     id: 'esp32.bundle.espruino',
     title: 'ESP32 bundle size (Espruino)',
     unit: 'KiB',

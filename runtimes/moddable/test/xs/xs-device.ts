@@ -100,9 +100,13 @@ export class XsDevice {
     })
   }
 
+  /** Heap slots live once the bundle was loaded (its code and module objects). */
+  loadedHeapCount = 0
+
   static async start(options: XsDeviceOptions): Promise<XsDevice> {
     const device = new XsDevice(options)
     await device.#xs.evaluate(await xsScript())
+    device.loadedHeapCount = await device.liveHeapCount()
     await device.#xs.evaluate(`app.open(${JSON.stringify(options.open)})`)
     return device
   }
@@ -153,9 +157,18 @@ export class XsDevice {
     })
   }
 
-  /** The largest heap XS allocated so far (its `allocate` meter, bytes). */
-  get peakHeapBytes(): number {
-    return this.#xs.peakAllocate
+  /**
+   * The most XS heap slots in use at the end of any exchange with the engine so far (its
+   * `currentHeapCount` meter: slots, live or not yet collected; 16 bytes each on a 32-bit MCU).
+   */
+  get peakHeapCount(): number {
+    return this.#xs.peakHeapCount
+  }
+
+  /** Heap slots live now: XS collects its garbage first. */
+  async liveHeapCount(): Promise<number> {
+    const meters = await this.#xs.evaluate('gc()')
+    return meters.currentHeapCount ?? 0
   }
 
   async stop(): Promise<void> {

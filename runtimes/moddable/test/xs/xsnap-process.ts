@@ -36,8 +36,9 @@ export class XsnapProcess {
   #current: Exchange | undefined
   #input = Buffer.alloc(0)
   #exited: Error | undefined
-  /** The largest `allocate` any exchange reported. */
-  peakAllocate = 0
+  /** The most heap slots in use at the end of an exchange, and at the end of the last one. */
+  peakHeapCount = 0
+  heapCount = 0
 
   constructor(onQuery: (message: Buffer) => Buffer, options: { stdout?: boolean } = {}) {
     this.#child = spawn(worker, ['astarte-moddable-test', '-l', '1000000000'], {
@@ -86,7 +87,8 @@ export class XsnapProcess {
       const separator = message.indexOf(1)
       const meters =
         separator > 0 ? (JSON.parse(message.subarray(1, separator).toString()) as XsMeters) : {}
-      this.peakAllocate = Math.max(this.peakAllocate, meters.allocate ?? 0)
+      this.heapCount = meters.currentHeapCount ?? this.heapCount
+      this.peakHeapCount = Math.max(this.peakHeapCount, this.heapCount)
       current?.resolve(meters)
     } else {
       current?.reject(new Error(`XS: ${message.subarray(1).toString()}`))
