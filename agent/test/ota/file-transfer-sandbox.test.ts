@@ -52,6 +52,7 @@ interface Agent {
   readonly storageDir: string
   readonly stateDir: string
   readonly logger: RecordingLogger
+  readonly time: ManualTime
   stop(): Promise<void>
 }
 
@@ -79,6 +80,7 @@ async function startAgent(
     storageDir,
     stateDir,
     logger,
+    time,
     async stop() {
       await feature.stop()
       await run.stop()
@@ -446,6 +448,92 @@ describe('file transfer against the sandbox', () => {
         published === undefined || Object.keys(published as Row).length === 0,
         JSON.stringify(published),
       )
+    } finally {
+      await agent.stop()
+    }
+  })
+
+  test('ttlSeconds: a stored file goes when its time is up, and its storage.File with it', async () => {
+    const agent = await startAgent()
+    const { deviceId } = agent.run
+    try {
+      files.serve('/ft/short-lived.bin', { body: randomBytes(10_000) })
+      await post(
+        deviceId,
+        'fileTransfer.ServerToDevice',
+        download('ttl-1', files.url('/ft/short-lived.bin'), { ttlSeconds: 3600, progress: false }),
+      )
+      assert.equal(num((await responseOf(deviceId, 'ttl-1')).code), 0)
+      const stored = join(agent.storageDir, 'ttl-1')
+      assert.ok(existsSync(stored))
+      await eventually(
+        'storage.File set',
+        () => env.read(deviceId, `${E}storage.File`),
+        (d) => (d as Row | undefined)?.['ttl-1'] !== undefined,
+      )
+      agent.time.advance(3_599_000)
+      assert.ok(existsSync(stored), 'kept until the ttl ran out')
+      agent.time.advance(1_000)
+      await eventually(
+        'the file deleted',
+        () => existsSync(stored),
+        (exists) => !exists,
+      )
+      await eventually(
+        'storage.File unset',
+        async () => (await env.api('GET', `devices/${deviceId}/interfaces/${E}storage.File`)).data,
+        (d) => (d as Row | undefined)?.['ttl-1'] === undefined,
+      )
+    } finally {
+      await agent.stop()
+    }
+  })
+
+  test('a file being uploaded is deleted only with force; secrets of the URL stay out of the logs', async () => {
+    const agent = await startAgent()
+    const { deviceId } = agent.run
+    try {
+      files.serve('/ft/busy.bin', { body: randomBytes(200_000) })
+      await post(
+        deviceId,
+        'fileTransfer.ServerToDevice',
+        download('busy-1', `${files.url('/ft/busy.bin')}?X-Amz-Signature=topsecret`, {
+          progress: false,
+        }),
+      )
+      assert.equal(num((await responseOf(deviceId, 'busy-1')).code), 0)
+      files.fault('/ft/busy-upload.bin', { type: 'stall', afterBytes: 50_000 })
+      await post(
+        deviceId,
+        'fileTransfer.DeviceToServer',
+        uploadRequest('busy-up', files.url('/ft/busy-upload.bin'), {
+          source: 'busy-1',
+          progress: false,
+        }),
+      )
+      await eventually(
+        'the upload stalled',
+        () => files.requests.some((r) => r.path === '/ft/busy-upload.bin'),
+        (stalled) => stalled,
+      )
+      await post(deviceId, 'storage.DeleteFile', {
+        id: 'busy-del-1',
+        fileId: 'busy-1',
+        force: false,
+      })
+      const refused = await responseOf(deviceId, 'busy-del-1', 'storage.Response')
+      assert.equal(num(refused.code), errno.EBUSY)
+      assert.ok(existsSync(join(agent.storageDir, 'busy-1')))
+      await post(deviceId, 'storage.DeleteFile', {
+        id: 'busy-del-2',
+        fileId: 'busy-1',
+        force: true,
+      })
+      assert.equal(num((await responseOf(deviceId, 'busy-del-2', 'storage.Response')).code), 0)
+      assert.ok(!existsSync(join(agent.storageDir, 'busy-1')))
+      const logged = JSON.stringify(agent.logger.entries)
+      assert.match(logged, /busy\.bin\?…/)
+      assert.ok(!logged.includes('topsecret'))
     } finally {
       await agent.stop()
     }
