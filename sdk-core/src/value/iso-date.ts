@@ -1,19 +1,30 @@
 /**
- * @module iso date: strict ISO 8601 / RFC 3339 date-times with a UTC offset, as AppEngine reads
- * them (spec §5): `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.123+02:00`. No clock reads.
+ * @module iso date: ISO 8601 / RFC 3339 date-times. Strictly, as AppEngine reads them (spec §5):
+ * `2024-05-01T12:00:00Z`, `2024-05-01 12:00:00.123+02:00`. Leniently, as Pairing writes its
+ * verify timestamps (spec §4.3.5): `2025-03-25 19:25:00.000Z`, seconds and zone optional. One
+ * grammar serves both; no clock reads.
  */
 
 // Years: four digits, or the six-digit signed form `toISOString` writes outside 0000–9999.
-const ISO = new RegExp(
-  '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})[T ](\\d{2}):(\\d{2}):(\\d{2})' +
-    '(?:\\.(\\d{1,9}))?(Z|z|[+-](\\d{2}):?(\\d{2}))$',
+// Groups: 1-3 date, 4 separator, 5-8 time and fraction, 9 space before the zone, 10-12 zone.
+const DATE_TIME = new RegExp(
+  '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})([Tt ])(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?' +
+    '(\\s*)([Zz]|[+-](\\d{2}):?(\\d{2}))?$',
 )
 
-/** The instant `text` names, or `undefined` when it is not a valid ISO 8601 date-time. */
-export function parseIsoDate(text: string): Date | undefined {
-  const m = ISO.exec(text)
+/**
+ * Milliseconds since the epoch `text` names, or `undefined` when it is not a valid date-time.
+ * `lenient` also takes surrounding and pre-zone spaces, a lower-case `t`, missing seconds, and
+ * no zone (UTC).
+ */
+export function parseDateTime(text: string, lenient = false): number | undefined {
+  const m = DATE_TIME.exec(lenient ? text.trim() : text)
   if (m === null) return undefined
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+  if (!lenient && (m[4] === 't' || m[7] === undefined || m[9] !== '' || m[10] === undefined)) {
+    return undefined
+  }
+  const [year, month, day, , hour, minute, second] = m.slice(1, 8).map((x) => Number(x ?? 0)) as [
+    number,
     number,
     number,
     number,
@@ -21,7 +32,7 @@ export function parseIsoDate(text: string): Date | undefined {
     number,
     number,
   ]
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
+  const ms = Number(((m[8] ?? '') + '000').slice(0, 3))
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return undefined
   }
@@ -30,12 +41,17 @@ export function parseIsoDate(text: string): Date | undefined {
   at.setUTCFullYear(year, month - 1, day)
   // setUTCFullYear rolls 31 April over to 1 May; a changed day means the day did not exist.
   if (at.getUTCDate() !== day) return undefined
-  const utc = at.getTime()
-  const zone = m[8] as string
+  const zone = m[10] ?? 'Z'
   const offset =
     zone === 'Z' || zone === 'z'
       ? 0
-      : (zone[0] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60000
-  const date = new Date(utc - offset)
-  return Number.isNaN(date.getTime()) ? undefined : date
+      : (zone[0] === '-' ? -1 : 1) * (Number(m[11]) * 60 + Number(m[12])) * 60000
+  const utc = at.getTime() - offset
+  return Number.isNaN(new Date(utc).getTime()) ? undefined : utc
+}
+
+/** The instant `text` names, or `undefined` when it is not a valid ISO 8601 date-time. */
+export function parseIsoDate(text: string): Date | undefined {
+  const utc = parseDateTime(text)
+  return utc === undefined ? undefined : new Date(utc)
 }
