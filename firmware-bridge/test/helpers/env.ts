@@ -4,7 +4,7 @@
  * bridge in this process or as its own process, and the TypeScript MCU peer on the relay's far end.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import type { Relay } from '../../scripts/pty-relay.js'
+import type { Relay } from '../../src/index.js'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -13,7 +13,7 @@ import type { Logger } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { Bridge, type BridgeConfig, McuPeer, type McuPeerOptions } from '../../src/index.js'
 
-export { type Relay, type RelayOptions, startRelay } from '../../scripts/pty-relay.js'
+export { type Relay, type RelayOptions, startRelay } from '../../src/index.js'
 
 export const quiet: Logger = { log: () => undefined }
 const here = dirname(fileURLToPath(import.meta.url))

@@ -1,5 +1,5 @@
 /**
- * The serial line of the tests and the bench: `pty-relay.py` gives the bridge a real
+ * @module the serial line of the tests and the bench: `pty-relay.py` gives the bridge a real
  * pseudo-terminal and relays it to the MCU side (this process through pipes, or QEMU's pty),
  * corrupting bytes on purpose and pacing to a baud rate when asked.
  */
@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const here = dirname(fileURLToPath(import.meta.url))
+// The script stays in src/ (a build copies no .py): found from src/testing or dist/testing alike.
+const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'testing', 'pty-relay.py')
 
 export interface RelayOptions {
   /** `-` (the MCU peer speaks over the relay's stdin/stdout) or a tty path (QEMU's). */
@@ -34,7 +35,7 @@ export interface Relay {
 }
 
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
-  const args = [join(here, 'pty-relay.py'), '--mcu', options.mcu ?? '-', '--seed', String(options.seed ?? 1)]
+  const args = [script, '--mcu', options.mcu ?? '-', '--seed', String(options.seed ?? 1)]
   if (options.flip !== undefined) args.push('--flip', String(options.flip))
   if (options.drop !== undefined) args.push('--drop', String(options.drop))
   if (options.garbage !== undefined) args.push('--garbage', String(options.garbage))
