@@ -16,8 +16,9 @@ export const packages = [
   'firmware-bridge',
   'tools/fleet',
   'bench',
-  // not a package: the Yocto layer, whose recipes' install steps have tests
+  // not packages: the Yocto layer (its recipes' install steps) and the npm tarballs, tested
   'yocto',
+  'packaging',
   ...listDirs('examples').map((d) => `examples/${d}`),
 ]
 
