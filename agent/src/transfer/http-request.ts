@@ -53,8 +53,9 @@ export function parseTransferUrl(url: string): URL | undefined {
  */
 export async function exchange(ex: HttpExchange): Promise<IncomingMessage> {
   let url = ex.url
+  let headers = ex.headers
   for (let hop = 0; ; hop++) {
-    const res = await once({ ...ex, url })
+    const res = await once({ ...ex, url, headers })
     const location = res.headers.location
     if (ex.method !== 'GET' || !REDIRECTS.has(res.statusCode ?? 0) || location === undefined) {
       return res
@@ -62,8 +63,18 @@ export async function exchange(ex: HttpExchange): Promise<IncomingMessage> {
     res.resume()
     const next = parseTransferUrl(new URL(location, url).toString())
     if (next === undefined || hop + 1 >= MAX_REDIRECTS) return res
+    // Credentials meant for one origin are not handed to another (as fetch does).
+    if (next.origin !== url.origin) headers = withoutCredentials(headers)
     url = next
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization'])
+
+function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  )
 }
 
 function once(ex: HttpExchange): Promise<IncomingMessage> {

@@ -35,6 +35,7 @@ export interface ServedFile {
  * - `ignoreRange`: a 200 with the whole file whatever the `Range`.
  * - `rangeWithNewEtag`: honours the `Range` but announces another ETag (a server whose file
  *   changed and that does not check `If-Range`).
+ * - `redirect`: a 302 to `location`.
  */
 export type Fault = (
   | { readonly type: 'drop'; readonly afterBytes: number }
@@ -43,6 +44,7 @@ export type Fault = (
   | { readonly type: 'corrupt'; readonly at?: number }
   | { readonly type: 'ignoreRange' }
   | { readonly type: 'rangeWithNewEtag' }
+  | { readonly type: 'redirect'; readonly location: string }
 ) & { readonly times?: number }
 
 /** One request as the server saw it. */
@@ -121,6 +123,12 @@ export async function startFaultyHttpServer(
       req.resume()
       res.writeHead(fault.status, { 'content-type': 'text/plain' }).end(`fault ${fault.status}`)
       record(fault.status, 0)
+      return
+    }
+    if (fault?.type === 'redirect') {
+      req.resume()
+      res.writeHead(302, { location: fault.location }).end()
+      record(302, 0)
       return
     }
     if (req.method === 'PUT' || req.method === 'POST') {

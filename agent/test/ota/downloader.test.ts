@@ -368,6 +368,29 @@ await download({ url: process.env.URL, destination: process.env.DEST, stallTimeo
     }
   })
 
+  test('redirects are followed; credentials go to another origin only if it is the same', async () => {
+    const other = await startFaultyHttpServer()
+    try {
+      const body = randomBytes(20_000)
+      other.serve('/moved.bin', { body })
+      const { path, destination } = fixture(10)
+      server.fault(path, { type: 'redirect', location: '/hop.bin' })
+      server.fault('/hop.bin', { type: 'redirect', location: other.url('/moved.bin') })
+      server.serve('/hop.bin', { body })
+      const result = await download(
+        request(path, destination, { headers: { authorization: 'Bearer s3cr3t', 'x-id': 'op-1' } }),
+      )
+      assert.equal(result.sha256, sha(body))
+      const hop = server.requests.find((r) => r.path === '/hop.bin')
+      assert.equal(hop?.headers.authorization, 'Bearer s3cr3t', 'same origin: kept')
+      const moved = other.requests.find((r) => r.path === '/moved.bin')
+      assert.equal(moved?.headers.authorization, undefined, 'another origin: dropped')
+      assert.equal(moved?.headers['x-id'], 'op-1')
+    } finally {
+      await other.close()
+    }
+  })
+
   test('errors name the URL without its credentials or query', async () => {
     const url = new URL(server.url('/secret-path.bin'))
     url.username = 'user'
