@@ -27,6 +27,7 @@ import { moddableHttpClient } from './http.js'
 import { openPreferenceStore, type StoreLimits } from './preference-store.js'
 import { moddableScheduler, moddableTimers } from './timers.js'
 import { moddableInflater } from './zlib.js'
+import Preference from 'preference'
 
 export interface ModdableDeviceOptions {
   /** Tables written by `astarte-device interface compile`. */
@@ -77,7 +78,7 @@ export class ModdableDevice extends DeviceDriver {
     const credentials = options.credentials ?? readProvisionedCredentials()
     const { realm, deviceId, caPem } = credentials
     const interfaces = options.interfaces.map(loadCompiledInterface)
-    const store = options.store ?? openPreferenceStore(options.storeLimits)
+    const store = options.store ?? openPreferenceStore(Preference, options.storeLimits)
     const logger = options.logger ?? traceLogger
     const ignoreTlsErrors = options.ignoreTlsErrors ?? false
     const clock = { now: () => Date.now() }

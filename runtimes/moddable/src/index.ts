@@ -13,7 +13,7 @@ export {
 export { parseCertificate } from './certificate.js'
 export { secureSocketConnector } from './byte-stream.js'
 export { moddableHttpClient } from './http.js'
-export { openPreferenceStore, type StoreLimits } from './preference-store.js'
+export { openPreferenceStore, type PreferenceApi, type StoreLimits } from './preference-store.js'
 export { moddableScheduler, moddableTimers } from './timers.js'
 export { moddableInflater } from './zlib.js'
 export { SdkError } from '@astarte-ts/sdk-core'

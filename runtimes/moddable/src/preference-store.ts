@@ -19,7 +19,14 @@ import {
   type Store,
   type StoredProperty,
 } from '@astarte-ts/sdk-core'
-import Preference from 'preference'
+
+/** Moddable's `Preference` module, as the store uses it (handed in, so any NVS-like store fits). */
+export interface PreferenceApi {
+  get(domain: string, key: string): string | number | boolean | ArrayBuffer | undefined
+  set(domain: string, key: string, value: string | number | boolean | ArrayBuffer): void
+  delete(domain: string, key: string): void
+  keys(domain: string): string[]
+}
 
 /** Bounds of the `stored` ring. */
 export interface StoreLimits {
@@ -31,21 +38,24 @@ export interface StoreLimits {
   readonly volatileCount?: number
 }
 
+/** The `stored` queue's key holding the next id when no message key implies it. */
+const NEXT_ID = 'n'
+
 /** A value over NVS's limit would be refused by `Preference.set`. */
 const MAX_VALUE = 4000
 
-function write(domain: string, key: string, record: unknown): void {
+function write(prefs: PreferenceApi, domain: string, key: string, record: unknown): void {
   const text = JSON.stringify(record)
   if (text.length > MAX_VALUE) {
     throw new SdkError('local.store_value_too_large', 'the value exceeds a preference', {
       ctx: { domain, key, bytes: text.length },
     })
   }
-  Preference.set(domain, key, text)
+  prefs.set(domain, key, text)
 }
 
-function read(domain: string, key: string): unknown[] | undefined {
-  const text = Preference.get(domain, key)
+function read(prefs: PreferenceApi, domain: string, key: string): unknown[] | undefined {
+  const text = prefs.get(domain, key)
   try {
     const value: unknown = typeof text === 'string' ? JSON.parse(text) : undefined
     return Array.isArray(value) ? value : undefined
@@ -57,19 +67,21 @@ function read(domain: string, key: string): unknown[] | undefined {
 const bytes = (b64: unknown): Uint8Array => base64Decode(String(b64)) ?? new Uint8Array(0)
 
 class PreferenceProperties implements PropertyStore {
+  readonly #prefs: PreferenceApi
   readonly #domain: string
   /** `interfaceName + '\0' + path` → [key, property]. */
   readonly #entries = new Map<string, [string, StoredProperty]>()
   #next = 0
 
-  constructor(domain: string) {
+  constructor(prefs: PreferenceApi, domain: string) {
+    this.#prefs = prefs
     this.#domain = domain
-    for (const key of Preference.keys(domain)) {
-      const r = read(domain, key)
+    for (const key of prefs.keys(domain)) {
+      const r = read(prefs, domain, key)
       const n = Number(key.slice(1))
       if (n >= this.#next) this.#next = n + 1
       if (r === undefined) {
-        Preference.delete(domain, key)
+        prefs.delete(domain, key)
         continue
       }
       const [interfaceName, major, path, ownership, payload] = r as [
@@ -91,7 +103,7 @@ class PreferenceProperties implements PropertyStore {
   set(p: StoredProperty): void {
     const id = `${p.interfaceName}\0${p.path}`
     const key = this.#entries.get(id)?.[0] ?? `p${this.#next++}`
-    write(this.#domain, key, [
+    write(this.#prefs, this.#domain, key, [
       p.interfaceName,
       p.major,
       p.path,
@@ -105,7 +117,7 @@ class PreferenceProperties implements PropertyStore {
     const id = `${interfaceName}\0${path}`
     const entry = this.#entries.get(id)
     if (entry === undefined) return
-    Preference.delete(this.#domain, entry[0])
+    this.#prefs.delete(this.#domain, entry[0])
     this.#entries.delete(id)
   }
 
@@ -141,7 +153,8 @@ class BoundedQueue implements RetentionQueue {
   }
 
   enqueue(message: NewQueuedMessage): QueuedMessage {
-    const queued = { ...message, id: this.nextId }
+    // the caller may reuse its buffer: the queue keeps its own copy
+    const queued = { ...message, payload: message.payload.slice(), id: this.nextId }
     const size = message.payload.length + message.topic.length
     while (
       this.messages.length > 0 &&
@@ -175,16 +188,22 @@ class BoundedQueue implements RetentionQueue {
 }
 
 class PreferenceQueue extends BoundedQueue {
+  readonly #prefs: PreferenceApi
   readonly #domain: string
 
-  constructor(domain: string, maxBytes: number, maxCount: number) {
+  constructor(prefs: PreferenceApi, domain: string, maxBytes: number, maxCount: number) {
     super(maxBytes, maxCount)
+    this.#prefs = prefs
     this.#domain = domain
     const found: QueuedMessage[] = []
-    for (const key of Preference.keys(domain)) {
-      const r = read(domain, key)
+    for (const key of prefs.keys(domain)) {
+      if (key === NEXT_ID) {
+        this.nextId = Math.max(this.nextId, Number(prefs.get(domain, key)) || 1)
+        continue
+      }
+      const r = read(prefs, domain, key)
       if (r === undefined) {
-        Preference.delete(domain, key)
+        prefs.delete(domain, key)
         continue
       }
       const [topic, qos, createdMs, expiresMs, payload] = r as [
@@ -207,7 +226,7 @@ class PreferenceQueue extends BoundedQueue {
   }
 
   protected override persist(m: QueuedMessage): void {
-    write(this.#domain, `q${m.id}`, [
+    write(this.#prefs, this.#domain, `q${m.id}`, [
       m.topic,
       m.qos,
       m.createdMs,
@@ -217,17 +236,22 @@ class PreferenceQueue extends BoundedQueue {
   }
 
   protected override forget(id: number): void {
-    Preference.delete(this.#domain, `q${id}`)
+    this.#prefs.delete(this.#domain, `q${id}`)
+    // ids never go back: when the newest goes, its successor is written down (rarely: acks
+    // remove the oldest, so this is mostly the queue draining)
+    if (id === this.nextId - 1) this.#prefs.set(this.#domain, NEXT_ID, this.nextId)
   }
 }
 
 class PreferenceMeta implements KeyValueStore {
+  readonly #prefs: PreferenceApi
   readonly #domain: string
   readonly #values: Record<string, string>
 
-  constructor(domain: string) {
+  constructor(prefs: PreferenceApi, domain: string) {
+    this.#prefs = prefs
     this.#domain = domain
-    const text = Preference.get(domain, 'm')
+    const text = prefs.get(domain, 'm')
     let values: unknown
     try {
       values = typeof text === 'string' ? JSON.parse(text) : {}
@@ -244,22 +268,27 @@ class PreferenceMeta implements KeyValueStore {
 
   set(key: string, value: string): void {
     this.#values[key] = value
-    write(this.#domain, 'm', this.#values)
+    write(this.#prefs, this.#domain, 'm', this.#values)
   }
 
   delete(key: string): void {
     if (!(key in this.#values)) return
     delete this.#values[key]
-    write(this.#domain, 'm', this.#values)
+    write(this.#prefs, this.#domain, 'm', this.#values)
   }
 }
 
-/** Opens the device's store from `Preference` (domains `astp`, `astq`, `astm`). */
-export function openPreferenceStore(limits: StoreLimits = {}): Store {
+/** Opens the device's store in `prefs` (Moddable's `Preference`; domains `astp`, `astq`, `astm`). */
+export function openPreferenceStore(prefs: PreferenceApi, limits: StoreLimits = {}): Store {
   return {
-    properties: new PreferenceProperties('astp'),
-    storedQueue: new PreferenceQueue('astq', limits.storedBytes ?? 16384, limits.storedCount ?? 64),
+    properties: new PreferenceProperties(prefs, 'astp'),
+    storedQueue: new PreferenceQueue(
+      prefs,
+      'astq',
+      limits.storedBytes ?? 16384,
+      limits.storedCount ?? 64,
+    ),
     volatileQueue: new BoundedQueue(Infinity, limits.volatileCount ?? 64),
-    meta: new PreferenceMeta('astm'),
+    meta: new PreferenceMeta(prefs, 'astm'),
   }
 }
