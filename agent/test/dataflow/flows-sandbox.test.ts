@@ -376,3 +376,73 @@ test('demand with read_interval_ms: the next read waits for the interval on the 
     await run.stop()
   }
 })
+
+test('drops by reason: unroutable tags, values the SDK refuses, source failures, emits after the stop', async () => {
+  const Readings = await example('Readings')
+  const source = new ScriptedEndpoint('s')
+  let fail: ((e: unknown) => void) | undefined
+  const endpoint = {
+    name: 's',
+    push: {
+      start: (emit: (m: FlowMessage) => void, onFail?: (e: unknown) => void) => {
+        source.emit = emit
+        fail = onFail
+      },
+      stop: () => undefined,
+    },
+  }
+  const feature = dataflowFeature({
+    specs: [flow('drops').push(endpoint).to(Readings, '/%{sensor}/value').build()],
+  })
+  const run = await runFeature(env, feature)
+  const emit = source.emit
+  try {
+    emit?.({ value: 1, timestamp: Date.now() }) // no sensor tag
+    emit?.({ value: 'warm', timestamp: Date.now(), tags: { sensor: 's1' } }) // not a double
+    emit?.(reading(3))
+    fail?.(new Error('bus error'))
+    const m = await eventually(
+      'settled',
+      () => feature.metrics()[0],
+      (x) => x?.accepted === 1 && x.dropped.rejected === 1,
+    )
+    assert.equal(m?.dropped.unroutable, 1)
+    assert.equal(m?.sourceErrors, 1)
+    const rejected = run.logger.warnings().find((w) => w.ctx['reason'] === 'rejected')
+    assert.match(String((rejected?.ctx['error'] as { code?: string })?.code), /^local\./)
+    assert.deepEqual(await history(run.deviceId, '/s1/value'), [3])
+  } finally {
+    await run.stop()
+  }
+  emit?.(reading(4))
+  assert.equal(feature.metrics()[0]?.dropped.afterStop, 1)
+})
+
+test('a stop that waits longer than drain_timeout_ms counts what was left as shutdown drops', async () => {
+  const Readings = await example('Readings')
+  const source = new ScriptedEndpoint('s')
+  const gate = new Gate()
+  const feature = dataflowFeature({
+    specs: [
+      flow('held')
+        .push(source)
+        .to(Readings, '/%{sensor}/value')
+        .limits({ buffer: 10, inFlight: 2, drainTimeoutMs: 200 })
+        .build(),
+    ],
+  })
+  const run = await runFeature(env, feature, { wrap: (d) => gate.wrap(d) })
+  try {
+    for (let v = 0; v < 6; v++) source.emit?.(reading(v))
+    await feature.stop()
+    const m = feature.metrics()[0]
+    assert.equal(m?.dropped.shutdown, 4)
+    assert.equal(m?.inFlight.count, 2)
+    assert.ok(
+      run.logger.warnings().some((w) => w.message === 'stopped with messages not accepted yet'),
+    )
+  } finally {
+    gate.release()
+    await run.stop()
+  }
+})
