@@ -58,10 +58,13 @@ test('bridge.toml: defaults, relative paths from the file, every problem named b
   assert.equal((await loadBridgeConfig(file)).pairingJwt, 'header.payload.signature')
 })
 
-test('astarte-bridge: --help exits 0, no --config or a bad config exits 2 naming the problem', async () => {
+test('astarte-bridge: --help and --version exit 0, no --config or a bad config exits 2 naming the problem', async () => {
   const help = await cli(['--help'])
   assert.equal(help.code, 0)
   assert.match(help.stdout, /usage: astarte-bridge --config/)
+  const version = await cli(['--version'])
+  assert.equal(version.code, 0)
+  assert.match(version.stdout, /^astarte-bridge 0\.1\.0$/m)
   const none = await cli([])
   assert.equal(none.code, 2)
   assert.match(none.stderr, /--config is required/)

@@ -10,13 +10,13 @@
  *   than the line carries, so the line sets the pace): bytes it sent per stored sample, and
  *   samples stored per second, over a window after a warm-up.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomDeviceId } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
-import { Bridge, buildQemuFirmware, Float64, McuPeer, qemuArgs, startRelay } from '@astarte-ts/firmware-bridge'
+import { Bridge, Float64, McuPeer, startRelay } from '@astarte-ts/firmware-bridge'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
 import { repoRoot } from '../fleet/fleet-env.js'
 
@@ -165,7 +165,14 @@ async function storedCount(sandbox: Sandbox, deviceId: string): Promise<number> 
  */
 async function runQemu(ctx: BenchContext): Promise<QemuRun> {
   const env = await bridgeSandbox(ctx)
-  const child = spawn('qemu-system-arm', qemuArgs(buildQemuFirmware(), ['boot=1', 'period=1']), { stdio: ['ignore', 'pipe', 'pipe'] })
+  // The C side's build script prints the ELF it (re)built.
+  const elf = execFileSync(process.execPath, [join(repoRoot, 'firmware-bridge', 'c', 'build.mjs'), 'qemu'], { encoding: 'utf8' }).trim()
+  const semihosting = 'enable=on,target=native,arg=firmware,arg=boot=1,arg=period=1'
+  const child = spawn(
+    'qemu-system-arm',
+    ['-M', 'mps2-an385', '-nographic', '-monitor', 'none', '-serial', 'pty', '-semihosting-config', semihosting, '-kernel', elf],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   ctx.defer(() => void child.kill('SIGTERM'))
   let text = ''
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => (text += d.toString()))

@@ -2,13 +2,21 @@
  * @module `astarte-bridge --config bridge.toml`: runs the bridge until SIGTERM/SIGINT.
  * Exit codes: 0 stopped by a signal, 1 failure while running or starting, 2 bad usage or config.
  */
+import { readFileSync } from 'node:fs'
 import { SdkError, type LogLevel } from '@astarte-ts/sdk-core'
 import { consoleLogger } from '@astarte-ts/runtime-node'
 import { Bridge } from '../bridge/bridge.js'
 import { loadBridgeConfig } from '../bridge/config.js'
 
 const USAGE = `usage: astarte-bridge --config <bridge.toml> [--log-level debug|info|warn|error]
+       astarte-bridge --help | --version
 Bridges microcontrollers on serial ports to Astarte (see PROTOCOL.md).`
+
+/** The package's version (package.json is two levels up from src/cli and from dist/cli). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 
@@ -20,6 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const a = argv[i]
     if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE + '\n')
+      return 0
+    }
+    if (a === '--version' || a === '-v') {
+      process.stdout.write(`astarte-bridge ${version()}\n`)
       return 0
     }
     if (a === '--config') configPath = argv[++i]
