@@ -90,8 +90,15 @@ void ab__event(ab_device *d, ab_event_kind kind, uint8_t seq, uint8_t reason)
     d->cfg.on_event(d->cfg.app, &e);
 }
 
+/* Times beyond 2^53 ms (year 287396) are not a clock: refused, so the arithmetic never overflows. */
+#define AB_MAX_EPOCH_MS ((uint64_t)1 << 53)
+
 void ab__set_time(ab_device *d, uint64_t epoch_ms)
 {
+    if (epoch_ms > AB_MAX_EPOCH_MS) {
+        d->stats.malformed++;
+        return;
+    }
     d->epoch_offset = (int64_t)epoch_ms - (int64_t)d->uptime;
     d->time_known = 1;
     ab__event(d, AB_EV_TIME, 0, 0);

@@ -133,7 +133,9 @@ static size_t seed_frame(uint8_t *buf, size_t cap)
         }
         ab_cbor_put_double(&w, 19.5);
         break;
-    case 0x07: ab_cbor_put_uint(&w, 1796605800000ull); break;
+    case 0x07:
+        ab_cbor_put_uint(&w, rnd() % 2 ? 1796605800000ull : (uint64_t)rnd() << 32 | rnd());
+        break;
     case 0x04:
         ab_cbor_put_array(&w, 2);
         ab_cbor_put_uint(&w, rnd() % 13);

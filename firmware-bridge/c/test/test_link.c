@@ -291,6 +291,13 @@ static void test_tick_wraps(void)
     tick(&b, 1);
     CHECK_EQ_INT(take(&b), 1);
     CHECK_EQ_INT(ab_now(&b.dev), 1796605200000LL + 500);
+    /* a TIME no clock can show is refused, the clock kept */
+    {
+        static const uint8_t time[] = {0x07, 0x00, 0x1b, 0x80, 0, 0, 0, 0, 0, 0, 0};
+        fake_feed_frame(&b, time, sizeof time);
+    }
+    CHECK_EQ_INT(ab_now(&b.dev), 1796605200000LL + 500);
+    CHECK_EQ_INT(b.dev.stats.malformed, 1);
 }
 
 static void test_api_errors(void)
