@@ -16,7 +16,7 @@ interface CommandModule {
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   interface: {
-    summary: 'interface validate [--json] <file|dir>...',
+    summary: 'interface validate [--json] <file|dir>... | interface compile <file|dir>... -o OUT',
     load: () => import('./commands/interface.js'),
   },
   payload: {
