@@ -23,7 +23,7 @@ import type {
   Reliability,
   Retention,
 } from './model.js'
-import { astarteTypes } from './parse-mapping.js'
+import { astarteTypes } from './astarte-types.js'
 import { checkSupportedInterface } from './supported.js'
 
 /** One mapping row: `[endpoint, type, flags, expiry]` or with `databaseRetentionTtl` last. */

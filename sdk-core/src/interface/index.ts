@@ -10,7 +10,7 @@ export { defineInterface } from './define-interface.js'
 export { isValidInterfaceName } from './name.js'
 export { endpointsOverlap } from './overlap.js'
 export { parseInterface, parseInterfaceText } from './parse-interface.js'
-export { astarteTypes } from './parse-mapping.js'
+export { astarteTypes } from './astarte-types.js'
 export { checkSupportedInterface } from './supported.js'
 export {
   endpointParameters,

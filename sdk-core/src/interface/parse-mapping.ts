@@ -7,7 +7,6 @@ import { issue, quote } from './issue.js'
 import { JsonObject } from './json-object.js'
 import type {
   Aggregation,
-  AstarteType,
   DatabaseRetentionPolicy,
   EndpointLevel,
   InterfaceType,
@@ -17,24 +16,8 @@ import type {
 } from './model.js'
 import { readEndpoint } from './parse-endpoint.js'
 import { readTexts } from './texts.js'
+import { astarteTypes } from './astarte-types.js'
 
-/** The 14 Astarte mapping types, in the order of spec §2.3. */
-export const astarteTypes: readonly AstarteType[] = [
-  'double',
-  'integer',
-  'boolean',
-  'longinteger',
-  'string',
-  'binaryblob',
-  'datetime',
-  'doublearray',
-  'integerarray',
-  'booleanarray',
-  'longintegerarray',
-  'stringarray',
-  'binaryblobarray',
-  'datetimearray',
-]
 const reliabilities: readonly Reliability[] = ['unreliable', 'guaranteed', 'unique']
 const retentions: readonly Retention[] = ['discard', 'volatile', 'stored']
 const retentionPolicies: readonly DatabaseRetentionPolicy[] = ['no_ttl', 'use_ttl']

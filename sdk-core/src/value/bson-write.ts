@@ -5,47 +5,35 @@
 import { BsonType } from '../bson/model.js'
 import * as writer from '../bson/writer.js'
 import type { AstarteType } from '../interface/model.js'
+import { astarteTypes, SCALAR_COUNT } from '../interface/astarte-types.js'
 import type { AstarteValue } from './types.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const { indexKeyLength, stringSize } = writer
 type BsonWriter = writer.BsonWriter
 
+const emitted = {} as Record<AstarteType, number>
+const scalars = {} as Record<AstarteType, AstarteType>
+// spec §2.3 "emit" column, in the order of `astarteTypes`'s scalars
+const SCALAR_EMITTED = [
+  BsonType.double,
+  BsonType.int32,
+  BsonType.boolean,
+  BsonType.int64,
+  BsonType.string,
+  BsonType.binary,
+  BsonType.datetime,
+]
+astarteTypes.forEach((type, i) => {
+  emitted[type] = SCALAR_EMITTED[i] ?? BsonType.array
+  scalars[type] = astarteTypes[i % SCALAR_COUNT] as AstarteType
+})
+
 /** Element type byte emitted for each Astarte type. */
-export const emittedBsonType: Readonly<Record<AstarteType, number>> = {
-  double: BsonType.double,
-  integer: BsonType.int32,
-  boolean: BsonType.boolean,
-  longinteger: BsonType.int64,
-  string: BsonType.string,
-  binaryblob: BsonType.binary,
-  datetime: BsonType.datetime,
-  doublearray: BsonType.array,
-  integerarray: BsonType.array,
-  booleanarray: BsonType.array,
-  longintegerarray: BsonType.array,
-  stringarray: BsonType.array,
-  binaryblobarray: BsonType.array,
-  datetimearray: BsonType.array,
-}
+export const emittedBsonType: Readonly<Record<AstarteType, number>> = emitted
 
 /** The scalar type of an array type (itself for scalars). */
-export const scalarOf: Readonly<Record<AstarteType, AstarteType>> = {
-  double: 'double',
-  integer: 'integer',
-  boolean: 'boolean',
-  longinteger: 'longinteger',
-  string: 'string',
-  binaryblob: 'binaryblob',
-  datetime: 'datetime',
-  doublearray: 'double',
-  integerarray: 'integer',
-  booleanarray: 'boolean',
-  longintegerarray: 'longinteger',
-  stringarray: 'string',
-  binaryblobarray: 'binaryblob',
-  datetimearray: 'datetime',
-}
+export const scalarOf: Readonly<Record<AstarteType, AstarteType>> = scalars
 
 const ARRAY = BsonType.array
 
