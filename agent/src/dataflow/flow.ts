@@ -259,8 +259,11 @@ export class Flow {
   #enqueue(m: FlowMessage): void {
     if (this.#queue.length === 0 && this.#inFlight < this.#maxInFlight && !this.#pumping) {
       this.#pumping = true
-      this.#forward(m)
-      this.#pumping = false
+      try {
+        this.#forward(m)
+      } finally {
+        this.#pumping = false
+      }
       return
     }
     if (this.#queue.full) {
@@ -275,9 +278,12 @@ export class Flow {
   #pump(): void {
     if (this.#pumping) return
     this.#pumping = true
-    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight)
-      this.#forward(this.#queue.shift())
-    this.#pumping = false
+    try {
+      while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight)
+        this.#forward(this.#queue.shift())
+    } finally {
+      this.#pumping = false
+    }
     if (this.#state === 'stopping') this.#checkDrained()
     else this.#request()
   }
