@@ -169,7 +169,7 @@ class Ota implements OtaFeature {
       uuid: current.uuid,
       phase: current.phase,
     })
-    this.#running = current.phase === 'rebooting' ? this.#verify(current) : this.#drive()
+    this.#running = current.phase === 'rebooting' ? this.#verify(current) : this.#drive(true)
   }
 
   onServerMessage(message: ServerMessage): void {
@@ -291,12 +291,12 @@ class Ota implements OtaFeature {
   // --- the phases ---
 
   /** Runs the update in progress from its persisted phase until it ends, reboots or stops. */
-  async #drive(): Promise<void> {
+  async #drive(resumed = false): Promise<void> {
     try {
       for (;;) {
         const current = this.#state.current
         if (this.#stopped || current === undefined) return
-        if (current.phase === 'downloading') await this.#download(current)
+        if (current.phase === 'downloading') await this.#download(current, resumed)
         else if (current.phase === 'deploying') await this.#deploy(current)
         else {
           await this.#reboot(current)
@@ -322,7 +322,8 @@ class Ota implements OtaFeature {
     return join(this.#options.downloadDirectory, 'update.bin')
   }
 
-  async #download(current: OtaCurrent): Promise<void> {
+  /** `resumed`: after a restart, progress goes on from the bytes kept, not from 0. */
+  async #download(current: OtaCurrent, resumed: boolean): Promise<void> {
     const context = this.#context as FeatureContext
     const opts = this.#options.download ?? {}
     const attempts = opts.attempts ?? OTA_DEFAULTS.downloadAttempts
@@ -340,8 +341,11 @@ class Ota implements OtaFeature {
         `Unable to create the download directory: ${describe(error)}`,
       )
     }
-    let sent = { percent: 0, atMs: context.clock.now() }
-    this.#publish(current.uuid, 'Downloading', 0)
+    let sent = { percent: -1, atMs: 0 }
+    if (!resumed) {
+      sent = { percent: 0, atMs: context.clock.now() }
+      this.#publish(current.uuid, 'Downloading', 0)
+    }
     const onProgress = (p: { receivedBytes: number; totalBytes: number | undefined }): void => {
       if (p.totalBytes === undefined || p.totalBytes === 0 || this.#stopped) return
       const percent = Math.min(100, Math.floor((p.receivedBytes * 100) / p.totalBytes))
@@ -627,14 +631,16 @@ class Ota implements OtaFeature {
     this.#send(event).then(
       () => {
         this.#sending = false
-        context.logger.log('info', 'final OTA event acknowledged', {
-          uuid: event.requestUUID,
-          status: event.status,
-          statusCode: event.statusCode,
-        })
         this.#state = { ...this.#state, unsent: this.#state.unsent.filter((e) => e !== event) }
         this.#save(this.#state).then(
-          () => this.#flush(),
+          () => {
+            context.logger.log('info', 'final OTA event acknowledged', {
+              uuid: event.requestUUID,
+              status: event.status,
+              statusCode: event.statusCode,
+            })
+            this.#flush()
+          },
           (error: unknown) => this.#logWriteError(error),
         )
       },

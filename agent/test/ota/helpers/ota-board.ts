@@ -4,7 +4,7 @@
  * its own format, reads a slot's image, and plays a reboot (into the new slot, or a fallback).
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -21,6 +21,8 @@ export const COMPATIBLE = 'astarte-test-board'
 /** A board with its A/B slots. */
 export interface Board {
   readonly kind: 'rauc' | 'directory'
+  /** The directory A/B root (slots, primary, booted), for the directory board. */
+  readonly root?: string
   /** A new adapter, as a new agent process makes. */
   systemUpdate(): SystemUpdate
   /** The `[ota]` lines of an agent configuration for this board. */
@@ -38,6 +40,8 @@ export interface Board {
   primary(): Promise<string>
   /** Plays the reboot: into the primary slot, or back into the other with `fallback`. */
   reboot(options?: { fallback?: boolean }): Promise<void>
+  /** Stops the installer's service where there is one (RAUC): it is up again at the reboot. */
+  haltInstaller(): Promise<boolean>
   /** Holds an install before it makes its slot primary, where the adapter can; else false. */
   holdInstall(): Promise<boolean>
   releaseInstall(): Promise<void>
@@ -74,6 +78,10 @@ async function raucBoard(): Promise<Board> {
       const primary = await harness.primary()
       await harness.boot(o.fallback === true ? other(primary) : (primary as 'A' | 'B'))
     },
+    async haltInstaller() {
+      await harness.halt()
+      return true
+    },
     async holdInstall() {
       await harness.holdInstall()
       return true
@@ -88,6 +96,7 @@ async function directoryBoard(): Promise<Board> {
   const scratch = join(root, 'bundle.tmp')
   return {
     kind: 'directory',
+    root,
     env: {},
     systemUpdate: () => directorySystemUpdate({ root, compatible: COMPATIBLE }),
     otaConfig: () =>
@@ -109,6 +118,7 @@ async function directoryBoard(): Promise<Board> {
     async reboot(o = {}) {
       await bootDirectorySlots(root, { fallback: o.fallback === true })
     },
+    haltInstaller: () => Promise.resolve(false),
     holdInstall: () => Promise.resolve(false),
     releaseInstall: () => Promise.resolve(),
     close: () => rm(root, { recursive: true, force: true }),
@@ -119,5 +129,3 @@ async function directoryBoard(): Promise<Board> {
 export const sha256 = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex')
 
-/** Writes `bytes` to `path` (helpers that need a file). */
-export const writeBytes = (path: string, bytes: Uint8Array): Promise<void> => writeFile(path, bytes)

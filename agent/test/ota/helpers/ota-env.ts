@@ -36,6 +36,30 @@ export async function request(
   assert.ok(res.status === 200, `OTARequest refused: ${res.status} ${JSON.stringify(res.data)}`)
 }
 
+/**
+ * Sends an Update until the device acknowledges it, as Edgehog does (OTARequest is QoS 0: a
+ * device that is still subscribing misses it); the same uuid each time, which the agent must take
+ * as one request. Resolves with the number of requests sent.
+ */
+export async function requestUntilAcknowledged(
+  env: Env,
+  deviceId: string,
+  uuid: string,
+  url: string,
+  ms = 60_000,
+): Promise<number> {
+  const end = Date.now() + ms
+  for (let sent = 1; ; sent++) {
+    await request(env, deviceId, 'Update', uuid, url)
+    const retryAt = Date.now() + 3000
+    while (Date.now() < retryAt) {
+      if ((await events(env, deviceId, uuid)).length > 0) return sent
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    if (Date.now() > end) throw new Error(`the update ${uuid} was never acknowledged`)
+  }
+}
+
 /** The OTAEvents of `uuid` stored so far, in order. */
 export async function events(env: Env, deviceId: string, uuid: string): Promise<StoredEvent[]> {
   const res = await env.api('GET', `devices/${deviceId}/interfaces/${OTA_EVENT}/event`)

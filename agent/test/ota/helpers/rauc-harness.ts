@@ -28,6 +28,8 @@ export interface RaucHarness {
   ): Promise<string>
   /** (Re)starts `rauc service` booted from `slot`: the boot, or the reboot, of the board. */
   boot(slot: 'A' | 'B'): Promise<void>
+  /** Ends `rauc service` (a boot where it has not started yet). */
+  halt(): Promise<void>
   /** The bootloader's primary slot and a slot's state, as the backend script keeps them. */
   primary(): Promise<string>
   slotState(slot: 'A' | 'B'): Promise<string>
@@ -128,6 +130,7 @@ export async function startRaucHarness(
         await new Promise((r) => setTimeout(r, 50))
       }
     },
+    halt: () => stopService(),
     primary: async () => (await readFile(join(dir, 'boot', 'primary'), 'utf8')).trim(),
     slotState: async (slot) =>
       (await readFile(join(dir, 'boot', `state.${slot}`), 'utf8').catch(() => 'good')).trim(),
