@@ -128,4 +128,3 @@ async function directoryBoard(): Promise<Board> {
 /** sha256 hex of bytes. */
 export const sha256 = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex')
-
