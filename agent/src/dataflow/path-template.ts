@@ -23,11 +23,6 @@ export class PathTemplate {
     this.constant = this.#levels.every((l) => 'literal' in l) ? text : undefined
   }
 
-  /** The names of the template's holes. */
-  get tags(): string[] {
-    return this.#levels.flatMap((l) => ('tag' in l ? [l.tag] : []))
-  }
-
   /** The path for `tags`, or `undefined` when one of its holes has no tag (or a tag that can't be a level). */
   fill(tags: { readonly [name: string]: string } | undefined): string | undefined {
     if (this.constant !== undefined) return this.constant
