@@ -99,7 +99,8 @@ test('an MCU reset (new boot counter) gets the server-owned properties again; th
 })
 
 test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not acknowledged, nothing is lost', async (t) => {
-  const relay = await startRelay()
+  // Paced like a real line, so the kill lands while most of the stream is still queued.
+  const relay = await startRelay({ baud: 115200 })
   const storeDir = await mkdtemp(join(env.tmp, 'store-'))
   let bridge = await spawnBridge(env, relay, storeDir)
   const settled: { m: SequencedMessage; nack?: number }[] = []
@@ -111,18 +112,18 @@ test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not ac
   })
   mcu.hello()
   await eventually('the session', () => mcu.established, Boolean, 60_000)
-  for (const b of batches(160, 8)) mcu.send(b)
+  for (const b of batches(800, 8)) mcu.send(b)
   await eventually('some samples acknowledged', () => acknowledged(settled).length, (n) => n >= 40, 60_000)
   const exited = new Promise((r) => bridge.once('exit', r))
   bridge.kill('SIGKILL')
   await exited
   const ackedBeforeKill = acknowledged(settled).length
-  assert.ok(ackedBeforeKill < 160, 'the kill came after everything was acknowledged')
-  for (const b of batches(80, 8, 160)) mcu.send(b)
+  assert.ok(ackedBeforeKill < 800, 'the kill came after everything was acknowledged')
+  for (const b of batches(80, 8, 800)) mcu.send(b)
   bridge = await spawnBridge(env, relay, storeDir)
-  await eventually('every sample acknowledged after the restart', () => acknowledged(settled).length, (n) => n === 240, 90_000)
-  const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => new Set(s.map((x) => x.value)).size === 240, 60_000)
+  await eventually('every sample acknowledged after the restart', () => acknowledged(settled).length, (n) => n === 880, 120_000)
+  const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => new Set(s.map((x) => x.value)).size === 880, 60_000)
   // At least once across a crash: a frame stored but not yet acknowledged may come twice.
-  assert.ok(stored.length - 240 <= 4 * 8, `${stored.length - 240} duplicates, more than one window`)
-  assert.deepEqual([...new Set(stored.map((s) => s.value as number))].sort((a, b) => a - b), Array.from({ length: 240 }, (_, i) => i + 0.5))
+  assert.ok(stored.length - 880 <= 4 * 8, `${stored.length - 880} duplicates, more than one window`)
+  assert.deepEqual([...new Set(stored.map((s) => s.value as number))].sort((a, b) => a - b), Array.from({ length: 880 }, (_, i) => i + 0.5))
 })
