@@ -43,6 +43,8 @@ export class HostServices {
   #closed = false
   /** Every TLS connection the device opened: the client certificate it presented (base64 DER). */
   readonly connections: (string | undefined)[] = []
+  /** While true the network is down: connections fail, open ones were cut (`dropConnections`). */
+  offline = false
   /** Every HTTP request the device made. */
   readonly requests: { readonly method: string; readonly path: string; readonly body?: string }[] =
     []
@@ -138,6 +140,10 @@ export class HostServices {
   }
 
   #connect(id: number, r: Json): void {
+    if (this.offline) {
+      setImmediate(() => this.#report({ id, event: 'error' }))
+      return
+    }
     let open = false
     const key = pem(r['key'], 'PRIVATE KEY')
     const cert = pem(r['cert'], 'CERTIFICATE')
@@ -179,6 +185,10 @@ export class HostServices {
       path: r['path'] as string,
       ...(typeof r['body'] === 'string' ? { body: r['body'] } : {}),
     })
+    if (this.offline) {
+      setImmediate(() => this.#report({ id, event: 'error' }))
+      return
+    }
     const send = r['tls'] === true ? httpsRequest : httpRequest
     const req = send(
       {
