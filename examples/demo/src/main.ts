@@ -2,8 +2,8 @@
  * @module demo: `npm run demo`. Starts a local sandbox, installs the example interfaces through
  * Realm Management, registers and pairs the example device, streams for a few seconds, pushes a
  * server-owned property and a command through AppEngine, reads everything back through AppEngine;
- * then runs the Edgehog-compatible agent on the same sandbox (`agent-demo.ts`), and stops
- * everything. Exit 0 when every step worked; otherwise the failing step and why, exit 1.
+ * then runs the Edgehog-compatible agent on the same sandbox (`agent-demo.ts`), an over-the-air
+ * update through it (`ota-demo.ts`), and stops everything. Exit 0 when every step worked; otherwise the failing step and why, exit 1.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -20,6 +20,7 @@ import {
 import { deviceIdFromUuidV5 } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { agentDemo } from './agent-demo.js'
+import { otaDemo } from './ota-demo.js'
 import { dataflowDemo } from './dataflow-demo.js'
 import { realmApi } from './realm-api.js'
 
@@ -216,6 +217,7 @@ async function main(): Promise<number> {
     )
     await demo(sandbox, storeDir)
     await agentDemo(sandbox, say, step)
+    await otaDemo(sandbox, say, step)
     await dataflowDemo(sandbox, say, step)
     say('demo finished: every step worked')
     return 0

@@ -14,6 +14,9 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
   // the agent part: the LED's timeline lit, the reboot reaching the simulated SystemControl
   assert.match(demo.out.stdout, /^ {4}[█▁]*█[█▁]*$/m)
   assert.match(demo.out.stdout, /SystemControl: reboot requested at /)
+  // the OTA part: the download drawn as a bar, the update ending in Success after the reboot
+  assert.match(demo.out.stdout, /^ {4}Downloading +\[█{20}\] 100%$/m)
+  assert.match(demo.out.stdout, /^ {4}Success$/m)
 })
 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
