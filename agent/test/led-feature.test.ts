@@ -25,6 +25,7 @@ import {
   type RunningFeature,
   type ServerDataEnv,
 } from './server-data-env.js'
+import { addonUnavailable } from './helpers/native-addons.js'
 
 const LED = LED_BEHAVIOR_INTERFACE
 
@@ -251,6 +252,8 @@ describe('LedBehavior feature against the sandbox', () => {
   })
 
   it('leaves out a GPIO LED this machine cannot drive, and says why at start', async (t) => {
+    const unavailable = await addonUnavailable('onoff')
+    if (unavailable !== undefined) return t.skip(unavailable)
     const { Gpio } = await import('onoff')
     if (Gpio.accessible) return t.skip('this machine exposes /sys/class/gpio')
     const r = await run({ indicator: new GpioLed(17) })

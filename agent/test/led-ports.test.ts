@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { GpioLed, SimulatedLed, SysfsLed, ledsFromConfig } from '../src/led/index.js'
+import { addonUnavailable } from './helpers/native-addons.js'
 
 describe('SysfsLed', () => {
   let root: string
@@ -77,6 +78,8 @@ describe('GpioLed', () => {
   })
 
   it('fails to open where the sysfs GPIO interface is missing', async (t) => {
+    const unavailable = await addonUnavailable('onoff')
+    if (unavailable !== undefined) return t.skip(unavailable)
     const { Gpio } = await import('onoff')
     if (Gpio.accessible) return t.skip('this machine exposes /sys/class/gpio')
     await assert.rejects(new GpioLed(4).open(), {

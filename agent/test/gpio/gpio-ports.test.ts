@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { OnoffInput, OnoffOutput, SimulatedGpio } from '../../src/gpio/index.js'
+import { addonUnavailable } from '../helpers/native-addons.js'
 
 describe('SimulatedGpio', () => {
   it('reports the configured edges of an input with the level after each', async () => {
@@ -89,6 +90,8 @@ describe('onoff GPIO ports', () => {
   })
 
   it('fail to open where the sysfs GPIO interface is missing', async (t) => {
+    const unavailable = await addonUnavailable('onoff')
+    if (unavailable !== undefined) return t.skip(unavailable)
     const { Gpio } = await import('onoff')
     if (Gpio.accessible) return t.skip('this machine exposes /sys/class/gpio')
     for (const port of [
