@@ -6,7 +6,7 @@ export declare const ARM: readonly string[]
 /** The library's text-size ceiling on Cortex-M3, in bytes (`npm run size` enforces it). */
 export declare const LIBRARY_TEXT_CEILING: number
 export declare function librarySources(): string[]
-export declare function buildTests(cc: 'gcc' | 'clang'): Promise<{ unit: string; fuzz: string }>
+export declare function buildTests(cc: 'gcc' | 'clang'): Promise<{ unit: string; fuzz: string; echo: string }>
 export declare function buildHostFirmware(cc?: 'gcc' | 'clang'): string
 export declare function buildQemuFirmware(): string
 export declare function armLibrarySize(): {

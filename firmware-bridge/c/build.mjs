@@ -72,9 +72,9 @@ function produce(out, build) {
 }
 
 /**
- * Builds the unit tests and the fuzz driver with `cc` (gcc or clang) under ASan and UBSan: every
- * source compiled once (in parallel), then both programs linked. The golden frames of ../vectors
- * are compiled in as a generated header.
+ * Builds the unit tests, the fuzz driver and the CBOR echo (test/cbor_echo.c) with `cc` (gcc or
+ * clang) under ASan and UBSan: every source compiled once (in parallel), then the programs
+ * linked. The golden frames of ../vectors are compiled in as a generated header.
  */
 export async function buildTests(cc) {
   const dir = join(BUILD_DIR, `test-${cc}`)
@@ -98,12 +98,16 @@ export async function buildTests(cc) {
     }),
   )
   // the fuzz driver drives a device through the test board (fake.c) and the golden HELLO_ACK
-  const common = objects.filter((o) => !/test-(test_main|fuzz)\.o$/.test(o))
+  const common = objects.filter((o) => !/test-(test_main|fuzz|cbor_echo)\.o$/.test(o))
   const link = (main, name) =>
     produce(join(dir, name), (tmp) =>
       run(cc, [...SANITIZE, ...common, objects.find((o) => o.endsWith(main)), '-lm', '-o', tmp]),
     )
-  return { unit: link('test-test_main.o', 'unit'), fuzz: link('test-fuzz.o', 'fuzz') }
+  return {
+    unit: link('test-test_main.o', 'unit'),
+    fuzz: link('test-fuzz.o', 'fuzz'),
+    echo: link('test-cbor_echo.o', 'cbor-echo'),
+  }
 }
 
 /** The example firmware as a Linux process (build/host/firmware); see examples/qemu-mps2. */
