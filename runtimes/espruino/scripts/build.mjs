@@ -78,13 +78,66 @@ export function escapeClassSlashes(source) {
   return out
 }
 
+/**
+ * Whether a regex needs more than Espruino's RegExp, which knows only `. [] * + ^ $`, escapes
+ * and plain groups: no `?` or `{m,n}` quantifier, `(?:`, quantified groups, `|` in a group, `\\u`,
+ * `\\b`.
+ */
+export function beyondEspruino(source) {
+  let inClass = false
+  let depth = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    const next = source[i + 1] ?? ''
+    if (c === '\\') {
+      if ('uUbBpPk'.includes(next) || /[1-9]/.test(next)) return true
+      i++
+    } else if (inClass) {
+      if (c === ']') inClass = false
+    } else if (c === '[') inClass = true
+    else if (c === '?' || c === '{') return true
+    else if (c === '(') depth++
+    else if (c === ')') {
+      depth--
+      if ('*+?{'.includes(next)) return true
+    } else if (c === '|' && depth > 0) return true
+  }
+  return false
+}
+
+/**
+ * Regex literals for Espruino: a `/` in a class escaped; one that needs more than its RegExp
+ * becomes `__R(source, flags)`, the prelude's matcher (`test` and `exec` only, so never global),
+ * and so does every `new RegExp(text)`.
+ */
 function regexSlashes(context) {
   const f = context.factory
   const visit = (node) => {
     if (ts.isRegularExpressionLiteral(node)) {
       const end = node.text.lastIndexOf('/')
-      const body = escapeClassSlashes(node.text.slice(1, end))
-      return f.createRegularExpressionLiteral(`/${body}${node.text.slice(end)}`)
+      const source = node.text.slice(1, end)
+      const flags = node.text.slice(end + 1)
+      if (!beyondEspruino(source)) {
+        return f.createRegularExpressionLiteral(`/${escapeClassSlashes(source)}/${flags}`)
+      }
+      if (/[gy]/.test(flags)) throw new Error(`a global regex Espruino can't run: ${node.text}`)
+      return f.createCallExpression(f.createIdentifier('__R'), undefined, [
+        f.createStringLiteral(source),
+        f.createStringLiteral(flags),
+      ])
+    }
+    // a regex built from a string: its source is only known at run time
+    if (
+      ts.isNewExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'RegExp'
+    ) {
+      const [source, flags] = node.arguments ?? []
+      if (flags !== undefined && !(ts.isStringLiteral(flags) && !/[gy]/.test(flags.text))) {
+        throw new Error(`a RegExp whose flags Espruino's matcher can't take: ${flags.getText()}`)
+      }
+      const args = [ts.visitNode(source, visit), flags ?? f.createStringLiteral('')]
+      return f.createCallExpression(f.createIdentifier('__R'), undefined, args)
     }
     return ts.visitEachChild(node, visit, context)
   }
@@ -139,10 +192,14 @@ function privateAsProperties(context) {
   return (sf) => visit(sf)
 }
 
-/** Bundles, lowers and minifies; returns the script and esbuild's metafile of the bundle step. */
-export async function buildEspruino({ entry = ENTRY } = {}) {
+/**
+ * Bundles, lowers and minifies; returns the script and esbuild's metafile of the bundle step.
+ * `strip: false` keeps the error messages (a build to debug on a board).
+ */
+export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
   const bundled = await bundleDevice({
     entry,
+    strip,
     format: 'iife',
     globalName: 'Astarte',
     target: 'es2022',

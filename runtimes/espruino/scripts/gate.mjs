@@ -122,6 +122,13 @@ function syntaxProblems(code) {
       add(node, `the global ${node.text}`)
     }
     if (
+      ts.isNewExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'RegExp'
+    ) {
+      add(node, 'new RegExp (a source Espruino may not match: use a regex literal)')
+    }
+    if (
       ts.isPropertyAccessExpression(node) &&
       ts.isIdentifier(node.expression) &&
       node.expression.text === 'Object' &&

@@ -84,6 +84,188 @@ function __spreadArray(to, from) {
   for (var i = 0; i < from.length; i++) to.push(from[i])
   return to
 }
+// A regex for what Espruino's own RegExp lacks ({m,n}, ?, groups with quantifiers or |, (?:,
+// \u): a small backtracking matcher with `test` and `exec`. The build uses it for the
+// non-global regex literals that need it (all are tested or executed, never given to replace).
+function __R(src, flags) {
+  function eq(c) {
+    return ic
+      ? function (x) {
+          return x.toLowerCase() === c.toLowerCase()
+        }
+      : function (x) {
+          return x === c
+        }
+  }
+  function esc() {
+    var c = src.charAt(pos++)
+    var code = { n: '\n', r: '\r', t: '\t', f: '\f', v: '\v', 0: '\0' }[c]
+    if (code !== undefined) return eq(code)
+    if (c === 'u' || c === 'x') {
+      var n = c === 'u' ? 4 : 2
+      pos += n
+      return eq(String.fromCharCode(parseInt(src.substr(pos - n, n), 16)))
+    }
+    var set = {
+      d: '0123456789',
+      w: '0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+      s: ' \f\n\r\t\v\u00a0\ufeff',
+    }[c.toLowerCase()]
+    if (set === undefined) return eq(c)
+    var up = c !== c.toLowerCase()
+    return function (x) {
+      return set.indexOf(x) >= 0 !== up
+    }
+  }
+  function single() {
+    var c = src.charAt(pos++)
+    return c === '\\' ? esc() : eq(c)
+  }
+  function charClass() {
+    var not = src.charAt(pos) === '^'
+    if (not) pos++
+    var items = []
+    while (src.charAt(pos) !== ']') {
+      var from = src.charAt(pos)
+      var f = single()
+      if (src.charAt(pos) === '-' && src.charAt(pos + 1) !== ']' && from !== '\\') {
+        pos++
+        var to = src.charAt(pos) === '\\' ? src.charAt(++pos) : src.charAt(pos)
+        pos++
+        f = (function (a, b) {
+          return function (x) {
+            return (x >= a && x <= b) || (ic && x.toLowerCase() >= a && x.toLowerCase() <= b)
+          }
+        })(from, to)
+      }
+      items.push(f)
+    }
+    pos++
+    return function (x) {
+      for (var i = 0; i < items.length; i++) if (items[i](x)) return !not
+      return not
+    }
+  }
+  function alt() {
+    var alts = [seq()]
+    while (src.charAt(pos) === '|') {
+      pos++
+      alts.push(seq())
+    }
+    return alts
+  }
+  function seq() {
+    var terms = []
+    while (pos < src.length && src.charAt(pos) !== '|' && src.charAt(pos) !== ')') {
+      var c = src.charAt(pos++)
+      var atom
+      if (c === '(') {
+        var cap = -1
+        if (src.substr(pos, 2) === '?:') pos += 2
+        else cap = ncap++
+        atom = { g: alt(), c: cap }
+        pos++
+      } else if (c === '^' || c === '$') atom = { a: c }
+      else if (c === '[') atom = { f: charClass() }
+      else if (c === '.')
+        atom = {
+          f: function (x) {
+            return x !== '\n' && x !== '\r'
+          },
+        }
+      else if (c === '\\') atom = { f: esc() }
+      else atom = { f: eq(c) }
+      var min = 1
+      var max = 1
+      var q = src.charAt(pos)
+      if (q === '*' || q === '+' || q === '?') {
+        pos++
+        min = q === '+' ? 1 : 0
+        max = q === '?' ? 1 : Infinity
+      } else if (q === '{') {
+        var close = src.indexOf('}', pos)
+        var parts = src.slice(pos + 1, close).split(',')
+        min = +parts[0]
+        max = parts.length < 2 ? min : parts[1] === '' ? Infinity : +parts[1]
+        pos = close + 1
+      }
+      terms.push([atom, min, max])
+    }
+    return terms
+  }
+  function mAlt(alts, s, i, caps, k) {
+    for (var a = 0; a < alts.length; a++) {
+      var r = mSeq(alts[a], 0, s, i, caps, k)
+      if (r >= 0) return r
+    }
+    return -1
+  }
+  function mAtom(atom, s, i, caps, k) {
+    if (atom.f) return i < s.length && atom.f(s.charAt(i)) ? k(i + 1) : -1
+    if (atom.a) return (atom.a === '^' ? i === 0 : i === s.length) ? k(i) : -1
+    return mAlt(atom.g, s, i, caps, function (j) {
+      if (atom.c < 0) return k(j)
+      var was = caps[atom.c]
+      caps[atom.c] = [i, j]
+      var r = k(j)
+      if (r < 0) caps[atom.c] = was
+      return r
+    })
+  }
+  function mSeq(terms, t, s, i, caps, k) {
+    if (t === terms.length) return k(i)
+    var term = terms[t]
+    var rep = function (n, at) {
+      if (n < term[2]) {
+        var r = mAtom(term[0], s, at, caps, function (j) {
+          return j === at && n >= term[1] ? -1 : rep(n + 1, j)
+        })
+        if (r >= 0) return r
+      }
+      return n >= term[1] ? mSeq(terms, t + 1, s, at, caps, k) : -1
+    }
+    return rep(0, i)
+  }
+  // after the function declarations: Espruino defines functions as it reaches them
+  var pos = 0
+  var ncap = 0
+  var ic = flags.indexOf('i') >= 0
+  var root = alt()
+  return {
+    source: src,
+    exec: function (s) {
+      s = String(s)
+      for (var start = 0; start <= s.length; start++) {
+        var caps = []
+        var end = mAlt(root, s, start, caps, function (j) {
+          return j
+        })
+        if (end >= 0) {
+          var out = [s.slice(start, end)]
+          for (var c = 0; c < ncap; c++)
+            out.push(caps[c] ? s.slice(caps[c][0], caps[c][1]) : undefined)
+          out.index = start
+          out.input = s
+          return out
+        }
+      }
+      return null
+    },
+    test: function (s) {
+      return this.exec(s) !== null
+    },
+  }
+}
+// Days since the epoch of a proleptic Gregorian date, month 0-based (as Date.UTC takes it).
+function __days(y, mo, d) {
+  y += Math.floor(mo / 12)
+  var m = (((mo % 12) + 12) % 12) + 1
+  if (m <= 2) y--
+  var era = Math.floor(y / 400)
+  var yoe = y - era * 400
+  var doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468
+}
 function __Sym(d) {
   return '@@' + d + '@' + __Sym.n++
 }
@@ -153,6 +335,22 @@ __fill(Number, 'isSafeInteger', function (n) {
 })
 __fill(Number, 'isFinite', function (n) {
   return typeof n == 'number' && isFinite(n)
+})
+__fill(Date, 'UTC', function (y, mo, d, h, mi, s, ms) {
+  return (
+    (((__days(y, mo || 0, d === undefined ? 1 : d) * 24 + (h || 0)) * 60 + (mi || 0)) * 60 +
+      (s || 0)) *
+      1000 +
+    (ms || 0)
+  )
+})
+__fill(Date.prototype, 'setUTCFullYear', function (y, mo, d) {
+  var t = this.getTime()
+  var at = new Date(t)
+  var m = mo === undefined ? at.getUTCMonth() : mo
+  return this.setTime(
+    __days(y, m, d === undefined ? at.getUTCDate() : d) * 864e5 + (((t % 864e5) + 864e5) % 864e5),
+  )
 })
 __fill(Number, 'isNaN', function (n) {
   return n !== n
