@@ -30,8 +30,8 @@ ab_status ab_init(ab_device *d, const ab_config *cfg)
     memset(d, 0, sizeof *d);
     if (cfg->write == NULL || cfg->millis == NULL || cfg->interfaces == NULL ||
         cfg->interface_count == 0 || cfg->rx == NULL || cfg->hello == NULL ||
-        cfg->slots == NULL || cfg->slot_count < 2 || cfg->slot_count > AB_MAX_SLOTS ||
-        cfg->slot_size < 16 || cfg->slot_size > 1024 || cfg->rx_window > 4 ||
+        cfg->hello_size < 16 || cfg->slots == NULL || cfg->slot_count < 2 ||
+        cfg->slot_count > AB_MAX_SLOTS || cfg->slot_size < 16 || cfg->slot_size > 1024 || cfg->rx_window > 4 ||
         cfg->batch_samples > 22 || (cfg->mapping_count > 0 && cfg->mappings == NULL)) {
         return AB_E_ARG;
     }
@@ -90,7 +90,7 @@ void ab__event(ab_device *d, ab_event_kind kind, uint8_t seq, uint8_t reason)
     d->cfg.on_event(d->cfg.app, &e);
 }
 
-/* Times beyond 2^53 ms (year 287396) are not a clock: refused, so the arithmetic never overflows. */
+/* Times beyond 2^53 ms (year 287396) are no clock: refused, so the arithmetic never overflows. */
 #define AB_MAX_EPOCH_MS ((uint64_t)1 << 53)
 
 void ab__set_time(ab_device *d, uint64_t epoch_ms)

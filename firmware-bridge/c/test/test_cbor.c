@@ -7,8 +7,9 @@
 #include "tests.h"
 
 #define BYTES(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
-#define CHECK_WRITTEN(got, got_len, ...) \
-    CHECK_BYTES(got, got_len, ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__}))
+#define CHECK_WRITTEN(got, got_len, ...)                           \
+    CHECK_BYTES(got, got_len, ((const uint8_t[]){__VA_ARGS__}), \
+                sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static void int_case(int64_t v, const uint8_t *enc, size_t len)
 {
@@ -167,7 +168,8 @@ void test_cbor_strings_containers(void)
     ab_cbor_put_null(&w);
     ab_cbor_put_text(&w, "", 0);
     CHECK_EQ_INT(w.status, AB_OK);
-    CHECK_WRITTEN(buf, w.len, 0xa2, 0x61, 0x61, 0x01, 0x61, 0x62, 0x82, 0x02, 0x03, 0x44, 1, 2, 3, 4,
+    CHECK_WRITTEN(buf, w.len, 0xa2, 0x61, 0x61, 0x01, 0x61, 0x62, 0x82, 0x02, 0x03, 0x44, 1, 2, 3,
+                  4,
                       0xf5, 0xf4, 0xf6, 0x60);
 
     ab_cbor_reader_init(&r, buf, w.len);

@@ -1,8 +1,9 @@
 /*
  * The board as a Linux process, for quick tests of the same firmware: the UART is a
  * pseudo-terminal (created here, its path printed as "pty /dev/pts/N"), an existing tty given
- * with --tty, or stdin/stdout with --stdio (for a relay that pipes); the tick is CLOCK_MONOTONIC, the boot counter comes from --boot N or a counter
- * file (--boot-file PATH, incremented at each start like a flash word).
+ * with --tty, or stdin/stdout with --stdio (for a relay that pipes); the tick is
+ * CLOCK_MONOTONIC; the boot counter comes from --boot N or a counter file (--boot-file PATH,
+ * incremented at each start like a flash word).
  */
 #include <errno.h>
 #include <fcntl.h>
