@@ -32,7 +32,8 @@ ab_status ab_init(ab_device *d, const ab_config *cfg)
         cfg->interface_count == 0 || cfg->rx == NULL || cfg->hello == NULL ||
         cfg->hello_size < 16 || cfg->slots == NULL || cfg->slot_count < 2 ||
         cfg->slot_count > AB_MAX_SLOTS || cfg->slot_size < 16 || cfg->slot_size > 1024 ||
-        cfg->rx_window > 4 || cfg->batch_samples > 22 || (cfg->mapping_count > 0 && cfg->mappings == NULL)) {
+        cfg->rx_window > 4 || cfg->batch_samples > 22 ||
+        (cfg->mapping_count > 0 && cfg->mappings == NULL)) {
         return AB_E_ARG;
     }
     d->cfg = *cfg;
