@@ -42,7 +42,13 @@ test('line noise, dropped and inserted bytes both ways: resync and retransmit, e
   const relay = await startRelay({ flip: 0.002, drop: 0.001, garbage: 0.001, seed: 7 })
   const bridge = await startBridge(env, relay)
   const settled: { m: SequencedMessage; nack?: number }[] = []
-  const mcu = mcuOn(relay, { bootCounter: 1, identity: 'board-noise', onSettled: (m, nack) => settled.push({ m, ...(nack === undefined ? {} : { nack }) }) })
+  const setpoints: (CborValue | undefined)[] = []
+  const mcu = mcuOn(relay, {
+    bootCounter: 1,
+    identity: 'board-noise',
+    onSettled: (m, nack) => settled.push({ m, ...(nack === undefined ? {} : { nack }) }),
+    onServerData: (_target, value) => setpoints.push(value),
+  })
   t.after(async () => {
     mcu.close()
     await bridge.stop()
@@ -52,6 +58,14 @@ test('line noise, dropped and inserted bytes both ways: resync and retransmit, e
   await eventually('the session through the noise', () => mcu.established, Boolean, 60_000)
   for (const b of batches(400, 8)) mcu.send(b)
   await eventually('every sample acknowledged', () => acknowledged(settled).length, (n) => n === 400, 120_000)
+  // Server data crosses the same noise the other way, retried by the host until acknowledged.
+  // (Each waits for the one before: a property is state, a device offline gets only its last value.)
+  await eventually('the device online', () => bridge.device(relay.hostPath)?.state, (s) => s === 'online', 60_000)
+  for (const v of [18.5, 19.5, 20.5]) {
+    assert.equal((await env.api('PUT', `devices/${mcu.deviceId!}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, v)).status, 200)
+    await eventually(`setpoint ${v} at the MCU`, () => setpoints, (got) => got.includes(v), 60_000)
+  }
+  assert.deepEqual(setpoints, [18.5, 19.5, 20.5], 'each setpoint once, in order')
   const values = acknowledged(settled)
   assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 400 }, (_, i) => i + 0.5))
   const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => s.length >= 400, 60_000)
