@@ -9,8 +9,6 @@
  * destination's file system stays free, checked before and during a download; a download that
  * would cut into it fails with ENOSPC and leaves nothing behind.
  */
-import { chmod, chown } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import type {
   AstarteObjectValue,
   Interface,
@@ -18,46 +16,24 @@ import type {
   TimerHandle,
 } from '@astarte-ts/sdk-core'
 import type { Feature, FeatureContext } from '../core/feature.js'
-import { EDGEHOG, loadEdgehogInterface } from '../device-info/edgehog-interfaces.js'
-import {
-  DownloadError,
-  download,
-  redactUrl,
-  statfsFreeSpace,
-  upload,
-  type FreeSpace,
-  type RetryPolicy,
-  type TransferTls,
-} from '../transfer/index.js'
+import { loadEdgehogInterface } from '../device-info/edgehog-interfaces.js'
+import { redactUrl, type FreeSpace, type RetryPolicy, type TransferTls } from '../transfer/index.js'
 import { ERRNO, errnoOf } from './errno.js'
-import { FileStore, reservedBytes } from './file-store.js'
+import { FileStore } from './file-store.js'
+import { FILE_TRANSFER_INTERFACES } from './interfaces.js'
 import { JobStore, type Job } from './job-store.js'
+import { publishCapabilities, publishStored, unpublishStored } from './publications.js'
 import { progressReporter } from './progress-reporter.js'
+import { downloadFile, uploadFile, type TransferContext } from './transfers.js'
 import {
   parseDeleteFile,
   parseDeviceToServer,
   parseServerToDevice,
   type DeleteFileRequest,
-  type DeviceToServerRequest,
   type Parsed,
   type ServerToDeviceRequest,
   type TransferRequest,
 } from './requests.js'
-
-/** The interfaces of the feature. */
-export const FILE_TRANSFER_INTERFACES = {
-  capabilities: `${EDGEHOG}fileTransfer.Capabilities`,
-  serverToDevice: `${EDGEHOG}fileTransfer.ServerToDevice`,
-  deviceToServer: `${EDGEHOG}fileTransfer.DeviceToServer`,
-  progress: `${EDGEHOG}fileTransfer.Progress`,
-  response: `${EDGEHOG}fileTransfer.Response`,
-  storageFile: `${EDGEHOG}storage.File`,
-  deleteFile: `${EDGEHOG}storage.DeleteFile`,
-  storageResponse: `${EDGEHOG}storage.Response`,
-} as const
-
-/** The targets this agent handles, both directions (`streaming` needs a local service). */
-export const FILE_TRANSFER_TARGETS = ['storage', 'filesystem'] as const
 
 /** Options of {@link fileTransferFeature}. */
 export interface FileTransferFeatureOptions {
@@ -117,7 +93,7 @@ class FileTransferFeature implements Feature {
     this.#jobs = jobs
     for (const name of dropped)
       context.logger.log('warn', 'dropped an unreadable transfer job', { name })
-    await this.#publishCapabilities(context)
+    await publishCapabilities(context.device)
     for (const [fileId, atMs] of Object.entries(files.expiries()))
       this.#scheduleExpiry(fileId, atMs)
     for (const job of left) {
@@ -233,7 +209,7 @@ class FileTransferFeature implements Feature {
     let message = ''
     try {
       if (request.kind === 'server_to_device') await this.#download(request, controller.signal)
-      else await this.#upload(request, controller.signal)
+      else await uploadFile(request, this.#transferContext(controller.signal, request))
     } catch (e) {
       if (this.#stopped && controller.signal.aborted) {
         this.#running = undefined
@@ -260,79 +236,27 @@ class FileTransferFeature implements Feature {
   async #download(r: ServerToDeviceRequest, signal: AbortSignal): Promise<void> {
     const context = this.#required()
     const files = this.#files as FileStore
-    const toStorage = r.destination.type === 'storage'
-    if (toStorage && (await files.sizeOf(r.id)) !== undefined) {
-      // Stored ids name their content (spec §9): the file is already here.
-      await this.#publishStored(r)
-      return
+    const { fresh } = await downloadFile(r, this.#transferContext(signal, r))
+    if (r.destination.type !== 'storage') return
+    if (fresh && r.ttlSeconds > 0) {
+      const at = context.clock.now() + r.ttlSeconds * 1000
+      await files.setExpiry(r.id, at)
+      this.#scheduleExpiry(r.id, at)
     }
-    const destination =
-      r.destination.type === 'storage' ? files.incomingPathOf(r.id) : r.destination.path
-    const dir = dirname(destination)
-    const freeSpace = this.#options.freeSpace ?? statfsFreeSpace
-    const reserve = await reservedBytes(dir, this.#options.storageReservedPercent ?? 20)
-    if (r.fileSizeBytes !== undefined) {
-      const free = await freeSpace(dir)
-      if (free - reserve < r.fileSizeBytes) {
-        throw new DownloadError(
-          'download.no_space',
-          `couldn't download ${redactUrl(r.url)}: ${r.fileSizeBytes} bytes needed, ${free} free of which ${reserve} are reserved`,
-        )
-      }
-    }
-    const report = r.progress ? this.#progressOf('server_to_device', r.id) : undefined
-    const result = await download({
-      url: r.url,
-      destination,
-      headers: r.headers,
-      signal,
-      reserveBytes: reserve,
-      freeSpace,
-      keepPartial: true,
-      ...(r.sha256 === undefined ? {} : { sha256: r.sha256 }),
-      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
-      ...(this.#options.retry === undefined ? {} : { retry: this.#options.retry }),
-      ...(report === undefined
-        ? {}
-        : { onProgress: (p) => report(p.receivedBytes, p.totalBytes, false) }),
-    })
-    if (r.fileMode !== undefined) await chmod(destination, r.fileMode)
-    if (r.userId !== undefined || r.groupId !== undefined) {
-      await chown(destination, r.userId ?? -1, r.groupId ?? -1)
-    }
-    if (toStorage) {
-      await files.admit(r.id)
-      if (r.ttlSeconds > 0) {
-        const at = context.clock.now() + r.ttlSeconds * 1000
-        await files.setExpiry(r.id, at)
-        this.#scheduleExpiry(r.id, at)
-      }
-      await this.#publishStored(r)
-    }
-    report?.(result.bytes, result.bytes, true)
+    await publishStored(context.device, files, r.id)
   }
 
-  async #upload(r: DeviceToServerRequest, signal: AbortSignal): Promise<void> {
-    const files = this.#files as FileStore
-    let source: string
-    if (r.source.type === 'storage') {
-      if ((await files.sizeOf(r.source.fileId)) === undefined) {
-        throw Object.assign(new Error(`no stored file ${r.source.fileId}`), { code: 'ENOENT' })
-      }
-      source = files.pathOf(r.source.fileId)
-    } else source = r.source.path
-    const report = r.progress ? this.#progressOf('device_to_server', r.id) : undefined
-    await upload({
-      url: r.url,
-      source,
-      headers: r.headers,
+  #transferContext(signal: AbortSignal, r: TransferRequest): TransferContext {
+    const o = this.#options
+    return {
+      files: this.#files as FileStore,
       signal,
-      ...(this.#options.tls === undefined ? {} : { tls: this.#options.tls }),
-      ...(this.#options.retry === undefined ? {} : { retry: this.#options.retry }),
-      ...(report === undefined
-        ? {}
-        : { onProgress: (p) => report(p.sentBytes, p.totalBytes, p.sentBytes === p.totalBytes) }),
-    })
+      reservedPercent: o.storageReservedPercent ?? 20,
+      ...(o.freeSpace === undefined ? {} : { freeSpace: o.freeSpace }),
+      ...(o.tls === undefined ? {} : { tls: o.tls }),
+      ...(o.retry === undefined ? {} : { retry: o.retry }),
+      ...(r.progress ? { progress: this.#progressOf(r.kind, r.id) } : {}),
+    }
   }
 
   async #delete(parsed: Parsed<DeleteFileRequest>): Promise<void> {
@@ -361,7 +285,7 @@ class FileTransferFeature implements Feature {
         return
       }
       this.#clearExpiry(r.fileId)
-      await this.#unpublishStored(r.fileId)
+      await unpublishStored(context.device, r.fileId)
       context.logger.log('info', 'deleted a stored file', { id: r.id, fileId: r.fileId })
       this.#respondStorage(r.id, 0, [])
     } catch (e) {
@@ -392,47 +316,13 @@ class FileTransferFeature implements Feature {
     const context = this.#required()
     try {
       await (this.#files as FileStore).remove(fileId)
-      await this.#unpublishStored(fileId)
+      await unpublishStored(context.device, fileId)
       context.logger.log('info', 'deleted a stored file past its ttl', { fileId })
     } catch (e) {
       context.logger.log('warn', "couldn't delete a stored file past its ttl", {
         fileId,
         error: String(e),
       })
-    }
-  }
-
-  async #publishCapabilities(context: FeatureContext): Promise<void> {
-    const iface = FILE_TRANSFER_INTERFACES.capabilities
-    const { device } = context
-    await device.setProperty(iface, '/transfer/unixPermissions', true)
-    for (const direction of ['serverToDevice', 'deviceToServer'] as const) {
-      await device.setProperty(iface, `/transfer/${direction}/targets`, [...FILE_TRANSFER_TARGETS])
-      for (const target of FILE_TRANSFER_TARGETS) {
-        await device.setProperty(iface, `/${direction}/${target}/encodings`, [])
-      }
-    }
-  }
-
-  async #publishStored(r: ServerToDeviceRequest): Promise<void> {
-    const files = this.#files as FileStore
-    const { device } = this.#required()
-    const size = (await files.sizeOf(r.id)) ?? 0
-    await device.setProperty(
-      FILE_TRANSFER_INTERFACES.storageFile,
-      `/${r.id}/pathOnDevice`,
-      files.pathOf(r.id),
-    )
-    await device.setProperty(FILE_TRANSFER_INTERFACES.storageFile, `/${r.id}/sizeBytes`, size)
-  }
-
-  async #unpublishStored(fileId: string): Promise<void> {
-    const { device } = this.#required()
-    for (const leaf of ['pathOnDevice', 'sizeBytes']) {
-      const path = `/${fileId}/${leaf}`
-      if (device.getProperty(FILE_TRANSFER_INTERFACES.storageFile, path) !== undefined) {
-        await device.unsetProperty(FILE_TRANSFER_INTERFACES.storageFile, path)
-      }
     }
   }
 

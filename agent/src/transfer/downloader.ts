@@ -14,10 +14,12 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
 import { dirname } from 'node:path'
 import { bodyChunks } from './body-reader.js'
 import { DEFAULT_RETRY, abortableSleep, backoffDelayMs, type RetryPolicy } from './backoff.js'
+import { checkRequest, type DownloadRequest, type DownloadResult } from './download-request.js'
 import { DownloadError } from './download-error.js'
 import { syncDirectory } from './durable-file.js'
 import { statfsFreeSpace, type FreeSpace } from './free-space.js'
-import { exchange, parseTransferUrl, StalledError, type TransferTls } from './http-request.js'
+import { contentLength, parseContentRange, strongEtag } from './http-headers.js'
+import { exchange, StalledError } from './http-request.js'
 import {
   discardPartial,
   loadPart,
@@ -31,81 +33,12 @@ import { redactUrl } from './redact-url.js'
 import { isRetryableStatus, progressThrottle, writeAll } from './transfer-util.js'
 
 export { DownloadError, type DownloadErrorCode } from './download-error.js'
-
-/** Progress of a download: bytes of the file received so far (earlier attempts included). */
-export interface DownloadProgress {
-  readonly receivedBytes: number
-  /** The file's size, when the server said it. */
-  readonly totalBytes: number | undefined
-}
-
-/** One file to download. */
-export interface DownloadRequest {
-  /** `http:` or `https:`; never shown with its userinfo or query (see `redactUrl`). */
-  readonly url: string
-  /** The final path; its directory must exist. */
-  readonly destination: string
-  /** Expected sha256 of the whole file, hex; checked before the rename. */
-  readonly sha256?: string
-  /** Largest file accepted (`download.too_large` beyond, announced or received). */
-  readonly maxBytes?: number
-  /**
-   * Stops the download (`download.aborted`). The part is kept for a later resume unless
-   * `keepPartial` is false.
-   */
-  readonly signal?: AbortSignal
-  /**
-   * At the start of each attempt, then at most every 100 ms and at the end. Must not throw
-   * (what it throws ends the download, as is).
-   */
-  readonly onProgress?: (p: DownloadProgress) => void
-  readonly tls?: TransferTls
-  /**
-   * Retries of network errors, 5xx, 408 and 429: `attempts` in a row that bring no byte (an
-   * attempt that progressed starts the count again), waiting an equal-jitter exponential delay.
-   * Other statuses are final. Default 5 attempts, 1 s to 30 s.
-   */
-  readonly retry?: RetryPolicy
-  /** The bytes free under a directory; `statfs` of the destination's directory by default. */
-  readonly freeSpace?: (dir: string) => Promise<number>
-  /**
-   * Free bytes the download must leave: checked before the request (for the bytes still to
-   * come when the size is known) and every 256 KiB during it. Default 0.
-   */
-  readonly reserveBytes?: number
-  /** Extra request headers (`Range` and `If-Range` are the downloader's own). */
-  readonly headers?: Readonly<Record<string, string>>
-  /** Socket inactivity after which the attempt fails as a network error; default 30 s. */
-  readonly stallTimeoutMs?: number
-  /**
-   * Whether an aborted download, or one whose retries ran out on network errors, keeps its
-   * part for a later resume (default true). Other failures always remove it.
-   */
-  readonly keepPartial?: boolean
-}
-
-/** A completed download. */
-export interface DownloadResult {
-  /** `destination`. */
-  readonly path: string
-  readonly bytes: number
-  /** Of the whole file, hex. */
-  readonly sha256: string
-  /** Whether the download continued bytes received before (by this call or an earlier one). */
-  readonly resumed: boolean
-}
-
-/** A request the downloader refuses before any I/O; `field` names the culprit. */
-export class InvalidDownloadRequestError extends TypeError {
-  readonly code = 'download.invalid_request'
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`invalid download request: ${field} ${reason}`)
-    this.name = 'InvalidDownloadRequestError'
-  }
-}
+export {
+  InvalidDownloadRequestError,
+  type DownloadProgress,
+  type DownloadRequest,
+  type DownloadResult,
+} from './download-request.js'
 
 /** Part bytes between two fsyncs, i.e. at most what a power loss makes download again. */
 const SYNC_EVERY_BYTES = 1 << 20
@@ -420,59 +353,4 @@ async function hashPrefix(path: string, bytes: number, hash: Hash): Promise<void
   for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) {
     hash.update(chunk as Buffer)
   }
-}
-
-/** `W/` ETags cannot be used with `If-Range` (RFC 9110 §13.1.5), so they are not kept. */
-function strongEtag(etag: string | undefined): string | undefined {
-  return etag === undefined || etag.startsWith('W/') ? undefined : etag
-}
-
-function contentLength(res: IncomingMessage): number | undefined {
-  const v = res.headers['content-length']
-  if (v === undefined || !/^\d+$/.test(v)) return undefined
-  const n = Number(v)
-  return Number.isSafeInteger(n) ? n : undefined
-}
-
-/** `bytes <start>-<end>/<total or *>`. */
-export function parseContentRange(
-  v: string | undefined,
-): { start: number; end: number; total: number | undefined } | undefined {
-  const m = v === undefined ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(v.trim())
-  if (m === null) return undefined
-  const start = Number(m[1])
-  const end = Number(m[2])
-  const total = m[3] === '*' ? undefined : Number(m[3])
-  if (end < start || (total !== undefined && end >= total)) return undefined
-  return { start, end, total }
-}
-
-function checkRequest(req: DownloadRequest): URL {
-  const url = parseTransferUrl(req.url)
-  if (url === undefined) throw new InvalidDownloadRequestError('url', 'must be an http(s) URL')
-  if (typeof req.destination !== 'string' || req.destination === '') {
-    throw new InvalidDownloadRequestError('destination', 'must be a path')
-  }
-  if (req.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(req.sha256)) {
-    throw new InvalidDownloadRequestError('sha256', 'must be 64 hex digits')
-  }
-  for (const field of ['maxBytes', 'reserveBytes', 'stallTimeoutMs'] as const) {
-    const v = req[field]
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
-      throw new InvalidDownloadRequestError(field, 'must be a non-negative integer')
-    }
-  }
-  const r = req.retry
-  if (
-    r !== undefined &&
-    !(
-      Number.isSafeInteger(r.attempts) &&
-      r.attempts >= 1 &&
-      r.baseDelayMs >= 0 &&
-      r.maxDelayMs >= 0
-    )
-  ) {
-    throw new InvalidDownloadRequestError('retry', 'needs attempts ≥ 1 and delays ≥ 0')
-  }
-  return url
 }

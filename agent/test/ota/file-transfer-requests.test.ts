@@ -12,7 +12,7 @@ import {
   parseDeviceToServer,
   parseServerToDevice,
 } from '../../src/file-transfer/requests.js'
-import { parseContentRange } from '../../src/transfer/downloader.js'
+import { parseContentRange } from '../../src/transfer/http-headers.js'
 
 const fileId = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/[/#+\u0000]/.test(s))
 const url = fc.webUrl({ validSchemes: ['http', 'https'] })
