@@ -144,6 +144,32 @@ test('a second run finds the bundle and asks nothing of Astarte, with no JWT at 
   assert.equal(count(issued, deviceId), 1)
 })
 
+test('--key rsa-2048: an RSA key for TLS stacks without ECDSA, in every form', async () => {
+  const out = await env.storeDir()
+  const r = await runCli(
+    [...base(out), '--hardware-id', 'espruino-7', '--key', 'rsa-2048'],
+    jwtEnv(),
+  )
+  assert.equal(r.code, 0, r.stderr)
+  const { dir } = JSON.parse(r.stdout) as { dir: string }
+  const bundle = checkBundle(
+    JSON.parse(await readFile(join(dir, BUNDLE_FILES.canonical), 'utf8')),
+    'bundle',
+  )
+  const key = createPrivateKey(bundle.privateKeyPem)
+  assert.equal(key.asymmetricKeyType, 'rsa')
+  assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048)
+  const prefs = JSON.parse(await readFile(join(dir, BUNDLE_FILES.moddable), 'utf8')) as {
+    values: Record<string, string | { base64: string }>
+  }
+  const der = Buffer.from((prefs.values.key as { base64: string }).base64, 'base64')
+  assert.ok(der.length > 1000 && der.length <= 4000, `${der.length} B`)
+
+  const bad = await runCli([...base(out), '--hardware-id', 'x', '--key', 'dsa'], jwtEnv())
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /--key is ec-p256 or rsa-2048, not 'dsa'/)
+})
+
 test('the device connects from the bundle and renews from the stored CSR: no key is made', async () => {
   const out = await env.storeDir()
   const r = await runCli([...base(out), '--hardware-id', 'line-1-board-0003'], jwtEnv())

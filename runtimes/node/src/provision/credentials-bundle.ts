@@ -23,7 +23,7 @@ export interface CredentialsBundle {
   readonly credentialsSecret: string
   /** `mqtts://host:port/` as the Pairing API announced it. */
   readonly brokerUrl: string
-  /** PKCS#8 PEM, EC P-256. */
+  /** PKCS#8 PEM: EC P-256, or RSA 2048 for TLS stacks without ECDSA (Espruino's mbedTLS build). */
   readonly privateKeyPem: string
   /** PEM CSR with subject `CN=<realm>/<deviceId>`, signed by `privateKeyPem`: resubmitted at renewal. */
   readonly csrPem: string

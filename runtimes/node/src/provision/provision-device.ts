@@ -17,6 +17,7 @@ import {
   parseDeviceInfoResponse,
   type CryptoProvider,
   type HttpClient,
+  type KeyAlgorithm,
 } from '@astarte-ts/sdk-core'
 import { writeFileAtomic } from '../credentials/index.js'
 import { registerDevice } from '../device/register-device.js'
@@ -42,6 +43,8 @@ export interface ProvisionOptions {
   /** The bundle goes to `<outDir>/<deviceId>/`. */
   readonly outDir: string
   readonly caPem?: string
+  /** Default `ec-p256`; `rsa-2048` for devices whose TLS stack has no ECDSA. */
+  readonly keyAlgorithm?: KeyAlgorithm
 }
 
 /**
@@ -96,7 +99,10 @@ export async function provisionDevice(options: ProvisionOptions): Promise<Provis
 
   let progress: Progress
   if (saved === undefined) {
-    const keys = await options.crypto.createKeyAndCsr('ec-p256', `${realm}/${deviceId}`)
+    const keys = await options.crypto.createKeyAndCsr(
+      options.keyAlgorithm ?? 'ec-p256',
+      `${realm}/${deviceId}`,
+    )
     progress = { privateKeyPem: keys.privateKeyPem, csrPem: keys.csrPem }
     save(progress)
   } else {

@@ -1,6 +1,7 @@
 /**
  * @module astarte-device provision: what a production line runs to make a device's credentials
- * on the host, so the device never generates a key: EC P-256 key and CSR, registration with a
+ * on the host, so the device never generates a key: key (EC P-256, or RSA 2048 with `--key rsa-2048`
+ * for TLS stacks without ECDSA) and CSR, registration with a
  * pairing JWT, the certificate, and a credentials bundle per device in `--out DIR/<deviceId>/`
  * (canonical JSON, Moddable preferences, an Espruino `Storage` script, a Node store directory;
  * every file 0600). `--batch ids.csv` does a whole list with bounded concurrency and a rate
@@ -34,6 +35,8 @@ export const usage =
   '         (--hardware-id HW [--namespace UUID] | --device-id ID | --batch IDS.csv [--namespace UUID])\n' +
   '         [--jwt TOKEN | --jwt-file FILE] [--ca FILE] [--ignore-tls-errors] [--timeout SECONDS]\n' +
   '         [--concurrency N] (default 4) [--rate PER_SECOND] (default 10) [--audit FILE]\n' +
+  '         [--key ec-p256|rsa-2048] (default ec-p256; rsa-2048 for TLS stacks without ECDSA,\n' +
+  '         such as the mbedTLS of Espruino builds)\n' +
   '  the JWT may be given in env ASTARTE_PAIRING_JWT instead\n' +
   '  writes DIR/<deviceId>/: credentials.json, moddable-preferences.json, espruino-storage.js,\n' +
   '  node-store/<deviceId>/ (a --store-dir for the Node runtime); all 0600\n' +
@@ -56,6 +59,7 @@ const flags = {
   concurrency: { type: 'string' },
   rate: { type: 'string' },
   audit: { type: 'string' },
+  key: { type: 'string' },
 } as const
 
 function positive(value: string | undefined, fallback: number, flag: string): number {
@@ -90,6 +94,10 @@ export async function run(args: string[], debug = false): Promise<number> {
   const timeoutMs = positive(values.timeout, 60, '--timeout') * 1000
   const concurrency = Math.floor(positive(values.concurrency, 4, '--concurrency'))
   const perSecond = positive(values.rate, 10, '--rate')
+  const keyAlgorithm = values.key ?? 'ec-p256'
+  if (keyAlgorithm !== 'ec-p256' && keyAlgorithm !== 'rsa-2048') {
+    throw new UsageError(`--key is ec-p256 or rsa-2048, not '${keyAlgorithm}'`)
+  }
   const say = (text: string): void =>
     void process.stderr.write(`astarte-device provision: ${text}\n`)
 
@@ -161,6 +169,7 @@ export async function run(args: string[], debug = false): Promise<number> {
           deviceId,
           ...(hardwareId === undefined ? {} : { hardwareId }),
           outDir,
+          keyAlgorithm,
           ...(caPem === undefined ? {} : { caPem }),
         })
       } catch (e) {
