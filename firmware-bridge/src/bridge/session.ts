@@ -333,14 +333,16 @@ export class Session {
       this.nack(h.token, NackReason.internal, "host couldn't open the device")
       return
     }
-    if (this.device !== device) {
+    const sameDevice = this.device === device
+    if (!sameDevice) {
       this.device?.off('data', this.onData)
       device.on('data', this.onData)
       this.device = device
     }
     this.rows = buildTable(interfaces)
     this.mcuMaxFrame = h.maxFrame
-    const sameBoot = this.established && this.boot === h.bootCounter
+    // Same boot: the MCU kept its state, so this side keeps its sequence numbers (even after a stall).
+    const sameBoot = sameDevice && this.boot === h.bootCounter
     const stored = await this.host.lastBoot(device.deviceId)
     const rebooted = stored !== h.bootCounter
     this.tx.pause()
