@@ -227,6 +227,32 @@ describe('downloader', () => {
     assert.equal(server.requestCount(down.path), FAST_RETRY.attempts)
   })
 
+  test('without a validator (no ETag, no Last-Modified) nothing is resumed: the file starts over', async () => {
+    const { path, body, destination } = fixture(300_000)
+    server.serve(path, { body, etag: null })
+    server.fault(path, { type: 'drop', afterBytes: 100_000 })
+    const result = await download(request(path, destination, { sha256: sha(body) }))
+    assert.equal(result.resumed, false)
+    assert.deepEqual(await readFile(destination), body)
+    const second = server.requests.filter((r) => r.path === path)[1]
+    assert.ok(second)
+    assert.equal(second.headers.range, undefined)
+    assert.equal(second.bytes, body.length)
+  })
+
+  test('Last-Modified serves as the validator when there is no ETag', async () => {
+    const { path, body, destination } = fixture(300_000)
+    const lastModified = 'Mon, 07 Dec 2026 00:00:00 GMT'
+    server.serve(path, { body, etag: null, lastModified })
+    server.fault(path, { type: 'drop', afterBytes: 100_000 })
+    const result = await download(request(path, destination))
+    assert.equal(result.resumed, true)
+    assert.deepEqual(await readFile(destination), body)
+    const second = server.requests.filter((r) => r.path === path)[1]
+    assert.equal(second?.headers['if-range'], lastModified)
+    assert.equal(second.headers.range, 'bytes=100000-')
+  })
+
   test('a 200 in answer to a Range request starts the file over cleanly', async () => {
     const { path, body, destination } = fixture(400_000)
     server.fault(path, { type: 'drop', afterBytes: 150_000 })
