@@ -3,10 +3,12 @@
  * (`rauc-harness.ts`) or the directory A/B layout with its simulated boot. Each makes bundles of
  * its own format, reads a slot's image, and plays a reboot (into the new slot, or a fallback).
  */
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import {
   bootDirectorySlots,
   directorySystemUpdate,
@@ -42,8 +44,12 @@ export interface Board {
   reboot(options?: { fallback?: boolean }): Promise<void>
   /** Stops the installer's service where there is one (RAUC): it is up again at the reboot. */
   haltInstaller(): Promise<boolean>
-  /** Holds an install before it makes its slot primary, where the adapter can; else false. */
-  holdInstall(): Promise<boolean>
+  /**
+   * Holds the next install into slot B before that slot becomes primary: RAUC's bootloader
+   * backend waits at set-primary; the directory adapter's copy waits at its first write (a FIFO
+   * stands where `image.part` goes, and opening it blocks). Released for the next install.
+   */
+  holdInstall(): Promise<void>
   releaseInstall(): Promise<void>
   close(): Promise<void>
 }
@@ -82,10 +88,7 @@ async function raucBoard(): Promise<Board> {
       await harness.halt()
       return true
     },
-    async holdInstall() {
-      await harness.holdInstall()
-      return true
-    },
+    holdInstall: () => harness.holdInstall(),
     releaseInstall: () => harness.releaseInstall(),
     close: () => harness.stop(),
   }
@@ -119,8 +122,11 @@ async function directoryBoard(): Promise<Board> {
       await bootDirectorySlots(root, { fallback: o.fallback === true })
     },
     haltInstaller: () => Promise.resolve(false),
-    holdInstall: () => Promise.resolve(false),
-    releaseInstall: () => Promise.resolve(),
+    async holdInstall() {
+      await mkdir(join(root, 'slots', 'B'), { recursive: true })
+      await promisify(execFile)('mkfifo', [join(root, 'slots', 'B', 'image.part')])
+    },
+    releaseInstall: () => rm(join(root, 'slots', 'B', 'image.part'), { force: true }),
     close: () => rm(root, { recursive: true, force: true }),
   }
 }
