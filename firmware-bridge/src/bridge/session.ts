@@ -8,7 +8,7 @@ import type { AstarteDevice, AstarteObjectValue, AstarteValue, Interface, Logger
 import type { CborValue } from '../codec/cbor.js'
 import { encodeWire, FrameReceiver } from '../codec/frame.js'
 import { type Hello, type Message, MessageType, NackReason, type SequencedMessage, isSequenced } from '../codec/messages.js'
-import { type LinkTimers, nodeLinkTimers, ReceiveSequence, SendWindow } from '../link/sequence.js'
+import { type LinkTimers, nodeLinkTimers, ReceiveSequence, SendWindow, type SendWindowOptions } from '../link/sequence.js'
 import { Refusal, type Row, buildTable, pathOf, targetOf, valueFromWire, valueToWire } from './table.js'
 
 export const HOST_MAX_FRAME = 1024
@@ -49,6 +49,8 @@ export interface SessionHost {
   readonly pingAfterMs?: number
   /** TIME to the MCU this often. Default 600 000 ms (10 minutes). */
   readonly timeEveryMs?: number
+  /** Retransmission of server data (PROTOCOL.md §4 defaults: 500 ms doubling to 4 s, 8 tries). */
+  readonly link?: Pick<SendWindowOptions, 'rtoMs' | 'maxRtoMs' | 'maxTries'>
 }
 
 /** The host end of one serial line. */
@@ -90,6 +92,7 @@ export class Session {
     this.timers = host.timers ?? nodeLinkTimers
     this.now = host.now ?? Date.now
     this.tx = new SendWindow({
+      ...host.link,
       write: (m) => this.send(m),
       timers: this.timers,
       onStalled: () => {
@@ -104,6 +107,11 @@ export class Session {
     // A leading delimiter flushes whatever half frame the MCU holds.
     host.write(Uint8Array.of(0))
     this.armPing()
+  }
+
+  /** True while a session lasts (after HELLO_ACK, until the MCU stops acknowledging). */
+  get inSession(): boolean {
+    return this.established
   }
 
   /** The device of this MCU, once a HELLO opened it. */
