@@ -32,13 +32,24 @@ export interface EspruinoEnv {
     readonly csrPem: string
     readonly certificatePem: string
   }
+  /** The installed interfaces, compiled. */
+  readonly tables: readonly unknown[]
   api(method: string, path: string, data?: unknown): Promise<{ status: number; data: unknown }>
   stop(): Promise<void>
 }
 
-export async function startEspruinoEnv(
-  options: { readonly certLifetimeSec?: number; readonly logger?: Logger } = {}
-): Promise<EspruinoEnv> {
+export interface EspruinoEnvOptions {
+  readonly certLifetimeSec?: number
+  readonly logger?: Logger
+  /** Interfaces installed and compiled; default the test interfaces. */
+  readonly interfacesDir?: string
+  /** Scripts the engine loads after the bundle (board stand-ins). */
+  readonly scripts?: readonly string[]
+  /** Open `device` from the stored credentials; default true. */
+  readonly open?: boolean
+}
+
+export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promise<EspruinoEnv> {
   const tmp = await mkdtemp(join(tmpdir(), 'astarte-espruino-'))
   const sandbox = await startSandbox({
     logger: options.logger ?? silentLogger,
@@ -53,8 +64,9 @@ export async function startEspruinoEnv(
   }
   try {
     const tables: unknown[] = []
-    for (const name of await readdir(INTERFACES)) {
-      const json: unknown = JSON.parse(await readFile(join(INTERFACES, name), 'utf8'))
+    const interfacesDir = options.interfacesDir ?? INTERFACES
+    for (const name of await readdir(interfacesDir)) {
+      const json: unknown = JSON.parse(await readFile(join(interfacesDir, name), 'utf8'))
       const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
         method: 'POST',
         headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
@@ -80,16 +92,18 @@ export async function startEspruinoEnv(
     const { code } = await build.buildEspruino()
     const bundle = join(tmp, 'astarte-espruino.js')
     await writeFile(bundle, code)
-    engine = new DukEngine([bundle])
+    engine = new DukEngine([bundle, ...(options.scripts ?? [])])
     // the provisioning script, as the Espruino tools would send it once
     await engine.call(await readFile(join(dir, 'espruino-storage.js'), 'utf8'))
-    await engine.call(
-      `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
-        `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
-        `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
-        `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
-        `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) }); 0`
-    )
+    if (options.open !== false) {
+      await engine.call(
+        `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
+          `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
+          `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
+          `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
+          `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) }); 0`
+      )
+    }
     const provisioned = JSON.parse(
       await readFile(join(dir, 'credentials.json'), 'utf8')
     ) as EspruinoEnv['provisioned']
@@ -108,6 +122,7 @@ export async function startEspruinoEnv(
         const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
         return { status: res.status, data: json?.data ?? json }
       },
+      tables,
       stop,
     }
   } catch (e) {

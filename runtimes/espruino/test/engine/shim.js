@@ -1,5 +1,5 @@
 // Host shim run inside an ES5 engine (Duktape) before the bundle: it offers the bundle only what
-// Espruino documents — `require("tls" | "http" | "Storage")`, setTimeout/clearTimeout, atob/btoa,
+// Espruino documents — `require("tls" | "http" | "Storage")`, setTimeout/setInterval, atob/btoa,
 // console.log and Promise — and bridges them to the Node test process. The engine prints one
 // line per request (`\u0001` + JSON); the test process answers by sending lines that call
 // `__host.*`. The TLS handshake happens host-side, as the chip's mbedTLS would do it. After each
@@ -131,12 +131,30 @@ Promise.all = function (list) {
 }
 
 var __timers = {}
+var __intervals = {}
 var __nextId = 1
 function setTimeout(fn, ms) {
   var id = __nextId++
   __timers[id] = fn
   __out({ op: 'timer', id: id, ms: ms || 0 })
   return id
+}
+function setInterval(fn, ms) {
+  var box = {}
+  var tick = function () {
+    box.id = setTimeout(tick, ms)
+    fn()
+  }
+  box.id = setTimeout(tick, ms)
+  var id = __nextId++
+  __intervals[id] = box
+  return id
+}
+function clearInterval(id) {
+  var box = __intervals[id]
+  if (box === undefined) return
+  delete __intervals[id]
+  clearTimeout(box.id)
 }
 function clearTimeout(id) {
   if (__timers[id] !== undefined) {
