@@ -1,8 +1,12 @@
 /**
  * @module socket: sdk-core's `ByteStreamConnector` over Espruino's `tls` module (mbedTLS on
- * ESP32), the network half of `SessionTransport`. Espruino reports a failed handshake as an
- * `error` naming mbedTLS's code: a fatal alert from the broker (-0x7780) is the broker refusing
- * our certificate, a failed verification (-0x2700) is us not trusting the broker's.
+ * ESP32), the network half of `SessionTransport`. Espruino calls `tls.connect`'s callback when
+ * TCP connects, before the handshake, so `open` comes then and the MQTT CONNECT waits in the
+ * socket for the handshake; a handshake that fails is thrown by Espruino as an uncaught
+ * InternalError, not emitted as `error`, and is seen here as a close before CONNACK
+ * (`remote.connect_failed`). Errors that do arrive as `error` are coded by mbedTLS's code in
+ * their message: a fatal alert from the broker (-0x7780) as the broker refusing our
+ * certificate, a failed verification (-0x2700) as us not trusting the broker's.
  */
 import { SdkError } from '@astarte-ts/sdk-core'
 import type {

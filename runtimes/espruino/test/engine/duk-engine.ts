@@ -22,12 +22,12 @@ interface Message {
 const derToPem = (label: string, b64: string): string =>
   `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, '$1\n')}\n-----END ${label}-----\n`
 
-/** How Espruino words a failed TLS connection (mbedTLS's code in its message). */
+/** How Espruino words a failed TLS handshake (mbedTLS's code in its message). */
 function espruinoError(e: NodeJS.ErrnoException): string {
   const text = `${e.code ?? ''} ${e.message}`
-  if (/alert/i.test(text)) return 'Failed! mbedtls_ssl_handshake returned -0x7780'
+  if (/alert/i.test(text)) return 'mbedtls_ssl_handshake returned -0x7780'
   if (/CERT|certificate|self.signed|UNABLE_TO/i.test(text)) {
-    return 'Failed! mbedtls_ssl_handshake returned -0x2700'
+    return 'mbedtls_ssl_handshake returned -0x2700'
   }
   if (e.code === 'ECONNREFUSED') return 'Connection refused'
   return e.message
@@ -65,6 +65,8 @@ export class DukEngine {
   readonly logs: string[] = []
   /** Errors the engine reported uncaught (Espruino would print `Uncaught …`). */
   readonly uncaught: string[] = []
+  /** Handshakes that failed, as Espruino prints them (uncaught, not seen by the socket's user). */
+  readonly handshakeFailures: string[] = []
   /** Output that was not the shim's: the engine's own errors. */
   readonly stray: string[] = []
   readonly #proc: ChildProcessWithoutNullStreams
@@ -238,7 +240,17 @@ export class DukEngine {
     this.#sockets.set(id, socket)
     let pending: Buffer = Buffer.alloc(0)
     let failed: string | undefined
-    socket.on('secureConnect', () => this.#tlsEvent(id, 'connect'))
+    // As Espruino does: the callback when TCP connects, before the handshake; a failed handshake
+    // is no `error` event but an uncaught InternalError (printed), then `close`.
+    let tcp = false
+    let secure = false
+    socket.on('connect', () => {
+      tcp = true
+      this.#tlsEvent(id, 'connect')
+    })
+    socket.on('secureConnect', () => {
+      secure = true
+    })
     socket.on('data', (data: Buffer) => {
       const { packets, rest } = frames(Buffer.concat([pending, data]))
       pending = rest
@@ -259,7 +271,8 @@ export class DukEngine {
     })
     socket.on('close', () => {
       this.#sockets.delete(id)
-      if (failed !== undefined) this.#tlsEvent(id, 'error', failed)
+      if (failed !== undefined && (secure || !tcp)) this.#tlsEvent(id, 'error', failed)
+      else if (failed !== undefined) this.handshakeFailures.push(`InternalError: ${failed}`)
       this.#tlsEvent(id, 'close')
     })
   }
