@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { spawn, execFile } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import fc from 'fast-check'
 import { after, before, describe, test } from 'node:test'
 import {
@@ -25,8 +24,8 @@ import {
   startFaultyHttpServer,
   type FaultyHttpServer,
 } from '../helpers/faulty-http-server.js'
+import { mountTmpfs } from '../helpers/tmpfs.js'
 
-const execFileP = promisify(execFile)
 const FAST_RETRY = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 }
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -178,12 +177,8 @@ describe('downloader', () => {
   })
 
   test('a real full file system (1 MiB tmpfs): refused on the size, or stopped by ENOSPC', async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'downloader-tmpfs-'))
-    await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
-    t.after(async () => {
-      await execFileP('umount', [dir])
-      await rm(dir, { recursive: true, force: true })
-    })
+    const dir = await mountTmpfs(t, tmp, '1m')
+    if (dir === undefined) return
     const announced = fixture(2 * 1024 * 1024)
     await rejectsWith(
       download(request(announced.path, join(dir, 'announced.bin'))),

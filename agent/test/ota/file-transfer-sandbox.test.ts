@@ -4,13 +4,11 @@
  * every Progress and Response read back through AppEngine.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { constants } from 'node:os'
-import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
 import type { Feature } from '../../src/core/feature.js'
 import {
@@ -18,6 +16,7 @@ import {
   type FileTransferFeatureOptions,
 } from '../../src/file-transfer/index.js'
 import { startFaultyHttpServer, type FaultyHttpServer } from '../helpers/faulty-http-server.js'
+import { mountTmpfs } from '../helpers/tmpfs.js'
 import {
   eventually,
   ManualTime,
@@ -31,7 +30,6 @@ import {
 const E = 'io.edgehog.devicemanager.'
 const FAST_RETRY = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
-const execFileP = promisify(execFile)
 const { errno } = constants
 
 let env: Env
@@ -398,12 +396,8 @@ describe('file transfer against the sandbox', () => {
   })
 
   test('a full reserved space: ENOSPC, nothing half-written left, nothing published', async (t) => {
-    const dir = await mkdtemp(join(env.tmp, 'ft-tmpfs-'))
-    await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
-    t.after(async () => {
-      await execFileP('umount', [dir])
-      await rm(dir, { recursive: true, force: true })
-    })
+    const dir = await mountTmpfs(t, env.tmp, '1m')
+    if (dir === undefined) return
     const agent = await startAgent({ storageDir: dir, storageReservedPercent: 50 })
     const { deviceId } = agent.run
     try {
