@@ -4,9 +4,7 @@
  */
 import type { Issue } from '../errors.js'
 import { issue, pointer, quote } from './issue.js'
-
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
+import { kindOf } from '../kind.js'
 
 /** Reads the fields of one JSON object found at `base` (a JSON Pointer), collecting issues. */
 export class JsonObject {
@@ -21,7 +19,7 @@ export class JsonObject {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       return new JsonObject(value as Readonly<Record<string, unknown>>, base, issues)
     }
-    issues.push(issue('field_type', base, `${what} must be a json object, not ${describe(value)}`))
+    issues.push(issue('field_type', base, `${what} must be a json object, not ${kindOf(value)}`))
     return undefined
   }
 
@@ -83,7 +81,7 @@ export class JsonObject {
     const value = this.fields[key]
     if (is(value)) return value
     this.report(
-      issue('field_type', this.at(key), `${key} must be ${expected}, not ${describe(value)}`),
+      issue('field_type', this.at(key), `${key} must be ${expected}, not ${kindOf(value)}`),
     )
     return undefined
   }

@@ -7,6 +7,7 @@ import { hasLoneSurrogate, utf8Length } from '../bson/utf8.js'
 import { inLongIntegerRange, isInt64 } from '../bson/int64.js'
 import type { AstarteType } from '../interface/model.js'
 import type { AstarteValue } from './types.js'
+import { kindOf } from '../kind.js'
 
 /** Largest string (UTF-8 bytes) and binaryblob (bytes) Core accepts. */
 export const MAX_VALUE_BYTES = 65536
@@ -36,28 +37,19 @@ const typeProblem = (message: string): ValueProblem =>
 const sizeProblem = (message: string): ValueProblem =>
   new ValueProblem('value_size_exceeded', message)
 
-/** Name of a value's JS kind for messages; never prints the value (it may be large). */
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Date) return 'a Date'
-  if (value instanceof Uint8Array) return 'a Uint8Array'
-  return `a ${typeof value}`
-}
-
 /** Checks one scalar; returns the problem or `undefined` when it fits. */
 function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefined {
   switch (type) {
     case 'double':
     case 'doublearray':
       if (typeof value !== 'number') {
-        return typeProblem(`expected a double, got ${describe(value)}`)
+        return typeProblem(`expected a double, got ${kindOf(value)}`)
       }
       return Number.isFinite(value) ? undefined : typeProblem(`double ${value} is not finite`)
     case 'integer':
     case 'integerarray':
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        return typeProblem(`expected an integer, got ${describe(value)}`)
+        return typeProblem(`expected an integer, got ${kindOf(value)}`)
       }
       return Math.abs(value) <= INTEGER_LIMIT
         ? undefined
@@ -66,7 +58,7 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
     case 'booleanarray':
       return typeof value === 'boolean'
         ? undefined
-        : typeProblem(`expected a boolean, got ${describe(value)}`)
+        : typeProblem(`expected a boolean, got ${kindOf(value)}`)
     case 'longinteger':
     case 'longintegerarray':
       if (isInt64(value)) {
@@ -76,11 +68,11 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
       }
       return typeof value === 'number' && Number.isSafeInteger(value)
         ? undefined
-        : typeProblem(`expected a bigint or safe integer, got ${describe(value)}`)
+        : typeProblem(`expected a bigint or safe integer, got ${kindOf(value)}`)
     case 'string':
     case 'stringarray':
       if (typeof value !== 'string') {
-        return typeProblem(`expected a string, got ${describe(value)}`)
+        return typeProblem(`expected a string, got ${kindOf(value)}`)
       }
       if (hasLoneSurrogate(value)) return typeProblem('string has a lone surrogate')
       return value.length <= MAX_VALUE_BYTES / 3 || utf8Length(value) <= MAX_VALUE_BYTES
@@ -89,7 +81,7 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
     case 'binaryblob':
     case 'binaryblobarray':
       if (!(value instanceof Uint8Array)) {
-        return typeProblem(`expected a Uint8Array, got ${describe(value)}`)
+        return typeProblem(`expected a Uint8Array, got ${kindOf(value)}`)
       }
       return value.length <= MAX_VALUE_BYTES
         ? undefined
@@ -97,7 +89,7 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
     case 'datetime':
     case 'datetimearray':
       if (!(value instanceof Date)) {
-        return typeProblem(`expected a Date, got ${describe(value)}`)
+        return typeProblem(`expected a Date, got ${kindOf(value)}`)
       }
       return Number.isNaN(value.getTime()) ? typeProblem('date is invalid') : undefined
   }
@@ -111,7 +103,7 @@ const isArrayType = (type: AstarteType): boolean => type.endsWith('array')
  */
 export function checkedValue(type: AstarteType, value: unknown): AstarteValue | ValueProblem {
   if (!isArrayType(type)) return checkScalar(type, value) ?? (value as AstarteValue)
-  if (!Array.isArray(value)) return typeProblem(`expected ${type}, got ${describe(value)}`)
+  if (!Array.isArray(value)) return typeProblem(`expected ${type}, got ${kindOf(value)}`)
   if (value.length > MAX_ARRAY_LENGTH) {
     return sizeProblem(`array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`)
   }

@@ -1,0 +1,10 @@
+/** @module kind: what kind of JS value something is, for messages; never the value itself. */
+
+/** `null`, `an array`, `a Date`, `a Uint8Array`, or `a <typeof>`: short, and never large. */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Date) return 'a Date'
+  if (value instanceof Uint8Array) return 'a Uint8Array'
+  return `a ${typeof value}`
+}
