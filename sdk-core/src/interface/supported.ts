@@ -17,18 +17,19 @@ import type { Interface } from './model.js'
  */
 export function checkSupportedInterface(iface: Interface): void {
   const issues: Issue[] = []
+  let endpoint: string | undefined
   iface.mappings.forEach((mapping, index) => {
     if (!mapping.encrypted) return
-    const message = `mapping ${mapping.endpoint} has encrypted: true, which a device cannot honour`
+    endpoint ??= mapping.endpoint
+    const message =
+      `mapping ${mapping.endpoint} has encrypted: true, which a device cannot honour ` +
+      '(astarte has not released its key agreement)'
     issues.push(issue('encrypted_unsupported', pointer('mappings', index, 'encrypted'), message))
   })
-  const first = iface.mappings.find((mapping) => mapping.encrypted)
-  if (first === undefined) return
-  const message =
-    `couldn't use interface ${iface.name}: mapping ${first.endpoint} has encrypted: true, and ` +
-    'end-to-end encryption is not supported (astarte has not released its key agreement)'
-  throw new SdkError('local.unsupported_interface', message, {
-    ctx: { interfaceName: iface.name, endpoint: first.endpoint },
-    issues,
-  })
+  if (endpoint === undefined) return
+  throw new SdkError(
+    'local.unsupported_interface',
+    `couldn't use interface ${iface.name}: ${(issues[0] as Issue).message}`,
+    { ctx: { interfaceName: iface.name, endpoint }, issues },
+  )
 }
