@@ -55,8 +55,7 @@ export function connectionLost(
 ): DeviceState {
   if (error !== undefined) ctx.lastError = error
   const message = "couldn't deliver: the connection was lost"
-  const cause = error === undefined ? {} : { cause: error }
-  const lost = new SdkError('local.connection_lost', message, cause)
+  const lost = new SdkError('local.connection_lost', message, { cause: error })
   drainEnded(ctx)
   for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
   if (wasUp) {

@@ -429,7 +429,7 @@ export class SessionTransport implements MqttTransport {
     if (cause !== undefined && !LOSSES.has(cause.code)) return cause
     return new SdkError('remote.connect_failed', `${message}: closed before the broker answered`, {
       ctx: conn.where,
-      ...(cause === undefined ? {} : { cause }),
+      cause,
     })
   }
 
@@ -445,7 +445,7 @@ export class SessionTransport implements MqttTransport {
       `couldn't keep the connection to ${host}:${port}`,
       {
         ctx: conn.where,
-        ...(cause === undefined ? {} : { cause }),
+        cause,
       },
     )
   }
