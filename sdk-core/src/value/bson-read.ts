@@ -12,6 +12,7 @@ import { scalarOf as scalarOfBinding } from './bson-write.js'
 import { inLongIntegerRange, int64FromInt32, int64ToNumber, type Int64 } from '../bson/int64.js'
 import { INTEGER_LIMIT, MAX_ARRAY_LENGTH, MAX_VALUE_BYTES } from './check-value.js'
 import type { AstarteValue } from './types.js'
+import { keyPath } from './rules.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const BsonType = BsonTypeBinding
@@ -37,7 +38,7 @@ export interface ReadContext {
 
 /** The Astarte path an issue refers to: `/prefix/key` inside an object. */
 export const issuePath = (at: ReadContext): string =>
-  at.key === undefined ? at.path : `${at.path === '/' ? '' : at.path}/${at.key}`
+  at.key === undefined ? at.path : keyPath(at.path, at.key)
 
 /** `Date`'s range (ECMA-262 time values). */
 const MAX_TIME = 8.64e15

@@ -9,19 +9,35 @@ import { undecodable as undecodableBinding } from '../bson/reader.js'
 import type { BsonReader } from '../bson/reader.js'
 import type { Int64 } from '../bson/int64.js'
 import { utf8Read as utf8ReadBinding } from '../bson/utf8.js'
-import { objectKey } from '../interface/index.js'
 import type { Interface, Mapping } from '../interface/model.js'
-import * as bsonRead from './bson-read.js'
-import type { Direction, ReadContext } from './bson-read.js'
+import {
+  Mismatch as MismatchBinding,
+  dateFromMs as dateFromMsBinding,
+  issuePath as issuePathBinding,
+  readAstarteValue as readAstarteValueBinding,
+  type Direction,
+  type ReadContext,
+} from './bson-read.js'
 import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
 import type { AstarteValue } from './types.js'
+import {
+  issue,
+  missingRequiredKeys,
+  noMappings,
+  setOwn as setOwnBinding,
+  unsetIssue,
+} from './rules.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const BsonType = BsonTypeBinding
 const openRoot = openRootBinding
 const undecodable = undecodableBinding
 const utf8Read = utf8ReadBinding
-const { Mismatch, dateFromMs, issuePath, readAstarteValue } = bsonRead
+const Mismatch = MismatchBinding
+const dateFromMs = dateFromMsBinding
+const issuePath = issuePathBinding
+const readAstarteValue = readAstarteValueBinding
+const setOwn = setOwnBinding
 
 export type { Direction } from './bson-read.js'
 
@@ -45,8 +61,6 @@ export type DecodedData =
 const KEY_V = 0x76
 const KEY_T = 0x74
 
-const issue = (code: string, path: string, message: string): Issue => ({ code, path, message })
-
 /** spec §2.2: an empty payload (or the `{"v": <empty binary>}` quirk) is an unset. */
 function decodeUnset(
   iface: Interface,
@@ -56,16 +70,8 @@ function decodeUnset(
   if (mapping === undefined) {
     return err([issue('unexpected_value_type', path, 'an object aggregate cannot be unset')])
   }
-  if (iface.type !== 'properties') {
-    return err([
-      issue('unset_on_datastream', path, `${iface.name} is a datastream; it cannot be unset`),
-    ])
-  }
-  if (!mapping.allowUnset) {
-    return err([
-      issue('unset_not_allowed', path, `mapping ${mapping.endpoint} does not allow unset`),
-    ])
-  }
+  const found = unsetIssue(iface, mapping, path)
+  if (found !== undefined) return err([found])
   return ok({ kind: 'unset', mapping, path })
 }
 
@@ -86,7 +92,6 @@ function readObject(
   r: BsonReader,
   bson: number,
   iface: Interface,
-  mappings: readonly Mapping[],
   last: number,
   path: string,
   direction: Direction,
@@ -112,19 +117,9 @@ function readObject(
     }
     const value = readAstarteValue(r, t, mapping.type, end, 2, at)
     if (value instanceof Mismatch) problems.push(value.issue)
-    // defineProperty keeps a key named __proto__ a plain own key; plain stores are faster.
-    else if (key === '__proto__') {
-      const own = { value, enumerable: true, writable: true, configurable: true }
-      Object.defineProperty(out, key, own)
-    } else out[key] = value
+    else setOwn(out, key, value)
   }
-  for (const m of mappings) {
-    const key = m.required ? objectKey(m) : undefined
-    if (key !== undefined && !Object.prototype.hasOwnProperty.call(out, key)) {
-      const message = `required object key ${JSON.stringify(key)} is missing`
-      problems.push(issue('missing_required_mapping', path, message))
-    }
-  }
+  missingRequiredKeys(iface, path, out, problems)
   return problems.length > 0 ? problems : out
 }
 
@@ -150,7 +145,7 @@ export function decodePayload(
   const mapping = object ? undefined : mappings[0]
   const first = mappings[0]
   if (first === undefined) {
-    return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+    return err([noMappings(iface, path)])
   }
   if (payload.length === 0) return decodeUnset(iface, mapping, path)
 
@@ -169,7 +164,7 @@ export function decodePayload(
         emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.int32At(r.pos) === 0
         const read =
           mapping === undefined
-            ? readObject(r, t, iface, mappings, last, path, direction)
+            ? readObject(r, t, iface, last, path, direction)
             : readAstarteValue(r, t, mapping.type, last, 0, { path, key: undefined, direction })
         value = undefined
         problems = []

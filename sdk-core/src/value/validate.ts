@@ -6,12 +6,8 @@
 import { err, ok, type Issue, type Result } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import { checkedValue, ValueProblem } from './check-value.js'
-import {
-  cachedIndividualPath,
-  cachedObjectPath,
-  mappingsByKey,
-  requiredObjectKeys,
-} from './resolve-cache.js'
+import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
+import { issue, keyPath, missingRequiredKeys, noMappings, setOwn, unsetIssue } from './rules.js'
 import type { AstarteValue, ValidatedIndividual, ValidatedObject, ValidatedUnset } from './types.js'
 
 /** Options of `validateIndividual` and `validateObject`. */
@@ -19,8 +15,6 @@ export interface ValidateOptions {
   /** Explicit timestamp; required exactly where the mapping has `explicit_timestamp`. */
   readonly timestamp?: Date
 }
-
-const issue = (code: string, path: string, message: string): Issue => ({ code, path, message })
 
 /**
  * spec §2.2 [SDK]: a timestamp only where `explicit_timestamp` is set, and required there.
@@ -52,9 +46,6 @@ function adding(issues: Issue[] | undefined, found: Issue): Issue[] {
   issues.push(found)
   return issues
 }
-
-/** Where an object key's issue is reported: the key under the object's path. */
-const keyPath = (path: string, key: string): string => `${path === '/' ? '' : path}/${key}`
 
 /** spec §2.2 [quirk]: DUP reads `{"v": <binary of length 0>}` alone as an unset. */
 const isEmptyBlob = (value: unknown): boolean => value instanceof Uint8Array && value.length === 0
@@ -117,7 +108,7 @@ export function validateObject(
   if (!mappings.ok) return mappings
   const first = mappings.value[0]
   if (first === undefined) {
-    return err([issue('mapping_not_found', path, `${iface.name} has no mappings`)])
+    return err([noMappings(iface, path)])
   }
   if (
     typeof value !== 'object' ||
@@ -142,22 +133,9 @@ export function validateObject(
     }
     const checked = checkedValue(mapping.type, record[key])
     if (checked instanceof ValueProblem) issues = adding(issues, checked.at(keyPath(path, key)))
-    else if (key === '__proto__') {
-      // an own property, as any other key, not the object's prototype
-      Object.defineProperty(checkedObject, key, {
-        value: checked,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    } else checkedObject[key] = checked
+    else setOwn(checkedObject, key, checked)
   }
-  for (const key of requiredObjectKeys(iface)) {
-    if (!Object.prototype.hasOwnProperty.call(record, key)) {
-      const message = `required object key ${JSON.stringify(key)} is missing`
-      issues = adding(issues, issue('missing_required_mapping', path, message))
-    }
-  }
+  issues = missingRequiredKeys(iface, path, record, issues)
   const badTimestamp = checkTimestamp(first, path, options)
   if (badTimestamp !== undefined) issues = adding(issues, badTimestamp)
   if (issues !== undefined) return err(issues)
@@ -174,13 +152,7 @@ export function validateObject(
 export function validateUnset(iface: Interface, path: string): Result<ValidatedUnset> {
   const mapping = cachedIndividualPath(iface, path)
   if (!mapping.ok) return mapping
-  if (iface.type !== 'properties') {
-    const message = `${iface.name} is a datastream; only properties can be unset`
-    return err([issue('unset_on_datastream', path, message)])
-  }
-  if (!mapping.value.allowUnset) {
-    const message = `mapping ${mapping.value.endpoint} does not allow unset`
-    return err([issue('unset_not_allowed', path, message)])
-  }
+  const found = unsetIssue(iface, mapping.value, path)
+  if (found !== undefined) return err([found])
   return ok({ kind: 'unset', iface, mapping: mapping.value, path } as ValidatedUnset)
 }
