@@ -5,12 +5,20 @@
  */
 import { SdkError, assertNever } from '../errors.js'
 import { BsonType as BsonTypeBinding, type BsonDocument, type BsonValue } from './model.js'
-import * as writer from './writer.js'
+import {
+  BsonWriter as BsonWriterBinding,
+  indexKeyLength as indexKeyLengthBinding,
+  keySize as keySizeBinding,
+  stringSize as stringSizeBinding,
+} from './writer.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
-const { BsonWriter, indexKeyLength, keySize, stringSize } = writer
+const BsonWriter = BsonWriterBinding
+const indexKeyLength = indexKeyLengthBinding
+const keySize = keySizeBinding
+const stringSize = stringSizeBinding
 const BsonType = BsonTypeBinding
-type BsonWriter = writer.BsonWriter
+type BsonWriter = BsonWriterBinding
 
 /**
  * Encodes a document.

@@ -3,14 +3,18 @@
  * (spec §2.3 "emit" column): double always 0x01, longinteger always 0x12, binary subtype 0x00.
  */
 import { BsonType } from '../bson/model.js'
-import * as writer from '../bson/writer.js'
+import {
+  indexKeyLength as indexKeyLengthBinding,
+  stringSize as stringSizeBinding,
+  type BsonWriter,
+} from '../bson/writer.js'
 import type { AstarteType } from '../interface/model.js'
 import { astarteTypes, SCALAR_COUNT } from '../interface/astarte-types.js'
 import type { AstarteValue } from './types.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
-const { indexKeyLength, stringSize } = writer
-type BsonWriter = writer.BsonWriter
+const indexKeyLength = indexKeyLengthBinding
+const stringSize = stringSizeBinding
 
 const emitted = {} as Record<AstarteType, number>
 const scalars = {} as Record<AstarteType, AstarteType>

@@ -4,15 +4,22 @@
  */
 import { assertNever } from '../errors.js'
 import { BsonType } from '../bson/model.js'
-import * as writer from '../bson/writer.js'
+import { BsonWriter as BsonWriterBinding, keySize as keySizeBinding } from '../bson/writer.js'
 import type { AstarteType, Mapping } from '../interface/model.js'
-import * as bsonWrite from './bson-write.js'
+import {
+  emittedBsonType as emittedBsonTypeBinding,
+  valueSize as valueSizeBinding,
+  writeValue as writeValueBinding,
+} from './bson-write.js'
 import { mappingsByKey } from './resolve-cache.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from './types.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
-const { BsonWriter, keySize } = writer
-const { emittedBsonType, valueSize, writeValue } = bsonWrite
+const BsonWriter = BsonWriterBinding
+const keySize = keySizeBinding
+const emittedBsonType = emittedBsonTypeBinding
+const valueSize = valueSizeBinding
+const writeValue = writeValueBinding
 const DATETIME = BsonType.datetime
 const DOCUMENT = BsonType.document
 
