@@ -18,7 +18,12 @@ import { checkRequest, type DownloadRequest, type DownloadResult } from './downl
 import { DownloadError } from './download-error.js'
 import { syncDirectory } from './durable-file.js'
 import { statfsFreeSpace, type FreeSpace } from './free-space.js'
-import { contentLength, parseContentRange, strongEtag } from './http-headers.js'
+import {
+  contentLength,
+  parseContentRange,
+  strongEtag,
+  unsatisfiedRangeSize,
+} from './http-headers.js'
 import { exchange, StalledError } from './http-request.js'
 import {
   discardPartial,
@@ -145,6 +150,8 @@ async function attempt(run: Run, progress: { made: boolean }): Promise<DownloadR
 interface Head {
   readonly offset: number
   readonly state: PartState
+  /** The part already holds the whole file (a 416 naming its size): no body to read. */
+  readonly complete: boolean
 }
 
 /** What the response head says: where the body starts, and the sidecar to keep for it. */
@@ -158,6 +165,7 @@ async function readHead(
   const lastModified = res.headers['last-modified']
   let offset = 0
   let total: number | undefined
+  let complete = false
   if (status === 206 && prior !== undefined) {
     const range = parseContentRange(res.headers['content-range'])
     const priorTotal = prior.state.totalBytes
@@ -173,8 +181,17 @@ async function readHead(
     offset = prior.offset
     total = range.total ?? priorTotal
   } else if (status === 416 && prior !== undefined) {
-    await io(run, () => discardPartial(run.req.destination))
-    throw new Restart()
+    // If-Range held (else the answer is a 200) and the range starts at the end: the part is
+    // the whole file when the server's size is the part's.
+    const size = unsatisfiedRangeSize(res.headers['content-range'])
+    const priorTotal = prior.state.totalBytes
+    if (size !== prior.offset || (priorTotal !== undefined && priorTotal !== size)) {
+      await io(run, () => discardPartial(run.req.destination))
+      throw new Restart()
+    }
+    complete = true
+    offset = prior.offset
+    total = size
   } else if (status === 200) {
     total = contentLength(res)
   } else {
@@ -197,7 +214,7 @@ async function readHead(
     ...(total === undefined ? {} : { totalBytes: total }),
   }
   await io(run, () => saveSidecar(run.req.destination, state))
-  return { offset, state }
+  return { offset, state, complete }
 }
 
 async function receive(
@@ -222,7 +239,7 @@ async function receive(
   }
   try {
     run.emit(received, total, true)
-    for (;;) {
+    while (!head.complete) {
       const next = await network(run, () => body.next())
       if (next.done === true) break
       const chunk = next.value

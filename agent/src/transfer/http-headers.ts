@@ -25,3 +25,11 @@ export function parseContentRange(
   if (end < start || (total !== undefined && end >= total)) return undefined
   return { start, end, total }
 }
+
+/** The size a 416 names in its Content-Range (`bytes`, an asterisk, a slash, the size). */
+export function unsatisfiedRangeSize(v: string | undefined): number | undefined {
+  const m = v === undefined ? null : /^bytes \*\/(\d+)$/.exec(v.trim())
+  if (m === null) return undefined
+  const n = Number(m[1])
+  return Number.isSafeInteger(n) ? n : undefined
+}

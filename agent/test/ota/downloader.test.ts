@@ -248,6 +248,23 @@ describe('downloader', () => {
     assert.equal(second.headers.range, 'bytes=100000-')
   })
 
+  test('a part holding the whole file (its end lost with the connection) is finished on a 416', async () => {
+    const { path, body, destination } = fixture(200_000)
+    server.serve(path, { body, chunked: true })
+    server.fault(path, { type: 'drop', afterBytes: body.length })
+    const result = await download(request(path, destination, { sha256: sha(body) }))
+    assert.equal(result.resumed, true)
+    assert.deepEqual(await readFile(destination), body)
+    assert.deepEqual(
+      server.requests.filter((r) => r.path === path).map((r) => [r.status, r.headers.range]),
+      [
+        [200, undefined],
+        [416, `bytes=${body.length}-`],
+      ],
+    )
+    assert.equal(server.bytesServed(path), body.length)
+  })
+
   test('a 200 in answer to a Range request starts the file over cleanly', async () => {
     const { path, body, destination } = fixture(400_000)
     server.fault(path, { type: 'drop', afterBytes: 150_000 })
