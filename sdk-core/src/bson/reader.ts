@@ -7,23 +7,12 @@ import { SdkError } from '../errors.js'
 import { BsonType, MAX_DEPTH, type BsonDocument, type BsonValue } from './model.js'
 import { readInt64, type Int64 } from './int64.js'
 import { utf8Read as utf8ReadBinding } from './utf8.js'
+import { readFloat64 as readFloat64Binding, TWO_32 } from './scratch.js'
 
-const TWO_32 = 4294967296
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const utf8Read = utf8ReadBinding
+const readFloat64 = readFloat64Binding
 const T = BsonType
-
-// One 8-byte scratch for float64 conversions: a DataView per buffer costs more than a whole
-// small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
-const scratch = new ArrayBuffer(8)
-const scratchBytes = new Uint8Array(scratch)
-const scratchF64 = new Float64Array(scratch)
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-function load8(src: Uint8Array, at: number): void {
-  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = src[at + i] as number
-  else for (let i = 0; i < 8; i++) scratchBytes[7 - i] = src[at + i] as number
-}
 
 function readInt32(src: Uint8Array, at: number): number {
   return (
@@ -32,11 +21,6 @@ function readInt32(src: Uint8Array, at: number): number {
     ((src[at + 2] as number) << 16) |
     ((src[at + 3] as number) << 24)
   )
-}
-
-function readFloat64(src: Uint8Array, at: number): number {
-  load8(src, at)
-  return scratchF64[0] as number
 }
 
 /** The error every decoding failure becomes. */

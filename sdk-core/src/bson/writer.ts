@@ -5,32 +5,12 @@
 import { SdkError } from '../errors.js'
 import { isInt64, writeInt64, type Int64 } from './int64.js'
 import { utf8Length as utf8LengthBinding, utf8Write as utf8WriteBinding } from './utf8.js'
+import { writeFloat64 as writeFloat64Binding, TWO_32 } from './scratch.js'
 
-const TWO_32 = 4294967296
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const utf8Length = utf8LengthBinding
 const utf8Write = utf8WriteBinding
-
-// One 8-byte scratch for float64 conversions: a DataView per buffer costs more than a whole
-// small document. The wire is little-endian (BSON 1.1) whatever the host's byte order.
-const scratch = new ArrayBuffer(8)
-const scratchBytes = new Uint8Array(scratch)
-const scratchF64 = new Float64Array(scratch)
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-function store8(dst: Uint8Array, at: number): void {
-  const s = scratchBytes
-  if (LITTLE_ENDIAN) {
-    dst[at] = s[0] as number
-    dst[at + 1] = s[1] as number
-    dst[at + 2] = s[2] as number
-    dst[at + 3] = s[3] as number
-    dst[at + 4] = s[4] as number
-    dst[at + 5] = s[5] as number
-    dst[at + 6] = s[6] as number
-    dst[at + 7] = s[7] as number
-  } else for (let i = 0; i < 8; i++) dst[at + i] = s[7 - i] as number
-}
+const writeFloat64 = writeFloat64Binding
 
 function writeInt32(dst: Uint8Array, at: number, v: number): void {
   dst[at] = v
@@ -150,8 +130,7 @@ export class BsonWriter {
   }
 
   double(v: number): void {
-    scratchF64[0] = v
-    store8(this.bytes, this.pos)
+    writeFloat64(this.bytes, this.pos, v)
     this.pos += 8
   }
 
