@@ -39,6 +39,9 @@ import {
 } from './ota-state.js'
 import { SystemUpdateError, type SystemUpdate } from './system-update.js'
 
+/** How long a stop waits for the phase in progress (an install goes on in RAUC regardless). */
+const STOP_WAIT_MS = 2_000
+
 export const OTA_REQUEST_INTERFACE = `${EDGEHOG}OTARequest`
 export const OTA_EVENT_INTERFACE = `${EDGEHOG}OTAEvent`
 
@@ -124,6 +127,8 @@ class Ota implements OtaFeature {
   #canceled = false
   #running: Promise<void> | undefined
   #timers = new Set<unknown>()
+  /** The waits in progress, ended at once by a stop. */
+  #sleepers = new Set<() => void>()
   /** The timer republishing `Rebooting`. */
   #repeat: unknown
   #sending = false
@@ -203,12 +208,23 @@ class Ota implements OtaFeature {
 
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#context?.device.off('stateChanged', this.#onDeviceState)
+    const context = this.#context
+    context?.device.off('stateChanged', this.#onDeviceState)
     this.#abort?.abort()
-    for (const handle of this.#timers) this.#context?.timers.clear(handle)
+    for (const handle of this.#timers) context?.timers.clear(handle)
     this.#timers.clear()
-    // the phase in progress persisted where it is: it resumes at the next start
-    if (this.#running !== undefined) await this.#running.catch(() => undefined)
+    for (const wake of this.#sleepers) wake()
+    // the phase in progress persisted where it is and resumes at the next start: a download or a
+    // wait ends at once; an install the installer runs is not waited for past a short bound
+    const running = this.#running
+    if (running !== undefined && context !== undefined) {
+      let handle: unknown
+      const bound = new Promise<void>((resolve) => {
+        handle = context.timers.set(resolve, STOP_WAIT_MS)
+      })
+      await Promise.race([running.catch(() => undefined), bound])
+      context.timers.clear(handle)
+    }
     await this.#writes
   }
 
@@ -718,11 +734,13 @@ class Ota implements OtaFeature {
       }
       const done = (): void => {
         signal?.removeEventListener('abort', done)
+        this.#sleepers.delete(done)
         this.#timers.delete(handle)
         ;(this.#context as FeatureContext).timers.clear(handle)
         resolve()
       }
       const handle = this.#timer(done, ms)
+      this.#sleepers.add(done)
       signal?.addEventListener('abort', done, { once: true })
     })
   }

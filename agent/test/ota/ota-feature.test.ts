@@ -87,6 +87,7 @@ describe('OTA feature against the sandbox', () => {
     options: {
       freeSpace?: (dir: string) => Promise<number>
       rebootingRepeatMs?: number
+      rebootDelayMs?: number
     } = {},
   ): Promise<Running> {
     const reboots = new RecordingSystemControl({ now: () => Date.now() })
@@ -96,7 +97,7 @@ describe('OTA feature against the sandbox', () => {
       downloadDirectory: join(u.store, 'download'),
       reboot: 'default',
       systemControl: reboots,
-      rebootDelayMs: 0,
+      rebootDelayMs: options.rebootDelayMs ?? 0,
       rebootingRepeatMs: options.rebootingRepeatMs ?? 3_600_000,
       resendMs: 500,
       download: {
@@ -330,7 +331,8 @@ describe('OTA feature against the sandbox', () => {
 
       test('the bootloader falls back after the reboot: Failure/SystemRollback', async () => {
         const u = await unit(kind)
-        await start(u, { rebootingRepeatMs: 200 })
+        // the reboot request is still waiting for its delay when the agent stops: no hang
+        await start(u, { rebootingRepeatMs: 200, rebootDelayMs: 3_600_000 })
         const url = serve(await u.board.bundle(randomBytes(20_000)))
         const uuid = randomUUID()
         await request(env, u.deviceId, 'Update', uuid, url)
