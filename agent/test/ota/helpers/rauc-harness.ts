@@ -138,6 +138,8 @@ export async function startRaucHarness(
     releaseInstall: () => rm(join(dir, 'boot', 'hold'), { force: true }),
     async stop() {
       await stopService()
+      // a service ended mid-install leaves its bundle mounted
+      await run('umount', ['-l', join(dir, 'mnt', 'bundle')]).catch(() => undefined)
       if (busPid !== undefined) {
         try {
           process.kill(busPid, 'SIGTERM')
