@@ -5,7 +5,7 @@
  * kept in `<stateDir>/expiries.json`, so a restart still deletes files on time.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileDurably } from '../transfer/index.js'
 
@@ -62,6 +62,18 @@ export class FileStore {
       return s.isFile() ? s.size : undefined
     } catch {
       return undefined
+    }
+  }
+
+  /**
+   * Removes what unfinished downloads left in the incoming directory, except the parts of
+   * `keep` (the ids of the downloads still to run).
+   */
+  async sweepIncoming(keep: ReadonlySet<string>): Promise<void> {
+    const names = new Set([...keep].map((id) => this.nameOf(id)))
+    for (const entry of await readdir(this.incoming)) {
+      const name = entry.replace(/\.part(\.json(\.tmp)?)?$/, '')
+      if (!names.has(name)) await rm(join(this.incoming, entry), { force: true, recursive: true })
     }
   }
 

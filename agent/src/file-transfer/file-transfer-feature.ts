@@ -93,6 +93,14 @@ class FileTransferFeature implements Feature {
     this.#jobs = jobs
     for (const name of dropped)
       context.logger.log('warn', 'dropped an unreadable transfer job', { name })
+    await files.sweepIncoming(
+      new Set(
+        left
+          .map((job) => job.request)
+          .filter((r) => r.kind === 'server_to_device' && r.destination.type === 'storage')
+          .map((r) => r.id),
+      ),
+    )
     await publishCapabilities(context.device)
     for (const [fileId, atMs] of Object.entries(files.expiries()))
       this.#scheduleExpiry(fileId, atMs)

@@ -7,6 +7,7 @@ import { chmod, chown } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
   DownloadError,
+  discardPartial,
   download,
   redactUrl,
   statfsFreeSpace,
@@ -69,6 +70,10 @@ export async function downloadFile(
     ...(progress === undefined
       ? {}
       : { onProgress: (p) => progress(p.receivedBytes, p.totalBytes, false) }),
+  }).catch(async (e: unknown) => {
+    // Only a transfer the agent's stop interrupted goes on later; a failed one leaves nothing.
+    if (!t.signal.aborted) await discardPartial(destination).catch(() => undefined)
+    throw e
   })
   if (r.fileMode !== undefined) await chmod(destination, r.fileMode)
   if (r.userId !== undefined || r.groupId !== undefined) {

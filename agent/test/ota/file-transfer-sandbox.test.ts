@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { constants } from 'node:os'
 import { after, before, describe, test } from 'node:test'
@@ -529,6 +529,33 @@ describe('file transfer against the sandbox', () => {
       assert.match(logged, /busy\.bin\?…/)
       assert.ok(!logged.includes('topsecret'))
     } finally {
+      await agent.stop()
+    }
+  })
+
+  test('a download the retries gave up on answers its errno and leaves no part; strays are swept at start', async () => {
+    const storageDir = await mkdtemp(join(env.tmp, 'file-store-'))
+    await mkdir(join(storageDir, '.incoming'))
+    await writeFile(join(storageDir, '.incoming', 'stray.part'), 'left by a crash')
+    await writeFile(join(storageDir, '.incoming', 'stray.part.json'), '{}')
+    const agent = await startAgent({ storageDir })
+    const { deviceId } = agent.run
+    try {
+      assert.deepEqual(await readdir(join(storageDir, '.incoming')), [])
+      files.serve('/ft/flaky.bin', { body: randomBytes(100_000) })
+      files.fault('/ft/flaky.bin', { type: 'drop', afterBytes: 0, times: Infinity })
+      await post(
+        deviceId,
+        'fileTransfer.ServerToDevice',
+        download('flaky-1', files.url('/ft/flaky.bin')),
+      )
+      const response = await responseOf(deviceId, 'flaky-1')
+      assert.equal(num(response.code), errno.ECONNRESET, String(response.message))
+      assert.equal(files.requestCount('/ft/flaky.bin'), FAST_RETRY.attempts)
+      assert.deepEqual(await readdir(join(storageDir, '.incoming')), [])
+      assert.deepEqual(await readdir(storageDir), ['.incoming'])
+    } finally {
+      files.clearFaults('/ft/flaky.bin')
       await agent.stop()
     }
   })
