@@ -15,8 +15,7 @@
 // Usage: node scripts/bundle-apps.mjs [--out DIR] [--for-node X.Y] [--tar] [agent|bridge ...]
 //   (default: both, into dist/, for the Node that runs this script)
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { root } from './workspace.mjs'
@@ -85,12 +84,23 @@ const inlinePackageInfo = {
 }
 
 /**
- * What of an installed package runs: not its C sources, tests or the objects of its build, only
- * the compiled addon (`build/Release/*.node`) and its JavaScript and data.
+ * What of an installed package runs: not its C/C++ sources, tests or the objects of its build, only
+ * the compiled addon (`build/Release/*.node`) or its Linux prebuilds, and its JavaScript and data.
  */
 function runTimeFile(relative) {
   const parts = relative.split(/[\\/]/).filter((p) => p !== '')
-  if (parts.some((p) => ['src', 'test', 'deps', '.github', 'docs'].includes(p))) return false
+  if (parts.some((p) => ['test', 'deps', '.github', 'docs'].includes(p))) return false
+  // an addon's C/C++ sources and build files (its JavaScript may live in src/ too: keep that)
+  if (/\.(c|cc|cpp|h|hpp|gyp|gypi|mk)$/.test(relative)) return false
+  // N-API prebuilds: the bundles run on Linux boards, of any architecture
+  const prebuilds = parts.indexOf('prebuilds')
+  if (
+    prebuilds !== -1 &&
+    parts.length > prebuilds + 1 &&
+    !parts[prebuilds + 1].startsWith('linux-')
+  ) {
+    return false
+  }
   const build = parts.indexOf('build')
   if (build === -1) return true
   const inside = parts.slice(build + 1)
@@ -114,7 +124,20 @@ function findPackageJson(name, from) {
   }
 }
 
-/** Copies package `name` (resolved from `from`) and its run-time dependencies into `modules`. */
+/** Whether `name` resolves from the folder `dir` inside the bundle (up to `modules`' parent). */
+function resolvesWithin(dir, name, modules) {
+  for (let d = dir; d.startsWith(dirname(modules)); d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules', name, 'package.json'))) return true
+    if (d === dirname(modules)) break
+  }
+  return false
+}
+
+/**
+ * Copies package `name` (as Node resolves it from the file `from`) into `modules`, then whatever
+ * it, or a package nested in its own node_modules, needs at run time and can't resolve inside the
+ * bundle: the repository's tree is hoisted, the bundle's must hold each dependency itself.
+ */
 function copyPackage(name, from, modules, seen = new Set()) {
   if (seen.has(name) || SKIP_DEPENDENCIES.has(name)) return
   seen.add(name)
@@ -128,11 +151,32 @@ function copyPackage(name, from, modules, seen = new Set()) {
     dereference: true,
     filter: (p) => runTimeFile(p.slice(src.length)),
   })
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
-  for (const dep of Object.keys(pkg.dependencies ?? {})) {
-    if (existsSync(join(dest, 'node_modules', dep))) continue
-    copyPackage(dep, pkgFile, modules, seen)
+  for (const manifest of packageManifests(dest)) {
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8'))
+    const here = dirname(manifest)
+    const original = join(src, here.slice(dest.length), 'package.json')
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      if (SKIP_DEPENDENCIES.has(dep) || resolvesWithin(here, dep, modules)) continue
+      copyPackage(dep, original, modules, seen)
+    }
   }
+}
+
+/** `dir`'s package.json and those of the packages nested in its node_modules. */
+function packageManifests(dir) {
+  const found = [join(dir, 'package.json')]
+  const nested = join(dir, 'node_modules')
+  if (!existsSync(nested)) return found
+  for (const entry of readdirSync(nested)) {
+    const scoped = entry.startsWith('@')
+      ? readdirSync(join(nested, entry)).map((n) => `${entry}/${n}`)
+      : [entry]
+    for (const name of scoped) {
+      if (existsSync(join(nested, name, 'package.json')))
+        found.push(...packageManifests(join(nested, name)))
+    }
+  }
+  return found
 }
 
 async function bundle(name, outRoot, forNode, tar) {

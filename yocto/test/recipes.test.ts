@@ -138,7 +138,10 @@ function install(recipe: string, tarball?: string): Installed & { status: number
   const D = join(work, 'image')
   mkdirSync(unpack)
   mkdirSync(D)
-  const vars = variables(`${recipeText}\n${classText}`)
+  // as bitbake does: the class's text stands where the recipe inherits it
+  const inherited = recipeText.replace(/^inherit .*astarte-ts-bundle.*$/m, classText)
+  assert.notEqual(inherited, recipeText, 'the recipe inherits astarte-ts-bundle')
+  const vars = variables(inherited)
   for (const [k, v] of Object.entries(BITBAKE_DEFAULTS)) vars.set(k, v)
   vars.set('PV', pv)
   vars.set('D', D)
