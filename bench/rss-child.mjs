@@ -2,7 +2,8 @@
 // tsx), stopping at each step of a device's life so that bench/src/rows/memory.ts reads its
 // resident memory from outside (/proc/<pid>/status), as `ps` or a board's monitor would:
 //   node bench/rss-child.mjs            started → imported → opened → connected → streamed →
-//                                       streamed again
+//                                       streamed again → idle (connected, nothing sent for
+//                                       BENCH_IDLE_MS, default 15 s)
 //   node bench/rss-child.mjs <dep>      started → <dep> loaded alone (mqtt, better-sqlite3,
 //                                       x509, tls): what one dependency costs by itself
 // At each step it sends { type: 'step', name, heap } over IPC (`heap`: V8's view, from
@@ -54,6 +55,16 @@ async function deviceSteps() {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     await step(name)
+  }
+  // what the process gives back once the producer pauses: V8's memory reducer shrinks the heap
+  // some seconds after the allocation rate drops (its first check comes after 8 s)
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_IDLE_MS ?? '15000')))
+  await step('idle')
+  // a full collection, where the row runs the child with --expose-gc: what of the heap V8 keeps
+  // is room, not live objects
+  if (typeof globalThis.gc === 'function') {
+    globalThis.gc()
+    await step('collected')
   }
   await device.close()
 }

@@ -3,7 +3,9 @@
  * (`VmRSS` of /proc/<pid>/status, what `ps` shows), against a bare `node -e` process spawned in
  * alternating rounds: once connected, and after a sustained `stored` stream. The child
  * (`bench/rss-child.mjs`, plain node on the built packages) stops at each step of a device's
- * life; the details keep every step, and what each dependency costs when loaded alone.
+ * life; the details keep every step, and what each dependency costs when loaded alone. After
+ * the streams it stays connected and idle, then makes a full collection (it runs with
+ * `--expose-gc`, which only adds `gc()`): what V8 kept as room rather than for live objects.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -25,6 +27,8 @@ const MiB = 2 ** 20
 /** The issue's goal: at most Node's own RSS plus this, connected and under load. */
 const GOAL_MIB_ABOVE_NODE = 25
 const DEPENDENCIES = ['mqtt', 'better-sqlite3', 'x509', 'tls'] as const
+/** How long the child stays connected and idle after the streams before its last step. */
+const IDLE_MS = 15_000
 
 interface Status {
   /** VmRSS: resident now. */
@@ -104,11 +108,12 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
     const deviceEnv = childEnv({
       BENCH_DEVICE_OPTIONS: JSON.stringify(options),
       BENCH_STORED_SENDS: String(storedSends),
+      BENCH_IDLE_MS: String(IDLE_MS),
     })
     const bareEnv = childEnv({})
     // first boot (registration, key, certificate) outside the rounds: a device restarts far
     // more often than it is born, and pairing loads what a restart doesn't (@peculiar/x509)
-    await steps([child], deviceEnv)
+    await steps([child], { ...deviceEnv, BENCH_IDLE_MS: '0' })
     const device: Step[][] = []
     const node: number[] = []
     for (let r = 0; r < Math.min(ctx.rounds, 3); r++) {
@@ -116,7 +121,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
         node.push((await steps(bareNode, bareEnv))[0]?.status.rss ?? Number.NaN)
       }
       if (r % 2 === 1) await bare()
-      device.push(await steps([child], deviceEnv))
+      device.push(await steps(['--expose-gc', child], deviceEnv))
       if (r % 2 === 0) await bare()
     }
     const dependencies: Record<string, number> = {}
@@ -166,6 +171,15 @@ async function measure(
   const node = r.node.map(mib)
   const above = rss.map((value, i) => value - (node[i] ?? Number.NaN))
   const peak = r.device.map((round) => round.at(-1)?.status.peak ?? Number.NaN)
+  // the same process once idle, then after a full collection (see `bench/rss-child.mjs`): what
+  // of the growth is V8 and malloc keeping room for the stream's garbage, not live objects
+  const aboveNodeAt = (name: string): number[] =>
+    r.device.map((round, i) => {
+      const rssThen = mib(round.find((s) => s.name === name)?.status.rss ?? Number.NaN)
+      return Number((rssThen - (node[i] ?? Number.NaN)).toFixed(1))
+    })
+  const idle = aboveNodeAt('idle')
+  const collected = aboveNodeAt('collected')
   return {
     measured: Number(median(above).toFixed(1)),
     reference: { name: 'node alone', measured: median(node) },
@@ -175,6 +189,8 @@ async function measure(
       nodeAloneRounds: node,
       steps: stepMedians(r.device),
       peakRss: mib(median(peak)),
+      idleAboveNode: { median: median(idle), rounds: idle, idleSeconds: IDLE_MS / 1000 },
+      afterFullGcAboveNode: { median: median(collected), rounds: collected },
       dependenciesAloneAboveNode: Object.fromEntries(
         Object.entries(r.dependencies).map(([name, bytes]) => [name, mib(bytes)]),
       ),
