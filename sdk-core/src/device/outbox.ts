@@ -1,6 +1,10 @@
 /**
  * @module outbox: every device publish goes through here. At most `maxInflight` publishes await
- * their ack; the rest wait in order and are never dropped for lack of room. Control publishes
+ * their ack; the rest wait in order and are never dropped for lack of room. A `discard` QoS 0
+ * publish takes no room: nothing acknowledges it, it is a value the caller already holds in
+ * memory, and the transport paces it (its outcome waits until the socket takes it), as the
+ * broker's own in-flight limit counts QoS 1 and 2 only. Queued QoS 0 messages do take room, so a
+ * replay never reads a whole queue into memory at once. Control publishes
  * (sync, introspection) go first; data only once released (after sync). Queue entries are
  * removed only when acknowledged, so a lost connection replays them (spec §3.9).
  *
@@ -75,6 +79,8 @@ export class Outbox {
   readonly #counters: OutboxCounters
   // by publish id: ids are ours, ascending, and mostly acknowledged in order
   readonly #inflight = new AscendingIdMap<Inflight>()
+  // the `discard` QoS 0 publishes among them, which take no room in the window
+  #unwindowed = 0
   // queued messages in flight when the connection ended (or their publish failed), until the
   // next CONNACK says whether the transport completes them itself
   readonly #suspended = new Map<number, Inflight>()
@@ -195,22 +201,33 @@ export class Outbox {
    * room in the window, nothing waiting). `undefined` changes nothing: queue it with `direct`.
    */
   publishAlone(publish: DirectPublish): MqttPublishAction | undefined {
-    if (!this.readyAlone()) return undefined
-    const publishId = ++this.#lastPublishId
-    this.#inflight.set(publishId, publish)
-    this.#counters.sent++
     const { topic, payload, qos } = publish
+    if (!this.readyAlone(qos)) return undefined
+    const publishId = ++this.#lastPublishId
+    this.#setInflight(publishId, publish)
+    this.#counters.sent++
     return { type: 'mqtt.publish', publishId, topic, payload, qos }
   }
 
-  /** Whether `publishAlone` would publish now (checked before making the payload). */
-  readyAlone(): boolean {
+  /** Whether `publishAlone` would publish a `qos` message now (checked before its payload). */
+  readyAlone(qos: Qos): boolean {
     return (
-      !this.#held &&
-      this.#released &&
-      this.#inflight.size < this.#maxInflight &&
-      this.#nothingWaiting()
+      !this.#held && this.#released && (qos === 0 || this.#roomLeft()) && this.#nothingWaiting()
     )
+  }
+
+  #roomLeft(): boolean {
+    return this.#inflight.size - this.#unwindowed < this.#maxInflight
+  }
+
+  #setInflight(publishId: number, entry: Inflight): void {
+    this.#inflight.set(publishId, entry)
+    if (entry.source === 'direct' && entry.qos === 0) this.#unwindowed++
+  }
+
+  #deleteInflight(publishId: number, entry: Inflight): void {
+    this.#inflight.delete(publishId)
+    if (entry.source === 'direct' && entry.qos === 0) this.#unwindowed--
   }
 
   /**
@@ -221,7 +238,7 @@ export class Outbox {
   ackedAlone(publishId: number): OpId | undefined {
     const entry = this.#inflight.get(publishId)
     if (entry?.source !== 'direct' || !this.#nothingWaiting()) return undefined
-    this.#inflight.delete(publishId)
+    this.#deleteInflight(publishId, entry)
     this.#counters.acked++
     return entry.opId
   }
@@ -237,20 +254,29 @@ export class Outbox {
     )
   }
 
-  /** Fills the window: control first, then data oldest first across queues. */
+  /**
+   * Fills the window: control first, then data oldest first across queues. With the window full,
+   * a `discard` QoS 0 publish still goes when it is the next to go (it takes no room).
+   */
   pump(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): void {
-    while (!this.#held && this.#inflight.size < this.#maxInflight) {
-      const control = this.#control.shift()
-      if (control !== undefined) {
-        this.#publish(out, control, control)
-        continue
+    while (!this.#held) {
+      const room = this.#roomLeft()
+      if (room) {
+        const control = this.#control.shift()
+        if (control !== undefined) {
+          this.#publish(out, control, control)
+          continue
+        }
+      } else if (this.#control.length > 0 || this.#direct.peek()?.qos !== 0) {
+        return
       }
-      if (!this.#released || !this.#pumpData(nowMs, obsolete, out)) return
+      if (!this.#released || !this.#pumpData(nowMs, obsolete, out, room)) return
     }
   }
 
-  // publishes one data message; false when there is none
-  #pumpData(nowMs: number, obsolete: Obsolete, out: DeviceAction[]): boolean {
+  // publishes one data message (without `room`, only a waiting QoS 0 `discard` one); false when
+  // there is none
+  #pumpData(nowMs: number, obsolete: Obsolete, out: DeviceAction[], room: boolean): boolean {
     for (;;) {
       const stored = this.#storedHeld ? undefined : this.#cursors.stored.head(nowMs)
       const volatile = this.#cursors.volatile.head(nowMs)
@@ -268,7 +294,7 @@ export class Outbox {
         oldest = volatile.createdMs
       }
       if (direct !== undefined && direct.createdMs < oldest) pick = 'direct'
-      if (pick === undefined) return false
+      if (pick === undefined || (!room && pick !== 'direct')) return false
       if (pick === 'direct') {
         const publish = this.#direct.shift() as WaitingDirectPublish
         this.#publish(out, publish, publish)
@@ -289,7 +315,7 @@ export class Outbox {
 
   #publish(out: DeviceAction[], message: Outgoing, inflight: Inflight): void {
     const publishId = ++this.#lastPublishId
-    this.#inflight.set(publishId, inflight)
+    this.#setInflight(publishId, inflight)
     this.#counters.sent++
     const { topic, payload, qos } = message
     out.push({ type: 'mqtt.publish', publishId, topic, payload, qos })
@@ -322,7 +348,7 @@ export class Outbox {
   acked(publishId: number): Acked | undefined {
     const entry = this.#inflight.get(publishId)
     if (entry === undefined) return undefined
-    this.#inflight.delete(publishId)
+    this.#deleteInflight(publishId, entry)
     this.#counters.acked++
     switch (entry.source) {
       case 'control':
@@ -349,7 +375,7 @@ export class Outbox {
   failed(publishId: number): Acked | undefined {
     const entry = this.#inflight.get(publishId)
     if (entry === undefined) return undefined
-    this.#inflight.delete(publishId)
+    this.#deleteInflight(publishId, entry)
     switch (entry.source) {
       case 'control':
         return entry
@@ -381,6 +407,7 @@ export class Outbox {
     for (const publish of this.#direct.drain()) lost.push(publish.opId)
     this.#counters.dropped += lost.length
     this.#inflight.clear()
+    this.#unwindowed = 0
     this.#control.drain()
     this.#released = false
     this.#held = false

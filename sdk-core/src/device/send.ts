@@ -111,16 +111,15 @@ export function sendDirect(
   data: Validated,
 ): MqttPublishAction | undefined {
   const iface = ownedInterface(ctx, data)
-  if (iface === undefined || iface.type === 'properties' || !ctx.outbox.readyAlone()) {
-    return undefined
-  }
+  if (iface === undefined || iface.type === 'properties') return undefined
   const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
+  const qos = qosFor(iface, mapping)
+  if (!ctx.outbox.readyAlone(qos)) return undefined
   if (decideRetention(iface, mapping, true).type !== 'publish') return undefined
   const payload = encodePayload(data)
   // too large: `handleSend` reports it
   if (payload.length > ctx.maxPayloadBytes) return undefined
   const topic = ctx.topics.topic(iface.name, data.path)
-  const qos = qosFor(iface, mapping)
   return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
 }
 

@@ -49,7 +49,10 @@ export interface DeviceConfig {
   readonly stableAfterMs?: number
   /** Uniform in `[0, 1)`. */
   readonly random: () => number
-  /** Publishes awaiting their ack at most; default 100, the broker's `max_inflight_messages`. */
+  /**
+   * Publishes awaiting their ack at most; default 100, the broker's `max_inflight_messages`. A
+   * `discard` QoS 0 publish takes no room: the transport paces it (see `Outbox`).
+   */
   readonly maxInflight?: number
   /** Purge payload format agreed through capabilities (spec §3.7); default `zlib`. */
   readonly purgeFormat?: PurgeFormat

@@ -11,13 +11,36 @@ import { SdkError } from '@astarte-ts/sdk-core'
 import type { DeviceAction, DeviceInput, Interface, Validated } from '@astarte-ts/sdk-core'
 import { fcOptions } from '../bson/fc-config.js'
 import { FakePairing } from '@astarte-ts/runtime-testing'
-import { DEVICE_ID, REALM, harness, ifaces, individual, unset, type Harness } from './harness.js'
+import { iface } from '../protocol/fixtures.js'
+import {
+  DEVICE_ID,
+  REALM,
+  allInterfaces,
+  harness,
+  ifaces,
+  individual,
+  unset,
+  type Harness,
+  type HarnessOptions,
+} from './harness.js'
+
+// QoS 0 `discard`: its publishes take no room in the window
+const unreliable = iface('org.dev.Unreliable', { type: 'datastream', ownership: 'device' }, [
+  { endpoint: '/%{id}/value', reliability: 'unreliable' },
+])
+
+/** A harness whose device and Astarte also know `unreliable`. */
+function withUnreliable(options: HarnessOptions): Harness {
+  const h = harness({ ...options, interfaces: [...allInterfaces, unreliable] })
+  h.astarte.install(unreliable)
+  return h
+}
 
 /** Two machines brought online the same way: `plain` only ever gets `handle`. */
 function pair(maxInflight?: number): { plain: Harness; direct: Harness } {
   const options = maxInflight === undefined ? {} : { maxInflight }
-  const plain = harness(options)
-  const direct = harness(options)
+  const plain = withUnreliable(options)
+  const direct = withUnreliable(options)
   for (const h of [plain, direct]) {
     h.lb.feed({ type: 'start' })
     assert.equal(h.machine.state.tag, 'online')
@@ -70,6 +93,7 @@ function lockstep(plain: Harness, direct: Harness, nowMs: () => number): Lockste
 
 const targets: readonly { iface: Interface; data: (id: string, v: number) => Validated }[] = [
   { iface: ifaces.guaranteed, data: (id, v) => individual(ifaces.guaranteed, `/${id}/value`, v) },
+  { iface: unreliable, data: (id, v) => individual(unreliable, `/${id}/value`, v) },
   { iface: ifaces.stored, data: (id, v) => individual(ifaces.stored, `/${id}/value`, v) },
   { iface: ifaces.volatile, data: (id, v) => individual(ifaces.volatile, `/${id}/value`, v) },
   { iface: ifaces.expiring, data: (id, v) => individual(ifaces.expiring, `/${id}/value`, v) },
@@ -87,8 +111,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 6,
     arbitrary: fc.record({
       op: fc.constant('send' as const),
-      // mostly the discard datastream, whose sends may take the direct path
-      target: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.nat(targets.length - 1)),
+      // mostly the discard datastreams, whose sends may take the direct path
+      target: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(0) },
+        { weight: 3, arbitrary: fc.constant(1) },
+        fc.nat(targets.length - 1),
+      ),
       id: fc.constantFrom('a', 'b', 'c'),
       value: fc.double({ noNaN: true, noDefaultInfinity: true }),
     }),
@@ -174,7 +202,7 @@ test('the direct paths give what handle gives across stops, reconnects, interfac
   fc.assert(
     fc.property(fc.array(lifeOpArb, { maxLength: 250, size: 'max' }), (ops) => {
       const [plain, direct] = [0, 1].map(() =>
-        harness({ maxInflight: 3, pairing: { lifetimeMs } }),
+        withUnreliable({ maxInflight: 3, pairing: { lifetimeMs } }),
       ) as [Harness, Harness]
       for (const h of [plain, direct]) h.lb.feed({ type: 'start' })
       assert.equal(direct.machine.state.tag, plain.machine.state.tag)
@@ -343,6 +371,40 @@ test('a full window, a waiting stored message or a stop leaves the send to handl
     direct.machine.sendDirect(999, individual(ifaces.guaranteed, '/a/value', 1)),
     undefined,
   )
+})
+
+test('a QoS 0 discard send takes no room: it goes past a full window, never past a waiting message', () => {
+  const { plain, direct } = pair(2)
+  const run = lockstep(plain, direct, () => 1_000_000)
+  const ids: number[] = []
+  const published = (actions: readonly DeviceAction[]): string[] =>
+    actions.flatMap((a) => {
+      if (a.type !== 'mqtt.publish') return []
+      ids.push(a.publishId)
+      return [a.topic.slice(a.topic.indexOf('/org'))]
+    })
+  let opId = 0
+  const send = (data: Validated) => published(run.step({ type: 'send', opId: ++opId, data }))
+  const qos1 = (v: number) => send(individual(ifaces.guaranteed, '/a/value', v))
+  const qos0 = (v: number) => send(individual(unreliable, '/z/value', v))
+  const guaranteed = '/org.dev.Guaranteed/a/value'
+  const zero = '/org.dev.Unreliable/z/value'
+  assert.deepEqual([qos1(1), qos1(2)], [[guaranteed], [guaranteed]])
+  // the window is full: QoS 0 sends still go, each at once
+  assert.deepEqual([qos0(1), qos0(2)], [[zero], [zero]])
+  assert.equal(run.fastSends, 4)
+  assert.equal(direct.machine.metrics().inflight, 4)
+  // a QoS 1 send waits for room, and the QoS 0 one after it waits behind it
+  assert.deepEqual([qos1(3), qos0(3)], [[], []])
+  assert.equal(direct.machine.metrics().queued, 2)
+  // a QoS 0 ack frees no room: nothing moves
+  assert.deepEqual(published(run.step({ type: 'mqtt.published', publishId: ids[2] as number })), [])
+  // a QoS 1 ack does: the waiting QoS 1 message goes, then the QoS 0 one behind it
+  assert.deepEqual(published(run.step({ type: 'mqtt.published', publishId: ids[0] as number })), [
+    guaranteed,
+    zero,
+  ])
+  assert.equal(direct.machine.metrics().queued, 0)
 })
 
 test('during a renewal drain, acks go to handle: the last one in flight disconnects', () => {
