@@ -167,6 +167,54 @@ interface Connection {
   readonly events: MqttTransportEvents
   /** `end()` was called, or connect failed: the close is not a loss to report. */
   ending: boolean
+  /** QoS 0 publishes written past the socket's high-water mark, reported at its `drain`. */
+  unwritten: number[]
+  /** The socket is corked until the end of this tick (see `writeQos0`). */
+  corked: boolean
+}
+
+function uncork(conn: Connection): void {
+  conn.corked = false
+  conn.client.stream.uncork()
+}
+
+/** Reports the QoS 0 publishes the socket took since it asked for a `drain`, in order. */
+function reportUnwritten(conn: Connection): void {
+  const ids = conn.unwritten
+  conn.unwritten = []
+  if (conn.ending || conn.client.stream.destroyed) return
+  for (const publishId of ids) conn.events.published(publishId)
+}
+
+/**
+ * A QoS 0 PUBLISH, written here rather than by MQTT.js, which keeps no state for one: its
+ * callback per publish becomes a `drain` listener each once the socket buffers, quadratic to
+ * remove when thousands wait. Reported as MQTT.js reports it, once written: at once while the
+ * socket takes it under its high-water mark, otherwise at the next `drain`, with every one
+ * waiting, in order. The writes of one tick go out together (one TLS write), as MQTT.js's own.
+ * Once the connection is ending nothing is written (MQTT.js refuses it too): the close covers it.
+ */
+function writeQos0(conn: Connection, topic: string, payload: Uint8Array, publishId: number): void {
+  const { client } = conn
+  if (conn.ending || client.disconnecting) return
+  const packet = encodePacket({
+    type: 'publish',
+    topic,
+    payload,
+    qos: 0,
+    dup: false,
+    retain: false,
+    packetId: 0,
+  })
+  const stream = client.stream
+  if (!conn.corked) {
+    conn.corked = true
+    stream.cork()
+    process.nextTick(uncork, conn)
+  }
+  if (stream.write(packet) && conn.unwritten.length === 0) return conn.events.published(publishId)
+  conn.unwritten.push(publishId)
+  if (conn.unwritten.length === 1) stream.once('drain', () => reportUnwritten(conn))
 }
 
 /**
@@ -252,7 +300,7 @@ export class MqttJsTransport implements MqttTransport {
       // node:tls refuses unusable key material synchronously (e.g. key and certificate mismatch).
       return Promise.reject(classifyConnectError(cause, where))
     }
-    const conn: Connection = { client, events, ending: false }
+    const conn: Connection = { client, events, ending: false, unwritten: [], corked: false }
     this.#conn = conn
     // messages not reported: MQTT.js asks here before each PUBACK, and before the PUBCOMP that
     // would drop a QoS 2 message from the incoming store (an error skips both; the same object
@@ -381,9 +429,16 @@ export class MqttJsTransport implements MqttTransport {
   }
 
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void {
-    // the hot path: no promise, one MQTT.js callback per message and nothing else until its ack
+    // the hot path: no promise; at QoS 1 and 2 one MQTT.js callback per message until its ack
     const conn = this.#conn
     if (conn === undefined || !conn.client.connected) throw notConnected()
+    if (qos === 0) {
+      try {
+        return writeQos0(conn, topic, payload, publishId)
+      } catch (cause) {
+        throw new SdkError('local.invalid_argument', "couldn't publish", { cause })
+      }
+    }
     // A view, not a copy: MQTT.js keeps it until PUBACK/PUBCOMP and may retransmit it, so the
     // caller hands the bytes over until the outcome (the core makes fresh ones for every
     // publish and never writes them again).

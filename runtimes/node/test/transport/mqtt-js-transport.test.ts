@@ -252,6 +252,34 @@ describe('MqttJsTransport against Mosquitto (mutual TLS)', () => {
     assert.ok([...seen.values()].every((c) => c === 1))
   })
 
+  test('20 000 QoS 0 publishes at once: those past the socket buffer reported at its drain, each once, in order', async (t) => {
+    const id = device()
+    const watcher = await open(t, OBSERVER_CN, { clean: true })
+    await watcher.transport.subscribe([`${id}/#`], 1)
+    const dev = await open(t, id)
+    const total = 20_000
+    const sent = Array.from({ length: total }, (_, i) =>
+      dev.rec.publish(dev.transport, `${id}/zero`, bytes(String(i)), 0, i + 1),
+    )
+    // ~600 kB written in one tick: the socket buffers past its high-water mark
+    assert.ok(dev.rec.published.length < total, 'every report came before the socket drained')
+    await Promise.all(sent)
+    const ids = dev.rec.published.map((p) => p.publishId)
+    assert.deepEqual(
+      ids,
+      Array.from({ length: total }, (_, i) => i + 1),
+    )
+    assert.ok(dev.rec.published.every((p) => p.error === null))
+    // the broker may drop QoS 0 messages for a slow subscriber: what arrives comes in order
+    const zero = () => watcher.rec.messages.filter((m) => m.topic === `${id}/zero`)
+    await watcher.rec.until(() => zero().length > 0, 30_000)
+    const values = zero().map((m) => Number(text(m.payload)))
+    assert.ok(
+      values.every((v, k) => k === 0 || v > (values[k - 1] as number)),
+      'in order',
+    )
+  })
+
   test('a client certificate from another CA: remote.certificate_rejected', async () => {
     const stranger = await createCa('stranger CA')
     const cert = await issueClientCertificate(stranger, `${realm}/intruder`, { lifetimeSec: 3600 })
