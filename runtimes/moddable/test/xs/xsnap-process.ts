@@ -1,19 +1,40 @@
 /**
  * The XS engine in a child process: `xsnap-worker`, built from the XS sources of
- * `@agoric/xsnap` at install, driven over its netstring pipes (fd 3 to the engine, fd 4 from it)
+ * `@agoric/xsnap` on first use (the project denies its install script, so that `npm install`
+ * compiles nothing; the tests compile the engine as they compile the bridge's C), driven over its netstring pipes (fd 3 to the engine, fd 4 from it)
  * without the package's SES-locked Node API. `evaluate` runs a script; `send` hands the engine's
  * `handleCommand` a message; the engine's synchronous `issueCommand` calls reach `onQuery`, whose
  * return value is its answer. One exchange at a time, in order; each reports XS's meters.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 
-const worker = join(
-  dirname(createRequire(import.meta.url).resolve('@agoric/xsnap/package.json')),
-  'xsnap-native/xsnap/build/bin/lin/release/xsnap-worker',
-)
+const xsnapPackage = dirname(createRequire(import.meta.url).resolve('@agoric/xsnap/package.json'))
+const worker = join(xsnapPackage, 'xsnap-native/xsnap/build/bin/lin/release/xsnap-worker')
+
+/**
+ * Builds `xsnap-worker` when it is missing, with the package's own build (about a minute on two
+ * cores); `flock` keeps test files that start together from building it twice.
+ */
+function ensureWorker(): void {
+  if (existsSync(worker)) return
+  const built = spawnSync(
+    'flock',
+    [
+      join(xsnapPackage, '.astarte-ts-build.lock'),
+      'sh',
+      '-c',
+      `test -x '${worker}' || npm run build:from-env`,
+    ],
+    { cwd: xsnapPackage, stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  if (built.status !== 0 || !existsSync(worker)) {
+    throw new Error(`couldn't build xsnap-worker in ${xsnapPackage} (exit ${built.status})`)
+  }
+}
 
 /** What XS reports after each exchange (see xsnap-worker.c). */
 export interface XsMeters {
@@ -41,6 +62,7 @@ export class XsnapProcess {
   heapCount = 0
 
   constructor(onQuery: (message: Buffer) => Buffer, options: { stdout?: boolean } = {}) {
+    ensureWorker()
     this.#child = spawn(worker, ['astarte-moddable-test', '-l', '1000000000'], {
       stdio: ['ignore', options.stdout === true ? 'inherit' : 'ignore', 'inherit', 'pipe', 'pipe'],
     })
