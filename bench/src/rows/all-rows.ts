@@ -2,6 +2,7 @@
 import type { RowSpec } from '../context.js'
 import { bridgeRows } from './bridge.js'
 import { bsonRows } from './bson.js'
+import { bundleRows } from './bundles.js'
 import { coldStartRows } from './cold-start.js'
 import { dataflowRows } from './dataflow.js'
 import { fleetRows } from './fleet.js'
@@ -16,6 +17,7 @@ export const allRows: readonly RowSpec[] = [
   ...bsonRows,
   ...retentionRows,
   ...coldStartRows,
+  ...bundleRows,
   ...memoryRows,
   ...fleetRows,
   ...bridgeRows,

@@ -10,7 +10,12 @@
  * space freed later on the disk is of no use to the next commit. The page cache is bounded
  * (`cacheBytes`): it is most of what the store costs in memory.
  */
-import { openSqlite, sqliteErrorCode, type SqliteDatabase } from '@astarte-ts/sqlite'
+import {
+  SqliteBindingError,
+  openSqlite,
+  sqliteErrorCode,
+  type SqliteDatabase,
+} from '@astarte-ts/sqlite'
 import { SdkError } from '@astarte-ts/sdk-core'
 import type { Store } from '@astarte-ts/sdk-core'
 import { MemoryRetentionQueue } from './memory-retention-queue.js'
@@ -131,6 +136,17 @@ function openDatabase(path: string, settings: DatabaseSettings): SqliteDatabase 
     return db
   } catch (cause) {
     db?.close()
+    if (cause instanceof SqliteBindingError) {
+      // not the file's fault: say what this Node lacks and how to give it
+      throw new SdkError(
+        'local.store_unreadable',
+        `couldn't open the store file ${path}: ${cause.message}`,
+        {
+          ctx: { path },
+          cause,
+        },
+      )
+    }
     throw unreadable(path, cause)
   }
 }
