@@ -86,6 +86,21 @@ export interface Sandbox {
     payload: Uint8Array,
     qos: 0 | 1 | 2,
   ): Promise<void>
+  /**
+   * AppEngine as a test or a demo calls it: `<method> <appengineUrl>/v1/<realm>/<path>` with the
+   * sandbox's token and `{"data": …}` bodies. Resolves with the status and the response's `data`
+   * (the whole body when it has none; `undefined` when empty).
+   */
+  appEngine(
+    method: string,
+    path: string,
+    data?: unknown,
+  ): Promise<{ status: number; data: unknown }>
+  /**
+   * Installs every `.json` file of `dir` through the Realm Management API, in name order, as an
+   * operator would; rejects naming the first file the API refuses.
+   */
+  installInterfaces(dir: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -154,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   logger.log('info', 'sandbox ready', { realm, http: httpBase, mqtt: brokerUrl, dataDir })
 
   let stopped = false
+  const token = signJwt(realmKey, allAccess, nowSec())
   return {
     realm,
     pairingUrl: `${httpBase}/pairing`,
@@ -164,7 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caFile: ca.certFile,
     caPem: ca.certPem,
     dataDir,
-    jwt: signJwt(realmKey, allAccess, nowSec()),
+    jwt: token,
     signJwt: (claims) => signJwt(realmKey, claims, nowSec()),
     issueServerCertificate: (hosts, lifetimeSec) =>
       ca.issueServerCertificate(hosts, lifetimeSec ?? ctx.certLifetimeSec),
@@ -173,6 +189,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new Error("couldn't publish to the device: the sandbox runs without its broker")
       }
       await brokerControl.publish(`${realm}/${deviceId}/${interfaceName}${path}`, payload, qos)
+    },
+    async appEngine(method, path, data) {
+      const res = await fetch(`${httpBase}/appengine/v1/${realm}/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
+      })
+      const text = await res.text()
+      const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
+      return { status: res.status, data: json?.data ?? json }
+    },
+    async installInterfaces(dir) {
+      for (const file of readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()) {
+        const res = await fetch(`${httpBase}/realmmanagement/v1/${realm}/interfaces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: JSON.parse(readFileSync(join(dir, file), 'utf8')) }),
+        })
+        if (res.status !== 201) {
+          throw new Error(`couldn't install ${file}: ${res.status} ${await res.text()}`)
+        }
+      }
     },
     async stop() {
       if (stopped) return

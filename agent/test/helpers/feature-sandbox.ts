@@ -3,7 +3,7 @@
  * AppEngine) with the Edgehog interfaces installed, a runtime-node device opened with a feature's
  * interfaces, the feature started on manual time, and reads back through AppEngine.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -38,24 +38,8 @@ export async function startEnv(): Promise<Env> {
   const tmp = await mkdtemp(join(tmpdir(), 'astarte-agent-'))
   const sandbox = await startSandbox({ logger: quiet, dataDir: join(tmp, 'sandbox') })
   const dir = shippedEdgehogDirectory()
-  for (const name of await readdir(dir)) {
-    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ data: JSON.parse(await readFile(join(dir, name), 'utf8')) }),
-    })
-    if (res.status !== 201) throw new Error(`install ${name}: ${res.status} ${await res.text()}`)
-  }
-  const api: Env['api'] = async (method, path, data) => {
-    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-    })
-    const text = await res.text()
-    const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-    return { status: res.status, data: json?.data ?? json }
-  }
+  await sandbox.installInterfaces(dir)
+  const api: Env['api'] = (method, path, data) => sandbox.appEngine(method, path, data)
   return {
     sandbox,
     tmp,

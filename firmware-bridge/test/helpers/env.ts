@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { Relay } from '../../src/index.js'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,31 +31,19 @@ export interface Env {
   readonly tmp: string
   api(method: string, path: string, data?: unknown): Promise<{ status: number; data: unknown }>
   /** Datastream samples at `path` of `iface`, oldest first. */
-  samples(deviceId: string, iface: string, path: string): Promise<{ value: unknown; timestamp: string }[]>
+  samples(
+    deviceId: string,
+    iface: string,
+    path: string,
+  ): Promise<{ value: unknown; timestamp: string }[]>
   stop(): Promise<void>
 }
 
 export async function startEnv(): Promise<Env> {
   const tmp = await mkdtemp(join(tmpdir(), 'astarte-bridge-'))
   const sandbox = await startSandbox({ logger: quiet, dataDir: join(tmp, 'sandbox') })
-  for (const name of await readdir(interfacesDir)) {
-    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ data: JSON.parse(await readFile(join(interfacesDir, name), 'utf8')) }),
-    })
-    if (res.status !== 201) throw new Error(`install ${name}: ${res.status} ${await res.text()}`)
-  }
-  const api: Env['api'] = async (method, path, data) => {
-    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-    })
-    const text = await res.text()
-    const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-    return { status: res.status, data: json?.data ?? json }
-  }
+  await sandbox.installInterfaces(interfacesDir)
+  const api: Env['api'] = (method, path, data) => sandbox.appEngine(method, path, data)
   return {
     sandbox,
     tmp,
@@ -63,7 +51,8 @@ export async function startEnv(): Promise<Env> {
     async samples(deviceId, iface, path) {
       const res = await api('GET', `devices/${deviceId}/interfaces/${iface}${path}?limit=100000`)
       if (res.status === 404) return []
-      if (res.status !== 200) throw new Error(`GET ${iface}${path}: ${res.status} ${JSON.stringify(res.data)}`)
+      if (res.status !== 200)
+        throw new Error(`GET ${iface}${path}: ${res.status} ${JSON.stringify(res.data)}`)
       return res.data as { value: unknown; timestamp: string }[]
     },
     async stop() {
@@ -74,7 +63,12 @@ export async function startEnv(): Promise<Env> {
 }
 
 /** The bridge config for `env` with one port (its device id given, or derived from HELLO). */
-export function bridgeConfig(env: Env, port: string, storeDir: string, deviceId?: string): BridgeConfig {
+export function bridgeConfig(
+  env: Env,
+  port: string,
+  storeDir: string,
+  deviceId?: string,
+): BridgeConfig {
   return {
     realm: env.sandbox.realm,
     pairingUrl: env.sandbox.pairingUrl,
@@ -88,20 +82,41 @@ export function bridgeConfig(env: Env, port: string, storeDir: string, deviceId?
 }
 
 /** The TypeScript MCU on the relay's far end. */
-export function mcuOn(relay: Relay, options: Omit<McuPeerOptions, 'write' | 'interfaces'> & { interfaces?: readonly string[] }): McuPeer {
-  const peer = new McuPeer({ interfaces: BOARD_INTERFACES, ...options, write: (b) => relay.write(b) })
+export function mcuOn(
+  relay: Relay,
+  options: Omit<McuPeerOptions, 'write' | 'interfaces'> & { interfaces?: readonly string[] },
+): McuPeer {
+  const peer = new McuPeer({
+    interfaces: BOARD_INTERFACES,
+    ...options,
+    write: (b) => relay.write(b),
+  })
   relay.onData((b) => peer.receive(b))
   return peer
 }
 
 /** An in-process bridge on the relay's pty. */
-export async function startBridge(env: Env, relay: Relay, storeDir?: string, deviceId?: string): Promise<Bridge> {
+export async function startBridge(
+  env: Env,
+  relay: Relay,
+  storeDir?: string,
+  deviceId?: string,
+): Promise<Bridge> {
   const dir = storeDir ?? (await mkdtemp(join(env.tmp, 'store-')))
-  return Bridge.start({ config: bridgeConfig(env, relay.hostPath, dir, deviceId), logger: quiet, backoff: { minMs: 100, maxMs: 1000 } })
+  return Bridge.start({
+    config: bridgeConfig(env, relay.hostPath, dir, deviceId),
+    logger: quiet,
+    backoff: { minMs: 100, maxMs: 1000 },
+  })
 }
 
 /** The bridge CLI as its own process (for SIGKILL). */
-export async function spawnBridge(env: Env, relay: Relay, storeDir: string, deviceId?: string): Promise<ChildProcess> {
+export async function spawnBridge(
+  env: Env,
+  relay: Relay,
+  storeDir: string,
+  deviceId?: string,
+): Promise<ChildProcess> {
   const jwtFile = join(env.tmp, 'pairing.jwt')
   await writeFile(jwtFile, env.sandbox.jwt, { mode: 0o600 })
   const toml = [
@@ -121,7 +136,16 @@ export async function spawnBridge(env: Env, relay: Relay, storeDir: string, devi
   await writeFile(configFile, toml + '\n')
   const child = spawn(
     process.execPath,
-    ['--conditions=@astarte-ts/source', '--import', 'tsx', join(packageDir, 'bin', 'astarte-bridge.js'), '--config', configFile, '--log-level', 'warn'],
+    [
+      '--conditions=@astarte-ts/source',
+      '--import',
+      'tsx',
+      join(packageDir, 'bin', 'astarte-bridge.js'),
+      '--config',
+      configFile,
+      '--log-level',
+      'warn',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: packageDir },
   )
   child.stderr!.on('data', () => undefined)
@@ -129,7 +153,12 @@ export async function spawnBridge(env: Env, relay: Relay, storeDir: string, devi
 }
 
 /** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
-export async function eventually<T>(what: string, poll: () => Promise<T> | T, ok: (value: T) => boolean, ms = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  poll: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  ms = 30_000,
+): Promise<T> {
   const end = Date.now() + ms
   let last: T | undefined
   let error: unknown
@@ -143,6 +172,9 @@ export async function eventually<T>(what: string, poll: () => Promise<T> | T, ok
     }
     await new Promise((r) => setTimeout(r, 100))
   }
-  const why = error instanceof Error ? error.message : JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+  const why =
+    error instanceof Error
+      ? error.message
+      : JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
   throw new Error(`timed out waiting for ${what}; last: ${why}`)
 }

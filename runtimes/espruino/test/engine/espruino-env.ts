@@ -112,16 +112,7 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
       engine,
       deviceId,
       provisioned,
-      async api(method, path, data) {
-        const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-          method,
-          headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-          ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-        })
-        const text = await res.text()
-        const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-        return { status: res.status, data: json?.data ?? json }
-      },
+      api: (method, path, data) => sandbox.appEngine(method, path, data),
       tables,
       stop,
     }

@@ -88,16 +88,7 @@ export async function startSandboxEnv(
       ])
       return { deviceId, preferences }
     },
-    async api(method, path, data) {
-      const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-        method,
-        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-        ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-      })
-      const text = await res.text()
-      const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-      return { status: res.status, data: json?.data ?? json }
-    },
+    api: (method, path, data) => sandbox.appEngine(method, path, data),
     async stop() {
       await sandbox.stop()
       await rm(tmp, { recursive: true, force: true })

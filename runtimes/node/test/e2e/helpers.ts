@@ -30,16 +30,7 @@ export async function startEnv(options: Omit<SandboxOptions, 'dataDir'> = {}): P
   const env: E2eEnv = {
     sandbox,
     tmp,
-    async api(method, path, data) {
-      const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/${path}`, {
-        method,
-        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-        ...(data === undefined ? {} : { body: JSON.stringify({ data }) }),
-      })
-      const text = await res.text()
-      const json = text === '' ? undefined : (JSON.parse(text) as { data?: unknown })
-      return { status: res.status, data: json?.data ?? json }
-    },
+    api: (method, path, data) => sandbox.appEngine(method, path, data),
     newDeviceId: () => randomDeviceId(new Uint8Array(randomBytes(16))),
     storeDir: () => mkdtemp(join(tmp, 'store-')),
     async stop() {
@@ -48,22 +39,9 @@ export async function startEnv(options: Omit<SandboxOptions, 'dataDir'> = {}): P
     },
   }
   for (const dir of [testInterfacesDir, addedInterfacesDir, exampleInterfacesDir]) {
-    await installDir(sandbox, dir)
+    await sandbox.installInterfaces(dir)
   }
   return env
-}
-
-async function installDir(sandbox: Sandbox, dir: string): Promise<void> {
-  const { readdir, readFile } = await import('node:fs/promises')
-  for (const name of await readdir(dir)) {
-    if (!name.endsWith('.json')) continue
-    const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ data: JSON.parse(await readFile(join(dir, name), 'utf8')) }),
-    })
-    if (res.status !== 201) throw new Error(`install ${name}: ${res.status} ${await res.text()}`)
-  }
 }
 
 /** Opens a device registered on first boot with the sandbox JWT. */
