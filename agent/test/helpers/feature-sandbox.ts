@@ -144,30 +144,4 @@ export async function openDevice(
   return { device, deviceId, interfaces, stop: () => device.close() }
 }
 
-/** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
-export async function eventually<T>(
-  what: string,
-  poll: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms
-  let last: T | undefined
-  let error: unknown
-  while (Date.now() < end) {
-    try {
-      last = await poll()
-      error = undefined
-      if (ok(last)) return last
-    } catch (e) {
-      error = e
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  const why = error instanceof Error ? error.message : JSON.stringify(last, jsonSafe)
-  throw new Error(`timed out waiting for ${what}; last: ${why}`)
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? `${value}n` : value
-}
+export { eventually } from '@astarte-ts/runtime-testing'

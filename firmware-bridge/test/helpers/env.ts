@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import type { Logger } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { Bridge, type BridgeConfig, McuPeer, type McuPeerOptions } from '../../src/index.js'
+import { eventually as waitFor } from '@astarte-ts/runtime-testing'
 
 export { type Relay, type RelayOptions, startRelay } from '../../src/index.js'
 
@@ -152,29 +153,10 @@ export async function spawnBridge(
   return child
 }
 
-/** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
-export async function eventually<T>(
+/** `eventually` with this suite's patience: a pty, an MCU and a bridge between the test and Astarte. */
+export const eventually = <T>(
   what: string,
   poll: () => Promise<T> | T,
   ok: (value: T) => boolean,
   ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms
-  let last: T | undefined
-  let error: unknown
-  while (Date.now() < end) {
-    try {
-      last = await poll()
-      error = undefined
-      if (ok(last)) return last
-    } catch (e) {
-      error = e
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  const why =
-    error instanceof Error
-      ? error.message
-      : JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
-  throw new Error(`timed out waiting for ${what}; last: ${why}`)
-}
+): Promise<T> => waitFor(what, poll, ok, ms, 100)

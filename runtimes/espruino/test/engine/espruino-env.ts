@@ -14,6 +14,7 @@ import { compileInterface, parseInterface, randomDeviceId, type Logger } from '@
 import { nodeCryptoProvider, nodeHttpClient, provisionDevice } from '@astarte-ts/runtime-node'
 import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { DukEngine } from './duk-engine.js'
+import { eventually as waitFor } from '@astarte-ts/runtime-testing'
 
 const INTERFACES = new URL('../interfaces/', import.meta.url).pathname
 
@@ -122,18 +123,10 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
   }
 }
 
-/** Polls `read` until `ok` holds (the sandbox and the engine work asynchronously). */
-export async function eventually<T>(
+/** `eventually` with this suite's patience: the ES5 engine between the test and Astarte. */
+export const eventually = <T>(
   what: string,
   read: () => Promise<T>,
   ok: (v: T) => boolean,
   timeoutMs = 60_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await read()
-    if (ok(v)) return v
-    if (Date.now() > deadline) assert.fail(`${what}: last ${JSON.stringify(v)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+): Promise<T> => waitFor(what, read, ok, timeoutMs, 100)

@@ -22,6 +22,7 @@ import {
 } from '@astarte-ts/runtime-node'
 import type { PreferenceValue, Preferences } from './host-services.js'
 import { root } from './xs-device.js'
+import { eventually as waitFor } from '@astarte-ts/runtime-testing'
 
 const INTERFACE_DIRS = [
   join(root, 'interfaces/examples'),
@@ -96,19 +97,10 @@ export async function startSandboxEnv(
   }
 }
 
-/** Resolves with the first value `poll` returns that `ok` accepts, polling for up to `ms`. */
-export async function eventually<T>(
+/** `eventually` with this suite's patience: the XS engine between the test and Astarte. */
+export const eventually = <T>(
   what: string,
   poll: () => Promise<T>,
   ok: (value: T) => boolean,
   ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms
-  let last: T | undefined
-  while (Date.now() < end) {
-    last = await poll()
-    if (ok(last)) return last
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
-}
+): Promise<T> => waitFor(what, poll, ok, ms, 100)

@@ -74,23 +74,4 @@ export function testTransport(): { readonly transport?: MqttTransport } {
     : {}
 }
 
-/** Resolves with the first value `poll` returns that `ok` accepts, retrying for up to `ms`. */
-export async function eventually<T>(
-  what: string,
-  poll: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms
-  let last: T | undefined
-  while (Date.now() < end) {
-    last = await poll()
-    if (ok(last)) return last
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, jsonSafe)}`)
-}
-
-export function jsonSafe(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? `${value}n` : value
-}
+export { eventually, jsonSafe } from '@astarte-ts/runtime-testing'
