@@ -14,14 +14,13 @@ import {
   Agent,
   agentFeatures,
   journalLogger,
-  parseToml,
   RecordingSystemControl,
-  validateConfig,
   type LedChange,
   type TelemetryFeature,
 } from '@astarte-ts/agent'
 import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
+import { demoDeviceConfig } from './demo-config.js'
 import { realmApi } from './realm-api.js'
 
 const EDGEHOG = 'io.edgehog.devicemanager'
@@ -98,16 +97,7 @@ part_number = "ASTARTE-TS-DEMO"
 id = "indicator"
 type = "simulated"
 `
-    const parsed = parseToml(toml)
-    if (!parsed.ok) throw new Error(parsed.problem.message)
-    const result = validateConfig(parsed.doc)
-    if (!result.ok)
-      throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '))
-    const config = result.config
-    const sdk = config.astarteDeviceSdk
-    if (sdk?.deviceId === undefined || sdk.pairingToken === undefined) {
-      throw new Error('the demo configuration names its device and token')
-    }
+    const { config, sdk } = demoDeviceConfig(toml)
 
     const clock = { now: () => Date.now() }
     const timeline: LedChange[] = []
@@ -128,8 +118,8 @@ type = "simulated"
         Device.open({
           realm: sdk.realm,
           pairingUrl: sdk.pairingUrl,
-          deviceId: sdk.deviceId as string,
-          pairingJwt: sdk.pairingToken as string,
+          deviceId: sdk.deviceId,
+          pairingJwt: sdk.pairingToken,
           interfaces: declared.interfaces,
           storeDir: store,
           caPem: sandbox.caPem,

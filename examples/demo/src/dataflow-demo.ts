@@ -13,14 +13,13 @@ import {
   agentFeatures,
   hardwareEndpoints,
   journalLogger,
-  parseToml,
   shippedExamplesDirectory,
-  validateConfig,
   type DataflowFeature,
   type HardwareSimulation,
 } from '@astarte-ts/agent'
 import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
+import { demoDeviceConfig } from './demo-config.js'
 import { realmApi } from './realm-api.js'
 
 const EX = 'org.astarte-ts.examples'
@@ -86,16 +85,7 @@ name = "heater"
 flow = "Demand(heater) <~> threshold(level=50) <~> ${EX}.OutputState/%{output}/on & ${EX}.Setpoint/%{output}/level"
 read_interval_ms = 200
 `
-    const parsed = parseToml(toml)
-    if (!parsed.ok) throw new Error(parsed.problem.message)
-    const result = validateConfig(parsed.doc)
-    if (!result.ok)
-      throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '))
-    const config = result.config
-    const sdk = config.astarteDeviceSdk
-    if (sdk?.deviceId === undefined || sdk.pairingToken === undefined) {
-      throw new Error('the demo configuration names its device and token')
-    }
+    const { config, sdk } = demoDeviceConfig(toml)
     for (const f of config.flows) say(`    ${f.name}: ${f.flow}`)
     let simulation: HardwareSimulation | undefined
     const features = agentFeatures(config, {

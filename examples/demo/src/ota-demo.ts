@@ -16,14 +16,13 @@ import {
   agentFeatures,
   bootDirectorySlots,
   journalLogger,
-  parseToml,
   RecordingSystemControl,
-  validateConfig,
   writeDirectoryBundle,
   type AgentConfig,
 } from '@astarte-ts/agent'
 import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
+import { demoConfig } from './demo-config.js'
 import { realmApi } from './realm-api.js'
 
 const EDGEHOG = 'io.edgehog.devicemanager'
@@ -98,11 +97,7 @@ adapter = "directory"
 root = "${board}"
 compatible = "${COMPATIBLE}"
 `
-  const parsed = parseToml(toml)
-  if (!parsed.ok) throw new Error(parsed.problem.message)
-  const result = validateConfig(parsed.doc)
-  if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '))
-  const config = result.config
+  const config = demoConfig(toml)
 
   let rebooted: () => void = () => undefined
   const rebootRequested = new Promise<void>((resolve) => (rebooted = resolve))
