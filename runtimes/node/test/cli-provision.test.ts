@@ -144,6 +144,33 @@ test('a second run finds the bundle and asks nothing of Astarte, with no JWT at 
   assert.equal(count(issued, deviceId), 1)
 })
 
+test('a Pairing API that refused the connection registered nothing: the next run is no re-registration', async () => {
+  const out = await env.storeDir()
+  const down = await runCli(
+    [
+      'provision',
+      '--pairing-url',
+      'http://127.0.0.1:1/pairing',
+      '--realm',
+      env.sandbox.realm,
+      '--out',
+      out,
+      '--hardware-id',
+      'line-2-board-0001',
+    ],
+    jwtEnv(),
+  )
+  assert.equal(down.code, 1)
+  assert.match(down.stderr, /\[remote\.connection_refused\]/)
+  const r = await runCli([...base(out), '--hardware-id', 'line-2-board-0001'], jwtEnv())
+  assert.equal(r.code, 0, r.stderr)
+  const result = JSON.parse(r.stdout) as { deviceId: string; outcome: string; reregistered?: true }
+  // the key made by the first run is kept: resumed, and no registration is counted twice
+  assert.equal(result.outcome, 'resumed')
+  assert.equal(result.reregistered, undefined)
+  assert.equal(count(registered, result.deviceId), 1)
+})
+
 test('--key rsa-2048: an RSA key for TLS stacks without ECDSA, in every form', async () => {
   const out = await env.storeDir()
   const r = await runCli(

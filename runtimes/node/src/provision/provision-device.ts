@@ -77,6 +77,16 @@ interface Progress {
 
 const PROGRESS_FILE = '.provisioning.json'
 
+/** Failures after which the request may have reached the Pairing API without its answer reaching us. */
+const UNCERTAIN = new Set(['remote.http_timeout', 'remote.http_failed', 'remote.connect_failed'])
+
+/** Whether a failed registration certainly registered nothing (see `Progress.registering`). */
+function registrationNotMade(e: unknown): boolean {
+  if (!(e instanceof SdkError)) return false
+  // an HTTP status means the API answered, and an error answer registers nothing
+  return !UNCERTAIN.has(e.code) || typeof e.ctx['status'] === 'number'
+}
+
 /** Provisions one device; see the module doc for what a repeated or resumed run does. */
 export async function provisionDevice(options: ProvisionOptions): Promise<ProvisionResult> {
   const { realm, deviceId } = options
@@ -123,6 +133,11 @@ export async function provisionDevice(options: ProvisionOptions): Promise<Provis
         deviceId,
       })
     } catch (e) {
+      if (registrationNotMade(e)) {
+        // refused before it was sent, or answered with a refusal: nothing was registered
+        delete progress.registering
+        save(progress)
+      }
       if (e instanceof SdkError && e.code === 'remote.device_already_registered') {
         throw new SdkError(
           e.code,
