@@ -6,8 +6,8 @@ import { bundleRows } from './bundles.js'
 import { coldStartRows } from './cold-start.js'
 import { dataflowRows } from './dataflow.js'
 import { fleetRows } from './fleet.js'
-import { laterRows } from './later.js'
 import { memoryRows } from './memory.js'
+import { espruinoRows } from './espruino.js'
 import { moddableRows } from './moddable.js'
 import { retentionRows } from './retention.js'
 import { sendRows } from './send.js'
@@ -23,5 +23,5 @@ export const allRows: readonly RowSpec[] = [
   ...bridgeRows,
   ...dataflowRows,
   ...moddableRows,
-  ...laterRows,
+  ...espruinoRows,
 ]
