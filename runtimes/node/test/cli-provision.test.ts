@@ -307,7 +307,11 @@ async function stopAndResume(size: number, prefix: string, signal: NodeJS.Signal
   >
   assert.equal(summary.total, size)
   assert.equal(summary.failed, 0)
-  assert.equal(summary.alreadyProvisioned, afterStop)
+  // a board whose bundle was written just before the stop, its audit line not yet: done all the same
+  assert.ok(
+    summary.alreadyProvisioned >= afterStop && summary.alreadyProvisioned <= afterStop + 8,
+    `${summary.alreadyProvisioned} already provisioned, ${afterStop} in the audit at the stop`,
+  )
   assert.equal(summary.provisioned + summary.resumed + summary.alreadyProvisioned, size)
   for (const deviceId of f.deviceIds) {
     const doc: unknown = JSON.parse(
