@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomDeviceId } from '@astarte-ts/sdk-core'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
@@ -46,19 +46,18 @@ function bridgeSandbox(ctx: BenchContext): Promise<BridgeSandbox> {
     await mkdir(dir, { recursive: true })
     const sandbox = await startSandbox({ logger: quiet, dataDir: join(dir, 'sandbox') })
     ctx.defer(() => sandbox.stop())
-    for (const name of await readdir(interfacesDir)) {
-      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data: JSON.parse(await readFile(join(interfacesDir, name), 'utf8')) }),
-      })
-      if (res.status !== 201) throw new Error(`install ${name}: ${res.status}`)
-    }
+    await sandbox.installInterfaces(interfacesDir)
     return { sandbox, dir }
   })
 }
 
-async function startBenchBridge(ctx: BenchContext, env: BridgeSandbox, port: string, name: string, deviceId?: string): Promise<Bridge> {
+async function startBenchBridge(
+  ctx: BenchContext,
+  env: BridgeSandbox,
+  port: string,
+  name: string,
+  deviceId?: string,
+): Promise<Bridge> {
   const { sandbox, dir } = env
   const bridge = await Bridge.start({
     config: {
@@ -109,7 +108,13 @@ async function runBridge(ctx: BenchContext): Promise<BridgeRun> {
   const start = performance.now()
   for (let i = 0; i < samples; i += PER_FRAME) {
     const n = Math.min(PER_FRAME, samples - i)
-    mcu.send(Array.from({ length: n }, (_, k) => ({ target: { mapping: 0, params: [] }, value: new Float64(20 + Math.sin(i + k) * 5), time: t0 + (i + k) * 100 })))
+    mcu.send(
+      Array.from({ length: n }, (_, k) => ({
+        target: { mapping: 0, params: [] },
+        value: new Float64(20 + Math.sin(i + k) * 5),
+        time: t0 + (i + k) * 100,
+      })),
+    )
   }
   let ackedMs = 0
   let storedMs = 0
@@ -120,16 +125,21 @@ async function runBridge(ctx: BenchContext): Promise<BridgeRun> {
   for (;;) {
     await new Promise((r) => setTimeout(r, 200))
     if (ackedMs === 0 && acked === samples) ackedMs = performance.now() - start
-    const query = after === undefined ? '?limit=100000' : `?since_after=${encodeURIComponent(after)}&limit=100000`
+    const query =
+      after === undefined
+        ? '?limit=100000'
+        : `?since_after=${encodeURIComponent(after)}&limit=100000`
     const res = await fetch(base + query, { headers: { authorization: `Bearer ${sandbox.jwt}` } })
-    const page = res.status === 200 ? ((await res.json()) as { data: { timestamp: string }[] }).data : []
+    const page =
+      res.status === 200 ? ((await res.json()) as { data: { timestamp: string }[] }).data : []
     seen += page.length
     if (page.length > 0) after = page[page.length - 1]!.timestamp
     if (seen >= samples) {
       storedMs = performance.now() - start
       break
     }
-    if (performance.now() - start > 600_000) throw new Error(`bridge bench: ${seen} of ${samples} samples arrived in 10 min`)
+    if (performance.now() - start > 600_000)
+      throw new Error(`bridge bench: ${seen} of ${samples} samples arrived in 10 min`)
   }
   if (ackedMs === 0) ackedMs = storedMs
   const storeLatencyMs = bridge.metrics()[relay.hostPath]?.storeLatencyMs ?? NaN
@@ -150,9 +160,12 @@ async function storedCount(sandbox: Sandbox, deviceId: string): Promise<number> 
     ['org.astarte-ts.bridge.Sensor', '/uptime'],
     ['org.astarte-ts.bridge.Air', '/lab'],
   ] as const) {
-    const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${deviceId}/interfaces/${iface}${path}?limit=1000000`, {
-      headers: { authorization: `Bearer ${sandbox.jwt}` },
-    })
+    const res = await fetch(
+      `${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${deviceId}/interfaces/${iface}${path}?limit=1000000`,
+      {
+        headers: { authorization: `Bearer ${sandbox.jwt}` },
+      },
+    )
     if (res.status === 200) n += ((await res.json()) as { data: unknown[] }).data.length
   }
   return n
@@ -166,16 +179,33 @@ async function storedCount(sandbox: Sandbox, deviceId: string): Promise<number> 
 async function runQemu(ctx: BenchContext): Promise<QemuRun> {
   const env = await bridgeSandbox(ctx)
   // The C side's build script prints the ELF it (re)built.
-  const elf = execFileSync(process.execPath, [join(repoRoot, 'firmware-bridge', 'c', 'build.mjs'), 'qemu'], { encoding: 'utf8' }).trim()
+  const elf = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'firmware-bridge', 'c', 'build.mjs'), 'qemu'],
+    { encoding: 'utf8' },
+  ).trim()
   const semihosting = 'enable=on,target=native,arg=firmware,arg=boot=1,arg=period=1'
   const child = spawn(
     'qemu-system-arm',
-    ['-M', 'mps2-an385', '-nographic', '-monitor', 'none', '-serial', 'pty', '-semihosting-config', semihosting, '-kernel', elf],
+    [
+      '-M',
+      'mps2-an385',
+      '-nographic',
+      '-monitor',
+      'none',
+      '-serial',
+      'pty',
+      '-semihosting-config',
+      semihosting,
+      '-kernel',
+      elf,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   ctx.defer(() => void child.kill('SIGTERM'))
   let text = ''
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d: Buffer) => (text += d.toString()))
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (d: Buffer) => (text += d.toString()))
   const waitFor = async (re: RegExp): Promise<RegExpExecArray> => {
     const end = performance.now() + 60_000
     for (;;) {
@@ -191,7 +221,8 @@ async function runQemu(ctx: BenchContext): Promise<QemuRun> {
   const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
   const bridge = await startBenchBridge(ctx, env, relay.hostPath, 'qemu', deviceId)
   await waitFor(/^ready$/m)
-  while (bridge.device(relay.hostPath)?.state !== 'online') await new Promise((r) => setTimeout(r, 50))
+  while (bridge.device(relay.hostPath)?.state !== 'online')
+    await new Promise((r) => setTimeout(r, 50))
   await new Promise((r) => setTimeout(r, 2000))
   const c1 = await storedCount(env.sandbox, deviceId)
   const b1 = (await relay.carried()).up
@@ -203,25 +234,43 @@ async function runQemu(ctx: BenchContext): Promise<QemuRun> {
   return { samples: c2 - c1, seconds: (t2 - t1) / 1000, bytesUp: b2 - b1 }
 }
 
-const sharedQemu = (ctx: BenchContext): Promise<QemuRun> => ctx.shared('firmware-bridge-qemu', () => runQemu(ctx))
+const sharedQemu = (ctx: BenchContext): Promise<QemuRun> =>
+  ctx.shared('firmware-bridge-qemu', () => runQemu(ctx))
 
 async function qemuBytesPerSample(ctx: BenchContext): Promise<Measurement> {
   const run = await sharedQemu(ctx)
-  return { measured: run.bytesUp / run.samples, details: { samples: run.samples, bytesUp: run.bytesUp, seconds: run.seconds, baud: BAUD } }
+  return {
+    measured: run.bytesUp / run.samples,
+    details: { samples: run.samples, bytesUp: run.bytesUp, seconds: run.seconds, baud: BAUD },
+  }
 }
 
 async function qemuSamplesPerSecond(ctx: BenchContext): Promise<Measurement> {
   const run = await sharedQemu(ctx)
-  return { measured: run.samples / run.seconds, details: { samples: run.samples, seconds: run.seconds, lineCeilingPerSecond: Math.round(BAUD / 10 / (run.bytesUp / run.samples)) } }
+  return {
+    measured: run.samples / run.seconds,
+    details: {
+      samples: run.samples,
+      seconds: run.seconds,
+      lineCeilingPerSecond: Math.round(BAUD / 10 / (run.bytesUp / run.samples)),
+    },
+  }
 }
 
-const shared = (ctx: BenchContext): Promise<BridgeRun> => ctx.shared('firmware-bridge-run', () => runBridge(ctx))
+const shared = (ctx: BenchContext): Promise<BridgeRun> =>
+  ctx.shared('firmware-bridge-run', () => runBridge(ctx))
 
 async function bytesPerSample(ctx: BenchContext): Promise<Measurement> {
   const run = await shared(ctx)
   return {
     measured: run.bytesUp / run.samples,
-    details: { samples: run.samples, bytesUp: run.bytesUp, samplesPerFrame: PER_FRAME, dtMs: 100, baud: BAUD },
+    details: {
+      samples: run.samples,
+      bytesUp: run.bytesUp,
+      samplesPerFrame: PER_FRAME,
+      dtMs: 100,
+      baud: BAUD,
+    },
   }
 }
 
