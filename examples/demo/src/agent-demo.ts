@@ -18,9 +18,9 @@ import {
   type LedChange,
   type TelemetryFeature,
 } from '@astarte-ts/agent'
-import { Device, nodeTimers } from '@astarte-ts/runtime-node'
+import { nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
-import { demoDeviceConfig } from './demo-config.js'
+import { demoDeviceConfig, openDemoDevice } from './demo-config.js'
 import { realmApi } from './realm-api.js'
 
 const EDGEHOG = 'io.edgehog.devicemanager'
@@ -114,17 +114,7 @@ type = "simulated"
     const declared = await Agent.interfacesOf(features)
     const device = await step(
       `register ${sdk.deviceId} with pairing_token on first boot, open it with the features' ${declared.interfaces.length} interfaces`,
-      () =>
-        Device.open({
-          realm: sdk.realm,
-          pairingUrl: sdk.pairingUrl,
-          deviceId: sdk.deviceId,
-          pairingJwt: sdk.pairingToken,
-          interfaces: declared.interfaces,
-          storeDir: store,
-          caPem: sandbox.caPem,
-          logger: journalLogger({ level: 'warn' }),
-        }),
+      () => openDemoDevice(sdk, declared.interfaces, store, sandbox.caPem),
     )
     const agent = new Agent({
       device,

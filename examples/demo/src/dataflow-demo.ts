@@ -17,9 +17,9 @@ import {
   type DataflowFeature,
   type HardwareSimulation,
 } from '@astarte-ts/agent'
-import { Device, nodeTimers } from '@astarte-ts/runtime-node'
+import { nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
-import { demoDeviceConfig } from './demo-config.js'
+import { demoDeviceConfig, openDemoDevice } from './demo-config.js'
 import { realmApi } from './realm-api.js'
 
 const EX = 'org.astarte-ts.examples'
@@ -97,16 +97,7 @@ read_interval_ms = 200
     })
     const dataflow = features.find((f) => f.name === 'dataflow') as DataflowFeature
     const declared = await Agent.interfacesOf(features)
-    const device = await Device.open({
-      realm: sdk.realm,
-      pairingUrl: sdk.pairingUrl,
-      deviceId: sdk.deviceId,
-      pairingJwt: sdk.pairingToken,
-      interfaces: declared.interfaces,
-      storeDir: store,
-      caPem: sandbox.caPem,
-      logger: journalLogger({ level: 'warn' }),
-    })
+    const device = await openDemoDevice(sdk, declared.interfaces, store, sandbox.caPem)
     const agent = new Agent({
       device,
       features: declared,
