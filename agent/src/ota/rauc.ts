@@ -27,6 +27,59 @@ const SERVICE = 'de.pengutronix.rauc'
 const INSTALLER = 'de.pengutronix.rauc.Installer'
 const PROPERTIES = 'org.freedesktop.DBus.Properties'
 
+/**
+ * What RAUC's object offers, as far as it is used here (from RAUC's own introspection). Given to
+ * dbus-next instead of asking the service: RAUC may start after the agent at boot, and dbus-next
+ * leaves a failed introspection of an absent service as an unhandled rejection, which ends the
+ * process. With the description, a call to an absent service fails on its own, as a
+ * `ServiceUnknown` reply, and the signals are matched once the name has an owner.
+ */
+const RAUC_OBJECT_XML = `<node>
+  <interface name="${PROPERTIES}">
+    <method name="Get">
+      <arg type="s" name="interface_name" direction="in"/>
+      <arg type="s" name="property_name" direction="in"/>
+      <arg type="v" name="value" direction="out"/>
+    </method>
+    <signal name="PropertiesChanged">
+      <arg type="s" name="interface_name"/>
+      <arg type="a{sv}" name="changed_properties"/>
+      <arg type="as" name="invalidated_properties"/>
+    </signal>
+  </interface>
+  <interface name="${INSTALLER}">
+    <method name="InstallBundle">
+      <arg type="s" name="source" direction="in"/>
+      <arg type="a{sv}" name="args" direction="in"/>
+    </method>
+    <method name="Info">
+      <arg type="s" name="bundle" direction="in"/>
+      <arg type="s" name="compatible" direction="out"/>
+      <arg type="s" name="version" direction="out"/>
+    </method>
+    <method name="Mark">
+      <arg type="s" name="state" direction="in"/>
+      <arg type="s" name="slot_identifier" direction="in"/>
+      <arg type="s" name="slot_name" direction="out"/>
+      <arg type="s" name="message" direction="out"/>
+    </method>
+    <method name="GetSlotStatus">
+      <arg type="a(sa{sv})" name="slot_status_array" direction="out"/>
+    </method>
+    <method name="GetPrimary">
+      <arg type="s" name="primary" direction="out"/>
+    </method>
+    <signal name="Completed">
+      <arg type="i" name="result"/>
+    </signal>
+    <property type="s" name="Operation" access="read"/>
+    <property type="s" name="LastError" access="read"/>
+    <property type="(isi)" name="Progress" access="read"/>
+    <property type="s" name="Compatible" access="read"/>
+    <property type="s" name="BootSlot" access="read"/>
+  </interface>
+</node>`
+
 /** Options of {@link raucSystemUpdate}. */
 export interface RaucSystemUpdateOptions {
   /** Which bus RAUC is on; default `system`. */
@@ -257,7 +310,10 @@ class Rauc implements SystemUpdate {
         // a bus that goes away is opened again at the next call
         if (this.#connection !== undefined) void this.close()
       })
-      const object = await Promise.race([lost.getProxyObject(SERVICE, '/'), failed])
+      const object = await Promise.race([
+        lost.getProxyObject(SERVICE, '/', RAUC_OBJECT_XML),
+        failed,
+      ])
       return {
         bus: lost,
         installer: object.getInterface<InstallerProxy>(INSTALLER),

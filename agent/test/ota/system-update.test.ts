@@ -83,5 +83,33 @@ for (const kind of BOARD_KINDS) {
       await board.reboot({ fallback: true })
       assert.equal(await update.bootedSlot(), 'B')
     })
+
+    test('an installer that starts after the agent: calls fail as unavailable until it is up', async (t) => {
+      if (!(await board.haltInstaller())) {
+        t.skip('this adapter has no service of its own')
+        return
+      }
+      const late = board.systemUpdate()
+      try {
+        // every call opens the bus again; the agent retries like this at boot
+        for (let i = 0; i < 50; i++) {
+          await assert.rejects(
+            late.bootedSlot(),
+            (e: unknown) => e instanceof SystemUpdateError && e.code === 'update.unavailable',
+          )
+        }
+        await board.reboot()
+        const booted = await late.bootedSlot()
+        const progress: number[] = []
+        const { slot } = await late.install(await bundle(randomBytes(5000)), (p) =>
+          progress.push(p),
+        )
+        assert.notEqual(slot, booted)
+        // the progress arrives as signals, matched only once the service owns its name
+        assert.ok(progress.length > 0)
+      } finally {
+        await late.close()
+      }
+    })
   })
 }
