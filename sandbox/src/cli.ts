@@ -15,6 +15,8 @@ const USAGE = `usage: astarte-sandbox [options]
   --cert-lifetime SECONDS device certificate lifetime (default 7884000)
   --interfaces DIR        install every *.json interface of DIR at start
   --broker-url URL        run Pairing and the CA only; device info reports URL as the broker
+  --pki ec|rsa            key type of the CA and the broker's certificate (default: the data
+                          dir's CA, ec for a new one); rsa for TLS stacks without ECDSA (Espruino)
   --help                  show this help
   --version               print the version
 Stop it with Ctrl-C, or \`kill <pid>\` (SIGTERM) when started in the background.
@@ -70,6 +72,7 @@ function parseOptions(argv: string[]): SandboxOptions | string {
         'cert-lifetime': { type: 'string' },
         interfaces: { type: 'string' },
         'broker-url': { type: 'string' },
+        pki: { type: 'string' },
         help: { type: 'boolean' },
       },
     }).values
@@ -85,6 +88,8 @@ function parseOptions(argv: string[]): SandboxOptions | string {
     n[name] = Number(text)
   }
   if (n['cert-lifetime'] === 0) return '--cert-lifetime must be positive'
+  const pki = values.pki
+  if (pki !== undefined && pki !== 'ec' && pki !== 'rsa') return '--pki must be ec or rsa'
   const brokerUrl = values['broker-url']
   return {
     ...(values.host === undefined ? {} : { host: values.host }),
@@ -95,5 +100,6 @@ function parseOptions(argv: string[]): SandboxOptions | string {
     ...(n['cert-lifetime'] === undefined ? {} : { certLifetimeSec: n['cert-lifetime'] }),
     ...(values.interfaces === undefined ? {} : { interfacesDir: values.interfaces }),
     ...(brokerUrl === undefined ? {} : { broker: false, brokerUrl }),
+    ...(pki === undefined ? {} : { pki }),
   }
 }

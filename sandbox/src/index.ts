@@ -4,5 +4,5 @@
  * Management subsets. Not a production server.
  */
 export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.js'
-export type { ServerCredentials } from './pki/ca.js'
+export type { PkiKind, ServerCredentials } from './pki/ca.js'
 export { silentLogger, stderrLogger } from './log.js'

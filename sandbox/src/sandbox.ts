@@ -13,7 +13,7 @@ import { writeSecretFile } from './files.js'
 import { fileRoute } from './file-drop/file-route.js'
 import { createHttpServer } from './http/server.js'
 import { stderrLogger } from './log.js'
-import { loadOrCreateCa, type ServerCredentials } from './pki/ca.js'
+import { loadOrCreateCa, type PkiKind, type ServerCredentials } from './pki/ca.js'
 import { installInterface } from './realm-management/install.js'
 import { createRouter } from './routes.js'
 import { openDb } from './store/db.js'
@@ -47,6 +47,14 @@ export interface SandboxOptions {
   readonly brokerUrl?: string
   /** Realm private key PEM (EC P-256 → ES256, RSA → RS256). Default: generated, kept in dataDir. */
   readonly realmPrivateKeyPem?: string
+  /**
+   * Key type of the CA, of every signature it makes and of the broker's certificate: `'ec'`
+   * (P-256, ECDSA) or `'rsa'` (RSA-2048, PKCS#1 v1.5 with SHA-256), for boards whose TLS has no
+   * ECDSA (Espruino). Device certificates are signed from EC or RSA CSRs either way. Default:
+   * the kind of the CA already in `dataDir`, `'ec'` for a new one; another kind than the one
+   * there is an error.
+   */
+  readonly pki?: PkiKind
 }
 
 /** A running sandbox. */
@@ -66,6 +74,8 @@ export interface Sandbox {
   /** Path of the CA certificate (PEM) that signs device and server certificates. */
   readonly caFile: string
   readonly caPem: string
+  /** Key type of the CA and of the broker's certificate. */
+  readonly pki: PkiKind
   readonly dataDir: string
   /** A token with `a_pa`, `a_aea` and `a_rma` granting everything; no `exp`. */
   readonly jwt: string
@@ -122,7 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw new Error("couldn't start pairing alone: brokerUrl is required when broker is false")
   }
 
-  const ca = await loadOrCreateCa(dataDir, realm)
+  const ca = await loadOrCreateCa(dataDir, realm, options.pki)
   const realmKey = loadRealmKey(dataDir, options.realmPrivateKeyPem)
   const db = openDb(join(dataDir, 'sandbox.sqlite'))
   let brokerUrl = options.brokerUrl ?? ''
@@ -166,7 +176,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const httpBase = `http://${urlHost(host)}:${(http.address() as AddressInfo).port}`
   const nowSec = (): number => Math.floor(Date.now() / 1000)
   const allAccess = { a_pa: ['.*::.*'], a_aea: ['.*::.*'], a_rma: ['.*::.*'] }
-  logger.log('info', 'sandbox ready', { realm, http: httpBase, mqtt: brokerUrl, dataDir })
+  logger.log('info', 'sandbox ready', {
+    realm,
+    http: httpBase,
+    mqtt: brokerUrl,
+    pki: ca.pki,
+    dataDir,
+  })
 
   let stopped = false
   const token = signJwt(realmKey, allAccess, nowSec())
@@ -179,6 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mqttUrl: brokerUrl,
     caFile: ca.certFile,
     caPem: ca.certPem,
+    pki: ca.pki,
     dataDir,
     jwt: token,
     signJwt: (claims) => signJwt(realmKey, claims, nowSec()),

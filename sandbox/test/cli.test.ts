@@ -75,10 +75,12 @@ describe('astarte-sandbox cli', () => {
       assert.equal(await main(['--http-port', 'eighty']), 2)
       assert.equal(await main(['--bogus']), 2)
       assert.equal(await main(['--help']), 0)
+      assert.equal(await main(['--pki', 'dsa']), 2)
     } finally {
       process.stderr.write = write
     }
     assert.match(written[0] ?? '', /--http-port must be a non-negative integer/)
     assert.match(written[2] ?? '', /^usage: astarte-sandbox/)
+    assert.match(written[3] ?? '', /--pki must be ec or rsa/)
   })
 })

@@ -191,6 +191,9 @@ export async function startBroker(
       ca: ctx.ca.certPem,
       requestCert: true,
       rejectUnauthorized: true,
+      // An RSA broker also offers DHE-RSA (forward secrecy for TLS stacks without ECDHE, such
+      // as Espruino's mbedTLS); without DH parameters OpenSSL would only offer RSA key exchange.
+      ...(ctx.ca.pki === 'rsa' ? { dhparam: 'auto' as const } : {}),
       // Small MQTT frames: with Nagle + delayed ACKs each exchange would wait ~40 ms.
       noDelay: true,
     },

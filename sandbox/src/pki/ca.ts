@@ -1,7 +1,9 @@
 /**
  * @module pki ca: the sandbox's certification authority. It signs device CSRs with the subject
  * forced to `CN=<realm>/<device_id>` (spec §4.3.4) and the broker's server certificate; its key
- * never leaves the data directory (0600).
+ * never leaves the data directory (0600). EC P-256 by default; RSA-2048 (`pki: 'rsa'`) for
+ * boards whose TLS stack has no ECDSA (Espruino's mbedTLS: RSA and DHE-RSA key exchanges only),
+ * which can neither verify an ECDSA signature nor use a broker key that is not RSA.
  */
 import { randomBytes, webcrypto } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
@@ -14,8 +16,41 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 
 type CryptoKey = webcrypto.CryptoKey
 
-const EC_SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const
-const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const
+/** The key type of the CA, of its signatures and of the broker's certificate. */
+export type PkiKind = 'ec' | 'rsa'
+
+interface Pki {
+  readonly signing: { readonly name: string; readonly hash: string }
+  readonly key: EcKeyGenParams | RsaHashedKeyGenParams
+  readonly import: EcKeyImportParams | RsaHashedImportParams
+  /** Key usages of the broker's certificate: RSA key exchange encrypts to the broker's key. */
+  readonly serverUsages: number
+}
+
+type EcKeyGenParams = webcrypto.EcKeyGenParams
+type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams
+type EcKeyImportParams = webcrypto.EcKeyImportParams
+type RsaHashedImportParams = webcrypto.RsaHashedImportParams
+
+const PKI: Readonly<Record<PkiKind, Pki>> = {
+  ec: {
+    signing: { name: 'ECDSA', hash: 'SHA-256' },
+    key: { name: 'ECDSA', namedCurve: 'P-256' },
+    import: { name: 'ECDSA', namedCurve: 'P-256' },
+    serverUsages: x509.KeyUsageFlags.digitalSignature,
+  },
+  rsa: {
+    signing: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    key: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    serverUsages: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+  },
+}
 const CA_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000
 
 /** A signed certificate with the identifiers the Pairing store keeps. */
@@ -36,6 +71,8 @@ export type InvalidCause = 'EXPIRED' | 'INVALID_ISSUER' | 'INVALID_SIGNATURE' | 
 
 export interface CertificateAuthority {
   readonly certPem: string
+  /** The key type of the CA and of the server certificates it issues. */
+  readonly pki: PkiKind
   /** Path of the CA certificate PEM in the data directory. */
   readonly certFile: string
   /** Signs a parsed CSR's public key with the subject forced to `CN=<cn>`. */
@@ -50,24 +87,40 @@ export interface ServerCredentials {
   readonly keyPem: string
 }
 
-/** Loads the CA from `dir` (`ca.pem`, `ca-key.pem`) or creates it there on first start. */
-export async function loadOrCreateCa(dir: string, realm: string): Promise<CertificateAuthority> {
+/**
+ * Loads the CA from `dir` (`ca.pem`, `ca-key.pem`) or creates it there on first start, of kind
+ * `pki` (default: the kind of the CA already there, EC for a new one). A CA already there of
+ * another kind than `pki` is an error: its devices' certificates would not match.
+ */
+export async function loadOrCreateCa(
+  dir: string,
+  realm: string,
+  pki?: PkiKind,
+): Promise<CertificateAuthority> {
   const certFile = join(dir, 'ca.pem')
   const keyFile = join(dir, 'ca-key.pem')
   let cert: x509.X509Certificate
   let key: CryptoKey
+  let kind: PkiKind
   if (existsSync(certFile) && existsSync(keyFile)) {
     cert = new x509.X509Certificate(readFileSync(certFile, 'utf8'))
-    key = await importEcPrivateKey(readFileSync(keyFile, 'utf8'))
+    kind = cert.publicKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa'
+    if (pki !== undefined && pki !== kind) {
+      throw new Error(
+        `the CA in ${dir} is ${kind.toUpperCase()}, not ${pki.toUpperCase()}: use another data directory`,
+      )
+    }
+    key = await importPrivateKey(readFileSync(keyFile, 'utf8'), kind)
   } else {
-    const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])
+    kind = pki ?? 'ec'
+    const keys = await webcrypto.subtle.generateKey(PKI[kind].key, true, ['sign', 'verify'])
     const now = Date.now()
     cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomSerial(),
       name: [{ CN: [`astarte-sandbox ${realm} CA`] }],
       notBefore: new Date(now - 60_000),
       notAfter: new Date(now + CA_LIFETIME_MS),
-      signingAlgorithm: EC_SIGNING,
+      signingAlgorithm: PKI[kind].signing,
       keys,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
@@ -83,15 +136,17 @@ export async function loadOrCreateCa(dir: string, realm: string): Promise<Certif
     writeSecretFile(keyFile, toPem(new Uint8Array(pkcs8), 'PRIVATE KEY'))
     writePublicFile(certFile, cert.toString('pem') + '\n')
   }
-  return makeCa(cert, key, certFile)
+  return makeCa(cert, key, certFile, kind)
 }
 
 function makeCa(
   cert: x509.X509Certificate,
   key: CryptoKey,
   certFile: string,
+  kind: PkiKind,
 ): CertificateAuthority {
   const certPem = cert.toString('pem') + '\n'
+  const pki = PKI[kind]
 
   async function issue(
     subject: x509.JsonName,
@@ -107,7 +162,7 @@ function makeCa(
       // A minute of slack: clocks of devices on the same host may lag by a few ms.
       notBefore: new Date(now - 60_000),
       notAfter: new Date(now + lifetimeSec * 1000),
-      signingAlgorithm: EC_SIGNING,
+      signingAlgorithm: pki.signing,
       publicKey,
       signingKey: key,
       extensions: [
@@ -120,6 +175,7 @@ function makeCa(
 
   return {
     certPem,
+    pki: kind,
     certFile,
     async signDeviceCsr(csr, cn, lifetimeSec) {
       const issued = await issue([{ CN: [cn] }], csr.publicKey, lifetimeSec, [
@@ -136,13 +192,13 @@ function makeCa(
       }
     },
     async issueServerCertificate(hosts, lifetimeSec) {
-      const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])
+      const keys = await webcrypto.subtle.generateKey(pki.key, true, ['sign', 'verify'])
       const names: x509.JsonGeneralName[] = hosts.map((h) =>
         isIpAddress(h) ? { type: 'ip', value: h } : { type: 'dns', value: h },
       )
       const subject = [{ CN: [hosts[0] ?? 'localhost'] }]
       const issued = await issue(subject, keys.publicKey as CryptoKey, lifetimeSec, [
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.KeyUsagesExtension(pki.serverUsages, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
         new x509.SubjectAlternativeNameExtension(names, false),
       ])
@@ -200,9 +256,9 @@ function randomSerial(): string {
   return bytes.toString('hex')
 }
 
-async function importEcPrivateKey(pem: string): Promise<CryptoKey> {
+async function importPrivateKey(pem: string, kind: PkiKind): Promise<CryptoKey> {
   const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64')
-  return webcrypto.subtle.importKey('pkcs8', der, EC_KEY, true, ['sign'])
+  return webcrypto.subtle.importKey('pkcs8', der, PKI[kind].import, true, ['sign'])
 }
 
 function toPem(der: Uint8Array, label: string): string {
