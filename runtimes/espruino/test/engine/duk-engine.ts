@@ -33,6 +33,53 @@ function espruinoError(e: NodeJS.ErrnoException): string {
   return e.message
 }
 
+/**
+ * The TLS the engine's host offers. `'espruino-2v29'` is Espruino 2v29's mbedTLS 2.1.1
+ * (libs/crypto/mbedtls/config.h, libs/network/network.c): TLS 1.2 with the RSA and DHE-RSA key
+ * exchanges only (AES-GCM/CBC), RSA signatures only (no ECDSA: an EC broker or device key can't
+ * be used), and no verification of the broker (`MBEDTLS_SSL_VERIFY_NONE`: `ca` is parsed, never
+ * checked) unless `verifyBroker` models a build that verifies (mbedTLS then fails the handshake
+ * with -0x2700). `'any'`: TLS 1.2 with OpenSSL's suites and the broker verified against `ca`,
+ * for the EC sandbox (a complete mbedTLS).
+ */
+export interface EngineTls {
+  readonly suites: 'espruino-2v29' | 'any'
+  readonly verifyBroker: boolean
+}
+
+export const ESPRUINO_2V29_TLS: EngineTls = { suites: 'espruino-2v29', verifyBroker: false }
+const ANY_TLS: EngineTls = { suites: 'any', verifyBroker: true }
+
+/** Suites of Espruino 2v29's mbedTLS (OpenSSL names), signature algorithms it can check. */
+const ESPRUINO_CIPHERS = [
+  'DHE-RSA-AES256-GCM-SHA384',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-SHA256',
+  'DHE-RSA-AES128-SHA256',
+  'DHE-RSA-AES256-SHA',
+  'DHE-RSA-AES128-SHA',
+  'AES256-GCM-SHA384',
+  'AES128-GCM-SHA256',
+  'AES256-SHA256',
+  'AES128-SHA256',
+  'AES256-SHA',
+  'AES128-SHA',
+].join(':')
+const ESPRUINO_SIGALGS = 'RSA+SHA512:RSA+SHA384:RSA+SHA256:RSA+SHA1'
+
+/** One completed handshake: what was negotiated and the certificates involved (DER, base64). */
+export interface TlsSession {
+  /** IANA name, e.g. `TLS_DHE_RSA_WITH_AES_256_GCM_SHA384`. */
+  readonly cipher: string
+  /** The broker's certificates as it sent them, leaf first. */
+  readonly peerChain: readonly string[]
+  /** The trust anchor the device gave (`ca`), if any. */
+  readonly ca: string | undefined
+  /** The device's own certificate and key (PKCS#8). */
+  readonly cert: string
+  readonly key: string
+}
+
 /** MQTT packet type (high nibble of the first byte) of each whole frame in `buf`, and the rest. */
 function frames(buf: Buffer): { packets: Buffer[]; rest: Buffer } {
   const packets: Buffer[] = []
@@ -65,8 +112,8 @@ export class DukEngine {
   readonly logs: string[] = []
   /** Errors the engine reported uncaught (Espruino would print `Uncaught …`). */
   readonly uncaught: string[] = []
-  /** Handshakes that failed, as Espruino prints them (uncaught, not seen by the socket's user). */
-  readonly handshakeFailures: string[] = []
+  /** Handshakes that completed, in order. */
+  readonly tlsSessions: TlsSession[] = []
   /** Output that was not the shim's: the engine's own errors. */
   readonly stray: string[] = []
   readonly #proc: ChildProcessWithoutNullStreams
@@ -79,8 +126,11 @@ export class DukEngine {
   #exited = false
   readonly exited: Promise<number | null>
 
-  /** Starts `duk` on the shim and then `scripts` (the bundle first). */
-  constructor(scripts: readonly string[]) {
+  readonly #tls: EngineTls
+
+  /** Starts `duk` on the shim and then `scripts` (the bundle first), with the host's `tls`. */
+  constructor(scripts: readonly string[], tls: EngineTls = ANY_TLS) {
+    this.#tls = tls
     this.#proc = spawn('duk', ['-i', SHIM, ...scripts], { stdio: ['pipe', 'pipe', 'pipe'] })
     this.exited = new Promise((resolve) => {
       this.#proc.on('exit', (code) => {
@@ -229,19 +279,26 @@ export class DukEngine {
   #connect(m: Message): void {
     const { id } = m
     const ca = m['ca'] as string | undefined
+    const tls = this.#tls
+    const verify = ca !== undefined && tls.verifyBroker
     const socket = tlsConnect({
       host: String(m['host']),
       port: Number(m['port']),
       key: derToPem('PRIVATE KEY', String(m['key'])),
       cert: derToPem('CERTIFICATE', String(m['cert'])),
-      ...(ca === undefined ? { rejectUnauthorized: false } : { ca: derToPem('CERTIFICATE', ca) }),
+      ...(verify ? { ca: derToPem('CERTIFICATE', ca) } : { rejectUnauthorized: false }),
       servername: String(m['host']),
+      // mbedTLS in Espruino speaks TLS 1.2 only
+      maxVersion: 'TLSv1.2',
+      ...(tls.suites === 'espruino-2v29'
+        ? { ciphers: ESPRUINO_CIPHERS, sigalgs: ESPRUINO_SIGALGS }
+        : {}),
     })
     this.#sockets.set(id, socket)
     let pending: Buffer = Buffer.alloc(0)
     let failed: string | undefined
     // As Espruino does: the callback when TCP connects, before the handshake; a failed handshake
-    // is no `error` event but an uncaught InternalError (printed), then `close`.
+    // is no `error` event but `close`, then an InternalError thrown from the event loop.
     let tcp = false
     let secure = false
     socket.on('connect', () => {
@@ -250,6 +307,21 @@ export class DukEngine {
     })
     socket.on('secureConnect', () => {
       secure = true
+      const peerChain: string[] = []
+      const seen = new Set<string>()
+      for (let c = socket.getPeerCertificate(true); c?.raw !== undefined; c = c.issuerCertificate) {
+        const der = c.raw.toString('base64')
+        if (seen.has(der)) break
+        seen.add(der)
+        peerChain.push(der)
+      }
+      this.tlsSessions.push({
+        cipher: socket.getCipher().standardName,
+        peerChain,
+        ca,
+        cert: String(m['cert']),
+        key: String(m['key']),
+      })
     })
     socket.on('data', (data: Buffer) => {
       const { packets, rest } = frames(Buffer.concat([pending, data]))
@@ -271,8 +343,8 @@ export class DukEngine {
     })
     socket.on('close', () => {
       this.#sockets.delete(id)
-      if (failed !== undefined && (secure || !tcp)) this.#tlsEvent(id, 'error', failed)
-      else if (failed !== undefined) this.handshakeFailures.push(`InternalError: ${failed}`)
+      if (failed !== undefined && tcp && !secure) return this.#tlsEvent(id, 'fail', failed)
+      if (failed !== undefined) this.#tlsEvent(id, 'error', failed)
       this.#tlsEvent(id, 'close')
     })
   }

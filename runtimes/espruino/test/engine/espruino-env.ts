@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileInterface, parseInterface, randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
 import { nodeCryptoProvider, nodeHttpClient, provisionDevice } from '@astarte-ts/runtime-node'
-import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
-import { DukEngine } from './duk-engine.js'
+import { silentLogger, startSandbox, type PkiKind, type Sandbox } from '@astarte-ts/sandbox'
+import type { KeyAlgorithm } from '@astarte-ts/sdk-core'
+import { DukEngine, type EngineTls } from './duk-engine.js'
 import { eventually as waitFor } from '@astarte-ts/runtime-testing'
 
 const INTERFACES = new URL('../interfaces/', import.meta.url).pathname
@@ -48,6 +49,12 @@ export interface EspruinoEnvOptions {
   readonly scripts?: readonly string[]
   /** Open `device` from the stored credentials; default true. */
   readonly open?: boolean
+  /** The sandbox's PKI; default EC. */
+  readonly pki?: PkiKind
+  /** The device key made at the factory; default EC P-256. */
+  readonly keyAlgorithm?: KeyAlgorithm
+  /** The TLS the engine's host offers; default any suite, the broker verified. */
+  readonly tls?: EngineTls
 }
 
 export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promise<EspruinoEnv> {
@@ -56,6 +63,7 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
     logger: options.logger ?? silentLogger,
     dataDir: join(tmp, 'sandbox'),
     ...(options.certLifetimeSec === undefined ? {} : { certLifetimeSec: options.certLifetimeSec }),
+    ...(options.pki === undefined ? {} : { pki: options.pki }),
   })
   let engine: DukEngine | undefined
   const stop = async (): Promise<void> => {
@@ -89,11 +97,12 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
       deviceId,
       outDir: join(tmp, 'factory'),
       caPem: sandbox.caPem,
+      ...(options.keyAlgorithm === undefined ? {} : { keyAlgorithm: options.keyAlgorithm }),
     })
     const { code } = await build.buildEspruino()
     const bundle = join(tmp, 'astarte-espruino.js')
     await writeFile(bundle, code)
-    engine = new DukEngine([bundle, ...(options.scripts ?? [])])
+    engine = new DukEngine([bundle, ...(options.scripts ?? [])], options.tls)
     // the provisioning script, as the Espruino tools would send it once
     await engine.call(await readFile(join(dir, 'espruino-storage.js'), 'utf8'))
     if (options.open !== false) {

@@ -1,6 +1,6 @@
 // Host shim run inside an ES5 engine (Duktape) before the bundle: it offers the bundle only what
 // Espruino documents — `require("tls" | "http" | "Storage")`, setTimeout/setInterval, atob/btoa,
-// console.log and Promise — and bridges them to the Node test process. The engine prints one
+// console.log, Promise and `process.on("uncaughtException")` — and bridges them to the Node test process. The engine prints one
 // line per request (`\u0001` + JSON); the test process answers by sending lines that call
 // `__host.*`. The TLS handshake happens host-side, as the chip's mbedTLS would do it. After each
 // host call the promise jobs run, as they do after each Espruino task.
@@ -176,6 +176,55 @@ function __emitter(o) {
   return o
 }
 
+// Espruino's InternalError (Duktape has none), what its network code throws.
+function InternalError(message) {
+  this.message = message
+}
+InternalError.prototype = Object.create(Error.prototype)
+InternalError.prototype.name = 'InternalError'
+
+// Espruino's `process` and its `uncaughtException` event, as src/jsinteractive.c runs it: the
+// listeners live in an array under '#on' + event (`removeListener` empties it, never deletes
+// it); an exception that reaches the event loop is handed to every listener once the pass's
+// callbacks have run (`jsiCheckErrors`), and printed only when there is no such array or when a
+// listener throws (the last thrown is printed).
+var process = {
+  on: function (ev, fn) {
+    var k = '#on' + ev
+    this[k] = (this[k] || []).concat([fn])
+    return this
+  },
+  removeListener: function (ev, fn) {
+    var l = this['#on' + ev]
+    if (l !== undefined && l.indexOf(fn) >= 0) l.splice(l.indexOf(fn), 1)
+  },
+  removeAllListeners: function (ev) {
+    delete this['#on' + ev]
+  },
+}
+var __exception // the exception pending in this pass of the event loop
+var __hasException = false
+function __checkErrors() {
+  if (!__hasException) return
+  var e = __exception
+  __hasException = false
+  __exception = undefined
+  var listeners = process['#onuncaughtException']
+  if (listeners !== undefined) {
+    var thrown = false
+    for (var i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i](e)
+      } catch (x) {
+        thrown = true
+        e = x
+      }
+    }
+    if (!thrown) return
+  }
+  __out({ op: 'uncaught', error: String(e && e.stack ? e.stack : e) })
+}
+
 var __sockets = {}
 var __requests = {}
 var __files = {}
@@ -266,13 +315,17 @@ function require(name) {
 
 // What the test process calls, one line each.
 var __host = {
+  // One pass of Espruino's event loop: the callback, the promise jobs it queued, then the
+  // exception that reached the loop, if any.
   run: function (fn) {
     try {
       fn()
     } catch (e) {
-      __out({ op: 'uncaught', error: String(e && e.stack ? e.stack : e) })
+      __exception = e
+      __hasException = true
     }
     __drain()
+    __checkErrors()
   },
   fire: function (id) {
     var fn = __timers[id]
@@ -287,7 +340,14 @@ var __host = {
       if (what === 'connect') s.onConnect()
       else if (what === 'data') s.emit('data', atob(arg))
       else if (what === 'error') s.emit('error', { message: arg })
-      else if (what === 'close') {
+      else if (what === 'fail') {
+        // a failed handshake (network.c): no `error` event but an exception thrown from the
+        // event loop, and the socket closed, its `close` callbacks run first
+        delete __sockets[id]
+        __exception = new InternalError(arg)
+        __hasException = true
+        s.emit('close')
+      } else if (what === 'close') {
         delete __sockets[id]
         s.emit('close')
       }
