@@ -8,7 +8,7 @@
  * `walBytes`, and the file truncated to that size after one), and after a failed transaction it
  * is checkpointed and truncated to nothing: otherwise the WAL keeps the space it grew into, and
  * space freed later on the disk is of no use to the next commit. The page cache is bounded
- * (`cacheBytes`): it is most of what the store costs in memory.
+ * (`cacheBytes`): it is most of what the store costs in memory; the file is never mapped.
  */
 import {
   SqliteBindingError,
@@ -72,8 +72,15 @@ export interface SqliteStore extends Store {
   readonly volatileQueue: MemoryRetentionQueue
   readonly properties: SqlitePropertyStore
   readonly meta: SqliteMeta
-  /** The page cache and WAL bounds in force, as SQLite reports them. */
-  readonly limits: { readonly cacheBytes: number; readonly walBytes: number }
+  /**
+   * The page cache and WAL bounds in force, as SQLite reports them, and `mmapBytes`, always 0:
+   * the file is read through the bounded page cache, never mapped.
+   */
+  readonly limits: {
+    readonly cacheBytes: number
+    readonly walBytes: number
+    readonly mmapBytes: number
+  }
   /**
    * Runs `fn` in one transaction: many `enqueue`/`set` calls cost one commit (one fsync with
    * `full`). They are durable when `batch` returns; if `fn` throws, or the commit fails, none of
@@ -129,6 +136,11 @@ function openDatabase(path: string, settings: DatabaseSettings): SqliteDatabase 
     db.pragma('foreign_keys = ON')
     // integers we computed: pragmas take no bound parameters
     db.pragma(`cache_size = -${Math.max(1, Math.ceil(settings.cacheBytes / 1024))}`)
+    // Pages of a mapped file count in the process's RSS, up to the file's size, which grows with
+    // the backlog: the file is read through the bounded cache instead, whatever default the
+    // binding was built with (better-sqlite3: 0; a SQLite built with SQLITE_DEFAULT_MMAP_SIZE
+    // would map it).
+    db.pragma('mmap_size = 0')
     const pageSize = db.pragma('page_size') as number
     db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(settings.walBytes / pageSize))}`)
     db.pragma(`journal_size_limit = ${settings.walBytes}`)
@@ -185,6 +197,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     limits: {
       cacheBytes: -(db.pragma('cache_size') as number) * 1024,
       walBytes: db.pragma('journal_size_limit') as number,
+      mmapBytes: db.pragma('mmap_size') as number,
     },
     storedQueue,
     volatileQueue,

@@ -50,19 +50,20 @@ test('an id is never issued twice by one process, even after a rolled-back enque
   assert.ok(reopened.storedQueue.enqueue(msg(4)).id > next, 'and across a restart')
 })
 
-test('the page cache and the WAL are bounded as configured', (t) => {
+test('the page cache and the WAL are bounded as configured, the file never mapped', (t) => {
   const dir = tempDir(t)
   const defaults = openSqliteStore({ path: join(dir, 'a.db') })
   assert.deepEqual(defaults.limits, {
     cacheBytes: DEFAULT_CACHE_BYTES,
     walBytes: DEFAULT_WAL_BYTES,
+    mmapBytes: 0,
   })
   defaults.close()
   const path = join(dir, 'b.db')
   const walBytes = 64 * 1024
   const s = openSqliteStore({ path, cacheBytes: 128 * 1024, walBytes })
   t.after(() => s.close())
-  assert.deepEqual(s.limits, { cacheBytes: 128 * 1024, walBytes })
+  assert.deepEqual(s.limits, { cacheBytes: 128 * 1024, walBytes, mmapBytes: 0 })
   let largest = 0
   for (let n = 0; n < 2_000; n++) {
     s.batch(() => s.storedQueue.enqueue(msg(n)))
