@@ -127,7 +127,8 @@ const sentenceStripper = {
  * (esbuild target, default `es2022`), `format` (`esm` default, or `iife` with `globalName`),
  * `strip` (default true: sentences out), `mangle` (default true: `internalNames` shortened;
  * the names the entry's directory declares are kept), `plugins` (esbuild's, after the sentence
- * stripper: an engine's module swaps) and `define` (esbuild's: globals an engine lacks).
+ * stripper: an engine's module swaps), `define` (esbuild's: globals an engine lacks) and
+ * `supported` (esbuild's: syntax esbuild lowers itself for an engine that lowers further).
  * Returns `{ code, metafile }`.
  */
 export async function bundleDevice({
@@ -141,6 +142,7 @@ export async function bundleDevice({
   external = [],
   plugins = [],
   define,
+  supported,
 }) {
   const names = mangle ? internalNames([dirname(entry)]) : []
   const result = await build({
@@ -157,6 +159,7 @@ export async function bundleDevice({
     external,
     ...(names.length === 0 ? {} : { mangleProps: new RegExp(`^(${names.join('|')})$`) }),
     ...(define === undefined ? {} : { define }),
+    ...(supported === undefined ? {} : { supported }),
     plugins: [...(strip ? [sentenceStripper] : []), ...plugins],
     metafile: true,
     write: false,

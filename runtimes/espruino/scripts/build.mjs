@@ -1,15 +1,18 @@
 // Builds runtimes/espruino/dist/astarte-espruino.js: one ES5 script Espruino loads as it is.
 // 1. The minimal device build (scripts/device-bundle.mjs: sentences stripped, internal names
 //    mangled) bundles src/index.ts as an ES2022 iife, with sdk-core's int64 module swapped for
-//    the decimal-string one (no BigInt on Espruino) and Symbol / Object.freeze defined away.
+//    the decimal-string one (no BigInt on Espruino) and Symbol / Object.freeze defined away;
+//    esbuild lowers `?.` and `??` (shorter than TypeScript's form).
 // 2. TypeScript lowers it to ES5 (classes, arrows, let/const, spread, async), its helpers coming
 //    from src/prelude.js, through three transformers: `#private` names become plain `$_N`
 //    properties (lowered, each would be a WeakMap and a helper call per access); every for…of
 //    and spread operand is wrapped in `__A` (Map/Set iterate as arrays, so no iterator protocol
 //    or Symbol is needed); each function declaration moves to the top of its block, since
 //    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting);
-//    a `/` in a regex character class is escaped (Espruino's lexer would end the regex there).
-// 3. esbuild minifies the prelude and the lowered bundle for ES5; the gate (gate.mjs) checks it.
+//    a `/` in a regex character class is escaped (Espruino's lexer would end the regex there);
+//    template literals become sums of strings.
+// 3. esbuild minifies the prelude and the lowered bundle, wrapped in one function, for ES5; the
+//    gate (gate.mjs) checks it.
 // Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
 import { transform } from 'esbuild'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -144,6 +147,28 @@ function regexSlashes(context) {
   return (sf) => visit(sf)
 }
 
+/**
+ * `\`a${x}b\`` → `"a" + x + "b"` (a leading `""` when the text starts with a value): TypeScript's
+ * ES5 form is `"a".concat(x, "b")`, longer at every use. Same string for the core's values
+ * (strings, numbers, errors, dates: none has a `valueOf` that differs from its `toString`).
+ * Tagged templates keep their form.
+ */
+function templatesAsSums(context) {
+  const f = context.factory
+  const visit = (node) => {
+    if (ts.isTaggedTemplateExpression(node)) return node
+    node = ts.visitEachChild(node, visit, context)
+    if (!ts.isTemplateExpression(node)) return node
+    let sum = f.createStringLiteral(node.head.text)
+    for (const span of node.templateSpans) {
+      sum = f.createAdd(sum, f.createParenthesizedExpression(span.expression))
+      if (span.literal.text !== '') sum = f.createAdd(sum, f.createStringLiteral(span.literal.text))
+    }
+    return sum
+  }
+  return (sf) => visit(sf)
+}
+
 /** Each function declaration first in its block (after lowering: ES5 classes rely on hoisting). */
 function declarationsFirst(context) {
   const f = context.factory
@@ -205,6 +230,9 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     target: 'es2022',
     external: ESPRUINO_MODULES,
     plugins: [int64Swap],
+    // esbuild lowers these shorter than TypeScript (`(a=x)==null?…` against `(a=x)===null||a===void
+    // 0?…`), so TypeScript never sees them
+    supported: { 'optional-chain': false, 'nullish-coalescing': false },
     // Espruino has no Symbol and no Object.freeze: symbols become unique strings (the core uses
     // them as sentinels and well-known keys only), freezing becomes the identity.
     define: {
@@ -231,13 +259,18 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
       useDefineForClassFields: false,
     },
     transformers: {
-      before: [privateAsProperties, iterateAsArrays, regexSlashes],
+      before: [privateAsProperties, iterateAsArrays, regexSlashes, templatesAsSums],
       after: [declarationsFirst],
     },
   })
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
-  const script = `${readFileSync(PRELUDE, 'utf8')}\n${lowered.outputText}\n${footer}\n`
+  // One function around prelude and bundle: top-level names of a script are globals, which the
+  // minifier must keep (`__spreadArray`, `__assign`, … at every use); inside, it shortens them.
+  // Only `Astarte` (and the prelude's shims of missing built-ins) reach the global scope.
+  const script =
+    `var Astarte = function () {\n${readFileSync(PRELUDE, 'utf8')}\n${lowered.outputText}\n` +
+    `return Astarte\n}.call(this);\n${footer}\n`
   const minified = await transform(script, { minify: true, target: 'es5', logLevel: 'silent' })
   return { code: minified.code, metafile: bundled.metafile, errorClasses }
 }

@@ -1,7 +1,9 @@
 // The Espruino bundle's size check, run by the root `npm run size`: the bundle plus the
 // example's compiled interfaces (the "one compiled interface" of the budget), minified, under
 // its ceiling, and through the ES5 gate. The goal is 40 KiB; the ceiling is a ratchet at the size
-// reached (the shared core is far over the goal), so the bundle can only shrink.
+// reached (the shared core is far over the goal), so the bundle can only shrink: 128 KiB, then
+// 127 KiB once the ES5 lowering took 3.2 KB off (125 720 B; the margin is the MQTT session
+// persistence under way).
 // Usage: node runtimes/espruino/scripts/size.mjs   (exit 0 fits, 1 fails)
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
@@ -9,7 +11,7 @@ import { buildEspruino } from './build.mjs'
 import { checkEs5 } from './gate.mjs'
 
 export const ESPRUINO_GOAL_MINIFIED = 40 * 1024
-export const ESPRUINO_CEILING_MINIFIED = 128 * 1024
+export const ESPRUINO_CEILING_MINIFIED = 127 * 1024
 const EXAMPLE_INTERFACES = new URL(
   '../../../examples/espruino-esp32/interfaces.json',
   import.meta.url,
