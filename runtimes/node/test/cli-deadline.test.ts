@@ -3,7 +3,7 @@
  * child process under `--expose-gc` with a collection every 20 ms (on Node 20 a collected
  * `AbortSignal.timeout` never fires), against a stopped sandbox, black-holed ports (TCP accepted,
  * never an answer), a missing CA and a wrong CA. Each run is bounded by its timeout plus a
- * generous 10 s for start-up and close: a check that it ends, not a speed test.
+ * generous 30 s for start-up and close: a check that it ends, not a speed test.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -20,8 +20,12 @@ import { createCa } from './helpers/pki.js'
 const examples = join(root, 'interfaces', 'examples')
 const forceGc = join(root, 'runtimes', 'node', 'test', 'fixtures', 'force-gc.mjs')
 const TIMEOUT_S = 4
-/** Start-up under tsx, the close grace and a loaded machine fit in this, with room to spare. */
-const SLACK_MS = 10_000
+/**
+ * Start-up under tsx with a collection every 20 ms, the close grace and a loaded machine fit in
+ * this (10 s was overrun at load 15). What is checked is that the run ends by the deadline's own
+ * error rather than never: a deadline that did not fire would retry until killed.
+ */
+const SLACK_MS = 30_000
 
 interface Run {
   readonly code: number | null
