@@ -5,6 +5,13 @@
  * come again, and whatever still named the first message (a publish in flight) would name
  * another. The queue issues ids itself, above the highest it ever issued. Count and byte totals
  * are cached: the process owning the file is the only writer.
+ *
+ * A row never changes and its id is never issued again, so a message read once is that row for
+ * as long as the row exists: `peek` reads the ids first and builds only the messages it did not
+ * hand out at its last call. sdk-core's cursor reads the messages it has in flight again at every
+ * refill (`claimed + BATCH` rows); read whole, that was each `stored` message read about twice,
+ * each time a row object, a BLOB Buffer (a native allocation) and its message, the SQLite store's
+ * largest share of the garbage a `stored` send makes (measured: 1.3 of 9.3 KB per send).
  */
 import type { SqliteDatabase, SqliteStatement } from '@astarte-ts/sqlite'
 import type { NewQueuedMessage, QueuedMessage, RetentionQueue } from '@astarte-ts/sdk-core'
@@ -39,7 +46,10 @@ export class SqliteRetentionQueue implements RetentionQueue {
   readonly #deleteUpTo: SqliteStatement<[number]>
   readonly #deleteOne: SqliteStatement<[number], { size: number }>
   readonly #expire: SqliteStatement<[number], { size: number }>
-  readonly #peek: SqliteStatement<[number], Row>
+  readonly #peekIds: SqliteStatement<[number], { id: number }>
+  readonly #peekFrom: SqliteStatement<[number, number], Row>
+  // what the last `peek` returned, by id (at most its `limit` messages)
+  #handedOut = new Map<number, QueuedMessage>()
   readonly #totals: SqliteStatement<[], { n: number; b: number }>
   readonly #evictAndInsert: (m: NewQueuedMessage) => QueuedMessage
   #count: number
@@ -63,7 +73,8 @@ export class SqliteRetentionQueue implements RetentionQueue {
       `DELETE FROM queue WHERE expires IS NOT NULL AND expires <= ?
        RETURNING length(payload) AS size`,
     )
-    this.#peek = db.prepare('SELECT * FROM queue ORDER BY id LIMIT ?')
+    this.#peekIds = db.prepare('SELECT id FROM queue ORDER BY id LIMIT ?')
+    this.#peekFrom = db.prepare('SELECT * FROM queue WHERE id >= ? ORDER BY id LIMIT ?')
     this.#totals = db.prepare(
       'SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS b FROM queue',
     )
@@ -141,10 +152,30 @@ export class SqliteRetentionQueue implements RetentionQueue {
     const expired = this.#expire.all(nowMs)
     for (const r of expired) this.#bytes -= r.size
     this.#count -= expired.length
-    return this.#peek.all(Math.max(0, Math.floor(limit))).map(toMessage)
+    const ids = this.#peekIds.all(Math.max(0, Math.floor(limit)))
+    const handedOut = new Map<number, QueuedMessage>()
+    const messages: QueuedMessage[] = []
+    for (const { id } of ids) {
+      const known = this.#handedOut.get(id)
+      if (known === undefined) break
+      messages.push(known)
+      handedOut.set(id, known)
+    }
+    // the rest were enqueued after the last peek, or beyond its limit: newer than all it read
+    const first = ids[messages.length]
+    if (first !== undefined) {
+      for (const row of this.#peekFrom.all(first.id, ids.length - messages.length)) {
+        const message = toMessage(row)
+        messages.push(message)
+        handedOut.set(message.id, message)
+      }
+    }
+    this.#handedOut = handedOut
+    return messages
   }
 
   remove(id: number): void {
+    this.#handedOut.delete(id)
     const gone = this.#deleteOne.get(id)
     if (gone === undefined) return
     this.#count--

@@ -176,6 +176,40 @@ test('property: the SQLite queue behaves like the in-memory model under random o
   )
 })
 
+test('peek builds a message once: rows it handed out come back as the same objects', (t) => {
+  const q = open(t).storedQueue
+  const [a, b] = [1, 2].map((n) => q.enqueue(msg(n)).id)
+  const first = q.peek(2, 0)
+  const c = q.enqueue(msg(3)).id
+  const second = q.peek(3, 0)
+  assert.deepEqual(
+    second.map((m) => m.id),
+    [a, b, c],
+  )
+  assert.equal(second[0], first[0])
+  assert.equal(second[1], first[1])
+  assert.deepEqual(second[2]?.payload, msg(3).payload)
+  // what left the queue is not handed out again, whether removed or rolled back
+  q.remove(a)
+  const s = open(t)
+  s.storedQueue.enqueue(msg(4))
+  assert.throws(() =>
+    s.batch(() => {
+      s.storedQueue.enqueue(msg(5))
+      assert.equal(s.storedQueue.peek(5, 0).length, 2)
+      throw new Error('abort')
+    }),
+  )
+  assert.deepEqual(
+    s.storedQueue.peek(5, 0).map((m) => m.createdMs),
+    [4],
+  )
+  assert.deepEqual(
+    q.peek(5, 0).map((m) => m.id),
+    [b, c],
+  )
+})
+
 test('batch: one transaction, durable together; a throw rolls every write back', (t) => {
   const s = open(t, { maxStoredMessages: 1000 })
   s.batch(() => {
