@@ -25,6 +25,7 @@ import type { EspruinoModules } from './espruino.js'
 import { builtInModules } from './espruino.js'
 import { espruinoClock, espruinoScheduler, espruinoTimers } from './host.js'
 import { espruinoHttpClient } from './http.js'
+import { handshakeErrors } from './handshake-errors.js'
 import { tlsConnector } from './socket.js'
 import { openStorageStore } from './storage-store.js'
 
@@ -115,7 +116,11 @@ export class EspruinoDevice {
       },
     })
     const transport = new SessionTransport({
-      connector: tlsConnector(modules.tls),
+      connector: tlsConnector(
+        modules.tls,
+        espruinoTimers,
+        modules.process === undefined ? undefined : handshakeErrors(modules.process),
+      ),
       timers: espruinoTimers,
       clock: espruinoClock,
       logger,

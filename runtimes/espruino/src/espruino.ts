@@ -60,11 +60,35 @@ export interface EspruinoStorage {
   erase(name: string): void
 }
 
+/**
+ * Espruino's global `process`, for its `uncaughtException` event: an exception that reaches the
+ * event loop goes to its listeners (in order, until one calls `E.stopEventPropagation()`), and
+ * is printed only when there are none or when a listener throws (`jsiCheckErrors` in
+ * src/jsinteractive.c). Listeners are kept in an array that `removeListener` empties but never
+ * deletes, and an empty array still counts as a listener: once added, a listener is best kept.
+ */
+export interface EspruinoProcess {
+  /** Adds `fn` before the other listeners. */
+  prependListener(event: 'uncaughtException', fn: (error: unknown) => void): void
+}
+
+declare const E: { stopEventPropagation?: () => void } | undefined
+
+/**
+ * `E.stopEventPropagation()`: within an event listener, the listeners after it don't get the
+ * event.
+ */
+export function stopEventPropagation(): void {
+  if (typeof E !== 'undefined') E.stopEventPropagation?.()
+}
+
 /** The Espruino modules a device uses; tests hand in their own. */
 export interface EspruinoModules {
   readonly tls: EspruinoTls
   readonly http: EspruinoHttp
   readonly Storage: EspruinoStorage
+  /** The global `process`; without it a failed handshake is reported without its reason. */
+  readonly process?: EspruinoProcess
 }
 
 // Defined by the bundle's prelude: esbuild would rewrite a `require` inside the bundle.
@@ -75,11 +99,14 @@ export function espruinoModule<T>(name: string): T {
   return __require(name) as T
 }
 
+declare const process: EspruinoProcess | undefined
+
 /** The built-in modules of the engine the bundle runs in. */
 export function builtInModules(): EspruinoModules {
   return {
     tls: espruinoModule('tls'),
     http: espruinoModule('http'),
     Storage: espruinoModule('Storage'),
+    ...(typeof process === 'undefined' ? {} : { process }),
   }
 }

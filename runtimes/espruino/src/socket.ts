@@ -2,11 +2,12 @@
  * @module socket: sdk-core's `ByteStreamConnector` over Espruino's `tls` module (mbedTLS on
  * ESP32), the network half of `SessionTransport`. Espruino calls `tls.connect`'s callback when
  * TCP connects, before the handshake, so `open` comes then and the MQTT CONNECT waits in the
- * socket for the handshake; a handshake that fails is thrown by Espruino as an uncaught
- * InternalError, not emitted as `error`, and is seen here as a close before CONNACK
- * (`remote.connect_failed`). Errors that do arrive as `error` are coded by mbedTLS's code in
- * their message: a fatal alert from the broker (-0x7780) as the broker refusing our
- * certificate, a failed verification (-0x2700) as us not trusting the broker's.
+ * socket for the handshake; the first bytes received (CONNACK) prove the handshake done. A
+ * handshake that fails is thrown by Espruino as an uncaught InternalError, not emitted as
+ * `error`, after the socket's `close` (see `handshake-errors.ts`): a close before any data is
+ * reported one task later, with that error when the engine threw one. mbedTLS's code in it says
+ * why: a fatal alert from the broker (-0x7780) is the broker refusing our certificate, a failed
+ * verification (-0x2700, or the post-handshake `mbedtls_x509_crt_verify`) us not trusting its.
  */
 import { SdkError } from '@astarte-ts/sdk-core'
 import type {
@@ -14,28 +15,41 @@ import type {
   ByteStreamConnector,
   ByteStreamOptions,
   SdkErrorCode,
+  Timers,
 } from '@astarte-ts/sdk-core'
 import { fromBinary, pemToBinary, toBinary } from './bytes.js'
-import type { EspruinoTls } from './espruino.js'
+import type { EspruinoSocket, EspruinoTls } from './espruino.js'
+import { thrownMessage, type HandshakeErrors } from './handshake-errors.js'
 
+// mbedTLS 2.1.1 as Espruino 2v29 words it ("mbedtls_ssl_handshake returned -0x7780"). A fatal
+// alert is any alert, also "no suite in common", but the alert's number isn't exposed: counted
+// as a refused certificate, whose renewal waits a backoff when refused again (sdk-core).
 const CODES: readonly (readonly [RegExp, SdkErrorCode])[] = [
   [/-0x7780/, 'remote.certificate_rejected'],
-  [/-0x2700|verif/i, 'remote.tls_untrusted'],
+  [/-0x2700|x509_crt_verify|verif/i, 'remote.tls_untrusted'],
   [/refused/i, 'remote.connection_refused'],
-  [/dns|resolve|host not found/i, 'remote.dns_failed'],
+  [/dns|resolve|host not found|locate host/i, 'remote.dns_failed'],
 ]
 
-/** Espruino's error (an object with `message`, or a string) as the transport contract codes it. */
+// Thrown by `tls.connect` itself: our key, certificate or CA unusable by mbedTLS.
+const UNUSABLE_CREDENTIALS = /HTTPS init failed|own_cert|Public key type mismatch/
+
+/**
+ * Espruino's error (an object with `message`, or a string) as the transport contract codes it:
+ * before the connection is `established` (data received), as `MqttTransport.connect` rejects.
+ */
 export function classifySocketError(
   error: unknown,
-  opened: boolean,
+  established: boolean,
   where: { readonly host: string; readonly port: number },
 ): SdkError {
-  const text =
-    typeof error === 'string' ? error : String((error as { message?: unknown })?.message ?? '')
-  let code: SdkErrorCode = opened ? 'remote.connection_lost' : 'remote.connect_failed'
-  if (!opened) for (const [re, c] of CODES) if (re.test(text)) code = c
-  const verb = opened ? "couldn't keep the connection to" : "couldn't connect to"
+  const text = thrownMessage(error)
+  let code: SdkErrorCode = established ? 'remote.connection_lost' : 'remote.connect_failed'
+  if (!established) {
+    const found = CODES.find(([re]) => re.test(text))
+    if (found !== undefined) code = found[1]
+  }
+  const verb = established ? "couldn't keep the connection to" : "couldn't connect to"
   return new SdkError(code, `${verb} ${where.host}:${where.port}: ${text}`, { ctx: where })
 }
 
@@ -49,30 +63,56 @@ function requireCa(caPem: string | undefined, where: Record<string, unknown>): s
   )
 }
 
-/** Opens mutual-TLS streams with `tls.connect`. */
-export function tlsConnector(tls: EspruinoTls): ByteStreamConnector {
+/** What `tls.connect` threw synchronously (a host not found, credentials mbedTLS can't parse). */
+function connectThrew(error: unknown, where: { host: string; port: number }): SdkError {
+  const text = thrownMessage(error)
+  if (UNUSABLE_CREDENTIALS.test(text)) {
+    return new SdkError(
+      'local.invalid_config',
+      `couldn't connect to ${where.host}:${where.port}: Espruino's TLS can't use the credentials: ${text}`,
+      { ctx: where },
+    )
+  }
+  return classifySocketError(error, false, where)
+}
+
+/**
+ * Opens mutual-TLS streams with `tls.connect`. `handshakeErrors` (from `process`) gives a failed
+ * handshake its reason; without it such a failure is `remote.connect_failed`.
+ */
+export function tlsConnector(
+  tls: EspruinoTls,
+  timers: Timers,
+  handshakeErrors?: HandshakeErrors,
+): ByteStreamConnector {
   return {
     connect(options: ByteStreamOptions, events): ByteStream {
       const where = { host: options.host, port: options.port }
-      let opened = false
+      let established = false
       let ended = false
       let closed = false
       let firstError: unknown
-      const socket = tls.connect(
-        {
-          host: options.host,
-          port: options.port,
-          key: pemToBinary(options.privateKeyPem),
-          cert: pemToBinary(options.certificatePem),
-          // without `ca` Espruino doesn't verify the broker: only when checks are off
-          ...(options.ignoreTlsErrors ? {} : { ca: pemToBinary(requireCa(options.caPem, where)) }),
-        },
-        () => {
-          opened = true
-          if (!closed) events.open()
-        },
-      )
+      const ca = options.ignoreTlsErrors ? undefined : requireCa(options.caPem, where)
+      let socket: EspruinoSocket
+      try {
+        socket = tls.connect(
+          {
+            host: options.host,
+            port: options.port,
+            key: pemToBinary(options.privateKeyPem),
+            cert: pemToBinary(options.certificatePem),
+            // without `ca` Espruino doesn't verify the broker: only when checks are off
+            ...(ca === undefined ? {} : { ca: pemToBinary(ca) }),
+          },
+          () => {
+            if (!closed) events.open()
+          },
+        )
+      } catch (e) {
+        throw connectThrew(e, where)
+      }
       socket.on('data', (data) => {
+        established = true
         if (!closed) events.data(fromBinary(data))
       })
       socket.on('error', (e) => {
@@ -81,14 +121,19 @@ export function tlsConnector(tls: EspruinoTls): ByteStreamConnector {
       socket.on('close', () => {
         if (closed) return
         closed = true
-        if (ended) return events.close()
-        events.close(
-          classifySocketError(
-            firstError ?? (opened ? 'the broker closed it' : 'closed'),
-            opened,
-            where,
-          ),
-        )
+        if (established || firstError !== undefined || handshakeErrors === undefined) {
+          if (ended) return events.close()
+          const reason = firstError ?? (established ? 'the broker closed it' : 'closed')
+          return events.close(classifySocketError(reason, established, where))
+        }
+        // a failed handshake is thrown after this callback, in the same pass of the event loop
+        // (also when we ended it meanwhile: taken, not left for the application's listeners)
+        const expected = handshakeErrors.expect()
+        timers.set(() => {
+          const reason = expected.read()
+          if (ended) events.close()
+          else events.close(classifySocketError(reason ?? 'closed', false, where))
+        }, 0)
       })
       return {
         write(bytes) {

@@ -9,10 +9,8 @@ function digitalWrite(pin, value) {
 function getTime() {
   return Date.now() / 1000
 }
-var E = {
-  getTemperature: function () {
-    return 21.25
-  },
+E.getTemperature = function () {
+  return 21.25
 }
 __modules.Wifi = {
   connect: function (ssid, options, callback) {

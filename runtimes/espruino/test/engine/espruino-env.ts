@@ -55,6 +55,25 @@ export interface EspruinoEnvOptions {
   readonly keyAlgorithm?: KeyAlgorithm
   /** The TLS the engine's host offers; default any suite, the broker verified. */
   readonly tls?: EngineTls
+  /** Another broker (the sandbox then runs Pairing and its CA only), e.g. a Mosquitto. */
+  readonly brokerUrl?: string
+  /** Called once the sandbox runs, before the device is provisioned (to start that broker). */
+  readonly beforeProvisioning?: (sandbox: Sandbox) => Promise<void>
+}
+
+/**
+ * Engine code opening `device` from the stored credentials, recording in `seen` its data, in
+ * `sessions` its connections, in `losses` its losses and in `warnings` its warnings' codes.
+ */
+export function openDeviceCode(tables: readonly unknown[]): string {
+  return (
+    `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
+    `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
+    `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
+    `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
+    `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) });` +
+    `var warnings = []; device.on('warning', function (w) { warnings.push(w.ctx.code) }); 0`
+  )
 }
 
 export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promise<EspruinoEnv> {
@@ -64,6 +83,7 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
     dataDir: join(tmp, 'sandbox'),
     ...(options.certLifetimeSec === undefined ? {} : { certLifetimeSec: options.certLifetimeSec }),
     ...(options.pki === undefined ? {} : { pki: options.pki }),
+    ...(options.brokerUrl === undefined ? {} : { broker: false, brokerUrl: options.brokerUrl }),
   })
   let engine: DukEngine | undefined
   const stop = async (): Promise<void> => {
@@ -76,16 +96,20 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
     const interfacesDir = options.interfacesDir ?? INTERFACES
     for (const name of await readdir(interfacesDir)) {
       const json: unknown = JSON.parse(await readFile(join(interfacesDir, name), 'utf8'))
-      const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data: json }),
-      })
-      assert.equal(res.status, 201, `install ${name}`)
+      // Pairing alone (another broker) has no Realm Management: compiled only
+      if (options.brokerUrl === undefined) {
+        const res = await fetch(`${sandbox.realmManagementUrl}/v1/${sandbox.realm}/interfaces`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${sandbox.jwt}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: json }),
+        })
+        assert.equal(res.status, 201, `install ${name}`)
+      }
       const parsed = parseInterface(json)
       assert.ok(parsed.ok)
       tables.push(compileInterface(parsed.value))
     }
+    await options.beforeProvisioning?.(sandbox)
     // the factory step, on the production host
     const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
     const { dir } = await provisionDevice({
@@ -105,15 +129,7 @@ export async function startEspruinoEnv(options: EspruinoEnvOptions = {}): Promis
     engine = new DukEngine([bundle, ...(options.scripts ?? [])], options.tls)
     // the provisioning script, as the Espruino tools would send it once
     await engine.call(await readFile(join(dir, 'espruino-storage.js'), 'utf8'))
-    if (options.open !== false) {
-      await engine.call(
-        `var seen = []; var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, ` +
-          `logger: { log: function (level, message) { if (level !== 'debug') console.log(level + ' ' + message) } } });` +
-          `device.on('data', function (m) { seen.push([m.interfaceName, m.path, m.value]) });` +
-          `var sessions = []; device.on('connected', function (e) { sessions.push(e.sessionPresent) });` +
-          `var losses = []; device.on('disconnected', function (e) { losses.push(e.error && e.error.code) }); 0`
-      )
-    }
+    if (options.open !== false) await engine.call(openDeviceCode(tables))
     const provisioned = JSON.parse(
       await readFile(join(dir, 'credentials.json'), 'utf8')
     ) as EspruinoEnv['provisioned']

@@ -1,9 +1,10 @@
 // Host shim run inside an ES5 engine (Duktape) before the bundle: it offers the bundle only what
 // Espruino documents — `require("tls" | "http" | "Storage")`, setTimeout/setInterval, atob/btoa,
-// console.log, Promise and `process.on("uncaughtException")` — and bridges them to the Node test process. The engine prints one
-// line per request (`\u0001` + JSON); the test process answers by sending lines that call
-// `__host.*`. The TLS handshake happens host-side, as the chip's mbedTLS would do it. After each
-// host call the promise jobs run, as they do after each Espruino task.
+// console.log, Promise, `process.on("uncaughtException")` and `E.stopEventPropagation` — and
+// bridges them to the Node test process. The engine prints one line per request (`\u0001` +
+// JSON); the test process answers by sending lines that call `__host.*`. The TLS handshake
+// happens host-side, as the chip's mbedTLS would do it. After each host call the promise jobs
+// run, as they do after each Espruino task.
 var __out = function (msg) {
   print('\u0001' + JSON.stringify(msg))
 }
@@ -194,12 +195,24 @@ var process = {
     this[k] = (this[k] || []).concat([fn])
     return this
   },
+  prependListener: function (ev, fn) {
+    var k = '#on' + ev
+    this[k] = [fn].concat(this[k] || [])
+    return this
+  },
   removeListener: function (ev, fn) {
     var l = this['#on' + ev]
     if (l !== undefined && l.indexOf(fn) >= 0) l.splice(l.indexOf(fn), 1)
   },
   removeAllListeners: function (ev) {
     delete this['#on' + ev]
+  },
+}
+// `E.stopEventPropagation()`: the listeners after the one calling it don't run for this event.
+var __stopEvent = false
+var E = {
+  stopEventPropagation: function () {
+    __stopEvent = true
   },
 }
 var __exception // the exception pending in this pass of the event loop
@@ -212,7 +225,8 @@ function __checkErrors() {
   var listeners = process['#onuncaughtException']
   if (listeners !== undefined) {
     var thrown = false
-    for (var i = 0; i < listeners.length; i++) {
+    __stopEvent = false
+    for (var i = 0; i < listeners.length && !__stopEvent; i++) {
       try {
         listeners[i](e)
       } catch (x) {
