@@ -38,6 +38,9 @@ const toMessage = (r: Row): QueuedMessage => ({
 })
 
 const EVICT_CHUNK = 256
+// Most messages `peek` keeps for its next call: sdk-core's cursor asks for its in-flight window
+// plus one batch (at most 65 535 + 100); a larger read (a tool listing the queue) keeps none.
+const MAX_HANDED_OUT = 65_535 + 100
 
 export class SqliteRetentionQueue implements RetentionQueue {
   readonly bounds: QueueBounds
@@ -170,7 +173,7 @@ export class SqliteRetentionQueue implements RetentionQueue {
         handedOut.set(message.id, message)
       }
     }
-    this.#handedOut = handedOut
+    this.#handedOut = handedOut.size <= MAX_HANDED_OUT ? handedOut : new Map()
     return messages
   }
 

@@ -178,7 +178,8 @@ test('property: the SQLite queue behaves like the in-memory model under random o
 
 test('peek builds a message once: rows it handed out come back as the same objects', (t) => {
   const q = open(t).storedQueue
-  const [a, b] = [1, 2].map((n) => q.enqueue(msg(n)).id)
+  const a = q.enqueue(msg(1)).id
+  const b = q.enqueue(msg(2)).id
   const first = q.peek(2, 0)
   const c = q.enqueue(msg(3)).id
   const second = q.peek(3, 0)
