@@ -3,18 +3,45 @@
 // resident memory from outside (/proc/<pid>/status), as `ps` or a board's monitor would:
 //   node bench/rss-child.mjs            started → imported → opened → connected → streamed →
 //                                       streamed again → idle (connected, nothing sent for
-//                                       BENCH_IDLE_MS, default 15 s)
+//                                       BENCH_IDLE_MS, default 15 s) → collected, closed (with
+//                                       --expose-gc: after a full collection, then after
+//                                       device.close() and another)
 //   node bench/rss-child.mjs <dep>      started → <dep> loaded alone (mqtt, better-sqlite3,
 //                                       x509, tls): what one dependency costs by itself
 // At each step it sends { type: 'step', name, heap } over IPC (`heap`: V8's view, from
-// `process.memoryUsage()`) and waits for { type: 'next' }. Device options come in the
+// `process.memoryUsage()` and node:v8) and waits for { type: 'next' }. Device options come in the
 // environment (BENCH_DEVICE_OPTIONS, JSON) so that the pairing JWT is not in the process list;
 // BENCH_STORED_SENDS says how many `stored` sends each of the two streams makes. Nothing is
-// imported before the first step but what Node has loaded anyway.
+// imported before the first step but what Node has loaded anyway, and node:v8.
+
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
+
+// V8's side of the split (the parent reads the process's side from /proc): its heap as
+// `process.memoryUsage()` reports it, how much of it is resident, the young generation's share
+// (its semi-spaces grow to 16 MiB each under a high allocation rate and shrink only in a full
+// collection), and what V8 itself has malloc'ed (compiler zones, GC worklists)
+function heapView() {
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  const { total_physical_size: v8Resident, malloced_memory: v8Malloced } = getHeapStatistics()
+  let newSpace = 0
+  for (const s of getHeapSpaceStatistics()) {
+    if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') {
+      newSpace += s.physical_space_size
+    }
+  }
+  return { rss, heapUsed, heapTotal, external, arrayBuffers, v8Resident, v8Malloced, newSpace }
+}
+
+/** Two full collections, each followed by a second for V8's background tasks. */
+async function collect() {
+  for (let i = 0; i < 2; i++) {
+    globalThis.gc()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
 
 function step(name) {
-  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
-  process.send({ type: 'step', name, heap: { rss, heapUsed, heapTotal, external, arrayBuffers } })
+  process.send({ type: 'step', name, heap: heapView() })
   return new Promise((resolve) => process.once('message', resolve))
 }
 
@@ -63,10 +90,19 @@ async function deviceSteps() {
   // a full collection, where the row runs the child with --expose-gc: what of the heap V8 keeps
   // is room, not live objects
   if (typeof globalThis.gc === 'function') {
-    globalThis.gc()
+    // V8 hands freed pages back from a background task after a collection, and releases the
+    // old generation's emptied pages only at the next one: read right after one, one round in
+    // three still counted them (+74 MiB against +30)
+    await collect()
     await step('collected')
   }
   await device.close()
+  // what the device's native resources held (SQLite's connection and page cache, the TLS
+  // session, MQTT.js): closed, collected, and what is left is the process's, not the device's
+  if (typeof globalThis.gc === 'function') {
+    await collect()
+    await step('closed')
+  }
 }
 
 const dependency = process.argv[2]

@@ -27,6 +27,8 @@ export interface BenchContext extends BenchSettings {
 export type Measurement = {
   readonly measured: number
   readonly details: Readonly<Record<string, unknown>>
+  /** Printed under the Markdown table (`MeasuredRow.notes`). */
+  readonly notes?: readonly string[]
 } & (
   | {
       readonly reference: Reference

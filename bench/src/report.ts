@@ -36,6 +36,8 @@ export interface MeasuredRow extends RowBase {
   readonly met: boolean
   /** Per-round values (`[ours, reference]`), sizes and anything that helps read the number. */
   readonly details: Readonly<Record<string, unknown>>
+  /** Lines printed under the Markdown table: where the number comes from, for the next reader. */
+  readonly notes?: readonly string[]
 }
 
 export interface NotBuiltRow extends RowBase {
@@ -118,5 +120,11 @@ export function toMarkdown(report: Report): string {
     ...report.rows.map((r) => `| ${cells(r).join(' | ')} |`),
     '',
   ]
+  const notes = report.rows.flatMap((r) =>
+    r.status === 'measured' && r.notes !== undefined
+      ? r.notes.map((note) => `- \`${r.id}\`: ${note}`)
+      : [],
+  )
+  if (notes.length > 0) lines.push(...notes, '')
   return lines.join('\n')
 }

@@ -23,6 +23,7 @@ export async function runRow(ctx: BenchContext, spec: RowSpec): Promise<Row> {
       ...(ratio === undefined ? {} : { ratio }),
       met: judged !== undefined && meets(spec.goal, judged),
       details: m.details,
+      ...(m.notes === undefined ? {} : { notes: m.notes }),
     }
   } catch (e) {
     ctx.log(`${spec.id} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)

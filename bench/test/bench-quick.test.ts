@@ -155,6 +155,16 @@ test('npm run bench -- --quick writes a JSON report and a Markdown table', () =>
   for (const row of report.rows) {
     assert.ok(isObject(row))
     assert.ok(markdown.includes(`| ${String(row.title)} |`), `table has ${String(row.id)}`)
+    // a memory row says under the table where its resident memory goes
+    if (String(row.id).startsWith('memory.') && row.status === 'measured') {
+      const notes = markdown.split('\n').filter((l) => l.startsWith(`- \`${String(row.id)}\`: `))
+      assert.ok(
+        notes.some((l) =>
+          /V8 heap [\d.]+ \(young [\d.]+, old [\d.]+; live [\d.]+\), native /.test(l),
+        ),
+        `${String(row.id)}: split under the table`,
+      )
+    }
   }
   assert.ok(existsSync(out))
 })

@@ -4,8 +4,11 @@
  * alternating rounds: once connected, and after a sustained `stored` stream. The child
  * (`bench/rss-child.mjs`, plain node on the built packages) stops at each step of a device's
  * life; the details keep every step, and what each dependency costs when loaded alone. After
- * the streams it stays connected and idle, then makes a full collection (it runs with
- * `--expose-gc`, which only adds `gc()`): what V8 kept as room rather than for live objects.
+ * the streams it stays connected and idle, then makes full collections (it runs with
+ * `--expose-gc`, which only adds `gc()`): what V8 kept as room rather than for live objects;
+ * then closes the device and collects again: what the device itself held. Each row prints under
+ * the table where its resident memory goes (V8's heap, young and old; native; file-backed). The
+ * rounds run twice: V8 sized for this machine, and as Node sizes it on a 512 MiB board.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -27,8 +30,23 @@ const MiB = 2 ** 20
 /** The issue's goal: at most Node's own RSS plus this, connected and under load. */
 const GOAL_MIB_ABOVE_NODE = 25
 const DEPENDENCIES = ['mqtt', 'better-sqlite3', 'x509', 'tls'] as const
-/** How long the child stays connected and idle after the streams before its last step. */
-const IDLE_MS = 15_000
+/**
+ * How long the child stays connected and idle after the streams: long enough for V8's memory
+ * reducer, whose first check comes 8 s after a full collection (`--quick`: 1 s, no reducer).
+ */
+const idleMs = (ctx: BenchContext): number => (ctx.quick ? 1_000 : 15_000)
+/**
+ * V8 sizes its heap when Node starts, from the memory Node tells it the machine has (physical,
+ * or the cgroup's limit: V8's `ResourceConstraints::ConfigureDefaults`): an old generation of up
+ * to a quarter of it, and semi-spaces of old / 256 (old <= 256 MiB) or old / 128, between 1 and
+ * 16 MiB on 64-bit. On this bench machine (tens of GiB) that is 16 MiB semi-spaces: under a high
+ * allocation rate the young generation grows to 2 x 16 MiB resident, and keeps it until a full
+ * collection. On a 512 MiB board the same Node gives itself 1 MiB semi-spaces and a 128 MiB old
+ * generation. The `board` rounds set those sizes with the flags that set them (no other
+ * setting), so that a row reads what the board's process would.
+ */
+const BOARD_MIB = 512
+const BOARD_FLAGS = [`--max-old-space-size=${BOARD_MIB / 4}`, '--max-semi-space-size=1'] as const
 
 interface Status {
   /** VmRSS: resident now. */
@@ -39,6 +57,13 @@ interface Status {
   readonly file: number
   /** VmHWM: the most it has been resident. */
   readonly peak: number
+  /**
+   * Of `anon`, the main thread's malloc arena (`[heap]` in smaps, grown with brk): where
+   * SQLite, OpenSSL, Node's buffers and the addons allocate from the main thread. glibc gives
+   * it back to the system only from its top, so a long-lived block above freed ones keeps them
+   * resident.
+   */
+  readonly brk: number
 }
 
 function statusOf(pid: number): Status {
@@ -48,7 +73,22 @@ function statusOf(pid: number): Status {
     if (line === null) throw new Error(`couldn't read ${key} of process ${pid}`)
     return Number(line[1]) * 1024
   }
-  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), peak: kb('VmHWM') }
+  return {
+    rss: kb('VmRSS'),
+    anon: kb('RssAnon'),
+    file: kb('RssFile'),
+    peak: kb('VmHWM'),
+    brk: brkResident(pid),
+  }
+}
+
+/** Resident bytes of the `[heap]` mapping (the main malloc arena) of process `pid`. */
+function brkResident(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8')
+  const at = smaps.search(/ \[heap\]\n/)
+  if (at < 0) return 0
+  const rss = /^Rss:\s+(\d+) kB/m.exec(smaps.slice(at))
+  return rss === null ? 0 : Number(rss[1]) * 1024
 }
 
 interface Step {
@@ -87,11 +127,17 @@ function steps(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Step[]>
   })
 }
 
-interface Rounds {
-  /** Per round, the device child's steps. */
+/** Rounds of one V8 sizing: the device child's steps and the bare node's RSS, per round. */
+interface Sized {
   readonly device: Step[][]
-  /** Per round, the bare node's RSS. */
   readonly node: number[]
+}
+
+interface Rounds {
+  /** V8 sized for this machine, as `node` sizes it here. */
+  readonly machine: Sized
+  /** V8 sized as on a `BOARD_MIB` board (`BOARD_FLAGS`), the bare node too. */
+  readonly board: Sized
   /** What loading one dependency alone adds to a fresh process's RSS. */
   readonly dependencies: Record<string, number>
   readonly storedSends: number
@@ -108,28 +154,34 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
     const deviceEnv = childEnv({
       BENCH_DEVICE_OPTIONS: JSON.stringify(options),
       BENCH_STORED_SENDS: String(storedSends),
-      BENCH_IDLE_MS: String(IDLE_MS),
+      BENCH_IDLE_MS: String(idleMs(ctx)),
     })
     const bareEnv = childEnv({})
     // first boot (registration, key, certificate) outside the rounds: a device restarts far
     // more often than it is born, and pairing loads what a restart doesn't (@peculiar/x509)
     await steps([child], { ...deviceEnv, BENCH_IDLE_MS: '0' })
-    const device: Step[][] = []
-    const node: number[] = []
+    const machine: Sized = { device: [], node: [] }
+    const board: Sized = { device: [], node: [] }
+    const bare = async (into: Sized, flags: readonly string[]): Promise<void> => {
+      into.node.push((await steps([...flags, ...bareNode], bareEnv))[0]?.status.rss ?? Number.NaN)
+    }
     for (let r = 0; r < Math.min(ctx.rounds, 3); r++) {
-      const bare = async (): Promise<void> => {
-        node.push((await steps(bareNode, bareEnv))[0]?.status.rss ?? Number.NaN)
+      // alternating orders, so that a drift of the machine moves both sides of a round alike
+      for (const [into, flags] of [
+        [machine, []],
+        [board, BOARD_FLAGS],
+      ] as const) {
+        if (r % 2 === 1) await bare(into, flags)
+        into.device.push(await steps(['--expose-gc', ...flags, child], deviceEnv))
+        if (r % 2 === 0) await bare(into, flags)
       }
-      if (r % 2 === 1) await bare()
-      device.push(await steps(['--expose-gc', child], deviceEnv))
-      if (r % 2 === 0) await bare()
     }
     const dependencies: Record<string, number> = {}
     for (const dependency of DEPENDENCIES) {
       const [started, loaded] = await steps([child, dependency], bareEnv)
       dependencies[dependency] = (loaded?.status.rss ?? Number.NaN) - (started?.status.rss ?? 0)
     }
-    return { device, node, dependencies, storedSends }
+    return { machine, board, dependencies, storedSends }
   })
 }
 
@@ -153,48 +205,112 @@ function stepMedians(device: readonly Step[][]): Record<string, Record<string, n
           heapTotal: of((s) => s.heap.heapTotal ?? Number.NaN),
           external: of((s) => s.heap.external ?? Number.NaN),
           arrayBuffers: of((s) => s.heap.arrayBuffers ?? Number.NaN),
+          v8Resident: of((s) => s.heap.v8Resident ?? Number.NaN),
+          newSpace: of((s) => s.heap.newSpace ?? Number.NaN),
+          v8Malloced: of((s) => s.heap.v8Malloced ?? Number.NaN),
+          // anonymous memory V8's heap does not explain: malloc arenas (SQLite, OpenSSL, Node,
+          // V8's own malloc), thread stacks
+          native: of((s) => s.status.anon - (s.heap.v8Resident ?? Number.NaN)),
+          mainArena: of((s) => s.status.brk),
         },
       ]
     }),
   )
 }
 
+const signed = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`
+
+/** One step's resident memory split: V8's heap (young / old), native (main arena), files. */
+function split(step: Readonly<Record<string, number>> | undefined): string {
+  if (step === undefined) return 'not measured'
+  const v8 = step.v8Resident ?? Number.NaN
+  const young = step.newSpace ?? Number.NaN
+  return (
+    `V8 heap ${v8.toFixed(1)} (young ${young.toFixed(1)}, old ${(v8 - young).toFixed(1)}; ` +
+    `live ${(step.heapUsed ?? Number.NaN).toFixed(1)}), native ${(step.native ?? Number.NaN).toFixed(1)} ` +
+    `(main malloc arena ${(step.mainArena ?? Number.NaN).toFixed(1)}; ArrayBuffers ` +
+    `${(step.arrayBuffers ?? Number.NaN).toFixed(1)}), file-backed ${(step.rssFile ?? Number.NaN).toFixed(1)} MiB`
+  )
+}
+
+/** What the Markdown prints under the table: where the row's resident memory goes. */
+function notes(
+  at: 'connected' | 'streamed again',
+  sizing: 'machine' | 'board',
+  steps: Record<string, Record<string, number>>,
+  node: number,
+  above: Record<'streamed' | 'streamed again' | 'idle' | 'collected' | 'closed', number>,
+  idleSeconds: number,
+): string[] {
+  if (at === 'connected') {
+    return [`RSS split once connected: ${split(steps.connected)}; bare node ${node.toFixed(1)} MiB`]
+  }
+  return [
+    `${sizing === 'machine' ? "V8 sized for this machine's memory" : `V8 sized as on a ${BOARD_MIB} MiB board (\`node ${BOARD_FLAGS.join(' ')}\`)`}; ` +
+      `RSS split after the second stream: ${split(steps['streamed again'])}`,
+    `flat under load: ${signed(above.streamed)} MiB above node after the first stream, ` +
+      `${signed(above['streamed again'])} after the second ` +
+      `(${signed(above['streamed again'] - above.streamed)})`,
+    `${idleSeconds} s idle: ${signed(above.idle)}; after full collections: ` +
+      `${signed(above.collected)} (${split(steps.collected)}); the device closed too: ` +
+      `${signed(above.closed)} (the difference is what its SQLite connection, TLS session and ` +
+      `MQTT.js held)`,
+  ]
+}
+
+const STEP_NAMES = ['streamed', 'streamed again', 'idle', 'collected', 'closed'] as const
+
 async function measure(
   ctx: BenchContext,
   at: 'connected' | 'streamed again',
+  sizing: 'machine' | 'board',
 ): Promise<Measurement> {
-  const r = await rounds(ctx)
-  // MiB per round: the device's RSS at this step, and the bare node's of the same round
+  const all = await rounds(ctx)
+  const r = all[sizing]
+  // MiB above the bare node of the same round, at step `name`, per round
+  const aboveNodeAt = (name: string): number[] =>
+    r.device.map((round, i) => {
+      const rssThen = mib(round.find((s) => s.name === name)?.status.rss ?? Number.NaN)
+      return Number((rssThen - mib(r.node[i] ?? Number.NaN)).toFixed(1))
+    })
   const rss = r.device.map((round) =>
     mib(round.find((s) => s.name === at)?.status.rss ?? Number.NaN),
   )
   const node = r.node.map(mib)
-  const above = rss.map((value, i) => value - (node[i] ?? Number.NaN))
   const peak = r.device.map((round) => round.at(-1)?.status.peak ?? Number.NaN)
-  // the same process once idle, then after a full collection (see `bench/rss-child.mjs`): what
-  // of the growth is V8 and malloc keeping room for the stream's garbage, not live objects
-  const aboveNodeAt = (name: string): number[] =>
-    r.device.map((round, i) => {
-      const rssThen = mib(round.find((s) => s.name === name)?.status.rss ?? Number.NaN)
-      return Number((rssThen - (node[i] ?? Number.NaN)).toFixed(1))
-    })
-  const idle = aboveNodeAt('idle')
-  const collected = aboveNodeAt('collected')
+  const steps = stepMedians(r.device)
+  const later = Object.fromEntries(STEP_NAMES.map((name) => [name, aboveNodeAt(name)])) as Record<
+    (typeof STEP_NAMES)[number],
+    number[]
+  >
+  const laterMedians = Object.fromEntries(
+    STEP_NAMES.map((name) => [name, median(later[name])]),
+  ) as Record<(typeof STEP_NAMES)[number], number>
   return {
-    measured: Number(median(above).toFixed(1)),
+    measured: Number(median(aboveNodeAt(at)).toFixed(1)),
+    notes: notes(at, sizing, steps, median(node), laterMedians, idleMs(ctx) / 1000),
     reference: { name: 'node alone', measured: median(node) },
     ratio: pairedRatio(rss, node),
     details: {
       rounds: rss,
       nodeAloneRounds: node,
-      steps: stepMedians(r.device),
+      v8Sizing:
+        sizing === 'machine'
+          ? "this machine's memory"
+          : { boardMiB: BOARD_MIB, flags: BOARD_FLAGS.join(' ') },
+      steps,
       peakRss: mib(median(peak)),
-      idleAboveNode: { median: median(idle), rounds: idle, idleSeconds: IDLE_MS / 1000 },
-      afterFullGcAboveNode: { median: median(collected), rounds: collected },
-      dependenciesAloneAboveNode: Object.fromEntries(
-        Object.entries(r.dependencies).map(([name, bytes]) => [name, mib(bytes)]),
+      // the same process after each step, above the bare node (see `bench/rss-child.mjs`):
+      // flat under load (the second stream against the first), then what of the growth was V8
+      // and malloc keeping room for the stream's garbage, and what the device itself held
+      aboveNode: Object.fromEntries(
+        STEP_NAMES.map((name) => [name, { median: laterMedians[name], rounds: later[name] }]),
       ),
-      storedSends: r.storedSends,
+      idleSeconds: idleMs(ctx) / 1000,
+      dependenciesAloneAboveNode: Object.fromEntries(
+        Object.entries(all.dependencies).map(([name, bytes]) => [name, mib(bytes)]),
+      ),
+      storedSends: all.storedSends,
       runner: 'node + dist',
       environment: 'NODE_EXTRA_CA_CERTS unset',
     },
@@ -207,13 +323,20 @@ export const memoryRows: readonly RowSpec[] = [
     title: "Memory: device connected, RSS above Node's own",
     unit: 'MiB',
     goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
-    measure: (ctx) => measure(ctx, 'connected'),
+    measure: (ctx) => measure(ctx, 'connected', 'machine'),
   },
   {
     id: 'memory.rss.stored-stream',
     title: "Memory: after a stored stream, RSS above Node's own",
     unit: 'MiB',
     goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
-    measure: (ctx) => measure(ctx, 'streamed again'),
+    measure: (ctx) => measure(ctx, 'streamed again', 'machine'),
+  },
+  {
+    id: 'memory.rss.stored-stream.board',
+    title: `Memory: after a stored stream, V8 sized as on a ${BOARD_MIB} MiB board, RSS above Node's own`,
+    unit: 'MiB',
+    goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
+    measure: (ctx) => measure(ctx, 'streamed again', 'board'),
   },
 ]
