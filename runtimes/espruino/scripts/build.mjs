@@ -10,7 +10,9 @@
 //    or Symbol is needed); each function declaration moves to the top of its block, since
 //    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting);
 //    a `/` in a regex character class is escaped (Espruino's lexer would end the regex there);
-//    template literals become sums of strings.
+//    template literals become sums of strings. A second pass over the ES5 text gives each
+//    lowered class one `var p = C.prototype` for its members and `__def` for its accessors,
+//    and nested `__assign` calls become one.
 // 3. esbuild minifies the prelude and the lowered bundle, wrapped in one function, for ES5; the
 //    gate (gate.mjs) checks it.
 // Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
@@ -29,6 +31,7 @@ const INT64 = join(here, 'src/int64.ts')
 /** Espruino's own modules, reached with its `require`. */
 const ESPRUINO_MODULES = ['Storage', 'tls', 'net', 'http']
 const PRIVATE_PREFIX = '$_'
+const PROTO_PREFIX = '$P'
 
 /** sdk-core's `bson/int64.ts` → the Espruino one. */
 const int64Swap = {
@@ -169,6 +172,128 @@ function templatesAsSums(context) {
   return (sf) => visit(sf)
 }
 
+/** `C.prototype` when `e` is exactly that (`C` an identifier): the class `C`, else undefined. */
+function prototypeOwner(e) {
+  return ts.isPropertyAccessExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    ts.isIdentifier(e.name) &&
+    e.name.text === 'prototype'
+    ? e.expression.text
+    : undefined
+}
+
+/**
+ * A lowered class's members, shorter (after lowering; each is the same object operation):
+ * `C.prototype.m = …` for two members or more becomes `p.m = …` after `var p = C.prototype`
+ * (placed where the first member was, so after `__extends`), and an accessor's
+ * `Object.defineProperty(C.prototype, "n", { get: g, set: s, enumerable: false,
+ * configurable: true })` becomes `__def(p, "n", g, s)` (the prelude's, same descriptor).
+ */
+function compactClasses(context) {
+  const f = context.factory
+  let aliasCount = 0
+  const memberOf = (s) => {
+    if (!ts.isExpressionStatement(s)) return undefined
+    const e = s.expression
+    if (
+      ts.isBinaryExpression(e) &&
+      e.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(e.left)
+    ) {
+      const owner = prototypeOwner(e.left.expression)
+      return owner === undefined ? undefined : { owner, kind: 'method' }
+    }
+    if (
+      ts.isCallExpression(e) &&
+      ts.isPropertyAccessExpression(e.expression) &&
+      ts.isIdentifier(e.expression.expression) &&
+      e.expression.expression.text === 'Object' &&
+      e.expression.name.text === 'defineProperty' &&
+      e.arguments.length === 3
+    ) {
+      const [target, name, descriptor] = e.arguments
+      const owner = prototypeOwner(target)
+      if (owner === undefined || !ts.isObjectLiteralExpression(descriptor)) return undefined
+      const props = {}
+      for (const p of descriptor.properties) {
+        if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) return undefined
+        props[p.name.text] = p.initializer
+      }
+      const keys = Object.keys(props).sort().join()
+      const standard =
+        props.enumerable?.kind === ts.SyntaxKind.FalseKeyword &&
+        props.configurable?.kind === ts.SyntaxKind.TrueKeyword &&
+        (keys === 'configurable,enumerable,get' || keys === 'configurable,enumerable,get,set')
+      return standard
+        ? { owner, kind: 'accessor', name, get: props.get, set: props.set }
+        : undefined
+    }
+    return undefined
+  }
+  const compact = (statements) => {
+    const members = statements.map(memberOf)
+    const counts = new Map()
+    for (const m of members) {
+      if (m !== undefined) counts.set(m.owner, (counts.get(m.owner) ?? 0) + 1)
+    }
+    if (counts.size === 0) return statements
+    const aliases = new Map()
+    const out = []
+    statements.forEach((s, i) => {
+      const m = members[i]
+      if (m === undefined) return out.push(s)
+      let target = f.createPropertyAccessExpression(f.createIdentifier(m.owner), 'prototype')
+      if ((counts.get(m.owner) ?? 0) >= 2) {
+        if (!aliases.has(m.owner)) {
+          const alias = f.createIdentifier(`${PROTO_PREFIX}${aliasCount++}`)
+          aliases.set(m.owner, alias)
+          out.push(
+            f.createVariableStatement(undefined, [
+              f.createVariableDeclaration(alias, undefined, undefined, target),
+            ]),
+          )
+        }
+        target = aliases.get(m.owner)
+      }
+      if (m.kind === 'accessor') {
+        const args = [target, m.name, m.get, ...(m.set === undefined ? [] : [m.set])]
+        return out.push(
+          f.createExpressionStatement(
+            f.createCallExpression(f.createIdentifier('__def'), undefined, args),
+          ),
+        )
+      }
+      const e = s.expression
+      const left = f.createPropertyAccessExpression(target, e.left.name)
+      out.push(f.createExpressionStatement(f.createAssignment(left, e.right)))
+    })
+    return out
+  }
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (ts.isBlock(node)) return f.updateBlock(node, compact(node.statements))
+    return node
+  }
+  return (sf) => visit(sf)
+}
+
+/**
+ * `__assign(__assign(t, a), b)` (TypeScript's object spread, one call per segment) →
+ * `__assign(t, a, b)`: the same, as `Object.assign` returns its target.
+ */
+function flatAssigns(context) {
+  const f = context.factory
+  const isAssign = (e) =>
+    ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === '__assign'
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (!isAssign(node) || node.arguments.length === 0 || !isAssign(node.arguments[0])) return node
+    const [inner, ...rest] = node.arguments
+    return f.updateCallExpression(node, node.expression, undefined, [...inner.arguments, ...rest])
+  }
+  return (sf) => visit(sf)
+}
+
 /** Each function declaration first in its block (after lowering: ES5 classes rely on hoisting). */
 function declarationsFirst(context) {
   const f = context.factory
@@ -218,7 +343,8 @@ function privateAsProperties(context) {
 }
 
 /**
- * Bundles, lowers and minifies; returns the script and esbuild's metafile of the bundle step.
+ * Bundles, lowers and minifies; returns the script, esbuild's metafile of the bundle step, and
+ * the sizes of the ES2022 bundle and of the minified prelude.
  * `strip: false` keeps the error messages (a build to debug on a board).
  */
 export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
@@ -243,25 +369,34 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     },
   })
   let code = bundled.code
-  if (code.includes(PRIVATE_PREFIX)) throw new Error(`the bundle already uses ${PRIVATE_PREFIX}`)
+  for (const prefix of [PRIVATE_PREFIX, PROTO_PREFIX]) {
+    if (code.includes(prefix)) throw new Error(`the bundle already uses ${prefix}`)
+  }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
   code = code.replace(/\bextends Error\b/g, 'extends __E')
-  const lowered = ts.transpileModule(code, {
+  const es5 = {
+    target: ts.ScriptTarget.ES5,
+    module: ts.ModuleKind.None,
+    allowJs: true,
+    noEmitHelpers: true,
+    importHelpers: false,
+    downlevelIteration: false,
+    removeComments: true,
+    useDefineForClassFields: false,
+  }
+  const once = ts.transpileModule(code, {
     fileName: 'bundle.js',
-    compilerOptions: {
-      target: ts.ScriptTarget.ES5,
-      module: ts.ModuleKind.None,
-      allowJs: true,
-      noEmitHelpers: true,
-      importHelpers: false,
-      downlevelIteration: false,
-      removeComments: true,
-      useDefineForClassFields: false,
-    },
+    compilerOptions: es5,
     transformers: {
       before: [privateAsProperties, iterateAsArrays, regexSlashes, templatesAsSums],
-      after: [declarationsFirst],
     },
+  })
+  // a second pass over the ES5 text (nothing left to lower): by then every class has a plain
+  // name (TypeScript names an anonymous class only as it prints it)
+  const lowered = ts.transpileModule(once.outputText, {
+    fileName: 'bundle.js',
+    compilerOptions: es5,
+    transformers: { after: [compactClasses, flatAssigns, declarationsFirst] },
   })
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
@@ -271,8 +406,24 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
   const script =
     `var Astarte = function () {\n${readFileSync(PRELUDE, 'utf8')}\n${lowered.outputText}\n` +
     `return Astarte\n}.call(this);\n${footer}\n`
-  const minified = await transform(script, { minify: true, target: 'es5', logLevel: 'silent' })
-  return { code: minified.code, metafile: bundled.metafile, errorClasses }
+  const minified = await transform(script, {
+    minify: true,
+    target: 'es5',
+    logLevel: 'silent',
+  })
+  // where the bytes are: the ES2022 bundle, what the prelude adds (minified alone)
+  const prelude = await transform(readFileSync(PRELUDE, 'utf8'), {
+    minify: true,
+    target: 'es5',
+    logLevel: 'silent',
+  })
+  return {
+    code: minified.code,
+    metafile: bundled.metafile,
+    errorClasses,
+    es2022Bytes: Buffer.byteLength(bundled.code),
+    preludeBytes: Buffer.byteLength(prelude.code),
+  }
 }
 
 /** Builds and writes `OUT`; false (problems printed) when the build or the gate fails. */

@@ -7,8 +7,9 @@
 //   computed keys, shorthand properties; globals Espruino doesn't have (BigInt, Symbol, Proxy,
 //   Reflect, WeakSet, TextEncoder/TextDecoder), `Object.freeze/seal/preventExtensions`, regex
 //   flags other than g/i/m, an unescaped `/` inside a regex class (Espruino's lexer ends the
-//   regex there), labels, `with`; and a function declaration placed after other
-//   statements of its block (Espruino defines a function only when it reaches it: no hoisting).
+//   regex there), labels, `with`; a function declaration placed after other statements of its
+//   block (Espruino defines a function only when it reaches it: no hoisting); and a `__name` the
+//   script uses but never declares (a TypeScript helper, `__awaiter`, that the prelude lacks).
 // Usage: node runtimes/espruino/scripts/gate.mjs <file.js>   (exit 0 clean, 1 problems, 2 usage)
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -69,6 +70,9 @@ function syntaxProblems(code) {
     if (ts.isTypeOfExpression(p)) return false
     return true
   }
+  // `__x` names the script declares: the prelude's helpers (TypeScript's naming)
+  const declared = new Set()
+  const helperUses = []
   const checkStatements = (statements) => {
     let seenOther = false
     for (const s of statements) {
@@ -118,6 +122,14 @@ function syntaxProblems(code) {
         )
       }
     }
+    if (ts.isIdentifier(node) && node.text.startsWith('__')) {
+      const p = node.parent
+      const declares =
+        (ts.isFunctionDeclaration(p) || ts.isVariableDeclaration(p) || ts.isParameter(p)) &&
+        p.name === node
+      if (declares) declared.add(node.text)
+      else if (isReference(node)) helperUses.push(node)
+    }
     if (ts.isIdentifier(node) && DENIED_GLOBALS.has(node.text) && isReference(node)) {
       add(node, `the global ${node.text}`)
     }
@@ -147,6 +159,9 @@ function syntaxProblems(code) {
     ts.forEachChild(node, visit)
   }
   visit(sf)
+  for (const id of helperUses) {
+    if (!declared.has(id.text)) add(id, `${id.text}, a helper the script doesn't define`)
+  }
   return [...found].map(([what, line]) => `bundle line ${line}: ${what}`)
 }
 

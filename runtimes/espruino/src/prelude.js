@@ -75,6 +75,10 @@ function __extends(d, b) {
   d.prototype = Object.create(b === null ? null : b.prototype)
   d.prototype.constructor = d
 }
+// a lowered accessor (the build's `compactClasses`): the descriptor TypeScript writes
+function __def(o, n, g, s) {
+  Object.defineProperty(o, n, { get: g, set: s, enumerable: false, configurable: true })
+}
 function __rest(s, e) {
   var t = {}
   for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p) && e.indexOf(p) < 0) t[p] = s[p]

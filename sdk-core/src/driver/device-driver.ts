@@ -254,11 +254,14 @@ export class DeviceDriver {
     })
   }
 
-  async close(options: SignalOptions = {}): Promise<void> {
-    if (this.#closed) return
+  // Not `async`: lowered to ES5 (Espruino), an async function is a generator state machine over
+  // two helpers (`__awaiter`, `__generator`) the prelude doesn't carry; a promise chain is the
+  // same steps.
+  close(options: SignalOptions = {}): Promise<void> {
+    if (this.#closed) return Promise.resolve()
     this.#closing = true
     // a host timer, not a timeout signal: it holds itself alive until it fires
-    await new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       const timer = this.#timers.set(resolve, CLOSE_GRACE_MS)
       const finish = (): void => {
         this.#timers.clear(timer)
@@ -267,20 +270,21 @@ export class DeviceDriver {
       }
       options.signal?.addEventListener('abort', finish, { once: true })
       this.disconnect(options).then(finish, finish)
+    }).then(() => {
+      if (this.#closed) return
+      // sends still waiting for their group commit are stored before the store closes
+      this.#queue.flush()
+      this.#closed = true
+      this.#queue.close()
+      this.#runner.close()
+      const closed = new SdkError('local.closed', "couldn't finish sending: the device was closed")
+      for (const [opId] of this.#pending.entries()) this.#settle(opId, closed)
+      this.#pending.clear()
+      for (const sink of this.#streams) sink.close()
+      this.#streams.clear()
+      this.#closeStore()
+      this.#notify('stateChanged', { state: 'closed' })
     })
-    if (this.#closed) return
-    // sends still waiting for their group commit are stored before the store closes
-    this.#queue.flush()
-    this.#closed = true
-    this.#queue.close()
-    this.#runner.close()
-    const closed = new SdkError('local.closed', "couldn't finish sending: the device was closed")
-    for (const [opId] of this.#pending.entries()) this.#settle(opId, closed)
-    this.#pending.clear()
-    for (const sink of this.#streams) sink.close()
-    this.#streams.clear()
-    this.#closeStore()
-    this.#notify('stateChanged', { state: 'closed' })
   }
 
   send(ref: InterfaceRef, path: string, value: unknown, options?: SendOptions): Promise<void> {
