@@ -2,7 +2,7 @@
 // example's compiled interfaces (the "one compiled interface" of the budget), minified, under
 // its ceiling, and through the ES5 gate. The goal is 40 KiB; the ceiling is a ratchet at the size
 // reached (the shared core is far over the goal), so the bundle can only shrink: 128 KiB, then
-// 124 KiB once the ES5 lowering took 6 KB off (122 674 B; the margin is the MQTT session
+// 124 KiB once the ES5 lowering took 6 KB off (123 674 B; the margin is the MQTT session
 // persistence under way).
 // Usage: node runtimes/espruino/scripts/size.mjs   (exit 0 fits, 1 fails)
 import { readFileSync } from 'node:fs'
