@@ -265,6 +265,26 @@ export interface MqttTransport {
   end(): Promise<void>
 }
 
+/**
+ * Where an `MqttSession` keeps what MQTT asks a `clean: false` client to keep [MQTT-3.1.2-4], so
+ * that it outlives a reboot: numbered binary records, each put whole. Record 0 holds the incoming
+ * QoS 2 ids awaiting PUBREL (u16 BE each); records 1, 2, … (numbered in first-send order) each a
+ * QoS 1/2 publish in flight, as its PUBLISH packet: put before it is first written, put again
+ * with DUP set (released) before its PUBREL, deleted at its final ack. So there are never more
+ * records than the in-flight window holds, each one PUBLISH. Synchronous, like `Store`: a record
+ * is durable when `put` returns. Never throws: a record it can't keep (too large, flash full) it
+ * reports its own way and drops; that publish then behaves as without a store (after a reboot it
+ * is re-published as a new message).
+ */
+export interface MqttSessionStore {
+  /** Every record kept, in any order; read once, when the session is made. */
+  load(): readonly (readonly [key: number, record: Uint8Array])[]
+  /** Keeps `record` under `key`, replacing what was there; the bytes stay the caller's. */
+  put(key: number, record: Uint8Array): void
+  /** Forgets record `key`, if there is one. */
+  delete(key: number): void
+}
+
 /** Where and how a {@link ByteStreamConnector} opens its TLS connection (spec §3.1). */
 export interface ByteStreamOptions {
   readonly host: string

@@ -15,6 +15,8 @@ export type { LoopbackOptions } from './loopback/loopback.js'
 export { topicMatches } from './loopback/topic-filter.js'
 export { describeStoreContract } from './contracts/store-contract.js'
 export type { StoreContractOptions } from './contracts/store-contract.js'
+export { describeSessionStoreContract } from './contracts/session-store-contract.js'
+export type { SessionStoreContractEnv } from './contracts/session-store-contract.js'
 export { describeTransportContract } from './contracts/transport-contract.js'
 export type {
   ObservedMessage,

@@ -33,16 +33,9 @@ export function startConnect(
   options: SessionConnectOptions,
   nowMs: number,
 ): WaitConnack {
-  const { clientId, clean, keepaliveSec, username, password, will } = options
-  const bytes = encodePacket({
-    type: 'connect',
-    clientId,
-    clean,
-    keepalive: keepaliveSec,
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
-    ...(will === undefined ? {} : { will }),
-  })
+  const { keepaliveSec } = options
+  // the options are CONNECT's fields but for keepalive's name (encodePacket reads no other)
+  const bytes = encodePacket({ ...options, type: 'connect', keepalive: keepaliveSec })
   const conn = new Connection(keepaliveSec, ctx.maxFrameBytes, nowMs)
   write(ctx, conn, bytes, nowMs)
   return waitConnack(conn)
@@ -75,7 +68,10 @@ export function handleIncomingConnack(
     resendInflight(ctx, state.conn, nowMs)
   } else {
     // Without a stored session the server has forgotten the QoS 2 ids it sent us (§4.1).
-    store.incomingQos2.clear()
+    if (store.incomingQos2.size > 0) {
+      store.incomingQos2.clear()
+      store.saveIncoming()
+    }
     const { dropped, completed } = forgetCarried(store)
     emit(ctx, { type: 'connected', sessionPresent: false, dropped })
     for (const opId of completed) emit(ctx, { type: 'published', opId })

@@ -29,7 +29,7 @@ export function handleIncomingPacket(
       return handleIncomingPublish(ctx, conn, p, nowMs)
     case 'pubrel':
       // [MQTT-4.3.3-2] release the id (known or not) and always answer PUBCOMP.
-      ctx.store.incomingQos2.delete(p.packetId)
+      if (ctx.store.incomingQos2.delete(p.packetId)) ctx.store.saveIncoming()
       return write(ctx, conn, encodePacket({ type: 'pubcomp', packetId: p.packetId }), nowMs)
     case 'puback':
       return handleIncomingPuback(ctx, p.packetId)
@@ -63,17 +63,19 @@ function handleIncomingPublish(
   nowMs: number,
 ): void {
   const { topic, payload, qos, retain } = p
+  const message = { type: 'message', topic, payload, qos, retain } as const
   switch (qos) {
     case 0:
-      return emit(ctx, { type: 'message', topic, payload, qos, retain })
+      return emit(ctx, message)
     case 1:
       // [MQTT-4.3.2-2] PUBACK; a DUP redelivery is delivered again (QoS 1 is at least once).
-      emit(ctx, { type: 'message', topic, payload, qos, retain })
+      emit(ctx, message)
       return write(ctx, conn, encodePacket({ type: 'puback', packetId: p.packetId }), nowMs)
     case 2:
       if (!ctx.store.incomingQos2.has(p.packetId)) {
         ctx.store.incomingQos2.add(p.packetId)
-        emit(ctx, { type: 'message', topic, payload, qos, retain })
+        ctx.store.saveIncoming()
+        emit(ctx, message)
       }
       return write(ctx, conn, encodePacket({ type: 'pubrec', packetId: p.packetId }), nowMs)
     default:

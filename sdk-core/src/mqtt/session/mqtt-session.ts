@@ -33,7 +33,7 @@ export class MqttSession {
   constructor(options: MqttSessionOptions = {}) {
     this.#ctx = {
       out: [],
-      store: new SessionStore(options.maxInflight ?? DEFAULT_MAX_INFLIGHT),
+      store: new SessionStore(options.maxInflight ?? DEFAULT_MAX_INFLIGHT, options.sessionStore),
       maxFrameBytes: options.maxFrameBytes,
     }
   }

@@ -10,7 +10,8 @@ import type { OpId, SessionInput } from './types.js'
 
 export interface OutgoingOp {
   readonly kind: 'publish' | 'subscribe' | 'unsubscribe'
-  readonly opId: OpId
+  /** Negative for a publish restored from a session store until a caller's publish adopts it. */
+  opId: OpId
   readonly qos: 0 | 1 | 2
   readonly bytes: Uint8Array
   /** Where the two packet id bytes sit in `bytes` (-1 for QoS 0 publishes). */
@@ -19,6 +20,8 @@ export interface OutgoingOp {
   released: boolean
   /** Number of filters of a subscribe, to check its SUBACK [MQTT-3.9.3-1]. */
   readonly filters: number
+  /** A saved publish's place in first-send order (see `session-store.ts`). */
+  seq?: number
 }
 
 // Packet id placeholder until a real one is assigned (ids are 1..65 535 [MQTT-2.3.1-1]).
@@ -68,6 +71,10 @@ export function assignPacketId(op: OutgoingOp, id: number): void {
   op.bytes[op.idOffset] = id >> 8
   op.bytes[op.idOffset + 1] = id & 0xff
 }
+
+/** The packet id written into the op's bytes. */
+export const packetIdOf = (op: OutgoingOp): number =>
+  ((op.bytes[op.idOffset] as number) << 8) | (op.bytes[op.idOffset + 1] as number)
 
 /** A copy of a publish with DUP set, for a resend [MQTT-3.3.1-1]. */
 export function duplicateOf(op: OutgoingOp): Uint8Array {

@@ -7,7 +7,7 @@ import { encodePacket } from '../encode.js'
 import type { SubackCode } from '../packet.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
-import { assignPacketId, duplicateOf, type OutgoingOp } from './outgoing-op.js'
+import { assignPacketId, duplicateOf, packetIdOf, type OutgoingOp } from './outgoing-op.js'
 import type { SessionStore } from './session-store.js'
 import type { OpId } from './types.js'
 
@@ -24,6 +24,7 @@ export function pump(ctx: Context, conn: Connection, nowMs: number): void {
     if (!store.hasSlot) return
     store.pending.shift()
     assignPacketId(op, store.allocate(op))
+    store.save(op)
     write(ctx, conn, op.bytes, nowMs)
   }
 }
@@ -36,8 +37,13 @@ export function pump(ctx: Context, conn: Connection, nowMs: number): void {
 export function forgetCarried(store: SessionStore): { dropped: OpId[]; completed: OpId[] } {
   const dropped: OpId[] = []
   const completed: OpId[] = []
-  for (const op of store.inflight.values()) (op.released ? completed : dropped).push(op.opId)
+  for (const op of store.inflight.values()) {
+    ;(op.released ? completed : dropped).push(op.opId)
+    store.unsave(op)
+  }
   store.inflight.clear()
+  // the caller publishes the dropped ones again, as new messages
+  store.orphans = store.orphans.filter((op) => op.released)
   const waiting = store.pending.drain()
   waiting.forEach((op, i) => {
     if (i < store.carriedPending) dropped.push(op.opId)
@@ -61,6 +67,7 @@ export function resendInflight(ctx: Context, conn: Connection, nowMs: number): v
 export function handleIncomingPuback(ctx: Context, packetId: number): void {
   const op = expectOp(ctx, 'puback', packetId, (o) => o.kind === 'publish' && o.qos === 1)
   ctx.store.inflight.delete(packetId)
+  ctx.store.unsave(op)
   emit(ctx, { type: 'published', opId: op.opId })
 }
 
@@ -72,13 +79,17 @@ export function handleIncomingPubrec(
 ): void {
   // A repeated PUBREC (after a DUP resend) is answered again.
   const op = expectOp(ctx, 'pubrec', packetId, (o) => o.kind === 'publish' && o.qos === 2)
-  op.released = true
+  if (!op.released) {
+    op.released = true
+    ctx.store.save(op)
+  }
   write(ctx, conn, encodePacket({ type: 'pubrel', packetId }), nowMs)
 }
 
 export function handleIncomingPubcomp(ctx: Context, packetId: number): void {
   const op = expectOp(ctx, 'pubcomp', packetId, (o) => o.released)
   ctx.store.inflight.delete(packetId)
+  ctx.store.unsave(op)
   emit(ctx, { type: 'published', opId: op.opId })
 }
 
@@ -103,6 +114,30 @@ export function handleIncomingUnsuback(ctx: Context, packetId: number): void {
   ctx.store.inflight.delete(packetId)
   emit(ctx, { type: 'unsubscribed', opId: op.opId })
 }
+
+/**
+ * After a reboot the caller publishes again what it still holds (its `stored` queue); a publish
+ * identical (topic, payload, QoS, retain) to a restored one is that message: it adopts the
+ * restored publish, in flight or completed, instead of going out a second time. Returns whether
+ * `op` was adopted. A caller's new message identical to a restored one it never publishes again
+ * (a `volatile` value lost with the reboot) is taken for it: its content reached the server.
+ */
+export function adopt(ctx: Context, op: OutgoingOp): boolean {
+  const { orphans, inflight } = ctx.store
+  // compared under the orphan's id: `op` has none yet (pump gives it one if it stays new)
+  const i = orphans.findIndex(
+    (o) => o.qos === op.qos && (assignPacketId(op, packetIdOf(o)), same(o.bytes, op.bytes)),
+  )
+  const orphan = orphans[i]
+  if (orphan === undefined) return false
+  orphans.splice(i, 1)
+  orphan.opId = op.opId
+  if (inflight.get(packetIdOf(orphan)) !== orphan) emit(ctx, { type: 'published', opId: op.opId })
+  return true
+}
+
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i])
 
 /** The op in flight under `packetId` that `fits` this ack, or `remote.mqtt_unsolicited_ack`. */
 function expectOp(

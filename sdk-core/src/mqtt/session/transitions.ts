@@ -11,7 +11,7 @@ import { write, type Context } from './context.js'
 import { handleIncomingPacket } from './incoming.js'
 import { onTimer } from './keepalive.js'
 import { createOutgoingOp } from './outgoing-op.js'
-import { pump } from './outgoing.js'
+import { adopt, pump } from './outgoing.js'
 import type { Online, SessionState } from './state.js'
 import type { SessionInput } from './types.js'
 
@@ -36,7 +36,9 @@ type OpInput = Extract<SessionInput, { type: 'publish' | 'subscribe' | 'unsubscr
 const DISCONNECT = encodePacket({ type: 'disconnect' })
 
 const enqueue: Step<SessionState, OpInput> = (ctx, state, input, nowMs) => {
-  ctx.store.pending.push(createOutgoingOp(input))
+  const op = createOutgoingOp(input)
+  if (adopt(ctx, op)) return state
+  ctx.store.pending.push(op)
   if (state.tag === 'connected') pump(ctx, state.conn, nowMs)
   return state
 }

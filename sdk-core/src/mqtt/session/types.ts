@@ -3,6 +3,7 @@
  * do (actions), as discriminated unions.
  */
 import type { SdkError } from '../../errors.js'
+import type { MqttSessionStore } from '../../ports.js'
 import type { QoS, SubackCode, Subscription, Will } from '../packet.js'
 
 /** What goes into the CONNECT packet. */
@@ -22,6 +23,13 @@ export interface MqttSessionOptions {
   readonly maxInflight?: number
   /** Largest incoming frame accepted (see `PacketDecoder`). */
   readonly maxFrameBytes?: number
+  /**
+   * Keeps the publishes in flight and the incoming QoS 2 ids across a reboot. The session starts
+   * from what it holds: the last run's publishes in flight, as op ids -1, -2, … (oldest first),
+   * are resumed or dropped by the next CONNACK like any carried over, and a publish identical to
+   * one of them adopts it (its op id then names it; see `adopt` in `outgoing.ts`).
+   */
+  readonly sessionStore?: MqttSessionStore
 }
 
 /** A caller-chosen id that the session's events refer back to. */

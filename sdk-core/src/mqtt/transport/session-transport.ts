@@ -21,6 +21,7 @@ import type {
   Logger,
   MqttConnected,
   MqttConnectOptions,
+  MqttSessionStore,
   MqttTransport,
   MqttTransportEvents,
   ResumedPublish,
@@ -48,6 +49,12 @@ export interface SessionTransportOptions {
   readonly maxInflight?: number
   /** Largest incoming frame accepted; see `PacketDecoder`. */
   readonly maxFrameBytes?: number
+  /**
+   * Keeps the session across a reboot (see `MqttSessionOptions`): the publishes of the last run
+   * that it resumes are no caller's, so no `resumed` lists them; a publish of this run identical
+   * to one of them adopts it, and its outcome is that exchange's.
+   */
+  readonly sessionStore?: MqttSessionStore
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
@@ -120,9 +127,10 @@ export class SessionTransport implements MqttTransport {
 
   constructor(options: SessionTransportOptions) {
     this.#options = options
+    // maxFrameBytes and sessionStore as given
     this.#session = new MqttSession({
+      ...options,
       maxInflight: options.maxInflight ?? MAX_PACKET_IDS,
-      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     })
   }
 
@@ -146,31 +154,22 @@ export class SessionTransport implements MqttTransport {
     return new Promise((resolve, reject) => {
       const { clientId, keepaliveSec, clean } = options
       let conn: Connection | undefined
-      const stream = this.#options.connector.connect(
-        {
-          host: options.host,
-          port: options.port,
-          certificatePem: options.certificatePem,
-          privateKeyPem: options.privateKeyPem,
-          ...(options.caPem === undefined ? {} : { caPem: options.caPem }),
-          ignoreTlsErrors: options.ignoreTlsErrors,
+      // the connect options are the byte stream's, and the MQTT fields it does not read
+      const stream = this.#options.connector.connect(options, {
+        open: () => {
+          if (conn === undefined || conn.done) return
+          this.#input(conn, { type: 'connect', options: { clientId, keepaliveSec, clean } })
         },
-        {
-          open: () => {
-            if (conn === undefined || conn.done) return
-            this.#input(conn, { type: 'connect', options: { clientId, keepaliveSec, clean } })
-          },
-          data: (bytes) => {
-            if (conn !== undefined && !conn.done) this.#input(conn, { type: 'bytes', data: bytes })
-          },
-          close: (error) => {
-            if (conn === undefined) return
-            conn.streamClosed = true
-            if (!conn.done) this.#fail(conn, error)
-            for (const wake of conn.closeWaiters.splice(0)) wake()
-          },
+        data: (bytes) => {
+          if (conn !== undefined && !conn.done) this.#input(conn, { type: 'bytes', data: bytes })
         },
-      )
+        close: (error) => {
+          if (conn === undefined) return
+          conn.streamClosed = true
+          if (!conn.done) this.#fail(conn, error)
+          for (const wake of conn.closeWaiters.splice(0)) wake()
+        },
+      })
       conn = {
         stream,
         events,
