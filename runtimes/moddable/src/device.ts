@@ -14,6 +14,7 @@ import {
   type HttpClient,
   type Inflater,
   type Logger,
+  type MqttSessionStore,
   type Store,
 } from '@astarte-ts/sdk-core'
 import { secureSocketConnector } from './byte-stream.js'
@@ -24,7 +25,11 @@ import {
   type ProvisionedCredentials,
 } from './credentials.js'
 import { moddableHttpClient } from './http.js'
-import { openPreferenceStore, type StoreLimits } from './preference-store.js'
+import {
+  openPreferenceSessionStore,
+  openPreferenceStore,
+  type StoreLimits,
+} from './preference-store.js'
 import { moddableScheduler, moddableTimers } from './timers.js'
 import { moddableInflater } from './zlib.js'
 import Preference from 'preference'
@@ -37,6 +42,11 @@ export interface ModdableDeviceOptions {
   /** Default: `Preference` storage bounded by `storeLimits`. */
   readonly store?: Store
   readonly storeLimits?: StoreLimits
+  /**
+   * Where the MQTT session outlives a reboot; default `Preference` (`astms`). Without it, a
+   * `stored` message whose acknowledgement a reboot interrupted is sent again after it.
+   */
+  readonly sessionStore?: MqttSessionStore
   /** Default: `trace` lines. */
   readonly logger?: Logger
   /** MQTT keepalive; default 30 s. */
@@ -126,6 +136,11 @@ export class ModdableDevice extends DeviceDriver {
           timers: moddableTimers,
           clock,
           logger,
+          sessionStore:
+            options.sessionStore ??
+            openPreferenceSessionStore(Preference, (key, bytes) =>
+              logger.log('warn', "couldn't keep an mqtt session record", { key, bytes }),
+            ),
         }),
         http: options.http ?? moddableHttpClient({ caPem, ignoreTlsErrors }),
         crypto,

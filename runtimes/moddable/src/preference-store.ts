@@ -5,12 +5,14 @@
  * payload in base64; `meta` as one JSON object (`astm`/`m`). Indexes are rebuilt from
  * `Preference.keys` when the store opens. The `stored` queue is a ring bounded in bytes and in
  * messages: the oldest message goes when a new one would not fit. `volatile` lives in memory.
+ * The MQTT session (`openPreferenceSessionStore`) is one ArrayBuffer per record (`astms`/`<n>`).
  */
 import {
   base64Decode,
   base64Encode,
   SdkError,
   type KeyValueStore,
+  type MqttSessionStore,
   type NewQueuedMessage,
   type Ownership,
   type PropertyStore,
@@ -290,5 +292,47 @@ export function openPreferenceStore(prefs: PreferenceApi, limits: StoreLimits = 
     ),
     volatileQueue: new BoundedQueue(Infinity, limits.volatileCount ?? 64),
     meta: new PreferenceMeta(prefs, 'astm'),
+  }
+}
+
+/**
+ * sdk-core's `MqttSessionStore` on `Preference`: each record an ArrayBuffer under its number
+ * (`astms`/`0` the incoming QoS 2 ids, `astms`/`<n>` a publish in flight, as its PUBLISH). A QoS 1
+ * publish costs one value written before it is sent and one delete at its ack; QoS 2 one more
+ * write at PUBREC; an incoming QoS 2 message two small writes. A record NVS can't take (over
+ * 4000 bytes, or a full partition) is not kept and `onDropped` is told: that publish is then
+ * re-published as a new message after a reboot, as without a session store.
+ */
+export function openPreferenceSessionStore(
+  prefs: PreferenceApi,
+  onDropped: (key: number, bytes: number) => void = () => undefined,
+  domain = 'astms',
+): MqttSessionStore {
+  const keys = new Set(prefs.keys(domain))
+  // a delete of a missing key would cost a flash lookup (or throw) for nothing
+  const remove = (key: number): void => {
+    if (keys.delete(`${key}`)) prefs.delete(domain, `${key}`)
+  }
+  return {
+    load: () =>
+      [...keys].map((k) => {
+        const v = prefs.get(domain, k)
+        return [
+          Number(k),
+          v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(0),
+        ] as const
+      }),
+    put(key, record) {
+      try {
+        if (record.length > MAX_VALUE) throw new RangeError()
+        // an empty record is no record
+        if (record.length === 0) return remove(key)
+        prefs.set(domain, `${key}`, record.slice().buffer)
+        keys.add(`${key}`)
+      } catch {
+        onDropped(key, record.length)
+      }
+    },
+    delete: remove,
   }
 }

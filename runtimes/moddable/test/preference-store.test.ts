@@ -1,13 +1,18 @@
 /**
  * The `Preference` store on the store contract every runtime's store passes, over an in-memory
  * Preference with NVS's limits (names of 15 characters, values of 4000 bytes) that survives a
- * reboot; and its `stored` ring's bounds.
+ * reboot; and its `stored` ring's bounds. The MQTT session store on the same Preference meets
+ * its contract too, and leaves out (and reports) a record NVS can't take.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeStoreContract } from '@astarte-ts/runtime-testing'
+import { describeSessionStoreContract, describeStoreContract } from '@astarte-ts/runtime-testing'
 import type { Store } from '@astarte-ts/sdk-core'
-import { openPreferenceStore, type PreferenceApi } from '../src/preference-store.js'
+import {
+  openPreferenceSessionStore,
+  openPreferenceStore,
+  type PreferenceApi,
+} from '../src/preference-store.js'
 
 type Value = string | number | boolean | ArrayBuffer
 type Nvs = Map<string, Map<string, Value>>
@@ -28,7 +33,12 @@ function memoryPreference(nvs: Nvs = new Map()): PreferenceApi & { readonly nvs:
     get: (d, key) => domain(d).get(key),
     set(d, key, value) {
       checkKey(key)
-      const size = typeof value === 'string' ? Buffer.byteLength(value) : 0
+      const size =
+        typeof value === 'string'
+          ? Buffer.byteLength(value)
+          : value instanceof ArrayBuffer
+            ? value.byteLength
+            : 0
       if (size > 4000) throw new Error('value too large')
       domain(d).set(key, value)
     },
@@ -98,4 +108,28 @@ test('a value over a preference is refused with a typed error, nothing half-writ
   )
   assert.equal(store.properties.get('org.example.P', '/big'), undefined)
   assert.equal(prefs.keys('astp').length, 0)
+})
+
+describeSessionStoreContract('Moddable Preference', () => {
+  const prefs = memoryPreference()
+  return {
+    store: openPreferenceSessionStore(prefs),
+    reopen: () => openPreferenceSessionStore(memoryPreference(prefs.nvs)),
+  }
+})
+
+test('session records: an ArrayBuffer per record in astms, one over the NVS limit left out', () => {
+  const prefs = memoryPreference()
+  const dropped: [number, number][] = []
+  const store = openPreferenceSessionStore(prefs, (key, bytes) => dropped.push([key, bytes]))
+  store.put(12, Uint8Array.of(1, 2, 3))
+  store.put(13, new Uint8Array(4001))
+  assert.deepEqual(dropped, [[13, 4001]])
+  const astms = prefs.nvs.get('astms')
+  assert.deepEqual([...(astms?.keys() ?? [])], ['12'])
+  assert.deepEqual(new Uint8Array(astms?.get('12') as ArrayBuffer), Uint8Array.of(1, 2, 3))
+  // a record's number grows with each publish of a run (from 1 after a reboot with none left): a
+  // key stays within NVS's 15 characters up to 10^15 publishes
+  store.put(99_999_999_999_999, Uint8Array.of(1))
+  assert.deepEqual([...(astms?.keys() ?? [])], ['12', '99999999999999'])
 })

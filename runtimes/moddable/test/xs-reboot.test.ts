@@ -1,15 +1,24 @@
 /**
  * A reboot in XS: what the device keeps in `Preference` outlives the engine. Values sent while
  * the network is down wait in the `stored` ring and reach Astarte after a restart of the engine;
- * the property cache answers `getProperty` at once after it.
+ * the property cache answers `getProperty` at once after it. The MQTT session (`astms`) outlives
+ * it too: an engine stopped in the middle of a QoS 2 exchange, outgoing (past PUBREC, before
+ * PUBCOMP) or incoming (PUBREC written, no PUBREL yet), completes it after the restart, and
+ * Astarte stores the `unique` value once, the application sees the server's property once.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import type { Preferences } from './xs/host-services.js'
 import { eventually, startSandboxEnv, type SandboxEnv } from './xs/sandbox-env.js'
+import { packetTypes } from './xs/packet-types.js'
 import { XsDevice } from './xs/xs-device.js'
 
 const TELEMETRY = 'org.astarte-ts.examples.Telemetry'
 const STATUS = 'org.astarte-ts.examples.DeviceStatus'
+const VALUES = 'org.astarte-ts.test.DeviceValues'
+const SETTINGS = 'org.astarte-ts.examples.Settings'
+const PUBREC = 5
+const PUBREL = 6
 
 let env: SandboxEnv
 before(async () => {
@@ -64,6 +73,140 @@ test('XS: stored values queued offline reach Astarte after a reboot; properties 
       'the ring emptied',
       async () => queued(),
       (n) => n === 0,
+    )
+  } finally {
+    await second.stop()
+  }
+})
+
+/** The MQTT session's records in `Preference` (`astms`): key (a record number) → bytes. */
+function sessionRecords(preferences: Preferences): [string, Buffer][] {
+  return [...(preferences.get('astms') ?? [])].map(([key, value]) => [
+    key,
+    Buffer.from((value as { base64: string }).base64, 'base64'),
+  ])
+}
+
+/** Messages in the `stored` ring (`astq`/`q<id>`). */
+const queued = (preferences: Preferences): number =>
+  [...(preferences.get('astq')?.keys() ?? [])].filter((k) => k.startsWith('q')).length
+
+/**
+ * Starts the device in XS; `cutAt` arms a cut: the first chunk the device writes with that
+ * packet type is lost with the connection, and `cut` resolves. Backoff is long: the test
+ * reboots the engine before the device would reconnect.
+ */
+async function startCutting(preferences: Preferences, backoffMs: number) {
+  let armed: number | undefined
+  let hit = (): void => undefined
+  const device = await XsDevice.start({
+    preferences,
+    open: { interfaces: env.compiled, backoff: { minMs: backoffMs, maxMs: backoffMs } },
+    onDeviceBytes: (bytes) => {
+      if (armed === undefined || !packetTypes(bytes).includes(armed)) return 'forward'
+      armed = undefined
+      hit()
+      return 'drop'
+    },
+  })
+  const cutAt = (type: number): Promise<void> => {
+    armed = type
+    return new Promise((resolve) => (hit = resolve))
+  }
+  return { device, cutAt }
+}
+
+async function valuesOf(deviceId: string, path: string): Promise<unknown[]> {
+  const { data } = await env.api('GET', `devices/${deviceId}/interfaces/${VALUES}${path}`)
+  return Array.isArray(data) ? data.map((r: { value: unknown }) => r.value) : []
+}
+
+test('XS: a reboot past PUBREC of a unique send completes it; Astarte stores the value once', async () => {
+  const { deviceId, preferences } = await env.provision()
+  const first = await startCutting(preferences, 60_000)
+  // the interface takes explicit timestamps
+  const timestamp = { $date: Date.UTC(2026, 0, 2, 3, 4, 5) }
+  try {
+    await first.device.call('connect')
+    // the broker takes the PUBLISH and answers PUBREC; our PUBREL is lost, then the power
+    const cut = first.cutAt(PUBREL)
+    await first.device.call('send', VALUES, '/xs/integer', 7, { timestamp })
+    await cut
+    assert.deepEqual(await valuesOf(deviceId, '/xs/integer'), [7])
+    // the device keeps the row in its ring and the exchange in its session: its PUBLISH at QoS 2
+    // with DUP set, released (PUBREC came)
+    assert.equal(queued(preferences), 1)
+    const records = sessionRecords(preferences).filter(([key]) => key !== '0')
+    assert.deepEqual(
+      records.map(([, bytes]) => (bytes[0] as number) & 0x0f),
+      [0x0c],
+    )
+  } finally {
+    await first.device.stop()
+  }
+
+  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
+  try {
+    await second.call('connect')
+    const connected = second.events.find((e) => e.name === 'connected')
+    assert.equal(connected?.payload['sessionPresent'], true)
+    // the stored ring publishes 7 again: it adopts the resumed exchange instead of going out
+    await second.call('send', VALUES, '/xs/integer', 8, { timestamp })
+    const values = await eventually(
+      'the value sent after the reboot',
+      () => valuesOf(deviceId, '/xs/integer'),
+      (v) => v.includes(8),
+    )
+    assert.deepEqual(values, [7, 8])
+    await eventually(
+      'the ring and the session emptied',
+      async () => [queued(preferences), sessionRecords(preferences).length] as const,
+      ([ring, records]) => ring === 0 && records === 0,
+    )
+  } finally {
+    await second.stop()
+  }
+})
+
+test('XS: a reboot after PUBREC of a server property, before PUBREL: the app sees it once', async () => {
+  const { deviceId, preferences } = await env.provision()
+  const first = await startCutting(preferences, 60_000)
+  const property = (value: number) =>
+    env.api('PUT', `devices/${deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`, value)
+  const seen = (device: XsDevice) =>
+    device.events
+      .filter((e) => e.name === 'data' && e.payload['interfaceName'] === SETTINGS)
+      .map((e) => e.payload['value'])
+  try {
+    await first.device.call('connect')
+    // the device delivers the property, then its PUBREC is lost with the connection
+    const cut = first.cutAt(PUBREC)
+    assert.ok((await property(1500)).status < 300)
+    await cut
+    await first.device.waitFor((e) => e.name === 'data')
+    assert.deepEqual(seen(first.device), [1500])
+    // its packet id kept, awaiting PUBREL
+    assert.deepEqual(
+      sessionRecords(preferences).map(([key, bytes]) => [key, bytes.length]),
+      [['0', 2]],
+    )
+  } finally {
+    await first.device.stop()
+  }
+
+  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
+  try {
+    await second.call('connect')
+    // the broker sends the unacknowledged property again (DUP) on the resumed session, before
+    // this newer value: once this one arrived, the old one was answered, not delivered
+    assert.ok((await property(2500)).status < 300)
+    await second.waitFor((e) => e.name === 'data')
+    assert.deepEqual(seen(second), [2500])
+    assert.equal(await second.call('getProperty', SETTINGS, '/samplingPeriodMs'), 2500)
+    await eventually(
+      'the incoming id released',
+      async () => sessionRecords(preferences),
+      (records) => records.length === 0,
     )
   } finally {
     await second.stop()
