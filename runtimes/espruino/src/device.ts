@@ -27,7 +27,7 @@ import { espruinoClock, espruinoScheduler, espruinoTimers } from './host.js'
 import { espruinoHttpClient } from './http.js'
 import { handshakeErrors } from './handshake-errors.js'
 import { tlsConnector } from './socket.js'
-import { openStorageStore } from './storage-store.js'
+import { openStorageSessionStore, openStorageStore } from './storage-store.js'
 
 export interface EspruinoDeviceOptions {
   /** Interface tables from `astarte-device interface compile`. */
@@ -126,6 +126,9 @@ export class EspruinoDevice {
       logger,
       // the device's outbox paces publishes; a small window keeps RAM bounded
       maxInflight: 16,
+      sessionStore: openStorageSessionStore(storage, 'astarte', (key, bytes) =>
+        logger.log('warn', "couldn't keep an mqtt session record", { key, bytes }),
+      ),
     })
     const caPem = credentials.caPem
     this.driver = new DeviceDriver({

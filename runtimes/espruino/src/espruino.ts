@@ -58,6 +58,8 @@ export interface EspruinoStorage {
   write(name: string, data: string): boolean
   writeJSON(name: string, data: unknown): boolean
   erase(name: string): void
+  /** Every file's name. */
+  list(): string[]
 }
 
 /**

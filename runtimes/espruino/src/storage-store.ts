@@ -5,11 +5,13 @@
  * `stored` retention ring. The ring is bounded in bytes (topic + payload): past the bound the
  * oldest messages are dropped, reported through `onOverflow`. Payloads are base64 in the files.
  * `volatile` retention stays in RAM. Espruino's Storage appends a new copy of a file on write and
- * compacts when full, so a small bound also keeps flash wear down.
+ * compacts when full, so a small bound also keeps flash wear down. The MQTT session
+ * (`openStorageSessionStore`) is one small file per record, `<prefix>.s<n>`.
  */
 import { isExpired } from '@astarte-ts/sdk-core'
 import type {
   KeyValueStore,
+  MqttSessionStore,
   NewQueuedMessage,
   PropertyStore,
   QueuedMessage,
@@ -17,7 +19,7 @@ import type {
   Store,
   StoredProperty,
 } from '@astarte-ts/sdk-core'
-import { fromBase64, toBase64 } from './bytes.js'
+import { fromBase64, fromBinary, toBase64, toBinary } from './bytes.js'
 import type { EspruinoStorage } from './espruino.js'
 
 export interface StorageStoreOptions {
@@ -170,5 +172,37 @@ function toProperty(r: PropertyRow): StoredProperty {
     path: r[2],
     ownership: r[3] === 's' ? 'server' : 'device',
     payload: fromBase64(r[4]),
+  }
+}
+
+/**
+ * sdk-core's `MqttSessionStore` on Storage: one file per record, `<prefix>.s<n>` (`s0` the
+ * incoming QoS 2 ids, `s<n>` a publish in flight, as its PUBLISH), its bytes as an 8-bit string. A
+ * publish in flight costs one small file written before it is sent (QoS 2: a second at PUBREC)
+ * and an erase at its ack; no other record is rewritten. A record Storage refuses (full) is not
+ * kept and `onDropped` is told: that publish is re-published as a new message after a reboot.
+ */
+export function openStorageSessionStore(
+  storage: EspruinoStorage,
+  prefix = 'astarte',
+  onDropped: (key: number, bytes: number) => void = () => undefined,
+): MqttSessionStore {
+  const head = `${prefix}.s`
+  return {
+    load: () =>
+      storage
+        .list()
+        .filter((name) => name.indexOf(head) === 0)
+        .map((name) => [Number(name.slice(head.length)), fromBinary(storage.read(name) ?? '')]),
+    put(key, record) {
+      try {
+        // an empty record is no record (and Storage may refuse an empty file)
+        if (record.length === 0) storage.erase(head + key)
+        else if (!storage.write(head + key, toBinary(record))) throw new RangeError()
+      } catch {
+        onDropped(key, record.length)
+      }
+    },
+    delete: (key) => storage.erase(head + key),
   }
 }

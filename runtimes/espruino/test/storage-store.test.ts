@@ -2,13 +2,14 @@
  * The `Store` on Espruino's Storage meets the store contract every runtime's store meets, over a
  * Storage with Espruino's API kept in this process (files as strings); reopening reads the files
  * back, as a rebooted board would. The `stored` ring keeps its byte bound, oldest dropped first.
+ * The MQTT session store meets its contract on the same Storage, one small file per record.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeStoreContract } from '@astarte-ts/runtime-testing'
+import { describeSessionStoreContract, describeStoreContract } from '@astarte-ts/runtime-testing'
 import type { QueuedMessage, Store } from '@astarte-ts/sdk-core'
 import type { EspruinoStorage } from '../src/espruino.js'
-import { openStorageStore } from '../src/storage-store.js'
+import { openStorageSessionStore, openStorageStore } from '../src/storage-store.js'
 
 /** Espruino's Storage API over a map of files; JSON as Espruino writes it. */
 function memoryStorage(files = new Map<string, string>()): EspruinoStorage & {
@@ -36,6 +37,7 @@ function memoryStorage(files = new Map<string, string>()): EspruinoStorage & {
       return true
     },
     erase: (name) => void files.delete(name),
+    list: () => [...files.keys()],
   }
 }
 
@@ -88,4 +90,30 @@ test('the stored ring keeps its byte bound: the oldest messages go first, each r
     expiresMs: null,
   })
   assert.ok(next.id > 6, 'ids keep increasing across a reopen')
+})
+
+describeSessionStoreContract('Espruino Storage', () => {
+  const storage = memoryStorage()
+  return {
+    store: openStorageSessionStore(storage),
+    reopen: () => openStorageSessionStore(memoryStorage(storage.files)),
+  }
+})
+
+test('session records: one 8-bit string file each, beside the other files, none when empty', () => {
+  const storage = memoryStorage(new Map([['astarte.q', '{"n":1,"q":[]}']]))
+  const store = openStorageSessionStore(storage)
+  store.put(0, Uint8Array.of(0x00, 0x09))
+  store.put(300, Uint8Array.of(0x01, 0xff))
+  assert.deepEqual(
+    [...storage.files],
+    [
+      ['astarte.q', '{"n":1,"q":[]}'],
+      ['astarte.s0', '\x00\x09'],
+      ['astarte.s300', '\x01\xff'],
+    ],
+  )
+  store.put(0, new Uint8Array(0))
+  store.delete(300)
+  assert.deepEqual([...storage.files.keys()], ['astarte.q'])
 })

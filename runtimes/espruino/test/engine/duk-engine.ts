@@ -102,7 +102,7 @@ function frames(buf: Buffer): { packets: Buffer[]; rest: Buffer } {
 }
 
 export interface Fault {
-  /** MQTT packet type from the broker (e.g. 5 PUBREC) at which the connection is cut. */
+  /** MQTT packet type (e.g. 5 PUBREC) at which the connection is cut. */
   readonly packetType: number
   /** Resolves once the cut happened. */
   readonly done: Promise<void>
@@ -123,6 +123,7 @@ export class DukEngine {
   #nextCall = 1
   #buffer = ''
   #fault: { type: number; hit: () => void } | undefined
+  #deviceFault: { type: number; hit: () => void } | undefined
   #exited = false
   readonly exited: Promise<number | null>
 
@@ -191,6 +192,19 @@ export class DukEngine {
     return { packetType, done }
   }
 
+  /**
+   * Cuts the next connection at the first write of the device holding a packet of `packetType`
+   * (e.g. 5 PUBREC): that write is lost with the connection, as the network would lose it.
+   */
+  cutDeviceAt(packetType: number): Fault {
+    let hit = (): void => undefined
+    const done = new Promise<void>((resolve) => {
+      hit = resolve
+    })
+    this.#deviceFault = { type: packetType, hit }
+    return { packetType, done }
+  }
+
   async stop(): Promise<void> {
     for (const t of this.#timers.values()) clearTimeout(t)
     this.#timers.clear()
@@ -255,9 +269,21 @@ export class DukEngine {
         return
       case 'tls.connect':
         return this.#connect(m)
-      case 'tls.write':
-        this.#sockets.get(m.id)?.write(Buffer.from(String(m['data']), 'base64'))
+      case 'tls.write': {
+        const bytes = Buffer.from(String(m['data']), 'base64')
+        const fault = this.#deviceFault
+        if (
+          fault !== undefined &&
+          frames(bytes).packets.some((p) => (p[0] as number) >> 4 === fault.type)
+        ) {
+          this.#deviceFault = undefined
+          this.#sockets.get(m.id)?.destroy()
+          fault.hit()
+          return
+        }
+        this.#sockets.get(m.id)?.write(bytes)
         return
+      }
       case 'tls.end':
         this.#sockets.get(m.id)?.end()
         return
