@@ -160,7 +160,7 @@ test('npm run bench -- --quick writes a JSON report and a Markdown table', () =>
       const notes = markdown.split('\n').filter((l) => l.startsWith(`- \`${String(row.id)}\`: `))
       assert.ok(
         notes.some((l) =>
-          /V8 heap [\d.]+ \(young [\d.]+, old [\d.]+; live [\d.]+\), native /.test(l),
+          /V8 heap [\d.]+ \(young [\d.]+, old [\d.]+; used [\d.]+\), native /.test(l),
         ),
         `${String(row.id)}: split under the table`,
       )

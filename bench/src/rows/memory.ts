@@ -227,7 +227,7 @@ function split(step: Readonly<Record<string, number>> | undefined): string {
   const young = step.newSpace ?? Number.NaN
   return (
     `V8 heap ${v8.toFixed(1)} (young ${young.toFixed(1)}, old ${(v8 - young).toFixed(1)}; ` +
-    `live ${(step.heapUsed ?? Number.NaN).toFixed(1)}), native ${(step.native ?? Number.NaN).toFixed(1)} ` +
+    `used ${(step.heapUsed ?? Number.NaN).toFixed(1)}), native ${(step.native ?? Number.NaN).toFixed(1)} ` +
     `(main malloc arena ${(step.mainArena ?? Number.NaN).toFixed(1)}; ArrayBuffers ` +
     `${(step.arrayBuffers ?? Number.NaN).toFixed(1)}), file-backed ${(step.rssFile ?? Number.NaN).toFixed(1)} MiB`
   )
