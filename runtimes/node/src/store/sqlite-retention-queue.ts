@@ -164,7 +164,8 @@ export class SqliteRetentionQueue implements RetentionQueue {
       messages.push(known)
       handedOut.set(id, known)
     }
-    // the rest were enqueued after the last peek, or beyond its limit: newer than all it read
+    // from the first id not handed out, every row is read: those enqueued since the last peek or
+    // beyond its limit, and a row back after its removal was rolled back
     const first = ids[messages.length]
     if (first !== undefined) {
       for (const row of this.#peekFrom.all(first.id, ids.length - messages.length)) {
