@@ -365,14 +365,16 @@ __fill(Object, 'is', function (a, b) {
 __fill(Uint8Array, 'of', function () {
   return new Uint8Array(arguments)
 })
-// typed arrays share one prototype (ES2015); Array's generic methods work on them as they are
+// typed arrays share one prototype (ES2015); Array's generic methods work on them as they are.
+// They are taken from `[]`: Espruino 2v29 resolves its built-in methods on instances, not as
+// properties of `Array.prototype` (`typeof Array.prototype.slice` is "undefined" there).
 var __TA = Object.getPrototypeOf(Uint8Array.prototype)
 if (__TA === Object.prototype) __TA = Uint8Array.prototype
 __fill(__TA, 'slice', function (a, b) {
-  return new this.constructor(Array.prototype.slice.call(this, a, b))
+  return new this.constructor([].slice.call(this, a, b))
 })
 ;['fill', 'indexOf', 'every', 'some', 'forEach', 'join', 'reduce'].forEach(function (m) {
-  __fill(__TA, m, Array.prototype[m])
+  __fill(__TA, m, [][m])
 })
 __fill(Object, 'assign', function (t) {
   for (var i = 1; i < arguments.length; i++) {

@@ -3,11 +3,12 @@
  * ESP32), the network half of `SessionTransport`. Espruino calls `tls.connect`'s callback when
  * TCP connects, before the handshake, so `open` comes then and the MQTT CONNECT waits in the
  * socket for the handshake; the first bytes received (CONNACK) prove the handshake done. A
- * handshake that fails is thrown by Espruino as an uncaught InternalError, not emitted as
- * `error`, after the socket's `close` (see `handshake-errors.ts`): a close before any data is
- * reported one task later, with that error when the engine threw one. mbedTLS's code in it says
- * why: a fatal alert from the broker (-0x7780) is the broker refusing our certificate, a failed
- * verification (-0x2700, or the post-handshake `mbedtls_x509_crt_verify`) us not trusting its.
+ * handshake that fails is thrown by Espruino as an uncaught InternalError after the socket's
+ * `close` (see `handshake-errors.ts`), its `error` event at most "unsent data" (code -8, the
+ * CONNECT still queued): a close before any data is reported one task later, with the thrown
+ * error when the engine threw one. mbedTLS's code in it says why: a fatal alert from the broker
+ * (-0x7780) is the broker refusing our certificate, a failed verification (-0x2700, or the
+ * post-handshake `mbedtls_x509_crt_verify`) us not trusting its.
  */
 import { SdkError } from '@astarte-ts/sdk-core'
 import type {
@@ -121,18 +122,19 @@ export function tlsConnector(
       socket.on('close', () => {
         if (closed) return
         closed = true
-        if (established || firstError !== undefined || handshakeErrors === undefined) {
+        if (established || handshakeErrors === undefined) {
           if (ended) return events.close()
           const reason = firstError ?? (established ? 'the broker closed it' : 'closed')
           return events.close(classifySocketError(reason, established, where))
         }
-        // a failed handshake is thrown after this callback, in the same pass of the event loop
-        // (also when we ended it meanwhile: taken, not left for the application's listeners)
+        // a failed handshake is thrown after this callback, in the same pass of the event loop;
+        // the `error` before it, if any, is its consequence ("unsent data": our CONNECT). Also
+        // when we ended it meanwhile: taken, not left for the application's listeners.
         const expected = handshakeErrors.expect()
         timers.set(() => {
-          const reason = expected.read()
+          const reason = expected.read() ?? firstError ?? 'closed'
           if (ended) events.close()
-          else events.close(classifySocketError(reason ?? 'closed', false, where))
+          else events.close(classifySocketError(reason, false, where))
         }, 0)
       })
       return {

@@ -6,10 +6,12 @@
  * receives; this process sets a server-owned property and reads AppEngine.
  *
  *   ESPRUINO=/path/to/espruino node --conditions=@astarte-ts/source --import tsx \
- *     runtimes/espruino/test/real-espruino.manual.ts [--foreign-ca]
+ *     runtimes/espruino/test/real-espruino.manual.ts [--foreign-ca] [--ec-broker] [--debug]
  *
  * `--foreign-ca` stores another CA as the broker's trust anchor: a device that verified the
- * broker would not connect. Prints what happened and exits 0 when the flow completed.
+ * broker would not connect. `--ec-broker` runs the sandbox with its EC PKI, whose broker Espruino's
+ * mbedTLS can't talk to: every handshake fails (a fatal alert, -0x7780), reported by the device,
+ * nothing printed as uncaught. Prints what happened and exits 0 when the flow completed.
  */
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
@@ -18,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileInterface, parseInterface, randomDeviceId } from '@astarte-ts/sdk-core'
 import { nodeCryptoProvider, nodeHttpClient, provisionDevice } from '@astarte-ts/runtime-node'
-import { silentLogger, startSandbox } from '@astarte-ts/sandbox'
+import { silentLogger, startSandbox, stderrLogger } from '@astarte-ts/sandbox'
 
 const ESPRUINO = process.env['ESPRUINO'] ?? 'espruino'
 const INTERFACES = new URL('./interfaces/', import.meta.url).pathname
@@ -26,13 +28,19 @@ const SENSORS = 'org.astarte-ts.espruino.Sensors'
 const STATUS = 'org.astarte-ts.espruino.Status'
 const SETPOINT = 'org.astarte-ts.espruino.Setpoint'
 const foreignCa = process.argv.includes('--foreign-ca')
+const debug = process.argv.includes('--debug')
+const ecBroker = process.argv.includes('--ec-broker')
 
 const build = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
   buildEspruino(): Promise<{ code: string }>
 }
 
 const tmp = await mkdtemp(join(tmpdir(), 'astarte-real-espruino-'))
-const sandbox = await startSandbox({ logger: silentLogger, pki: 'rsa', dataDir: join(tmp, 'sb') })
+const sandbox = await startSandbox({
+  logger: debug ? stderrLogger() : silentLogger,
+  pki: ecBroker ? 'ec' : 'rsa',
+  dataDir: join(tmp, 'sb'),
+})
 const other = foreignCa
   ? await startSandbox({ logger: silentLogger, pki: 'rsa', broker: false, brokerUrl: 'mqtts://x/' })
   : undefined
@@ -67,10 +75,22 @@ try {
     code,
     await readFile(join(dir, 'espruino-storage.js'), 'utf8'),
     swapCa,
-    `var device = Astarte.open({ interfaces: ${JSON.stringify(tables)}, logger: { log: function (l, m, c) {` +
-      ` if (l !== 'debug') console.log('LOG', l, m, JSON.stringify(c || {})) } } });`,
+    // with --debug, the socket's own events are printed too
+    `var tls = require('tls'); var traced = { connect: function (o, cb) { var s = tls.connect(o, function () {` +
+      ` if (${debug}) console.log('SOCK connect'); cb() });` +
+      ` if (${debug}) { s.on('error', function (e) { console.log('SOCK error', JSON.stringify(e)) });` +
+      ` s.on('end', function () { console.log('SOCK end') }); s.on('close', function (h) { console.log('SOCK close', h) });` +
+      ` var w = s.write; s.write = function (d) { console.log('SOCK write', d.length, d.charCodeAt(0)); return w.call(s, d) };` +
+      ` s.on('data', function (d) { console.log('SOCK data', d.length, d.charCodeAt(0)) }) } return s } };`,
+    `var device = Astarte.open({ modules: { tls: traced, http: require('http'), Storage: require('Storage'), process: process },` +
+      ` interfaces: ${JSON.stringify(tables)}, logger: { log: function (l, m, c) {` +
+      ` if (l !== 'debug' || ${debug}) console.log('LOG', l, m, JSON.stringify(c || {})) } } });`,
     `device.on('data', function (m) { console.log('DATA', m.interfaceName, m.path, JSON.stringify(m.value)) });`,
     `device.on('stateChanged', function (e) { console.log('STATE', e.state) });`,
+    `device.on('disconnected', function (e) { var x = e.error, chain = [];` +
+      ` while (x) { chain.push((x.code || x.name || '') + ' ' + (x.message || x) + ' ' + (x.stack || '')); x = x.cause }` +
+      ` console.log('LOST', chain.join(' <- ')) });`,
+    `device.on('error', function (e) { console.log('ERROR', e.code, e.message) });`,
     `device.connect().then(function () { console.log('CONNECTED');` +
       ` return device.send('${SENSORS}', '/temperature', 21.5) })` +
       `.then(function () { return device.setProperty('${STATUS}', '/name', 'real-espruino') })` +

@@ -248,6 +248,7 @@ var __modules = {
       var id = __nextId++
       var socket = __emitter({
         write: function (data) {
+          socket.wrote = true
           __out({ op: 'tls.write', id: id, data: btoa(data) })
         },
         end: function () {
@@ -355,11 +356,13 @@ var __host = {
       else if (what === 'data') s.emit('data', atob(arg))
       else if (what === 'error') s.emit('error', { message: arg })
       else if (what === 'fail') {
-        // a failed handshake (network.c): no `error` event but an exception thrown from the
-        // event loop, and the socket closed, its `close` callbacks run first
+        // a failed handshake (network.c): an exception thrown from the event loop, after the
+        // socket's callbacks: `error` "unsent data" (socketserver.c: data written, never sent),
+        // when something was written, then `close`
         delete __sockets[id]
         __exception = new InternalError(arg)
         __hasException = true
+        if (s.wrote) s.emit('error', { code: -8, message: 'unsent data' })
         s.emit('close')
       } else if (what === 'close') {
         delete __sockets[id]
