@@ -14,6 +14,7 @@ import {
   type ByteStreamConnector,
   type ByteStreamEvents,
   type MqttConnectOptions,
+  type MqttSessionStore,
   type MqttTransportEvents,
   type TimerHandle,
 } from '@astarte-ts/sdk-core'
@@ -28,7 +29,7 @@ interface Link {
   ended: boolean
 }
 
-function harness() {
+function harness(sessionStore?: MqttSessionStore) {
   const links: Link[] = []
   let now = 0
   const timers = new Map<number, { at: number; fn: () => void }>()
@@ -65,6 +66,7 @@ function harness() {
       clear: (h) => void timers.delete(h as number),
     },
     connectTimeoutMs: 1000,
+    ...(sessionStore === undefined ? {} : { sessionStore }),
   })
   const advance = (ms: number): void => {
     now += ms
@@ -265,4 +267,48 @@ test('publish from a published handler: its bytes follow those already decided',
     .received.filter((p) => p.cmd === 'publish')
     .map((p) => (p['payload'] as Buffer)[0])
   assert.deepEqual(payloads, [1, 3, 2])
+})
+
+test('a session that throws something not ours (a store port breaking its contract) ends the connection with local.session_failed; the next connect works and resumes', async () => {
+  let broken = false
+  const records = new Map<number, Uint8Array>()
+  const flash: MqttSessionStore = {
+    load: () => [...records],
+    put: (key, record) => {
+      // a flash driver's own exception, not an SdkError
+      if (broken) throw new TypeError('flash write failed')
+      records.set(key, record.slice())
+    },
+    delete: (key) => {
+      if (broken) throw new TypeError('flash erase failed')
+      records.delete(key)
+    },
+  }
+  const h = harness(flash)
+  await connackWith(h, 0)
+  h.transport.publish('realm/device/t', Uint8Array.of(7), 2, 7)
+  const [sent] = h.last().received.filter((p) => p.cmd === 'publish')
+  broken = true
+  // the PUBREC makes the session save the release: the store throws inside the session
+  h.last().send({ cmd: 'pubrec', messageId: sent?.messageId })
+  assert.equal(h.closes.length, 1)
+  assert.equal((h.closes[0] as SdkError).code, 'local.session_failed')
+  assert.match(String(((h.closes[0] as SdkError).cause as Error).message), /flash write failed/)
+  assert.equal(h.last().ended, true)
+
+  broken = false
+  const again = connackWith(h, 0, true)
+  const { resumed = [] } = await again
+  assert.deepEqual(
+    resumed.map((r) => r.publishId),
+    [7],
+  )
+  const resent = h.last().received.slice(1)
+  assert.equal(resent.length, 1)
+  h.last().send({
+    cmd: resent[0]?.cmd === 'pubrel' ? 'pubcomp' : 'pubrec',
+    messageId: sent?.messageId,
+  })
+  if (resent[0]?.cmd === 'publish') h.last().send({ cmd: 'pubcomp', messageId: sent?.messageId })
+  await resumed[0]?.completed
 })

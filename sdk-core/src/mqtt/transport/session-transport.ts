@@ -257,13 +257,31 @@ export class SessionTransport implements MqttTransport {
     })
   }
 
-  /** Feeds the session; a `local.*` throw (a CONNECT MQTT can't carry) fails the connection. */
+  /**
+   * Feeds the session; a throw fails the connection: a `local.*` one (a CONNECT MQTT can't carry)
+   * as it is, anything else (a port breaking its contract, an engine refusing what it should run)
+   * as `local.session_failed`, logged, since it is a fault to fix rather than a network's.
+   */
   #input(conn: Connection, input: SessionInput): void {
     let actions: SessionAction[]
     try {
       actions = this.#session.handle(input, this.#now())
     } catch (e) {
-      this.#fail(conn, e instanceof SdkError ? e : undefined)
+      let error: SdkError
+      if (e instanceof SdkError) error = e
+      else {
+        error = new SdkError('local.session_failed', "couldn't go on with the MQTT session", {
+          ctx: { ...conn.where, input: input.type },
+          cause: e,
+        })
+        this.#options.logger?.log('error', 'the MQTT session failed: the connection ends', {
+          input: input.type,
+          error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+        })
+      }
+      // a session that can't even close would recurse here: the connection ends without it
+      if (input.type === 'closed') this.#finish(conn, error)
+      else this.#fail(conn, error)
       return
     }
     this.#perform(conn, actions)
@@ -437,6 +455,8 @@ export class SessionTransport implements MqttTransport {
     if (sessionError !== undefined && sessionError.code !== 'remote.mqtt_connection_lost') {
       return sessionError
     }
+    // our own failure ended it (see `#input`): a lost connection would hide the fault
+    if (conn.streamError?.code === 'local.session_failed') return conn.streamError
     const { host, port } = conn.where
     const cause = conn.streamError ?? sessionError
     return new SdkError(
