@@ -37,11 +37,13 @@ export const WHOLE_CEILING_GZIPPED = 41 * 1024
 /**
  * The Moddable bundle (core subset, session, BSON, pairing, adapters) plus compiled interfaces,
  * minified: its goal is 60 KiB (ESP32 flash and heap budgets). Sentence stripping and property
- * mangling took it from 121 KB to 105 KB; what remains is code the device runs (see
- * runtimes/moddable/README.md), so until the core itself shrinks this ceiling keeps it from growing.
+ * mangling took it from 121 KB to 105 KB, and writing the capabilities document directly (the
+ * generic BSON encoder was there for it alone) to 103.6 KB; what remains is code the device runs
+ * (see runtimes/moddable/README.md), so until the core itself shrinks this ceiling, a ratchet at
+ * the size reached plus the MQTT session persistence under way, keeps it from growing.
  */
 export const MODDABLE_GOAL_MINIFIED = 60 * 1024
-export const MODDABLE_CEILING_MINIFIED = 106 * 1024
+export const MODDABLE_CEILING_MINIFIED = 104 * 1024
 
 const SDK_CORE = join(root, 'sdk-core/src')
 

@@ -2,8 +2,8 @@
 // example's compiled interfaces (the "one compiled interface" of the budget), minified, under
 // its ceiling, and through the ES5 gate. The goal is 40 KiB; the ceiling is a ratchet at the size
 // reached (the shared core is far over the goal), so the bundle can only shrink: 128 KiB, then
-// 124 KiB once the ES5 lowering took 6 KB off (123 674 B; the margin is the MQTT session
-// persistence under way).
+// 124 KiB once the ES5 lowering took 6 KB off, 123 KiB once the generic BSON encoder left the
+// device (122 118 B; the margin is the MQTT session persistence under way).
 // Usage: node runtimes/espruino/scripts/size.mjs   (exit 0 fits, 1 fails)
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
@@ -11,7 +11,7 @@ import { buildEspruino } from './build.mjs'
 import { checkEs5 } from './gate.mjs'
 
 export const ESPRUINO_GOAL_MINIFIED = 40 * 1024
-export const ESPRUINO_CEILING_MINIFIED = 124 * 1024
+export const ESPRUINO_CEILING_MINIFIED = 123 * 1024
 const EXAMPLE_INTERFACES = new URL(
   '../../../examples/espruino-esp32/interfaces.json',
   import.meta.url,

@@ -4,7 +4,8 @@
  * capabilities (only for a non-default purge format, spec §3.7), emptyCache, device-owned
  * property values and the producer purge list, all QoS 2.
  */
-import { encodeBson } from '../bson/encode.js'
+import { BsonType } from '../bson/model.js'
+import { BsonWriter, keySize, stringSize } from '../bson/writer.js'
 import type { Interface } from '../interface/model.js'
 import type { Inflater, PropertyStore, StoredProperty } from '../ports.js'
 import { encodeIntrospection, parseIntrospection } from './introspection.js'
@@ -94,13 +95,21 @@ export function currentDeviceProperties(
     })
 }
 
+const CAPABILITY_KEY = 'purge_properties_compression_format'
+
 /**
  * spec §3.7: the `P/capabilities` document announcing `format`. Astarte persists it and writes
  * the consumer purge list in it, so it must precede emptyCache.
  */
 export function encodeCapabilities(format: PurgeFormat): Uint8Array {
-  const value = { type: 'string', value: format } as const
-  return encodeBson(new Map([['purge_properties_compression_format', value]]))
+  // one string element, written directly: through `encodeBson` this document would be the only
+  // reason a device carries the generic BSON encoder (1.5 KB minified)
+  const w = new BsonWriter(5 + keySize(CAPABILITY_KEY) + stringSize(format))
+  const start = w.openDocument()
+  w.header(BsonType.string, CAPABILITY_KEY)
+  w.string(format)
+  w.closeDocument(start)
+  return w.bytes
 }
 
 /**
