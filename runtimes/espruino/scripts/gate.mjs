@@ -102,6 +102,14 @@ function syntaxProblems(code) {
     if (node.kind === K.QuestionDotToken) add(node, 'optional chaining')
     if (ts.isBinaryExpression(node)) {
       const op = node.operatorToken.kind
+      if (
+        op === K.EqualsToken &&
+        ts.isPropertyAccessExpression(node.left) &&
+        node.left.name.text === 'length'
+      ) {
+        // Espruino 2v29 throws "Assignment to a constant" (seen on the real engine)
+        add(node, 'an assignment to .length (use splice)')
+      }
       if (op === K.QuestionQuestionToken || op === K.QuestionQuestionEqualsToken) add(node, '??')
       if (op === K.AsteriskAsteriskToken || op === K.AsteriskAsteriskEqualsToken) add(node, '**')
       if (op === K.BarBarEqualsToken || op === K.AmpersandAmpersandEqualsToken)

@@ -40,6 +40,7 @@ test('each construct Espruino lacks is named', () => {
     ['var r = /(?<=a)b/', /regex syntax|refuses/],
     ['f(); function f() {}', /the function f declared after other statements/],
     ['var o = { [k]: 1 }', /computed property key/],
+    ['a.length = 0', /assignment to \.length/],
     ['function f() { return __awaiter(this) }', /__awaiter, a helper the script doesn't define/],
   ]
   for (const [code, expected] of cases) {

@@ -137,7 +137,8 @@ function utf8ReadGeneral(bytes: Uint8Array, start: number, end: number): string 
     } else units.push(cp)
     if (units.length >= CHUNK) {
       out += String.fromCharCode.apply(null, units)
-      units.length = 0
+      // splice, not `length = 0`: Espruino refuses to shrink an array that way
+      units.splice(0)
     }
   }
   return units.length > 0 ? out + String.fromCharCode.apply(null, units) : out

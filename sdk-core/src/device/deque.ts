@@ -21,7 +21,8 @@ export class Deque<T> {
     this.#items[this.#head++] = undefined
     // emptied: start over, so that a queue that only ever holds a few never grows its array
     if (this.#head === this.#items.length) {
-      this.#items.length = 0
+      // a new array, not `length = 0`: Espruino refuses to shrink an array that way
+      this.#items = []
       this.#head = 0
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       // drop the consumed prefix once it is most of the array

@@ -34,7 +34,8 @@ export function createMessageStream<T>(
     waiting = undefined
   }
   const end = (): void => {
-    buffer.length = 0
+    // splice, not `length = 0`: Espruino refuses to shrink an array that way
+    buffer.splice(0)
     finish()
   }
   if (options.signal?.aborted === true) end()
