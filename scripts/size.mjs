@@ -30,9 +30,11 @@ export const CEILING_GZIPPED = 36 * 1024
  * took it from 42.2 to 41.7 KB; what remains is code every device runs (`--why`: the device
  * machine, MQTT, pairing, driver, values, BSON) and about 5 KB of messages (their `code`,
  * `ctx` and sentence are the product's error reporting). This ceiling is a ratchet: lower it
- * whenever the bundle shrinks, never raise it.
+ * whenever the bundle shrinks. Raised once, from 41 to 42 KiB, for a feature and not for drift:
+ * the MQTT session kept across reboots (`MqttSessionStore`, +410 B gzipped), which the ESP32
+ * runtimes need so that a `unique` value in flight at a reboot arrives once.
  */
-export const WHOLE_CEILING_GZIPPED = 41 * 1024
+export const WHOLE_CEILING_GZIPPED = 42 * 1024
 
 /**
  * The Moddable bundle (core subset, session, BSON, pairing, adapters) plus compiled interfaces,
