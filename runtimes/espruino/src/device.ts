@@ -115,12 +115,10 @@ export class EspruinoDevice {
         parseCertificate: crypto.parseCertificate,
       },
     })
+    // one listener on `process` for both: MQTT's socket and Pairing's requests
+    const handshakes = modules.process === undefined ? undefined : handshakeErrors(modules.process)
     const transport = new SessionTransport({
-      connector: tlsConnector(
-        modules.tls,
-        espruinoTimers,
-        modules.process === undefined ? undefined : handshakeErrors(modules.process),
-      ),
+      connector: tlsConnector(modules.tls, espruinoTimers, handshakes),
       timers: espruinoTimers,
       clock: espruinoClock,
       logger,
@@ -143,7 +141,12 @@ export class EspruinoDevice {
       timers: espruinoTimers,
       ports: {
         transport,
-        http: espruinoHttpClient(modules.http, ignoreTlsErrors ? undefined : caPem),
+        http: espruinoHttpClient(
+          modules.http,
+          ignoreTlsErrors ? undefined : caPem,
+          handshakes,
+          espruinoTimers,
+        ),
         crypto,
         logger,
         saveCredentials: (renewed) => {

@@ -33,6 +33,7 @@ export interface EspruinoHttpResponse {
 
 export interface EspruinoHttpRequest {
   on(event: 'error', fn: (error: { message?: string } | string) => void): void
+  on(event: 'close', fn: () => void): void
   end(body?: string): void
 }
 

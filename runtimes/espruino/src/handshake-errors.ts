@@ -19,6 +19,24 @@ import { stopEventPropagation } from './espruino.js'
 /** What Espruino's network code throws for a failed TLS setup or handshake. */
 const TLS_FAILURE = /^(mbedtls_|HTTPS init failed)/
 
+/** What a failed connection's message (in Espruino's words) says, for each adapter to code. */
+export type TlsFailure = 'alert' | 'untrusted' | 'refused' | 'dns'
+
+// mbedTLS 2.1.1 as Espruino 2v29 words it ("mbedtls_ssl_handshake returned -0x7780"): -0x7780
+// is a fatal alert from the peer (any alert: its number isn't exposed), -0x2700 or a
+// post-handshake `mbedtls_x509_crt_verify` our not trusting the peer's certificate.
+const KINDS: readonly (readonly [RegExp, TlsFailure])[] = [
+  [/-0x7780/, 'alert'],
+  [/-0x2700|x509_crt_verify|verif/i, 'untrusted'],
+  [/refused/i, 'refused'],
+  [/dns|resolve|host not found|locate host/i, 'dns'],
+]
+
+/** Why a connection failed, from Espruino's message; `undefined`: nothing more specific. */
+export function tlsFailure(text: string): TlsFailure | undefined {
+  return KINDS.find(([re]) => re.test(text))?.[1]
+}
+
 /** The message of what the engine threw (an Error, or any value). */
 export function thrownMessage(error: unknown): string {
   if (typeof error === 'string') return error

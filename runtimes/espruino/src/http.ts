@@ -1,19 +1,63 @@
 /**
  * @module http: sdk-core's `HttpClient` (the Pairing API) over Espruino's `http` module, which
  * speaks HTTPS on boards with TLS when the options say `protocol: "https:"`.
+ *
+ * A failed TLS handshake is, as for MQTT's socket, no reason on the request: Espruino emits
+ * `error` "unsent data" (code -8: the request it wrote) and `close`, then throws the mbedTLS
+ * failure from its event loop. A request that fails before any response so waits one timer task
+ * for that error, which `handshake-errors.ts` takes from `process` (not printed as uncaught).
  */
 import { SdkError } from '@astarte-ts/sdk-core'
-import type { HttpClient, HttpRequest, HttpResponse } from '@astarte-ts/sdk-core'
+import type {
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  SdkErrorCode,
+  Timers,
+} from '@astarte-ts/sdk-core'
 import { pemToBinary } from './bytes.js'
 import type { EspruinoHttp } from './espruino.js'
+import {
+  thrownMessage,
+  tlsFailure,
+  type HandshakeErrors,
+  type TlsFailure,
+} from './handshake-errors.js'
 
 const URL_PARTS = /^(https?:)\/\/([^/:]+)(?::(\d+))?(\/.*)?$/
 
-function requestFailed(url: string, reason: string): SdkError {
-  return new SdkError('remote.http_failed', `couldn't reach ${url}: ${reason}`, { ctx: { url } })
+// The HTTP port's codes (as Node's client gives them). No client certificate is sent to Pairing,
+// so an alert is the server aborting the handshake, never `remote.certificate_rejected`: that
+// code makes a device renew its certificate, which would not help.
+const CODES: Readonly<Record<TlsFailure, SdkErrorCode>> = {
+  alert: 'remote.http_failed',
+  untrusted: 'remote.tls_untrusted',
+  refused: 'remote.connection_refused',
+  dns: 'remote.dns_failed',
 }
 
-export function espruinoHttpClient(http: EspruinoHttp, caPem?: string): HttpClient {
+function requestFailed(url: string, reason: string): SdkError {
+  const kind = tlsFailure(reason)
+  const why = kind === 'alert' ? `${reason} (the server aborted the TLS handshake)` : reason
+  return new SdkError(
+    kind === undefined ? 'remote.http_failed' : CODES[kind],
+    `couldn't reach ${url}: ${why}`,
+    // the reason in ctx too: the device build strips messages, and it is all there is to know
+    { ctx: { url, reason } },
+  )
+}
+
+/**
+ * Pairing's HTTP client. `caPem`: the server's trust anchor (Espruino 2v29 parses it but doesn't
+ * verify); `handshakeErrors` with `timers` give a failed handshake its reason, without them it is
+ * `remote.http_failed` and Espruino prints its error as uncaught.
+ */
+export function espruinoHttpClient(
+  http: EspruinoHttp,
+  caPem?: string,
+  handshakeErrors?: HandshakeErrors,
+  timers?: Timers,
+): HttpClient {
   return {
     request(req: HttpRequest): Promise<HttpResponse> {
       return new Promise((resolve, reject) => {
@@ -24,6 +68,19 @@ export function espruinoHttpClient(http: EspruinoHttp, caPem?: string): HttpClie
         // Espruino's http module sends a body only with its length declared
         if (req.body !== undefined) headers['Content-Length'] = req.body.length
         let body = ''
+        let answered = false
+        let failed = false
+        // before any response: the handshake's error, if it failed, is thrown after this pass
+        const fail = (e: unknown): void => {
+          if (answered || failed) return
+          failed = true
+          const text = thrownMessage(e)
+          if (protocol !== 'https:' || handshakeErrors === undefined || timers === undefined) {
+            return reject(requestFailed(req.url, text))
+          }
+          const expected = handshakeErrors.expect()
+          timers.set(() => reject(requestFailed(req.url, expected.read() ?? text)), 0)
+        }
         const request = http.request(
           {
             protocol,
@@ -35,15 +92,16 @@ export function espruinoHttpClient(http: EspruinoHttp, caPem?: string): HttpClie
             ...(caPem === undefined ? {} : { ca: pemToBinary(caPem) }),
           },
           (res) => {
+            answered = true
             res.on('data', (chunk) => {
               body += chunk
             })
             res.on('close', () => resolve({ status: Number(res.statusCode), body }))
           },
         )
-        request.on('error', (e) =>
-          reject(requestFailed(req.url, typeof e === 'string' ? e : String(e.message))),
-        )
+        request.on('error', fail)
+        // closed with neither a response nor an error: nothing else would settle it
+        request.on('close', () => fail('closed'))
         request.end(req.body)
       })
     },

@@ -20,17 +20,21 @@ import type {
 } from '@astarte-ts/sdk-core'
 import { fromBinary, pemToBinary, toBinary } from './bytes.js'
 import type { EspruinoSocket, EspruinoTls } from './espruino.js'
-import { thrownMessage, type HandshakeErrors } from './handshake-errors.js'
+import {
+  thrownMessage,
+  tlsFailure,
+  type HandshakeErrors,
+  type TlsFailure,
+} from './handshake-errors.js'
 
-// mbedTLS 2.1.1 as Espruino 2v29 words it ("mbedtls_ssl_handshake returned -0x7780"). A fatal
-// alert is any alert, also "no suite in common", but the alert's number isn't exposed: counted
-// as a refused certificate, whose renewal waits a backoff when refused again (sdk-core).
-const CODES: readonly (readonly [RegExp, SdkErrorCode])[] = [
-  [/-0x7780/, 'remote.certificate_rejected'],
-  [/-0x2700|x509_crt_verify|verif/i, 'remote.tls_untrusted'],
-  [/refused/i, 'remote.connection_refused'],
-  [/dns|resolve|host not found|locate host/i, 'remote.dns_failed'],
-]
+// A fatal alert is any alert, also "no suite in common", but the alert's number isn't exposed:
+// counted as a refused certificate, whose renewal waits a backoff when refused again (sdk-core).
+const CODES: Readonly<Record<TlsFailure, SdkErrorCode>> = {
+  alert: 'remote.certificate_rejected',
+  untrusted: 'remote.tls_untrusted',
+  refused: 'remote.connection_refused',
+  dns: 'remote.dns_failed',
+}
 
 // Thrown by `tls.connect` itself: our key, certificate or CA unusable by mbedTLS.
 const UNUSABLE_CREDENTIALS = /HTTPS init failed|own_cert|Public key type mismatch/
@@ -47,8 +51,8 @@ export function classifySocketError(
   const text = thrownMessage(error)
   let code: SdkErrorCode = established ? 'remote.connection_lost' : 'remote.connect_failed'
   if (!established) {
-    const found = CODES.find(([re]) => re.test(text))
-    if (found !== undefined) code = found[1]
+    const kind = tlsFailure(text)
+    if (kind !== undefined) code = CODES[kind]
   }
   const verb = established ? "couldn't keep the connection to" : "couldn't connect to"
   return new SdkError(code, `${verb} ${where.host}:${where.port}: ${text}`, { ctx: where })

@@ -387,7 +387,14 @@ export class DukEngine {
         path: String(m['path']),
         method: String(m['method']),
         headers: m['headers'] as Record<string, string>,
-        ...(ca === undefined ? { rejectUnauthorized: false } : { ca: derToPem('CERTIFICATE', ca) }),
+        // Espruino's TLS for https: as for its sockets (verification only when modelled)
+        ...(ca !== undefined && this.#tls.verifyBroker
+          ? { ca: derToPem('CERTIFICATE', ca) }
+          : { rejectUnauthorized: false }),
+        maxVersion: 'TLSv1.2',
+        ...(this.#tls.suites === 'espruino-2v29'
+          ? { ciphers: ESPRUINO_CIPHERS, sigalgs: ESPRUINO_SIGALGS }
+          : {}),
       },
       (res) => {
         const chunks: Buffer[] = []
@@ -399,7 +406,18 @@ export class DukEngine {
         )
       }
     )
-    req.on('error', (e) => this.#send(`__host.http(${id}, -1, ${JSON.stringify(e.message)})`))
+    // TCP connected, the handshake not done: Espruino throws mbedTLS's failure (status -2)
+    let tcp = false
+    let secure = false
+    req.on('socket', (socket) => {
+      socket.once('connect', () => (tcp = true))
+      socket.once('secureConnect', () => (secure = true))
+    })
+    req.on('error', (e) => {
+      const failedHandshake = m['protocol'] === 'https:' && tcp && !secure
+      const text = failedHandshake ? espruinoError(e) : e.message
+      this.#send(`__host.http(${id}, ${failedHandshake ? -2 : -1}, ${JSON.stringify(text)})`)
+    })
     req.end(body === undefined ? undefined : Buffer.from(body, 'latin1'))
   }
 }

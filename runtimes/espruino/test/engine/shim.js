@@ -375,6 +375,14 @@ var __host = {
     if (r === undefined) return
     delete __requests[id]
     __host.run(function () {
+      if (status === -2) {
+        // a failed handshake, as for tls: `error` "unsent data" (the request written, never
+        // sent), `close`, then the exception from the event loop
+        __exception = new InternalError(bodyOrError)
+        __hasException = true
+        r.req.emit('error', { code: -8, message: 'unsent data' })
+        return r.req.emit('close')
+      }
       if (status < 0) return r.req.emit('error', { message: bodyOrError })
       var res = __emitter({ statusCode: status })
       r.onResponse(res)
