@@ -16,8 +16,13 @@
 import type { EspruinoProcess } from './espruino.js'
 import { stopEventPropagation } from './espruino.js'
 
-/** What Espruino's network code throws for a failed TLS setup or handshake. */
-const TLS_FAILURE = /^(mbedtls_|HTTPS init failed)/
+/**
+ * Whether Espruino's network code threw `message` for a failed TLS setup or handshake (what
+ * `/^(mbedtls_|HTTPS init failed)/` accepts: Espruino's RegExp has no alternating group).
+ */
+export function isTlsFailure(message: string): boolean {
+  return message.startsWith('mbedtls_') || message.startsWith('HTTPS init failed')
+}
 
 /** What a failed connection's message (in Espruino's words) says, for each adapter to code. */
 export type TlsFailure = 'alert' | 'untrusted' | 'refused' | 'dns'
@@ -63,7 +68,7 @@ export function handshakeErrors(proc: EspruinoProcess): HandshakeErrors {
     const message = thrownMessage(error)
     const slot = waiting.find((w) => w.error === undefined)
     // not ours: thrown again, Espruino reports it as if nobody listened
-    if (slot === undefined || !TLS_FAILURE.test(message)) throw error
+    if (slot === undefined || !isTlsFailure(message)) throw error
     slot.error = message
     // the device's own, reported by it: not the application's listeners' business
     stopEventPropagation()

@@ -24,7 +24,36 @@ import {
   type TlsFailure,
 } from './handshake-errors.js'
 
-const URL_PARTS = /^(https?:)\/\/([^/:]+)(?::(\d+))?(\/.*)?$/
+/** A URL's parts: protocol (`http:`/`https:`), host, port and path when given. */
+export type UrlParts = readonly [string, string, string | undefined, string | undefined]
+
+/** Whether `c` ends a line for `.` (which matches anything else). */
+const lineEnd = (c: string): boolean => c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029'
+
+/**
+ * What `/^(https?:)\/\/([^/:]+)(?::(\d+))?(\/.*)?$/.exec(url)` captures, `undefined` when it
+ * doesn't match: a function, since Espruino's RegExp has no `?` quantifier and no `(?:`.
+ */
+export function urlParts(url: string): UrlParts | undefined {
+  const protocol = url.startsWith('https://') ? 'https:' : url.startsWith('http://') ? 'http:' : ''
+  if (protocol === '') return undefined
+  const start = protocol.length + 2
+  let at = start
+  while (at < url.length && url.charAt(at) !== '/' && url.charAt(at) !== ':') at++
+  if (at === start) return undefined
+  const host = url.slice(start, at)
+  let port: string | undefined
+  if (url.charAt(at) === ':') {
+    const from = ++at
+    while (at < url.length && url.charAt(at) >= '0' && url.charAt(at) <= '9') at++
+    if (at === from) return undefined
+    port = url.slice(from, at)
+  }
+  if (at === url.length) return [protocol, host, port, undefined]
+  if (url.charAt(at) !== '/') return undefined
+  for (let i = at; i < url.length; i++) if (lineEnd(url.charAt(i))) return undefined
+  return [protocol, host, port, url.slice(at)]
+}
 
 // The HTTP port's codes (as Node's client gives them). No client certificate is sent to Pairing,
 // so an alert is the server aborting the handshake, never `remote.certificate_rejected`: that
@@ -61,9 +90,9 @@ export function espruinoHttpClient(
   return {
     request(req: HttpRequest): Promise<HttpResponse> {
       return new Promise((resolve, reject) => {
-        const parts = URL_PARTS.exec(req.url)
-        if (parts === null) return reject(requestFailed(req.url, 'not an http(s) URL'))
-        const protocol = parts[1] as string
+        const parts = urlParts(req.url)
+        if (parts === undefined) return reject(requestFailed(req.url, 'not an http(s) URL'))
+        const protocol = parts[0]
         const headers: Record<string, string | number> = { ...req.headers }
         // Espruino's http module sends a body only with its length declared
         if (req.body !== undefined) headers['Content-Length'] = req.body.length
@@ -84,9 +113,9 @@ export function espruinoHttpClient(
         const request = http.request(
           {
             protocol,
-            host: parts[2] as string,
-            port: Number(parts[3] ?? (protocol === 'https:' ? 443 : 80)),
-            path: parts[4] ?? '/',
+            host: parts[1],
+            port: Number(parts[2] ?? (protocol === 'https:' ? 443 : 80)),
+            path: parts[3] ?? '/',
             method: req.method,
             headers,
             ...(caPem === undefined ? {} : { ca: pemToBinary(caPem) }),

@@ -10,7 +10,19 @@
 export type Int64 = string
 
 const TWO_32 = 4294967296
-const INT64 = /^-?(0|[1-9][0-9]{0,18})$/
+/**
+ * Whether `v` is what `/^-?(0|[1-9][0-9]{0,18})$/` accepts (an optional `-`, then `0` or up to 19
+ * digits without a leading zero): a function, since Espruino's RegExp has no `?` or `{m,n}`.
+ */
+export function isInt64Syntax(v: string): boolean {
+  const digits = v.charAt(0) === '-' ? v.slice(1) : v
+  return (
+    digits.length > 0 &&
+    digits.length <= 19 &&
+    (digits === '0' || digits.charAt(0) !== '0') &&
+    /^[0-9]+$/.test(digits)
+  )
+}
 /** 2⁶³−1: Astarte's longinteger bound, ±. */
 const MAX = '9223372036854775807'
 
@@ -20,7 +32,7 @@ function cmp(a: string, b: string): number {
 }
 
 export function isInt64(v: unknown): v is Int64 {
-  if (typeof v !== 'string' || !INT64.test(v) || v === '-0') return false
+  if (typeof v !== 'string' || !isInt64Syntax(v) || v === '-0') return false
   const digits = v.charAt(0) === '-' ? v.slice(1) : v
   return cmp(digits, v === digits ? MAX : '9223372036854775808') <= 0
 }
