@@ -1,8 +1,8 @@
 /**
  * @module byte stream: sdk-core's `ByteStreamConnector` on Moddable's `SecureSocket` (mutual TLS,
- * DER key and certificates). Writes wait for the room the socket reports (`writable`), as its
- * callback protocol asks; events are delivered from the socket's callbacks or a `Timer` turn,
- * never from within `write`/`end`.
+ * DER key and certificates). A write takes at most the room the socket has (`write()` without
+ * arguments answers it; a larger write throws), the rest waits for `writable`; events are
+ * delivered from the socket's callbacks or a `Timer` turn, never from within `write`/`end`.
  */
 import {
   SdkError,
@@ -40,7 +40,6 @@ class SecureByteStream implements ByteStream {
   readonly #socket: SecureSocket
   readonly #events: ByteStreamEvents
   readonly #out: Uint8Array[] = []
-  #room = 0
   #open = false
   #ending = false
   #closed = false
@@ -52,18 +51,20 @@ class SecureByteStream implements ByteStream {
       port: options.port,
       secure: secureOptions(options),
     })
-    this.#socket.callback = (message, value) => this.#on(message, value)
+    this.#socket.callback = (message) => this.#on(message)
   }
 
-  #on(message: number, value: number | undefined): void {
+  #on(message: number): void {
     if (this.#closed) return
     if (message === Socket.connected) {
       this.#open = true
       this.#events.open()
+      // No `writable` follows the handshake (Moddable's socket reports one only after a write
+      // of its own): what is queued goes now, in the room `write()` reports.
+      this.#flush()
     } else if (message === Socket.readable) {
       this.#events.data(new Uint8Array(this.#socket.read(ArrayBuffer)))
     } else if (message === Socket.writable) {
-      this.#room = value ?? Infinity
       this.#flush()
     } else if (message === Socket.disconnected || message === Socket.error) {
       const code = this.#open ? 'remote.connection_lost' : 'remote.connect_failed'
@@ -72,11 +73,12 @@ class SecureByteStream implements ByteStream {
   }
 
   #flush(): void {
-    while (this.#room > 0 && this.#out.length > 0) {
+    let room = this.#out.length > 0 ? this.#socket.write() : 0
+    while (room > 0 && this.#out.length > 0) {
       const next = this.#out[0] as Uint8Array
-      const chunk = next.length <= this.#room ? next : next.subarray(0, this.#room)
+      const chunk = next.length <= room ? next : next.subarray(0, room)
       this.#socket.write(toArrayBuffer(chunk))
-      this.#room -= chunk.length
+      room -= chunk.length
       if (chunk === next) this.#out.shift()
       else this.#out[0] = next.subarray(chunk.length)
     }

@@ -37,6 +37,9 @@ declare module 'securesocket' {
     constructor(dictionary: { host: string; port: number; secure: SecureOptions })
     callback: (message: number, value?: number) => void
     read(type: typeof ArrayBuffer): ArrayBuffer
+    /** The room for a write now (bytes; TLS overhead taken off). */
+    write(): number
+    /** Throws when `data` exceeds the room. */
     write(data: ArrayBuffer): void
     close(): void
   }
@@ -53,13 +56,20 @@ declare module 'http' {
       method: string
       /** Alternating names and values. */
       headers: string[]
-      body?: string
+      /**
+       * The whole body, written in one socket write (it must fit the socket's free room), or
+       * `true`: the body is asked for in fragments (`requestFragment`, value = the room), the
+       * callback returning each, `undefined` at the end; no `content-length` is added then.
+       */
+      body?: string | ArrayBuffer | true
       response: typeof String
       Socket?: typeof SecureSocket
       secure?: SecureOptions
     })
-    callback: (message: number, value?: unknown, etc?: unknown) => void
+    /** Returns the next body fragment for `requestFragment`. */
+    callback: (message: number, value?: unknown, etc?: unknown) => ArrayBuffer | undefined
     close(): void
+    static readonly requestFragment: number
     static readonly status: number
     static readonly responseComplete: number
     static readonly error: number

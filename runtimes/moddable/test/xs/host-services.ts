@@ -160,8 +160,7 @@ export class HostServices {
     this.#sockets.set(id, socket)
     socket.on('secureConnect', () => {
       open = true
-      this.#report({ id, event: 'connected' })
-      this.#report({ id, event: 'writable', room: ROOM })
+      this.#report({ id, event: 'connected', room: ROOM })
     })
     socket.on('data', (data: Buffer) =>
       this.#report({ id, event: 'data', data: data.toString('base64') }),
@@ -180,10 +179,14 @@ export class HostServices {
     const list = r['headers'] as string[]
     for (let i = 0; i + 1 < list.length; i += 2) headers[list[i] as string] = list[i + 1] as string
     const ca = pem(r['ca'], 'CERTIFICATE')
+    const body =
+      typeof r['bodyBase64'] === 'string'
+        ? Buffer.from(r['bodyBase64'], 'base64').toString('utf8')
+        : r['body']
     this.requests.push({
       method: r['method'] as string,
       path: r['path'] as string,
-      ...(typeof r['body'] === 'string' ? { body: r['body'] } : {}),
+      ...(typeof body === 'string' ? { body } : {}),
     })
     if (this.offline) {
       setImmediate(() => this.#report({ id, event: 'error' }))
@@ -212,7 +215,7 @@ export class HostServices {
       },
     )
     req.on('error', () => this.#report({ id, event: 'error' }))
-    req.end(typeof r['body'] === 'string' ? r['body'] : undefined)
+    req.end(typeof body === 'string' ? body : undefined)
   }
 
   /** The TLS connections the device has open. */

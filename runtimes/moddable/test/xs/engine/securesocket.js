@@ -1,5 +1,7 @@
 // Moddable's `securesocket`: a TLS client socket with the `socket` callback protocol. The host
 // does the TLS, as the chip's TLS stack would, with the DER material of the `secure` dictionary.
+// As the real one: `write()` answers the room, a write beyond it throws, and `writable` comes
+// only after writes (none after the handshake).
 import { fromBase64, host, register, unregister, toBase64 } from './host.js'
 import { Socket } from './socket.js'
 
@@ -9,6 +11,7 @@ export default class SecureSocket {
   #id
   #received = []
   #closed = false
+  #room = 0
 
   constructor(dictionary) {
     const { host: name, port, secure = {} } = dictionary
@@ -32,8 +35,10 @@ export default class SecureSocket {
       this.#received.push(bytes)
       this.callback?.(Socket.readable, bytes.byteLength)
     } else if (report.event === 'connected') {
+      this.#room = report.room
       this.callback?.(Socket.connected)
     } else if (report.event === 'writable') {
+      this.#room = report.room
       this.callback?.(Socket.writable, report.room)
     } else {
       this.#closed = true
@@ -57,7 +62,10 @@ export default class SecureSocket {
   }
 
   write(buffer) {
+    if (buffer === undefined) return this.#closed ? 0 : this.#room
     if (this.#closed) throw new Error('socket closed')
+    if (buffer.byteLength > this.#room) throw new Error("can't write all data")
+    this.#room -= buffer.byteLength
     host({ op: 'tlsWrite', id: this.#id, data: toBase64(buffer) })
   }
 
