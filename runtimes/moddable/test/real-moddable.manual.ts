@@ -226,24 +226,35 @@ try {
   aborted = () => sim.seen('XS abort') || sim.seen('FAILED open')
   const connected = await wait(
     'connected',
-    () => sim.seen('astarte: connected') || sim.seen('CONNECTED'),
+    () => sim.seen('astarte: online') || sim.seen('CONNECTED'),
     120_000,
   )
   const sent = runExample
-    ? await wait('a reading', () => sim.seen('never'), 15_000).then(() => connected)
+    ? connected
     : await wait('sent', () => sim.seen('SENT') || sim.seen('FAILED'), 60_000).then(() =>
         sim.seen('SENT'),
       )
   let received = false
   if (connected) {
+    // the check app traces the property; the example samples every 10 s until told 1 s, so
+    // three readings within 10 s say it applied the server's property
+    const periodMs = runExample ? 1000 : 5000
     const put = await sandbox.appEngine(
       'PUT',
       `devices/${deviceId}/interfaces/${SETTINGS}/samplingPeriodMs`,
-      5000,
+      periodMs,
     )
-    console.error(`[host] PUT ${SETTINGS}/samplingPeriodMs: ${put.status}`)
+    console.error(`[host] PUT ${SETTINGS}/samplingPeriodMs ${periodMs}: ${put.status}`)
+    let readings = 0
+    const countReadings = async (): Promise<void> => {
+      const got = await sandbox.appEngine(
+        'GET',
+        `devices/${deviceId}/interfaces/${TELEMETRY}/sensor0/temperature`,
+      )
+      readings = Array.isArray(got.data) ? got.data.length : 0
+    }
     received = runExample
-      ? await wait('server property applied (no error)', () => put.status === 200, 1)
+      ? await wait('readings every second', () => (void countReadings(), readings >= 3), 10_000)
       : await wait(
           'server property at the device',
           () => sim.seen(`DATA ${SETTINGS}/samplingPeriodMs 5000`),
