@@ -196,7 +196,13 @@ function topicNameSize(type: string, topic: string): number {
 
 /** Size of a topic name field; [MQTT-4.7.3-1] non-empty, [MQTT-3.3.2-2] no wildcards. */
 function checkTopicName(type: string, topic: string, byteLength: number): number {
-  if (topic === '' || /[+#\u0000]/.test(topic)) {
+  // indexOf, not /[+#\u0000]/: Espruino's RegExp has no \u escape
+  if (
+    topic === '' ||
+    topic.indexOf('+') >= 0 ||
+    topic.indexOf('#') >= 0 ||
+    topic.indexOf('\0') >= 0
+  ) {
     throw invalidPacket(type, 'topic name is empty or holds a wildcard or U+0000')
   }
   if (byteLength > MAX_U16) throw invalidPacket(type, 'topic name longer than 65535 bytes')

@@ -4,32 +4,21 @@
  */
 import type { Result } from '../errors.js'
 import { SdkError, err, ok } from '../errors.js'
+import { brokerUrlParts } from './broker-url-parts.js'
 
 export interface BrokerAddress {
   readonly host: string
   readonly port: number
 }
 
-/** `scheme://host:port[/…]`, host possibly a bracketed IPv6 literal. */
-const BROKER_URL = new RegExp(
-  [
-    '^[a-z][a-z0-9+.-]*://', // any scheme
-    '(?:[^@/?#]*@)?', // userinfo, unused
-    '(\\[[0-9a-f:.]+\\]|[^:/?#[\\]]+)', // host
-    '(?::(\\d*))?', // port
-    '(?:[/?#].*)?$',
-  ].join(''),
-  'i',
-)
-
 /**
  * Host and port of a broker URL such as `mqtts://broker.example.com:8883/` or `ssl://…:8883`.
  * The port is mandatory: spec §3.1 (as the Rust SDK) refuses to guess it.
  */
 export function parseBrokerUrl(url: string): Result<BrokerAddress, SdkError> {
-  const m = BROKER_URL.exec(url.trim())
-  const host = m?.[1]
-  const portText = m?.[2]
+  const m = brokerUrlParts(url.trim())
+  const host = m?.[0]
+  const portText = m?.[1]
   if (host === undefined) return err(invalid(url, 'not a url'))
   if (portText === undefined || portText === '') return err(invalid(url, 'the port is missing'))
   const port = Number(portText)

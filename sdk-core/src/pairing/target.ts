@@ -5,13 +5,19 @@
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
 import { isValidDeviceId } from '../id/index.js'
+import { isSpaceCode } from '../value/space.js'
 
-/** spec §4.1 */
-const REALM = /^[a-z][a-z0-9]{0,47}$/
+/**
+ * Whether `realm` matches spec §4.1's `^[a-z][a-z0-9]{0,47}$`: a length and a plain regex, which
+ * Espruino's RegExp runs (it has no `{m,n}`).
+ */
+export function isRealmSyntax(realm: string): boolean {
+  return realm.length <= 48 && /^[a-z][a-z0-9]*$/.test(realm)
+}
 
 /** Issues with a realm name; empty when it is valid. */
 export function checkRealm(realm: string): Issue[] {
-  return REALM.test(realm)
+  return isRealmSyntax(realm)
     ? []
     : [{ code: 'realm_syntax', path: '/realm', message: 'realm must match ^[a-z][a-z0-9]{0,47}$' }]
 }
@@ -30,9 +36,20 @@ export function checkDeviceId(deviceId: string): Issue[] {
       ]
 }
 
+/**
+ * Whether `url` starts as `/^https?:\/\/[^/?#\s]+/i` accepts: `http://` or `https://` (any case),
+ * then a character that is neither `/`, `?`, `#` nor white space. Two plain regexes and a test:
+ * Espruino's RegExp has no `?` quantifier.
+ */
+export function isAbsoluteHttpUrl(url: string): boolean {
+  const rest = /^https:\/\//i.test(url) ? url.slice(8) : /^http:\/\//i.test(url) ? url.slice(7) : ''
+  // not `\s` in a class: Espruino's is ASCII only
+  return rest !== '' && '/?#'.indexOf(rest.charAt(0)) < 0 && !isSpaceCode(rest.charCodeAt(0))
+}
+
 /** Issues with a Pairing base URL: it must be absolute http(s). */
 export function checkPairingUrl(pairingUrl: string): Issue[] {
-  return /^https?:\/\/[^/?#\s]+/i.test(pairingUrl)
+  return isAbsoluteHttpUrl(pairingUrl)
     ? []
     : [
         {

@@ -15,10 +15,24 @@ export interface IntrospectionEntry {
 
 // spec §1.3-A, anchored; DUP checks introspection names with this regex only (spec §3.3)
 // (not `isValidInterfaceName`: DUP checks neither length nor reserved names here)
-const INTERFACE_NAME_RE =
-  /^([a-zA-Z][a-zA-Z0-9]*\.([a-zA-Z0-9][a-zA-Z0-9-]*\.)*)?[a-zA-Z][a-zA-Z0-9]*$/
-// Elixir `Integer.parse/1` with nothing left over: optional sign, decimal digits
-const FULL_INTEGER_RE = /^[+-]?[0-9]+$/
+/**
+ * Whether `name` matches `^([a-zA-Z][a-zA-Z0-9]*\.([a-zA-Z0-9][a-zA-Z0-9-]*\.)*)?[a-zA-Z][a-zA-Z0-9]*$`:
+ * no part holds a dot, so each dot-separated part is checked alone (Espruino's RegExp has no
+ * quantified or optional groups): the first and the last as `[a-zA-Z][a-zA-Z0-9]*`, the others
+ * as `[a-zA-Z0-9][a-zA-Z0-9-]*`.
+ */
+export function isIntrospectionName(name: string): boolean {
+  const parts = name.split('.')
+  return parts.every((part, i) =>
+    (i === 0 || i === parts.length - 1
+      ? /^[a-zA-Z][a-zA-Z0-9]*$/
+      : /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
+    ).test(part),
+  )
+}
+// Elixir `Integer.parse/1` with nothing left over: optional sign, decimal digits (`^[+-]?[0-9]+$`,
+// as a top-level alternative: Espruino's RegExp has no `?`)
+export const FULL_INTEGER_RE = /^[0-9]+$|^[+-][0-9]+$/
 
 /** `name:major:minor` entries joined by `;`, sorted by name; `''` for no interfaces. */
 export function encodeIntrospection(interfaces: readonly IntrospectionEntry[]): string {
@@ -60,7 +74,7 @@ export function parseIntrospection(text: string): Result<IntrospectionEntry[]> {
       return
     }
     const [name, majorText, minorText] = parts as [string, string, string]
-    if (!INTERFACE_NAME_RE.test(name)) {
+    if (!isIntrospectionName(name)) {
       issues.push({
         code: 'introspection_name',
         path: `/${index}/name`,

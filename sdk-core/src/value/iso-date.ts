@@ -4,13 +4,7 @@
  * verify timestamps (spec §4.3.5): `2025-03-25 19:25:00.000Z`, seconds and zone optional. One
  * grammar serves both; no clock reads.
  */
-
-// Years: four digits, or the six-digit signed form `toISOString` writes outside 0000–9999.
-// Groups: 1-3 date, 4 separator, 5-8 time and fraction, 9 space before the zone, 10-12 zone.
-const DATE_TIME = new RegExp(
-  '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})([Tt ])(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?' +
-    '(\\s*)([Zz]|[+-](\\d{2}):?(\\d{2}))?$',
-)
+import { dateTimeParts } from './date-time-parts.js'
 
 /**
  * Milliseconds since the epoch `text` names, or `undefined` when it is not a valid date-time.
@@ -18,8 +12,8 @@ const DATE_TIME = new RegExp(
  * no zone (UTC).
  */
 export function parseDateTime(text: string, lenient = false): number | undefined {
-  const m = DATE_TIME.exec(lenient ? text.trim() : text)
-  if (m === null) return undefined
+  const m = dateTimeParts(lenient ? text.trim() : text)
+  if (m === undefined) return undefined
   if (!lenient && (m[4] === 't' || m[7] === undefined || m[9] !== '' || m[10] === undefined)) {
     return undefined
   }
