@@ -40,6 +40,12 @@ const int64Swap = {
     b.onResolve({ filter: /\/int64\.js$/ }, (args) =>
       args.importer.includes('/sdk-core/src/') ? { path: INT64 } : undefined,
     )
+    // sdk-core's grammars as regexes Espruino's RegExp can't run, read by hand here instead
+    b.onResolve({ filter: /\/(date-time-parts|broker-url-parts)\.js$/ }, (args) =>
+      args.importer.includes('/sdk-core/src/')
+        ? { path: join(here, 'src', args.path.replace(/^.*\//, '').replace(/\.js$/, '.ts')) }
+        : undefined,
+    )
   },
 }
 
@@ -85,36 +91,8 @@ export function escapeClassSlashes(source) {
 }
 
 /**
- * Whether a regex needs more than Espruino's RegExp, which knows only `. [] * + ^ $`, escapes
- * and plain groups: no `?` or `{m,n}` quantifier, `(?:`, quantified groups, `|` in a group, `\\u`,
- * `\\b`.
- */
-export function beyondEspruino(source) {
-  let inClass = false
-  let depth = 0
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]
-    const next = source[i + 1] ?? ''
-    if (c === '\\') {
-      if ('uUbBpPk'.includes(next) || /[1-9]/.test(next)) return true
-      i++
-    } else if (inClass) {
-      if (c === ']') inClass = false
-    } else if (c === '[') inClass = true
-    else if (c === '?' || c === '{') return true
-    else if (c === '(') depth++
-    else if (c === ')') {
-      depth--
-      if ('*+?{'.includes(next)) return true
-    } else if (c === '|' && depth > 0) return true
-  }
-  return false
-}
-
-/**
- * Regex literals for Espruino: a `/` in a class escaped; one that needs more than its RegExp
- * becomes `__R(source, flags)`, the prelude's matcher (`test` and `exec` only, so never global),
- * and so does every `new RegExp(text)`.
+ * Regex literals for Espruino: a `/` in a class escaped. One that needs more than its RegExp, or
+ * a `new RegExp`, is refused by the gate (`beyondEspruino`): write a plain regex or a function.
  */
 function regexSlashes(context) {
   const f = context.factory
@@ -123,27 +101,7 @@ function regexSlashes(context) {
       const end = node.text.lastIndexOf('/')
       const source = node.text.slice(1, end)
       const flags = node.text.slice(end + 1)
-      if (!beyondEspruino(source)) {
-        return f.createRegularExpressionLiteral(`/${escapeClassSlashes(source)}/${flags}`)
-      }
-      if (/[gy]/.test(flags)) throw new Error(`a global regex Espruino can't run: ${node.text}`)
-      return f.createCallExpression(f.createIdentifier('__R'), undefined, [
-        f.createStringLiteral(source),
-        f.createStringLiteral(flags),
-      ])
-    }
-    // a regex built from a string: its source is only known at run time
-    if (
-      ts.isNewExpression(node) &&
-      ts.isIdentifier(node.expression) &&
-      node.expression.text === 'RegExp'
-    ) {
-      const [source, flags] = node.arguments ?? []
-      if (flags !== undefined && !(ts.isStringLiteral(flags) && !/[gy]/.test(flags.text))) {
-        throw new Error(`a RegExp whose flags Espruino's matcher can't take: ${flags.getText()}`)
-      }
-      const args = [ts.visitNode(source, visit), flags ?? f.createStringLiteral('')]
-      return f.createCallExpression(f.createIdentifier('__R'), undefined, args)
+      return f.createRegularExpressionLiteral(`/${escapeClassSlashes(source)}/${flags}`)
     }
     return ts.visitEachChild(node, visit, context)
   }

@@ -6,8 +6,9 @@
 //   parameters, for…of, async/await, generators, #private, bigint literals, `?.`, `??`, `**`,
 //   computed keys, shorthand properties; globals Espruino doesn't have (BigInt, Symbol, Proxy,
 //   Reflect, WeakSet, TextEncoder/TextDecoder), `Object.freeze/seal/preventExtensions`, regex
-//   flags other than g/i/m, an unescaped `/` inside a regex class (Espruino's lexer ends the
-//   regex there), labels, `with`; a function declaration placed after other statements of its
+//   flags other than g/i/m, a regex beyond Espruino's RegExp (`?` or `{m,n}`, `(?:`, quantified
+//   or alternating groups, `\u`, `\b`, back references), `new RegExp` (a source known only at run
+//   time), an unescaped `/` inside a regex class (Espruino's lexer ends the regex there), labels, `with`; a function declaration placed after other statements of its
 //   block (Espruino defines a function only when it reaches it: no hoisting); and a `__name` the
 //   script uses but never declares (a TypeScript helper, `__awaiter`, that the prelude lacks).
 // Usage: node runtimes/espruino/scripts/gate.mjs <file.js>   (exit 0 clean, 1 problems, 2 usage)
@@ -119,6 +120,9 @@ function syntaxProblems(code) {
       const flags = node.text.slice(node.text.lastIndexOf('/') + 1)
       if (/[^gim]/.test(flags)) add(node, `a regex flag of ${node.text}`)
       if (/\(\?<[=!]|\(\?<[A-Za-z]|\\p\{/.test(node.text)) add(node, `regex syntax of ${node.text}`)
+      else if (beyondEspruino(node.text.slice(1, node.text.lastIndexOf('/')))) {
+        add(node, `a regex beyond Espruino's RegExp: ${node.text}`)
+      }
       if (
         /\[(?:[^\]\\]|\\.)*\/(?:[^\]\\]|\\.)*\]/.test(
           node.text.slice(1, node.text.lastIndexOf('/')),
@@ -192,6 +196,33 @@ function engineProblems(code) {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Whether a regex needs more than Espruino's RegExp, which knows only `. [] * + ^ $`, escapes
+ * and plain groups: no `?` or `{m,n}` quantifier, `(?:`, quantified groups, `|` in a group, `\\u`,
+ * `\\b`.
+ */
+export function beyondEspruino(source) {
+  let inClass = false
+  let depth = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    const next = source[i + 1] ?? ''
+    if (c === '\\') {
+      if ('uUbBpPk'.includes(next) || /[1-9]/.test(next)) return true
+      i++
+    } else if (inClass) {
+      if (c === ']') inClass = false
+    } else if (c === '[') inClass = true
+    else if (c === '?' || c === '{') return true
+    else if (c === '(') depth++
+    else if (c === ')') {
+      depth--
+      if ('*+?{'.includes(next)) return true
+    } else if (c === '|' && depth > 0) return true
+  }
+  return false
 }
 
 /** Every reason Espruino would refuse `code` (empty: it passes the gate). */

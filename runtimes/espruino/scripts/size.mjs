@@ -11,7 +11,8 @@ import { buildEspruino } from './build.mjs'
 import { checkEs5 } from './gate.mjs'
 
 export const ESPRUINO_GOAL_MINIFIED = 40 * 1024
-export const ESPRUINO_CEILING_MINIFIED = 123 * 1024
+// 124 780 B (the regex matcher __R gone, 2026-12-07) plus 1 KiB
+export const ESPRUINO_CEILING_MINIFIED = 124_780 + 1024
 const EXAMPLE_INTERFACES = new URL(
   '../../../examples/espruino-esp32/interfaces.json',
   import.meta.url,

@@ -37,6 +37,12 @@ test('each construct Espruino lacks is named', () => {
     ['var p = new Proxy({}, {})', /the global Proxy/],
     ['Object.freeze(o)', /Object\.freeze/],
     ['var r = /a/u', /regex flag/],
+    ['var r = /^a?$/', /beyond Espruino's RegExp/],
+    ['var r = /^a{2}$/', /beyond Espruino's RegExp/],
+    ['var r = /(?:ab)/', /beyond Espruino's RegExp/],
+    ['var r = /(ab)+/', /beyond Espruino's RegExp/],
+    ['var r = /(a|b)/', /beyond Espruino's RegExp/],
+    ['var r = /[\\u0000]/', /beyond Espruino's RegExp/],
     ['var r = /(?<=a)b/', /regex syntax|refuses/],
     ['f(); function f() {}', /the function f declared after other statements/],
     ['var o = { [k]: 1 }', /computed property key/],
@@ -62,4 +68,11 @@ test('a syntax error is reported by the engines that parse it', () => {
     problems.some((p) => /mujs refuses/.test(p)),
     JSON.stringify(problems),
   )
+})
+
+test("regexes within Espruino's RegExp pass: classes, * and +, anchors, plain groups, top-level |", () => {
+  const code =
+    'var a = /^[0-9]+$|^[+-][0-9]+$/;\nvar b = /^[a-zA-Z][a-zA-Z0-9-]*$/;\nvar c = /^(ab)c.*$/i;\n' +
+    'var d = /-0x2700|x509_crt_verify|verif/i;\nvar e = /^[\\/?#]/;'
+  assert.deepEqual(gate.checkEs5(code), [])
 })

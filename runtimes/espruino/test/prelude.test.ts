@@ -1,7 +1,6 @@
 /**
  * The prelude's stand-ins behave as the built-ins they replace on Espruino: run in a fresh
- * context whose `Date.UTC`, `Map` and `Set` are removed, checked against Node's own. `__R` (the
- * matcher for regexes beyond Espruino's RegExp) agrees with RegExp on the core's patterns.
+ * context whose `Date.UTC`, `Map` and `Set` are removed, checked against Node's own.
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -10,7 +9,6 @@ import { createContext, runInContext } from 'node:vm'
 import fc from 'fast-check'
 
 interface Prelude {
-  __R(source: string, flags: string): { test(s: string): boolean; exec(s: string): unknown }
   Date: DateConstructor
   Map: MapConstructor
   Set: SetConstructor
@@ -23,7 +21,7 @@ runInContext(
   sandbox,
 )
 runInContext(source, sandbox)
-const context = runInContext('({ __R: __R, Date: Date, Map: Map, Set: Set })', sandbox) as Prelude
+const context = runInContext('({ Date: Date, Map: Map, Set: Set })', sandbox) as Prelude
 /** A value of the context's realm as one of ours (strict deep equality compares prototypes). */
 const here = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T
 
@@ -75,60 +73,4 @@ test('Map and Set: insertion order, overwrite, delete, size, iteration as arrays
       },
     ),
   )
-})
-
-// the core's patterns that the build hands to __R, and strings near what they accept
-const PATTERNS: [string, string, fc.Arbitrary<string>][] = [
-  ['^[a-z][a-z0-9]{0,47}$', '', fc.stringMatching(/^[a-z0-9A-]{0,50}$/)],
-  ['^-?(0|[1-9][0-9]{0,18})$', '', fc.stringMatching(/^-?[0-9]{0,21}$/)],
-  ['^[+-]?[0-9]+$', '', fc.stringMatching(/^[-+0-9a]{0,6}$/)],
-  ['[+#\\u0000]', '', fc.string({ maxLength: 8 })],
-  ['^https?:\\/\\/[^/?#\\s]+', 'i', fc.stringMatching(/^(HTTP|https?|ftp):\/\/[a-z./?# ]{0,8}$/)],
-  [
-    '^([a-zA-Z][a-zA-Z0-9]*\\.([a-zA-Z0-9][a-zA-Z0-9-]*\\.)*)?[a-zA-Z][a-zA-Z0-9]*$',
-    '',
-    fc.stringMatching(/^[a-zA-Z0-9.-]{0,16}$/),
-  ],
-  [
-    '^(https?:)\\/\\/([^/:]+)(?::(\\d+))?(\\/.*)?$',
-    '',
-    fc.stringMatching(/^https?:\/\/[a-z.]{1,5}(:[0-9]{0,4})?(\/[a-z/]{0,4})?$/),
-  ],
-  [
-    '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})([Tt ])(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(\\s*)([Zz]|[+-](\\d{2}):?(\\d{2}))?$',
-    '',
-    fc
-      .date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true })
-      .chain((d) =>
-        fc.constantFrom(
-          d.toISOString(),
-          d.toISOString().replace('Z', '+02:00'),
-          d.toISOString().slice(0, 19),
-        ),
-      ),
-  ],
-  [
-    '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\\[[0-9a-f:.]+\\]|[^:/?#[\\]]+)(?::(\\d*))?(?:[/?#].*)?$',
-    'i',
-    fc.stringMatching(/^mqtts?:\/\/(u@)?(\[::1\]|[a-z.]{1,6})(:[0-9]{0,5})?(\/[a-z]{0,3})?$/),
-  ],
-]
-
-test('__R matches, and captures, as RegExp does on the core patterns', () => {
-  for (const [pattern, flags, strings] of PATTERNS) {
-    const ours = context.__R(pattern, flags)
-    const native = new RegExp(pattern, flags)
-    fc.assert(
-      fc.property(fc.oneof(strings, fc.string({ maxLength: 12 })), (s) => {
-        const got = ours.exec(s) as (string | undefined)[] | null
-        const want = native.exec(s)
-        assert.deepEqual(
-          got === null ? null : [...got],
-          want === null ? null : [...want],
-          `${pattern} on ${JSON.stringify(s)}`,
-        )
-      }),
-      { numRuns: 500 },
-    )
-  }
 })

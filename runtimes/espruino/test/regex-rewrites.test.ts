@@ -6,6 +6,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { brokerUrlParts as coreBrokerUrlParts } from '../../../sdk-core/src/pairing/broker-url-parts.js'
+import { dateTimeParts as coreDateTimeParts } from '../../../sdk-core/src/value/date-time-parts.js'
+import { brokerUrlParts } from '../src/broker-url-parts.js'
+import { hasLineEnd, isSpaceCode } from '../src/chars.js'
+import { dateTimeParts } from '../src/date-time-parts.js'
 import { isTlsFailure } from '../src/handshake-errors.js'
 import { urlParts } from '../src/http.js'
 import { isInt64Syntax } from '../src/int64.js'
@@ -71,4 +76,96 @@ test('urlParts captures what /^(https?:)\\/\\/([^/:]+)(?::(\\d+))?(\\/.*)?$/ cap
     '4000',
     '/pairing/v1',
   ])
+})
+
+test('chars: isSpaceCode is \\s and hasLineEnd what . refuses, for every UTF-16 code unit', () => {
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c)
+    assert.equal(isSpaceCode(c), /\s/.test(ch), c.toString(16))
+    assert.equal(hasLineEnd(`a${ch}`, 1), !/./.test(ch), c.toString(16))
+  }
+})
+
+test("date-time: dateTimeParts captures what sdk-core's regex captured", () => {
+  const old = new RegExp(
+    '^(\\d{4}|[+-]\\d{6})-(\\d{2})-(\\d{2})([Tt ])(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?' +
+      '(\\s*)([Zz]|[+-](\\d{2}):?(\\d{2}))?$',
+  )
+  const d = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`))
+  const piece = fc.oneof(
+    fc.constantFrom('-', ':', '.', 'T', 't', ' ', 'Z', 'z', '+', '\u00a0', '\n', 'x', '0', '12'),
+    d(2),
+    d(4),
+    d(6),
+    fc.stringMatching(/^[0-9]{0,11}$/),
+  )
+  // well-formed ones with one piece changed, and pieces strung together
+  const valid = fc
+    .tuple(
+      fc.constantFrom('2024', '+002024', '-000001', '999'),
+      d(2),
+      d(2),
+      fc.constantFrom('T', 't', ' ', '_'),
+      d(2),
+      d(2),
+      fc.constantFrom('', ':00', ':59', ':5', ':00.1', ':00.123456789', ':00.1234567890', ':00.'),
+      fc.constantFrom('', ' ', '  ', '\u2003', '\n'),
+      fc.constantFrom('', 'Z', 'z', '+02:00', '-0530', '+02:0', '+2:00', '+02:', 'Zx'),
+    )
+    .map(([y, mo, da, t, h, mi, sec, sp, z]) => `${y}-${mo}-${da}${t}${h}:${mi}${sec}${sp}${z}`)
+  const strung = fc.array(piece, { maxLength: 14 }).map((p) => p.join(''))
+  fc.assert(
+    fc.property(fc.oneof(valid, strung, fc.string({ unit: 'binary', maxLength: 30 })), (s) => {
+      const m = old.exec(s)
+      const core = coreDateTimeParts(s)
+      assert.deepEqual(
+        core === undefined ? undefined : Array.from(core),
+        m === null ? undefined : Array.from(m),
+      )
+      assert.deepEqual(dateTimeParts(s), m === null ? undefined : Array.from(m), JSON.stringify(s))
+    }),
+    RUNS,
+  )
+})
+
+test('broker url: brokerUrlParts captures what the broker URL regex captured', () => {
+  const old = new RegExp(
+    [
+      '^[a-z][a-z0-9+.-]*://',
+      '(?:[^@/?#]*@)?',
+      '(\\[[0-9a-f:.]+\\]|[^:/?#[\\]]+)',
+      '(?::(\\d*))?',
+      '(?:[/?#].*)?$',
+    ].join(''),
+    'i',
+  )
+  const pieces = [
+    '@',
+    ':',
+    '/',
+    '?',
+    '#',
+    '[',
+    ']',
+    '::1',
+    'fE',
+    '.',
+    'a',
+    '8883',
+    '',
+    '\n',
+    'é',
+    '+',
+  ]
+  const prefixes = ['mqtts://', 'ssl://', 'MQTTS://', 'a+b.c-d://', '1x://', 'mqtts:/', '://']
+  fc.assert(
+    fc.property(near(prefixes, pieces), (s) => {
+      const m = old.exec(s)
+      assert.deepEqual(coreBrokerUrlParts(s), m === null ? undefined : [m[1], m[2]])
+      assert.deepEqual(brokerUrlParts(s), m === null ? undefined : [m[1], m[2]], JSON.stringify(s))
+    }),
+    RUNS,
+  )
+  assert.deepEqual(brokerUrlParts('mqtts://u@[::1]:8883/x'), ['[::1]', '8883'])
+  assert.deepEqual(brokerUrlParts('mqtts://a@b@c:1'), ['b@c', '1'])
 })
