@@ -3,22 +3,28 @@
  * Moddable SDK's `mcconfig` for its Linux simulator (`-p lin`) and run in `mcsim` under Xvfb,
  * on Moddable's own modules — `SecureSocket` over its JavaScript TLS (modules/crypt/ssl), `http`
  * `Request`, `Preference` (on lin a JSON file, /tmp/modpreferences.json), `Timer` — against the
- * sandbox over real TLS. The sandbox runs its RSA PKI (Moddable's TLS signs CertificateVerify
- * with RSA only), the device is provisioned with an RSA-2048 key, the example's `provision/` app
+ * sandbox over real TLS. The sandbox runs an RSA PKI (its CA made by OpenSSL, see below), the
+ * device is provisioned with an RSA-2048 key (Moddable's TLS takes no other), the example's `provision/` app
  * writes the preferences, then `real-moddable/main.js` connects, sends and sets a property; this
  * process sets a server-owned property and reads AppEngine.
  *
  *   MODDABLE=/path/to/moddable node --conditions=@astarte-ts/source --import tsx \
- *     runtimes/moddable/test/real-moddable.manual.ts [--example] [--ec-broker] [--debug]
+ *     runtimes/moddable/test/real-moddable.manual.ts [--example] [--ec-broker] [--ec-key] \
+ *     [--sandbox-ca] [--xs-debug] [--stack N] [--debug]
  *
  * `$MODDABLE/build/bin/lin/release/{mcconfig,mcsim}` must be built (runtimes/moddable/README.md,
- * "Checked in the real Moddable SDK"), and `xvfb-run` installed. `--example` runs
- * examples/moddable-esp32 itself instead (its first reading after 10 s). `--ec-broker` runs the
- * sandbox with its EC PKI. Prints what happened and exits 0 when the flow completed.
+ * "Checked in the real Moddable SDK"), and `xvfb-run` and `openssl` installed. `--example` runs
+ * examples/moddable-esp32 itself instead (a reading a second once AppEngine sets its period).
+ * `--ec-broker` runs the sandbox with an EC PKI (passes); `--ec-key` provisions an EC P-256 key
+ * (Moddable's TLS can't use it: every handshake fails); `--sandbox-ca` keeps the sandbox's own CA
+ * (no AKI: every handshake fails). `--xs-debug` builds for debugging (exceptions with their
+ * place, instruments every second), `--stack N` overrides `creation.stack`, `--debug` prints the
+ * sandbox's log and the build output. `MODDABLE_OUT` keeps the builds between runs. Prints what
+ * happened and exits 0 when the flow completed.
  */
 import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compileInterface, parseInterfaceText, randomDeviceId } from '@astarte-ts/sdk-core'
@@ -176,7 +182,7 @@ try {
     deviceId,
     outDir: join(tmp, 'factory'),
     caPem: sandbox.caPem,
-    keyAlgorithm: 'rsa-2048',
+    keyAlgorithm: process.argv.includes('--ec-key') ? 'ec-p256' : 'rsa-2048',
   })
   const build = (await import(join(root, 'scripts/build-esp32.mjs'))) as {
     bundleModdable(write: boolean): Promise<{ code: string }>
@@ -282,6 +288,5 @@ try {
   await sandbox.stop()
   await rm(PREFERENCES, { force: true })
   if (!debug) await rm(tmp, { recursive: true, force: true })
-  void readdir
 }
 process.exit(exitCode)
