@@ -91,6 +91,17 @@ function describeCert(pem: string): { key: string; signature: string } {
   }
 }
 
+/**
+ * The CA's key identifiers, hex: an Authority Key Identifier equal to its Subject Key Identifier,
+ * as OpenSSL writes a root (Moddable's certificate check throws on a root without one).
+ */
+function keyIdentifiers(pem: string): { ski?: string; aki?: string } {
+  const cert = new x509.X509Certificate(pem)
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId
+  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId
+  return { ...(ski === undefined ? {} : { ski }), ...(aki === undefined ? {} : { aki }) }
+}
+
 const RSA_KEY = 'RSASSA-PKCS1-v1_5-2048'
 const RSA_SIGNATURE = 'RSASSA-PKCS1-v1_5/SHA-256'
 const toPem = (raw: Buffer): string =>
@@ -110,6 +121,8 @@ describe("the sandbox's RSA PKI (pki: 'rsa')", () => {
   it('has an RSA-2048 CA that signs with RSA, device certificates from EC or RSA CSRs', async () => {
     assert.equal(sb.pki, 'rsa')
     assert.deepEqual(describeCert(sb.caPem), { key: RSA_KEY, signature: RSA_SIGNATURE })
+    const ids = keyIdentifiers(sb.caPem)
+    assert.ok(ids.ski !== undefined && ids.ski === ids.aki, JSON.stringify(ids))
     const rsa = await provisionDevice(sb, 'rsa')
     assert.deepEqual(describeCert(rsa.certPem), { key: RSA_KEY, signature: RSA_SIGNATURE })
     const ec = await provisionDevice(sb, 'ec')
@@ -157,6 +170,8 @@ describe('the default EC PKI', () => {
     try {
       assert.equal(sb.pki, 'ec')
       assert.equal(describeCert(sb.caPem).signature, 'ECDSA/SHA-256')
+      const ids = keyIdentifiers(sb.caPem)
+      assert.ok(ids.ski !== undefined && ids.ski === ids.aki, JSON.stringify(ids))
       const device = await provisionDevice(sb, 'rsa')
       await assert.rejects(espruinoTls(sb, device), /handshake failure|no shared cipher|alert/i)
     } finally {

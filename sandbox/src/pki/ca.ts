@@ -129,6 +129,9 @@ export async function loadOrCreateCa(
           true,
         ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
+        // equal to the SKI, as OpenSSL writes it: Moddable's certificate check throws on a chain
+        // whose self-signed root has none
+        await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
       ],
     })
     key = keys.privateKey as CryptoKey
