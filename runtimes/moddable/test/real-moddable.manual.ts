@@ -10,14 +10,13 @@
  *
  *   MODDABLE=/path/to/moddable node --conditions=@astarte-ts/source --import tsx \
  *     runtimes/moddable/test/real-moddable.manual.ts [--example] [--ec-broker] [--ec-key] \
- *     [--sandbox-ca] [--xs-debug] [--stack N] [--debug]
+ *     [--xs-debug] [--stack N] [--debug]
  *
  * `$MODDABLE/build/bin/lin/release/{mcconfig,mcsim}` must be built (runtimes/moddable/README.md,
- * "Checked in the real Moddable SDK"), and `xvfb-run` and `openssl` installed. `--example` runs
+ * "Checked in the real Moddable SDK"), and `xvfb-run` installed. `--example` runs
  * examples/moddable-esp32 itself instead (a reading a second once AppEngine sets its period).
  * `--ec-broker` runs the sandbox with an EC PKI (passes); `--ec-key` provisions an EC P-256 key
- * (Moddable's TLS can't use it: every handshake fails); `--sandbox-ca` keeps the sandbox's own CA
- * (no AKI: every handshake fails). `--xs-debug` builds for debugging (exceptions with their
+ * (Moddable's TLS can't use it: every handshake fails). `--xs-debug` builds for debugging (exceptions with their
  * place, instruments every second), `--stack N` overrides `creation.stack`, `--debug` prints the
  * sandbox's log and the build output. `MODDABLE_OUT` keeps the builds between runs. Prints what
  * happened and exits 0 when the flow completed.
@@ -132,36 +131,6 @@ async function compiled(names: string[]): Promise<string> {
 }
 
 const tmp = await mkdtemp(join(tmpdir(), 'astarte-real-moddable-'))
-if (!process.argv.includes('--sandbox-ca')) {
-  // Moddable's verifier (modules/crypt/ssl/ssl_cert.js) reads the Authority Key Identifier of the
-  // chain's last certificate and throws when it has none, as the sandbox's self-signed CA: the
-  // sandbox is given a CA made by OpenSSL, which writes AKI = SKI on self-signed certificates.
-  await mkdir(join(tmp, 'sb'))
-  const key = ecBroker ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['rsa:2048']
-  await run(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      ...key,
-      '-nodes',
-      '-keyout',
-      'ca-key.pem',
-      '-out',
-      'ca.pem',
-      '-days',
-      '30',
-      '-subj',
-      '/CN=astarte-sandbox test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE,pathlen:0',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
-    join(tmp, 'sb'),
-  )
-}
 const out = process.env['MODDABLE_OUT'] ?? join(tmp, 'build')
 const sandbox = await startSandbox({
   logger: debug ? stderrLogger() : silentLogger,
