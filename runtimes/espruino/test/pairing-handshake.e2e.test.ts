@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { silentLogger, startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { assertApplicationErrorsUntouched } from './engine/application-errors.js'
 import { ESPRUINO_2V29_TLS } from './engine/duk-engine.js'
 import {
   eventually,
@@ -129,36 +130,6 @@ describe('pairing over https whose handshake fails', { timeout: 180_000 }, () =>
   })
 
   test("the application's own uncaught errors still reach the console and its listener", async () => {
-    const { engine } = env
-    await engine.call(`setTimeout(function () { throw new Error('application bug 1') }, 0); 0`)
-    await eventually(
-      'the error printed',
-      () => Promise.resolve(engine.uncaught.join('\n')),
-      (u) => u.includes('application bug 1'),
-    )
-    await engine.call(
-      `var mine = []; process.on('uncaughtException', function (e) { mine.push(e.message) });` +
-        ` setTimeout(function () { throw new Error('application bug 2') }, 0); 0`,
-    )
-    assert.deepEqual(
-      await eventually(
-        "the application's listener called",
-        () => engine.call('mine') as Promise<string[]>,
-        (m) => m.length === 1,
-      ),
-      ['application bug 2'],
-    )
-    // pairing keeps retrying, its handshake errors still the device's own
-    const before = ((await engine.call('warnings')) as string[]).length
-    await eventually(
-      'another attempt',
-      () => engine.call('warnings') as Promise<string[]>,
-      (w) => w.length > before,
-    )
-    assert.ok(
-      engine.uncaught.every((u) => !u.includes('mbedtls')),
-      engine.diagnostics(),
-    )
-    assert.deepEqual(await engine.call('mine'), ['application bug 2'])
+    await assertApplicationErrorsUntouched(env.engine)
   })
 })
