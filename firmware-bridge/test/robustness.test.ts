@@ -92,6 +92,8 @@ test('an MCU reset (new boot counter) gets the server-owned properties again; th
     await bridge.stop()
     await relay.stop()
   })
+  // Set while the device is still syncing, the value may come twice: live, and with the sync.
+  await eventually('the device online', () => bridge.device(relay.hostPath)?.state, (s) => s === 'online', 60_000)
   assert.equal((await env.api('PUT', `devices/${id}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 19.5)).status, 200)
   await eventually('the setpoint at boot 1', () => got.length, (n) => n === 1)
   first.close()
