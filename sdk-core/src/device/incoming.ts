@@ -11,7 +11,9 @@ import { parseServerTopic } from '../protocol/topics.js'
 import { decodePayload } from '../value/payload-decode.js'
 import type { Context } from './context.js'
 import { emit, warn } from './context.js'
+import type { DeviceState } from './state.js'
 import { serverPropertyWritten } from './store-transaction.js'
+import type { In } from './transitions.js'
 
 function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
   let skipped = 0
@@ -76,16 +78,21 @@ function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Arra
   }
 }
 
-/** Handles one `mqtt.message`. */
-export function handleMessage(ctx: Context, topic: string, payload: Uint8Array): void {
+/** Handles one `mqtt.message`, in any state that may get one. */
+export function handleMessage(
+  ctx: Context,
+  state: DeviceState,
+  input: In<'mqtt.message'>,
+): DeviceState {
+  const { topic, payload } = input
   const route = parseServerTopic(ctx.prefix, topic)
   switch (route.type) {
     case 'malformed':
       warn(ctx, 'ignored a message on a malformed topic', { topic, reason: route.reason })
-      return
+      break
     case 'consumerProperties':
       onConsumerPurge(ctx, payload)
-      return
+      break
     case 'data': {
       const iface = ctx.interfaces.get(route.interfaceName)
       if (iface === undefined || iface.ownership !== 'server') {
@@ -93,12 +100,11 @@ export function handleMessage(ctx: Context, topic: string, payload: Uint8Array):
           interfaceName: route.interfaceName,
           path: route.path,
         })
-        return
-      }
-      onData(ctx, iface, route.path, payload)
-      return
+      } else onData(ctx, iface, route.path, payload)
+      break
     }
     default:
       assertNever(route)
   }
+  return state
 }

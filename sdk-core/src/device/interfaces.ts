@@ -13,6 +13,7 @@ import type { Context } from './context.js'
 import { nextId } from './context.js'
 import type { DeviceState } from './state.js'
 import { currentIntrospection, pump } from './sync.js'
+import type { In } from './transitions.js'
 
 function announce(
   ctx: Context,
@@ -49,22 +50,25 @@ function announce(
 export function addInterface(
   ctx: Context,
   state: DeviceState,
-  iface: Interface,
+  { iface }: In<'addInterface'>,
   nowMs: number,
-): void {
+): DeviceState {
   const before = ctx.interfaces.get(iface.name)
   ctx.interfaces.set(iface.name, iface)
   announce(ctx, state, before, iface, nowMs)
+  return state
 }
 
 export function removeInterface(
   ctx: Context,
   state: DeviceState,
-  name: string,
+  { name }: In<'removeInterface'>,
   nowMs: number,
-): void {
+): DeviceState {
   const before = ctx.interfaces.get(name)
-  if (before === undefined) return
-  ctx.interfaces.delete(name)
-  announce(ctx, state, before, undefined, nowMs)
+  if (before !== undefined) {
+    ctx.interfaces.delete(name)
+    announce(ctx, state, before, undefined, nowMs)
+  }
+  return state
 }

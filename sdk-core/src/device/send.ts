@@ -19,6 +19,8 @@ import type { Validated } from '../value/types.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
 import { META_SYNCED, pump } from './sync.js'
+import type { DeviceState } from './state.js'
+import type { In } from './transitions.js'
 import type { MqttPublishAction, OpId } from './types.js'
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -123,25 +125,25 @@ export function sendDirect(
   return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
 }
 
-/** Handles `send`; `connected` is true while syncing or online. */
+/** Handles `send` in any state. */
 export function handleSend(
   ctx: Context,
-  opId: OpId,
-  data: Validated,
-  connected: boolean,
+  state: DeviceState,
+  input: In<'send'>,
   nowMs: number,
-): void {
+): DeviceState {
+  const { opId, data } = input
   const iface = ownedInterface(ctx, data)
   if (iface === undefined) {
     emit(ctx, { type: 'sendFailed', opId, error: unknownInterface(data) })
-    return
+    return state
   }
   // spec §2.3: above the broker's max_message_size Astarte would drop it, or the connection
   const payload = encodePayload(data)
   if (payload.length > ctx.maxPayloadBytes) {
     const error = payloadTooLarge(iface.name, data.path, payload.length, ctx.maxPayloadBytes)
     emit(ctx, { type: 'sendFailed', opId, error })
-    return
+    return state
   }
   if (iface.type === 'properties') {
     // a store transaction that rolls back fails this send (see `store-transaction.ts`)
@@ -151,12 +153,16 @@ export function handleSend(
     }
     emit(ctx, { type: 'sendCompleted', opId })
     pump(ctx, nowMs)
-    return
+    return state
   }
   const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
   const topic = ctx.topics.topic(iface.name, data.path)
   const qos = qosFor(iface, mapping)
-  const decision = decideRetention(iface, mapping, connected)
+  const decision = decideRetention(
+    iface,
+    mapping,
+    state.tag === 'syncing' || state.tag === 'online',
+  )
   switch (decision.type) {
     case 'queueStored':
     case 'queueVolatile': {
@@ -173,9 +179,10 @@ export function handleSend(
     case 'drop':
       ctx.counters.dropped++
       emit(ctx, { type: 'sendFailed', opId, error: offlineDiscarded(iface, data) })
-      return
+      return state
     default:
       assertNever(decision)
   }
   pump(ctx, nowMs)
+  return state
 }

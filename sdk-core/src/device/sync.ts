@@ -3,7 +3,6 @@
  * not present, the introspection differs from the last one Astarte acknowledged, or the synced
  * marker is missing; otherwise queued data just flows.
  */
-import type { SdkError } from '../errors.js'
 import type { QueuedMessage } from '../ports.js'
 import { encodeIntrospection } from '../protocol/introspection.js'
 import { fullSyncPlan, interfacesToSubscribe, staleFilters } from '../protocol/sync-plan.js'
@@ -16,6 +15,7 @@ import type { Obsolete } from './outbox.js'
 import type { DeviceState } from './state.js'
 import type { Online } from './states/online.js'
 import type { Syncing } from './states/syncing.js'
+import type { In } from './transitions.js'
 
 /** Meta keys (`Store.meta`). */
 export const META_INTROSPECTION = 'astarte.introspection'
@@ -90,7 +90,7 @@ export function onConnected(
 export function onSyncSubscribed(
   ctx: Context,
   state: Syncing,
-  requestId: string,
+  { requestId }: In<'mqtt.subscribed'>,
   nowMs: number,
 ): DeviceState {
   if (state.phase.step !== 'subscribing' || state.phase.requestId !== requestId) return state
@@ -140,7 +140,7 @@ function syncStepAcked(ctx: Context, state: Syncing, nowMs: number): DeviceState
 export function onPublished(
   ctx: Context,
   state: Syncing | Online,
-  publishId: number,
+  { publishId }: In<'mqtt.published'>,
   nowMs: number,
 ): DeviceState {
   const acked = ctx.outbox.acked(publishId)
@@ -160,10 +160,10 @@ export function onPublished(
 /** A publish failed on a live connection. */
 export function onPublishFailed(
   ctx: Context,
-  publishId: number,
-  error: SdkError,
+  state: DeviceState,
+  { publishId, error }: In<'mqtt.publishFailed'>,
   nowMs: number,
-): void {
+): DeviceState {
   const failed = ctx.outbox.failed(publishId)
   ctx.lastError = error
   if (failed?.source === 'direct') emit(ctx, { type: 'sendFailed', opId: failed.opId, error })
@@ -171,7 +171,6 @@ export function onPublishFailed(
     // Astarte may have missed part of the sync: force a full one on a fresh connection
     ctx.store.meta.delete(META_SYNCED)
     ctx.out.push({ type: 'mqtt.disconnect' })
-    return
-  }
-  pump(ctx, nowMs)
+  } else pump(ctx, nowMs)
+  return state
 }

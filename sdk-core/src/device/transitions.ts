@@ -14,7 +14,6 @@ import { runPairing } from './pairing-bridge.js'
 import { handleSend } from './send.js'
 import type { DeviceState } from './state.js'
 import { idle } from './states/idle.js'
-import type { Online } from './states/online.js'
 import { pairing } from './states/pairing.js'
 import { onConnected, onPublished, onPublishFailed, onSyncSubscribed } from './sync.js'
 import type { DeviceInput } from './types.js'
@@ -26,7 +25,7 @@ export type Step<S extends DeviceState, I extends DeviceInput> = (
   nowMs: number,
 ) => DeviceState
 
-type In<K extends DeviceInput['type']> = Extract<DeviceInput, { type: K }>
+export type In<K extends DeviceInput['type']> = Extract<DeviceInput, { type: K }>
 
 type Table = {
   readonly [T in DeviceState['tag']]: {
@@ -38,55 +37,39 @@ const begin = (ctx: Context, _state: DeviceState, _input: In<'start'>, nowMs: nu
   ctx.attempt = 0
   return connect(ctx, nowMs)
 }
-const sendOffline: Step<DeviceState, In<'send'>> = (ctx, state, input, nowMs) => {
-  handleSend(ctx, input.opId, input.data, false, nowMs)
-  return state
-}
-const sendConnected: Step<DeviceState, In<'send'>> = (ctx, state, input, nowMs) => {
-  handleSend(ctx, input.opId, input.data, true, nowMs)
-  return state
-}
-const add: Step<DeviceState, In<'addInterface'>> = (ctx, state, input, nowMs) => {
-  addInterface(ctx, state, input.iface, nowMs)
-  return state
-}
-const remove: Step<DeviceState, In<'removeInterface'>> = (ctx, state, input, nowMs) => {
-  removeInterface(ctx, state, input.name, nowMs)
-  return state
-}
-const message: Step<DeviceState, In<'mqtt.message'>> = (ctx, state, input) => {
-  handleMessage(ctx, input.topic, input.payload)
-  return state
-}
-const publishFailed: Step<DeviceState, In<'mqtt.publishFailed'>> = (ctx, state, input, nowMs) => {
-  onPublishFailed(ctx, input.publishId, input.error, nowMs)
-  return state
-}
 const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
+  // the stable timer of `online` dies with its connection
+  if (state.tag === 'online') ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
   ctx.out.push({ type: 'mqtt.disconnect' })
   return { tag: 'stopping', wasUp: state.tag !== 'connecting' }
 }
-const leaveOnline = (ctx: Context, state: Online): void => {
-  ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
-}
-const closedWhileUp = (ctx: Context, input: In<'mqtt.closed'>, nowMs: number): DeviceState =>
-  connectionLost(ctx, nowMs, input.error, true)
 
 /** Inputs every state accepts the same way. */
-const always = { addInterface: add, removeInterface: remove }
-const connected = {
+const always = { addInterface, removeInterface, send: handleSend }
+/** Syncing or online: a connection is up. */
+const connected: Table['syncing'] & Table['online'] = {
   ...always,
-  send: sendConnected,
-  'mqtt.message': message,
-  'mqtt.publishFailed': publishFailed,
+  stop: disconnect,
+  'mqtt.message': handleMessage,
+  'mqtt.published': onPublished,
+  'mqtt.publishFailed': onPublishFailed,
+  'mqtt.closed': (ctx, state, input, nowMs) => {
+    if (state.tag === 'online') ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
+    return connectionLost(ctx, nowMs, input.error, true)
+  },
+  timer: (ctx, state, input) => {
+    // a connection that lasted resets the backoff
+    if (state.tag === 'online' && input.timerId === state.stableTimerId) ctx.attempt = 0
+    drainTimeout(ctx, input.timerId)
+    return state
+  },
 }
 
 export const transitions: Table = {
-  idle: { ...always, send: sendOffline, start: begin },
-  error: { ...always, send: sendOffline, start: begin, stop: () => idle },
+  idle: { ...always, start: begin },
+  error: { ...always, start: begin, stop: () => idle },
   pairing: {
     ...always,
-    send: sendOffline,
     stop: (ctx, state, _input, nowMs) => {
       runPairing(ctx, { type: 'pairing.stop' }, nowMs, state)
       return idle
@@ -94,10 +77,9 @@ export const transitions: Table = {
   },
   connecting: {
     ...always,
-    send: sendOffline,
     stop: disconnect,
     // a resumed session's queue may come in the CONNACK's own TLS record, before `mqtt.connected`
-    'mqtt.message': message,
+    'mqtt.message': handleMessage,
     'mqtt.connected': (ctx, _state, input, nowMs) =>
       onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
@@ -118,39 +100,10 @@ export const transitions: Table = {
     },
     'mqtt.closed': (ctx, _state, input, nowMs) => connectionLost(ctx, nowMs, input.error, false),
   },
-  syncing: {
-    ...connected,
-    stop: disconnect,
-    'mqtt.subscribed': (ctx, state, input, nowMs) =>
-      onSyncSubscribed(ctx, state, input.requestId, nowMs),
-    'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
-    'mqtt.closed': (ctx, _state, input, nowMs) => closedWhileUp(ctx, input, nowMs),
-    timer: (ctx, state, input) => {
-      drainTimeout(ctx, input.timerId)
-      return state
-    },
-  },
-  online: {
-    ...connected,
-    stop: (ctx, state) => {
-      leaveOnline(ctx, state)
-      return disconnect(ctx, state)
-    },
-    'mqtt.published': (ctx, state, input, nowMs) => onPublished(ctx, state, input.publishId, nowMs),
-    'mqtt.closed': (ctx, state, input, nowMs) => {
-      leaveOnline(ctx, state)
-      return closedWhileUp(ctx, input, nowMs)
-    },
-    timer: (ctx, state, input) => {
-      // a connection that lasted resets the backoff
-      if (input.timerId === state.stableTimerId) ctx.attempt = 0
-      drainTimeout(ctx, input.timerId)
-      return state
-    },
-  },
+  syncing: { ...connected, 'mqtt.subscribed': onSyncSubscribed },
+  online: connected,
   backoff: {
     ...always,
-    send: sendOffline,
     stop: (ctx, state) => {
       ctx.out.push({ type: 'timer.cancel', timerId: state.timerId })
       return idle
@@ -160,9 +113,8 @@ export const transitions: Table = {
   },
   stopping: {
     ...always,
-    send: sendOffline,
     // a transport may report (and acknowledge) messages read before its goodbye went out
-    'mqtt.message': message,
+    'mqtt.message': handleMessage,
     'mqtt.closed': (ctx, state, input) => {
       drainEnded(ctx)
       ctx.reconnectNow = false

@@ -41,6 +41,9 @@ export interface ActionRunnerPorts {
   readonly ignoreTlsErrors: boolean
 }
 
+const closed = (error: unknown): DeviceInput =>
+  error === undefined ? { type: 'mqtt.closed' } : { type: 'mqtt.closed', error: toSdkError(error) }
+
 export class ActionRunner {
   readonly #ports: ActionRunnerPorts
   readonly #feed: (input: DeviceInput) => void
@@ -227,8 +230,9 @@ export class ActionRunner {
         },
         {
           message: (topic, payload) => {
-            if (epoch === this.#ending) this.#later({ type: 'mqtt.message', topic, payload })
-            else this.#onConnection(epoch, { type: 'mqtt.message', topic, payload })
+            if (epoch === this.#ending || epoch === this.#epoch) {
+              this.#later({ type: 'mqtt.message', topic, payload })
+            }
           },
           published: (publishId, error) => this.#published(epoch, publishId, error),
           close: (error) => this.#connectionLost(epoch, error),
@@ -269,11 +273,7 @@ export class ActionRunner {
       reported = true
       this.#ending = undefined
       this.#ports.timers.clear(timer)
-      this.#later(
-        error === undefined
-          ? { type: 'mqtt.closed' }
-          : { type: 'mqtt.closed', error: toSdkError(error) },
-      )
+      this.#later(closed(error))
     }
     const timer = this.#ports.timers.set(() => report(), END_GRACE_MS)
     this.#ports.transport.end().then(() => report(), report)
@@ -284,11 +284,7 @@ export class ActionRunner {
     if (epoch !== this.#epoch || !this.#connected) return
     this.#connected = false
     this.#epoch++
-    this.#later(
-      error === undefined
-        ? { type: 'mqtt.closed' }
-        : { type: 'mqtt.closed', error: toSdkError(error) },
-    )
+    this.#later(closed(error))
   }
 
   /** Stops every timer and ignores all later outcomes. */
