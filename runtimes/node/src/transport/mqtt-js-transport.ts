@@ -493,9 +493,9 @@ export class MqttJsTransport implements MqttTransport {
   }
 
   /**
-   * On a resumed session: the QoS 2 messages the broker may hold go out again with their ids —
-   * a PUBREL when it acknowledged them (PUBREC), else the PUBLISH with DUP — and the other ids
-   * are released as before (a broker answers PUBCOMP even for ids it does not hold). Returns
+   * On a resumed session: the QoS 2 messages the broker may hold go out again with their ids
+   * (a PUBREL when it acknowledged them with PUBREC, else the PUBLISH with DUP), and the other
+   * ids are released as before (a broker answers PUBCOMP even for ids it does not hold). Returns
    * the resumed publishes the caller named, completed at their PUBCOMP.
    */
   #resume(
