@@ -44,6 +44,23 @@ export function enterBackoff(ctx: Context, nowMs: number): Backoff {
 }
 
 /**
+ * The connection ended, lost or stopped: no drain waits any more, the unacknowledged `discard`
+ * sends fail with `lost`, and the end of a connection that was up (CONNACK received) is reported.
+ */
+export function connectionEnded(
+  ctx: Context,
+  error: SdkError | undefined,
+  wasUp: boolean,
+  lost: SdkError,
+): void {
+  drainEnded(ctx)
+  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
+  if (wasUp) {
+    emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
+  }
+}
+
+/**
  * The connection ended (or never came up): fail the unacknowledged `discard` sends, then
  * reconnect at once after a renewal, or after a backoff.
  */
@@ -55,12 +72,12 @@ export function connectionLost(
 ): DeviceState {
   if (error !== undefined) ctx.lastError = error
   const message = "couldn't deliver: the connection was lost"
-  const lost = new SdkError('local.connection_lost', message, { cause: error })
-  drainEnded(ctx)
-  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
-  if (wasUp) {
-    emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
-  }
+  connectionEnded(
+    ctx,
+    error,
+    wasUp,
+    new SdkError('local.connection_lost', message, { cause: error }),
+  )
   if (ctx.reconnectNow) {
     ctx.reconnectNow = false
     return connect(ctx, nowMs)

@@ -14,6 +14,7 @@ import { emit, warn } from './context.js'
 import type { DeviceState } from './state.js'
 import { serverPropertyWritten } from './store-transaction.js'
 import type { In } from './transitions.js'
+import type { DeviceEvent } from './types.js'
 
 function onConsumerPurge(ctx: Context, payload: Uint8Array): void {
   let skipped = 0
@@ -40,42 +41,22 @@ function onData(ctx: Context, iface: Interface, path: string, payload: Uint8Arra
     return
   }
   const data = decoded.value
-  const isProperty = iface.type === 'properties'
-  switch (data.kind) {
-    case 'individual':
-      if (isProperty) {
-        // spec §3.8: cache server properties with the major they belong to
-        const { name: interfaceName, major } = iface
-        serverPropertyWritten(ctx)
-        ctx.store.properties.set({ interfaceName, major, path, ownership: 'server', payload })
-      }
-      emit(ctx, {
-        type: 'serverData',
-        interfaceName: iface.name,
-        path,
-        value: data.value,
-        ...(data.timestamp === undefined ? {} : { timestamp: data.timestamp }),
-      })
-      return
-    case 'object':
-      emit(ctx, {
-        type: 'serverObject',
-        interfaceName: iface.name,
-        path,
-        value: data.value,
-        ...(data.timestamp === undefined ? {} : { timestamp: data.timestamp }),
-      })
-      return
-    case 'unset':
-      if (isProperty) {
-        serverPropertyWritten(ctx)
-        ctx.store.properties.delete(iface.name, path)
-      }
-      emit(ctx, { type: 'serverUnset', interfaceName: iface.name, path })
-      return
-    default:
-      assertNever(data)
+  const { name: interfaceName, major } = iface
+  if (iface.type === 'properties') {
+    // spec §3.8: cache server properties with the major they belong to
+    serverPropertyWritten(ctx)
+    if (data.kind === 'unset') ctx.store.properties.delete(interfaceName, path)
+    else ctx.store.properties.set({ interfaceName, major, path, ownership: 'server', payload })
   }
+  if (data.kind === 'unset') return emit(ctx, { type: 'serverUnset', interfaceName, path })
+  const { value, timestamp } = data
+  emit(ctx, {
+    type: data.kind === 'individual' ? 'serverData' : 'serverObject',
+    interfaceName,
+    path,
+    value,
+    ...(timestamp === undefined ? {} : { timestamp }),
+  } as DeviceEvent)
 }
 
 /** Handles one `mqtt.message`, in any state that may get one. */

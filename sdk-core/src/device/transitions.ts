@@ -4,10 +4,10 @@
  * answers never reach this table: the machine hands them to the pairing sub-machine first.
  */
 import { SdkError } from '../errors.js'
-import { connect, connectionLost, enterBackoff } from './connection.js'
+import { connect, connectionEnded, connectionLost, enterBackoff } from './connection.js'
 import type { Context } from './context.js'
-import { emit, warn } from './context.js'
-import { drainEnded, drainTimeout } from './drain.js'
+import { warn } from './context.js'
+import { drainTimeout } from './drain.js'
 import { handleMessage } from './incoming.js'
 import { addInterface, removeInterface } from './interfaces.js'
 import { runPairing } from './pairing-bridge.js'
@@ -116,16 +116,9 @@ export const transitions: Table = {
     // a transport may report (and acknowledge) messages read before its goodbye went out
     'mqtt.message': handleMessage,
     'mqtt.closed': (ctx, state, input) => {
-      drainEnded(ctx)
       ctx.reconnectNow = false
       const lost = new SdkError('local.connection_lost', "couldn't deliver: the device was stopped")
-      for (const opId of ctx.outbox.disconnected()) {
-        emit(ctx, { type: 'sendFailed', opId, error: lost })
-      }
-      if (state.wasUp) {
-        const { error } = input
-        emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
-      }
+      connectionEnded(ctx, input.error, state.wasUp, lost)
       return idle
     },
   },

@@ -102,6 +102,12 @@ function invalidValue(
   })
 }
 
+/** A machine event's fields but its `type`: the payload of the device API's event of the same news. */
+function fieldsOf<E extends { readonly type: string }>(event: E): Omit<E, 'type'> {
+  const { type: _type, ...fields } = event
+  return fields
+}
+
 function abortError(signal: AbortSignalLike): unknown {
   return (
     signal.reason ?? new SdkError('local.aborted', "couldn't finish: the operation was aborted")
@@ -278,10 +284,9 @@ export class DeviceDriver {
       this.#queue.close()
       this.#runner.close()
       const closed = new SdkError('local.closed', "couldn't finish sending: the device was closed")
+      // each settled send, each closed stream, leaves its table
       for (const [opId] of this.#pending.entries()) this.#settle(opId, closed)
-      this.#pending.clear()
       for (const sink of this.#streams) sink.close()
-      this.#streams.clear()
       this.#closeStore()
       this.#notify('stateChanged', { state: 'closed' })
     })
@@ -326,13 +331,12 @@ export class DeviceDriver {
     filter: { readonly ownership?: Ownership; readonly interfaceName?: string } = {},
   ): PropertyEntry[] {
     const out: PropertyEntry[] = []
-    for (const stored of this.#store.properties.list(filter.ownership)) {
-      if (filter.interfaceName !== undefined && stored.interfaceName !== filter.interfaceName)
-        continue
-      const value = this.getProperty(stored.interfaceName, stored.path)
-      if (value === undefined) continue
-      const { interfaceName, path, ownership } = stored
-      out.push({ interfaceName, path, ownership, value })
+    for (const { interfaceName, path, ownership } of this.#store.properties.list(
+      filter.ownership,
+    )) {
+      if (filter.interfaceName !== undefined && interfaceName !== filter.interfaceName) continue
+      const value = this.getProperty(interfaceName, path)
+      if (value !== undefined) out.push({ interfaceName, path, ownership, value })
     }
     return out
   }
@@ -465,7 +469,7 @@ export class DeviceDriver {
   #onMachineEvent(event: DeviceEvent): void {
     switch (event.type) {
       case 'connected':
-        this.#notify('connected', { sessionPresent: event.sessionPresent })
+        this.#notify('connected', fieldsOf(event))
         return
       case 'synced':
         this.#synced = true
@@ -474,32 +478,19 @@ export class DeviceDriver {
       case 'disconnected':
         this.#synced = false
         if (event.error !== undefined) this.#lastError = event.error
-        this.#notify('disconnected', event.error === undefined ? {} : { error: event.error })
+        this.#notify('disconnected', fieldsOf(event))
         return
       case 'serverData':
-      case 'serverObject': {
-        const { interfaceName, path, timestamp } = event
-        const stamp = timestamp === undefined ? {} : { timestamp }
-        this.#publishMessage(
-          event.type === 'serverData'
-            ? { type: 'individual', interfaceName, path, value: event.value, ...stamp }
-            : { type: 'object', interfaceName, path, value: event.value, ...stamp },
-        )
+        this.#publishMessage({ ...event, type: 'individual' })
         return
-      }
+      case 'serverObject':
+        this.#publishMessage({ ...event, type: 'object' })
+        return
       case 'serverUnset':
-        this.#publishMessage({
-          type: 'unset',
-          interfaceName: event.interfaceName,
-          path: event.path,
-        })
+        this.#publishMessage({ ...event, type: 'unset' })
         return
       case 'serverDataError':
-        this.#notify('dataError', {
-          interfaceName: event.interfaceName,
-          path: event.path,
-          issues: event.issues,
-        })
+        this.#notify('dataError', fieldsOf(event))
         return
       case 'warning':
         this.#notify('warning', { message: event.message, ctx: event.ctx ?? {} })
@@ -513,7 +504,7 @@ export class DeviceDriver {
       case 'stateChanged':
         // left `online` (a stop under way, a lost connection): a connect() now must wait
         if (event.state !== 'online') this.#synced = false
-        this.#notify('stateChanged', { state: event.state })
+        this.#notify('stateChanged', fieldsOf(event))
         return
       case 'failed':
         this.#lastError = event.error
