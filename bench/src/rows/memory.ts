@@ -11,7 +11,7 @@
  * rounds run twice: V8 sized for this machine, and as Node sizes it on a 512 MiB board.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchContext, Measurement, RowSpec } from '../context.js'
 import { deviceOptions } from '../device-env.js'
@@ -64,6 +64,16 @@ interface Status {
    * resident.
    */
   readonly brk: number
+  /**
+   * Of `anon`, the malloc arenas of the other threads (glibc gives each thread that allocates
+   * one, up to 8 per core: V8's platform workers, whose compiler jobs allocate their zones
+   * there; libuv's pool). glibc trims one only once its free top exceeds the trim threshold.
+   */
+  readonly threadArenas: number
+  /** Of `file`, pages of the `node` executable itself (code, V8's builtins, ICU's data). */
+  readonly nodeFile: number
+  /** Of `file`, pages of native addons (`*.node`: better-sqlite3's SQLite on Node 20). */
+  readonly addonFiles: number
 }
 
 function statusOf(pid: number): Status {
@@ -78,17 +88,55 @@ function statusOf(pid: number): Status {
     anon: kb('RssAnon'),
     file: kb('RssFile'),
     peak: kb('VmHWM'),
-    brk: brkResident(pid),
+    ...mappingSplit(pid),
   }
 }
 
-/** Resident bytes of the `[heap]` mapping (the main malloc arena) of process `pid`. */
-function brkResident(pid: number): number {
-  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8')
-  const at = smaps.search(/ \[heap\]\n/)
-  if (at < 0) return 0
-  const rss = /^Rss:\s+(\d+) kB/m.exec(smaps.slice(at))
-  return rss === null ? 0 : Number(rss[1]) * 1024
+/** glibc's thread arenas are heaps of 64 MiB, aligned on 64 MiB (HEAP_MAX_SIZE on 64-bit). */
+const ARENA_HEAP = 64 * MiB
+
+interface Mapping {
+  readonly start: number
+  readonly end: number
+  readonly perms: string
+  readonly name: string
+  rss: number
+}
+
+/** Resident bytes of process `pid` by kind of mapping (see `Status`), from /proc/<pid>/smaps. */
+function mappingSplit(
+  pid: number,
+): Pick<Status, 'brk' | 'threadArenas' | 'nodeFile' | 'addonFiles'> {
+  const maps: Mapping[] = []
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head !== null) {
+      const [, start = '0', end = '0', perms = '', name = ''] = head
+      maps.push({ start: parseInt(start, 16), end: parseInt(end, 16), perms, name, rss: 0 })
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    const last = maps.at(-1)
+    if (rss !== null && last !== undefined) last.rss = Number(rss[1]) * 1024
+  }
+  const exe = readlinkSync(`/proc/${pid}/exe`)
+  let brk = 0
+  let threadArenas = 0
+  let nodeFile = 0
+  let addonFiles = 0
+  maps.forEach((m, i) => {
+    if (m.name === '[heap]') brk += m.rss
+    else if (m.name === exe) nodeFile += m.rss
+    else if (m.name.endsWith('.node')) addonFiles += m.rss
+    else if (m.name === '' && m.perms.startsWith('rw') && m.start % ARENA_HEAP === 0) {
+      // an arena's heap: committed from its start, the rest of its 64 MiB reserved (---p)
+      const rest = maps[i + 1]
+      const whole = m.end - m.start === ARENA_HEAP
+      const reserved = rest?.start === m.end && rest.name === '' && rest.perms === '---p'
+      if (whole || (reserved && rest.end - m.start === ARENA_HEAP)) threadArenas += m.rss
+    }
+  })
+  return { brk, threadArenas, nodeFile, addonFiles }
 }
 
 interface Step {
@@ -212,6 +260,9 @@ function stepMedians(device: readonly Step[][]): Record<string, Record<string, n
           // V8's own malloc), thread stacks
           native: of((s) => s.status.anon - (s.heap.v8Resident ?? Number.NaN)),
           mainArena: of((s) => s.status.brk),
+          threadArenas: of((s) => s.status.threadArenas),
+          nodeFile: of((s) => s.status.nodeFile),
+          addonFiles: of((s) => s.status.addonFiles),
         },
       ]
     }),
@@ -220,7 +271,7 @@ function stepMedians(device: readonly Step[][]): Record<string, Record<string, n
 
 const signed = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(1)}`
 
-/** One step's resident memory split: V8's heap (young / old), native (main arena), files. */
+/** One step's resident memory split: V8's heap (young / old), native (arenas), files. */
 function split(step: Readonly<Record<string, number>> | undefined): string {
   if (step === undefined) return 'not measured'
   const v8 = step.v8Resident ?? Number.NaN
@@ -228,8 +279,10 @@ function split(step: Readonly<Record<string, number>> | undefined): string {
   return (
     `V8 heap ${v8.toFixed(1)} (young ${young.toFixed(1)}, old ${(v8 - young).toFixed(1)}; ` +
     `used ${(step.heapUsed ?? Number.NaN).toFixed(1)}), native ${(step.native ?? Number.NaN).toFixed(1)} ` +
-    `(main malloc arena ${(step.mainArena ?? Number.NaN).toFixed(1)}; ArrayBuffers ` +
-    `${(step.arrayBuffers ?? Number.NaN).toFixed(1)}), file-backed ${(step.rssFile ?? Number.NaN).toFixed(1)} MiB`
+    `(main malloc arena ${(step.mainArena ?? Number.NaN).toFixed(1)}, other threads' arenas ` +
+    `${(step.threadArenas ?? Number.NaN).toFixed(1)}; ArrayBuffers ` +
+    `${(step.arrayBuffers ?? Number.NaN).toFixed(1)}), file-backed ${(step.rssFile ?? Number.NaN).toFixed(1)} ` +
+    `(node ${(step.nodeFile ?? Number.NaN).toFixed(1)}, addons ${(step.addonFiles ?? Number.NaN).toFixed(1)}) MiB`
   )
 }
 
