@@ -49,6 +49,77 @@ const int64Swap = {
   },
 }
 
+/** Whether `n` holds an `arguments`, `super`, `yield` or `await` (a function's own included). */
+function bindsToItsFunction(n) {
+  if (n.kind === ts.SyntaxKind.SuperKeyword || ts.isYieldExpression(n) || ts.isAwaitExpression(n)) {
+    return true
+  }
+  if (ts.isIdentifier(n) && n.text === 'arguments') return true
+  return ts.forEachChild(n, bindsToItsFunction) === true
+}
+
+/**
+ * The statements of a loop body as the body of a function, or undefined when they can't be:
+ * a `break`, `return`, label, `var` or function declaration of its own, or any `arguments`,
+ * `super`, `yield`, `await`. Each `continue` of the loop's own becomes a `return`.
+ */
+function asCallbackBody(body, context) {
+  const f = context.factory
+  // true when `n` (within a loop or a switch of the body's own, or not) keeps the body a loop's
+  const stays = (n, nestedLoop, nestedSwitch) => {
+    if (ts.isLabeledStatement(n) || ts.isFunctionDeclaration(n) || ts.isReturnStatement(n)) {
+      return true
+    }
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return false
+    if (ts.isVariableDeclarationList(n) && (n.flags & ts.NodeFlags.BlockScoped) === 0) return true
+    if (ts.isBreakStatement(n) || ts.isContinueStatement(n)) {
+      if (n.label !== undefined) return true
+      if (ts.isBreakStatement(n) && !nestedLoop && !nestedSwitch) return true
+    }
+    const loop = nestedLoop || ts.isIterationStatement(n, false)
+    const inSwitch = nestedSwitch || ts.isSwitchStatement(n)
+    return ts.forEachChild(n, (c) => stays(c, loop, inSwitch) || undefined) === true
+  }
+  if (bindsToItsFunction(body) || stays(body, false, false)) return undefined
+  const rewrite = (n, nestedLoop) => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return n
+    if (ts.isContinueStatement(n) && !nestedLoop) return f.createReturnStatement()
+    const loop = nestedLoop || ts.isIterationStatement(n, false)
+    return ts.visitEachChild(n, (c) => rewrite(c, loop), context)
+  }
+  const block = rewrite(body, false)
+  return ts.isBlock(block) ? block : f.createBlock([block], true)
+}
+
+/**
+ * `for (const x of e) body` → `__each(e, (x) => body)` (the prelude's: `__A(e)` once, each index
+ * up to the live length, as TypeScript's ES5 loop; a binding per iteration, as ES2015 gives),
+ * where the body can be a function's (`asCallbackBody`): 20-odd bytes less a loop once lowered.
+ */
+function loopsAsCalls(context) {
+  const f = context.factory
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (!ts.isForOfStatement(node) || node.awaitModifier !== undefined) return node
+    const init = node.initializer
+    if (
+      !ts.isVariableDeclarationList(init) ||
+      (init.flags & ts.NodeFlags.BlockScoped) === 0 ||
+      init.declarations.length !== 1
+    ) {
+      return node
+    }
+    const body = asCallbackBody(node.statement, context)
+    if (body === undefined) return node
+    const param = f.createParameterDeclaration(undefined, undefined, init.declarations[0].name)
+    const fn = f.createArrowFunction(undefined, undefined, [param], undefined, undefined, body)
+    return f.createExpressionStatement(
+      f.createCallExpression(f.createIdentifier('__each'), undefined, [node.expression, fn]),
+    )
+  }
+  return (sf) => visit(sf)
+}
+
 /** `for (x of e)` / `...e` → `__A(e)` (before TypeScript lowers them). */
 function iterateAsArrays(context) {
   const f = context.factory
@@ -300,6 +371,35 @@ function privateAsProperties(context) {
   return (sf) => visit(sf)
 }
 
+const ES5 = {
+  target: ts.ScriptTarget.ES5,
+  module: ts.ModuleKind.None,
+  allowJs: true,
+  noEmitHelpers: true,
+  importHelpers: false,
+  downlevelIteration: false,
+  removeComments: true,
+  useDefineForClassFields: false,
+}
+
+/** ES2022 script text → ES5 text calling the prelude's helpers (not minified). */
+export function lowerToEs5(code) {
+  const once = ts.transpileModule(code, {
+    fileName: 'bundle.js',
+    compilerOptions: ES5,
+    transformers: {
+      before: [privateAsProperties, loopsAsCalls, iterateAsArrays, regexSlashes, templatesAsSums],
+    },
+  })
+  // a second pass over the ES5 text (nothing left to lower): by then every class has a plain
+  // name (TypeScript names an anonymous class only as it prints it)
+  return ts.transpileModule(once.outputText, {
+    fileName: 'bundle.js',
+    compilerOptions: ES5,
+    transformers: { after: [compactClasses, flatAssigns, declarationsFirst] },
+  }).outputText
+}
+
 /**
  * Bundles, lowers and minifies; returns the script, esbuild's metafile of the bundle step, and
  * the sizes of the ES2022 bundle and of the minified prelude.
@@ -332,37 +432,14 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
   }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
   code = code.replace(/\bextends Error\b/g, 'extends __E')
-  const es5 = {
-    target: ts.ScriptTarget.ES5,
-    module: ts.ModuleKind.None,
-    allowJs: true,
-    noEmitHelpers: true,
-    importHelpers: false,
-    downlevelIteration: false,
-    removeComments: true,
-    useDefineForClassFields: false,
-  }
-  const once = ts.transpileModule(code, {
-    fileName: 'bundle.js',
-    compilerOptions: es5,
-    transformers: {
-      before: [privateAsProperties, iterateAsArrays, regexSlashes, templatesAsSums],
-    },
-  })
-  // a second pass over the ES5 text (nothing left to lower): by then every class has a plain
-  // name (TypeScript names an anonymous class only as it prints it)
-  const lowered = ts.transpileModule(once.outputText, {
-    fileName: 'bundle.js',
-    compilerOptions: es5,
-    transformers: { after: [compactClasses, flatAssigns, declarationsFirst] },
-  })
+  const lowered = lowerToEs5(code)
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
   // One function around prelude and bundle: top-level names of a script are globals, which the
   // minifier must keep (`__spreadArray`, `__assign`, … at every use); inside, it shortens them.
   // Only `Astarte` (and the prelude's shims of missing built-ins) reach the global scope.
   const script =
-    `var Astarte = function () {\n${readFileSync(PRELUDE, 'utf8')}\n${lowered.outputText}\n` +
+    `var Astarte = function () {\n${readFileSync(PRELUDE, 'utf8')}\n${lowered}\n` +
     `return Astarte\n}.call(this);\n${footer}\n`
   const minified = await transform(script, {
     minify: true,

@@ -5,6 +5,11 @@
 function __A(x) {
   return x && x.__a ? x.__a() : x
 }
+// a lowered `for…of` (the build's `loopsAsCalls`)
+function __each(a, f) {
+  a = __A(a)
+  for (var i = 0; i < a.length; i++) f(a[i])
+}
 function __mkColl(isMap) {
   function C(init) {
     this.k = []

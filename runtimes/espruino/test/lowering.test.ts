@@ -1,0 +1,82 @@
+/**
+ * The build's ES5 lowering keeps what a program computes: each snippet runs as written and, lowered
+ * with the prelude, in a context without Map and Set (Espruino's case); both results must be equal.
+ */
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { test } from 'node:test'
+import { createContext, runInContext } from 'node:vm'
+
+const { lowerToEs5 } = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
+  lowerToEs5: (code: string) => string
+}
+const prelude = readFileSync(new URL('../src/prelude.js', import.meta.url), 'utf8')
+
+/** `body` (statements ending in `return <result>`) run as written and lowered: both results. */
+function runBoth(body: string): { lowered: string; asWritten: unknown; asLowered: unknown } {
+  const program = `var out = (function () {\n${body}\n})()`
+  const lowered = lowerToEs5(program)
+  const asWritten = runInContext(`${program}; JSON.stringify(out)`, createContext({}))
+  const es5 = createContext({})
+  runInContext('delete this.Map; delete this.Set', es5)
+  const asLowered = runInContext(`${prelude}\n${lowered}; JSON.stringify(out)`, es5)
+  return { lowered, asWritten, asLowered }
+}
+
+const calls = (lowered: string) => lowered.match(/__each\(/g)?.length ?? 0
+
+test('a for…of becomes a call where its body can be a function, with the same result', () => {
+  const cases = [
+    // continue (also from within a switch), break of an inner loop and of a switch
+    `const r = []
+    for (const x of [1, 2, 3, 4, 5, 6]) {
+      if (x === 2) continue
+      switch (x) { case 3: r.push('three'); break; case 4: continue; default: r.push(x) }
+      for (let i = 0; i < 9; i++) { if (i === 2) break; r.push(x * 10 + i) }
+    }
+    return r`,
+    // one binding per iteration, as closures see it
+    `const fs = []
+    for (const x of ['a', 'b', 'c']) fs.push(() => x)
+    return fs.map((f) => f())`,
+    // this of the enclosing method
+    `class C { constructor() { this.n = 0 } add(xs) { for (const x of xs) this.n += x; return this.n } }
+    return new C().add([1, 2, 3])`,
+    // elements pushed while iterating are visited
+    `const a = [1, 2]
+    for (const x of a) if (x < 6) a.push(x + 2)
+    return a`,
+    // a Map's entries, destructured; a Set's values
+    `const m = new Map([['k', 1], ['l', 2]])
+    const s = new Set([3, 4, 3])
+    const r = []
+    for (const [k, v] of m) r.push(k + v)
+    for (const v of s) r.push(v)
+    return r`,
+  ]
+  for (const body of cases) {
+    const { lowered, asWritten, asLowered } = runBoth(body)
+    assert.equal(asLowered, asWritten, body)
+    assert.ok(calls(lowered) > 0, `not a call: ${body}`)
+  }
+})
+
+test('a for…of that returns, breaks, declares a var or a function, or reads arguments stays a loop', () => {
+  const cases = [
+    `for (const x of [1, 2, 3]) if (x === 2) return x`,
+    `let r = 0
+    for (const x of [1, 2, 3]) { if (x === 3) break; r += x }
+    return r`,
+    `for (const x of [1, 2]) { var last = x }
+    return last`,
+    `const r = []
+    for (const x of [1, 2]) { function f() { return x } r.push(f()) }
+    return r`,
+    `return (function () { let r = 0; for (const x of [1, 2]) r += arguments[0] * x; return r })(5)`,
+  ]
+  for (const body of cases) {
+    const { lowered, asWritten, asLowered } = runBoth(body)
+    assert.equal(asLowered, asWritten, body)
+    assert.equal(calls(lowered), 0, `a call: ${body}`)
+  }
+})
