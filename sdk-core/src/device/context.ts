@@ -32,8 +32,8 @@ export interface Context {
   /** The introspection, by interface name. */
   readonly interfaces: Map<string, Interface>
   readonly outbox: Outbox
-  /** Why a queued message must not be sent (see `sync.ts`); made once, used by every pump. */
-  obsolete: Obsolete
+  /** Whether a queued message must not be sent (see `sync.ts`); made once, used by every pump. */
+  readonly obsolete: Obsolete
   readonly topics: TopicCache
   readonly counters: OutboxCounters & { reconnects: number }
   lastError: SdkError | undefined
@@ -74,11 +74,21 @@ export function emit(ctx: Context, event: DeviceEvent): void {
   ctx.out.push({ type: 'event', event })
 }
 
+/** Logs `message` at `level` and returns the `warning` event telling the listeners. */
+export function warning(
+  ctx: Context,
+  message: string,
+  details: Readonly<Record<string, unknown>>,
+  level: 'info' | 'warn' = 'warn',
+): DeviceAction {
+  ctx.logger?.log(level, message, details)
+  return { type: 'event', event: { type: 'warning', message, ctx: details } }
+}
+
 export function warn(
   ctx: Context,
   message: string,
   details: Readonly<Record<string, unknown>>,
 ): void {
-  ctx.logger?.log('warn', message, details)
-  emit(ctx, { type: 'warning', message, ctx: details })
+  ctx.out.push(warning(ctx, message, details))
 }

@@ -19,7 +19,6 @@ import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
 import { sendDirect, sendWritesStore } from './send.js'
 import {
-  asSdkError,
   beginTransaction,
   isProbeTimer,
   isRefusal,
@@ -28,7 +27,7 @@ import {
   transactionCommitted,
   transactionFailed,
 } from './store-transaction.js'
-import { obsoleteIn } from './sync.js'
+import { isObsolete } from './sync.js'
 import { TopicCache } from './topic-cache.js'
 import type { DeviceState } from './state.js'
 import { idle } from './states/idle.js'
@@ -43,31 +42,22 @@ import type {
   OpId,
 } from './types.js'
 import type { Validated } from '../value/types.js'
-
-const DEFAULTS = {
-  keepaliveSec: 30,
-  minMs: 1_000,
-  maxMs: 60_000,
-  stableAfterMs: 60_000,
-  maxInflight: 100,
-}
+import { toSdkError } from '../driver/sdk-error-of.js'
 
 type AnyStep = Step<DeviceState, DeviceInput>
 
-function pairingInput(input: DeviceInput): PairingInput | undefined {
-  switch (input.type) {
-    case 'http.response':
-    case 'http.failed':
-    case 'crypto.keyAndCsr':
-    case 'crypto.failed':
-    case 'credentials.saved':
-    case 'credentials.saveFailed':
-      return input
-    case 'timer':
-      return isPairingId(input.timerId) ? input : undefined
-    default:
-      return undefined
-  }
+/** The outcomes of the pairing sub-machine's actions; its timers are told by their ids. */
+const PAIRING_ANSWERS: ReadonlySet<DeviceInput['type']> = new Set([
+  'http.response',
+  'http.failed',
+  'crypto.keyAndCsr',
+  'crypto.failed',
+  'credentials.saved',
+  'credentials.saveFailed',
+])
+
+function forPairing(input: DeviceInput): boolean {
+  return PAIRING_ANSWERS.has(input.type) || (input.type === 'timer' && isPairingId(input.timerId))
 }
 
 function configIssues(config: DeviceConfig): Issue[] {
@@ -119,15 +109,15 @@ export class DeviceMachine {
     const counters = { sent: 0, acked: 0, dropped: 0, reconnects: 0 }
     const interfaces = new Map<string, Interface>(config.interfaces.map((i) => [i.name, i]))
     const { existing, ...pairingSettings } = config.pairing ?? {}
-    this.#ctx = {
+    const ctx: Context = {
       prefix: prefix.value,
       clientId: `${config.realm}/${config.deviceId}`,
       store: config.store,
       inflater: config.inflater,
       logger: config.logger,
-      keepaliveSec: config.keepaliveSec ?? DEFAULTS.keepaliveSec,
-      backoff: config.backoff ?? { minMs: DEFAULTS.minMs, maxMs: DEFAULTS.maxMs },
-      stableAfterMs: config.stableAfterMs ?? DEFAULTS.stableAfterMs,
+      keepaliveSec: config.keepaliveSec ?? 30,
+      backoff: config.backoff ?? { minMs: 1_000, maxMs: 60_000 },
+      stableAfterMs: config.stableAfterMs ?? 60_000,
       random: config.random,
       purgeFormat: config.purgeFormat ?? 'zlib',
       maxPayloadBytes: config.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
@@ -143,7 +133,7 @@ export class DeviceMachine {
             }),
       broker: config.pairing === undefined ? config.broker : undefined,
       interfaces,
-      outbox: new Outbox(config.store, config.maxInflight ?? DEFAULTS.maxInflight, counters),
+      outbox: new Outbox(config.store, config.maxInflight ?? 100, counters),
       counters,
       lastError: undefined,
       attempt: 0,
@@ -158,10 +148,10 @@ export class DeviceMachine {
       tx: undefined,
       storeFailure: undefined,
       resync: false,
-      obsolete: () => undefined,
+      obsolete: (message, queue) => isObsolete(ctx, message, queue),
       topics: new TopicCache(prefix.value),
     }
-    this.#ctx.obsolete = obsoleteIn(this.#ctx)
+    this.#ctx = ctx
     // spec §3.8: entries of interfaces no longer introspected, or of another major, are stale
     pruneStaleProperties(config.store.properties, [...interfaces.values()])
   }
@@ -188,14 +178,13 @@ export class DeviceMachine {
     if (input.type === 'addInterface') checkSupportedInterface(input.iface)
     const ctx = this.#ctx
     const before = this.#state
-    const forPairing = pairingInput(input)
     // a fresh list per input costs less than emptying one (V8 drops an emptied array's storage),
     // and a step that throws leaves no half-built actions behind for later calls
     const out: DeviceAction[] = []
     ctx.out = out
     try {
-      if (forPairing !== undefined) {
-        this.#state = runPairing(ctx, forPairing, nowMs, before)
+      if (forPairing(input)) {
+        this.#state = runPairing(ctx, input as PairingInput, nowMs, before)
       } else if (input.type === 'timer' && isProbeTimer(ctx, input.timerId)) {
         probeStore(ctx, before.tag, nowMs)
       } else {
@@ -206,7 +195,7 @@ export class DeviceMachine {
       // a port threw (e.g. the store's disk is full)
       ctx.out = []
       if (isRefusal(e)) throw e
-      const error = asSdkError(e)
+      const error = toSdkError(e)
       if (ctx.tx !== undefined) {
         ctx.tx.outs.push(out)
         ctx.tx.failed = { input, error }

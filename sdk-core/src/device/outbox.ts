@@ -55,7 +55,7 @@ export interface WaitingDirectPublish extends DirectPublish {
   readonly createdMs: number
 }
 
-type QueueName = 'stored' | 'volatile'
+export type QueueName = 'stored' | 'volatile'
 
 // control and direct publishes are their own in-flight entries (one object less per message)
 type Inflight = ControlPublish | DirectPublish | { readonly source: QueueName; readonly id: number }
@@ -65,8 +65,8 @@ export type Acked = ControlPublish | DirectPublish | { readonly source: 'data' }
 
 const DATA: Acked = { source: 'data' }
 
-/** Why a queued message is dropped unsent; `undefined` keeps it. */
-export type Obsolete = (message: QueuedMessage, queue: QueueName) => string | undefined
+/** Whether a queued message is dropped unsent. */
+export type Obsolete = (message: QueuedMessage, queue: QueueName) => boolean
 
 export interface OutboxCounters {
   sent: number
@@ -302,7 +302,7 @@ export class Outbox {
       }
       const message = (pick === 'stored' ? stored : volatile) as QueuedMessage
       const cursor = this.#cursors[pick]
-      if (isExpired(message, nowMs) || obsolete(message, pick) !== undefined) {
+      if (isExpired(message, nowMs) || obsolete(message, pick)) {
         cursor.drop(message.id)
         this.#counters.dropped++
         continue

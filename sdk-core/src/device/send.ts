@@ -29,23 +29,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-function enqueue(
-  ctx: Context,
-  queue: 'stored' | 'volatile',
-  message: Omit<NewQueuedMessage, 'createdMs'>,
-  nowMs: number,
-): void {
+function enqueue(ctx: Context, queue: 'stored' | 'volatile', message: NewQueuedMessage): void {
+  if (queue === 'volatile') {
+    ctx.outbox.enqueue(queue, message)
+    return
+  }
   const stored = ctx.store.storedQueue
-  const before = queue === 'stored' ? stored.count() : 0
-  const queued = ctx.outbox.enqueue(queue, { ...message, createdMs: nowMs })
+  const before = stored.count()
+  const { id } = ctx.outbox.enqueue(queue, message)
   // a bounded store made room by evicting older messages (its overflow policy): property
   // changes may be among them, lost for Astarte on a present session; the cache still holds
   // them, so the next connection runs a full sync, which re-publishes them with the purge list
-  if (queue === 'stored' && stored.count() <= before) ctx.store.meta.delete(META_SYNCED)
+  if (stored.count() <= before) ctx.store.meta.delete(META_SYNCED)
   // the first stored id after a full sync's plan: property values below it were superseded
-  if (queue === 'stored' && ctx.floorPending) {
+  if (ctx.floorPending) {
     ctx.floorPending = false
-    ctx.propertyReplayFloor = queued.id
+    ctx.propertyReplayFloor = id
   }
 }
 
@@ -63,17 +62,14 @@ function sendProperty(
   const topic = ctx.topics.topic(interfaceName, path)
   const cached = ctx.store.properties.get(interfaceName, path)
   const current = cached !== undefined && cached.major === major ? cached : undefined
+  const unset = data.kind === 'unset'
+  if (unset ? current === undefined : current !== undefined && sameBytes(current.payload, payload))
+    return false
   // queued before the cache changes: a queue refusing it (full) must leave the cache as it was,
   // or a later set of the same value would be skipped as unchanged and never reach Astarte
-  if (data.kind === 'unset') {
-    if (current === undefined) return false
-    enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
-    ctx.store.properties.delete(interfaceName, path)
-    return true
-  }
-  if (current !== undefined && sameBytes(current.payload, payload)) return false
-  enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null }, nowMs)
-  ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
+  enqueue(ctx, 'stored', { topic, payload, qos: 2, expiresMs: null, createdMs: nowMs })
+  if (unset) ctx.store.properties.delete(interfaceName, path)
+  else ctx.store.properties.set({ interfaceName, major, path, ownership: 'device', payload })
   return true
 }
 
@@ -168,7 +164,7 @@ export function handleSend(
     case 'queueVolatile': {
       const queue = decision.type === 'queueStored' ? 'stored' : 'volatile'
       const expiresMs = expiresAt(mapping, nowMs)
-      enqueue(ctx, queue, { topic, payload, qos, expiresMs }, nowMs)
+      enqueue(ctx, queue, { topic, payload, qos, expiresMs, createdMs: nowMs })
       if (queue === 'stored') ctx.tx?.durable.add(opId)
       emit(ctx, { type: 'sendCompleted', opId })
       break

@@ -31,7 +31,7 @@
  */
 import { SdkError } from '../errors.js'
 import type { Context } from './context.js'
-import { nextId } from './context.js'
+import { nextId, warning } from './context.js'
 import { pump } from './sync.js'
 import type { DeviceAction, DeviceInput, DeviceStateTag, OpId } from './types.js'
 
@@ -67,13 +67,6 @@ export interface StoreFailure {
   failedTransactions: number
   /** Server properties were received and not cached: a full sync fetches them again. */
   serverPropertiesLost: boolean
-}
-
-/** `error` as an `SdkError`: adapters throw those; anything else is an I/O failure. */
-export function asSdkError(error: unknown): SdkError {
-  if (error instanceof SdkError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  return new SdkError('local.io_failed', `couldn't use the store: ${message}`, { cause: error })
 }
 
 /**
@@ -117,13 +110,17 @@ function recovered(ctx: Context, failure: StoreFailure, state: DeviceStateTag): 
   ctx.storeFailure = undefined
   const message = 'the store accepts writes again: stored messages flow'
   const details = { failedTransactions: failure.failedTransactions }
-  ctx.logger?.log('info', message, details)
-  const out: DeviceAction[] = [{ type: 'event', event: { type: 'warning', message, ctx: details } }]
+  const out = [warning(ctx, message, details, 'info')]
   if (failure.serverPropertiesLost && connectionUp(state, undefined)) {
     out.push({ type: 'mqtt.disconnect' })
   }
   return out
 }
+
+const sendFailed = (opId: OpId, error: SdkError): DeviceAction => ({
+  type: 'event',
+  event: { type: 'sendFailed', opId, error },
+})
 
 function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
   for (const out of actions) {
@@ -173,7 +170,7 @@ export function transactionFailed(
       }
       const e = action.type === 'event' ? action.event : undefined
       if (e?.type === 'sendCompleted' && tx.durable.has(e.opId)) {
-        kept.push({ type: 'event', event: { type: 'sendFailed', opId: e.opId, error } })
+        kept.push(sendFailed(e.opId, error))
         continue
       }
       kept.push(action)
@@ -181,8 +178,7 @@ export function transactionFailed(
   }
   const failed = tx.failed
   if (failed?.input.type === 'send' && !settles(tx.outs, failed.input.opId)) {
-    const { opId } = failed.input
-    kept.push({ type: 'event', event: { type: 'sendFailed', opId, error: failed.error } })
+    kept.push(sendFailed(failed.input.opId, failed.error))
   }
   // a withheld sync step leaves the sync unfinished, and a half-handled input may leave it stuck:
   // a new connection runs it again
@@ -208,9 +204,7 @@ export function portFailedAlone(
   nowMs: number,
 ): void {
   const out = ctx.out
-  if (input.type === 'send' && !settles([out], input.opId)) {
-    out.push({ type: 'event', event: { type: 'sendFailed', opId: input.opId, error } })
-  }
+  if (input.type === 'send' && !settles([out], input.opId)) out.push(sendFailed(input.opId, error))
   ctx.resync = true
   // the step may have stopped half way (a sync that never ends): a new connection redoes it
   if (input.type !== 'send' && connectionUp(state, input)) out.push({ type: 'mqtt.disconnect' })
@@ -233,9 +227,7 @@ function failure(ctx: Context, error: SdkError, nowMs: number): DeviceAction[] {
     }
     ctx.storeFailure = f
     const message = "couldn't write the store: stored messages wait until it accepts writes again"
-    const details = { code: error.code, error: error.message }
-    ctx.logger?.log('warn', message, details)
-    out.push({ type: 'event', event: { type: 'warning', message, ctx: details } })
+    out.push(warning(ctx, message, { code: error.code, error: error.message }))
   }
   f.failedTransactions++
   if (f.probeTimerId === undefined) {

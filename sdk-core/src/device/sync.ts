@@ -11,7 +11,7 @@ import { decodePayload } from '../value/payload-decode.js'
 import type { Context } from './context.js'
 import { emit, nextId } from './context.js'
 import { drainProgress } from './drain.js'
-import type { Obsolete } from './outbox.js'
+import type { QueueName } from './outbox.js'
 import type { DeviceState } from './state.js'
 import type { Online } from './states/online.js'
 import type { Syncing } from './states/syncing.js'
@@ -26,28 +26,25 @@ export function currentIntrospection(ctx: Context): string {
 }
 
 /**
- * Queued messages that must not be sent: their interface left the introspection, they no longer
- * fit its current version, or they are property values a full sync already re-published from
- * the cache.
+ * Whether a queued message must not be sent: its interface left the introspection, it no longer
+ * fits the interface's current version, or it is a property value a full sync already
+ * re-published from the cache.
  */
-export function obsoleteIn(ctx: Context): Obsolete {
-  return (message: QueuedMessage, queue) => {
-    const floor = ctx.propertyReplayFloor
-    const topic = parseServerTopic(ctx.prefix, message.topic)
-    if (topic.type !== 'data') return 'not a data topic'
-    const iface = ctx.interfaces.get(topic.interfaceName)
-    if (iface === undefined) return 'interface removed'
-    const superseded = ctx.floorPending || (floor !== undefined && message.id < floor)
-    if (queue === 'stored' && iface.type === 'properties' && superseded) {
-      return 'superseded by the full sync'
-    }
+export function isObsolete(ctx: Context, message: QueuedMessage, queue: QueueName): boolean {
+  const topic = parseServerTopic(ctx.prefix, message.topic)
+  if (topic.type !== 'data') return true
+  const iface = ctx.interfaces.get(topic.interfaceName)
+  const floor = ctx.propertyReplayFloor
+  const superseded = ctx.floorPending || (floor !== undefined && message.id < floor)
+  return (
+    iface === undefined ||
+    (queue === 'stored' && iface.type === 'properties' && superseded) ||
     // queued for another version of the interface (a major changed since, even across a
     // restart): what no longer fits the current one would cost a forced disconnect, with the
     // session wiped, and replay after every reconnect (spec §3.3, §3.10)
-    if (iface.ownership !== 'device') return 'interface now server-owned'
-    if (!decodePayload(iface, topic.path, message.payload).ok) return 'no longer fits the interface'
-    return undefined
-  }
+    iface.ownership !== 'device' ||
+    !decodePayload(iface, topic.path, message.payload).ok
+  )
 }
 
 /** Fills the publish window. */
