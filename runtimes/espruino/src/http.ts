@@ -114,7 +114,8 @@ export function espruinoHttpClient(
           {
             protocol,
             host: parts[1],
-            port: Number(parts[2] ?? (protocol === 'https:' ? 443 : 80)),
+            // parseInt, not Number: Espruino's Number reads `0443` as octal
+            port: parseInt(parts[2] ?? (protocol === 'https:' ? '443' : '80'), 10),
             path: parts[3] ?? '/',
             method: req.method,
             headers,
