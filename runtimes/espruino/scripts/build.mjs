@@ -30,7 +30,6 @@ const PRELUDE = join(here, 'src/prelude.js')
 const INT64 = join(here, 'src/int64.ts')
 /** Espruino's own modules, reached with its `require`. */
 const ESPRUINO_MODULES = ['Storage', 'tls', 'net', 'http']
-const PRIVATE_PREFIX = '$_'
 const PROTO_PREFIX = '$P'
 
 /** sdk-core's `bson/int64.ts` → the Espruino one. */
@@ -347,28 +346,81 @@ function declarationsFirst(context) {
   return (sf) => visit(sf)
 }
 
-/** Every `#name` → a plain property `$N` (one N per distinct name); `#name in o` → `"$N" in o`. */
+/**
+ * Every name the script may use as a property: member names of all kinds (accesses, keys,
+ * methods, destructured keys) and every string literal (a bracket access, an `in` test).
+ */
+function propertyNames(sf) {
+  const names = new Set()
+  const add = (name) => {
+    if (name !== undefined && (ts.isIdentifier(name) || ts.isStringLiteralLike(name))) {
+      names.add(name.text)
+    }
+  }
+  const visit = (n) => {
+    if (ts.isStringLiteralLike(n)) names.add(n.text)
+    if (ts.isPropertyAccessExpression(n) || ts.isObjectLiteralElement(n) || ts.isClassElement(n)) {
+      add(n.name)
+    }
+    if (ts.isObjectBindingPattern(n)) for (const e of n.elements) add(e.propertyName ?? e.name)
+    ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return names
+}
+
+const NAME_START = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_'
+/** Property names of one then two characters, none a reserved word. */
+function* shortNames() {
+  yield* NAME_START
+  for (const a of NAME_START) {
+    for (const b of `${NAME_START}0123456789`) {
+      if (!['do', 'if', 'in'].includes(a + b)) yield a + b
+    }
+  }
+}
+
+/**
+ * Every `#name` → a plain property (`#name in o` → `"name" in o`): the shortest names no
+ * property of the script or of the prelude has, the most used private name first.
+ */
 function privateAsProperties(context) {
   const f = context.factory
-  const names = new Map()
-  const plain = (id) => {
-    if (!names.has(id.text)) names.set(id.text, `${PRIVATE_PREFIX}${names.size}`)
-    return f.createIdentifier(names.get(id.text))
-  }
-  const visit = (node) => {
-    if (ts.isPrivateIdentifier(node)) return plain(node)
-    if (ts.isBinaryExpression(node) && ts.isPrivateIdentifier(node.left)) {
-      const key = f.createStringLiteral(plain(node.left).text)
-      return f.updateBinaryExpression(
-        node,
-        key,
-        node.operatorToken,
-        ts.visitNode(node.right, visit),
-      )
+  const preludeNames = propertyNames(
+    ts.createSourceFile('prelude.js', readFileSync(PRELUDE, 'utf8'), ts.ScriptTarget.ES5, true),
+  )
+  return (sf) => {
+    const counts = new Map()
+    const count = (n) => {
+      if (ts.isPrivateIdentifier(n)) counts.set(n.text, (counts.get(n.text) ?? 0) + 1)
+      ts.forEachChild(n, count)
     }
-    return ts.visitEachChild(node, visit, context)
+    count(sf)
+    const taken = new Set([...propertyNames(sf), ...preludeNames])
+    const free = shortNames()
+    const names = new Map()
+    for (const [name] of [...counts].sort((x, y) => y[1] - x[1])) {
+      let short = free.next().value
+      while (taken.has(short)) short = free.next().value
+      if (short === undefined) throw new Error('no short property name left for the private names')
+      names.set(name, short)
+    }
+    const plain = (id) => f.createIdentifier(names.get(id.text))
+    const visit = (node) => {
+      if (ts.isPrivateIdentifier(node)) return plain(node)
+      if (ts.isBinaryExpression(node) && ts.isPrivateIdentifier(node.left)) {
+        const key = f.createStringLiteral(plain(node.left).text)
+        return f.updateBinaryExpression(
+          node,
+          key,
+          node.operatorToken,
+          ts.visitNode(node.right, visit),
+        )
+      }
+      return ts.visitEachChild(node, visit, context)
+    }
+    return visit(sf)
   }
-  return (sf) => visit(sf)
 }
 
 const ES5 = {
@@ -415,8 +467,12 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     external: ESPRUINO_MODULES,
     plugins: [int64Swap],
     // esbuild lowers these shorter than TypeScript (`(a=x)==null?…` against `(a=x)===null||a===void
-    // 0?…`), so TypeScript never sees them
-    supported: { 'optional-chain': false, 'nullish-coalescing': false },
+    // 0?…`, and `??=` as such a `??`), so TypeScript never sees them
+    supported: {
+      'optional-chain': false,
+      'nullish-coalescing': false,
+      'logical-assignment': false,
+    },
     // Espruino has no Symbol and no Object.freeze: symbols become unique strings (the core uses
     // them as sentinels and well-known keys only), freezing becomes the identity.
     define: {
@@ -427,7 +483,7 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     },
   })
   let code = bundled.code
-  for (const prefix of [PRIVATE_PREFIX, PROTO_PREFIX]) {
+  for (const prefix of [PROTO_PREFIX]) {
     if (code.includes(prefix)) throw new Error(`the bundle already uses ${prefix}`)
   }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0

@@ -80,3 +80,23 @@ test('a for…of that returns, breaks, declares a var or a function, or reads ar
     assert.equal(calls(lowered), 0, `a call: ${body}`)
   }
 })
+
+test('private names become properties no other name of the script has', () => {
+  const { lowered, asWritten, asLowered } = runBoth(`
+    class C {
+      #a = 1
+      #b = 2
+      y = 3
+      get a() { return this.#a }
+      #sum() { return this.#a + this.#b + this.y + this['z'] }
+      static has(o) { return #b in o }
+      z = 4
+      run() { this.#a = 10; return [this.a, this.#sum(), C.has(this), C.has({})] }
+    }
+    return new C().run()`)
+  assert.equal(asLowered, asWritten)
+  const a = /this\.(\w+) = 1;/.exec(lowered)?.[1]
+  const b = /this\.(\w+) = 2;/.exec(lowered)?.[1]
+  assert.ok(a !== undefined && b !== undefined && a !== b, lowered)
+  for (const name of [a, b]) assert.ok(!['a', 'y', 'z'].includes(name), name)
+})
