@@ -212,10 +212,11 @@ function prototypeOwner(e) {
 
 /**
  * A lowered class's members, shorter (after lowering; each is the same object operation):
- * `C.prototype.m = …` for two members or more becomes `p.m = …` after `var p = C.prototype`
- * (placed where the first member was, so after `__extends`), and an accessor's
- * `Object.defineProperty(C.prototype, "n", { get: g, set: s, enumerable: false,
- * configurable: true })` becomes `__def(p, "n", g, s)` (the prelude's, same descriptor).
+ * consecutive `C.prototype.m = f; C.prototype.n = g` become `__assign(C.prototype, { m: f, n: g })`
+ * (assigned in the same order), an accessor's `Object.defineProperty(C.prototype, "n", { get: g,
+ * set: s, enumerable: false, configurable: true })` becomes `__def(C.prototype, "n", g, s)` (the
+ * prelude's, same descriptor), and a class with two of these or more names its prototype once,
+ * `var p = C.prototype`, where the first was (so after `__extends`).
  */
 function compactClasses(context) {
   const f = context.factory
@@ -259,42 +260,59 @@ function compactClasses(context) {
     return undefined
   }
   const compact = (statements) => {
-    const members = statements.map(memberOf)
+    // one group per accessor, one per run of methods of the same class
+    const groups = []
+    for (const s of statements) {
+      const m = memberOf(s)
+      const last = groups.at(-1)
+      if (m?.kind === 'method' && last?.kind === 'methods' && last.owner === m.owner) {
+        last.statements.push(s)
+      } else if (m?.kind === 'method')
+        groups.push({ owner: m.owner, kind: 'methods', statements: [s] })
+      else groups.push(m ?? { statement: s })
+    }
     const counts = new Map()
-    for (const m of members) {
-      if (m !== undefined) counts.set(m.owner, (counts.get(m.owner) ?? 0) + 1)
+    for (const g of groups) {
+      if (g.owner !== undefined) counts.set(g.owner, (counts.get(g.owner) ?? 0) + 1)
     }
     if (counts.size === 0) return statements
     const aliases = new Map()
     const out = []
-    statements.forEach((s, i) => {
-      const m = members[i]
-      if (m === undefined) return out.push(s)
-      let target = f.createPropertyAccessExpression(f.createIdentifier(m.owner), 'prototype')
-      if ((counts.get(m.owner) ?? 0) >= 2) {
-        if (!aliases.has(m.owner)) {
+    for (const g of groups) {
+      if (g.owner === undefined) {
+        out.push(g.statement)
+        continue
+      }
+      let target = f.createPropertyAccessExpression(f.createIdentifier(g.owner), 'prototype')
+      if ((counts.get(g.owner) ?? 0) >= 2) {
+        if (!aliases.has(g.owner)) {
           const alias = f.createIdentifier(`${PROTO_PREFIX}${aliasCount++}`)
-          aliases.set(m.owner, alias)
+          aliases.set(g.owner, alias)
           out.push(
             f.createVariableStatement(undefined, [
               f.createVariableDeclaration(alias, undefined, undefined, target),
             ]),
           )
         }
-        target = aliases.get(m.owner)
+        target = aliases.get(g.owner)
       }
-      if (m.kind === 'accessor') {
-        const args = [target, m.name, m.get, ...(m.set === undefined ? [] : [m.set])]
-        return out.push(
-          f.createExpressionStatement(
-            f.createCallExpression(f.createIdentifier('__def'), undefined, args),
-          ),
+      const call = (name, args) =>
+        f.createExpressionStatement(
+          f.createCallExpression(f.createIdentifier(name), undefined, args),
         )
+      if (g.kind === 'accessor') {
+        out.push(call('__def', [target, g.name, g.get, ...(g.set === undefined ? [] : [g.set])]))
+      } else if (g.statements.length === 1) {
+        const e = g.statements[0].expression
+        const left = f.createPropertyAccessExpression(target, e.left.name)
+        out.push(f.createExpressionStatement(f.createAssignment(left, e.right)))
+      } else {
+        const methods = g.statements.map((s) =>
+          f.createPropertyAssignment(s.expression.left.name, s.expression.right),
+        )
+        out.push(call('__assign', [target, f.createObjectLiteralExpression(methods, true)]))
       }
-      const e = s.expression
-      const left = f.createPropertyAccessExpression(target, e.left.name)
-      out.push(f.createExpressionStatement(f.createAssignment(left, e.right)))
-    })
+    }
     return out
   }
   const visit = (node) => {
