@@ -72,14 +72,6 @@ export class BodyReader {
     return s
   }
 
-  /** Length-prefixed binary data, copied out of the frame. */
-  bytes(what: string): Uint8Array {
-    const at = this.pos
-    const n = this.u16(`${what} length`)
-    if (this.end - this.pos < n) throw this.fail(`${what} longer than the packet`, at)
-    return this.rest(this.pos + n)
-  }
-
   /** Bytes up to `to` (default: the frame end), copied so the caller may reuse its buffers. */
   rest(to: number = this.end): Uint8Array {
     const out = this.buf.slice(this.pos, to)

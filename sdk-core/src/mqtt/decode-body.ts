@@ -5,7 +5,16 @@
 import { assertNever } from '../errors.js'
 import type { BodyReader } from './body-reader.js'
 import { malformed } from './invalid.js'
-import type { Packet, PacketType, QoS, SubackCode, Subscription, Will } from './packet.js'
+import type {
+  MisdirectedPacket,
+  Packet,
+  PacketType,
+  QoS,
+  ServerPacket,
+  SubackCode,
+  Subscription,
+  Will,
+} from './packet.js'
 
 const TYPES: readonly (PacketType | undefined)[] = [
   undefined,
@@ -50,6 +59,52 @@ export function decodeBody(type: PacketType, first: number, r: BodyReader): Pack
   switch (type) {
     case 'connect':
       return decodeConnect(r)
+    case 'subscribe':
+      return decodeSubscribe(r)
+    case 'unsubscribe': {
+      const packetId = r.packetId()
+      const topics: string[] = []
+      // [MQTT-3.10.3-2] at least one topic filter.
+      do topics.push(r.string('topic filter'))
+      while (r.remaining > 0)
+      return { type, packetId, topics }
+    }
+    case 'pingreq':
+    case 'disconnect':
+      r.done(type)
+      return { type }
+    default:
+      return decodeServerPacket(type, first, r)
+  }
+}
+
+/**
+ * A client's `decodeBody`: the packets a server sends are decoded as `decodeBody` does; one only a
+ * client sends is the peer's fault whatever its body, so its body is not read.
+ */
+export function decodeClientBody(
+  type: PacketType,
+  first: number,
+  r: BodyReader,
+): ServerPacket | MisdirectedPacket {
+  switch (type) {
+    case 'connect':
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'pingreq':
+    case 'disconnect':
+      return { type }
+    default:
+      return decodeServerPacket(type, first, r)
+  }
+}
+
+function decodeServerPacket(
+  type: ServerPacket['type'],
+  first: number,
+  r: BodyReader,
+): ServerPacket {
+  switch (type) {
     case 'connack': {
       const flags = r.byte('connack flags')
       // [MQTT-3.2.2-1] bits 7-1 of the acknowledge flags are reserved.
@@ -74,8 +129,6 @@ export function decodeBody(type: PacketType, first: number, r: BodyReader): Pack
       r.done(type)
       return { type, packetId }
     }
-    case 'subscribe':
-      return decodeSubscribe(r)
     case 'suback': {
       const packetId = r.packetId()
       const granted: SubackCode[] = []
@@ -87,17 +140,7 @@ export function decodeBody(type: PacketType, first: number, r: BodyReader): Pack
       } while (r.remaining > 0)
       return { type, packetId, granted }
     }
-    case 'unsubscribe': {
-      const packetId = r.packetId()
-      const topics: string[] = []
-      // [MQTT-3.10.3-2] at least one topic filter.
-      do topics.push(r.string('topic filter'))
-      while (r.remaining > 0)
-      return { type, packetId, topics }
-    }
-    case 'pingreq':
     case 'pingresp':
-    case 'disconnect':
       r.done(type)
       return { type }
     default:
@@ -127,11 +170,11 @@ function decodeConnect(r: BodyReader): Packet {
   let will: Will | undefined
   if (hasWill) {
     const topic = r.topicName('will topic')
-    const payload = r.bytes('will payload')
+    const payload = readBytes(r, 'will payload')
     will = { topic, payload, qos: willQos as QoS, retain: (flags & 0x20) !== 0 }
   }
   const username = (flags & 0x80) !== 0 ? r.string('user name') : undefined
-  const password = (flags & 0x40) !== 0 ? r.bytes('password') : undefined
+  const password = (flags & 0x40) !== 0 ? readBytes(r, 'password') : undefined
   r.done('connect')
   return {
     type: 'connect',
@@ -142,6 +185,14 @@ function decodeConnect(r: BodyReader): Packet {
     ...(password === undefined ? {} : { password }),
     ...(will === undefined ? {} : { will }),
   }
+}
+
+/** Length-prefixed binary data, copied out of the frame (CONNECT's alone: a server's). */
+function readBytes(r: BodyReader, what: string): Uint8Array {
+  const at = r.pos
+  const n = r.u16(`${what} length`)
+  if (r.remaining < n) throw r.fail(`${what} longer than the packet`, at)
+  return r.rest(r.pos + n)
 }
 
 function decodeSubscribe(r: BodyReader): Packet {

@@ -7,7 +7,7 @@ import { SdkError } from '../errors.js'
 import { BodyReader } from './body-reader.js'
 import { decodeBody, packetTypeOf } from './decode-body.js'
 import { malformed } from './invalid.js'
-import type { Packet } from './packet.js'
+import type { Packet, PacketType } from './packet.js'
 
 /** Returned by `PacketDecoder.next()` when the buffered bytes hold no complete packet. */
 export const NEED_MORE: unique symbol = Symbol('mqtt need more')
@@ -25,13 +25,18 @@ const EMPTY = new Uint8Array(0)
 // The fixed header is at most 5 bytes: type and flags, then up to 4 length bytes (§2.2.3).
 const MAX_HEADER = 5
 
+/** Reads the body of a frame whose first byte `packetTypeOf` accepted as `type`. */
+export type BodyDecoder<P> = (type: PacketType, first: number, r: BodyReader) => P
+
 /**
- * Streaming MQTT 3.1.1 decoder: `push(chunk)`, then call `next()` until it returns `NEED_MORE`.
- * A chunk is read in place until `next()` returns `NEED_MORE`; after that the decoder holds no
- * reference to it, so the caller may reuse its buffers. Payloads are copies.
+ * Streaming MQTT 3.1.1 framing: `push(chunk)`, then call `next()` until it returns `NEED_MORE`;
+ * `body` turns each complete frame into a packet. A chunk is read in place until `next()`
+ * returns `NEED_MORE`; after that the decoder holds no reference to it, so the caller may reuse
+ * its buffers. Payloads are copies.
  */
-export class PacketDecoder {
+export class FrameDecoder<P> {
   readonly maxFrameBytes: number
+  readonly #body: BodyDecoder<P>
   #buf: Uint8Array = EMPTY
   #pos = 0
   #end = 0
@@ -43,7 +48,8 @@ export class PacketDecoder {
   #consumed = 0
   #error: SdkError | undefined
 
-  constructor(options: PacketDecoderOptions = {}) {
+  constructor(body: BodyDecoder<P>, options: PacketDecoderOptions = {}) {
+    this.#body = body
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
   }
 
@@ -71,7 +77,7 @@ export class PacketDecoder {
   }
 
   /** The next complete packet, or `NEED_MORE`. Throws `remote.mqtt_*` `SdkError`s only. */
-  next(): Packet | NeedMore {
+  next(): P | NeedMore {
     if (this.#error !== undefined) throw this.#error
     try {
       return this.#next()
@@ -82,7 +88,7 @@ export class PacketDecoder {
     }
   }
 
-  #next(): Packet | NeedMore {
+  #next(): P | NeedMore {
     const buf = this.#buf
     const pos = this.#pos
     const end = this.#end
@@ -114,7 +120,7 @@ export class PacketDecoder {
     if (end - pos < total) return this.#needMore(total)
     const base = this.#consumed - pos
     const body = new BodyReader(buf, bodyStart, bodyStart + remaining, base)
-    const packet = decodeBody(type, first, body)
+    const packet = this.#body(type, first, body)
     this.#pos = pos + total
     this.#consumed += total
     this.#want = 0
@@ -150,9 +156,20 @@ export class PacketDecoder {
   }
 }
 
+/** Streaming MQTT 3.1.1 decoder of every packet type (see `FrameDecoder`). */
+export class PacketDecoder extends FrameDecoder<Packet> {
+  constructor(options: PacketDecoderOptions = {}) {
+    super(decodeBody, options)
+  }
+}
+
 /** Decodes exactly one packet from `bytes`; trailing or missing bytes are malformed. */
 export function decodePacket(bytes: Uint8Array, options: PacketDecoderOptions = {}): Packet {
-  const decoder = new PacketDecoder(options)
+  return decodeWhole(new PacketDecoder(options), bytes)
+}
+
+/** The one packet `bytes` holds, read by a fresh `decoder`; trailing or missing bytes are malformed. */
+export function decodeWhole<P>(decoder: FrameDecoder<P>, bytes: Uint8Array): P {
   decoder.push(bytes)
   const packet = decoder.next()
   if (packet === NEED_MORE) throw malformed('truncated packet', bytes.length)

@@ -1,7 +1,8 @@
 /**
  * @module mqtt encode: packet → bytes, identical to mqtt-packet's `generate` at protocol level 4.
  * Each packet is measured first and written into exactly one allocation. Packets MQTT 3.1.1
- * can't carry throw `local.mqtt_invalid_packet` before anything is written.
+ * can't carry throw `local.mqtt_invalid_packet` before anything is written. The session calls
+ * the encoders of the packets a client sends directly, so a device build leaves the rest out.
  */
 import { assertNever } from '../errors.js'
 import { utf8Length, utf8Write } from '../bson/utf8.js'
@@ -9,7 +10,9 @@ import { invalidPacket } from './invalid.js'
 import {
   MAX_REMAINING_LENGTH,
   PacketCode,
+  type AckType,
   type ConnectPacket,
+  type EmptyType,
   type Packet,
   type PublishPacket,
   type QoS,
@@ -35,12 +38,10 @@ export function encodePacket(p: Packet): Uint8Array {
       return encodePublish(p)
     case 'puback':
     case 'pubrec':
+    case 'pubrel':
     case 'pubcomp':
     case 'unsuback':
-      return encodeAck(PacketCode[p.type] << 4, p.type, p.packetId)
-    case 'pubrel':
-      // [MQTT-3.6.1-1] PUBREL's fixed-header flags are 0b0010.
-      return encodeAck((PacketCode.pubrel << 4) | 0x02, p.type, p.packetId)
+      return encodeAck(p.type, p.packetId)
     case 'subscribe':
       return encodeSubscribe(p)
     case 'suback':
@@ -50,13 +51,13 @@ export function encodePacket(p: Packet): Uint8Array {
     case 'pingreq':
     case 'pingresp':
     case 'disconnect':
-      return Uint8Array.of(PacketCode[p.type] << 4, 0)
+      return encodeEmpty(p.type)
     default:
       return assertNever(p)
   }
 }
 
-function encodeConnect(p: ConnectPacket): Uint8Array {
+export function encodeConnect(p: ConnectPacket): Uint8Array {
   const { will, username, password } = p
   if (!Number.isInteger(p.keepalive) || p.keepalive < 0 || p.keepalive > MAX_U16) {
     throw invalidPacket(p.type, 'keepalive is not 0..65535 seconds')
@@ -94,7 +95,7 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   return out
 }
 
-function encodePublish(p: PublishPacket): Uint8Array {
+export function encodePublish(p: PublishPacket): Uint8Array {
   checkQos(p.type, p.qos)
   // [MQTT-3.3.1-2] DUP is 0 for every QoS 0 message.
   if (p.qos === 0 && p.dup) throw invalidPacket(p.type, 'dup on a qos 0 message')
@@ -110,12 +111,18 @@ function encodePublish(p: PublishPacket): Uint8Array {
   return out
 }
 
-function encodeAck(first: number, type: Packet['type'], packetId: number): Uint8Array {
+export function encodeAck(type: AckType, packetId: number): Uint8Array {
   checkPacketId(type, packetId)
+  // [MQTT-3.6.1-1] PUBREL's fixed-header flags are 0b0010.
+  const first = (PacketCode[type] << 4) | (type === 'pubrel' ? 0x02 : 0)
   return Uint8Array.of(first, 2, packetId >> 8, packetId & 0xff)
 }
 
-function encodeSubscribe(p: SubscribePacket): Uint8Array {
+export function encodeEmpty(type: EmptyType): Uint8Array {
+  return Uint8Array.of(PacketCode[type] << 4, 0)
+}
+
+export function encodeSubscribe(p: SubscribePacket): Uint8Array {
   checkPacketId(p.type, p.packetId)
   if (p.subscriptions.length === 0) throw invalidPacket(p.type, 'no topic filter')
   let size = 2
@@ -144,7 +151,7 @@ function encodeSuback(p: SubackPacket): Uint8Array {
   return out
 }
 
-function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
+export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
   checkPacketId(p.type, p.packetId)
   if (p.topics.length === 0) throw invalidPacket(p.type, 'no topic filter')
   let size = 2

@@ -67,8 +67,10 @@ export interface PublishPacket {
   readonly packetId: number
 }
 
+export type AckType = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'unsuback'
+
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
-export interface AckPacket<T extends 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'unsuback'> {
+export interface AckPacket<T extends AckType> {
   readonly type: T
   readonly packetId: number
 }
@@ -99,28 +101,40 @@ export interface UnsubscribePacket {
   readonly topics: readonly string[]
 }
 
+export type EmptyType = 'pingreq' | 'pingresp' | 'disconnect'
+
 /** PINGREQ, PINGRESP and DISCONNECT: a fixed header alone. */
-export interface EmptyPacket<T extends 'pingreq' | 'pingresp' | 'disconnect'> {
+export interface EmptyPacket<T extends EmptyType> {
   readonly type: T
 }
 
-export type Packet =
-  | ConnectPacket
+/** What a server sends a client (§3): the packets whose bodies a client reads. */
+export type ServerPacket =
   | ConnackPacket
   | PublishPacket
   | AckPacket<'puback'>
   | AckPacket<'pubrec'>
   | AckPacket<'pubrel'>
   | AckPacket<'pubcomp'>
-  | SubscribePacket
   | SubackPacket
-  | UnsubscribePacket
   | AckPacket<'unsuback'>
-  | EmptyPacket<'pingreq'>
   | EmptyPacket<'pingresp'>
+
+/** The packets only a client sends, then every packet. */
+export type Packet =
+  | ConnectPacket
+  | SubscribePacket
+  | UnsubscribePacket
+  | EmptyPacket<'pingreq'>
   | EmptyPacket<'disconnect'>
+  | ServerPacket
 
 export type PacketType = Packet['type']
+
+/** A packet only a client sends, as a client receives it: its type alone, the body unread. */
+export interface MisdirectedPacket {
+  readonly type: Exclude<PacketType, ServerPacket['type']>
+}
 
 /** Largest remaining length the four-byte variable integer can express (§2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455

@@ -7,12 +7,15 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import {
   NEED_MORE,
+  PacketCode,
   PacketDecoder,
   SdkError,
   decodePacket,
   encodePacket,
   type Packet,
 } from '@astarte-ts/sdk-core'
+import { decodeClientBody } from '../../src/mqtt/decode-body.js'
+import { FrameDecoder, decodeWhole } from '../../src/mqtt/decoder.js'
 import { fcOptions, fuzzOptions } from '../bson/fc-config.js'
 import { arbCuts, arbDamaged, arbPacket, chunksOf } from './arbitraries.js'
 import { oracleEncode, oracleParse } from './oracle.js'
@@ -104,6 +107,38 @@ test('fuzz: damaged frames decode or fail with a remote SdkError', () => {
   fc.assert(
     fc.property(arbDamaged, arbCuts(64), (bytes, cuts) => {
       assertPacketsOrRemoteError(chunksOf(bytes, cuts))
+    }),
+    fuzzOptions,
+  )
+})
+
+const packetTypes = Object.fromEntries(
+  Object.entries(PacketCode).map(([type, code]) => [code, type]),
+) as Readonly<Record<number, string>>
+const CLIENT_ONLY = new Set(['connect', 'subscribe', 'unsubscribe', 'pingreq', 'disconnect'])
+
+/** What a decode gave: the packet, or the error's code and offset. */
+function outcome<P>(decode: () => P): P | { error: string; offset: unknown } {
+  try {
+    return decode()
+  } catch (e) {
+    assert.ok(e instanceof SdkError)
+    return { error: e.code, offset: e.ctx['offset'] }
+  }
+}
+
+test("the session's decoder reads what a server sends as decodePacket does, and names the rest", () => {
+  const clientDecode = (bytes: Uint8Array) => decodeWhole(new FrameDecoder(decodeClientBody), bytes)
+  fc.assert(
+    fc.property(fc.oneof(arbPacket.map(encodePacket), arbDamaged), (bytes) => {
+      const type = bytes.length > 0 ? packetTypes[(bytes[0] as number) >> 4] : undefined
+      const expected = outcome(() => decodePacket(bytes))
+      const actual = outcome(() => clientDecode(bytes))
+      if (type === undefined || !CLIENT_ONLY.has(type)) assert.deepEqual(actual, expected)
+      // a misdirected packet is its type alone, its body unread; its frame is still checked
+      else if ('error' in actual)
+        assert.match(actual.error, /^remote\.mqtt_(malformed|frame_too_large)$/)
+      else assert.deepEqual(actual, { type })
     }),
     fuzzOptions,
   )

@@ -43,6 +43,19 @@ const peerFaults: readonly [string, Uint8Array, string][] = [
   ['a malformed frame', Uint8Array.of(0x00, 0x00), 'remote.mqtt_malformed'],
   ['a second CONNACK', connack(0), 'remote.mqtt_protocol'],
   ['a SUBSCRIBE from the server', subscribe, 'remote.mqtt_protocol'],
+  [
+    'a CONNECT from the server',
+    encodePacket({ type: 'connect', clientId: 'x', clean: true, keepalive: 0 }),
+    'remote.mqtt_protocol',
+  ],
+  [
+    'an UNSUBSCRIBE from the server',
+    encodePacket({ type: 'unsubscribe', packetId: 1, topics: ['a'] }),
+    'remote.mqtt_protocol',
+  ],
+  ['a DISCONNECT from the server', encodePacket({ type: 'disconnect' }), 'remote.mqtt_protocol'],
+  // a client reads no body of a packet only clients send: whatever it holds, it is misdirected
+  ['a PINGREQ with a body', Uint8Array.of(0xc0, 0x01, 0x00), 'remote.mqtt_protocol'],
 ]
 
 for (const [name, bytes, code] of peerFaults) {

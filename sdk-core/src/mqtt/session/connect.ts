@@ -7,8 +7,8 @@
  * session and flow either way.
  */
 import { SdkError } from '../../errors.js'
-import { encodePacket } from '../encode.js'
-import type { Packet } from '../packet.js'
+import { encodeConnect } from '../encode.js'
+import type { MisdirectedPacket, ServerPacket } from '../packet.js'
 import { closeWith, protocolError } from './close.js'
 import { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
@@ -34,8 +34,8 @@ export function startConnect(
   nowMs: number,
 ): WaitConnack {
   const { keepaliveSec } = options
-  // the options are CONNECT's fields but for keepalive's name (encodePacket reads no other)
-  const bytes = encodePacket({ ...options, type: 'connect', keepalive: keepaliveSec })
+  // the options are CONNECT's fields but for keepalive's name (encodeConnect reads no other)
+  const bytes = encodeConnect({ ...options, type: 'connect', keepalive: keepaliveSec })
   const conn = new Connection(keepaliveSec, ctx.maxFrameBytes, nowMs)
   write(ctx, conn, bytes, nowMs)
   return waitConnack(conn)
@@ -44,7 +44,7 @@ export function startConnect(
 export function handleIncomingConnack(
   ctx: Context,
   state: WaitConnack,
-  p: Packet,
+  p: ServerPacket | MisdirectedPacket,
   nowMs: number,
 ): SessionState {
   // [MQTT-3.2.0-1] the server's first packet is CONNACK.

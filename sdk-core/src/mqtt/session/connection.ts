@@ -4,10 +4,12 @@
  * (so a healthy peer always has something to answer); [MQTT-3.1.2-24] after 1.5× `keepalive`
  * without a byte from the peer the connection is dead.
  */
-import { PacketDecoder } from '../decoder.js'
+import { decodeClientBody } from '../decode-body.js'
+import { FrameDecoder } from '../decoder.js'
+import type { MisdirectedPacket, ServerPacket } from '../packet.js'
 
 export class Connection {
-  readonly decoder: PacketDecoder
+  readonly decoder: FrameDecoder<ServerPacket | MisdirectedPacket>
   readonly keepaliveMs: number
   lastReadMs: number
   lastWriteMs: number
@@ -16,7 +18,8 @@ export class Connection {
   timerAtMs: number | undefined
 
   constructor(keepaliveSec: number, maxFrameBytes: number | undefined, nowMs: number) {
-    this.decoder = new PacketDecoder(maxFrameBytes === undefined ? {} : { maxFrameBytes })
+    const options = maxFrameBytes === undefined ? {} : { maxFrameBytes }
+    this.decoder = new FrameDecoder(decodeClientBody, options)
     this.keepaliveMs = keepaliveSec * 1000
     this.lastReadMs = nowMs
     this.lastWriteMs = nowMs

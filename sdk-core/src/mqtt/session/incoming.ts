@@ -4,8 +4,8 @@
  * (§4.3.3, method B of figure 4.3: store the id, deliver on first receipt).
  */
 import { assertNever } from '../../errors.js'
-import { encodePacket } from '../encode.js'
-import type { Packet, PublishPacket } from '../packet.js'
+import { encodeAck } from '../encode.js'
+import type { MisdirectedPacket, PublishPacket, ServerPacket } from '../packet.js'
 import { protocolError } from './close.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
@@ -21,7 +21,7 @@ import {
 export function handleIncomingPacket(
   ctx: Context,
   conn: Connection,
-  p: Packet,
+  p: ServerPacket | MisdirectedPacket,
   nowMs: number,
 ): void {
   switch (p.type) {
@@ -30,7 +30,7 @@ export function handleIncomingPacket(
     case 'pubrel':
       // [MQTT-4.3.3-2] release the id (known or not) and always answer PUBCOMP.
       if (ctx.store.incomingQos2.delete(p.packetId)) ctx.store.saveIncoming()
-      return write(ctx, conn, encodePacket({ type: 'pubcomp', packetId: p.packetId }), nowMs)
+      return write(ctx, conn, encodeAck('pubcomp', p.packetId), nowMs)
     case 'puback':
       return handleIncomingPuback(ctx, p.packetId)
     case 'pubrec':
@@ -70,14 +70,14 @@ function handleIncomingPublish(
     case 1:
       // [MQTT-4.3.2-2] PUBACK; a DUP redelivery is delivered again (QoS 1 is at least once).
       emit(ctx, message)
-      return write(ctx, conn, encodePacket({ type: 'puback', packetId: p.packetId }), nowMs)
+      return write(ctx, conn, encodeAck('puback', p.packetId), nowMs)
     case 2:
       if (!ctx.store.incomingQos2.has(p.packetId)) {
         ctx.store.incomingQos2.add(p.packetId)
         ctx.store.saveIncoming()
         emit(ctx, message)
       }
-      return write(ctx, conn, encodePacket({ type: 'pubrec', packetId: p.packetId }), nowMs)
+      return write(ctx, conn, encodeAck('pubrec', p.packetId), nowMs)
     default:
       return assertNever(qos)
   }

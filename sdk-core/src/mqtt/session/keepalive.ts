@@ -3,12 +3,12 @@
  * deadline at a time and only moves it earlier; a timer that fires early just re-arms.
  */
 import { SdkError } from '../../errors.js'
-import { encodePacket } from '../encode.js'
+import { encodeEmpty } from '../encode.js'
 import { closeWith } from './close.js'
 import { write, type Context } from './context.js'
 import type { Online, SessionState } from './state.js'
 
-const PINGREQ = encodePacket({ type: 'pingreq' })
+const PINGREQ = encodeEmpty('pingreq')
 
 export function onTimer(ctx: Context, state: Online, nowMs: number): SessionState {
   const { conn } = state

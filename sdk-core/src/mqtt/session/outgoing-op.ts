@@ -3,9 +3,8 @@
  * accepted. Its packet id is written into the bytes when a slot frees up, before they are first
  * handed out; later writes (DUP resend) use copies, so bytes given to the runtime never change.
  */
-import { encodePacket } from '../encode.js'
-import { utf8Length } from '../../bson/utf8.js'
-import type { Packet } from '../packet.js'
+import { encodePublish, encodeSubscribe, encodeUnsubscribe } from '../encode.js'
+import type { QoS } from '../packet.js'
 import type { OpId, SessionInput } from './types.js'
 
 export interface OutgoingOp {
@@ -31,39 +30,30 @@ type OpInput = Extract<SessionInput, { type: 'publish' | 'subscribe' | 'unsubscr
 
 /** Encodes an op; throws `local.mqtt_invalid_packet` for what MQTT 3.1.1 can't carry. */
 export function createOutgoingOp(input: OpInput): OutgoingOp {
-  const bytes = encodePacket(toPacket(input))
-  const { opId } = input
-  // The variable header starts after the remaining-length bytes (§2.2.3).
-  let body = 1
-  while (((bytes[body++] as number) & 0x80) !== 0);
-  switch (input.type) {
-    case 'publish': {
-      const idOffset = input.qos === 0 ? -1 : body + 2 + utf8Length(input.topic)
-      const { qos } = input
-      return { kind: input.type, opId, qos, bytes, idOffset, released: false, filters: 0 }
-    }
-    case 'subscribe': {
-      const filters = input.subscriptions.length
-      return { kind: input.type, opId, qos: 1, bytes, idOffset: body, released: false, filters }
-    }
-    case 'unsubscribe':
-      return { kind: input.type, opId, qos: 1, bytes, idOffset: body, released: false, filters: 0 }
+  const { type: kind, opId } = input
+  const packetId = PLACEHOLDER_ID
+  let bytes: Uint8Array
+  let idOffset = 1
+  let qos: QoS = 1
+  let filters = 0
+  if (kind === 'publish') {
+    const { topic, payload } = input
+    qos = input.qos
+    const retain = input.retain ?? false
+    const id = qos === 0 ? 0 : packetId
+    bytes = encodePublish({ type: kind, topic, payload, qos, dup: false, retain, packetId: id })
+    // the packet id sits right before the payload
+    idOffset = qos === 0 ? -1 : bytes.length - payload.length - 2
+  } else {
+    if (kind === 'subscribe') {
+      const { subscriptions } = input
+      bytes = encodeSubscribe({ type: kind, packetId, subscriptions })
+      filters = subscriptions.length
+    } else bytes = encodeUnsubscribe({ type: kind, packetId, topics: input.topics })
+    // the packet id opens the variable header, after the remaining-length bytes (§2.2.3)
+    while (((bytes[idOffset++] as number) & 0x80) !== 0);
   }
-}
-
-function toPacket(input: OpInput): Packet {
-  switch (input.type) {
-    case 'publish': {
-      const { topic, payload, qos } = input
-      const packetId = qos === 0 ? 0 : PLACEHOLDER_ID
-      const retain = input.retain ?? false
-      return { type: 'publish', topic, payload, qos, dup: false, retain, packetId }
-    }
-    case 'subscribe':
-      return { type: 'subscribe', packetId: PLACEHOLDER_ID, subscriptions: input.subscriptions }
-    case 'unsubscribe':
-      return { type: 'unsubscribe', packetId: PLACEHOLDER_ID, topics: input.topics }
-  }
+  return { kind, opId, qos, bytes, idOffset, released: false, filters }
 }
 
 /** Writes the packet id into the op's bytes (before they are first written out). */

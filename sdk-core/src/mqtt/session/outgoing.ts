@@ -3,7 +3,7 @@
  * QoS 1: PUBLISH → PUBACK; QoS 2: PUBLISH → PUBREC → PUBREL → PUBCOMP (§4.3.3).
  */
 import { SdkError } from '../../errors.js'
-import { encodePacket } from '../encode.js'
+import { encodeAck } from '../encode.js'
 import type { SubackCode } from '../packet.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
@@ -59,7 +59,7 @@ export function forgetCarried(store: SessionStore): { dropped: OpId[]; completed
  */
 export function resendInflight(ctx: Context, conn: Connection, nowMs: number): void {
   for (const [id, op] of ctx.store.inflight) {
-    if (op.released) write(ctx, conn, encodePacket({ type: 'pubrel', packetId: id }), nowMs)
+    if (op.released) write(ctx, conn, encodeAck('pubrel', id), nowMs)
     else write(ctx, conn, op.kind === 'publish' ? duplicateOf(op) : op.bytes, nowMs)
   }
 }
@@ -83,7 +83,7 @@ export function handleIncomingPubrec(
     op.released = true
     ctx.store.save(op)
   }
-  write(ctx, conn, encodePacket({ type: 'pubrel', packetId }), nowMs)
+  write(ctx, conn, encodeAck('pubrel', packetId), nowMs)
 }
 
 export function handleIncomingPubcomp(ctx: Context, packetId: number): void {

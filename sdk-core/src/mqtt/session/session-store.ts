@@ -12,7 +12,8 @@
  */
 import { Deque } from '../../device/deque.js'
 import type { MqttSessionStore } from '../../ports.js'
-import { decodePacket } from '../decoder.js'
+import { decodeClientBody } from '../decode-body.js'
+import { FrameDecoder, decodeWhole } from '../decoder.js'
 import {
   assignPacketId,
   createOutgoingOp,
@@ -100,7 +101,7 @@ export class SessionStore {
         continue
       }
       try {
-        const p = decodePacket(r)
+        const p = decodeWhole(new FrameDecoder(decodeClientBody), r)
         // anything else is no record of ours, like what doesn't decode
         if (p.type !== 'publish' || p.qos === 0) throw p
         const op = createOutgoingOp({ ...p, opId: 0 })

@@ -4,7 +4,7 @@
  */
 import { SdkError } from '../../errors.js'
 import { NEED_MORE } from '../decoder.js'
-import { encodePacket } from '../encode.js'
+import { encodeEmpty } from '../encode.js'
 import { closeWith } from './close.js'
 import { handleIncomingConnack, startConnect } from './connect.js'
 import { write, type Context } from './context.js'
@@ -33,7 +33,7 @@ type Table = {
 
 type OpInput = Extract<SessionInput, { type: 'publish' | 'subscribe' | 'unsubscribe' }>
 
-const DISCONNECT = encodePacket({ type: 'disconnect' })
+const DISCONNECT = encodeEmpty('disconnect')
 
 const enqueue: Step<SessionState, OpInput> = (ctx, state, input, nowMs) => {
   const op = createOutgoingOp(input)
