@@ -55,49 +55,63 @@ export function errorFromResponse(route: PairingRoute, res: HttpResponse): SdkEr
         })
       : validationError(route, errors, ctx)
   }
-  const [code, message] = BY_STATUS[res.status] ?? [
-    'remote.pairing_unexpected',
-    "couldn't complete pairing %s",
-  ]
-  const answer = `http ${res.status}${detail === undefined ? '' : ` ${detail}`}`
-  const cause = likelyCause(route, res.status, detail)
-  const text = `${message.replace('%s', route)}: ${answer}${cause === '' ? '' : `; ${cause}`}`
-  return new SdkError(code, text, { ctx })
+  const status = res.status
+  // the sentence is one literal: a build without sentences drops what only it reads
+  return new SdkError(
+    BY_STATUS[status] ?? 'remote.pairing_unexpected',
+    `couldn't ${FAILED_TO[status] ?? 'complete'} pairing ${route}: http ${status}${
+      detail === undefined ? '' : ` ${detail}`
+    }${likelyCause(route, status, detail)}`,
+    { ctx },
+  )
 }
 
 /** spec §4.1: 401 = missing or unreadable credentials, 403 = wrong secret / JWT claims / realm. */
-const BY_STATUS: Readonly<Record<number, readonly [SdkErrorCode, string]>> = {
-  401: ['remote.pairing_unauthorized', "couldn't authenticate to pairing %s"],
-  403: ['remote.pairing_forbidden', "couldn't get access to pairing %s"],
+const BY_STATUS: Readonly<Record<number, SdkErrorCode>> = {
+  401: 'remote.pairing_unauthorized',
+  403: 'remote.pairing_forbidden',
   // spec §4.3.3: an unknown device is 404 on current Astarte (403 on 1.2)
-  404: ['remote.pairing_not_found', "couldn't find the device or route of pairing %s"],
+  404: 'remote.pairing_not_found',
+}
+
+const FAILED_TO: Readonly<Record<number, string>> = {
+  401: 'authenticate to',
+  403: 'get access to',
+  404: 'find the device or route of',
 }
 
 /**
  * What an answer most likely means, as far as Pairing's answers tell (spec §4.1, §4.3.1): an
  * unknown realm is 403 `Forbidden` on every route, a JWT without the needed `a_pa` claim 403
- * `Unauthorized access to …`, a wrong credentials secret 403 `Forbidden` as well.
+ * `Unauthorized access to …`, a wrong credentials secret 403 `Forbidden` as well. `; ` and the
+ * cause, or nothing.
  */
 function likelyCause(route: PairingRoute, status: number, detail: string | undefined): string {
   const agent = route === 'register' || route === 'unregister'
+  let cause: string
   switch (status) {
     case 401:
-      return agent
+      cause = agent
         ? 'the pairing JWT is missing, malformed, expired or not signed with the realm key'
         : 'the credentials secret is missing or malformed'
+      break
     case 403:
-      if (!agent)
-        return 'the credentials secret is wrong, the realm unknown, or the device inhibited'
-      return detail?.startsWith('Unauthorized access') === true
-        ? 'the pairing JWT has no a_pa claim allowing this'
-        : 'the realm is unknown, or the pairing JWT has no rights on it'
+      cause = !agent
+        ? 'the credentials secret is wrong, the realm unknown, or the device inhibited'
+        : detail?.startsWith('Unauthorized access') === true
+          ? 'the pairing JWT has no a_pa claim allowing this'
+          : 'the realm is unknown, or the pairing JWT has no rights on it'
+      break
     case 404:
-      return detail === 'Device not found'
-        ? 'the device is not registered in this realm'
-        : 'no Pairing API route here: check the pairing url (it ends in /pairing)'
+      cause =
+        detail === 'Device not found'
+          ? 'the device is not registered in this realm'
+          : 'no Pairing API route here: check the pairing url (it ends in /pairing)'
+      break
     default:
       return ''
   }
+  return `; ${cause}`
 }
 
 function validationError(
@@ -115,8 +129,9 @@ function validationError(
     for (const message of texts) issues.push({ code: 'pairing_validation', path, message })
   }
   const names = Object.keys(fields)
-  const which = names.length > 0 ? `: ${names.join(', ')}` : ''
-  const message = `couldn't pass pairing ${route} validation${which}`
+  const message = `couldn't pass pairing ${route} validation${
+    names.length > 0 ? `: ${names.join(', ')}` : ''
+  }`
   return new SdkError('remote.pairing_validation', message, {
     ctx: { ...ctx, fields },
     issues,
