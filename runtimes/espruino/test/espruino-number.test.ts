@@ -71,3 +71,35 @@ test('the Pairing client connects to the port a URL names, leading zeros and all
   }
   assert.deepEqual(ports, [443, 443, 80])
 })
+
+interface CoreProbe {
+  parseDateTime(text: string, lenient?: boolean): number | undefined
+  parseBrokerUrl(url: string): { ok: boolean; value?: { host: string; port: number } }
+  parseIntrospection(text: string): { ok: boolean; value?: unknown }
+}
+
+test("sdk-core's readers of digits read decimal under Espruino's Number", () => {
+  const core = probe as unknown as CoreProbe
+  for (const text of [
+    '2024-05-01T12:00:00.050Z',
+    '2024-05-01T12:00:00.012Z',
+    '2024-05-01T12:00:00.07+01:00',
+    '0010-05-01T12:00:00Z',
+    '+002024-05-01T12:00:00Z',
+  ]) {
+    assert.equal(core.parseDateTime(text), Date.parse(text), text)
+  }
+  assert.equal(
+    core.parseDateTime('2025-03-25 19:25:00.050Z', true),
+    Date.parse('2025-03-25T19:25:00.050Z'),
+  )
+  // the bundle's objects come from another realm: compared as JSON
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v))
+  assert.deepEqual(plain(core.parseBrokerUrl('mqtts://broker.example:0443/').value), {
+    host: 'broker.example',
+    port: 443,
+  })
+  assert.deepEqual(plain(core.parseIntrospection('com.example.Sensors:010:012').value), [
+    { name: 'com.example.Sensors', major: 10, minor: 12 },
+  ])
+})

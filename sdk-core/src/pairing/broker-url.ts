@@ -21,7 +21,8 @@ export function parseBrokerUrl(url: string): Result<BrokerAddress, SdkError> {
   const portText = m?.[1]
   if (host === undefined) return err(invalid(url, 'not a url'))
   if (portText === undefined || portText === '') return err(invalid(url, 'the port is missing'))
-  const port = Number(portText)
+  // digits only (the grammar's); parseInt because Espruino's Number reads `0443` as octal
+  const port = parseInt(portText, 10)
   if (port < 1 || port > 65535) return err(invalid(url, 'the port is out of range'))
   const bare = host.startsWith('[') ? host.slice(1, -1) : host
   return ok({ host: bare, port })

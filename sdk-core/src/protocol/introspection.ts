@@ -43,7 +43,8 @@ export function encodeIntrospection(interfaces: readonly IntrospectionEntry[]): 
 }
 
 function parseVersion(text: string, index: number, field: 'major' | 'minor'): number | Issue {
-  const value = FULL_INTEGER_RE.test(text) ? Number(text) : NaN
+  // parseInt, not Number: Espruino's Number reads `010` as octal
+  const value = FULL_INTEGER_RE.test(text) ? parseInt(text, 10) : NaN
   if (!Number.isSafeInteger(value) || value < 0) {
     return {
       code: 'introspection_version',

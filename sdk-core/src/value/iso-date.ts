@@ -6,6 +6,8 @@
  */
 import { dateTimeParts } from './date-time-parts.js'
 
+const decimal = (digits: string | undefined): number => parseInt(digits ?? '0', 10)
+
 /**
  * Milliseconds since the epoch `text` names, or `undefined` when it is not a valid date-time.
  * `lenient` also takes surrounding and pre-zone spaces, a lower-case `t`, missing seconds, and
@@ -17,7 +19,8 @@ export function parseDateTime(text: string, lenient = false): number | undefined
   if (!lenient && (m[4] === 't' || m[7] === undefined || m[9] !== '' || m[10] === undefined)) {
     return undefined
   }
-  const [year, month, day, , hour, minute, second] = m.slice(1, 8).map((x) => Number(x ?? 0)) as [
+  // parseInt(…, 10), not Number: Espruino's Number reads a leading 0 as octal (`0010`, `.050`)
+  const [year, month, day, , hour, minute, second] = m.slice(1, 8).map(decimal) as [
     number,
     number,
     number,
@@ -26,7 +29,7 @@ export function parseDateTime(text: string, lenient = false): number | undefined
     number,
     number,
   ]
-  const ms = Number(((m[8] ?? '') + '000').slice(0, 3))
+  const ms = decimal(((m[8] ?? '') + '000').slice(0, 3))
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return undefined
   }
@@ -39,7 +42,7 @@ export function parseDateTime(text: string, lenient = false): number | undefined
   const offset =
     zone === 'Z' || zone === 'z'
       ? 0
-      : (zone[0] === '-' ? -1 : 1) * (Number(m[11]) * 60 + Number(m[12])) * 60000
+      : (zone[0] === '-' ? -1 : 1) * (decimal(m[11]) * 60 + decimal(m[12])) * 60000
   const utc = at.getTime() - offset
   return Number.isNaN(new Date(utc).getTime()) ? undefined : utc
 }
