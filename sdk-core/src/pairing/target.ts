@@ -68,10 +68,8 @@ export function realmBaseUrl(pairingUrl: string, realm: string, deviceId?: strin
     ...(deviceId === undefined ? [] : checkDeviceId(deviceId)),
   ]
   if (issues.length > 0) {
-    const why = issues.map((i) => i.message).join('; ')
-    throw new SdkError('local.pairing_config', `couldn't build the pairing request: ${why}`, {
-      issues,
-    })
+    const message = `couldn't build the pairing request: ${issues.map((i) => i.message).join('; ')}`
+    throw new SdkError('local.pairing_config', message, { issues })
   }
   return `${pairingUrl.replace(/\/+$/, '')}/v1/${realm}`
 }

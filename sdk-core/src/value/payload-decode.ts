@@ -176,8 +176,9 @@ export function decodePayload(
       else r.value(t, last, 0)
     }
   } catch (e) {
-    const offset = e instanceof SdkError ? e.ctx['offset'] : undefined
-    const message = `couldn't decode bson payload at byte ${String(offset)}`
+    const message = `couldn't decode bson payload at byte ${String(
+      e instanceof SdkError ? e.ctx['offset'] : undefined,
+    )}`
     return err([issue('undecodable_bson_payload', path, message)])
   }
   // spec §2.2 [quirk]: {"v": <binary of length 0>} alone is an unset.

@@ -50,13 +50,14 @@ export function handleIncomingConnack(
   // [MQTT-3.2.0-1] the server's first packet is CONNACK.
   if (p.type !== 'connack') throw protocolError(`${p.type} before connack`, { type: p.type })
   if (p.returnCode !== 0) {
-    const reason = REFUSALS[p.returnCode] ?? 'reserved return code'
     // ctx.returnCode is what a transport reads: 4 and 5 judge the identity (spec §3.1: the
-    // certificate's CN), so they call for new credentials.
+    // certificate's CN), so they call for new credentials. The reason is in the sentence alone,
+    // so a build without sentences drops the table.
+    const message = `couldn't connect: ${REFUSALS[p.returnCode] ?? 'reserved return code'}`
     return closeWith(
       ctx,
       state,
-      new SdkError('remote.mqtt_connection_refused', `couldn't connect: ${reason}`, {
+      new SdkError('remote.mqtt_connection_refused', message, {
         ctx: { returnCode: p.returnCode },
       }),
     )
