@@ -71,13 +71,10 @@ export function connectionLost(
   wasUp: boolean,
 ): DeviceState {
   if (error !== undefined) ctx.lastError = error
-  const message = "couldn't deliver: the connection was lost"
-  connectionEnded(
-    ctx,
-    error,
-    wasUp,
-    new SdkError('local.connection_lost', message, { cause: error }),
-  )
+  const lost = new SdkError('local.connection_lost', "couldn't deliver: the connection was lost", {
+    cause: error,
+  })
+  connectionEnded(ctx, error, wasUp, lost)
   if (ctx.reconnectNow) {
     ctx.reconnectNow = false
     return connect(ctx, nowMs)

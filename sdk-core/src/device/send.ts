@@ -73,18 +73,6 @@ function sendProperty(
   return true
 }
 
-function unknownInterface(data: Validated): SdkError {
-  const message = "couldn't send on an interface the device does not own"
-  const ctx = { interfaceName: data.iface.name, major: data.iface.major }
-  return new SdkError('local.unknown_interface', message, { ctx })
-}
-
-function offlineDiscarded(iface: Interface, data: Validated): SdkError {
-  const message = "couldn't send while offline: the mapping's retention is discard"
-  const ctx = { interfaceName: iface.name, path: data.path }
-  return new SdkError('local.offline_discarded', message, { ctx })
-}
-
 /** Whether handling a send of `data` writes the store: properties and `stored` datastreams. */
 export function sendWritesStore(data: Validated): boolean {
   const mapping = data.kind === 'object' ? data.iface.mappings[0] : data.mapping
@@ -131,7 +119,13 @@ export function handleSend(
   const { opId, data } = input
   const iface = ownedInterface(ctx, data)
   if (iface === undefined) {
-    emit(ctx, { type: 'sendFailed', opId, error: unknownInterface(data) })
+    const { name: interfaceName, major } = data.iface
+    const error = new SdkError(
+      'local.unknown_interface',
+      "couldn't send on an interface the device does not own",
+      { ctx: { interfaceName, major } },
+    )
+    emit(ctx, { type: 'sendFailed', opId, error })
     return state
   }
   // spec §2.3: above the broker's max_message_size Astarte would drop it, or the connection
@@ -174,7 +168,15 @@ export function handleSend(
       break
     case 'drop':
       ctx.counters.dropped++
-      emit(ctx, { type: 'sendFailed', opId, error: offlineDiscarded(iface, data) })
+      emit(ctx, {
+        type: 'sendFailed',
+        opId,
+        error: new SdkError(
+          'local.offline_discarded',
+          "couldn't send while offline: the mapping's retention is discard",
+          { ctx: { interfaceName: iface.name, path: data.path } },
+        ),
+      })
       return state
     default:
       assertNever(decision)

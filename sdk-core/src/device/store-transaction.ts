@@ -108,9 +108,10 @@ export function transactionCommitted(ctx: Context, state: DeviceStateTag): Devic
 
 function recovered(ctx: Context, failure: StoreFailure, state: DeviceStateTag): DeviceAction[] {
   ctx.storeFailure = undefined
-  const message = 'the store accepts writes again: stored messages flow'
   const details = { failedTransactions: failure.failedTransactions }
-  const out = [warning(ctx, message, details, 'info')]
+  const out = [
+    warning(ctx, 'the store accepts writes again: stored messages flow', details, 'info'),
+  ]
   if (failure.serverPropertiesLost && connectionUp(state, undefined)) {
     out.push({ type: 'mqtt.disconnect' })
   }
@@ -226,8 +227,12 @@ function failure(ctx: Context, error: SdkError, nowMs: number): DeviceAction[] {
       serverPropertiesLost: false,
     }
     ctx.storeFailure = f
-    const message = "couldn't write the store: stored messages wait until it accepts writes again"
-    out.push(warning(ctx, message, { code: error.code, error: error.message }))
+    out.push(
+      warning(ctx, "couldn't write the store: stored messages wait until it accepts writes again", {
+        code: error.code,
+        error: error.message,
+      }),
+    )
   }
   f.failedTransactions++
   if (f.probeTimerId === undefined) {

@@ -94,12 +94,9 @@ function invalidValue(
   path: string,
   issues: readonly Issue[],
 ): SdkError {
-  const first = issues[0]
-  const detail = first === undefined ? '' : `: ${first.message}`
-  return new SdkError('local.invalid_value', `couldn't ${what} ${interfaceName}${path}${detail}`, {
-    ctx: { interfaceName, path },
-    issues,
-  })
+  // the detail inside the sentence: a device bundle that drops sentences drops it too
+  const detail = `couldn't ${what} ${interfaceName}${path}${issues[0] === undefined ? '' : `: ${issues[0].message}`}`
+  return new SdkError('local.invalid_value', detail, { ctx: { interfaceName, path }, issues })
 }
 
 /** A machine event's fields but its `type`: the payload of the device API's event of the same news. */
@@ -201,35 +198,22 @@ export class DeviceDriver {
     if (signal?.aborted === true) return Promise.reject(abortError(signal))
     if (this.#synced) return Promise.resolve()
     if (this.state === 'stopping') return this.#stopped(signal).then(() => this.connect(options))
-    return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown): void => {
-        if (!this.#watchers.delete(watcher)) return
-        this.#connecting--
-        signal?.removeEventListener('abort', onAbort)
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const watcher: Watcher = (event, payload) => {
-        if (event === 'synced') return done()
-        if (event === 'error') return done(payload)
-        if (event !== 'stateChanged') return
+    const connected = this.#until(
+      signal,
+      (event, payload) => {
+        if (event === 'synced') return true
+        if (event === 'error') return payload as SdkError
+        if (event !== 'stateChanged') return undefined
         const { state } = payload as DeviceEvents['stateChanged']
-        if (state !== 'closed' && state !== 'idle') return
-        done(
-          state === 'closed' || this.#closing
-            ? new SdkError('local.closed', "couldn't connect: the device was closed")
-            : new SdkError('local.disconnected', "couldn't connect: disconnect() was called"),
-        )
-      }
-      const onAbort = (): void => {
-        done(abortError(signal as AbortSignalLike))
-        this.#feed({ type: 'stop' })
-      }
-      this.#watchers.add(watcher)
-      this.#connecting++
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.#feed({ type: 'start' })
-    })
+        if (state !== 'closed' && state !== 'idle') return undefined
+        return state === 'closed' || this.#closing
+          ? new SdkError('local.closed', "couldn't connect: the device was closed")
+          : new SdkError('local.disconnected', "couldn't connect: disconnect() was called")
+      },
+      true,
+    )
+    this.#feed({ type: 'start' })
+    return connected
   }
 
   disconnect(options: SignalOptions = {}): Promise<void> {
@@ -243,19 +227,41 @@ export class DeviceDriver {
 
   /** Resolves once the machine is stopped (the machine ignores `start` until then). */
   #stopped(signal: AbortSignalLike | undefined): Promise<void> {
+    return this.#until(signal, (event, payload) =>
+      event === 'stateChanged' &&
+      STOPPED_STATES.has((payload as DeviceEvents['stateChanged']).state)
+        ? true
+        : undefined,
+    )
+  }
+
+  /**
+   * Waits for the event `outcome` answers (`true` resolves, an error rejects) or for `signal`'s
+   * abort. A `connecting` wait counts as one `connect()` waiting, and its abort stops the device.
+   */
+  #until(
+    signal: AbortSignalLike | undefined,
+    outcome: (...args: Parameters<Watcher>) => true | SdkError | undefined,
+    connecting = false,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const watcher: Watcher = (event, payload) => {
-        if (event !== 'stateChanged') return
-        if (!STOPPED_STATES.has((payload as DeviceEvents['stateChanged']).state)) return
-        this.#watchers.delete(watcher)
+      const done = (result: unknown): void => {
+        if (!this.#watchers.delete(watcher)) return
+        if (connecting) this.#connecting--
         signal?.removeEventListener('abort', onAbort)
-        resolve()
+        if (result === true) resolve()
+        else reject(result)
+      }
+      const watcher: Watcher = (event, payload) => {
+        const result = outcome(event, payload)
+        if (result !== undefined) done(result)
       }
       const onAbort = (): void => {
-        this.#watchers.delete(watcher)
-        reject(abortError(signal as AbortSignalLike))
+        done(abortError(signal as AbortSignalLike))
+        if (connecting) this.#feed({ type: 'stop' })
       }
       this.#watchers.add(watcher)
+      if (connecting) this.#connecting++
       signal?.addEventListener('abort', onAbort, { once: true })
     })
   }
@@ -391,7 +397,9 @@ export class DeviceDriver {
   ): Interface {
     const name = interfaceNameOf(ref)
     // runs once per message sent: messages and closures are made only on failure
-    if (this.#closed) this.#assertOpen(`${what} ${name}${path}`)
+    if (this.#closed) {
+      throw new SdkError('local.closed', `couldn't ${what} ${name}${path}: the device is closed`)
+    }
     const iface = this.#interfaces.get(name)
     if (iface !== undefined && iface.ownership === 'device' && iface.type === type) return iface
     const issue = (code: string, message: string): SdkError =>
@@ -401,8 +409,10 @@ export class DeviceDriver {
     if (iface.ownership !== 'device') {
       throw issue('write_on_server_owned_interface', `interface ${name} is server-owned`)
     }
-    const use = iface.type === 'properties' ? 'setProperty/unsetProperty' : 'send/sendObject'
-    throw issue('interface_type', `interface ${name} is of type ${iface.type}: use ${use}`)
+    throw issue(
+      'interface_type',
+      `interface ${name} is of type ${iface.type}: use ${iface.type === 'properties' ? 'setProperty/unsetProperty' : 'send/sendObject'}`,
+    )
   }
 
   /**
