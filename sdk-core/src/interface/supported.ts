@@ -21,9 +21,8 @@ export function checkSupportedInterface(iface: Interface): void {
   iface.mappings.forEach((mapping, index) => {
     if (!mapping.encrypted) return
     endpoint ??= mapping.endpoint
-    const message =
-      `mapping ${mapping.endpoint} has encrypted: true, which a device cannot honour ` +
-      '(astarte has not released its key agreement)'
+    // one literal: a build without sentences keeps none of it
+    const message = `mapping ${mapping.endpoint} has encrypted: true, which a device cannot honour (astarte has not released its key agreement)`
     issues.push(issue('encrypted_unsupported', pointer('mappings', index, 'encrypted'), message))
   })
   if (endpoint === undefined) return

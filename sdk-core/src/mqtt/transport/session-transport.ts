@@ -422,32 +422,36 @@ export class SessionTransport implements MqttTransport {
 
   /** Why `connect` failed, coded as the contract says (`ports.ts`, `MqttTransport`). */
   #connectError(conn: Connection, sessionError: SdkError | undefined): SdkError {
-    const { host, port } = conn.where
-    const message = `couldn't connect to ${host}:${port}`
+    const { where } = conn
     const returnCode = sessionError?.ctx['returnCode']
     if (sessionError?.code === 'remote.mqtt_connection_refused' && typeof returnCode === 'number') {
-      const ctx = { ...conn.where, returnCode }
+      const ctx = { ...where, returnCode }
       return IDENTITY_REFUSED.has(returnCode)
-        ? new SdkError('remote.certificate_rejected', `${message}: our certificate was refused`, {
-            ctx,
-            cause: sessionError,
-          })
-        : new SdkError('remote.connect_failed', `${message}: the broker refused (${returnCode})`, {
-            ctx,
-            cause: sessionError,
-          })
+        ? new SdkError(
+            'remote.certificate_rejected',
+            `couldn't connect to ${where.host}:${where.port}: our certificate was refused`,
+            { ctx, cause: sessionError },
+          )
+        : new SdkError(
+            'remote.connect_failed',
+            `couldn't connect to ${where.host}:${where.port}: the broker refused (${returnCode})`,
+            { ctx, cause: sessionError },
+          )
     }
     if (conn.ending) {
-      return new SdkError('local.disconnecting', `${message}: ended before the broker answered`, {
-        ctx: conn.where,
-      })
+      return new SdkError(
+        'local.disconnecting',
+        `couldn't connect to ${where.host}:${where.port}: ended before the broker answered`,
+        { ctx: where },
+      )
     }
     const cause = conn.streamError ?? sessionError
     if (cause !== undefined && !LOSSES.has(cause.code)) return cause
-    return new SdkError('remote.connect_failed', `${message}: closed before the broker answered`, {
-      ctx: conn.where,
-      cause,
-    })
+    return new SdkError(
+      'remote.connect_failed',
+      `couldn't connect to ${where.host}:${where.port}: closed before the broker answered`,
+      { ctx: where, cause },
+    )
   }
 
   /** Why an accepted connection ended without being asked to. */
@@ -457,15 +461,11 @@ export class SessionTransport implements MqttTransport {
     }
     // our own failure ended it (see `#input`): a lost connection would hide the fault
     if (conn.streamError?.code === 'local.session_failed') return conn.streamError
-    const { host, port } = conn.where
-    const cause = conn.streamError ?? sessionError
+    const { where } = conn
     return new SdkError(
       'remote.connection_lost',
-      `couldn't keep the connection to ${host}:${port}`,
-      {
-        ctx: conn.where,
-        cause,
-      },
+      `couldn't keep the connection to ${where.host}:${where.port}`,
+      { ctx: where, cause: conn.streamError ?? sessionError },
     )
   }
 }
