@@ -10,8 +10,7 @@ import { protocolError } from './close.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
 import {
-  handleIncomingPuback,
-  handleIncomingPubcomp,
+  handleIncomingCompletion,
   handleIncomingPubrec,
   handleIncomingSuback,
   handleIncomingUnsuback,
@@ -32,11 +31,10 @@ export function handleIncomingPacket(
       if (ctx.store.incomingQos2.delete(p.packetId)) ctx.store.saveIncoming()
       return write(ctx, conn, encodeAck('pubcomp', p.packetId), nowMs)
     case 'puback':
-      return handleIncomingPuback(ctx, p.packetId)
+    case 'pubcomp':
+      return handleIncomingCompletion(ctx, p.type, p.packetId)
     case 'pubrec':
       return handleIncomingPubrec(ctx, conn, p.packetId, nowMs)
-    case 'pubcomp':
-      return handleIncomingPubcomp(ctx, p.packetId)
     case 'suback':
       return handleIncomingSuback(ctx, p.packetId, p.granted)
     case 'unsuback':

@@ -64,8 +64,15 @@ export function resendInflight(ctx: Context, conn: Connection, nowMs: number): v
   }
 }
 
-export function handleIncomingPuback(ctx: Context, packetId: number): void {
-  const op = expectOp(ctx, 'puback', packetId, (o) => o.kind === 'publish' && o.qos === 1)
+/** PUBACK of a QoS 1 publish, or PUBCOMP of a released QoS 2 one: the exchange is over. */
+export function handleIncomingCompletion(
+  ctx: Context,
+  ack: 'puback' | 'pubcomp',
+  packetId: number,
+): void {
+  const op = expectOp(ctx, ack, packetId, (o) =>
+    ack === 'pubcomp' ? o.released : o.kind === 'publish' && o.qos === 1,
+  )
   ctx.store.inflight.delete(packetId)
   ctx.store.unsave(op)
   emit(ctx, { type: 'published', opId: op.opId })
@@ -84,13 +91,6 @@ export function handleIncomingPubrec(
     ctx.store.save(op)
   }
   write(ctx, conn, encodeAck('pubrel', packetId), nowMs)
-}
-
-export function handleIncomingPubcomp(ctx: Context, packetId: number): void {
-  const op = expectOp(ctx, 'pubcomp', packetId, (o) => o.released)
-  ctx.store.inflight.delete(packetId)
-  ctx.store.unsave(op)
-  emit(ctx, { type: 'published', opId: op.opId })
 }
 
 export function handleIncomingSuback(
