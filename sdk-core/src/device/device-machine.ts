@@ -304,15 +304,7 @@ export class DeviceMachine {
   }
 
   metrics(): DeviceMetrics {
-    const { counters, outbox } = this.#ctx
-    return {
-      queued: outbox.waiting,
-      inflight: outbox.inflight,
-      sent: counters.sent,
-      acked: counters.acked,
-      dropped: counters.dropped,
-      reconnects: counters.reconnects,
-      lastError: this.#ctx.lastError,
-    }
+    const { counters, outbox, lastError } = this.#ctx
+    return { queued: outbox.waiting, inflight: outbox.inflight, ...counters, lastError }
   }
 }

@@ -201,12 +201,7 @@ export class Outbox {
    * room in the window, nothing waiting). `undefined` changes nothing: queue it with `direct`.
    */
   publishAlone(publish: DirectPublish): MqttPublishAction | undefined {
-    const { topic, payload, qos } = publish
-    if (!this.readyAlone(qos)) return undefined
-    const publishId = ++this.#lastPublishId
-    this.#setInflight(publishId, publish)
-    this.#counters.sent++
-    return { type: 'mqtt.publish', publishId, topic, payload, qos }
+    return this.readyAlone(publish.qos) ? this.#publish(publish, publish) : undefined
   }
 
   /** Whether `publishAlone` would publish a `qos` message now (checked before its payload). */
@@ -264,7 +259,7 @@ export class Outbox {
       if (room) {
         const control = this.#control.shift()
         if (control !== undefined) {
-          this.#publish(out, control, control)
+          out.push(this.#publish(control, control))
           continue
         }
       } else if (this.#control.length > 0 || this.#direct.peek()?.qos !== 0) {
@@ -297,7 +292,7 @@ export class Outbox {
       if (pick === undefined || (!room && pick !== 'direct')) return false
       if (pick === 'direct') {
         const publish = this.#direct.shift() as WaitingDirectPublish
-        this.#publish(out, publish, publish)
+        out.push(this.#publish(publish, publish))
         return true
       }
       const message = (pick === 'stored' ? stored : volatile) as QueuedMessage
@@ -308,17 +303,18 @@ export class Outbox {
         continue
       }
       cursor.claim(message.id)
-      this.#publish(out, message, { source: pick, id: message.id })
+      out.push(this.#publish(message, { source: pick, id: message.id }))
       return true
     }
   }
 
-  #publish(out: DeviceAction[], message: Outgoing, inflight: Inflight): void {
+  /** `message` goes in flight as `inflight`: its publish, to perform. */
+  #publish(message: Outgoing, inflight: Inflight): MqttPublishAction {
     const publishId = ++this.#lastPublishId
     this.#setInflight(publishId, inflight)
     this.#counters.sent++
     const { topic, payload, qos } = message
-    out.push({ type: 'mqtt.publish', publishId, topic, payload, qos })
+    return { type: 'mqtt.publish', publishId, topic, payload, qos }
   }
 
   /**
