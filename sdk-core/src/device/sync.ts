@@ -54,8 +54,8 @@ export function pump(ctx: Context, nowMs: number): void {
 
 export function onConnected(
   ctx: Context,
-  sessionPresent: boolean,
-  resumed: readonly number[],
+  _state: DeviceState,
+  { sessionPresent, resumed = [] }: In<'mqtt.connected'>,
   nowMs: number,
 ): DeviceState {
   if (ctx.everConnected) ctx.counters.reconnects++

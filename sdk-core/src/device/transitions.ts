@@ -80,8 +80,7 @@ export const transitions: Table = {
     stop: disconnect,
     // a resumed session's queue may come in the CONNACK's own TLS record, before `mqtt.connected`
     'mqtt.message': handleMessage,
-    'mqtt.connected': (ctx, _state, input, nowMs) =>
-      onConnected(ctx, input.sessionPresent, input.resumed ?? [], nowMs),
+    'mqtt.connected': onConnected,
     'mqtt.connectFailed': (ctx, _state, input, nowMs) => {
       ctx.lastError = input.error
       // the error's own "couldn't connect to …" says where, why and what to do (the CA to

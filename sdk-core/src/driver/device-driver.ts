@@ -149,7 +149,7 @@ export class DeviceDriver {
       machine: options.machine,
       clock: options.clock,
       scheduler: options.scheduler,
-      ...(options.batch === undefined ? {} : { batch: options.batch }),
+      batch: options.batch,
       perform: (action) => this.#runner.run(action),
       settled: (opId, error) => this.#settle(opId, error),
     })
@@ -428,17 +428,17 @@ export class DeviceDriver {
     value: unknown,
     options: SendOptions | undefined,
   ): Promise<void> {
-    let v: Result<Validated>
-    let iface: Interface
+    let data: Validated
     const signal = options?.signal
     try {
-      iface = this.#deviceInterface(ref, what, path, type)
+      const iface = this.#deviceInterface(ref, what, path, type)
       if (signal?.aborted === true) throw abortError(signal)
-      v = validate(iface, path, value, options)
+      const v = validate(iface, path, value, options)
+      if (!v.ok) throw invalidValue(what, iface.name, path, v.error)
+      data = v.value
     } catch (e) {
       return Promise.reject(e)
     }
-    if (!v.ok) return Promise.reject(invalidValue(what, iface.name, path, v.error))
     const opId = this.#nextOpId++
     return new Promise<void>((resolve, reject) => {
       if (signal === undefined) this.#pending.set(opId, { resolve, reject })
@@ -451,7 +451,7 @@ export class DeviceDriver {
         signal.addEventListener('abort', onAbort, { once: true })
         this.#pending.set(opId, { resolve, reject, signal, onAbort })
       }
-      this.#feed({ type: 'send', opId, data: v.value })
+      this.#feed({ type: 'send', opId, data })
     })
   }
 

@@ -27,7 +27,7 @@ export interface InputQueueHost {
    * throws or the commit fails, none happened. Absent for a store without transactions: each
    * write is then durable as it is made.
    */
-  readonly batch?: <T>(fn: () => T) => T
+  readonly batch?: (<T>(fn: () => T) => T) | undefined
   /** Performs an action; send outcomes never come here (see `settled`). */
   perform(action: DeviceAction): void
   /** The outcome of the send `opId`: completed, or failed with `error`. */
