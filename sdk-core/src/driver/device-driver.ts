@@ -170,9 +170,7 @@ export class DeviceDriver {
   }
 
   metrics(): DeviceApiMetrics {
-    const m = this.#machine.metrics()
-    const lastError = m.lastError ?? this.#lastError
-    const { lastError: _core, ...counters } = m
+    const { lastError = this.#lastError, ...counters } = this.#machine.metrics()
     return {
       ...counters,
       streamDropped: this.#streamDropped,
