@@ -119,6 +119,39 @@ function loopsAsCalls(context) {
   return (sf) => visit(sf)
 }
 
+/**
+ * `[a, ...x, b, ...y]` → `__cat([a], x, [b], y)` (the prelude's: the elements of each, as
+ * `__A` gives them, in one new array); TypeScript's form nests a `__spreadArray([…], __A(x),
+ * true)` per spread. Literals with holes keep TypeScript's form.
+ */
+function spreadsAsCat(context) {
+  const f = context.factory
+  const visit = (node) => {
+    node = ts.visitEachChild(node, visit, context)
+    if (
+      !ts.isArrayLiteralExpression(node) ||
+      !node.elements.some(ts.isSpreadElement) ||
+      node.elements.some(ts.isOmittedExpression)
+    ) {
+      return node
+    }
+    const parts = []
+    let run = []
+    for (const e of node.elements) {
+      if (!ts.isSpreadElement(e)) {
+        run.push(e)
+        continue
+      }
+      if (run.length > 0) parts.push(f.createArrayLiteralExpression(run))
+      run = []
+      parts.push(e.expression)
+    }
+    if (run.length > 0) parts.push(f.createArrayLiteralExpression(run))
+    return f.createCallExpression(f.createIdentifier('__cat'), undefined, parts)
+  }
+  return (sf) => visit(sf)
+}
+
 /** `for (x of e)` / `...e` → `__A(e)` (before TypeScript lowers them). */
 function iterateAsArrays(context) {
   const f = context.factory
@@ -458,7 +491,14 @@ export function lowerToEs5(code) {
     fileName: 'bundle.js',
     compilerOptions: ES5,
     transformers: {
-      before: [privateAsProperties, loopsAsCalls, iterateAsArrays, regexSlashes, templatesAsSums],
+      before: [
+        privateAsProperties,
+        loopsAsCalls,
+        spreadsAsCat,
+        iterateAsArrays,
+        regexSlashes,
+        templatesAsSums,
+      ],
     },
   })
   // a second pass over the ES5 text (nothing left to lower): by then every class has a plain

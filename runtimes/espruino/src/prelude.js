@@ -93,6 +93,12 @@ function __spreadArray(to, from) {
   for (var i = 0; i < from.length; i++) to.push(from[i])
   return to
 }
+// a lowered array literal with spreads (the build's `spreadsAsCat`)
+function __cat() {
+  var r = []
+  for (var i = 0; i < arguments.length; i++) __spreadArray(r, __A(arguments[i]))
+  return r
+}
 // Days since the epoch of a proleptic Gregorian date, month 0-based (as Date.UTC takes it).
 function __days(y, mo, d) {
   y += Math.floor(mo / 12)

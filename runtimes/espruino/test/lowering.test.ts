@@ -100,3 +100,12 @@ test('private names become properties no other name of the script has', () => {
   assert.ok(a !== undefined && b !== undefined && a !== b, lowered)
   for (const name of [a, b]) assert.ok(!['a', 'y', 'z'].includes(name), name)
 })
+
+test('array literals with spreads: the same elements in the same order', () => {
+  const { lowered, asWritten, asLowered } = runBoth(`
+    const a = [1, 2]
+    const m = new Map([['k', 1]])
+    return [[...a], [0, ...a, 3, ...new Set([4, 4, 5]), ...m, ...'xy', 6], [...[]], Math.max(...a)]`)
+  assert.equal(asLowered, asWritten)
+  assert.equal(lowered.match(/__cat\(/g)?.length, 3)
+})
