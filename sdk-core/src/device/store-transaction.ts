@@ -177,15 +177,8 @@ export function transactionFailed(
       kept.push(action)
     }
   }
-  const failed = tx.failed
-  if (failed?.input.type === 'send' && !settles(tx.outs, failed.input.opId)) {
-    kept.push(sendFailed(failed.input.opId, failed.error))
-  }
-  // a withheld sync step leaves the sync unfinished, and a half-handled input may leave it stuck:
-  // a new connection runs it again
-  const stuck = withheldControl || (failed !== undefined && failed.input.type !== 'send')
-  if (stuck && connectionUp(state, failed?.input)) kept.push({ type: 'mqtt.disconnect' })
-  for (const action of failure(ctx, error, nowMs)) kept.push(action)
+  // a withheld sync step leaves the sync unfinished: a new connection runs it again
+  failedUnder(ctx, kept, tx.outs, tx.failed, withheldControl, error, state, nowMs)
   if (tx.serverPropertyWritten && ctx.storeFailure !== undefined) {
     ctx.storeFailure.serverPropertiesLost = true
   }
@@ -204,11 +197,33 @@ export function portFailedAlone(
   state: DeviceStateTag,
   nowMs: number,
 ): void {
-  const out = ctx.out
-  if (input.type === 'send' && !settles([out], input.opId)) out.push(sendFailed(input.opId, error))
   ctx.resync = true
-  // the step may have stopped half way (a sync that never ends): a new connection redoes it
-  if (input.type !== 'send' && connectionUp(state, input)) out.push({ type: 'mqtt.disconnect' })
+  failedUnder(ctx, ctx.out, [ctx.out], { input, error }, false, error, state, nowMs)
+}
+
+/**
+ * Appends to `out` what follows a port failing under `failed` (if it failed under an input):
+ * that input, a send, fails unless `outs` already settled it; the connection is replaced when
+ * the sync is `stuck` or the input, not a send, may have stopped half way (a sync that never
+ * ends: a new connection redoes it); then the store failure begins.
+ */
+function failedUnder(
+  ctx: Context,
+  out: DeviceAction[],
+  outs: readonly DeviceAction[][],
+  failed: TxRecord['failed'],
+  stuck: boolean,
+  error: SdkError,
+  state: DeviceStateTag,
+  nowMs: number,
+): void {
+  const input = failed?.input
+  if (failed !== undefined && input?.type === 'send' && !settles(outs, input.opId)) {
+    out.push(sendFailed(input.opId, failed.error))
+  }
+  if ((stuck || (input !== undefined && input.type !== 'send')) && connectionUp(state, input)) {
+    out.push({ type: 'mqtt.disconnect' })
+  }
   for (const action of failure(ctx, error, nowMs)) out.push(action)
 }
 
