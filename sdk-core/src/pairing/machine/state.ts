@@ -14,6 +14,7 @@ import type { Verifying } from './states/verifying.js'
 import type { Context } from './context.js'
 import { nextId } from './context.js'
 import type { PairingAction } from './types.js'
+import type { HttpRequest } from '../../ports.js'
 
 export type PairingState =
   | Idle
@@ -46,6 +47,11 @@ export function issue(
 ): Transition {
   const requestId = nextId(ctx)
   return { state: { ...step, requestId }, actions: [action(requestId)] }
+}
+
+/** Enters a busy state that waits for the answer to `request`. */
+export function issueHttp(ctx: Context, step: PendingStep, request: HttpRequest): Transition {
+  return issue(ctx, step, (requestId) => ({ type: 'http', requestId, request }))
 }
 
 export function withoutRequestId<S extends BusyState>(state: S): Pending<S> {

@@ -7,7 +7,7 @@ import type { HttpResponse } from '../../../ports.js'
 import { deviceInfoRequest, parseDeviceInfoResponse } from '../../device-info.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issue, withoutRequestId } from '../state.js'
+import { issueHttp, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterCreatingKey } from './creating-key.js'
 import { enterFailed } from './failed.js'
@@ -21,11 +21,7 @@ export interface FetchingInfo {
 }
 
 export function enterFetchingInfo(ctx: Context, step: Omit<FetchingInfo, 'requestId'>): Transition {
-  return issue(ctx, step, (requestId) => ({
-    type: 'http',
-    requestId,
-    request: deviceInfoRequest(ctx.route),
-  }))
+  return issueHttp(ctx, step, deviceInfoRequest(ctx.route))
 }
 
 export function onDeviceInfo(

@@ -8,7 +8,7 @@ import { credentialsRequest, parseCredentialsResponse } from '../../credentials.
 import type { Context } from '../context.js'
 import { adoptCredentials } from '../context.js'
 import type { Transition } from '../state.js'
-import { issue, withoutRequestId } from '../state.js'
+import { issueHttp, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterSaving } from './saving.js'
 
@@ -25,7 +25,7 @@ export function enterRequestingCredentials(
   step: Omit<RequestingCredentials, 'requestId'>,
 ): Transition {
   const request = credentialsRequest({ ...ctx.route, csrPem: step.csrPem })
-  return issue(ctx, step, (requestId) => ({ type: 'http', requestId, request }))
+  return issueHttp(ctx, step, request)
 }
 
 export function onCredentials(

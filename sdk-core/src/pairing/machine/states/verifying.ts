@@ -7,7 +7,7 @@ import type { BrokerAddress } from '../../broker-url.js'
 import { parseVerifyResponse, verifyCredentialsRequest } from '../../verify.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issue, withoutRequestId } from '../state.js'
+import { issueHttp, withoutRequestId } from '../state.js'
 import { retryOrFail } from './backing-off.js'
 import { enterCreatingKey } from './creating-key.js'
 import { enterReady } from './ready.js'
@@ -22,7 +22,7 @@ export function enterVerifying(ctx: Context, step: Omit<Verifying, 'requestId'>)
   const creds = ctx.credentials
   if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
   const request = verifyCredentialsRequest({ ...ctx.route, certificatePem: creds.certificatePem })
-  return issue(ctx, step, (requestId) => ({ type: 'http', requestId, request }))
+  return issueHttp(ctx, step, request)
 }
 
 export function onVerifyResponse(
