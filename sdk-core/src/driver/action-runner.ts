@@ -46,7 +46,8 @@ const closed = (error: unknown): DeviceInput =>
 
 export class ActionRunner {
   readonly #ports: ActionRunnerPorts
-  readonly #feed: (input: DeviceInput) => void
+  // a no-op once closed: later outcomes are ignored
+  #feed: (input: DeviceInput) => void
   readonly #onEvent: (event: DeviceEvent) => void
   readonly #timers: TimerTable<string>
   #tls: TlsMaterial | undefined
@@ -54,7 +55,6 @@ export class ActionRunner {
   // the connection being ended by `mqtt.disconnect`, until it closed
   #ending: number | undefined
   #connected = false
-  #closed = false
 
   constructor(
     ports: ActionRunnerPorts,
@@ -69,14 +69,9 @@ export class ActionRunner {
     this.#onEvent = onEvent
   }
 
-  /** Feeds `input` unless the runner was closed meanwhile. */
-  #later(input: DeviceInput): void {
-    if (!this.#closed) this.#feed(input)
-  }
-
-  /** Same, but only while `epoch` is still the live connection. */
+  /** Feeds `input` only while `epoch` is still the live connection. */
   #onConnection(epoch: number, input: DeviceInput): void {
-    if (epoch === this.#epoch) this.#later(input)
+    if (epoch === this.#epoch) this.#feed(input)
   }
 
   run(action: DeviceAction): void {
@@ -112,7 +107,7 @@ export class ActionRunner {
         return
       case 'timer.set':
         this.#timers.set(action.timerId, action.atMs, () =>
-          this.#later({ type: 'timer', timerId: action.timerId }),
+          this.#feed({ type: 'timer', timerId: action.timerId }),
         )
         return
       case 'timer.cancel':
@@ -121,9 +116,9 @@ export class ActionRunner {
       case 'http':
         this.#ports.http.request(action.request).then(
           (response) =>
-            this.#later({ type: 'http.response', requestId: action.requestId, response }),
+            this.#feed({ type: 'http.response', requestId: action.requestId, response }),
           (error: unknown) =>
-            this.#later({
+            this.#feed({
               type: 'http.failed',
               requestId: action.requestId,
               error: toSdkError(error),
@@ -133,14 +128,14 @@ export class ActionRunner {
       case 'crypto.createKeyAndCsr':
         this.#ports.crypto.createKeyAndCsr(action.algorithm, action.commonName).then(
           ({ privateKeyPem, csrPem }) =>
-            this.#later({
+            this.#feed({
               type: 'crypto.keyAndCsr',
               requestId: action.requestId,
               privateKeyPem,
               csrPem,
             }),
           (error: unknown) =>
-            this.#later({
+            this.#feed({
               type: 'crypto.failed',
               requestId: action.requestId,
               error: toSdkError(error),
@@ -152,10 +147,10 @@ export class ActionRunner {
         this.#ports.saveCredentials(tls).then(
           () => {
             this.#tls = tls
-            this.#later({ type: 'credentials.saved', requestId: action.requestId })
+            this.#feed({ type: 'credentials.saved', requestId: action.requestId })
           },
           (error: unknown) =>
-            this.#later({
+            this.#feed({
               type: 'credentials.saveFailed',
               requestId: action.requestId,
               error: toSdkError(error),
@@ -209,7 +204,7 @@ export class ActionRunner {
     const epoch = ++this.#epoch
     const tls = this.#tls
     if (tls === undefined) {
-      this.#later({
+      this.#feed({
         type: 'mqtt.connectFailed',
         error: new SdkError(
           'local.no_credentials',
@@ -231,7 +226,7 @@ export class ActionRunner {
         {
           message: (topic, payload) => {
             if (epoch === this.#ending || epoch === this.#epoch) {
-              this.#later({ type: 'mqtt.message', topic, payload })
+              this.#feed({ type: 'mqtt.message', topic, payload })
             }
           },
           published: (publishId, error) => this.#published(epoch, publishId, error),
@@ -247,7 +242,7 @@ export class ActionRunner {
           }
           this.#connected = true
           const publishIds = resumed.map((r) => r.publishId)
-          this.#later({ type: 'mqtt.connected', sessionPresent, resumed: publishIds })
+          this.#feed({ type: 'mqtt.connected', sessionPresent, resumed: publishIds })
           // queued after the CONNACK, which puts them back in flight
           for (const r of resumed) this.#resumed(epoch, r)
         },
@@ -273,7 +268,7 @@ export class ActionRunner {
       reported = true
       this.#ending = undefined
       this.#ports.timers.clear(timer)
-      this.#later(closed(error))
+      this.#feed(closed(error))
     }
     const timer = this.#ports.timers.set(() => report(), END_GRACE_MS)
     this.#ports.transport.end().then(() => report(), report)
@@ -284,12 +279,12 @@ export class ActionRunner {
     if (epoch !== this.#epoch || !this.#connected) return
     this.#connected = false
     this.#epoch++
-    this.#later(closed(error))
+    this.#feed(closed(error))
   }
 
   /** Stops every timer and ignores all later outcomes. */
   close(): void {
-    this.#closed = true
+    this.#feed = () => undefined
     this.#epoch++
     this.#timers.clear()
   }
