@@ -2,17 +2,20 @@
 // 1. The minimal device build (scripts/device-bundle.mjs: sentences stripped, internal names
 //    mangled) bundles src/index.ts as an ES2022 iife, with sdk-core's int64 module swapped for
 //    the decimal-string one (no BigInt on Espruino) and Symbol / Object.freeze defined away;
-//    esbuild lowers `?.` and `??` (shorter than TypeScript's form).
+//    esbuild lowers `?.`, `??` and `??=` (shorter than TypeScript's form).
 // 2. TypeScript lowers it to ES5 (classes, arrows, let/const, spread, async), its helpers coming
-//    from src/prelude.js, through three transformers: `#private` names become plain `$_N`
-//    properties (lowered, each would be a WeakMap and a helper call per access); every for…of
-//    and spread operand is wrapped in `__A` (Map/Set iterate as arrays, so no iterator protocol
-//    or Symbol is needed); each function declaration moves to the top of its block, since
-//    Espruino defines a function only when it reaches it (ES5 class output relies on hoisting);
+//    from src/prelude.js, through transformers: `#private` names become plain properties with
+//    the shortest names the script leaves free (lowered, each would be a WeakMap and a helper call
+//    per access); a for…of whose body can be a function's becomes `__each(e, x => body)`, an
+//    array literal with spreads `__cat([a], e)`, and every other for…of and spread operand is
+//    wrapped in `__A` (Map/Set iterate as arrays, so no iterator protocol or Symbol is needed);
 //    a `/` in a regex character class is escaped (Espruino's lexer would end the regex there);
-//    template literals become sums of strings. A second pass over the ES5 text gives each
-//    lowered class one `var p = C.prototype` for its members and `__def` for its accessors,
-//    and nested `__assign` calls become one.
+//    template literals become sums of strings. A second pass over the ES5 text takes the
+//    function call from around each lowered class that needs none, gives a class's methods one
+//    `__assign(C.prototype, {…})`, its accessors `__def`, and one `var p = C.prototype` when it
+//    names its prototype twice or more; nested `__assign` calls become one; each function
+//    declaration moves to the top of its block, since Espruino defines a function only when it
+//    reaches it (ES5 class output relies on hoisting).
 // 3. esbuild minifies the prelude and the lowered bundle, wrapped in one function, for ES5; the
 //    gate (gate.mjs) checks it.
 // Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
@@ -229,6 +232,101 @@ function templatesAsSums(context) {
       if (span.literal.text !== '') sum = f.createAdd(sum, f.createStringLiteral(span.literal.text))
     }
     return sum
+  }
+  return (sf) => visit(sf)
+}
+
+/**
+ * The function around a lowered class gone where nothing needs it: `var a = 1, C = (function
+ * () { function class_1(…) {…} …; return class_1; }()), b = 2` → `var a = 1; function C(…) {…}
+ * …; var b = 2` (`class_1` renamed `C`), when the wrapper's own statements declare nothing and
+ * read no `this` or `arguments` of its own (so none means anything else in the enclosing scope).
+ */
+function flatClasses(context) {
+  const f = context.factory
+  const wrapped = (init) => {
+    let call = init
+    while (call !== undefined && ts.isParenthesizedExpression(call)) call = call.expression
+    if (call === undefined || !ts.isCallExpression(call) || call.arguments.length > 0) return
+    let fn = call.expression
+    while (ts.isParenthesizedExpression(fn)) fn = fn.expression
+    if (!ts.isFunctionExpression(fn) || fn.name !== undefined || fn.parameters.length > 0) return
+    const body = fn.body.statements
+    const [first, last] = [body[0], body.at(-1)]
+    if (
+      body.length < 2 ||
+      !ts.isFunctionDeclaration(first) ||
+      first.name === undefined ||
+      !ts.isReturnStatement(last) ||
+      last.expression === undefined ||
+      !ts.isIdentifier(last.expression) ||
+      last.expression.text !== first.name.text
+    ) {
+      return
+    }
+    const rest = body.slice(1, -1)
+    const own = (n) =>
+      ts.isVariableStatement(n) ||
+      ts.isFunctionDeclaration(n) ||
+      n.kind === ts.SyntaxKind.ThisKeyword ||
+      (ts.isIdentifier(n) && n.text === 'arguments') ||
+      (!ts.isFunctionLike(n) && ts.forEachChild(n, own) === true)
+    if (rest.some(own)) return
+    return { inner: first.name.text, statements: body.slice(0, -1) }
+  }
+  // whether a name of `node` or within binds `name` (it would shadow the class's new name)
+  const binds = (node, name) =>
+    ((ts.isVariableDeclaration(node) ||
+      ts.isParameter(node) ||
+      ts.isFunctionDeclaration(node) ||
+      ts.isFunctionExpression(node)) &&
+      node.name !== undefined &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === name) ||
+    ts.forEachChild(node, (c) => binds(c, name) || undefined) === true
+  // whether the wrapper binds `name` but as the class's own function
+  const shadows = ([fn, ...rest], name) =>
+    fn.parameters.some((p) => binds(p, name)) ||
+    binds(fn.body, name) ||
+    rest.some((s) => binds(s, name))
+  const flatten = (statements) => {
+    const out = []
+    for (const s of statements) {
+      if (
+        !ts.isVariableStatement(s) ||
+        (s.declarationList.flags & ts.NodeFlags.BlockScoped) !== 0
+      ) {
+        out.push(s)
+        continue
+      }
+      let pending = []
+      const flush = () => {
+        if (pending.length > 0) out.push(f.createVariableStatement(s.modifiers, pending))
+        pending = []
+      }
+      for (const d of s.declarationList.declarations) {
+        const c = ts.isIdentifier(d.name) ? wrapped(d.initializer) : undefined
+        if (c === undefined || shadows(c.statements, d.name.text)) {
+          pending.push(d)
+          continue
+        }
+        flush()
+        const outer = d.name.text
+        const rename = (n) =>
+          ts.isIdentifier(n) && n.text === c.inner
+            ? f.createIdentifier(outer)
+            : ts.visitEachChild(n, rename, context)
+        out.push(...c.statements.map(rename))
+      }
+      flush()
+    }
+    return out
+  }
+  const visit = (node) => {
+    // a function body only: ES5 has no function declaration in a block
+    const body = ts.isBlock(node) && node.parent !== undefined && ts.isFunctionLike(node.parent)
+    node = ts.visitEachChild(node, visit, context)
+    return body ? f.updateBlock(node, flatten(node.statements)) : node
   }
   return (sf) => visit(sf)
 }
@@ -506,7 +604,7 @@ export function lowerToEs5(code) {
   return ts.transpileModule(once.outputText, {
     fileName: 'bundle.js',
     compilerOptions: ES5,
-    transformers: { after: [compactClasses, flatAssigns, declarationsFirst] },
+    transformers: { after: [flatClasses, compactClasses, flatAssigns, declarationsFirst] },
   }).outputText
 }
 

@@ -109,3 +109,15 @@ test('array literals with spreads: the same elements in the same order', () => {
   assert.equal(asLowered, asWritten)
   assert.equal(lowered.match(/__cat\(/g)?.length, 3)
 })
+
+test('a lowered class without its wrapper: statics, accessors, its own name inside, var lists', () => {
+  const { lowered, asWritten, asLowered } = runBoth(`
+    var a = 1, C = class { static s() { return 2 } m() { return C.s() + a + new C().n } get n() { return 4 } }, b = new C().m()
+    var D = class { constructor(x) { this.x = x } get twice() { return this.x * 2 } static of(x) { return new D(x) } }
+    var E = class extends D { constructor() { super(5); this.code = 'x' } }
+    return [b, D.of(3).twice, new D(1) instanceof D, new E().code, new E().twice, new E() instanceof D]`)
+  assert.equal(asLowered, asWritten)
+  // the subclass keeps its wrapper (its base is the wrapper's argument)
+  assert.doesNotMatch(lowered, /[CD] = \(function/)
+  assert.equal(lowered.match(/\(function \(_super\)/g)?.length, 1)
+})
