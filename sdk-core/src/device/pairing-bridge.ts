@@ -31,8 +31,10 @@ function knownBroker(meta: KeyValueStore): BrokerAddress | undefined {
   if (text === undefined) return undefined
   try {
     const { host, port } = JSON.parse(text) as { host?: unknown; port?: unknown }
-    if (typeof host !== 'string' || host === '' || typeof port !== 'number') return undefined
-    return Number.isInteger(port) && port >= 1 && port <= 65535 ? { host, port } : undefined
+    const n = port as number
+    // `Number.isInteger` holds for an integer number only
+    const valid = typeof host === 'string' && host !== '' && Number.isInteger(n) && n >= 1
+    return valid && n <= 65535 ? { host, port: n } : undefined
   } catch {
     return undefined
   }

@@ -143,11 +143,10 @@ export function onPublished(
   const acked = ctx.outbox.acked(publishId)
   let next: DeviceState = state
   if (acked?.source === 'direct') emit(ctx, { type: 'sendCompleted', opId: acked.opId })
-  if (acked?.source === 'control' && acked.tag.type === 'introspection') {
-    ctx.store.meta.set(META_INTROSPECTION, acked.tag.text)
-  }
-  if (acked?.source === 'control' && acked.tag.type === 'syncStep' && state.tag === 'syncing') {
-    next = syncStepAcked(ctx, state, nowMs)
+  else if (acked?.source === 'control') {
+    const { tag } = acked
+    if (tag.type === 'introspection') ctx.store.meta.set(META_INTROSPECTION, tag.text)
+    else if (state.tag === 'syncing') next = syncStepAcked(ctx, state, nowMs)
   }
   drainProgress(ctx)
   pump(ctx, nowMs)
