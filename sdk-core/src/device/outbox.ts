@@ -58,7 +58,8 @@ export interface WaitingDirectPublish extends DirectPublish {
 export type QueueName = 'stored' | 'volatile'
 
 // control and direct publishes are their own in-flight entries (one object less per message)
-type Inflight = ControlPublish | DirectPublish | { readonly source: QueueName; readonly id: number }
+type Queued = { readonly source: QueueName; readonly id: number }
+type Inflight = ControlPublish | DirectPublish | Queued
 
 /** The outcome of an ack, for the machine to act on: the control or direct publish, or data. */
 export type Acked = ControlPublish | DirectPublish | { readonly source: 'data' }
@@ -83,7 +84,7 @@ export class Outbox {
   #unwindowed = 0
   // queued messages in flight when the connection ended (or their publish failed), until the
   // next CONNACK says whether the transport completes them itself
-  readonly #suspended = new Map<number, Inflight>()
+  readonly #suspended = new Map<number, Queued>()
   readonly #control = new Deque<ControlPublish>()
   readonly #direct = new Deque<WaitingDirectPublish>()
   readonly #cursors: Readonly<Record<QueueName, QueueCursor>>
@@ -325,7 +326,7 @@ export class Outbox {
     const keep: Record<QueueName, Set<number>> = { stored: new Set(), volatile: new Set() }
     for (const publishId of resumed) {
       const entry = this.#suspended.get(publishId)
-      if (entry?.source !== 'stored' && entry?.source !== 'volatile') continue
+      if (entry === undefined) continue
       this.#inflight.set(publishId, entry)
       keep[entry.source].add(entry.id)
     }
