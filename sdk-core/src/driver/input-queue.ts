@@ -121,8 +121,7 @@ export class InputQueue {
   }
 
   #now(): number {
-    this.#passNowMs ??= this.#host.clock.now()
-    return this.#passNowMs
+    return (this.#passNowMs ??= this.#host.clock.now())
   }
 
   /** Performs one action, routing send outcomes to `settled`. */
