@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { build, transform } from 'esbuild'
 import ts from 'typescript'
 import { root, walk } from './workspace.mjs'
+import { keptNames } from './kept-names.mjs'
 
 /**
  * Where a name is part of a contract with code outside the bundle (a host's adapter, the
@@ -34,11 +35,14 @@ const isMember = (n) =>
  * file, never written as a string anywhere in sdk-core (a bracket access, an `in` test, a JSON
  * key) nor destructured (parsed JSON is read that way too), not a name of the engine's built-ins, at least 3 characters, no `_` (wire names), and
  * not declared in the runtime's own sources (`keepDirs`: its options, its façade, the typings of
- * the engine's modules it calls).
+ * the engine's modules it calls), and, given the bundle's `entry`, not one the application reads
+ * by name although sdk-core declares it elsewhere (`kept-names.mjs`: what the entry's exports
+ * reach, such as `metrics().reconnects`, and the keys of an error's `ctx`).
  */
-export function internalNames(keepDirs = []) {
+export function internalNames(keepDirs = [], entry = undefined) {
   const declared = new Set()
   const kept = new Set(PROTOCOL_NAMES)
+  if (entry !== undefined) for (const name of keptNames(entry, keepDirs)) kept.add(name)
   const sources = [join(root, 'sdk-core/src'), ...keepDirs]
   for (const file of sources.flatMap((dir) => walk(dir, (n) => n.endsWith('.ts')))) {
     const text = readFileSync(file, 'utf8')
@@ -185,7 +189,7 @@ export async function bundleDevice({
   define,
   supported,
 }) {
-  const names = mangle ? internalNames([dirname(entry)]) : []
+  const names = mangle ? internalNames([dirname(entry)], entry) : []
   const result = await build({
     entryPoints: [entry],
     bundle: true,
