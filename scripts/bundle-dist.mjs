@@ -61,9 +61,21 @@ const debugWhenEnabled = {
  * functions compiled by then are in the cache too.
  */
 function cachedEntry(outdir, entry, bundle, provided, warm) {
+  const text = readFileSync(bundle, 'utf8')
   // vm.Script has no module loader: an `import()` left in the bundle would throw when reached
-  if (/\bimport\s*\(/.test(readFileSync(bundle, 'utf8'))) {
+  if (/\bimport\s*\(/.test(text)) {
     throw new Error(`${basename(bundle)} still contains a dynamic import()`)
+  }
+  // V8 keeps a script's source for the life of the process, one byte per character only while
+  // none is above U+00FF (esbuild escapes strings, not the comments it keeps): one `…` in a
+  // JSDoc comment doubles the source's share of every device's heap
+  const wide = /[^\u0000-\u00ff]/u.exec(text)
+  if (wide !== null) {
+    const line = text.slice(0, wide.index).split('\n').length
+    throw new Error(
+      `${basename(bundle)}:${line} has ${JSON.stringify(wide[0])}, a character above U+00FF ` +
+        '(write it in ASCII: a comment esbuild keeps is copied as it is)',
+    )
   }
   copyFileSync(join(root, 'scripts', 'load-cached.mjs'), join(outdir, 'load-cached.js'))
   const imports = provided.map((p, i) => `import * as provided${i} from '${p}'\n`).join('')

@@ -158,7 +158,7 @@ export class BsonReader {
     return { data: this.bytes.slice(start, start + len), subtype }
   }
 
-  /** Reads an array header and checks that its element keys are "0", "1", … in order. */
+  /** Reads an array header and checks that its element keys are "0", "1", ... in order. */
   arrayKey(last: number, index: number): void {
     const start = this.skipKey(last)
     const b = this.bytes

@@ -90,7 +90,7 @@ export class SessionStore {
     this.#nextId = this.#nextId === MAX_PACKET_ID ? 1 : this.#nextId + 1
   }
 
-  /** The last run's publishes in flight, oldest first, as orphans with op ids -1, -2, … */
+  /** The last run's publishes in flight, oldest first, as orphans with op ids -1, -2, ... */
   #restore(saved: MqttSessionStore): void {
     const ops: OutgoingOp[] = []
     for (const [key, r] of saved.load()) {
