@@ -471,6 +471,25 @@ function flatAssigns(context) {
   return (sf) => visit(sf)
 }
 
+/**
+ * Each `void 0` → `__u`, the prelude's variable that nothing assigns (so the same value): 6
+ * bytes each, esbuild's way to write `undefined`, where a minified name takes 1 or 2.
+ */
+function undefinedAsName(context) {
+  const f = context.factory
+  const visit = (node) => {
+    if (
+      ts.isVoidExpression(node) &&
+      ts.isNumericLiteral(node.expression) &&
+      node.expression.text === '0'
+    ) {
+      return f.createIdentifier('__u')
+    }
+    return ts.visitEachChild(node, visit, context)
+  }
+  return (sf) => visit(sf)
+}
+
 /** Each function declaration first in its block (after lowering: ES5 classes rely on hoisting). */
 function declarationsFirst(context) {
   const f = context.factory
@@ -604,7 +623,9 @@ export function lowerToEs5(code) {
   return ts.transpileModule(once.outputText, {
     fileName: 'bundle.js',
     compilerOptions: ES5,
-    transformers: { after: [flatClasses, compactClasses, flatAssigns, declarationsFirst] },
+    transformers: {
+      after: [flatClasses, compactClasses, flatAssigns, undefinedAsName, declarationsFirst],
+    },
   }).outputText
 }
 
@@ -639,7 +660,7 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     },
   })
   let code = bundled.code
-  for (const prefix of [PROTO_PREFIX]) {
+  for (const prefix of [PROTO_PREFIX, '__u']) {
     if (code.includes(prefix)) throw new Error(`the bundle already uses ${prefix}`)
   }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
