@@ -126,37 +126,73 @@ const sentenceStripper = {
   },
 }
 
+/** Whether string literal `n` is a value (not a key, a member name, a module name or a directive). */
+function isStringValue(n) {
+  const p = n.parent
+  return !(
+    p.name === n ||
+    ts.isImportDeclaration(p) ||
+    ts.isExportDeclaration(p) ||
+    ts.isExternalModuleReference(p) ||
+    (ts.isExpressionStatement(p) && p.expression === n)
+  )
+}
+
 /**
- * Minified `code` (an ES module) with each `void 0` read from one variable declared once at the
- * top and never assigned, so the same value: esbuild writes `undefined` as `void 0` at every use
- * (shortest once gzipped), 6 bytes where a name takes 1 or 2 of an engine's flash or RAM.
- * Minified again, which names the variable.
+ * `code` (a script or module, minified or not) with each `void 0` read from `__u`, a variable
+ * nothing assigns (so the same value), and each string value repeated enough to pay read from a
+ * variable `__s<n>` holding it (a string is a primitive: the same value, compared, switched on
+ * or concatenated alike). esbuild writes `undefined` as `void 0` and every string in full at
+ * each use, shortest once gzipped; an engine keeps the source (Espruino) or a flash budget
+ * counts it minified, where a minified name takes 1 or 2 bytes. Returns `head`, the variables'
+ * declaration, and `body`, the code reading them: `head` must come first in the same scope.
  */
-export async function shareUndefined(code, { target = 'es2022' } = {}) {
-  const name = '__u'
-  if (code.includes(name)) throw new Error(`the bundle already uses ${name}`)
+export function shareLiterals(code) {
+  if (/__u\b|__s\d/.test(code)) throw new Error('the bundle already uses __u or __s<n>')
   const source = ts.createSourceFile(
     'bundle.js',
     code,
     ts.ScriptTarget.ESNext,
-    false,
+    true,
     ts.ScriptKind.JS,
   )
   const spans = []
+  const strings = new Map()
   const visit = (n) => {
     if (ts.isVoidExpression(n) && ts.isNumericLiteral(n.expression) && n.expression.text === '0') {
-      spans.push([n.getStart(source), n.end])
-    } else ts.forEachChild(n, visit)
+      spans.push({ start: n.getStart(source), end: n.end, name: '__u' })
+      return
+    }
+    if (ts.isStringLiteral(n) && isStringValue(n)) {
+      if (!strings.has(n.text)) strings.set(n.text, [])
+      strings.get(n.text).push({ start: n.getStart(source), end: n.end })
+    }
+    ts.forEachChild(n, visit)
   }
   visit(source)
-  let out = code
-  for (const [start, end] of spans.reverse()) {
-    // a name next to the name would read as one
-    const before = /[\w$]/.test(out[start - 1] ?? '') ? ' ' : ''
-    const after = /[\w$]/.test(out[end] ?? '') ? ' ' : ''
-    out = out.slice(0, start) + before + name + after + out.slice(end)
+  const declarations = ['__u']
+  for (const [text, uses] of strings) {
+    const literal = JSON.stringify(text)
+    // each use a 2-byte name instead of the literal, against `,__sN="…"` once
+    if (uses.length * (literal.length - 2) - (literal.length + 4) < 8) continue
+    const name = `__s${declarations.length - 1}`
+    declarations.push(`${name}=${literal}`)
+    for (const u of uses) spans.push({ ...u, name })
   }
-  const minified = await transform(`var ${name};${out}`, {
+  let body = code
+  for (const { start, end, name } of spans.sort((x, y) => y.start - x.start)) {
+    // a name next to another name would read as one
+    const before = /[\w$]/.test(body[start - 1] ?? '') ? ' ' : ''
+    const after = /[\w$]/.test(body[end] ?? '') ? ' ' : ''
+    body = body.slice(0, start) + before + name + after + body.slice(end)
+  }
+  return { head: `var ${declarations.join(',')};`, body }
+}
+
+/** An ES module through `shareLiterals`, minified again (which names the variables). */
+async function minifyShared(code, target) {
+  const { head, body } = shareLiterals(code)
+  const minified = await transform(head + body, {
     minify: true,
     format: 'esm',
     target,
@@ -173,7 +209,7 @@ export async function shareUndefined(code, { target = 'es2022' } = {}) {
  * the names the entry's directory declares are kept), `plugins` (esbuild's, after the sentence
  * stripper: an engine's module swaps), `define` (esbuild's: globals an engine lacks) and
  * `supported` (esbuild's: syntax esbuild lowers itself for an engine that lowers further).
- * An ES module comes out through `shareUndefined` (an iife is lowered further by its engine's
+ * An ES module comes out through `shareLiterals` (an iife is lowered further by its engine's
  * build, which does its own). Returns `{ code, metafile }` (the metafile of the bundle step).
  */
 export async function bundleDevice({
@@ -212,7 +248,7 @@ export async function bundleDevice({
     logLevel: 'silent',
   })
   const bundled = result.outputFiles[0].text
-  const code = format === 'esm' ? await shareUndefined(bundled, { target }) : bundled
+  const code = format === 'esm' ? await minifyShared(bundled, target) : bundled
   if (outfile !== undefined) {
     await mkdir(dirname(outfile), { recursive: true })
     await writeFile(outfile, code)
