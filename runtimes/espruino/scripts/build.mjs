@@ -23,7 +23,7 @@ import { transform } from 'esbuild'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import ts from 'typescript'
-import { bundleDevice } from '../../../scripts/device-bundle.mjs'
+import { bundleDevice, shareLiterals } from '../../../scripts/device-bundle.mjs'
 import { checkEs5 } from './gate.mjs'
 
 const here = new URL('..', import.meta.url).pathname
@@ -471,25 +471,6 @@ function flatAssigns(context) {
   return (sf) => visit(sf)
 }
 
-/**
- * Each `void 0` → `__u`, the prelude's variable that nothing assigns (so the same value): 6
- * bytes each, esbuild's way to write `undefined`, where a minified name takes 1 or 2.
- */
-function undefinedAsName(context) {
-  const f = context.factory
-  const visit = (node) => {
-    if (
-      ts.isVoidExpression(node) &&
-      ts.isNumericLiteral(node.expression) &&
-      node.expression.text === '0'
-    ) {
-      return f.createIdentifier('__u')
-    }
-    return ts.visitEachChild(node, visit, context)
-  }
-  return (sf) => visit(sf)
-}
-
 /** Each function declaration first in its block (after lowering: ES5 classes rely on hoisting). */
 function declarationsFirst(context) {
   const f = context.factory
@@ -591,6 +572,14 @@ function privateAsProperties(context) {
   }
 }
 
+/** `code` with `statement` before its first statement that isn't a function declaration. */
+function afterDeclarations(code, statement) {
+  const source = ts.createSourceFile('prelude.js', code, ts.ScriptTarget.ES5, false)
+  const first = source.statements.find((s) => !ts.isFunctionDeclaration(s))
+  const at = first === undefined ? code.length : first.getStart(source)
+  return `${code.slice(0, at)}${statement}\n${code.slice(at)}`
+}
+
 const ES5 = {
   target: ts.ScriptTarget.ES5,
   module: ts.ModuleKind.None,
@@ -624,7 +613,7 @@ export function lowerToEs5(code) {
     fileName: 'bundle.js',
     compilerOptions: ES5,
     transformers: {
-      after: [flatClasses, compactClasses, flatAssigns, undefinedAsName, declarationsFirst],
+      after: [flatClasses, compactClasses, flatAssigns, declarationsFirst],
     },
   }).outputText
 }
@@ -660,19 +649,21 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     },
   })
   let code = bundled.code
-  for (const prefix of [PROTO_PREFIX, '__u']) {
+  for (const prefix of [PROTO_PREFIX]) {
     if (code.includes(prefix)) throw new Error(`the bundle already uses ${prefix}`)
   }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
   code = code.replace(/\bextends Error\b/g, 'extends __E')
-  const lowered = lowerToEs5(code)
+  // `void 0` and repeated strings read from variables, declared before any statement runs (after
+  // the function declarations: Espruino defines a function only when it reaches it)
+  const { head, body } = shareLiterals(`${readFileSync(PRELUDE, 'utf8')}\n${lowerToEs5(code)}`)
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
   // One function around prelude and bundle: top-level names of a script are globals, which the
   // minifier must keep (`__spreadArray`, `__assign`, … at every use); inside, it shortens them.
   // Only `Astarte` (and the prelude's shims of missing built-ins) reach the global scope.
   const script =
-    `var Astarte = function () {\n${readFileSync(PRELUDE, 'utf8')}\n${lowered}\n` +
+    `var Astarte = function () {\n${afterDeclarations(body, head)}\n` +
     `return Astarte\n}.call(this);\n${footer}\n`
   const minified = await transform(script, {
     minify: true,

@@ -120,8 +120,6 @@ function __freeze(o) {
   return o
 }
 __Sym.n = 0
-// `undefined` for the lowered bundle (the build's `undefinedAsName`): never assigned
-var __u
 var __G =
   typeof globalThis != 'undefined' ? globalThis : typeof global != 'undefined' ? global : this
 if (typeof Map == 'undefined') __G.Map = __mkColl(1)
