@@ -25,7 +25,7 @@ test("a device's metrics keep their names", () => {
 
 test("errors' ctx keep their keys", () => {
   assert.deepEqual(Object.keys(built.pairingErrorCtx()), Object.keys(source.pairingErrorCtx()))
-  assert.deepEqual(built.pairingErrorCtx(), { route: 'info', status: 503, detail: 'down' })
+  assert.deepEqual(built.pairingErrorCtx(), { route: 'deviceInfo', status: 503, detail: 'down' })
   assert.deepEqual(built.unsolicitedAckCtx(), source.unsolicitedAckCtx())
   assert.deepEqual(Object.keys(source.unsolicitedAckCtx()).sort(), ['ack', 'packetId'])
 })

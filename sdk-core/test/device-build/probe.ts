@@ -14,7 +14,7 @@ export function metricsKeys(): string[] {
     deviceId: 'AAAAAAAAAAAAAAAAAAAAAA',
     interfaces: [],
     store: new MemoryStore(),
-    inflater: { inflate: () => new Uint8Array() },
+    inflater: { inflate: () => new Uint8Array(), deflate: () => new Uint8Array() },
     random: () => 0.5,
     broker: { host: 'broker.test', port: 8883 },
   })
@@ -23,7 +23,9 @@ export function metricsKeys(): string[] {
 
 /** The `ctx` of a Pairing error answer. */
 export function pairingErrorCtx(): Record<string, unknown> {
-  return { ...errorFromResponse('info', { status: 503, body: '{"errors":{"detail":"down"}}' }).ctx }
+  return {
+    ...errorFromResponse('deviceInfo', { status: 503, body: '{"errors":{"detail":"down"}}' }).ctx,
+  }
 }
 
 /** The `ctx` of the error a session closes with on a PUBACK nobody waits for. */
