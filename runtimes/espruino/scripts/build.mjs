@@ -23,7 +23,7 @@ import { transform } from 'esbuild'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import ts from 'typescript'
-import { bundleDevice, shareLiterals } from '../../../scripts/device-bundle.mjs'
+import { bundleDevice, shareLiterals, shareThis } from '../../../scripts/device-bundle.mjs'
 import { checkEs5 } from './gate.mjs'
 
 const here = new URL('..', import.meta.url).pathname
@@ -654,9 +654,12 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
   }
   const errorClasses = code.match(/\bextends Error\b/g)?.length ?? 0
   code = code.replace(/\bextends Error\b/g, 'extends __E')
-  // `void 0` and repeated strings read from variables, declared before any statement runs (after
-  // the function declarations: Espruino defines a function only when it reaches it)
-  const { head, body } = shareLiterals(`${readFileSync(PRELUDE, 'utf8')}\n${lowerToEs5(code)}`)
+  // `this`, `void 0` and repeated strings read from variables, the strings' declared before any
+  // statement runs (after the function declarations: Espruino defines a function only when it
+  // reaches it)
+  const { head, body } = shareLiterals(
+    shareThis(`${readFileSync(PRELUDE, 'utf8')}\n${lowerToEs5(code)}`),
+  )
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
   // One function around prelude and bundle: top-level names of a script are globals, which the
