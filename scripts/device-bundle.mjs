@@ -126,6 +126,12 @@ const sentenceStripper = {
   },
 }
 
+/** `code` parsed, when none of its names is one `taken` matches (names the caller adds). */
+function parseBundle(code, taken) {
+  if (taken.test(code)) throw new Error(`the bundle already uses a name matching ${taken}`)
+  return ts.createSourceFile('bundle.js', code, ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS)
+}
+
 /** Whether string literal `n` is a value (not a key, a member name, a module name or a directive). */
 function isStringValue(n) {
   const p = n.parent
@@ -148,14 +154,7 @@ function isStringValue(n) {
  * declaration, and `body`, the code reading them: `head` must come first in the same scope.
  */
 export function shareLiterals(code) {
-  if (/__u\b|__s\d/.test(code)) throw new Error('the bundle already uses __u or __s<n>')
-  const source = ts.createSourceFile(
-    'bundle.js',
-    code,
-    ts.ScriptTarget.ESNext,
-    true,
-    ts.ScriptKind.JS,
-  )
+  const source = parseBundle(code, /__u\b|__s\d/)
   const spans = []
   const strings = new Map()
   const visit = (n) => {
@@ -197,14 +196,7 @@ export function shareLiterals(code) {
  * that calls `super(…)` (no `this` before it) keeps `this`.
  */
 export function shareThis(code) {
-  if (/__t\b/.test(code)) throw new Error('the bundle already uses __t')
-  const source = ts.createSourceFile(
-    'bundle.js',
-    code,
-    ts.ScriptTarget.ESNext,
-    true,
-    ts.ScriptKind.JS,
-  )
+  const source = parseBundle(code, /__t\b/)
   const edits = []
   const ownsThis = (n) => (ts.isFunctionLike(n) && !ts.isArrowFunction(n)) || ts.isClassLike(n)
   const visit = (n) => {
