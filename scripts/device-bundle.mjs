@@ -201,7 +201,7 @@ export function shareLiterals(code, { members = false } = {}) {
 
 /**
  * `code` with `this` read from a variable `__t` (`var __t = this` first in the function's body,
- * after its function declarations) in each function that reads it five times or more: 5 bytes
+ * after its function declarations) in each function that reads it four times or more: 5 bytes
  * each where a minified name takes 1 or 2. Arrow functions inside read the same variable (their
  * `this` is their function's); parameters, nested functions and classes keep theirs; a function
  * that calls `super(…)` (no `this` before it) keeps `this`.
@@ -226,7 +226,7 @@ export function shareThis(code) {
         if (!ownsThis(m)) ts.forEachChild(m, find)
       }
       ts.forEachChild(n.body, find)
-      if (uses.length >= 5 && !superCall) {
+      if (uses.length >= 4 && !superCall) {
         const first = n.body.statements.find((s) => !ts.isFunctionDeclaration(s))
         const at = first === undefined ? n.body.end - 1 : first.getStart(source)
         edits.push({ start: at, end: at, text: 'var __t=this;' })
