@@ -1,7 +1,8 @@
 // Builds runtimes/espruino/dist/astarte-espruino.js: one ES5 script Espruino loads as it is.
 // 1. The minimal device build (scripts/device-bundle.mjs: sentences stripped, internal names
 //    mangled) bundles src/index.ts as an ES2022 iife, with sdk-core's int64 module swapped for
-//    the decimal-string one (no BigInt on Espruino) and Symbol / Object.freeze defined away;
+//    the decimal-string one (no BigInt on Espruino), its UTF-8 module for one that takes strings
+//    as the UTF-8 bytes they are on Espruino's ESP32 builds, and Symbol / Object.freeze defined away;
 //    esbuild lowers `?.`, `??` and `??=` (shorter than TypeScript's form).
 // 2. TypeScript lowers it to ES5 (classes, arrows, let/const, spread, async), its helpers coming
 //    from src/prelude.js, through transformers: `#private` names become plain properties with
@@ -42,8 +43,9 @@ const int64Swap = {
     b.onResolve({ filter: /\/int64\.js$/ }, (args) =>
       args.importer.includes('/sdk-core/src/') ? { path: INT64 } : undefined,
     )
-    // sdk-core's grammars as regexes Espruino's RegExp can't run, read by hand here instead
-    b.onResolve({ filter: /\/(date-time-parts|broker-url-parts)\.js$/ }, (args) =>
+    // sdk-core's grammars as regexes Espruino's RegExp can't run, read by hand here instead;
+    // its UTF-8 for strings of 8-bit characters, which already are UTF-8 bytes (src/utf8.ts)
+    b.onResolve({ filter: /\/(date-time-parts|broker-url-parts|utf8)\.js$/ }, (args) =>
       args.importer.includes('/sdk-core/src/')
         ? { path: join(here, 'src', args.path.replace(/^.*\//, '').replace(/\.js$/, '.ts')) }
         : undefined,

@@ -124,6 +124,43 @@ for (const variant of VARIANTS) {
         noEngineErrors()
       })
 
+      test("text as Espruino's 8-bit strings hold it, its UTF-8 bytes, arrives as that text both ways", async () => {
+        const text = 'café 20 €, ok 👍'
+        // what a literal of `text` is on Espruino: one character a byte
+        const bytes = Buffer.from(text, 'utf8').toString('latin1')
+        await engine.call(`device.setProperty('${STATUS}', '/name', ${JSON.stringify(bytes)})`)
+        assert.equal(
+          (
+            await eventually(
+              'the name in AppEngine',
+              () => api('GET', `devices/${deviceId}/interfaces/${STATUS}/name`),
+              (res) => res.data === text,
+            )
+          ).data,
+          text,
+        )
+        const before = ((await engine.call('seen')) as unknown[]).length
+        const res = await api('PUT', `devices/${deviceId}/interfaces/${SETPOINT}/label`, text)
+        assert.ok(res.status < 300, `${res.status} ${JSON.stringify(res.data)}`)
+        const seen = await eventually(
+          'the label at the device',
+          async () => (await engine.call('seen')) as unknown[][],
+          (s) => s.length > before,
+        )
+        assert.deepEqual(seen.at(-1)?.slice(0, 2), [SETPOINT, '/label'])
+        // the string's char codes, read in the engine (no text encoding on the way back)
+        const codes = await engine.call(
+          `seen[seen.length - 1][2].split('').map(function (c) { return c.charCodeAt(0) })`,
+        )
+        assert.deepEqual(codes, [...Buffer.from(text, 'utf8')])
+        // a string that is not UTF-8 is refused at the device, with the value's code
+        const refused = await engine.call(
+          `device.setProperty('${STATUS}', '/name', '\\xc3(').then(function () { return 'sent' }, function (e) { return e.code })`,
+        )
+        assert.equal(refused, 'local.invalid_value')
+        noEngineErrors()
+      })
+
       test('a connection lost with a unique send in flight: resumed, completed, stored once', async () => {
         const cut = engine.cutAt(PUBREC)
         const sent = engine.call(`device.send('${SENSORS}', '/event', 42)`)
