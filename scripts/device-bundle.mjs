@@ -153,7 +153,7 @@ function isStringValue(n) {
  * counts it minified, where a minified name takes 1 or 2 bytes. Returns `head`, the variables'
  * declaration, and `body`, the code reading them: `head` must come first in the same scope.
  */
-export function shareLiterals(code, { members = false } = {}) {
+export function shareLiterals(code) {
   const source = parseBundle(code, /__u\b|__s\d/)
   const spans = []
   const strings = new Map()
@@ -162,19 +162,9 @@ export function shareLiterals(code, { members = false } = {}) {
       spans.push({ start: n.getStart(source), end: n.end, name: '__u' })
       return
     }
-    const use = (text, span) => {
-      if (!strings.has(text)) strings.set(text, [])
-      strings.get(text).push(span)
-    }
     if (ts.isStringLiteral(n) && isStringValue(n)) {
-      // each use a 2-byte name instead of the literal
-      use(n.text, { start: n.getStart(source), end: n.end, gain: n.end - n.getStart(source) - 2 })
-    }
-    if (members && ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.name)) {
-      // `.name` (`?.name`) → `[s]` (`?.[s]`), the same property
-      const optional = n.questionDotToken !== undefined
-      const gain = n.name.text.length - 3
-      use(n.name.text, { start: n.expression.end, end: n.name.end, gain, optional, member: true })
+      if (!strings.has(n.text)) strings.set(n.text, [])
+      strings.get(n.text).push({ start: n.getStart(source), end: n.end })
     }
     ts.forEachChild(n, visit)
   }
@@ -182,19 +172,18 @@ export function shareLiterals(code, { members = false } = {}) {
   const declarations = ['__u']
   for (const [text, uses] of strings) {
     const literal = JSON.stringify(text)
-    // against `,__sN="…"` once
-    if (uses.reduce((sum, u) => sum + u.gain, 0) - (literal.length + 4) < 8) continue
+    // each use a 2-byte name instead of the literal, against `,__sN="…"` once
+    if (uses.length * (literal.length - 2) - (literal.length + 4) < 8) continue
     const name = `__s${declarations.length - 1}`
     declarations.push(`${name}=${literal}`)
     for (const u of uses) spans.push({ ...u, name })
   }
   let body = code
-  for (const { start, end, name, member, optional } of spans.sort((x, y) => y.start - x.start)) {
+  for (const { start, end, name } of spans.sort((x, y) => y.start - x.start)) {
     // a name next to another name would read as one
-    const before = !member && /[\w$]/.test(body[start - 1] ?? '') ? ' ' : ''
-    const after = !member && /[\w$]/.test(body[end] ?? '') ? ' ' : ''
-    const text = member ? `${optional ? '?.' : ''}[${name}]` : name
-    body = body.slice(0, start) + before + text + after + body.slice(end)
+    const before = /[\w$]/.test(body[start - 1] ?? '') ? ' ' : ''
+    const after = /[\w$]/.test(body[end] ?? '') ? ' ' : ''
+    body = body.slice(0, start) + before + name + after + body.slice(end)
   }
   return { head: `var ${declarations.join(',')};`, body }
 }
@@ -245,7 +234,7 @@ export function shareThis(code) {
 
 /** An ES module through `shareThis` and `shareLiterals`, minified again (which names the variables). */
 async function minifyShared(code, target) {
-  const { head, body } = shareLiterals(shareThis(code), { members: true })
+  const { head, body } = shareLiterals(shareThis(code))
   const minified = await transform(head + body, {
     minify: true,
     format: 'esm',
