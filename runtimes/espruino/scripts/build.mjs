@@ -682,12 +682,65 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     logLevel: 'silent',
   })
   return {
-    code: minified.code,
+    code: avoidEspruinoWords(minified.code),
     metafile: bundled.metafile,
     errorClasses,
     es2022Bytes: Buffer.byteLength(bundled.code),
     preludeBytes: Buffer.byteLength(prelude.code),
   }
+}
+
+/**
+ * Words Espruino's lexer reserves that ES5 leaves free (`jslex.h`: `LEX_R_LET`, `LEX_R_STATIC`,
+ * `LEX_R_OF`): its parser refuses them where it wants a name ("Got of expected ID", seen on the
+ * real 2v29), while the minifier may name a function `of` and the core calls `Uint8Array.of`.
+ */
+export const ESPRUINO_RESERVED = new Set(['let', 'static', 'of'])
+
+/**
+ * `code` with no Espruino-reserved word used as a name: `x.of` read as `x["of"]`, `{ of: v }` as
+ * `{ "of": v }`, and a variable or function so named renamed to a name the script doesn't use.
+ */
+export function avoidEspruinoWords(code) {
+  const sf = ts.createSourceFile('bundle.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+  const edits = []
+  const used = new Set()
+  const visit = (node) => {
+    if (ts.isIdentifier(node)) {
+      used.add(node.text)
+      if (ESPRUINO_RESERVED.has(node.text)) {
+        const p = node.parent
+        const start = node.getStart(sf)
+        if (ts.isPropertyAccessExpression(p) && p.name === node) {
+          const dot = code.lastIndexOf('.', start)
+          edits.push({ start: dot, end: node.end, text: `[${JSON.stringify(node.text)}]` })
+        } else if (ts.isPropertyAssignment(p) && p.name === node) {
+          edits.push({ start, end: node.end, text: JSON.stringify(node.text) })
+        } else {
+          edits.push({ start, end: node.end, rename: node.text })
+        }
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(sf)
+  const renamed = new Map()
+  let n = 0
+  let out = code
+  for (const e of edits.sort((a, b) => b.start - a.start)) {
+    let text = e.text
+    if (e.rename !== undefined) {
+      if (!renamed.has(e.rename)) {
+        let name
+        do name = `$${e.rename}${n++ || ''}`
+        while (used.has(name))
+        renamed.set(e.rename, name)
+      }
+      text = renamed.get(e.rename)
+    }
+    out = out.slice(0, e.start) + text + out.slice(e.end)
+  }
+  return out
 }
 
 /** Builds and writes `OUT`; false (problems printed) when the build or the gate fails. */

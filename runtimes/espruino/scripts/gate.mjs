@@ -8,7 +8,8 @@
 //   Reflect, WeakSet, TextEncoder/TextDecoder), `Object.freeze/seal/preventExtensions`, regex
 //   flags other than g/i/m, a regex beyond Espruino's RegExp (`?` or `{m,n}`, `(?:`, quantified
 //   or alternating groups, `\u`, `\b`, back references), `new RegExp` (a source known only at run
-//   time), an unescaped `/` inside a regex class (Espruino's lexer ends the regex there), labels, `with`; a function declaration placed after other statements of its
+//   time), an unescaped `/` inside a regex class (Espruino's lexer ends the regex there), labels, `with`,
+//   `let`, `static` or `of` as a name (words Espruino's lexer reserves); a function declaration placed after other statements of its
 //   block (Espruino defines a function only when it reaches it: no hoisting); and a `__name` the
 //   script uses but never declares (a TypeScript helper, `__awaiter`, that the prelude lacks).
 // Usage: node runtimes/espruino/scripts/gate.mjs <file.js>   (exit 0 clean, 1 problems, 2 usage)
@@ -33,6 +34,7 @@ const DENIED_GLOBALS = new Set([
   'queueMicrotask',
   'structuredClone',
 ])
+const ESPRUINO_RESERVED_WORDS = new Set(['let', 'static', 'of'])
 const DENIED_OBJECT_METHODS = new Set(['freeze', 'seal', 'preventExtensions', 'isFrozen'])
 const DENIED_KINDS = new Map([
   [K.ArrowFunction, 'an arrow function'],
@@ -87,6 +89,10 @@ function syntaxProblems(code) {
   const visit = (node) => {
     const kind = DENIED_KINDS.get(node.kind)
     if (kind !== undefined) add(node, kind)
+    // reserved by Espruino's lexer (jslex.h), free in ES5: refused where a name is expected
+    if (ts.isIdentifier(node) && ESPRUINO_RESERVED_WORDS.has(node.text)) {
+      add(node, `"${node.text}" as a name (a word Espruino reserves)`)
+    }
     if (ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.BlockScoped) !== 0) {
       add(node, 'let/const')
     }

@@ -76,3 +76,19 @@ test("regexes within Espruino's RegExp pass: classes, * and +, anchors, plain gr
     'var d = /-0x2700|x509_crt_verify|verif/i;\nvar e = /^[\\/?#]/;'
   assert.deepEqual(gate.checkEs5(code), [])
 })
+
+test("the words Espruino's lexer reserves are never names in the bundle", async () => {
+  const build = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
+    avoidEspruinoWords(code: string): string
+  }
+  const source =
+    'function of(e){return e()}var let=1,static=3,o={of:2};' +
+    'result=[let,static,o.of,of(function(){return 7}),Uint8Array.of(5)[0]]'
+  assert.ok(gate.checkEs5(source).some((p) => p.includes('a word Espruino reserves')))
+  const fixed = build.avoidEspruinoWords(source)
+  assert.deepEqual(gate.checkEs5(fixed), [])
+  // the same program (sloppy-mode ES5 takes the words as names)
+  const run = (code: string): unknown => new Function(`var result;${code};return result`)()
+  assert.deepEqual(run(fixed), [1, 3, 2, 7, 5])
+  assert.deepEqual(run(fixed), run(source))
+})
