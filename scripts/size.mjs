@@ -32,9 +32,10 @@ export const CEILING_GZIPPED = 36 * 1024
  * `ctx` and sentence are the product's error reporting). This ceiling is a ratchet: lower it
  * whenever the bundle shrinks. Raised once, from 41 to 42 KiB, for a feature and not for drift:
  * the MQTT session kept across reboots (`MqttSessionStore`, +410 B gzipped), which the ESP32
- * runtimes need so that a `unique` value in flight at a reboot arrives once.
+ * runtimes need so that a `unique` value in flight at a reboot arrives once. Lowered to 41.5 KiB
+ * once the device, driver, MQTT and pairing modules lost what they wrote twice (42 093 B).
  */
-export const WHOLE_CEILING_GZIPPED = 42 * 1024
+export const WHOLE_CEILING_GZIPPED = 41.5 * 1024
 
 /**
  * The Moddable bundle (core subset, session, BSON, pairing, adapters) plus compiled interfaces,
@@ -42,10 +43,11 @@ export const WHOLE_CEILING_GZIPPED = 42 * 1024
  * mangling took it from 121 KB to 105 KB, and writing the capabilities document directly (the
  * generic BSON encoder was there for it alone) to 103.6 KB; what remains is code the device runs
  * (see runtimes/moddable/README.md), so until the core itself shrinks this ceiling, a ratchet at
- * the size reached plus the MQTT session persistence under way, keeps it from growing.
+ * the size reached, keeps it from growing. 94 KiB once the core's cuts and the build's shared
+ * literals and `this` (scripts/device-bundle.mjs) took it to 95 588 B.
  */
 export const MODDABLE_GOAL_MINIFIED = 60 * 1024
-export const MODDABLE_CEILING_MINIFIED = 104 * 1024
+export const MODDABLE_CEILING_MINIFIED = 94 * 1024
 
 const SDK_CORE = join(root, 'sdk-core/src')
 

@@ -11,8 +11,9 @@ import { buildEspruino } from './build.mjs'
 import { checkEs5 } from './gate.mjs'
 
 export const ESPRUINO_GOAL_MINIFIED = 40 * 1024
-// 124 780 B (the regex matcher __R gone, 2026-12-07) plus 1 KiB
-export const ESPRUINO_CEILING_MINIFIED = 124_780 + 1024
+// 108 265 B (the core's cuts, the lowering's __each/__cat, shared literals and `this`, UTF-8 as
+// bytes; 2026-12-07) plus 1 KiB
+export const ESPRUINO_CEILING_MINIFIED = 108_265 + 1024
 const EXAMPLE_INTERFACES = new URL(
   '../../../examples/espruino-esp32/interfaces.json',
   import.meta.url,
@@ -53,13 +54,14 @@ export async function espruinoReport() {
 export async function checkEspruino() {
   const report = await espruinoReport()
   const { code, metafile, minified, gzipped, es2022Bytes, preludeBytes, tableBytes } = report
-  // what ES5 costs: the script but the ES2022 bundle, the prelude and the table
+  // what ES5 costs, less what sharing repeated words saves (both act on the same text, so apart
+  // they can't be told): the script but the ES2022 bundle, the prelude and the table
   const missed = minified - ESPRUINO_GOAL_MINIFIED
   const goal = missed > 0 ? `goal ${ESPRUINO_GOAL_MINIFIED} missed by ${missed}` : 'goal met'
   console.log(
     `espruino bundle (ES5) + the example's compiled interfaces: ${minified} bytes minified, ` +
       `${gzipped} bytes gzipped (ceiling ${ESPRUINO_CEILING_MINIFIED} minified, ${goal}); ` +
-      `esbuild bundle ${es2022Bytes}, prelude ${preludeBytes}, ES5 lowering ` +
+      `esbuild bundle ${es2022Bytes}, prelude ${preludeBytes}, ES5 lowering less shared words ` +
       `${minified - es2022Bytes - preludeBytes - tableBytes}, interfaces ${tableBytes}; ` +
       `before lowering, by source (ES2022 minified): ${breakdown(metafile)}`,
   )
