@@ -41,6 +41,8 @@ import { SystemUpdateError, type SystemUpdate } from './system-update.js'
 
 /** How long a stop waits for the phase in progress (an install goes on in RAUC regardless). */
 const STOP_WAIT_MS = 2_000
+/** How long an update resumed at start waits for the connection before it goes on offline. */
+const RESUME_ONLINE_WAIT_MS = 30_000
 
 export const OTA_REQUEST_INTERFACE = `${EDGEHOG}OTARequest`
 export const OTA_EVENT_INTERFACE = `${EDGEHOG}OTAEvent`
@@ -174,7 +176,10 @@ class Ota implements OtaFeature {
       uuid: current.uuid,
       phase: current.phase,
     })
-    this.#running = current.phase === 'rebooting' ? this.#verify(current) : this.#drive(true)
+    this.#running =
+      current.phase === 'rebooting'
+        ? this.#verify(current)
+        : this.#whenOnline(RESUME_ONLINE_WAIT_MS).then(() => this.#drive(true))
   }
 
   onServerMessage(message: ServerMessage): void {
@@ -723,6 +728,26 @@ class Ota implements OtaFeature {
     }, ms)
     this.#timers.add(handle)
     return handle
+  }
+
+  /**
+   * Resolves once the device is online, after `ms` at most, or when the feature stops. A phase
+   * resumed at start announces itself again (`Downloading`, `Deploying`), and OTAEvent's `discard`
+   * retention would drop an event sent while the device still connects.
+   */
+  async #whenOnline(ms: number): Promise<void> {
+    const device = (this.#context as FeatureContext).device
+    if (device.state === 'online') return
+    const online = new AbortController()
+    const onState = (event: DeviceEvents['stateChanged']): void => {
+      if (event.state === 'online') online.abort()
+    }
+    device.on('stateChanged', onState)
+    try {
+      await this.#sleep(ms, online.signal)
+    } finally {
+      device.off('stateChanged', onState)
+    }
   }
 
   /** Resolves after `ms`, or at once when `signal` aborts or the feature stops. */
