@@ -139,7 +139,11 @@ test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not ac
   bridge = await spawnBridge(env, relay, storeDir)
   await eventually('every sample acknowledged after the restart', () => acknowledged(settled).length, (n) => n === 880, 120_000)
   const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => new Set(s.map((x) => x.value)).size === 880, 60_000)
-  // At least once across a crash: a frame stored but not yet acknowledged may come twice.
-  assert.ok(stored.length - 880 <= 4 * 8, `${stored.length - 880} duplicates, more than one window`)
+  // At least once across a crash, within two windows: a frame the bridge stored but had not yet
+  // acknowledged to the MCU comes again (4 frames of 8), and a publish Astarte took whose PUBACK
+  // the killed bridge never recorded goes again from its store (the device's in-flight window,
+  // maxInflight 100 by default: how many depends on where the kill lands).
+  const windows = 4 * 8 + 100
+  assert.ok(stored.length - 880 <= windows, `${stored.length - 880} duplicates, more than both windows`)
   assert.deepEqual([...new Set(stored.map((s) => s.value as number))].sort((a, b) => a - b), Array.from({ length: 880 }, (_, i) => i + 0.5))
 })
