@@ -27,7 +27,7 @@ export type PairingState =
   | BackingOff
   | Failed
 
-type BusyState = FetchingInfo | Verifying | CreatingKey | RequestingCredentials | Saving
+export type BusyState = FetchingInfo | Verifying | CreatingKey | RequestingCredentials | Saving
 
 export type Pending<S> = S extends unknown ? Omit<S, 'requestId'> : never
 

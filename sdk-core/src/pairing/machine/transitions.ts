@@ -2,20 +2,19 @@
  * @module pairing transitions: the whole machine as one table, state × input → step. A pair
  * that is absent is ignored (stale answers, a renewal already under way, a start while busy).
  */
-import { SdkError } from '../../errors.js'
+import { SdkError, type SdkErrorCode } from '../../errors.js'
 import type { Context } from './context.js'
-import type { PairingState, Transition } from './state.js'
-import { withoutRequestId } from './state.js'
+import type { BusyState, PairingState, Transition } from './state.js'
 import type { BackingOff } from './states/backing-off.js'
-import { redirectToRenewal, retryOrFail } from './states/backing-off.js'
-import { enterCreatingKey, onCryptoFailed, onKeyAndCsr } from './states/creating-key.js'
+import { redirectToRenewal, retry } from './states/backing-off.js'
+import { onKeyAndCsr, renewKey } from './states/creating-key.js'
 import { enterStep } from './states/enter-step.js'
 import { enterFetchingInfo, onDeviceInfo } from './states/fetching-info.js'
 import { idle } from './states/idle.js'
 import type { Ready } from './states/ready.js'
 import { announceStored } from './states/ready.js'
 import { onCredentials } from './states/requesting-credentials.js'
-import { onSaveFailed, onSaved } from './states/saving.js'
+import { onSaved } from './states/saving.js'
 import { onVerifyResponse } from './states/verifying.js'
 import type { PairingAction, PairingInput } from './types.js'
 
@@ -57,53 +56,54 @@ const stop = (state: PairingState): Transition => ({
   actions: state.tag === 'ready' || state.tag === 'backing-off' ? [cancel(state)] : [],
 })
 
-/** The HTTP request never got an answer (network, TLS, timeout): always worth a retry. */
-const onHttpFailed: Step<
-  Extract<PairingState, { tag: 'fetching-info' | 'verifying' | 'requesting-credentials' }>,
-  Extract<PairingInput, { type: 'http.failed' }>
-> = (state, input, ctx, nowMs) => {
-  const error = new SdkError('remote.pairing_unreachable', "couldn't reach the pairing api", {
-    cause: input.error,
-  })
-  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
-}
+/**
+ * The request failed without an answer (`cause`): always worth a retry, as the error `code` and
+ * `message` say. For HTTP (network, TLS, timeout), key creation and the credentials' save.
+ */
+const failedWith =
+  (code: SdkErrorCode, message: string) =>
+  (state: BusyState, input: { readonly error: unknown }, ctx: Context, nowMs: number) =>
+    retry(ctx, state, new SdkError(code, message, { cause: input.error }), nowMs)
+
+const onHttpFailed = failedWith('remote.pairing_unreachable', "couldn't reach the pairing api")
 
 export const transitions: Table = {
   idle: { 'pairing.start': start },
   'fetching-info': {
-    'http.response': (s, i, ctx, now) => onDeviceInfo(s, i.response, ctx, now),
+    'http.response': onDeviceInfo,
     'http.failed': onHttpFailed,
     'pairing.renew': (s) => ({ state: { ...s, forceRenew: true }, actions: [] }),
     'pairing.stop': stop,
   },
   verifying: {
-    'http.response': (s, i, ctx, now) => onVerifyResponse(s, i.response, ctx, now),
+    'http.response': onVerifyResponse,
     'http.failed': onHttpFailed,
     // the verify answer no longer matters: its request id goes stale
-    'pairing.renew': (s, _i, ctx) =>
-      enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: s.brokerUrl }),
+    'pairing.renew': (s, _i, ctx) => renewKey(ctx, s.brokerUrl),
     'pairing.stop': stop,
   },
   'creating-key': {
-    'crypto.keyAndCsr': (s, i, ctx) => onKeyAndCsr(s, i, ctx),
-    'crypto.failed': (s, i, ctx, now) => onCryptoFailed(s, i.error, ctx, now),
+    'crypto.keyAndCsr': onKeyAndCsr,
+    'crypto.failed': failedWith('local.crypto_failed', "couldn't create a key pair and csr"),
     'pairing.stop': stop,
   },
   'requesting-credentials': {
-    'http.response': (s, i, ctx, now) => onCredentials(s, i.response, ctx, now),
+    'http.response': onCredentials,
     'http.failed': onHttpFailed,
     'pairing.stop': stop,
   },
   saving: {
-    'credentials.saved': (s, _i, ctx, now) => onSaved(s, ctx, now),
-    'credentials.saveFailed': (s, i, ctx, now) => onSaveFailed(s, i.error, ctx, now),
+    'credentials.saved': onSaved,
+    'credentials.saveFailed': failedWith(
+      'local.credentials_save_failed',
+      "couldn't save the credentials",
+    ),
     'pairing.stop': stop,
   },
   ready: {
     'pairing.start': (s, i, ctx, now) => withCancel(s, start(s, i, ctx, now)),
-    'pairing.renew': (s, _i, ctx) =>
-      withCancel(s, enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: s.brokerUrl })),
-    timer: (s, _i, ctx) => enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: s.brokerUrl }),
+    'pairing.renew': (s, _i, ctx) => withCancel(s, renewKey(ctx, s.brokerUrl)),
+    timer: (s, _i, ctx) => renewKey(ctx, s.brokerUrl),
     'pairing.stop': stop,
   },
   'backing-off': {

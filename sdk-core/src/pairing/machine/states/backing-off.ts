@@ -5,7 +5,8 @@
 import type { SdkError } from '../../../errors.js'
 import type { Context } from '../context.js'
 import { nextBackoffMs, nextId } from '../context.js'
-import type { PendingStep, Transition } from '../state.js'
+import type { BusyState, PendingStep, Transition } from '../state.js'
+import { withoutRequestId } from '../state.js'
 import { enterFailed } from './failed.js'
 
 export interface BackingOff {
@@ -39,6 +40,11 @@ export function retryOrFail(
       { type: 'timer.set', timerId, atMs },
     ],
   }
+}
+
+/** The request `state` waits for failed with `error`: retried as it was, or terminal. */
+export function retry(ctx: Context, state: BusyState, error: SdkError, nowMs: number): Transition {
+  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
 }
 
 /** A renewal requested while waiting: the retry renews instead of verifying. */

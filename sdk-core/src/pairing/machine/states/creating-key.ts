@@ -2,12 +2,10 @@
  * @module pairing state creating-key: waits for the runtime's new key pair and CSR; every
  * renewal gets a new private key (spec §4.5).
  */
-import { SdkError } from '../../../errors.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issue, withoutRequestId } from '../state.js'
-import { retryOrFail } from './backing-off.js'
+import { issue } from '../state.js'
 import { enterRequestingCredentials } from './requesting-credentials.js'
 
 export interface CreatingKey {
@@ -25,6 +23,11 @@ export function enterCreatingKey(ctx: Context, step: Omit<CreatingKey, 'requestI
   }))
 }
 
+/** Renews: a new key pair and CSR for the broker at `brokerUrl`. */
+export function renewKey(ctx: Context, brokerUrl: BrokerAddress): Transition {
+  return enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl })
+}
+
 export function onKeyAndCsr(
   state: CreatingKey,
   input: { readonly privateKeyPem: string; readonly csrPem: string },
@@ -36,14 +39,4 @@ export function onKeyAndCsr(
     privateKeyPem: input.privateKeyPem,
     csrPem: input.csrPem,
   })
-}
-
-export function onCryptoFailed(
-  state: CreatingKey,
-  cause: unknown,
-  ctx: Context,
-  nowMs: number,
-): Transition {
-  const error = new SdkError('local.crypto_failed', "couldn't create a key pair and csr", { cause })
-  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
 }

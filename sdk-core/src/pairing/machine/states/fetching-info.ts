@@ -7,9 +7,9 @@ import type { HttpResponse } from '../../../ports.js'
 import { deviceInfoRequest, parseDeviceInfoResponse } from '../../device-info.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issueHttp, withoutRequestId } from '../state.js'
-import { retryOrFail } from './backing-off.js'
-import { enterCreatingKey } from './creating-key.js'
+import { issueHttp } from '../state.js'
+import { retry } from './backing-off.js'
+import { renewKey } from './creating-key.js'
 import { enterFailed } from './failed.js'
 import { enterVerifying } from './verifying.js'
 
@@ -26,12 +26,12 @@ export function enterFetchingInfo(ctx: Context, step: Omit<FetchingInfo, 'reques
 
 export function onDeviceInfo(
   state: FetchingInfo,
-  response: HttpResponse,
+  { response }: { readonly response: HttpResponse },
   ctx: Context,
   nowMs: number,
 ): Transition {
   const info = parseDeviceInfoResponse(response)
-  if (!info.ok) return retryOrFail(ctx, withoutRequestId(state), info.error, nowMs)
+  if (!info.ok) return retry(ctx, state, info.error, nowMs)
   if (info.value.status === 'inhibited') {
     const message = "couldn't obtain credentials: the device's credentials are inhibited"
     const ctx = { status: 'inhibited' }
@@ -43,5 +43,5 @@ export function onDeviceInfo(
   if (!state.forceRenew && creds !== undefined && nowMs < creds.renewAtMs) {
     return enterVerifying(ctx, { tag: 'verifying', brokerUrl })
   }
-  return enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl })
+  return renewKey(ctx, brokerUrl)
 }

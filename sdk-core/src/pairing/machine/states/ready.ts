@@ -6,8 +6,9 @@ import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
 import { nextBackoffMs, nextId } from '../context.js'
 import type { Transition } from '../state.js'
+import type { AdoptedCredentials } from '../context.js'
 import type { PairingAction } from '../types.js'
-import { enterCreatingKey } from './creating-key.js'
+import { renewKey } from './creating-key.js'
 
 export interface Ready {
   readonly tag: 'ready'
@@ -25,7 +26,7 @@ export function enterReady(
 ): Transition {
   const creds = ctx.credentials
   if (creds === undefined || (!renewed && creds.renewAtMs <= nowMs)) {
-    return enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl })
+    return renewKey(ctx, brokerUrl)
   }
   let atMs = creds.renewAtMs
   if (atMs > nowMs) {
@@ -39,15 +40,7 @@ export function enterReady(
   return {
     state: { tag: 'ready', brokerUrl, timerId },
     actions: [
-      {
-        type: 'pairing.ready',
-        brokerUrl,
-        certificatePem: creds.certificatePem,
-        privateKeyPem: creds.privateKeyPem,
-        notAfterMs: creds.info.notAfterMs,
-        renewAtMs: atMs,
-        renewed,
-      },
+      readyAction(creds, brokerUrl, atMs, renewed),
       { type: 'timer.set', timerId, atMs },
     ],
   }
@@ -66,13 +59,22 @@ export function announceStored(
 ): PairingAction | undefined {
   const creds = ctx.credentials
   if (broker === undefined || creds === undefined || nowMs >= creds.renewAtMs) return undefined
+  return readyAction(creds, broker, creds.renewAtMs, false)
+}
+
+function readyAction(
+  creds: AdoptedCredentials,
+  brokerUrl: BrokerAddress,
+  renewAtMs: number,
+  renewed: boolean,
+): PairingAction {
   return {
     type: 'pairing.ready',
-    brokerUrl: broker,
+    brokerUrl,
     certificatePem: creds.certificatePem,
     privateKeyPem: creds.privateKeyPem,
     notAfterMs: creds.info.notAfterMs,
-    renewAtMs: creds.renewAtMs,
-    renewed: false,
+    renewAtMs,
+    renewed,
   }
 }

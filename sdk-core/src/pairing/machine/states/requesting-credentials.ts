@@ -30,7 +30,7 @@ export function enterRequestingCredentials(
 
 export function onCredentials(
   state: RequestingCredentials,
-  response: HttpResponse,
+  { response }: { readonly response: HttpResponse },
   ctx: Context,
   nowMs: number,
 ): Transition {

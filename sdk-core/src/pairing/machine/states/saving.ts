@@ -2,13 +2,11 @@
  * @module pairing state saving: waits until the runtime persisted key and certificate together,
  * so a restart never pairs a new certificate with an old key.
  */
-import { SdkError } from '../../../errors.js'
 import type { BrokerAddress } from '../../broker-url.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issue, withoutRequestId } from '../state.js'
-import { retryOrFail } from './backing-off.js'
-import { enterCreatingKey } from './creating-key.js'
+import { issue } from '../state.js'
+import { renewKey } from './creating-key.js'
 import { enterReady } from './ready.js'
 
 export interface Saving {
@@ -19,7 +17,7 @@ export interface Saving {
 
 export function enterSaving(ctx: Context, step: Omit<Saving, 'requestId'>): Transition {
   const creds = ctx.credentials
-  if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
+  if (creds === undefined) return renewKey(ctx, step.brokerUrl)
   const { privateKeyPem, certificatePem } = creds
   return issue(ctx, step, (requestId) => ({
     type: 'credentials.save',
@@ -29,18 +27,6 @@ export function enterSaving(ctx: Context, step: Omit<Saving, 'requestId'>): Tran
   }))
 }
 
-export function onSaved(state: Saving, ctx: Context, nowMs: number): Transition {
+export function onSaved(state: Saving, _input: unknown, ctx: Context, nowMs: number): Transition {
   return enterReady(ctx, state.brokerUrl, true, nowMs)
-}
-
-export function onSaveFailed(
-  state: Saving,
-  cause: unknown,
-  ctx: Context,
-  nowMs: number,
-): Transition {
-  const error = new SdkError('local.credentials_save_failed', "couldn't save the credentials", {
-    cause,
-  })
-  return retryOrFail(ctx, withoutRequestId(state), error, nowMs)
 }

@@ -7,9 +7,9 @@ import type { BrokerAddress } from '../../broker-url.js'
 import { parseVerifyResponse, verifyCredentialsRequest } from '../../verify.js'
 import type { Context } from '../context.js'
 import type { Transition } from '../state.js'
-import { issueHttp, withoutRequestId } from '../state.js'
-import { retryOrFail } from './backing-off.js'
-import { enterCreatingKey } from './creating-key.js'
+import { issueHttp } from '../state.js'
+import { retry } from './backing-off.js'
+import { renewKey } from './creating-key.js'
 import { enterReady } from './ready.js'
 
 export interface Verifying {
@@ -20,20 +20,20 @@ export interface Verifying {
 
 export function enterVerifying(ctx: Context, step: Omit<Verifying, 'requestId'>): Transition {
   const creds = ctx.credentials
-  if (creds === undefined) return enterCreatingKey(ctx, { ...step, tag: 'creating-key' })
+  if (creds === undefined) return renewKey(ctx, step.brokerUrl)
   const request = verifyCredentialsRequest({ ...ctx.route, certificatePem: creds.certificatePem })
   return issueHttp(ctx, step, request)
 }
 
 export function onVerifyResponse(
   state: Verifying,
-  response: HttpResponse,
+  { response }: { readonly response: HttpResponse },
   ctx: Context,
   nowMs: number,
 ): Transition {
   const verdict = parseVerifyResponse(response)
-  if (!verdict.ok) return retryOrFail(ctx, withoutRequestId(state), verdict.error, nowMs)
+  if (!verdict.ok) return retry(ctx, state, verdict.error, nowMs)
   return verdict.value.valid
     ? enterReady(ctx, state.brokerUrl, false, nowMs)
-    : enterCreatingKey(ctx, { tag: 'creating-key', brokerUrl: state.brokerUrl })
+    : renewKey(ctx, state.brokerUrl)
 }
