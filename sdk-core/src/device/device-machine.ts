@@ -6,6 +6,7 @@
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
 import type { Interface } from '../interface/model.js'
+import { anyIssue } from '../interface/issue.js'
 import { checkSupportedInterface } from '../interface/supported.js'
 import { PairingMachine } from '../pairing/machine/pairing-machine.js'
 import { isPairingId } from '../pairing/machine/types.js'
@@ -63,7 +64,7 @@ function forPairing(input: DeviceInput): boolean {
 function configIssues(config: DeviceConfig): Issue[] {
   const issues: Issue[] = []
   const check = (holds: boolean, path: string, message: string): void => {
-    if (!holds) issues.push({ code: 'device_config', path, message })
+    if (!holds) issues.push(anyIssue('device_config', path, message))
   }
   const addressed = config.pairing !== undefined || config.broker !== undefined
   check(addressed, '/pairing', 'give pairing settings or a broker address')

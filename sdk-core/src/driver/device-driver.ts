@@ -10,6 +10,7 @@ import type { Issue, Result } from '../errors.js'
 import type { DeviceMachine } from '../device/device-machine.js'
 import type { DeviceEvent, DeviceInput, OpId } from '../device/types.js'
 import type { Interface, Ownership } from '../interface/model.js'
+import { anyIssue } from '../interface/issue.js'
 import { checkSupportedInterface } from '../interface/supported.js'
 import type { Clock, Scheduler, Store, Timers } from '../ports.js'
 import { decodePayload } from '../value/payload-decode.js'
@@ -401,7 +402,7 @@ export class DeviceDriver {
     const iface = this.#interfaces.get(name)
     if (iface !== undefined && iface.ownership === 'device' && iface.type === type) return iface
     const issue = (code: string, message: string): SdkError =>
-      invalidValue(what, name, path, [{ code, path, message }])
+      invalidValue(what, name, path, [anyIssue(code, path, message)])
     if (iface === undefined)
       throw issue('interface_not_found', `interface ${name} is not in the introspection`)
     if (iface.ownership !== 'device') {

@@ -2,11 +2,14 @@
 import type { Issue } from '../errors.js'
 import type { InterfaceIssueCode } from './codes.js'
 
-export const issue = (code: InterfaceIssueCode, path: string, message: string): Issue => ({
+/** An issue of any code: the value rules' as well as the interface document's. */
+export const anyIssue = (code: string, path: string, message: string): Issue => ({
   code,
   path,
   message,
 })
+
+export const issue: (code: InterfaceIssueCode, path: string, message: string) => Issue = anyIssue
 
 /** RFC 6901 pointer: `pointer('mappings', 2, 'endpoint')` → `/mappings/2/endpoint`. */
 export function pointer(...segments: readonly (string | number)[]): string {

@@ -4,6 +4,7 @@
  */
 import type { Issue, Result, SdkErrorCode } from '../errors.js'
 import { SdkError, err, ok } from '../errors.js'
+import { anyIssue, pointer } from '../interface/issue.js'
 import type { HttpResponse } from '../ports.js'
 
 /** A Pairing API failure: an `SdkError` with a `remote.pairing_*` (or `local.*`) code. */
@@ -125,8 +126,8 @@ function validationError(
     if (field === 'detail' || !Array.isArray(messages)) continue
     const texts = messages.filter((m): m is string => typeof m === 'string').map(clip)
     fields[field] = texts
-    const path = `/data/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`
-    for (const message of texts) issues.push({ code: 'pairing_validation', path, message })
+    const path = pointer('data', field)
+    for (const message of texts) issues.push(anyIssue('pairing_validation', path, message))
   }
   const names = Object.keys(fields)
   const message = `couldn't pass pairing ${route} validation${

@@ -5,6 +5,7 @@
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
 import { isValidDeviceId } from '../id/index.js'
+import { anyIssue } from '../interface/issue.js'
 import { isSpaceCode } from '../value/space.js'
 
 /**
@@ -19,7 +20,7 @@ export function isRealmSyntax(realm: string): boolean {
 export function checkRealm(realm: string): Issue[] {
   return isRealmSyntax(realm)
     ? []
-    : [{ code: 'realm_syntax', path: '/realm', message: 'realm must match ^[a-z][a-z0-9]{0,47}$' }]
+    : [anyIssue('realm_syntax', '/realm', 'realm must match ^[a-z][a-z0-9]{0,47}$')]
 }
 
 /** Issues with a device id; empty when it is a canonical 22-character id (spec §4.4). */
@@ -28,11 +29,11 @@ export function checkDeviceId(deviceId: string): Issue[] {
   return isValidDeviceId(deviceId)
     ? []
     : [
-        {
-          code: 'device_id_syntax',
-          path: '/deviceId',
-          message: 'device id must be 16 bytes in canonical url-safe base64 without padding',
-        },
+        anyIssue(
+          'device_id_syntax',
+          '/deviceId',
+          'device id must be 16 bytes in canonical url-safe base64 without padding',
+        ),
       ]
 }
 
@@ -52,11 +53,11 @@ export function checkPairingUrl(pairingUrl: string): Issue[] {
   return isAbsoluteHttpUrl(pairingUrl)
     ? []
     : [
-        {
-          code: 'pairing_url_syntax',
-          path: '/pairingUrl',
-          message: 'pairing url must be an absolute http or https url',
-        },
+        anyIssue(
+          'pairing_url_syntax',
+          '/pairingUrl',
+          'pairing url must be an absolute http or https url',
+        ),
       ]
 }
 

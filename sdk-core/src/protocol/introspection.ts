@@ -5,6 +5,7 @@
  */
 import { err, ok } from '../errors.js'
 import type { Issue, Result } from '../errors.js'
+import { anyIssue } from '../interface/issue.js'
 
 /** One introspection entry. */
 export interface IntrospectionEntry {
@@ -46,11 +47,11 @@ function parseVersion(text: string, index: number, field: 'major' | 'minor'): nu
   // parseInt, not Number: Espruino's Number reads `010` as octal
   const value = FULL_INTEGER_RE.test(text) ? parseInt(text, 10) : NaN
   if (!Number.isSafeInteger(value) || value < 0) {
-    return {
-      code: 'introspection_version',
-      path: `/${index}/${field}`,
-      message: `${field} version must be an integer >= 0`,
-    }
+    return anyIssue(
+      'introspection_version',
+      `/${index}/${field}`,
+      `${field} version must be an integer >= 0`,
+    )
   }
   // `-0` parses to 0, which DUP accepts
   return value === 0 ? 0 : value
@@ -67,20 +68,13 @@ export function parseIntrospection(text: string): Result<IntrospectionEntry[]> {
   text.split(';').forEach((entry, index) => {
     const parts = entry.split(':')
     if (parts.length !== 3) {
-      issues.push({
-        code: 'introspection_entry',
-        path: `/${index}`,
-        message: 'entry must be name:major:minor',
-      })
+      issues.push(anyIssue('introspection_entry', `/${index}`, 'entry must be name:major:minor'))
       return
     }
     const [name, majorText, minorText] = parts as [string, string, string]
     if (!isIntrospectionName(name)) {
-      issues.push({
-        code: 'introspection_name',
-        path: `/${index}/name`,
-        message: 'interface name does not match the interface name syntax',
-      })
+      const message = 'interface name does not match the interface name syntax'
+      issues.push(anyIssue('introspection_name', `/${index}/name`, message))
     }
     const major = parseVersion(majorText, index, 'major')
     const minor = parseVersion(minorText, index, 'minor')

@@ -6,6 +6,7 @@
 import { err, ok } from '../errors.js'
 import type { Issue, Result } from '../errors.js'
 import type { Inflater } from '../ports.js'
+import { anyIssue } from '../interface/issue.js'
 import { utf8Encode, utf8Read } from '../bson/utf8.js'
 
 /** Wire format negotiated through capabilities (spec §3.7); `zlib` is Astarte's default. */
@@ -35,7 +36,7 @@ export function encodePurgeProperties(
   return out
 }
 
-const issue = (code: string, message: string): Issue[] => [{ code, path: '', message }]
+const issue = (code: string, message: string): Issue[] => [anyIssue(code, '', message)]
 
 function inflateBody(payload: Uint8Array, inflater: Inflater): Result<Uint8Array> {
   if (payload.length < 4) {

@@ -9,15 +9,13 @@ import { base64Decode, base64Encode } from './base64.js'
 import { scalarOf } from './bson-write.js'
 import { checkValue } from './check-value.js'
 import { parseIsoDate } from './iso-date.js'
+import { issue } from './rules.js'
 import type { AstarteValue } from './types.js'
 
 const DECIMAL = /^-?(0|[1-9][0-9]*)$/
 
-const typeIssue = (type: AstarteType, message: string): Issue => ({
-  code: 'unexpected_value_type',
-  path: '',
-  message: `${type}: ${message}`,
-})
+const typeIssue = (type: AstarteType, message: string): Issue =>
+  issue('unexpected_value_type', '', `${type}: ${message}`)
 
 /** Converts one JSON scalar to the JS form of `type`, or `undefined` if it can't be. */
 function scalarFromJson(type: AstarteType, json: unknown): unknown {

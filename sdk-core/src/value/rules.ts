@@ -4,13 +4,11 @@
  */
 import type { Issue } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
+import { anyIssue as issue } from '../interface/issue.js'
 import { requiredObjectKeys } from './resolve-cache.js'
 
-export const issue = (code: string, path: string, message: string): Issue => ({
-  code,
-  path,
-  message,
-})
+/** The issue of one value rule. */
+export { issue }
 
 /** Where an object key's issue is reported: the key under the object's path. */
 export const keyPath = (path: string, key: string): string => `${path === '/' ? '' : path}/${key}`

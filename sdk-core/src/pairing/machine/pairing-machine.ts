@@ -5,6 +5,7 @@
  */
 import type { Issue } from '../../errors.js'
 import { SdkError } from '../../errors.js'
+import { anyIssue } from '../../interface/issue.js'
 import { checkDeviceId, checkPairingUrl, checkRealm } from '../target.js'
 import type { Context } from './context.js'
 import { adoptCredentials } from './context.js'
@@ -93,7 +94,7 @@ export class PairingMachine {
 }
 
 function check(holds: boolean, path: string, message: string): Issue[] {
-  return holds ? [] : [{ code: 'pairing_config', path, message }]
+  return holds ? [] : [anyIssue('pairing_config', path, message)]
 }
 
 /** Inputs that answer a request or timer must answer the one the state is waiting for. */
