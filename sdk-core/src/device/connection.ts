@@ -6,7 +6,7 @@
 import { SdkError } from '../errors.js'
 import { backoffDelayMs } from '../pairing/machine/schedule.js'
 import type { Context } from './context.js'
-import { emit, nextId } from './context.js'
+import { emit, sendFailed, setTimer } from './context.js'
 import { drainEnded } from './drain.js'
 import type { DeviceState } from './state.js'
 import type { Backoff } from './states/backoff.js'
@@ -37,10 +37,8 @@ export function enterBackoff(ctx: Context, nowMs: number): Backoff {
   const policy = { initialDelayMs: ctx.backoff.minMs, maxDelayMs: ctx.backoff.maxMs }
   const delay = backoffDelayMs(ctx.attempt, policy, ctx.random)
   ctx.attempt += 1
-  const timerId = nextId(ctx, 'backoff')
   const atMs = nowMs + delay
-  ctx.out.push({ type: 'timer.set', timerId, atMs })
-  return { tag: 'backoff', timerId, atMs }
+  return { tag: 'backoff', timerId: setTimer(ctx, 'backoff', atMs), atMs }
 }
 
 /**
@@ -54,7 +52,7 @@ export function connectionEnded(
   lost: SdkError,
 ): void {
   drainEnded(ctx)
-  for (const opId of ctx.outbox.disconnected()) emit(ctx, { type: 'sendFailed', opId, error: lost })
+  for (const opId of ctx.outbox.disconnected()) ctx.out.push(sendFailed(opId, lost))
   if (wasUp) {
     emit(ctx, error === undefined ? { type: 'disconnected' } : { type: 'disconnected', error })
   }

@@ -13,7 +13,7 @@ import type { TopicPrefix } from '../protocol/topics.js'
 import type { Obsolete, Outbox, OutboxCounters } from './outbox.js'
 import type { StoreFailure, TxRecord } from './store-transaction.js'
 import type { TopicCache } from './topic-cache.js'
-import type { DeviceAction, DeviceEvent } from './types.js'
+import type { DeviceAction, DeviceEvent, OpId } from './types.js'
 
 export interface Context {
   readonly prefix: TopicPrefix
@@ -69,6 +69,23 @@ export function nextId(ctx: Context, kind: string): string {
   ctx.lastId += 1
   return `device.${kind}.${ctx.lastId}`
 }
+
+/** Arms a new timer of `kind` at `atMs`, its action into `out` (the input's); returns its id. */
+export function setTimer(ctx: Context, kind: string, atMs: number, out = ctx.out): string {
+  const timerId = nextId(ctx, kind)
+  out.push({ type: 'timer.set', timerId, atMs })
+  return timerId
+}
+
+export function cancelTimer(ctx: Context, timerId: string): void {
+  ctx.out.push({ type: 'timer.cancel', timerId })
+}
+
+/** The failure of send `opId`, as the action that reports it. */
+export const sendFailed = (opId: OpId, error: SdkError): DeviceAction => ({
+  type: 'event',
+  event: { type: 'sendFailed', opId, error },
+})
 
 export function emit(ctx: Context, event: DeviceEvent): void {
   ctx.out.push({ type: 'event', event })

@@ -5,7 +5,7 @@
  * messages: a QoS 2 message would be ingested twice [MQTT-4.4.0-1]. The wait is bounded.
  */
 import type { Context } from './context.js'
-import { nextId } from './context.js'
+import { cancelTimer, setTimer } from './context.js'
 
 /** Longest wait for in-flight acks before a planned reconnect disconnects anyway. */
 export const DRAIN_TIMEOUT_MS = 10_000
@@ -24,8 +24,7 @@ export function reconnectAfterDrain(ctx: Context, nowMs: number): void {
     return
   }
   ctx.outbox.hold()
-  ctx.drainTimerId = nextId(ctx, 'drain')
-  ctx.out.push({ type: 'timer.set', timerId: ctx.drainTimerId, atMs: nowMs + DRAIN_TIMEOUT_MS })
+  ctx.drainTimerId = setTimer(ctx, 'drain', nowMs + DRAIN_TIMEOUT_MS)
 }
 
 /** After an ack: the last one in flight ends the drain. */
@@ -43,6 +42,6 @@ export function drainTimeout(ctx: Context, timerId: string): void {
 /** The connection ended: no drain is pending any more. */
 export function drainEnded(ctx: Context): void {
   const timerId = ctx.drainTimerId
-  if (timerId !== undefined) ctx.out.push({ type: 'timer.cancel', timerId })
+  if (timerId !== undefined) cancelTimer(ctx, timerId)
   ctx.drainTimerId = undefined
 }

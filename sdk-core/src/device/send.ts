@@ -17,7 +17,7 @@ import { qosFor } from '../protocol/qos.js'
 import { encodePayload } from '../value/payload-encode.js'
 import type { Validated } from '../value/types.js'
 import type { Context } from './context.js'
-import { emit } from './context.js'
+import { emit, sendFailed } from './context.js'
 import { META_SYNCED, pump } from './sync.js'
 import type { DeviceState } from './state.js'
 import type { In } from './transitions.js'
@@ -125,14 +125,14 @@ export function handleSend(
       "couldn't send on an interface the device does not own",
       { ctx: { interfaceName, major } },
     )
-    emit(ctx, { type: 'sendFailed', opId, error })
+    ctx.out.push(sendFailed(opId, error))
     return state
   }
   // spec §2.3: above the broker's max_message_size Astarte would drop it, or the connection
   const payload = encodePayload(data)
   if (payload.length > ctx.maxPayloadBytes) {
     const error = payloadTooLarge(iface.name, data.path, payload.length, ctx.maxPayloadBytes)
-    emit(ctx, { type: 'sendFailed', opId, error })
+    ctx.out.push(sendFailed(opId, error))
     return state
   }
   if (iface.type === 'properties') {
@@ -168,15 +168,16 @@ export function handleSend(
       break
     case 'drop':
       ctx.counters.dropped++
-      emit(ctx, {
-        type: 'sendFailed',
-        opId,
-        error: new SdkError(
-          'local.offline_discarded',
-          "couldn't send while offline: the mapping's retention is discard",
-          { ctx: { interfaceName: iface.name, path: data.path } },
+      ctx.out.push(
+        sendFailed(
+          opId,
+          new SdkError(
+            'local.offline_discarded',
+            "couldn't send while offline: the mapping's retention is discard",
+            { ctx: { interfaceName: iface.name, path: data.path } },
+          ),
         ),
-      })
+      )
       return state
     default:
       assertNever(decision)

@@ -31,7 +31,7 @@
  */
 import { SdkError } from '../errors.js'
 import type { Context } from './context.js'
-import { nextId, warning } from './context.js'
+import { sendFailed, setTimer, warning } from './context.js'
 import { pump } from './sync.js'
 import type { DeviceAction, DeviceInput, DeviceStateTag, OpId } from './types.js'
 
@@ -117,11 +117,6 @@ function recovered(ctx: Context, failure: StoreFailure, state: DeviceStateTag): 
   }
   return out
 }
-
-const sendFailed = (opId: OpId, error: SdkError): DeviceAction => ({
-  type: 'event',
-  event: { type: 'sendFailed', opId, error },
-})
 
 function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
   for (const out of actions) {
@@ -254,8 +249,7 @@ function failure(ctx: Context, error: SdkError, nowMs: number): DeviceAction[] {
     const { minMs, maxMs } = ctx.backoff
     const delay = Math.min(maxMs, minMs * 2 ** Math.min(f.attempt, MAX_DOUBLINGS))
     f.attempt++
-    f.probeTimerId = nextId(ctx, 'storeProbe')
-    out.push({ type: 'timer.set', timerId: f.probeTimerId, atMs: nowMs + delay })
+    f.probeTimerId = setTimer(ctx, 'storeProbe', nowMs + delay, out)
   }
   return out
 }

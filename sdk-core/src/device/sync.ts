@@ -9,7 +9,7 @@ import { fullSyncPlan, interfacesToSubscribe, staleFilters } from '../protocol/s
 import { parseServerTopic } from '../protocol/topics.js'
 import { decodePayload } from '../value/payload-decode.js'
 import type { Context } from './context.js'
-import { emit, nextId } from './context.js'
+import { emit, nextId, sendFailed, setTimer } from './context.js'
 import { drainProgress } from './drain.js'
 import type { QueueName } from './outbox.js'
 import type { DeviceState } from './state.js'
@@ -116,8 +116,7 @@ export function onSyncSubscribed(
 export function goOnline(ctx: Context, nowMs: number): Online {
   ctx.outbox.release()
   emit(ctx, { type: 'synced' })
-  const stableTimerId = nextId(ctx, 'stable')
-  ctx.out.push({ type: 'timer.set', timerId: stableTimerId, atMs: nowMs + ctx.stableAfterMs })
+  const stableTimerId = setTimer(ctx, 'stable', nowMs + ctx.stableAfterMs)
   pump(ctx, nowMs)
   return { tag: 'online', stableTimerId }
 }
@@ -162,7 +161,7 @@ export function onPublishFailed(
 ): DeviceState {
   const failed = ctx.outbox.failed(publishId)
   ctx.lastError = error
-  if (failed?.source === 'direct') emit(ctx, { type: 'sendFailed', opId: failed.opId, error })
+  if (failed?.source === 'direct') ctx.out.push(sendFailed(failed.opId, error))
   if (failed?.source === 'control') {
     // Astarte may have missed part of the sync: force a full one on a fresh connection
     ctx.store.meta.delete(META_SYNCED)

@@ -6,7 +6,7 @@
 import { SdkError } from '../errors.js'
 import { connect, connectionEnded, connectionLost, enterBackoff } from './connection.js'
 import type { Context } from './context.js'
-import { warn } from './context.js'
+import { cancelTimer, warn } from './context.js'
 import { drainTimeout } from './drain.js'
 import { handleMessage } from './incoming.js'
 import { addInterface, removeInterface } from './interfaces.js'
@@ -39,7 +39,7 @@ const begin = (ctx: Context, _state: DeviceState, _input: In<'start'>, nowMs: nu
 }
 const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
   // the stable timer of `online` dies with its connection
-  if (state.tag === 'online') ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
+  if (state.tag === 'online') cancelTimer(ctx, state.stableTimerId)
   ctx.out.push({ type: 'mqtt.disconnect' })
   return { tag: 'stopping', wasUp: state.tag !== 'connecting' }
 }
@@ -54,7 +54,7 @@ const connected: Table['syncing'] & Table['online'] = {
   'mqtt.published': onPublished,
   'mqtt.publishFailed': onPublishFailed,
   'mqtt.closed': (ctx, state, input, nowMs) => {
-    if (state.tag === 'online') ctx.out.push({ type: 'timer.cancel', timerId: state.stableTimerId })
+    if (state.tag === 'online') cancelTimer(ctx, state.stableTimerId)
     return connectionLost(ctx, nowMs, input.error, true)
   },
   timer: (ctx, state, input) => {
@@ -104,7 +104,7 @@ export const transitions: Table = {
   backoff: {
     ...always,
     stop: (ctx, state) => {
-      ctx.out.push({ type: 'timer.cancel', timerId: state.timerId })
+      cancelTimer(ctx, state.timerId)
       return idle
     },
     timer: (ctx, state, input, nowMs) =>
