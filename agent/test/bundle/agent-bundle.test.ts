@@ -96,10 +96,11 @@ pairing_token = "${sandbox.jwt}"
 ca_file = "${sandbox.caFile}"
 `,
   )
-  // only Node's own environment: no NODE_PATH, no tsx, no source conditions
+  // only Node's own environment and what the bundle's unit sets (its memory settings: glibc's
+  // malloc, NODE_OPTIONS): no NODE_PATH, no tsx, no source conditions
   const proc = spawn(process.execPath, [join(app, 'astarte-agent.mjs'), '--config', config], {
     cwd: app,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, ...unitEnvironment() },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''
@@ -129,6 +130,18 @@ ca_file = "${sandbox.caFile}"
   assert.equal(await exited, 0, stderr)
   assert.match(stderr, /^<6>agent stopped$/m)
 })
+
+/** The bundle's unit's `Environment=` lines, one `KEY=value` each, quoted or not. */
+function unitEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(app, 'astarte-agent.service'), 'utf8')
+  const lines = unit.split('\n').filter((l) => l.startsWith('Environment='))
+  const assignments = lines.map((l) => l.slice('Environment='.length).replace(/^"(.*)"$/, '$1'))
+  const env = Object.fromEntries(
+    assignments.map((a) => [a.split('=')[0], a.slice(a.indexOf('=') + 1)]),
+  )
+  assert.ok(env.NODE_OPTIONS !== undefined, 'the unit sets NODE_OPTIONS')
+  return env
+}
 
 async function eventually<T>(probe: () => Promise<T | undefined>, log: () => string): Promise<T> {
   const deadline = Date.now() + 60_000
