@@ -8,7 +8,9 @@
  * `--expose-gc`, which only adds `gc()`): what V8 kept as room rather than for live objects;
  * then closes the device and collects again: what the device itself held. Each row prints under
  * the table where its resident memory goes (V8's heap, young and old; native; file-backed). The
- * rounds run twice: V8 sized for this machine, and as Node sizes it on a 512 MiB board.
+ * rounds run three times: V8 sized for this machine, as Node sizes it on a 512 MiB board, and on
+ * that board as the agent's systemd unit runs it (its `Environment=`: glibc's malloc settings,
+ * `NODE_OPTIONS`); the bare node of a round runs with the same flags and environment.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readlinkSync } from 'node:fs'
@@ -47,6 +49,26 @@ const idleMs = (ctx: BenchContext): number => (ctx.quick ? 1_000 : 15_000)
  */
 const BOARD_MIB = 512
 const BOARD_FLAGS = [`--max-old-space-size=${BOARD_MIB / 4}`, '--max-semi-space-size=1'] as const
+/** The unit whose environment the `shipped` rounds run with: the agent's, as packaged. */
+const SHIPPED_UNIT = join(repoRoot, 'agent', 'systemd', 'astarte-agent.service')
+
+/**
+ * The `Environment=` assignments of a systemd unit, as systemd passes them to the process: one or
+ * more `KEY=value` per line, each whole assignment optionally in double quotes.
+ */
+function unitEnvironment(unit: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const line of unit.split('\n')) {
+    const value = /^Environment=(.*)$/.exec(line.trim())?.[1]
+    if (value === undefined) continue
+    for (const [, quoted, bare] of value.matchAll(/"([^"]*)"|(\S+)/g)) {
+      const assignment = quoted ?? bare ?? ''
+      const eq = assignment.indexOf('=')
+      if (eq > 0) env[assignment.slice(0, eq)] = assignment.slice(eq + 1)
+    }
+  }
+  return env
+}
 
 interface Status {
   /** VmRSS: resident now. */
@@ -181,11 +203,17 @@ interface Sized {
   readonly node: number[]
 }
 
+/** The rounds' configurations (see the module comment). */
+type Sizing = 'machine' | 'board' | 'shipped'
+
 interface Rounds {
   /** V8 sized for this machine, as `node` sizes it here. */
   readonly machine: Sized
   /** V8 sized as on a `BOARD_MIB` board (`BOARD_FLAGS`), the bare node too. */
   readonly board: Sized
+  /** `board`, with the environment of `SHIPPED_UNIT` (`shippedEnv`), the bare node too. */
+  readonly shipped: Sized
+  readonly shippedEnv: Record<string, string>
   /** What loading one dependency alone adds to a fresh process's RSS. */
   readonly dependencies: Record<string, number>
   readonly storedSends: number
@@ -205,23 +233,27 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
       BENCH_IDLE_MS: String(idleMs(ctx)),
     })
     const bareEnv = childEnv({})
+    const shippedEnv = unitEnvironment(readFileSync(SHIPPED_UNIT, 'utf8'))
     // first boot (registration, key, certificate) outside the rounds: a device restarts far
     // more often than it is born, and pairing loads what a restart doesn't (@peculiar/x509)
     await steps([child], { ...deviceEnv, BENCH_IDLE_MS: '0' })
     const machine: Sized = { device: [], node: [] }
     const board: Sized = { device: [], node: [] }
-    const bare = async (into: Sized, flags: readonly string[]): Promise<void> => {
-      into.node.push((await steps([...flags, ...bareNode], bareEnv))[0]?.status.rss ?? Number.NaN)
+    const shipped: Sized = { device: [], node: [] }
+    const bare = async (into: Sized, flags: readonly string[], env: object): Promise<void> => {
+      const first = (await steps([...flags, ...bareNode], { ...bareEnv, ...env }))[0]
+      into.node.push(first?.status.rss ?? Number.NaN)
     }
     for (let r = 0; r < Math.min(ctx.rounds, 3); r++) {
       // alternating orders, so that a drift of the machine moves both sides of a round alike
-      for (const [into, flags] of [
-        [machine, []],
-        [board, BOARD_FLAGS],
+      for (const [into, flags, env] of [
+        [machine, [], {}],
+        [board, BOARD_FLAGS, {}],
+        [shipped, BOARD_FLAGS, shippedEnv],
       ] as const) {
-        if (r % 2 === 1) await bare(into, flags)
-        into.device.push(await steps(['--expose-gc', ...flags, child], deviceEnv))
-        if (r % 2 === 0) await bare(into, flags)
+        if (r % 2 === 1) await bare(into, flags, env)
+        into.device.push(await steps(['--expose-gc', ...flags, child], { ...deviceEnv, ...env }))
+        if (r % 2 === 0) await bare(into, flags, env)
       }
     }
     const dependencies: Record<string, number> = {}
@@ -229,7 +261,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
       const [started, loaded] = await steps([child, dependency], bareEnv)
       dependencies[dependency] = (loaded?.status.rss ?? Number.NaN) - (started?.status.rss ?? 0)
     }
-    return { machine, board, dependencies, storedSends }
+    return { machine, board, shipped, shippedEnv, dependencies, storedSends }
   })
 }
 
@@ -289,7 +321,8 @@ function split(step: Readonly<Record<string, number>> | undefined): string {
 /** What the Markdown prints under the table: where the row's resident memory goes. */
 function notes(
   at: 'connected' | 'streamed again',
-  sizing: 'machine' | 'board',
+  sizing: Sizing,
+  shippedEnv: Record<string, string>,
   steps: Record<string, Record<string, number>>,
   node: number,
   above: Record<'streamed' | 'streamed again' | 'idle' | 'collected' | 'closed', number>,
@@ -298,9 +331,18 @@ function notes(
   if (at === 'connected') {
     return [`RSS split once connected: ${split(steps.connected)}; bare node ${node.toFixed(1)} MiB`]
   }
+  const board = `V8 sized as on a ${BOARD_MIB} MiB board (\`node ${BOARD_FLAGS.join(' ')}\`)`
+  const configuration = {
+    machine: "V8 sized for this machine's memory",
+    board,
+    shipped:
+      `${board}, with the environment of agent/systemd/astarte-agent.service ` +
+      `(${Object.entries(shippedEnv)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(', ')}), the bare node too`,
+  }[sizing]
   return [
-    `${sizing === 'machine' ? "V8 sized for this machine's memory" : `V8 sized as on a ${BOARD_MIB} MiB board (\`node ${BOARD_FLAGS.join(' ')}\`)`}; ` +
-      `RSS split after the second stream: ${split(steps['streamed again'])}`,
+    `${configuration}; RSS split after the second stream: ${split(steps['streamed again'])}`,
     `flat under load: ${signed(above.streamed)} MiB above node after the first stream, ` +
       `${signed(above['streamed again'])} after the second ` +
       `(${signed(above['streamed again'] - above.streamed)})`,
@@ -316,7 +358,7 @@ const STEP_NAMES = ['streamed', 'streamed again', 'idle', 'collected', 'closed']
 async function measure(
   ctx: BenchContext,
   at: 'connected' | 'streamed again',
-  sizing: 'machine' | 'board',
+  sizing: Sizing,
 ): Promise<Measurement> {
   const all = await rounds(ctx)
   const r = all[sizing]
@@ -341,7 +383,7 @@ async function measure(
   ) as Record<(typeof STEP_NAMES)[number], number>
   return {
     measured: Number(median(aboveNodeAt(at)).toFixed(1)),
-    notes: notes(at, sizing, steps, median(node), laterMedians, idleMs(ctx) / 1000),
+    notes: notes(at, sizing, all.shippedEnv, steps, median(node), laterMedians, idleMs(ctx) / 1000),
     reference: { name: 'node alone', measured: median(node) },
     ratio: pairedRatio(rss, node),
     details: {
@@ -351,6 +393,7 @@ async function measure(
         sizing === 'machine'
           ? "this machine's memory"
           : { boardMiB: BOARD_MIB, flags: BOARD_FLAGS.join(' ') },
+      ...(sizing === 'shipped' ? { unitEnvironment: all.shippedEnv } : {}),
       steps,
       peakRss: mib(median(peak)),
       // the same process after each step, above the bare node (see `bench/rss-child.mjs`):
@@ -391,5 +434,12 @@ export const memoryRows: readonly RowSpec[] = [
     unit: 'MiB',
     goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
     measure: (ctx) => measure(ctx, 'streamed again', 'board'),
+  },
+  {
+    id: 'memory.rss.stored-stream.shipped',
+    title: `Memory: after a stored stream, as shipped for boards (${BOARD_MIB} MiB board, the unit's environment), RSS above Node's own`,
+    unit: 'MiB',
+    goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
+    measure: (ctx) => measure(ctx, 'streamed again', 'shipped'),
   },
 ]
