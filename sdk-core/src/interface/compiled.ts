@@ -16,14 +16,8 @@
  */
 import { SdkError } from '../errors.js'
 import { parseEndpointLevels } from './endpoint.js'
-import type {
-  DatabaseRetentionPolicy,
-  Interface,
-  Mapping,
-  Reliability,
-  Retention,
-} from './model.js'
-import { astarteTypes } from './astarte-types.js'
+import type { DatabaseRetentionPolicy, Interface, Mapping } from './model.js'
+import { astarteTypes, reliabilities, retentions } from './astarte-types.js'
 import { checkSupportedInterface } from './supported.js'
 
 /** One mapping row: `[endpoint, type, flags, expiry]` or with `databaseRetentionTtl` last. */
@@ -42,8 +36,6 @@ export type CompiledInterface = readonly [
 
 /** The mapping types in table order: a type's code is its index in `astarteTypes` (pinned by tests). */
 const TYPES = astarteTypes
-const RELIABILITY: readonly Reliability[] = ['unreliable', 'guaranteed', 'unique']
-const RETENTION: readonly Retention[] = ['discard', 'volatile', 'stored']
 
 const PROPERTIES = 1
 const SERVER = 2
@@ -66,8 +58,8 @@ export function compileInterface(iface: Interface): CompiledInterface {
     (iface.aggregation === 'object' ? OBJECT : 0)
   const mappings = iface.mappings.map((m): CompiledMapping => {
     const bits =
-      RELIABILITY.indexOf(m.reliability) |
-      (RETENTION.indexOf(m.retention) << 2) |
+      reliabilities.indexOf(m.reliability) |
+      (retentions.indexOf(m.retention) << 2) |
       (m.allowUnset ? ALLOW_UNSET : 0) |
       (m.explicitTimestamp ? EXPLICIT_TIMESTAMP : 0) |
       (m.required ? REQUIRED : 0) |
@@ -94,8 +86,8 @@ function loadMapping(row: unknown, at: string): Mapping {
   if (!Array.isArray(row) || row.length < 4 || row.length > 5) throw invalid(at)
   const [endpoint, code, bits, expiry, ttl] = row as unknown[]
   const type = TYPES[code as number]
-  const reliability = RELIABILITY[(bits as number) & 3]
-  const retention = RETENTION[((bits as number) >> 2) & 3]
+  const reliability = reliabilities[(bits as number) & 3]
+  const retention = retentions[((bits as number) >> 2) & 3]
   const levels = typeof endpoint === 'string' ? parseEndpointLevels(endpoint) : undefined
   if (
     levels === undefined ||

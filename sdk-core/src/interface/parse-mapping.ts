@@ -11,15 +11,11 @@ import type {
   EndpointLevel,
   InterfaceType,
   Mapping,
-  Reliability,
-  Retention,
 } from './model.js'
 import { readEndpoint } from './parse-endpoint.js'
 import { readTexts } from './texts.js'
-import { astarteTypes } from './astarte-types.js'
+import { astarteTypes, reliabilities, retentions } from './astarte-types.js'
 
-const reliabilities: readonly Reliability[] = ['unreliable', 'guaranteed', 'unique']
-const retentions: readonly Retention[] = ['discard', 'volatile', 'stored']
 const retentionPolicies: readonly DatabaseRetentionPolicy[] = ['no_ttl', 'use_ttl']
 
 /** spec §1.3-G: 60 ≤ ttl < 20×365 days. */
