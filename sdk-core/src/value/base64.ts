@@ -4,7 +4,7 @@
  */
 
 const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const URL_SAFE = `${STANDARD.slice(0, 62)}-_`
 
 function lookup(alphabet: string): Int16Array {
   const table = new Int16Array(128).fill(-1)
@@ -20,21 +20,15 @@ const symbol = (alphabet: string, n: number): string => alphabet.charAt(n & 63)
 
 function encode(bytes: Uint8Array, alphabet: string, pad: boolean): string {
   let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n =
-      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
-    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + symbol(alphabet, n >> 6)
-    out += symbol(alphabet, n)
-  }
-  const rest = bytes.length - i
-  if (rest === 1) {
-    const n = (bytes[i] as number) << 16
-    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + (pad ? '==' : '')
-  } else if (rest === 2) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8)
-    out += symbol(alphabet, n >> 18) + symbol(alphabet, n >> 12) + symbol(alphabet, n >> 6)
-    out += pad ? '=' : ''
+  for (let i = 0; i < bytes.length; i += 3) {
+    // a short last group: the missing bytes read as zeros, their symbols are padding or nothing
+    const left = bytes.length - i
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0)
+    out +=
+      symbol(alphabet, n >> 18) +
+      symbol(alphabet, n >> 12) +
+      (left > 1 ? symbol(alphabet, n >> 6) : pad ? '=' : '') +
+      (left > 2 ? symbol(alphabet, n) : pad ? '=' : '')
   }
   return out
 }
