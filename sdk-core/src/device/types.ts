@@ -51,7 +51,9 @@ export interface DeviceConfig {
   readonly random: () => number
   /**
    * Publishes awaiting their ack at most; default 100, the broker's `max_inflight_messages`. A
-   * `discard` QoS 0 publish takes no room: the transport paces it (see `Outbox`).
+   * `discard` QoS 0 publish takes no room: the transport paces it (see `Outbox`). The window
+   * also bounds what a crash sends twice; larger ones gained no throughput the bench could tell
+   * from its noise (runtime-node's `maxInflight` has the measurements and the brokers' limits).
    */
   readonly maxInflight?: number
   /** Purge payload format agreed through capabilities (spec §3.7); default `zlib`. */

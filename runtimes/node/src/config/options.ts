@@ -82,16 +82,20 @@ export interface DeviceOptions {
    */
   readonly maxPayloadBytes?: number
   /**
-   * Most publishes in flight at once: QoS 1 and 2 until acknowledged, QoS 0 until written to the
-   * socket; further sends wait in order, none is dropped for lack of room. 1 to 65 535 (MQTT
-   * packet ids). Default 100, the most Astarte's broker grants a device
-   * (`max_inflight_messages`, spec §3.1): VerneMQ counts a device's unfinished QoS 2 exchanges
-   * against it, and versions that check it on incoming publishes drop the excess unacknowledged.
-   * Measured against Mosquitto over mutual TLS (`bench/src/inflight-sweep.ts`, bench README):
-   * windows of 10 and 50 cost QoS 1 and 2 throughput (QoS 1: 0.57 and 0.72 of raw MQTT.js,
-   * 0.82 at 100; the broker handles smaller batches), larger ones gain within the run's noise
-   * (0.73–0.91 up to 65 535), and at QoS 0 windows above 200 cost CPU (MQTT.js keeps a `drain`
-   * listener per unwritten publish). Raise it only for a broker that grants more.
+   * Most publishes in flight at once: QoS 1 and 2 until acknowledged, queued QoS 0 ones until
+   * written to the socket (a `discard` QoS 0 publish takes no room); further sends wait in order,
+   * none is dropped for lack of room. 1 to 65 535 (MQTT packet ids). Default 100, the
+   * `max_inflight_messages` Astarte sets on a device's session (spec §3.1). VerneMQ counts a
+   * device's unfinished QoS 2 exchanges against it: while that many of its `unique` publishes await
+   * their PUBREL, it holds back its own QoS 1 and 2 messages to the device. Mosquitto takes at most
+   * `max_inflight_messages` + `max_queued_messages` (20 + 1 000 by default) unfinished QoS 2
+   * publishes from an MQTT 3.1.1 client and drops the rest, answering PUBREC all the same. The
+   * window also bounds what a crash sends twice and what waits in memory for an ack. Measured
+   * against Mosquitto over mutual TLS (`bench/src/inflight-sweep.ts`, bench README): at QoS 0 no
+   * window costs anything; at QoS 1 and 2 windows of 10 cost half the throughput, and from 50 to
+   * 1 000 the ratio to raw MQTT.js moves within the run's noise. Only a window holding a whole
+   * burst (65 535 for 50 000 sends) takes the broker's CPU per message down to raw MQTT.js's, at
+   * the cost of all of the above. Raise it only for a broker that grants more.
    */
   readonly maxInflight?: number
   /** Retry bounds for reconnects and Pairing API calls (exponential, full jitter). */
