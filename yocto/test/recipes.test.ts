@@ -214,7 +214,7 @@ describe('astarte-agent recipe', () => {
     assert.equal(modeOf(r, '/usr/bin/astarte-agent'), '755')
     assert.equal(
       readFileSync(join(r.D, 'usr/bin/astarte-agent'), 'utf8'),
-      '#!/bin/sh\nexec node /usr/lib/astarte-agent/astarte-agent.mjs "$@"\n',
+      '#!/bin/sh\nexec node --optimize-for-size /usr/lib/astarte-agent/astarte-agent.mjs "$@"\n',
     )
     assert.equal(modeOf(r, '/etc/edgehog'), '750')
     assert.equal(modeOf(r, '/etc/edgehog/config.toml'), '640')

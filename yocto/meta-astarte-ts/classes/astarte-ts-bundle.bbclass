@@ -44,7 +44,11 @@ astarte_ts_install_bundle() {
     fi
 
     install -d -m 0755 ${D}${bindir}
-    printf '#!/bin/sh\nexec node ${libdir}/${ASTARTE_TS_BIN}/${ASTARTE_TS_BIN}.mjs "$@"\n' > ${D}${bindir}/${ASTARTE_TS_BIN}
+    # --optimize-for-size: the one setting of the units' memory settings for boards (the node
+    # runtime's README, "Memory on small boards") that Node refuses in NODE_OPTIONS. With the
+    # unit's environment, a device on this image's Node (22.13 or later) holds ~20 MiB above
+    # Node's own after a sustained stream instead of ~27.
+    printf '#!/bin/sh\nexec node --optimize-for-size ${libdir}/${ASTARTE_TS_BIN}/${ASTARTE_TS_BIN}.mjs "$@"\n' > ${D}${bindir}/${ASTARTE_TS_BIN}
     chmod 0755 ${D}${bindir}/${ASTARTE_TS_BIN}
 
     install -d -m 0755 ${D}${systemd_system_unitdir}
