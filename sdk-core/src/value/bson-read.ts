@@ -12,7 +12,7 @@ import { scalarOf as scalarOfBinding } from './bson-write.js'
 import { inLongIntegerRange, int64FromInt32, int64ToNumber, type Int64 } from '../bson/int64.js'
 import { INTEGER_LIMIT, MAX_ARRAY_LENGTH, MAX_VALUE_BYTES } from './check-value.js'
 import type { AstarteValue } from './types.js'
-import { keyPath } from './rules.js'
+import { issue, keyPath } from './rules.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const BsonType = BsonTypeBinding
@@ -44,10 +44,10 @@ export const issuePath = (at: ReadContext): string =>
 const MAX_TIME = 8.64e15
 
 const mismatch = (path: string, message: string): Mismatch =>
-  new Mismatch({ code: 'unexpected_value_type', path, message })
+  new Mismatch(issue('unexpected_value_type', path, message))
 
 const tooLarge = (at: ReadContext, message: string): Mismatch =>
-  new Mismatch({ code: 'value_size_exceeded', path: issuePath(at), message })
+  new Mismatch(issue('value_size_exceeded', issuePath(at), message))
 
 const bsonName = (t: number): string => `bson type 0x${t.toString(16).padStart(2, '0')}`
 

@@ -7,6 +7,7 @@ import { hasLoneSurrogate, utf8Length } from '../bson/utf8.js'
 import { inLongIntegerRange, isInt64 } from '../bson/int64.js'
 import type { AstarteType } from '../interface/model.js'
 import type { AstarteValue } from './types.js'
+import { anyIssue } from '../interface/issue.js'
 import { kindOf } from '../kind.js'
 
 /** Largest string (UTF-8 bytes) and binaryblob (bytes) Core accepts. */
@@ -28,7 +29,7 @@ export class ValueProblem {
 
   /** This problem found at `path`. */
   at(path: string): Issue {
-    return { code: this.code, path, message: this.message }
+    return anyIssue(this.code, path, this.message)
   }
 }
 
