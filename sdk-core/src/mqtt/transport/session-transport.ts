@@ -206,8 +206,7 @@ export class SessionTransport implements MqttTransport {
   }
 
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void {
-    const conn = this.#conn
-    if (conn === undefined || !conn.accepted || conn.done) throw notConnected()
+    const conn = this.#accepted()
     const opId = this.#nextOpId++
     this.#publishes.set(opId, { publishId, conn, resumed: undefined })
     let actions: SessionAction[]
@@ -241,20 +240,27 @@ export class SessionTransport implements MqttTransport {
   }
 
   #call(filters: readonly string[], input: (opId: OpId) => SessionInput): Promise<void> {
-    const conn = this.#conn
-    if (conn === undefined || !conn.accepted || conn.done) return Promise.reject(notConnected())
-    const opId = this.#nextOpId++
+    // a throw in here (no accepted connection, an input the session refuses) rejects the call
     return new Promise<void>((resolve, reject) => {
-      let actions: SessionAction[]
-      try {
-        actions = this.#session.handle(input(opId), this.#now())
-      } catch (e) {
-        reject(e)
-        return
-      }
+      const conn = this.#accepted()
+      const opId = this.#nextOpId++
+      const actions = this.#session.handle(input(opId), this.#now())
       this.#calls.set(opId, { resolve, reject, filters })
       this.#perform(conn, actions)
     })
+  }
+
+  #accepted(): Connection {
+    const conn = this.#conn
+    if (conn === undefined || !conn.accepted || conn.done) throw notConnected()
+    return conn
+  }
+
+  /** The call `opId` answers, which leaves the table. */
+  #take(opId: OpId): Call | undefined {
+    const call = this.#calls.get(opId)
+    this.#calls.delete(opId)
+    return call
   }
 
   /**
@@ -321,9 +327,8 @@ export class SessionTransport implements MqttTransport {
   }
 
   #armKeepalive(conn: Connection, atMs: number): void {
-    const { timers } = this.#options
-    if (conn.keepalive !== undefined) timers.clear(conn.keepalive)
-    conn.keepalive = timers.set(
+    this.#clear(conn.keepalive)
+    conn.keepalive = this.#options.timers.set(
       () => {
         conn.keepalive = undefined
         if (!conn.done) this.#input(conn, { type: 'timer' })
@@ -351,8 +356,7 @@ export class SessionTransport implements MqttTransport {
       case 'subscribed':
         return this.#onSuback(event.opId, event.granted)
       case 'unsubscribed':
-        this.#calls.get(event.opId)?.resolve()
-        this.#calls.delete(event.opId)
+        this.#take(event.opId)?.resolve()
         return
       case 'closed':
         if (!conn.done) this.#finish(conn, event.error)
@@ -362,7 +366,7 @@ export class SessionTransport implements MqttTransport {
 
   #onConnected(conn: Connection, sessionPresent: boolean, dropped: readonly OpId[]): void {
     conn.accepted = true
-    this.#clearDeadline(conn)
+    conn.deadline = this.#clear(conn.deadline)
     for (const opId of dropped) this.#publishes.delete(opId)
     const resumed: ResumedPublish[] = []
     for (const entry of this.#publishes.values()) {
@@ -378,9 +382,8 @@ export class SessionTransport implements MqttTransport {
   }
 
   #onSuback(opId: OpId, granted: readonly SubackCode[]): void {
-    const call = this.#calls.get(opId)
+    const call = this.#take(opId)
     if (call === undefined) return
-    this.#calls.delete(opId)
     const refused = call.filters.filter((_, i) => ((granted[i] ?? 0) & SUBACK_FAILURE) !== 0)
     if (refused.length === 0) return call.resolve()
     call.reject(
@@ -394,9 +397,8 @@ export class SessionTransport implements MqttTransport {
   #finish(conn: Connection, sessionError?: SdkError): void {
     conn.done = true
     if (this.#conn === conn) this.#conn = undefined
-    this.#clearDeadline(conn)
-    if (conn.keepalive !== undefined) this.#options.timers.clear(conn.keepalive)
-    conn.keepalive = undefined
+    conn.deadline = this.#clear(conn.deadline)
+    conn.keepalive = this.#clear(conn.keepalive)
     if (!conn.streamClosed) conn.stream.end()
     if (!conn.accepted) {
       conn.settle.reject(this.#connectError(conn, sessionError))
@@ -415,9 +417,10 @@ export class SessionTransport implements MqttTransport {
     conn.events.close(lost)
   }
 
-  #clearDeadline(conn: Connection): void {
-    if (conn.deadline !== undefined) this.#options.timers.clear(conn.deadline)
-    conn.deadline = undefined
+  /** Clears the timer `handle`, if any; `undefined`, for the field that held it. */
+  #clear(handle: TimerHandle | undefined): undefined {
+    if (handle !== undefined) this.#options.timers.clear(handle)
+    return undefined
   }
 
   /** Why `connect` failed, coded as the contract says (`ports.ts`, `MqttTransport`). */
