@@ -427,19 +427,14 @@ export class DeviceDriver {
     value: unknown,
     options: SendOptions | undefined,
   ): Promise<void> {
-    let data: Validated
     const signal = options?.signal
-    try {
+    // each throw in the executor is the promise's rejection
+    return new Promise<void>((resolve, reject) => {
       const iface = this.#deviceInterface(ref, what, path, type)
       if (signal?.aborted === true) throw abortError(signal)
       const v = validate(iface, path, value, options)
       if (!v.ok) throw invalidValue(what, iface.name, path, v.error)
-      data = v.value
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    const opId = this.#nextOpId++
-    return new Promise<void>((resolve, reject) => {
+      const opId = this.#nextOpId++
       if (signal === undefined) this.#pending.set(opId, { resolve, reject })
       else {
         // stops the wait only: the value may already be queued or on the wire
@@ -450,7 +445,7 @@ export class DeviceDriver {
         signal.addEventListener('abort', onAbort, { once: true })
         this.#pending.set(opId, { resolve, reject, signal, onAbort })
       }
-      this.#feed({ type: 'send', opId, data })
+      this.#feed({ type: 'send', opId, data: v.value })
     })
   }
 
