@@ -33,9 +33,12 @@ export const CEILING_GZIPPED = 36 * 1024
  * whenever the bundle shrinks. Raised once, from 41 to 42 KiB, for a feature and not for drift:
  * the MQTT session kept across reboots (`MqttSessionStore`, +410 B gzipped), which the ESP32
  * runtimes need so that a `unique` value in flight at a reboot arrives once. Lowered to 41.5 KiB
- * once the device, driver, MQTT and pairing modules lost what they wrote twice (42 093 B).
+ * once the device, driver, MQTT and pairing modules lost what they wrote twice (42 093 B), and to
+ * 41 KiB once the pairing machine, the device machine's timers, the issue constructors and the
+ * session transport lost theirs, and the entry's modules were ordered as they gzip smallest
+ * (41 712 B).
  */
-export const WHOLE_CEILING_GZIPPED = 41.5 * 1024
+export const WHOLE_CEILING_GZIPPED = 41 * 1024
 
 /**
  * The Moddable bundle (core subset, session, BSON, pairing, adapters) plus compiled interfaces,
@@ -44,10 +47,10 @@ export const WHOLE_CEILING_GZIPPED = 41.5 * 1024
  * generic BSON encoder was there for it alone) to 103.6 KB; what remains is code the device runs
  * (see runtimes/moddable/README.md), so until the core itself shrinks this ceiling, a ratchet at
  * the size reached, keeps it from growing. 94 KiB once the core's cuts and the build's shared
- * literals and `this` (scripts/device-bundle.mjs) took it to 95 588 B.
+ * literals and `this` (scripts/device-bundle.mjs) took it to 95 588 B; 93 KiB at 94 434 B.
  */
 export const MODDABLE_GOAL_MINIFIED = 60 * 1024
-export const MODDABLE_CEILING_MINIFIED = 94 * 1024
+export const MODDABLE_CEILING_MINIFIED = 93 * 1024
 
 const SDK_CORE = join(root, 'sdk-core/src')
 
