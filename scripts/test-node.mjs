@@ -25,7 +25,10 @@ function version() {
 
 if (!version()?.startsWith(`v${MAJOR}.`)) {
   mkdirSync(prefix, { recursive: true })
-  writeFileSync(join(prefix, 'package.json'), `${JSON.stringify({ private: true })}\n`)
+  // the `node` package's preinstall fetches the binary for this platform: approved here, as the
+  // project's package.json approves its own dependencies' scripts
+  const manifest = { private: true, allowScripts: { node: true } }
+  writeFileSync(join(prefix, 'package.json'), `${JSON.stringify(manifest)}\n`)
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
   const r = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-save', `node@${MAJOR}`], {
     cwd: prefix,
