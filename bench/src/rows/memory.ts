@@ -9,8 +9,9 @@
  * then closes the device and collects again: what the device itself held. Each row prints under
  * the table where its resident memory goes (V8's heap, young and old; native; file-backed). The
  * rounds run three times: V8 sized for this machine, as Node sizes it on a 512 MiB board, and on
- * that board as the agent's systemd unit runs it (its `Environment=`: glibc's malloc settings,
- * `NODE_OPTIONS`); the bare node of a round runs with the same flags and environment.
+ * that board as the Yocto image runs the agent (its wrapper's node flags, its systemd unit's
+ * `Environment=`: glibc's malloc settings, `NODE_OPTIONS`); the bare node of a round runs with the
+ * same flags and environment.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readlinkSync } from 'node:fs'
@@ -51,6 +52,25 @@ const BOARD_MIB = 512
 const BOARD_FLAGS = [`--max-old-space-size=${BOARD_MIB / 4}`, '--max-semi-space-size=1'] as const
 /** The unit whose environment the `shipped` rounds run with: the agent's, as packaged. */
 const SHIPPED_UNIT = join(repoRoot, 'agent', 'systemd', 'astarte-agent.service')
+/** Writes the image's `/usr/bin/astarte-agent`, which runs node with flags of its own. */
+const YOCTO_BUNDLE_CLASS = join(
+  repoRoot,
+  'yocto',
+  'meta-astarte-ts',
+  'classes',
+  'astarte-ts-bundle.bbclass',
+)
+
+/** The node flags of the wrapper the Yocto layer installs (`exec node <flags> …mjs`). */
+function wrapperFlags(bbclass: string): string[] {
+  const flags = /exec node ((?:--\S+ )*)\$\{libdir\}/.exec(bbclass)?.[1]
+  if (flags === undefined)
+    throw new Error(`couldn't read the wrapper's node flags in ${YOCTO_BUNDLE_CLASS}`)
+  return flags
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '')
+}
 
 /**
  * The `Environment=` assignments of a systemd unit, as systemd passes them to the process: one or
@@ -211,9 +231,13 @@ interface Rounds {
   readonly machine: Sized
   /** V8 sized as on a `BOARD_MIB` board (`BOARD_FLAGS`), the bare node too. */
   readonly board: Sized
-  /** `board`, with the environment of `SHIPPED_UNIT` (`shippedEnv`), the bare node too. */
+  /**
+   * `board`, with the environment of `SHIPPED_UNIT` (`shippedEnv`) and the node flags of the Yocto
+   * image's wrapper (`shippedFlags`), the bare node too.
+   */
   readonly shipped: Sized
   readonly shippedEnv: Record<string, string>
+  readonly shippedFlags: readonly string[]
   /** What loading one dependency alone adds to a fresh process's RSS. */
   readonly dependencies: Record<string, number>
   readonly storedSends: number
@@ -234,6 +258,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
     })
     const bareEnv = childEnv({})
     const shippedEnv = unitEnvironment(readFileSync(SHIPPED_UNIT, 'utf8'))
+    const shippedFlags = [...BOARD_FLAGS, ...wrapperFlags(readFileSync(YOCTO_BUNDLE_CLASS, 'utf8'))]
     // first boot (registration, key, certificate) outside the rounds: a device restarts far
     // more often than it is born, and pairing loads what a restart doesn't (@peculiar/x509)
     await steps([child], { ...deviceEnv, BENCH_IDLE_MS: '0' })
@@ -249,7 +274,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
       for (const [into, flags, env] of [
         [machine, [], {}],
         [board, BOARD_FLAGS, {}],
-        [shipped, BOARD_FLAGS, shippedEnv],
+        [shipped, shippedFlags, shippedEnv],
       ] as const) {
         if (r % 2 === 1) await bare(into, flags, env)
         into.device.push(await steps(['--expose-gc', ...flags, child], { ...deviceEnv, ...env }))
@@ -261,7 +286,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
       const [started, loaded] = await steps([child, dependency], bareEnv)
       dependencies[dependency] = (loaded?.status.rss ?? Number.NaN) - (started?.status.rss ?? 0)
     }
-    return { machine, board, shipped, shippedEnv, dependencies, storedSends }
+    return { machine, board, shipped, shippedEnv, shippedFlags, dependencies, storedSends }
   })
 }
 
@@ -322,7 +347,7 @@ function split(step: Readonly<Record<string, number>> | undefined): string {
 function notes(
   at: 'connected' | 'streamed again',
   sizing: Sizing,
-  shippedEnv: Record<string, string>,
+  shipped: { readonly env: Record<string, string>; readonly flags: readonly string[] },
   steps: Record<string, Record<string, number>>,
   node: number,
   above: Record<'streamed' | 'streamed again' | 'idle' | 'collected' | 'closed', number>,
@@ -336,8 +361,9 @@ function notes(
     machine: "V8 sized for this machine's memory",
     board,
     shipped:
-      `${board}, with the environment of agent/systemd/astarte-agent.service ` +
-      `(${Object.entries(shippedEnv)
+      `as the Yocto image runs the agent: \`node ${shipped.flags.join(' ')}\` (its wrapper's ` +
+      'flags after the board sizing), with the environment of agent/systemd/astarte-agent.service ' +
+      `(${Object.entries(shipped.env)
         .map(([k, v]) => `\`${k}=${v}\``)
         .join(', ')}), the bare node too`,
   }[sizing]
@@ -383,7 +409,15 @@ async function measure(
   ) as Record<(typeof STEP_NAMES)[number], number>
   return {
     measured: Number(median(aboveNodeAt(at)).toFixed(1)),
-    notes: notes(at, sizing, all.shippedEnv, steps, median(node), laterMedians, idleMs(ctx) / 1000),
+    notes: notes(
+      at,
+      sizing,
+      { env: all.shippedEnv, flags: all.shippedFlags },
+      steps,
+      median(node),
+      laterMedians,
+      idleMs(ctx) / 1000,
+    ),
     reference: { name: 'node alone', measured: median(node) },
     ratio: pairedRatio(rss, node),
     details: {
@@ -393,7 +427,9 @@ async function measure(
         sizing === 'machine'
           ? "this machine's memory"
           : { boardMiB: BOARD_MIB, flags: BOARD_FLAGS.join(' ') },
-      ...(sizing === 'shipped' ? { unitEnvironment: all.shippedEnv } : {}),
+      ...(sizing === 'shipped'
+        ? { unitEnvironment: all.shippedEnv, nodeFlags: all.shippedFlags }
+        : {}),
       steps,
       peakRss: mib(median(peak)),
       // the same process after each step, above the bare node (see `bench/rss-child.mjs`):
@@ -437,7 +473,7 @@ export const memoryRows: readonly RowSpec[] = [
   },
   {
     id: 'memory.rss.stored-stream.shipped',
-    title: `Memory: after a stored stream, as shipped for boards (${BOARD_MIB} MiB board, the unit's environment), RSS above Node's own`,
+    title: `Memory: after a stored stream, as shipped for boards (${BOARD_MIB} MiB board, the Yocto wrapper's node flags, the unit's environment), RSS above Node's own`,
     unit: 'MiB',
     goal: { op: '<=', value: GOAL_MIB_ABOVE_NODE, on: 'measured' },
     measure: (ctx) => measure(ctx, 'streamed again', 'shipped'),
