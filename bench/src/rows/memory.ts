@@ -32,7 +32,18 @@ const bareNode = [
 const MiB = 2 ** 20
 /** The issue's goal: at most Node's own RSS plus this, connected and under load. */
 const GOAL_MIB_ABOVE_NODE = 25
-const DEPENDENCIES = ['mqtt', 'better-sqlite3', 'x509', 'tls'] as const
+/**
+ * What a device loads besides Node's own modules; better-sqlite3 only on a Node without
+ * node:sqlite (the store's binding is Node's own from 22.13, and the addon is built for one ABI).
+ */
+const hasNodeSqlite = (() => {
+  try {
+    return process.getBuiltinModule?.('node:sqlite') !== undefined
+  } catch {
+    return false
+  }
+})()
+const DEPENDENCIES = ['mqtt', ...(hasNodeSqlite ? [] : ['better-sqlite3']), 'x509', 'tls']
 /**
  * How long the child stays connected and idle after the streams: long enough for V8's memory
  * reducer, whose first check comes 8 s after a full collection (`--quick`: 1 s, no reducer).
