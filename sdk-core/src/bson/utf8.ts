@@ -68,6 +68,8 @@ export function utf8Encode(s: string): Uint8Array {
 const CHUNK = 4096
 /** Up to this many bytes, building the string char by char beats `fromCharCode.apply`. */
 const SHORT = 24
+/** The smallest code point a sequence of 1 + index bytes may carry (shorter forms are overlong). */
+const SHORTEST = [0, 0x80, 0x800, 0x10000]
 
 /**
  * Decodes `bytes[start, end)`; `undefined` when the bytes are not well-formed UTF-8 (overlong
@@ -101,36 +103,21 @@ function utf8ReadGeneral(bytes: Uint8Array, start: number, end: number): string 
   const units: number[] = []
   let i = start
   while (i < end) {
-    const b0 = bytes[i] as number
-    let cp: number
-    if (b0 < 0x80) {
-      cp = b0
-      i += 1
-    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
-      if (i + 1 >= end) return undefined
-      const b1 = bytes[i + 1] as number
-      if ((b1 & 0xc0) !== 0x80) return undefined
-      cp = ((b0 & 0x1f) << 6) | (b1 & 0x3f)
-      i += 2
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      if (i + 2 >= end) return undefined
-      const b1 = bytes[i + 1] as number
-      const b2 = bytes[i + 2] as number
-      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) return undefined
-      cp = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f)
-      // Overlong (< U+0800) or a UTF-16 surrogate (U+D800..U+DFFF) encoded directly.
-      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return undefined
-      i += 3
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      if (i + 3 >= end) return undefined
-      const b1 = bytes[i + 1] as number
-      const b2 = bytes[i + 2] as number
-      const b3 = bytes[i + 3] as number
-      if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) return undefined
-      cp = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)
-      if (cp < 0x10000 || cp > 0x10ffff) return undefined
-      i += 4
-    } else return undefined
+    const b0 = bytes[i++] as number
+    // continuation bytes after the lead byte; -1 for a byte that starts no sequence (0x80..0xc1
+    // are continuations or overlong 2-byte leads, 0xf5.. lead above U+10FFFF)
+    const n = b0 < 0x80 ? 0 : b0 < 0xc2 ? -1 : b0 < 0xe0 ? 1 : b0 < 0xf0 ? 2 : b0 < 0xf5 ? 3 : -1
+    if (n < 0 || i + n > end) return undefined
+    let cp = n === 0 ? b0 : b0 & (0x3f >> n)
+    for (const stop = i + n; i < stop; i++) {
+      const b = bytes[i] as number
+      if ((b & 0xc0) !== 0x80) return undefined
+      cp = (cp << 6) | (b & 0x3f)
+    }
+    // overlong, a UTF-16 surrogate (U+D800..U+DFFF) encoded directly, or above U+10FFFF
+    if (cp < (SHORTEST[n] as number) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+      return undefined
+    }
     if (cp >= 0x10000) {
       cp -= 0x10000
       units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
