@@ -5,10 +5,8 @@
 import { SdkError, err, ok, type Issue, type Result } from '../errors.js'
 import { BsonType as BsonTypeBinding } from '../bson/model.js'
 import { openRoot as openRootBinding } from '../bson/decode.js'
-import { undecodable as undecodableBinding } from '../bson/reader.js'
 import type { BsonReader } from '../bson/reader.js'
 import type { Int64 } from '../bson/int64.js'
-import { utf8Read as utf8ReadBinding } from '../bson/utf8.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import {
   Mismatch as MismatchBinding,
@@ -31,8 +29,6 @@ import {
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const BsonType = BsonTypeBinding
 const openRoot = openRootBinding
-const undecodable = undecodableBinding
-const utf8Read = utf8ReadBinding
 const Mismatch = MismatchBinding
 const dateFromMs = dateFromMsBinding
 const issuePath = issuePathBinding
@@ -58,9 +54,6 @@ export type DecodedData =
     }
   | { readonly kind: 'unset'; readonly mapping: Mapping; readonly path: string }
 
-const KEY_V = 0x76
-const KEY_T = 0x74
-
 /** spec §2.2: an empty payload (or the `{"v": <empty binary>}` quirk) is an unset. */
 function decodeUnset(
   iface: Interface,
@@ -73,19 +66,6 @@ function decodeUnset(
   const found = unsetIssue(iface, mapping, path)
   if (found !== undefined) return err([found])
   return ok({ kind: 'unset', mapping, path })
-}
-
-/** Which of the root's keys the reader is on: `v`, `t` or another one. */
-function rootKey(r: BsonReader, last: number): number {
-  const start = r.skipKey(last)
-  const end = r.pos - 1
-  const c = r.bytes[start] as number
-  if (end - start === 1 && c < 0x80) return c === KEY_V || c === KEY_T ? c : 0
-  // spec §2.1: Astarte's decoder refuses a document with any key that isn't UTF-8, ignored or not
-  if (utf8Read(r.bytes, start, end) === undefined) {
-    throw undecodable(start, 'element key is not valid utf-8')
-  }
-  return 0
 }
 
 function readObject(
@@ -159,8 +139,9 @@ export function decodePayload(
     const last = r.openDocument(payload.length, 0)
     for (let t = r.nextType(last); t !== 0; t = r.nextType(last)) {
       keys++
-      const key = rootKey(r, last)
-      if (key === KEY_V) {
+      // spec §2.1: Astarte's decoder refuses a document with any key that isn't UTF-8, ignored or not
+      const key = r.readKey(last)
+      if (key === 'v') {
         emptyBinaryV = t === BsonType.binary && last - r.pos >= 4 && r.int32At(r.pos) === 0
         const read =
           mapping === undefined
@@ -171,7 +152,7 @@ export function decodePayload(
         if (read instanceof Mismatch) problems = [read.issue]
         else if (mapping === undefined && Array.isArray(read)) problems = read as Issue[]
         else value = read as AstarteValue | Record<string, AstarteValue>
-      } else if (key === KEY_T && t === BsonType.datetime) tMs = r.int64(last)
+      } else if (key === 't' && t === BsonType.datetime) tMs = r.int64(last)
       // spec §2.2: `t` of another type, `m` and unknown keys are ignored (but must be well-formed).
       else r.value(t, last, 0)
     }
