@@ -114,47 +114,36 @@ export class ActionRunner {
         this.#timers.cancel(action.timerId)
         return
       case 'http':
-        this.#ports.http.request(action.request).then(
-          (response) =>
-            this.#feed({ type: 'http.response', requestId: action.requestId, response }),
-          (error: unknown) =>
-            this.#feed({
-              type: 'http.failed',
-              requestId: action.requestId,
-              error: toSdkError(error),
-            }),
+        this.#answer(
+          this.#ports.http.request(action.request),
+          action.requestId,
+          'http.failed',
+          (response) => ({ type: 'http.response', requestId: action.requestId, response }),
         )
         return
       case 'crypto.createKeyAndCsr':
-        this.#ports.crypto.createKeyAndCsr(action.algorithm, action.commonName).then(
-          ({ privateKeyPem, csrPem }) =>
-            this.#feed({
-              type: 'crypto.keyAndCsr',
-              requestId: action.requestId,
-              privateKeyPem,
-              csrPem,
-            }),
-          (error: unknown) =>
-            this.#feed({
-              type: 'crypto.failed',
-              requestId: action.requestId,
-              error: toSdkError(error),
-            }),
+        this.#answer(
+          this.#ports.crypto.createKeyAndCsr(action.algorithm, action.commonName),
+          action.requestId,
+          'crypto.failed',
+          ({ privateKeyPem, csrPem }) => ({
+            type: 'crypto.keyAndCsr',
+            requestId: action.requestId,
+            privateKeyPem,
+            csrPem,
+          }),
         )
         return
       case 'credentials.save': {
         const tls = { certificatePem: action.certificatePem, privateKeyPem: action.privateKeyPem }
-        this.#ports.saveCredentials(tls).then(
+        this.#answer(
+          this.#ports.saveCredentials(tls),
+          action.requestId,
+          'credentials.saveFailed',
           () => {
             this.#tls = tls
-            this.#feed({ type: 'credentials.saved', requestId: action.requestId })
+            return { type: 'credentials.saved', requestId: action.requestId }
           },
-          (error: unknown) =>
-            this.#feed({
-              type: 'credentials.saveFailed',
-              requestId: action.requestId,
-              error: toSdkError(error),
-            }),
         )
         return
       }
@@ -164,6 +153,19 @@ export class ActionRunner {
       default:
         assertNever(action)
     }
+  }
+
+  /** Feeds the pairing answer of `work`'s outcome: `answer`'s input, or `failed` with the error. */
+  #answer<T>(
+    work: Promise<T>,
+    requestId: string,
+    failed: 'http.failed' | 'crypto.failed' | 'credentials.saveFailed',
+    answer: (value: T) => DeviceInput,
+  ): void {
+    work.then(
+      (value) => this.#feed(answer(value)),
+      (error: unknown) => this.#feed({ type: failed, requestId, error: toSdkError(error) }),
+    )
   }
 
   // once per message sent: allocates nothing that lives until the ack (the outcome comes
