@@ -17,8 +17,8 @@
 //    names its prototype twice or more; nested `__assign` calls become one; each function
 //    declaration moves to the top of its block, since Espruino defines a function only when it
 //    reaches it (ES5 class output relies on hoisting).
-// 3. esbuild minifies the prelude and the lowered bundle, wrapped in one function, for ES5; the
-//    gate (gate.mjs) checks it.
+// 3. esbuild minifies the prelude (what the lowered bundle reaches of it: `preludeFor`) and the
+//    lowered bundle, wrapped in one function, for ES5; the gate (gate.mjs) checks it.
 // Usage: node runtimes/espruino/scripts/build.mjs   (exit 1 on a build or gate failure)
 import { transform } from 'esbuild'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -574,6 +574,66 @@ function privateAsProperties(context) {
   }
 }
 
+/**
+ * The prelude without what `lowered` can't reach: a function declaration nothing else names, a
+ * `__fill(o, "name", f)` shim of a property name the script never reads (no access, key or string
+ * of that name), until no more goes (a shim may be the only user of a helper: `__days`). The
+ * minifier keeps an unused function declared inside the script's wrapping function.
+ */
+export function preludeFor(lowered, text = readFileSync(PRELUDE, 'utf8')) {
+  const sf = ts.createSourceFile('prelude.js', text, ts.ScriptTarget.ES5, true)
+  const identifiers = (node) => {
+    const ids = new Set()
+    const visit = (n) => {
+      if (ts.isIdentifier(n)) ids.add(n.text)
+      ts.forEachChild(n, visit)
+    }
+    visit(node)
+    return ids
+  }
+  const script = ts.createSourceFile('bundle.js', lowered, ts.ScriptTarget.ES5, true)
+  const scriptIds = identifiers(script)
+  const scriptProps = propertyNames(script)
+  const parts = sf.statements.map((s) => {
+    const call = ts.isExpressionStatement(s) ? s.expression : undefined
+    const shim =
+      call !== undefined &&
+      ts.isCallExpression(call) &&
+      ts.isIdentifier(call.expression) &&
+      call.expression.text === '__fill' &&
+      call.arguments.length === 3 &&
+      ts.isStringLiteral(call.arguments[1])
+        ? call.arguments[1].text
+        : undefined
+    const declared = ts.isFunctionDeclaration(s) && s.name !== undefined ? s.name.text : undefined
+    // what the statement reads, its own name left out
+    const ids = identifiers(s)
+    const props = propertyNames(s)
+    if (declared !== undefined) ids.delete(declared)
+    if (shim !== undefined) props.delete(shim)
+    return { s, shim, declared, ids, props, kept: true }
+  })
+  for (let changed = true; changed;) {
+    changed = false
+    for (const part of parts) {
+      if (!part.kept || (part.shim === undefined && part.declared === undefined)) continue
+      const others = parts.filter((o) => o.kept && o !== part)
+      const needed =
+        part.declared !== undefined
+          ? scriptIds.has(part.declared) || others.some((o) => o.ids.has(part.declared))
+          : scriptProps.has(part.shim) || others.some((o) => o.props.has(part.shim))
+      if (!needed) {
+        part.kept = false
+        changed = true
+      }
+    }
+  }
+  return parts
+    .filter((p) => p.kept)
+    .map((p) => text.slice(p.s.getStart(sf), p.s.end))
+    .join('\n')
+}
+
 /** `code` with `statement` before its first statement that isn't a function declaration. */
 function afterDeclarations(code, statement) {
   const source = ts.createSourceFile('prelude.js', code, ts.ScriptTarget.ES5, false)
@@ -659,9 +719,9 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
   // `this`, `void 0` and repeated strings read from variables, the strings' declared before any
   // statement runs (after the function declarations: Espruino defines a function only when it
   // reaches it)
-  const { head, body } = shareLiterals(
-    shareThis(`${readFileSync(PRELUDE, 'utf8')}\n${lowerToEs5(code)}`),
-  )
+  const lowered = lowerToEs5(code)
+  const preludeText = preludeFor(lowered)
+  const { head, body } = shareLiterals(shareThis(`${preludeText}\n${lowered}`))
   // loaded as a module (`require("astarte")`), Espruino hands the script its `exports`
   const footer = 'if (typeof exports == "object") for (var k in Astarte) exports[k] = Astarte[k];'
   // One function around prelude and bundle: top-level names of a script are globals, which the
@@ -676,7 +736,7 @@ export async function buildEspruino({ entry = ENTRY, strip = true } = {}) {
     logLevel: 'silent',
   })
   // where the bytes are: the ES2022 bundle, what the prelude adds (minified alone)
-  const prelude = await transform(readFileSync(PRELUDE, 'utf8'), {
+  const prelude = await transform(preludeText, {
     minify: true,
     target: 'es5',
     logLevel: 'silent',

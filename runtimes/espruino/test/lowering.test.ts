@@ -1,25 +1,30 @@
 /**
  * The build's ES5 lowering keeps what a program computes: each snippet runs as written and, lowered
- * with the prelude, in a context without Map and Set (Espruino's case); both results must be equal.
+ * with the part of the prelude it reaches, in a context without Map and Set (Espruino's case); both
+ * results must be equal.
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { createContext, runInContext } from 'node:vm'
 
-const { lowerToEs5 } = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
+const { lowerToEs5, preludeFor } = (await import(
+  new URL('../scripts/build.mjs', import.meta.url).href
+)) as {
   lowerToEs5: (code: string) => string
+  preludeFor: (lowered: string, text?: string) => string
 }
-const prelude = readFileSync(new URL('../src/prelude.js', import.meta.url), 'utf8')
 
-/** `body` (statements ending in `return <result>`) run as written and lowered: both results. */
+/**
+ * `body` (statements ending in `return <result>`) run as written and lowered, with the prelude
+ * the build gives it: both results.
+ */
 function runBoth(body: string): { lowered: string; asWritten: unknown; asLowered: unknown } {
   const program = `var out = (function () {\n${body}\n})()`
   const lowered = lowerToEs5(program)
   const asWritten = runInContext(`${program}; JSON.stringify(out)`, createContext({}))
   const es5 = createContext({})
   runInContext('delete this.Map; delete this.Set', es5)
-  const asLowered = runInContext(`${prelude}\n${lowered}; JSON.stringify(out)`, es5)
+  const asLowered = runInContext(`${preludeFor(lowered)}\n${lowered}; JSON.stringify(out)`, es5)
   return { lowered, asWritten, asLowered }
 }
 
@@ -120,4 +125,19 @@ test('a lowered class without its wrapper: statics, accessors, its own name insi
   // the subclass keeps its wrapper (its base is the wrapper's argument)
   assert.doesNotMatch(lowered, /[CD] = \(function/)
   assert.equal(lowered.match(/\(function \(_super\)/g)?.length, 1)
+})
+
+test('the prelude keeps what the script reaches: shims of names it reads, helpers they call', () => {
+  const kept = (script: string) => preludeFor(lowerToEs5(script))
+  const none = kept('var out = 1')
+  assert.doesNotMatch(none, /'padStart'|'flat'|'UTC'|function __days|function __rest/)
+  assert.match(none, /typeof Map == 'undefined'/)
+  // a shim a helper alone serves takes the helper with it
+  const dates = kept('var out = Date.UTC(2000, 1, 2) + "x".padStart(3, " ")')
+  assert.match(dates, /'UTC'/)
+  assert.match(dates, /'padStart'/)
+  assert.match(dates, /function __days/)
+  assert.doesNotMatch(dates, /'flat'/)
+  // a name written as a string may be a property read (`o[k]`, `k in o`)
+  assert.match(kept('var k = "flat"; var out = [[1]][k]()'), /'flat'/)
 })
