@@ -8,3 +8,8 @@ export function kindOf(value: unknown): string {
   if (value instanceof Uint8Array) return 'a Uint8Array'
   return `a ${typeof value}`
 }
+
+/** A JSON object (not null, not an array). */
+export function isObject(x: unknown): x is Readonly<Record<string, unknown>> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}

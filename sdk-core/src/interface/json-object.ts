@@ -4,7 +4,7 @@
  */
 import type { Issue } from '../errors.js'
 import { issue, pointer, quote } from './issue.js'
-import { kindOf } from '../kind.js'
+import { isObject, kindOf } from '../kind.js'
 
 /** Reads the fields of one JSON object found at `base` (a JSON Pointer), collecting issues. */
 export class JsonObject {
@@ -16,8 +16,8 @@ export class JsonObject {
 
   /** Wraps `value` when it is a JSON object; records `field_type` at `base` otherwise. */
   static from(value: unknown, base: string, what: string, issues: Issue[]): JsonObject | undefined {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return new JsonObject(value as Readonly<Record<string, unknown>>, base, issues)
+    if (isObject(value)) {
+      return new JsonObject(value, base, issues)
     }
     issues.push(issue('field_type', base, `${what} must be a json object, not ${kindOf(value)}`))
     return undefined

@@ -10,7 +10,8 @@ import { parseBrokerUrl } from './broker-url.js'
 import type { DeviceRouteParams } from './device-route.js'
 import { deviceRouteRequest } from './device-route.js'
 import type { PairingError } from './response.js'
-import { isObject, malformedResponse, stringField, successData } from './response.js'
+import { isObject } from '../kind.js'
+import { malformedResponse, stringField, successData } from './response.js'
 
 /** `inhibited`: credential requests refused; `confirmed`: credentials were requested once. */
 export type DeviceStatus = 'pending' | 'confirmed' | 'inhibited'

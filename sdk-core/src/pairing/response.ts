@@ -6,6 +6,7 @@ import type { Issue, Result, SdkErrorCode } from '../errors.js'
 import { SdkError, err, ok } from '../errors.js'
 import { anyIssue, pointer } from '../interface/issue.js'
 import type { HttpResponse } from '../ports.js'
+import { isObject } from '../kind.js'
 
 /** A Pairing API failure: an `SdkError` with a `remote.pairing_*` (or `local.*`) code. */
 export type PairingError = SdkError
@@ -17,10 +18,6 @@ export type PairingRoute = 'register' | 'unregister' | 'deviceInfo' | 'credentia
 const MAX_DETAIL = 200
 
 type JsonObject = Readonly<Record<string, unknown>>
-
-export function isObject(x: unknown): x is JsonObject {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
 
 function parseJson(body: string): unknown {
   try {
