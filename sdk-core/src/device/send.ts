@@ -11,6 +11,7 @@
 import { SdkError, assertNever } from '../errors.js'
 import type { Interface } from '../interface/model.js'
 import type { NewQueuedMessage } from '../ports.js'
+import { sameBytes } from '../same-bytes.js'
 import { payloadTooLarge } from '../protocol/message-size.js'
 import { decideRetention, expiresAt, retentionOf } from '../protocol/retention.js'
 import { qosFor } from '../protocol/qos.js'
@@ -22,12 +23,6 @@ import { META_SYNCED, pump } from './sync.js'
 import type { DeviceState } from './state.js'
 import type { In } from './transitions.js'
 import type { MqttPublishAction, OpId } from './types.js'
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 function enqueue(ctx: Context, queue: 'stored' | 'volatile', message: NewQueuedMessage): void {
   if (queue === 'volatile') {

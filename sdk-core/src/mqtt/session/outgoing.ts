@@ -3,6 +3,7 @@
  * QoS 1: PUBLISH → PUBACK; QoS 2: PUBLISH → PUBREC → PUBREL → PUBCOMP (§4.3.3).
  */
 import { SdkError } from '../../errors.js'
+import { sameBytes } from '../../same-bytes.js'
 import { encodeAck } from '../encode.js'
 import type { SubackCode } from '../packet.js'
 import type { Connection } from './connection.js'
@@ -126,7 +127,7 @@ export function adopt(ctx: Context, op: OutgoingOp): boolean {
   const { orphans, inflight } = ctx.store
   // compared under the orphan's id: `op` has none yet (pump gives it one if it stays new)
   const i = orphans.findIndex(
-    (o) => o.qos === op.qos && (assignPacketId(op, packetIdOf(o)), same(o.bytes, op.bytes)),
+    (o) => o.qos === op.qos && (assignPacketId(op, packetIdOf(o)), sameBytes(o.bytes, op.bytes)),
   )
   const orphan = orphans[i]
   if (orphan === undefined) return false
@@ -135,9 +136,6 @@ export function adopt(ctx: Context, op: OutgoingOp): boolean {
   if (inflight.get(packetIdOf(orphan)) !== orphan) emit(ctx, { type: 'published', opId: op.opId })
   return true
 }
-
-const same = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i])
 
 /** The op in flight under `packetId` that `fits` this ack, or `remote.mqtt_unsolicited_ack`. */
 function expectOp(
