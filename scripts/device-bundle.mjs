@@ -146,21 +146,30 @@ function isStringValue(n) {
 
 /**
  * `code` (a script or module, minified or not) with each `void 0` read from `__u`, a variable
- * nothing assigns (so the same value), and each string value repeated enough to pay read from a
- * variable `__s<n>` holding it (a string is a primitive: the same value, compared, switched on
- * or concatenated alike). esbuild writes `undefined` as `void 0` and every string in full at
- * each use, shortest once gzipped; an engine keeps the source (Espruino) or a flash budget
- * counts it minified, where a minified name takes 1 or 2 bytes. Returns `head`, the variables'
- * declaration, and `body`, the code reading them: `head` must come first in the same scope.
+ * nothing assigns (so the same value), as is each `null` compared loosely (`x == null` is
+ * `x == undefined`), and each string value repeated enough to pay read from a variable `__s<n>`
+ * holding it (a string is a primitive: the same value, compared, switched on or concatenated
+ * alike). esbuild writes `undefined` as `void 0` and every string in full at each use, shortest
+ * once gzipped; an engine keeps the source (Espruino) or a flash budget counts it minified, where
+ * a minified name takes 1 or 2 bytes. Returns `head`, the variables' declaration, and `body`, the
+ * code reading them: `head` must come first in the same scope.
  */
 export function shareLiterals(code) {
   const source = parseBundle(code, /__u\b|__s\d/)
   const spans = []
   const strings = new Map()
+  const loose = [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]
   const visit = (n) => {
+    const at = (name) => void spans.push({ start: n.getStart(source), end: n.end, name })
     if (ts.isVoidExpression(n) && ts.isNumericLiteral(n.expression) && n.expression.text === '0') {
-      spans.push({ start: n.getStart(source), end: n.end, name: '__u' })
-      return
+      return at('__u')
+    }
+    if (
+      n.kind === ts.SyntaxKind.NullKeyword &&
+      ts.isBinaryExpression(n.parent) &&
+      loose.includes(n.parent.operatorToken.kind)
+    ) {
+      return at('__u')
     }
     if (ts.isStringLiteral(n) && isStringValue(n)) {
       if (!strings.has(n.text)) strings.set(n.text, [])
@@ -170,11 +179,12 @@ export function shareLiterals(code) {
   }
   visit(source)
   const declarations = ['__u']
+  let count = 0
   for (const [text, uses] of strings) {
     const literal = JSON.stringify(text)
     // each use a 2-byte name instead of the literal, against `,__sN="…"` once
     if (uses.length * (literal.length - 2) - (literal.length + 4) < 8) continue
-    const name = `__s${declarations.length - 1}`
+    const name = `__s${count++}`
     declarations.push(`${name}=${literal}`)
     for (const u of uses) spans.push({ ...u, name })
   }
