@@ -147,15 +147,16 @@ function isStringValue(n) {
 /**
  * `code` (a script or module, minified or not) with each `void 0` read from `__u`, a variable
  * nothing assigns (so the same value), as is each `null` compared loosely (`x == null` is
- * `x == undefined`), and each string value repeated enough to pay read from a variable `__s<n>`
- * holding it (a string is a primitive: the same value, compared, switched on or concatenated
- * alike). esbuild writes `undefined` as `void 0` and every string in full at each use, shortest
+ * `x == undefined`), `!0` and `!1` read from `__b1` and `__b0` holding true and false, and each
+ * string value repeated enough to pay read from a variable `__s<n>` holding it (a string is a
+ * primitive: the same value, compared, switched on or concatenated alike). esbuild writes
+ * `undefined` as `void 0`, booleans as `!0`/`!1` and every string in full at each use, shortest
  * once gzipped; an engine keeps the source (Espruino) or a flash budget counts it minified, where
  * a minified name takes 1 or 2 bytes. Returns `head`, the variables' declaration, and `body`, the
  * code reading them: `head` must come first in the same scope.
  */
 export function shareLiterals(code) {
-  const source = parseBundle(code, /__u\b|__s\d/)
+  const source = parseBundle(code, /__u\b|__s\d|__b\d/)
   const spans = []
   const strings = new Map()
   const loose = [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]
@@ -171,6 +172,14 @@ export function shareLiterals(code) {
     ) {
       return at('__u')
     }
+    if (
+      ts.isPrefixUnaryExpression(n) &&
+      n.operator === ts.SyntaxKind.ExclamationToken &&
+      ts.isNumericLiteral(n.operand) &&
+      ['0', '1'].includes(n.operand.text)
+    ) {
+      return at(n.operand.text === '0' ? '__b1' : '__b0')
+    }
     if (ts.isStringLiteral(n) && isStringValue(n)) {
       if (!strings.has(n.text)) strings.set(n.text, [])
       strings.get(n.text).push({ start: n.getStart(source), end: n.end })
@@ -178,7 +187,7 @@ export function shareLiterals(code) {
     ts.forEachChild(n, visit)
   }
   visit(source)
-  const declarations = ['__u']
+  const declarations = ['__u', '__b1=!0', '__b0=!1']
   let count = 0
   for (const [text, uses] of strings) {
     const literal = JSON.stringify(text)
