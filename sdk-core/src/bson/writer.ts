@@ -6,6 +6,7 @@ import { SdkError } from '../errors.js'
 import { isInt64, writeInt64, type Int64 } from './int64.js'
 import { utf8Length as utf8LengthBinding, utf8Write as utf8WriteBinding } from './utf8.js'
 import { writeFloat64 as writeFloat64Binding, TWO_32 } from './scratch.js'
+import { pooledBytes } from './pool.js'
 
 // Hot-path aliases: under tsx's CommonJS interop each use of an imported binding is a getter call.
 const utf8Length = utf8LengthBinding
@@ -44,25 +45,6 @@ export function stringSize(s: string): number {
   return 5 + utf8Length(s)
 }
 
-// Small outputs are carved from 8 KiB slabs, as Node's Buffer pool does: a fresh ArrayBuffer per
-// document costs more than encoding it. Each region is handed out once and never reused.
-const SLAB_SIZE = 8192
-const POOLED_MAX = 1024
-let slab = new ArrayBuffer(SLAB_SIZE)
-let slabOffset = 0
-
-function allocate(size: number): Uint8Array {
-  if (size > POOLED_MAX) return new Uint8Array(size)
-  if (slabOffset + size > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE)
-    slabOffset = 0
-  }
-  const out = new Uint8Array(slab, slabOffset, size)
-  // Keep 8-byte alignment so that callers may view the bytes through other typed arrays.
-  slabOffset += (size + 7) & ~7
-  return out
-}
-
 /**
  * Writes one document. `bytes` may be a view into a shared slab (like a Node `Buffer`): use its
  * `byteOffset`/`byteLength`, never its whole `.buffer`.
@@ -72,7 +54,7 @@ export class BsonWriter {
   pos = 0
 
   constructor(size: number) {
-    this.bytes = allocate(size)
+    this.bytes = pooledBytes(size)
   }
 
   /** Starts a document; returns its start offset for `closeDocument`. */

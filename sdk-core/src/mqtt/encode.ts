@@ -5,6 +5,7 @@
  * the encoders of the packets a client sends directly, so a device build leaves the rest out.
  */
 import { assertNever } from '../errors.js'
+import { pooledBytes } from '../bson/pool.js'
 import { utf8Length, utf8Write } from '../bson/utf8.js'
 import { invalidPacket } from './invalid.js'
 import {
@@ -103,7 +104,8 @@ export function encodePublish(p: PublishPacket): Uint8Array {
   const topicLength = utf8Length(p.topic)
   const size = checkTopicName(p.type, p.topic, topicLength) + (p.qos > 0 ? 2 : 0) + p.payload.length
   const first = (PacketCode.publish << 4) | (p.dup ? 0x08 : 0) | (p.qos << 1) | (p.retain ? 1 : 0)
-  const [out, start] = frame(p.type, first, size)
+  // a QoS 0 PUBLISH goes to the socket and is dropped, the packet sent most often: pooled
+  const [out, start] = frame(p.type, first, size, p.qos === 0)
   let o = writeU16(out, start, topicLength)
   o = utf8Write(out, o, p.topic)
   if (p.qos > 0) o = writeU16(out, o, p.packetId)
@@ -164,9 +166,15 @@ export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
 }
 
 /** Allocates the whole packet and writes its fixed header; returns it and the body's offset. */
-function frame(type: string, first: number, remaining: number): [Uint8Array, number] {
+function frame(
+  type: string,
+  first: number,
+  remaining: number,
+  pooled = false,
+): [Uint8Array, number] {
   if (remaining > MAX_REMAINING_LENGTH) throw invalidPacket(type, 'packet too large')
-  const out = new Uint8Array(1 + varIntSize(remaining) + remaining)
+  const length = 1 + varIntSize(remaining) + remaining
+  const out = pooled ? pooledBytes(length) : new Uint8Array(length)
   out[0] = first
   return [out, writeVarInt(out, 1, remaining)]
 }
