@@ -3,8 +3,10 @@
  * does. A fresh ArrayBuffer per value costs more than encoding it (V8 gives each array over 64
  * bytes a backing store of its own, which the collector must then track and free), so encoders
  * of short-lived bytes take them from here. A region is handed out once and never reused; a slab
- * lives as long as any view of it, so bytes kept for long (a packet awaiting its ack) should not
- * come from here. A view's `.buffer` is the whole slab: use `byteOffset`/`byteLength`.
+ * lives as long as any view of it: a payload in flight pins its slab until its ack (at most
+ * `maxInflight` of them), stores that keep payloads copy them (the ESP32 runtimes' do), and an
+ * MQTT packet kept until its ack is allocated alone. A view's `.buffer` is the whole slab: use
+ * `byteOffset`/`byteLength`.
  */
 const SLAB_SIZE = 8192
 const POOLED_MAX = 1024
