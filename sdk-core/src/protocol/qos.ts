@@ -1,6 +1,6 @@
 /** @module protocol qos: the MQTT QoS of every Astarte publish, from its mapping (spec §3.5). */
-import { assertNever } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
+import { reliabilities } from '../interface/astarte-types.js'
 
 export type Qos = 0 | 1 | 2
 
@@ -10,15 +10,6 @@ export type Qos = 0 | 1 | 2
  */
 export function qosFor(iface: Interface, mapping: Mapping | undefined = iface.mappings[0]): Qos {
   if (iface.type === 'properties') return 2
-  const reliability = mapping?.reliability ?? 'unreliable'
-  switch (reliability) {
-    case 'unreliable':
-      return 0
-    case 'guaranteed':
-      return 1
-    case 'unique':
-      return 2
-    default:
-      return assertNever(reliability)
-  }
+  // `reliabilities` lists them in QoS order: unreliable 0, guaranteed 1, unique 2
+  return reliabilities.indexOf(mapping?.reliability ?? 'unreliable') as Qos
 }
