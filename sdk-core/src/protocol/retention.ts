@@ -3,7 +3,6 @@
  * and whether the device is online (spec §3.9). Properties behave as `stored`: they are cached and
  * their publishes survive restarts.
  */
-import { assertNever } from '../errors.js'
 import type { Interface, Mapping, Retention } from '../interface/model.js'
 
 /** Where an outgoing message goes before the broker acknowledges it. */
@@ -37,16 +36,13 @@ export function decideRetention(
   online: boolean,
 ): RetentionDecision {
   const retention = retentionOf(iface, mapping)
-  switch (retention) {
-    case 'stored':
-      return QUEUE_STORED
-    case 'volatile':
-      return QUEUE_VOLATILE
-    case 'discard':
-      return online ? PUBLISH : DROP
-    default:
-      return assertNever(retention)
-  }
+  return retention === 'stored'
+    ? QUEUE_STORED
+    : retention === 'volatile'
+      ? QUEUE_VOLATILE
+      : online
+        ? PUBLISH
+        : DROP
 }
 
 /** Absolute expiry of a message created at `createdMs`; `null` when `expiry` is 0 (never). */
