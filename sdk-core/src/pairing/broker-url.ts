@@ -5,6 +5,7 @@
 import type { Result } from '../errors.js'
 import { SdkError, err, ok } from '../errors.js'
 import { brokerUrlParts } from './broker-url-parts.js'
+import { clip } from './response.js'
 
 export interface BrokerAddress {
   readonly host: string
@@ -30,6 +31,6 @@ export function parseBrokerUrl(url: string): Result<BrokerAddress, SdkError> {
 
 function invalid(url: string, why: string): SdkError {
   return new SdkError('remote.pairing_broker_url', `couldn't use broker url: ${why}`, {
-    ctx: { brokerUrl: url.length > 200 ? `${url.slice(0, 200)}…` : url },
+    ctx: { brokerUrl: clip(url) },
   })
 }

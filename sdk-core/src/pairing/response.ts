@@ -27,7 +27,9 @@ function parseJson(body: string): unknown {
   }
 }
 
-const clip = (s: string): string => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}…` : s)
+/** `s`, cut to `MAX_DETAIL` characters and an ellipsis when longer. */
+export const clip = (s: string): string =>
+  s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}…` : s
 
 /** A 2xx answer whose body is not what spec §4.3 promises. */
 export function malformedResponse(route: PairingRoute, status: number, what: string): SdkError {
