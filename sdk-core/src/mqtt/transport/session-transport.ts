@@ -109,6 +109,13 @@ interface Connection {
   readonly closeWaiters: (() => void)[]
 }
 
+/** The entry of `opId`, which leaves `table`. */
+function take<V>(table: Map<OpId, V>, opId: OpId): V | undefined {
+  const entry = table.get(opId)
+  table.delete(opId)
+  return entry
+}
+
 const notConnected = (): SdkError =>
   new SdkError('local.not_connected', "couldn't send: the MQTT connection is not open")
 
@@ -256,13 +263,6 @@ export class SessionTransport implements MqttTransport {
     return conn
   }
 
-  /** The call `opId` answers, which leaves the table. */
-  #take(opId: OpId): Call | undefined {
-    const call = this.#calls.get(opId)
-    this.#calls.delete(opId)
-    return call
-  }
-
   /**
    * Feeds the session; a throw fails the connection: a `local.*` one (a CONNECT MQTT can't carry)
    * as it is, anything else (a port breaking its contract, an engine refusing what it should run)
@@ -346,9 +346,8 @@ export class SessionTransport implements MqttTransport {
         if (!conn.done) conn.events.message(event.topic, event.payload, event.qos)
         return
       case 'published': {
-        const entry = this.#publishes.get(event.opId)
+        const entry = take(this.#publishes, event.opId)
         if (entry === undefined) return
-        this.#publishes.delete(event.opId)
         if (entry.resumed !== undefined) entry.resumed.resolve()
         else if (entry.conn === conn && !conn.done) conn.events.published(entry.publishId)
         return
@@ -356,7 +355,7 @@ export class SessionTransport implements MqttTransport {
       case 'subscribed':
         return this.#onSuback(event.opId, event.granted)
       case 'unsubscribed':
-        this.#take(event.opId)?.resolve()
+        take(this.#calls, event.opId)?.resolve()
         return
       case 'closed':
         if (!conn.done) this.#finish(conn, event.error)
@@ -382,7 +381,7 @@ export class SessionTransport implements MqttTransport {
   }
 
   #onSuback(opId: OpId, granted: readonly SubackCode[]): void {
-    const call = this.#take(opId)
+    const call = take(this.#calls, opId)
     if (call === undefined) return
     const refused = call.filters.filter((_, i) => ((granted[i] ?? 0) & SUBACK_FAILURE) !== 0)
     if (refused.length === 0) return call.resolve()
