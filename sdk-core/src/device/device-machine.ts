@@ -294,14 +294,8 @@ export class DeviceMachine {
    * write it did not announce (a queued row dropped for expiry) is committed by itself.
    */
   writesStore(input: DeviceInput): boolean {
-    switch (input.type) {
-      case 'send':
-        return sendWritesStore(input.data)
-      case 'mqtt.published':
-        return this.#ctx.outbox.ackWritesStore(input.publishId)
-      default:
-        return true
-    }
+    if (input.type === 'send') return sendWritesStore(input.data)
+    return input.type !== 'mqtt.published' || this.#ctx.outbox.ackWritesStore(input.publishId)
   }
 
   metrics(): DeviceMetrics {
