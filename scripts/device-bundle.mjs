@@ -11,14 +11,8 @@ import { dirname, join } from 'node:path'
 import { build, transform } from 'esbuild'
 import ts from 'typescript'
 import { root, walk } from './workspace.mjs'
-import { keptNames } from './kept-names.mjs'
+import { CONTRACT_FILES, keptNames } from './kept-names.mjs'
 
-/**
- * Where a name is part of a contract with code outside the bundle (a host's adapter, the
- * application, the core's own data): what these files declare is never renamed.
- */
-const CONTRACT_FILES =
-  /sdk-core\/src\/(ports|errors|interface\/model|value\/types|driver\/device-api)\.ts$/
 /** Protocols the engine calls by name (iterators, thenables, JSON) and Error's own fields. */
 const PROTOCOL_NAMES = ['next', 'return', 'throw', 'done', 'value', 'then', 'toJSON', 'cause']
 
@@ -33,7 +27,9 @@ const isMember = (n) =>
 /**
  * Property names safe to shorten: declared as members in sdk-core's sources, not in a contract
  * file, never written as a string anywhere in sdk-core (a bracket access, an `in` test, a JSON
- * key) nor destructured (parsed JSON is read that way too), not a name of the engine's built-ins, at least 3 characters, no `_` (wire names), and
+ * key) nor destructured (parsed JSON is read that way too; given the `entry`, only where the
+ * checker can't tell it is the core's own member: `kept-names.mjs`), not a name of the engine's
+ * built-ins, at least 3 characters, no `_` (wire names), and
  * not declared in the runtime's own sources (`keepDirs`: its options, its façade, the typings of
  * the engine's modules it calls), and, given the bundle's `entry`, not one the application reads
  * by name although sdk-core declares it elsewhere (`kept-names.mjs`: what the entry's exports
@@ -53,8 +49,9 @@ export function internalNames(keepDirs = [], entry = undefined) {
         ;(contract ? kept : declared).add(n.name.text)
       }
       if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) kept.add(n.text)
-      // a destructured name may come from parsed JSON (`const { valid } = data`)
-      if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
+      // a destructured name may come from parsed JSON (`const { valid } = data`); given the
+      // entry, `keptNames` tells those apart with the checker
+      if (entry === undefined && ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent)) {
         const key = n.propertyName ?? n.name
         if (ts.isIdentifier(key)) kept.add(key.text)
       }

@@ -4,7 +4,11 @@
 //   exports (`device.metrics().reconnects`, an event's payload, an option), however deep;
 // - the keys of data bags: an object handed where a string-indexed record is expected (an
 //   error's `ctx`, a warning's details) is read by name elsewhere (`err.ctx.packetId`,
-//   `e.ctx['offset']`), whether it is a literal there or a variable built before.
+//   `e.ctx['offset']`), whether it is a literal there or a variable built before;
+// - a destructured key (`const { valid } = data`: parsed JSON is read that way) unless the
+//   checker finds it declared, in sdk-core outside its contract files, on the type destructured,
+//   not through a cast (`JSON.parse(text) as { host?: unknown }`): `const { outbox } = ctx` reads
+//   a member the build renames alike.
 import ts from 'typescript'
 import { join } from 'node:path'
 import { root, walk } from './workspace.mjs'
@@ -90,5 +94,46 @@ export function keptNames(entry, dirs = []) {
     const source = program.getSourceFile(file)
     if (source !== undefined) visit(source)
   }
+  const sources = files.map((f) => program.getSourceFile(f)).filter((s) => s !== undefined)
+  for (const name of destructuredNames(checker, sources)) names.add(name)
   return names
+}
+
+/**
+ * Where a name is part of a contract with code outside the bundle (a host's adapter, the
+ * application, the core's own data): what these files declare is never renamed.
+ */
+export const CONTRACT_FILES =
+  /sdk-core\/src\/(ports|errors|interface\/model|value\/types|driver\/device-api)\.ts$/
+
+/** Whether `node` is in sdk-core's sources outside its contract files. */
+const internal = (node) => {
+  const file = node.getSourceFile().fileName
+  return file.includes('/sdk-core/src/') && !CONTRACT_FILES.test(file)
+}
+
+/** The destructured keys to keep (see above) of `sources`. */
+function destructuredNames(checker, sources) {
+  const kept = new Set()
+  const visit = (node) => {
+    if (ts.isObjectBindingPattern(node)) {
+      let init = ts.isVariableDeclaration(node.parent) ? node.parent.initializer : undefined
+      while (init !== undefined && ts.isParenthesizedExpression(init)) init = init.expression
+      const cast =
+        init !== undefined &&
+        (ts.isAsExpression(init) ||
+          ts.isTypeAssertionExpression(init) ||
+          ts.isSatisfiesExpression(init))
+      const type = checker.getTypeAtLocation(node)
+      for (const e of node.elements) {
+        const key = e.propertyName ?? e.name
+        if (!ts.isIdentifier(key)) continue
+        const declarations = type.getProperty(key.text)?.declarations ?? []
+        if (cast || declarations.length === 0 || !declarations.every(internal)) kept.add(key.text)
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  sources.forEach(visit)
+  return kept
 }
