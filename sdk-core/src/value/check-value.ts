@@ -7,6 +7,7 @@ import { hasLoneSurrogate, utf8Length } from '../bson/utf8.js'
 import { inLongIntegerRange, isInt64 } from '../bson/int64.js'
 import type { AstarteType } from '../interface/model.js'
 import type { AstarteValue } from './types.js'
+import { scalarOf } from './bson-write.js'
 import { anyIssue } from '../interface/issue.js'
 import { kindOf } from '../kind.js'
 
@@ -38,17 +39,15 @@ const typeProblem = (message: string): ValueProblem =>
 const sizeProblem = (message: string): ValueProblem =>
   new ValueProblem('value_size_exceeded', message)
 
-/** Checks one scalar; returns the problem or `undefined` when it fits. */
+/** Checks one value of the scalar `type`; returns the problem or `undefined` when it fits. */
 function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefined {
   switch (type) {
     case 'double':
-    case 'doublearray':
       if (typeof value !== 'number') {
         return typeProblem(`expected a double, got ${kindOf(value)}`)
       }
       return Number.isFinite(value) ? undefined : typeProblem(`double ${value} is not finite`)
     case 'integer':
-    case 'integerarray':
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         return typeProblem(`expected an integer, got ${kindOf(value)}`)
       }
@@ -56,12 +55,10 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
         ? undefined
         : typeProblem(`integer ${value} is outside ±${INTEGER_LIMIT}`)
     case 'boolean':
-    case 'booleanarray':
       return typeof value === 'boolean'
         ? undefined
         : typeProblem(`expected a boolean, got ${kindOf(value)}`)
     case 'longinteger':
-    case 'longintegerarray':
       if (isInt64(value)) {
         return inLongIntegerRange(value)
           ? undefined
@@ -71,7 +68,6 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
         ? undefined
         : typeProblem(`expected a bigint or safe integer, got ${kindOf(value)}`)
     case 'string':
-    case 'stringarray':
       if (typeof value !== 'string') {
         return typeProblem(`expected a string, got ${kindOf(value)}`)
       }
@@ -80,7 +76,6 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
         ? undefined
         : sizeProblem(`string exceeds ${MAX_VALUE_BYTES} utf-8 bytes`)
     case 'binaryblob':
-    case 'binaryblobarray':
       if (!(value instanceof Uint8Array)) {
         return typeProblem(`expected a Uint8Array, got ${kindOf(value)}`)
       }
@@ -88,7 +83,6 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
         ? undefined
         : sizeProblem(`binaryblob exceeds ${MAX_VALUE_BYTES} bytes`)
     case 'datetime':
-    case 'datetimearray':
       if (!(value instanceof Date)) {
         return typeProblem(`expected a Date, got ${kindOf(value)}`)
       }
@@ -96,14 +90,13 @@ function checkScalar(type: AstarteType, value: unknown): ValueProblem | undefine
   }
 }
 
-const isArrayType = (type: AstarteType): boolean => type.endsWith('array')
-
 /**
  * Checks `value` against `type`: the value to keep, or what is wrong with it. Arrays are copied
  * so later mutation by the caller cannot change a validated value; scalars are returned as given.
  */
 export function checkedValue(type: AstarteType, value: unknown): AstarteValue | ValueProblem {
-  if (!isArrayType(type)) return checkScalar(type, value) ?? (value as AstarteValue)
+  const scalar = scalarOf[type]
+  if (scalar === type) return checkScalar(type, value) ?? (value as AstarteValue)
   if (!Array.isArray(value)) return typeProblem(`expected ${type}, got ${kindOf(value)}`)
   if (value.length > MAX_ARRAY_LENGTH) {
     return sizeProblem(`array has ${value.length} elements, more than ${MAX_ARRAY_LENGTH}`)
@@ -111,7 +104,7 @@ export function checkedValue(type: AstarteType, value: unknown): AstarteValue | 
   const copy: unknown[] = []
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i]
-    const found = checkScalar(type, item)
+    const found = checkScalar(scalar, item)
     if (found !== undefined) return new ValueProblem(found.code, `element ${i}: ${found.message}`)
     copy.push(item)
   }
