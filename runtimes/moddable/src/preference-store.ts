@@ -56,14 +56,19 @@ function write(prefs: PreferenceApi, domain: string, key: string, record: unknow
   prefs.set(domain, key, text)
 }
 
-function read(prefs: PreferenceApi, domain: string, key: string): unknown[] | undefined {
+/** The JSON a preference holds; `undefined` for none or unreadable. */
+function parse(prefs: PreferenceApi, domain: string, key: string): unknown {
   const text = prefs.get(domain, key)
   try {
-    const value: unknown = typeof text === 'string' ? JSON.parse(text) : undefined
-    return Array.isArray(value) ? value : undefined
+    return typeof text === 'string' ? JSON.parse(text) : undefined
   } catch {
     return undefined
   }
+}
+
+function read(prefs: PreferenceApi, domain: string, key: string): unknown[] | undefined {
+  const value = parse(prefs, domain, key)
+  return Array.isArray(value) ? value : undefined
 }
 
 const bytes = (b64: unknown): Uint8Array => base64Decode(String(b64)) ?? new Uint8Array(0)
@@ -131,76 +136,27 @@ class PreferenceProperties implements PropertyStore {
 
 /**
  * A retention queue, oldest first, bounded: on `enqueue` past a bound the oldest messages go.
- * `persist` and `forget` keep a durable copy (none for `volatile`).
+ * Given `prefs`, each message is also a value in `domain` (none for `volatile`), read back here.
  */
 class BoundedQueue implements RetentionQueue {
-  protected readonly messages: QueuedMessage[] = []
+  readonly #messages: QueuedMessage[] = []
   #bytes = 0
-  protected nextId = 1
+  #nextId = 1
   readonly #maxBytes: number
   readonly #maxCount: number
-
-  constructor(maxBytes: number, maxCount: number) {
-    this.#maxBytes = maxBytes
-    this.#maxCount = maxCount
-  }
-
-  protected persist(_message: QueuedMessage): void {}
-  protected forget(_id: number): void {}
-
-  protected keep(message: QueuedMessage): void {
-    this.messages.push(message)
-    this.#bytes += message.payload.length + message.topic.length
-    if (message.id >= this.nextId) this.nextId = message.id + 1
-  }
-
-  enqueue(message: NewQueuedMessage): QueuedMessage {
-    // the caller may reuse its buffer: the queue keeps its own copy
-    const queued = { ...message, payload: message.payload.slice(), id: this.nextId }
-    const size = message.payload.length + message.topic.length
-    while (
-      this.messages.length > 0 &&
-      (this.messages.length >= this.#maxCount || this.#bytes + size > this.#maxBytes)
-    ) {
-      this.remove((this.messages[0] as QueuedMessage).id)
-    }
-    this.persist(queued)
-    this.keep(queued)
-    return queued
-  }
-
-  peek(limit: number, nowMs: number): QueuedMessage[] {
-    for (const m of this.messages.filter((m) => m.expiresMs !== null && m.expiresMs <= nowMs)) {
-      this.remove(m.id)
-    }
-    return this.messages.slice(0, limit)
-  }
-
-  remove(id: number): void {
-    const i = this.messages.findIndex((m) => m.id === id)
-    if (i < 0) return
-    const [m] = this.messages.splice(i, 1) as [QueuedMessage]
-    this.#bytes -= m.payload.length + m.topic.length
-    this.forget(id)
-  }
-
-  count(): number {
-    return this.messages.length
-  }
-}
-
-class PreferenceQueue extends BoundedQueue {
-  readonly #prefs: PreferenceApi
+  readonly #prefs: PreferenceApi | undefined
   readonly #domain: string
 
-  constructor(prefs: PreferenceApi, domain: string, maxBytes: number, maxCount: number) {
-    super(maxBytes, maxCount)
+  constructor(maxBytes: number, maxCount: number, prefs?: PreferenceApi, domain = '') {
+    this.#maxBytes = maxBytes
+    this.#maxCount = maxCount
     this.#prefs = prefs
     this.#domain = domain
+    if (prefs === undefined) return
     const found: QueuedMessage[] = []
     for (const key of prefs.keys(domain)) {
       if (key === NEXT_ID) {
-        this.nextId = Math.max(this.nextId, Number(prefs.get(domain, key)) || 1)
+        this.#nextId = Math.max(this.#nextId, Number(prefs.get(domain, key)) || 1)
         continue
       }
       const r = read(prefs, domain, key)
@@ -224,24 +180,59 @@ class PreferenceQueue extends BoundedQueue {
         payload: bytes(payload),
       })
     }
-    for (const m of found.sort((a, b) => a.id - b.id)) this.keep(m)
+    for (const m of found.sort((a, b) => a.id - b.id)) this.#keep(m)
   }
 
-  protected override persist(m: QueuedMessage): void {
-    write(this.#prefs, this.#domain, `q${m.id}`, [
-      m.topic,
-      m.qos,
-      m.createdMs,
-      m.expiresMs,
-      base64Encode(m.payload),
-    ])
+  #keep(message: QueuedMessage): void {
+    this.#messages.push(message)
+    this.#bytes += message.payload.length + message.topic.length
+    if (message.id >= this.#nextId) this.#nextId = message.id + 1
   }
 
-  protected override forget(id: number): void {
+  enqueue(message: NewQueuedMessage): QueuedMessage {
+    // the caller may reuse its buffer: the queue keeps its own copy
+    const queued = { ...message, payload: message.payload.slice(), id: this.#nextId }
+    const size = message.payload.length + message.topic.length
+    while (
+      this.#messages.length > 0 &&
+      (this.#messages.length >= this.#maxCount || this.#bytes + size > this.#maxBytes)
+    ) {
+      this.remove((this.#messages[0] as QueuedMessage).id)
+    }
+    if (this.#prefs !== undefined) {
+      write(this.#prefs, this.#domain, `q${queued.id}`, [
+        queued.topic,
+        queued.qos,
+        queued.createdMs,
+        queued.expiresMs,
+        base64Encode(queued.payload),
+      ])
+    }
+    this.#keep(queued)
+    return queued
+  }
+
+  peek(limit: number, nowMs: number): QueuedMessage[] {
+    for (const m of this.#messages.filter((m) => m.expiresMs !== null && m.expiresMs <= nowMs)) {
+      this.remove(m.id)
+    }
+    return this.#messages.slice(0, limit)
+  }
+
+  remove(id: number): void {
+    const i = this.#messages.findIndex((m) => m.id === id)
+    if (i < 0) return
+    const [m] = this.#messages.splice(i, 1) as [QueuedMessage]
+    this.#bytes -= m.payload.length + m.topic.length
+    if (this.#prefs === undefined) return
     this.#prefs.delete(this.#domain, `q${id}`)
     // ids never go back: when the newest goes, its successor is written down (rarely: acks
     // remove the oldest, so this is mostly the queue draining)
-    if (id === this.nextId - 1) this.#prefs.set(this.#domain, NEXT_ID, this.nextId)
+    if (id === this.#nextId - 1) this.#prefs.set(this.#domain, NEXT_ID, this.#nextId)
+  }
+
+  count(): number {
+    return this.#messages.length
   }
 }
 
@@ -253,13 +244,7 @@ class PreferenceMeta implements KeyValueStore {
   constructor(prefs: PreferenceApi, domain: string) {
     this.#prefs = prefs
     this.#domain = domain
-    const text = prefs.get(domain, 'm')
-    let values: unknown
-    try {
-      values = typeof text === 'string' ? JSON.parse(text) : {}
-    } catch {
-      values = {}
-    }
+    const values = parse(prefs, domain, 'm')
     this.#values =
       typeof values === 'object' && values !== null ? (values as Record<string, string>) : {}
   }
@@ -284,11 +269,11 @@ class PreferenceMeta implements KeyValueStore {
 export function openPreferenceStore(prefs: PreferenceApi, limits: StoreLimits = {}): Store {
   return {
     properties: new PreferenceProperties(prefs, 'astp'),
-    storedQueue: new PreferenceQueue(
-      prefs,
-      'astq',
+    storedQueue: new BoundedQueue(
       limits.storedBytes ?? 16384,
       limits.storedCount ?? 64,
+      prefs,
+      'astq',
     ),
     volatileQueue: new BoundedQueue(Infinity, limits.volatileCount ?? 64),
     meta: new PreferenceMeta(prefs, 'astm'),
