@@ -28,7 +28,7 @@ export function parseInterface(json: unknown): Result<Interface> {
 
   const name = root.require('interface_name') ? root.string('interface_name') : undefined
   if (name !== undefined) issues.push(...interfaceNameIssues(name, root.at('interface_name')))
-  const { major, minor } = readVersions(root)
+  const [major, minor] = readVersions(root)
   const type = root.require('type') ? root.oneOf('type', interfaceTypes) : undefined
   const ownership = readOwnership(root)
   const aggregation = readAggregation(root)
@@ -70,7 +70,7 @@ export function parseInterface(json: unknown): Result<Interface> {
 }
 
 /** spec §1.3-B: integers ≥ 0, not both 0. */
-function readVersions(root: JsonObject): { major?: number; minor?: number } {
+function readVersions(root: JsonObject): [major: number | undefined, minor: number | undefined] {
   const read = (key: 'version_major' | 'version_minor'): number | undefined => {
     const v = root.require(key) ? root.integer(key) : undefined
     if (v === undefined || v >= 0) return v
@@ -83,7 +83,7 @@ function readVersions(root: JsonObject): { major?: number; minor?: number } {
     const message = 'version 0.0 is not allowed: version_minor must be > 0 when version_major is 0'
     root.report(issue('version_zero', root.at('version_minor'), message))
   }
-  return { ...(major === undefined ? {} : { major }), ...(minor === undefined ? {} : { minor }) }
+  return [major, minor]
 }
 
 /** `ownership`, or the legacy `quality` alias when `ownership` is absent (spec §1.1). */
