@@ -145,17 +145,17 @@ function isStringValue(n) {
  * `code` (a script or module, minified or not) with each `void 0` read from `__u`, a variable
  * nothing assigns (so the same value), as is each `null` compared loosely (`x == null` is
  * `x == undefined`), `!0` and `!1` read from `__b1` and `__b0` holding true and false, and each
- * string value repeated enough to pay read from a variable `__s<n>` holding it (a string is a
- * primitive: the same value, compared, switched on or concatenated alike). esbuild writes
- * `undefined` as `void 0`, booleans as `!0`/`!1` and every string in full at each use, shortest
- * once gzipped; an engine keeps the source (Espruino) or a flash budget counts it minified, where
+ * string or number value repeated enough to pay read from a variable `__s<n>` holding it (a
+ * primitive: the same value, compared, switched on, computed with or concatenated alike).
+ * esbuild writes `undefined` as `void 0`, booleans as `!0`/`!1` and every literal in full at
+ * each use, shortest once gzipped; an engine keeps the source (Espruino) or a flash budget counts it minified, where
  * a minified name takes 1 or 2 bytes. Returns `head`, the variables' declaration, and `body`, the
  * code reading them: `head` must come first in the same scope.
  */
 export function shareLiterals(code) {
   const source = parseBundle(code, /__u\b|__s\d|__b\d/)
   const spans = []
-  const strings = new Map()
+  const literals = new Map()
   const loose = [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]
   const visit = (n) => {
     const at = (name) => void spans.push({ start: n.getStart(source), end: n.end, name })
@@ -177,21 +177,21 @@ export function shareLiterals(code) {
     ) {
       return at(n.operand.text === '0' ? '__b1' : '__b0')
     }
-    if (ts.isStringLiteral(n) && isStringValue(n)) {
-      if (!strings.has(n.text)) strings.set(n.text, [])
-      strings.get(n.text).push({ start: n.getStart(source), end: n.end })
+    if ((ts.isStringLiteral(n) || ts.isNumericLiteral(n)) && isStringValue(n)) {
+      const literal = ts.isStringLiteral(n) ? JSON.stringify(n.text) : n.getText(source)
+      if (!literals.has(literal)) literals.set(literal, [])
+      literals.get(literal).push({ start: n.getStart(source), end: n.end })
     }
     ts.forEachChild(n, visit)
   }
   visit(source)
   const declarations = ['__u', '__b1=!0', '__b0=!1']
   let count = 0
-  for (const [text, uses] of strings) {
-    const literal = JSON.stringify(text)
-    // each use a 2-byte name instead of the literal, against `,__sN="…"` once: shared when that
+  for (const [literal, uses] of literals) {
+    // each use a 2-byte name instead of the literal, against `,__sN=…` once: shared when that
     // saves anything (a margin of 8 bytes kept 150 B more in the Espruino bundle); `""` at any
     // count (the sentences' stand-in, the most read: its name takes 1 byte, 1 less at each use)
-    if (text !== '' && uses.length * (literal.length - 2) - (literal.length + 4) < 0) continue
+    if (literal !== '""' && uses.length * (literal.length - 2) - (literal.length + 4) < 0) continue
     const name = `__s${count++}`
     declarations.push(`${name}=${literal}`)
     for (const u of uses) spans.push({ ...u, name })
