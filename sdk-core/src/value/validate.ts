@@ -21,10 +21,8 @@ export interface ValidateOptions {
  * Returns the issue, or `undefined` when the timestamp (if any) fits.
  */
 function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue | undefined {
-  const timestamp: unknown =
-    typeof options === 'object' && options !== null
-      ? (options as { timestamp?: unknown }).timestamp
-      : undefined
+  // any value reads a property: a primitive's `timestamp` is `undefined`, like an absent one
+  const timestamp = (options as { timestamp?: unknown } | null | undefined)?.timestamp
   if (timestamp === undefined) {
     return mapping.explicitTimestamp
       ? issue('missing_timestamp', path, `mapping ${mapping.endpoint} needs an explicit timestamp`)
