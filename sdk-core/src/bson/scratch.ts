@@ -11,11 +11,12 @@ export const scratch = new ArrayBuffer(8)
 const scratchBytes = new Uint8Array(scratch)
 const scratchF64 = new Float64Array(scratch)
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** XORed with a byte's index, its index in host order: 0 little-endian, 7 big-endian. */
+const FLIP = LITTLE_ENDIAN ? 0 : 7
 
 /** Copies the 8 little-endian wire bytes at `at` into `scratch`. */
 export function load8(src: Uint8Array, at: number): void {
-  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) scratchBytes[i] = src[at + i] as number
-  else for (let i = 0; i < 8; i++) scratchBytes[7 - i] = src[at + i] as number
+  for (let i = 0; i < 8; i++) scratchBytes[i ^ FLIP] = src[at + i] as number
 }
 
 /** Writes `scratch` at `at` as 8 little-endian wire bytes. */
