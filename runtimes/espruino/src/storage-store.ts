@@ -55,43 +55,50 @@ function fromRow(r: MessageRow): QueuedMessage {
 
 const weight = (m: QueuedMessage): number => m.topic.length + m.payload.length
 
-/** A retention queue in RAM; `save` (when given) persists it after each change. */
+/**
+ * A retention queue in RAM; `save` (when given) persists it after each change, handed the queue's
+ * own array (it may drop messages from it) and the next id.
+ */
 export class ArrayQueue implements RetentionQueue {
-  items: QueuedMessage[]
-  nextId: number
-  readonly #save: () => void
+  #items: QueuedMessage[]
+  #nextId: number
+  readonly #save: (items: QueuedMessage[], nextId: number) => void
 
-  constructor(items: QueuedMessage[] = [], nextId = 1, save: () => void = () => undefined) {
-    this.items = items
-    this.nextId = nextId
+  constructor(
+    items: QueuedMessage[] = [],
+    nextId = 1,
+    save: (items: QueuedMessage[], nextId: number) => void = () => undefined,
+  ) {
+    this.#items = items
+    this.#nextId = nextId
     this.#save = save
   }
 
   enqueue(message: NewQueuedMessage): QueuedMessage {
-    const queued = { ...message, payload: message.payload.slice(), id: this.nextId++ }
-    this.items.push(queued)
-    this.#save()
+    const queued = { ...message, payload: message.payload.slice(), id: this.#nextId++ }
+    this.#items.push(queued)
+    this.#save(this.#items, this.#nextId)
     return queued
   }
 
   peek(limit: number, nowMs: number): QueuedMessage[] {
-    const live = this.items.filter((m) => !isExpired(m, nowMs))
-    if (live.length !== this.items.length) {
-      this.items = live
-      this.#save()
+    const live = this.#items.filter((m) => !isExpired(m, nowMs))
+    if (live.length !== this.#items.length) {
+      this.#items = live
+      this.#save(live, this.#nextId)
     }
     return live.slice(0, limit)
   }
 
   remove(id: number): void {
-    const at = this.items.findIndex((m) => m.id === id)
+    const at = this.#items.findIndex((m) => m.id === id)
     if (at < 0) return
-    this.items.splice(at, 1)
-    this.#save()
+    this.#items.splice(at, 1)
+    this.#save(this.#items, this.#nextId)
   }
 
   count(): number {
-    return this.items.length
+    return this.#items.length
   }
 }
 
@@ -152,15 +159,15 @@ export function openStorageStore(
   }
 
   const saved = read<{ n: number; q: MessageRow[] }>('q', { n: 1, q: [] })
-  const storedQueue: ArrayQueue = new ArrayQueue(saved.q.map(fromRow), saved.n, () => {
+  const storedQueue = new ArrayQueue(saved.q.map(fromRow), saved.n, (items, nextId) => {
     let bytes = 0
-    for (const m of storedQueue.items) bytes += weight(m)
-    while (bytes > maxBytes && storedQueue.items.length > 0) {
-      const dropped = storedQueue.items.shift() as QueuedMessage
+    for (const m of items) bytes += weight(m)
+    while (bytes > maxBytes && items.length > 0) {
+      const dropped = items.shift() as QueuedMessage
       bytes -= weight(dropped)
       options.onOverflow?.(dropped)
     }
-    write('q', { n: storedQueue.nextId, q: storedQueue.items.map(toRow) })
+    write('q', { n: nextId, q: items.map(toRow) })
   })
   return { properties, storedQueue, volatileQueue: new ArrayQueue(), meta }
 }
