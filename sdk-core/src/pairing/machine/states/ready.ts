@@ -39,10 +39,7 @@ export function enterReady(
   const timerId = nextId(ctx)
   return {
     state: { tag: 'ready', brokerUrl, timerId },
-    actions: [
-      readyAction(creds, brokerUrl, atMs, renewed),
-      { type: 'timer.set', timerId, atMs },
-    ],
+    actions: [readyAction(creds, brokerUrl, atMs, renewed), { type: 'timer.set', timerId, atMs }],
   }
 }
 
