@@ -142,6 +142,28 @@ function isStringValue(n) {
 }
 
 /**
+ * Built-ins every engine the device builds target defines before any script runs and none of
+ * them replaces (the Espruino prelude installs Map and Set: not these).
+ */
+const BUILT_INS = new Set([
+  'Array',
+  'ArrayBuffer',
+  'Date',
+  'Error',
+  'JSON',
+  'Math',
+  'Number',
+  'Object',
+  'Promise',
+  'RangeError',
+  'String',
+  'TypeError',
+  'Uint8Array',
+  'isFinite',
+  'parseInt',
+])
+
+/**
  * `code` (a script or module, minified or not) with each `void 0` read from `__u`, a variable
  * nothing assigns (so the same value), as is each `null` compared loosely (`x == null` is
  * `x == undefined`), `!0` and `!1` read from `__b1` and `__b0` holding true and false, and each
@@ -153,9 +175,12 @@ function isStringValue(n) {
  * code reading them: `head` must come first in the same scope.
  */
 export function shareLiterals(code) {
-  const source = parseBundle(code, /__u\b|__s\d|__b\d/)
+  const source = parseBundle(code, /__u\b|__s\d|__b\d|__g\d/)
   const spans = []
   const literals = new Map()
+  const globals = new Map()
+  // names the script binds or writes as properties or strings: never taken for a global's
+  const bound = new Set()
   const loose = [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]
   const visit = (n) => {
     const at = (name) => void spans.push({ start: n.getStart(source), end: n.end, name })
@@ -177,6 +202,21 @@ export function shareLiterals(code) {
     ) {
       return at(n.operand.text === '0' ? '__b1' : '__b0')
     }
+    if (ts.isIdentifier(n)) {
+      const p = n.parent
+      if (
+        p.name === n ||
+        p.propertyName === n ||
+        p.label === n ||
+        ts.isShorthandPropertyAssignment(p)
+      ) {
+        bound.add(n.text)
+      } else if (BUILT_INS.has(n.text)) {
+        if (!globals.has(n.text)) globals.set(n.text, [])
+        globals.get(n.text).push({ start: n.getStart(source), end: n.end })
+      }
+    }
+    if (ts.isStringLiteral(n)) bound.add(n.text)
     if ((ts.isStringLiteral(n) || ts.isNumericLiteral(n)) && isStringValue(n)) {
       const literal = ts.isStringLiteral(n) ? JSON.stringify(n.text) : n.getText(source)
       if (!literals.has(literal)) literals.set(literal, [])
@@ -194,6 +234,12 @@ export function shareLiterals(code) {
     if (literal !== '""' && uses.length * (literal.length - 2) - (literal.length + 4) < 0) continue
     const name = `__s${count++}`
     declarations.push(`${name}=${literal}`)
+    for (const u of uses) spans.push({ ...u, name })
+  }
+  for (const [global, uses] of globals) {
+    if (bound.has(global) || uses.length * (global.length - 2) - (global.length + 4) < 0) continue
+    const name = `__g${count++}`
+    declarations.push(`${name}=${global}`)
     for (const u of uses) spans.push({ ...u, name })
   }
   let body = code
