@@ -15,7 +15,15 @@
 // Usage: node scripts/bundle-apps.mjs [--out DIR] [--for-node X.Y] [--tar] [agent|bridge ...]
 //   (default: both, into dist/, for the Node that runs this script)
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { root } from './workspace.mjs'

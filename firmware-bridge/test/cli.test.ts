@@ -19,9 +19,21 @@ after(async () => {
 })
 
 /** Runs the CLI; resolves with its exit code and stderr. */
-async function cli(args: readonly string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+async function cli(
+  args: readonly string[],
+): Promise<{ code: number; stderr: string; stdout: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--conditions=@astarte-ts/source', '--import', 'tsx', join(packageDir, 'bin', 'astarte-bridge.js'), ...args], { cwd: packageDir })
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [
+        '--conditions=@astarte-ts/source',
+        '--import',
+        'tsx',
+        join(packageDir, 'bin', 'astarte-bridge.js'),
+        ...args,
+      ],
+      { cwd: packageDir },
+    )
     return { code: 0, stdout, stderr }
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string }
@@ -50,11 +62,19 @@ test('bridge.toml: defaults, relative paths from the file, every problem named b
     [{ ...base, metrics_interval_seconds: 1.5 }, 'metrics_interval_seconds'],
   ]
   for (const [raw, key] of bad) {
-    assert.throws(() => checkBridgeConfig(raw, '/'), (e: unknown) => e instanceof SdkError && e.code === 'local.invalid_config' && e.ctx.key === key, key)
+    assert.throws(
+      () => checkBridgeConfig(raw, '/'),
+      (e: unknown) =>
+        e instanceof SdkError && e.code === 'local.invalid_config' && e.ctx.key === key,
+      key,
+    )
   }
   const file = join(dir, 'jwt.toml')
   await writeFile(join(dir, 'pairing.jwt'), 'header.payload.signature\n')
-  await writeFile(file, 'realm = "r"\npairing_url = "https://x/pairing"\ninterfaces_dir = "i"\nstore_dir = "s"\npairing_jwt_file = "pairing.jwt"\n[[port]]\npath = "/dev/ttyACM0"\n')
+  await writeFile(
+    file,
+    'realm = "r"\npairing_url = "https://x/pairing"\ninterfaces_dir = "i"\nstore_dir = "s"\npairing_jwt_file = "pairing.jwt"\n[[port]]\npath = "/dev/ttyACM0"\n',
+  )
   assert.equal((await loadBridgeConfig(file)).pairingJwt, 'header.payload.signature')
 })
 
@@ -69,7 +89,10 @@ test('astarte-bridge: --help and --version exit 0, no --config or a bad config e
   assert.equal(none.code, 2)
   assert.match(none.stderr, /--config is required/)
   const file = join(dir, 'bad.toml')
-  await writeFile(file, 'realm = "r"\npairing_url = "https://x/pairing"\ninterfaces_dir = "i"\nstore_dir = "s"\n')
+  await writeFile(
+    file,
+    'realm = "r"\npairing_url = "https://x/pairing"\ninterfaces_dir = "i"\nstore_dir = "s"\n',
+  )
   const bad = await cli(['--config', file])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /port must list at least one \[\[port\]\]/)

@@ -28,7 +28,11 @@ const frames = JSON.parse(readFileSync(new URL('frames.json', vectorsDir), 'utf8
   frame: string
   wire: string
 }[]
-const bad = JSON.parse(readFileSync(new URL('bad-frames.json', vectorsDir), 'utf8')) as { name: string; wire: string; error: string }[]
+const bad = JSON.parse(readFileSync(new URL('bad-frames.json', vectorsDir), 'utf8')) as {
+  name: string
+  wire: string
+  error: string
+}[]
 const cobs = JSON.parse(readFileSync(new URL('cobs.json', vectorsDir), 'utf8')) as {
   crc: { ascii: string; crc: string }[]
   cobs: { raw: string; encoded: string }[]
@@ -40,7 +44,8 @@ function plain(v: unknown): unknown {
   if (v instanceof Uint8Array) return v
   if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, plain(x)]))
   if (Array.isArray(v)) return v.map(plain)
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
   return v
 }
 
@@ -65,13 +70,17 @@ test('golden bad frames: each is refused with its error kind, and the next frame
     const got = [...rx.push(fromHex(v.wire)), ...rx.push(next)]
     assert.equal(got.length, 2, v.name)
     const [first, second] = got
-    assert.ok(first && !first.ok && first.error.code === `remote.frame_${v.error}`, `${v.name}: ${first?.ok ? 'decoded' : first?.error.code}`)
+    assert.ok(
+      first && !first.ok && first.error.code === `remote.frame_${v.error}`,
+      `${v.name}: ${first?.ok ? 'decoded' : first?.error.code}`,
+    )
     assert.deepEqual(second, { ok: true, message: { type: 'ack', seq: 7 }, frameLength: 4 })
   }
 })
 
 test('golden CRC and COBS cases', () => {
-  for (const c of cobs.crc) assert.equal(crc16(new TextEncoder().encode(c.ascii)).toString(16).padStart(4, '0'), c.crc)
+  for (const c of cobs.crc)
+    assert.equal(crc16(new TextEncoder().encode(c.ascii)).toString(16).padStart(4, '0'), c.crc)
   for (const c of cobs.cobs) {
     assert.equal(toHex(cobsEncode(fromHex(c.raw))), c.encoded)
     assert.equal(toHex(cobsDecode(fromHex(c.encoded))), c.raw)
@@ -91,18 +100,23 @@ test('COBS: round trip, no zero in the output, overhead as specified', () => {
 
 test('CRC: any single-bit or double-bit error in a frame up to 1024 bytes is detected', () => {
   fc.assert(
-    fc.property(fc.uint8Array({ minLength: 1, maxLength: 1020 }), fc.nat(), fc.nat(), (data, a, b) => {
-      const bits = data.length * 8
-      const i = a % bits
-      const j = b % bits
-      const c = Uint8Array.from(data)
-      const flip = (bit: number): void => {
-        c[bit >> 3] = c[bit >> 3]! ^ (1 << (bit & 7))
-      }
-      flip(i)
-      if (j !== i) flip(j)
-      assert.notEqual(crc16(c), crc16(data))
-    }),
+    fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 1020 }),
+      fc.nat(),
+      fc.nat(),
+      (data, a, b) => {
+        const bits = data.length * 8
+        const i = a % bits
+        const j = b % bits
+        const c = Uint8Array.from(data)
+        const flip = (bit: number): void => {
+          c[bit >> 3] = c[bit >> 3]! ^ (1 << (bit & 7))
+        }
+        flip(i)
+        if (j !== i) flip(j)
+        assert.notEqual(crc16(c), crc16(data))
+      },
+    ),
   )
 })
 
@@ -112,12 +126,16 @@ const cborValue: fc.Arbitrary<CborValue> = fc.letrec<{ v: CborValue }>((tie) => 
     fc.constant(null),
     fc.boolean(),
     fc.maxSafeInteger(),
-    fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }).filter((b) => b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER)),
+    fc
+      .bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n })
+      .filter((b) => b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER)),
     fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)),
     fc.string(),
     fc.uint8Array({ maxLength: 40 }),
     fc.array(tie('v'), { maxLength: 4 }),
-    fc.uniqueArray(fc.tuple(fc.nat(1000), tie('v')), { selector: (e) => e[0], maxLength: 4 }).map((e) => new Map(e)),
+    fc
+      .uniqueArray(fc.tuple(fc.nat(1000), tie('v')), { selector: (e) => e[0], maxLength: 4 })
+      .map((e) => new Map(e)),
   ),
 })).v
 
@@ -134,57 +152,95 @@ test('CBOR: what we write cbor-x reads back equal, in preferred serialisation', 
   assert.equal(toHex(encodeCbor(new Float64(1))), 'fb3ff0000000000000')
 })
 
-const target = fc.record({ mapping: fc.nat(0xffff), params: fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }) }, { noNullPrototype: true })
+const target = fc.record(
+  { mapping: fc.nat(0xffff), params: fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }) },
+  { noNullPrototype: true },
+)
 const seq = fc.nat(255)
-const scalar: fc.Arbitrary<CborValue> = fc.oneof(fc.maxSafeInteger(), fc.string({ maxLength: 20 }), fc.boolean(), fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)))
+const scalar: fc.Arbitrary<CborValue> = fc.oneof(
+  fc.maxSafeInteger(),
+  fc.string({ maxLength: 20 }),
+  fc.boolean(),
+  fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)),
+)
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant('ack' as const), seq }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('ping' as const), token: seq }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('pong' as const), token: seq }, { noNullPrototype: true }),
   fc.record({ type: fc.constant('time' as const), time: fc.nat() }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('nack' as const), seq, reason: fc.nat(255), detail: fc.string({ maxLength: 100 }) }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('set' as const), seq, target, value: scalar }, { noNullPrototype: true }),
+  fc.record(
+    {
+      type: fc.constant('nack' as const),
+      seq,
+      reason: fc.nat(255),
+      detail: fc.string({ maxLength: 100 }),
+    },
+    { noNullPrototype: true },
+  ),
+  fc.record(
+    { type: fc.constant('set' as const), seq, target, value: scalar },
+    { noNullPrototype: true },
+  ),
   fc.record({ type: fc.constant('unset' as const), seq, target }, { noNullPrototype: true }),
-  fc.record({ type: fc.constant('serverData' as const), seq, target, value: scalar }, { noNullPrototype: true }),
+  fc.record(
+    { type: fc.constant('serverData' as const), seq, target, value: scalar },
+    { noNullPrototype: true },
+  ),
   fc
-    .tuple(seq, fc.option(fc.nat(), { nil: null }), fc.array(fc.tuple(target, scalar, fc.integer({ min: -100000, max: 100000 })), { minLength: 1, maxLength: 10 }))
+    .tuple(
+      seq,
+      fc.option(fc.nat(), { nil: null }),
+      fc.array(fc.tuple(target, scalar, fc.integer({ min: -100000, max: 100000 })), {
+        minLength: 1,
+        maxLength: 10,
+      }),
+    )
     .map(([s, t0, samples]): Message => ({
       type: 'send',
       seq: s,
       t0,
-      samples: samples.map(([t, value, dt]) => (t0 === null ? { target: t, value } : { target: t, value, dt })),
+      samples: samples.map(([t, value, dt]) =>
+        t0 === null ? { target: t, value } : { target: t, value, dt },
+      ),
     })),
   fc
-    .record({
-      token: seq,
-      bootCounter: fc.nat(0xffffffff),
-      identity: fc.string({ maxLength: 30 }),
-      interfaces: fc.array(fc.string({ maxLength: 60 }), { maxLength: 5 }),
-      maxFrame: fc.integer({ min: 64, max: 4096 }),
-      window: fc.integer({ min: 1, max: 4 }),
-      txSeq: seq,
-      rxSeq: seq,
-    }, { noNullPrototype: true })
+    .record(
+      {
+        token: seq,
+        bootCounter: fc.nat(0xffffffff),
+        identity: fc.string({ maxLength: 30 }),
+        interfaces: fc.array(fc.string({ maxLength: 60 }), { maxLength: 5 }),
+        maxFrame: fc.integer({ min: 64, max: 4096 }),
+        window: fc.integer({ min: 1, max: 4 }),
+        txSeq: seq,
+        rxSeq: seq,
+      },
+      { noNullPrototype: true },
+    )
     .map((h): Message => ({ type: 'hello', version: 1, ...h })),
 )
 
 test('messages: encode then decode is the identity, through the streaming receiver in random chunks', () => {
   fc.assert(
-    fc.property(fc.array(message, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }), (ms, cuts) => {
-      const wire = Buffer.concat(ms.map((m) => encodeWire(m)))
-      const rx = new FrameReceiver(8192)
-      const got: Message[] = []
-      let at = 0
-      for (let k = 0; at < wire.length; k++) {
-        const n = cuts[k % cuts.length]!
-        for (const r of rx.push(wire.subarray(at, at + n))) {
-          assert.ok(r.ok, r.ok ? '' : r.error.message)
-          got.push(r.message)
+    fc.property(
+      fc.array(message, { minLength: 1, maxLength: 6 }),
+      fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }),
+      (ms, cuts) => {
+        const wire = Buffer.concat(ms.map((m) => encodeWire(m)))
+        const rx = new FrameReceiver(8192)
+        const got: Message[] = []
+        let at = 0
+        for (let k = 0; at < wire.length; k++) {
+          const n = cuts[k % cuts.length]!
+          for (const r of rx.push(wire.subarray(at, at + n))) {
+            assert.ok(r.ok, r.ok ? '' : r.error.message)
+            got.push(r.message)
+          }
+          at += n
         }
-        at += n
-      }
-      assert.deepEqual(got, ms)
-    }),
+        assert.deepEqual(got, ms)
+      },
+    ),
   )
 })
 
@@ -226,11 +282,16 @@ test('fuzz: 100 000 random and mutated frames give messages or typed errors, and
     for (const r of rx.push(Uint8Array.from([...wire, 0]))) {
       if (r.ok) decoded++
       else {
-        assert.ok(r.error instanceof SdkError && r.error.code.startsWith('remote.frame_'), String(r.error))
+        assert.ok(
+          r.error instanceof SdkError && r.error.code.startsWith('remote.frame_'),
+          String(r.error),
+        )
         refused++
       }
     }
   }
   assert.ok(decoded > 1000 && refused > 50_000, `decoded ${decoded}, refused ${refused}`)
-  assert.deepEqual(rx.push(encodeWire({ type: 'pong', token: 1 })), [{ ok: true, message: { type: 'pong', token: 1 }, frameLength: 4 }])
+  assert.deepEqual(rx.push(encodeWire({ type: 'pong', token: 1 })), [
+    { ok: true, message: { type: 'pong', token: 1 }, frameLength: 4 },
+  ])
 })

@@ -12,7 +12,14 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { randomDeviceId } from '@astarte-ts/sdk-core'
 import { buildQemuFirmware, qemuArgs } from '../c/build.mjs'
-import { type Env, eventually, spawnBridge, startBridge, startEnv, startRelay } from './helpers/env.js'
+import {
+  type Env,
+  eventually,
+  spawnBridge,
+  startBridge,
+  startEnv,
+  startRelay,
+} from './helpers/env.js'
 
 const LONG = { timeout: 240_000 }
 const S = 'org.astarte-ts.bridge.Sensor'
@@ -43,8 +50,13 @@ async function startQemu(words: readonly string[]): Promise<Qemu> {
   args.splice(args.indexOf('-monitor') + 1, 1, `unix:${monitor},server=on,wait=off`)
   const child = spawn('qemu-system-arm', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
-  for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => (text += d.toString()))
-  const pty = await eventually('QEMU\'s pty', () => /char device redirected to (\/dev\/pts\/\d+)/.exec(text)?.[1], (p) => p !== undefined)
+  for (const s of [child.stdout!, child.stderr!])
+    s.on('data', (d: Buffer) => (text += d.toString()))
+  const pty = await eventually(
+    "QEMU's pty",
+    () => /char device redirected to (\/dev\/pts\/\d+)/.exec(text)?.[1],
+    (p) => p !== undefined,
+  )
   return {
     pty: pty!,
     child,
@@ -82,7 +94,9 @@ function expectedReadings(n: number): number[] {
 
 /** Every reading from the first on, in order, none missing, none twice (times may be re-based). */
 function assertAllReadings(samples: readonly Sample[]): void {
-  const values = [...samples].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp)).map((s) => s.value)
+  const values = [...samples]
+    .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp))
+    .map((s) => s.value)
   assert.deepEqual(values, expectedReadings(values.length))
 }
 
@@ -92,104 +106,226 @@ function assertContiguous(samples: readonly Sample[], period: number): void {
   assert.equal(new Set(times).size, times.length, 'a reading stored twice')
   for (let i = 1; i < times.length; i++) {
     const gap = times[i]! - times[i - 1]!
-    assert.ok(gap > period / 2 && gap < period * 1.5, `readings ${i - 1}→${i} are ${gap} ms apart, period ${period}`)
+    assert.ok(
+      gap > period / 2 && gap < period * 1.5,
+      `readings ${i - 1}→${i} are ${gap} ms apart, period ${period}`,
+    )
   }
 }
 
-test('QEMU firmware ⇄ bridge ⇄ sandbox: typed, timestamped data and properties arrive; the server setpoint steers the firmware', LONG, async (t) => {
-  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-  const qemu = await startQemu(['boot=1', 'period=500'])
-  const relay = await startRelay({ mcu: qemu.pty })
-  const bridge = await startBridge(env, relay, undefined, deviceId)
-  t.after(async () => {
-    await bridge.stop()
-    await relay.stop()
-    await qemu.stop()
-  })
-  const started = Date.now()
-  await eventually('the session', () => qemu.log(), (l) => /^ready$/m.test(l), 60_000)
-  const temps = await eventually('temperatures', () => env.samples(deviceId, S, '/temperature'), (s) => s.length >= 12, 60_000)
-  for (const s of temps) {
-    assert.equal(typeof s.value, 'number')
-    const at = Date.parse(s.timestamp)
-    assert.ok(at >= started - 1000 && at <= Date.now() + 1000, `timestamp ${s.timestamp} outside the run`)
-  }
-  assertContiguous(temps, 500)
-  const uptime = await eventually('the uptime', () => env.samples(deviceId, S, '/uptime'), (s) => s.length >= 1, 60_000)
-  assert.ok(Number.isInteger(Number(uptime[0]!.value)) && Number(uptime[0]!.value) > 0)
-  const air = await eventually('the air object', () => env.samples(deviceId, 'org.astarte-ts.bridge.Air', '/lab'), (s) => s.length >= 1, 60_000)
-  const first = air[0] as unknown as { temperature: unknown; humidity: unknown }
-  assert.equal(typeof first.temperature, 'number')
-  assert.equal(typeof first.humidity, 'number')
-  const status = await env.api('GET', `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Status`)
-  assert.deepEqual(status.data, { firmware: 'sensor 1.0.0', periodMs: 500 })
+test(
+  'QEMU firmware ⇄ bridge ⇄ sandbox: typed, timestamped data and properties arrive; the server setpoint steers the firmware',
+  LONG,
+  async (t) => {
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const qemu = await startQemu(['boot=1', 'period=500'])
+    const relay = await startRelay({ mcu: qemu.pty })
+    const bridge = await startBridge(env, relay, undefined, deviceId)
+    t.after(async () => {
+      await bridge.stop()
+      await relay.stop()
+      await qemu.stop()
+    })
+    const started = Date.now()
+    await eventually(
+      'the session',
+      () => qemu.log(),
+      (l) => /^ready$/m.test(l),
+      60_000,
+    )
+    const temps = await eventually(
+      'temperatures',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => s.length >= 12,
+      60_000,
+    )
+    for (const s of temps) {
+      assert.equal(typeof s.value, 'number')
+      const at = Date.parse(s.timestamp)
+      assert.ok(
+        at >= started - 1000 && at <= Date.now() + 1000,
+        `timestamp ${s.timestamp} outside the run`,
+      )
+    }
+    assertContiguous(temps, 500)
+    const uptime = await eventually(
+      'the uptime',
+      () => env.samples(deviceId, S, '/uptime'),
+      (s) => s.length >= 1,
+      60_000,
+    )
+    assert.ok(Number.isInteger(Number(uptime[0]!.value)) && Number(uptime[0]!.value) > 0)
+    const air = await eventually(
+      'the air object',
+      () => env.samples(deviceId, 'org.astarte-ts.bridge.Air', '/lab'),
+      (s) => s.length >= 1,
+      60_000,
+    )
+    const first = air[0] as unknown as { temperature: unknown; humidity: unknown }
+    assert.equal(typeof first.temperature, 'number')
+    assert.equal(typeof first.humidity, 'number')
+    const status = await env.api(
+      'GET',
+      `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Status`,
+    )
+    assert.deepEqual(status.data, { firmware: 'sensor 1.0.0', periodMs: 500 })
 
-  assert.equal((await env.api('PUT', `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 30)).status, 200)
-  await eventually('the setpoint at the firmware', () => qemu.log(), (l) => /^setpoint 30\.000$/m.test(l), 60_000)
-  await eventually('the room warming to the setpoint', () => env.samples(deviceId, S, '/temperature'), (s) => Number(s[s.length - 1]!.value) > 29, 60_000)
-})
+    assert.equal(
+      (
+        await env.api(
+          'PUT',
+          `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
+          30,
+        )
+      ).status,
+      200,
+    )
+    await eventually(
+      'the setpoint at the firmware',
+      () => qemu.log(),
+      (l) => /^setpoint 30\.000$/m.test(l),
+      60_000,
+    )
+    await eventually(
+      'the room warming to the setpoint',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => Number(s[s.length - 1]!.value) > 29,
+      60_000,
+    )
+  },
+)
 
-test('QEMU firmware through a noisy line: resync and retransmit, no reading lost or stored twice', LONG, async (t) => {
-  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-  const qemu = await startQemu(['boot=1', 'period=1000'])
-  const relay = await startRelay({ mcu: qemu.pty, flip: 0.001, drop: 0.0005, garbage: 0.0005, seed: 3 })
-  const bridge = await startBridge(env, relay, undefined, deviceId)
-  t.after(async () => {
-    await bridge.stop()
-    await relay.stop()
-    await qemu.stop()
-  })
-  await eventually('the session through the noise', () => qemu.log(), (l) => /^ready$/m.test(l), 90_000)
-  await eventually('20 readings through the noise', () => env.samples(deviceId, S, '/temperature'), (s) => s.length >= 20, 120_000)
-  relay.toggleNoise()
-  const quietFrom = Date.now()
-  // Once the line is clean, everything queued in the firmware arrives.
-  const all = await eventually('the readings after the noise', () => env.samples(deviceId, S, '/temperature'), (s) => s.some((x) => Date.parse(x.timestamp) > quietFrom + 3000), 60_000)
-  assertAllReadings(all)
-  const m = bridge.metrics()[relay.hostPath]!
-  assert.ok(m.resyncs > 0, `the noise made no frame fail: ${JSON.stringify(m)}`)
-})
+test(
+  'QEMU firmware through a noisy line: resync and retransmit, no reading lost or stored twice',
+  LONG,
+  async (t) => {
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const qemu = await startQemu(['boot=1', 'period=1000'])
+    const relay = await startRelay({
+      mcu: qemu.pty,
+      flip: 0.001,
+      drop: 0.0005,
+      garbage: 0.0005,
+      seed: 3,
+    })
+    const bridge = await startBridge(env, relay, undefined, deviceId)
+    t.after(async () => {
+      await bridge.stop()
+      await relay.stop()
+      await qemu.stop()
+    })
+    await eventually(
+      'the session through the noise',
+      () => qemu.log(),
+      (l) => /^ready$/m.test(l),
+      90_000,
+    )
+    await eventually(
+      '20 readings through the noise',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => s.length >= 20,
+      120_000,
+    )
+    relay.toggleNoise()
+    const quietFrom = Date.now()
+    // Once the line is clean, everything queued in the firmware arrives.
+    const all = await eventually(
+      'the readings after the noise',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => s.some((x) => Date.parse(x.timestamp) > quietFrom + 3000),
+      60_000,
+    )
+    assertAllReadings(all)
+    const m = bridge.metrics()[relay.hostPath]!
+    assert.ok(m.resyncs > 0, `the noise made no frame fail: ${JSON.stringify(m)}`)
+  },
+)
 
-test('QEMU board reset (new boot counter): the bridge resends the server setpoint without the server', LONG, async (t) => {
-  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-  const bootFile = join(await mkdtemp(join(env.tmp, 'boot-')), 'count')
-  const qemu = await startQemu([`bootfile=${bootFile}`, 'period=1000'])
-  const relay = await startRelay({ mcu: qemu.pty })
-  const bridge = await startBridge(env, relay, undefined, deviceId)
-  t.after(async () => {
-    await bridge.stop()
-    await relay.stop()
-    await qemu.stop()
-  })
-  await eventually('the first boot\'s session', () => qemu.log(), (l) => /^boot 1$/m.test(l) && /^ready$/m.test(l), 60_000)
-  assert.equal((await env.api('PUT', `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 25)).status, 200)
-  await eventually('the setpoint at boot 1', () => qemu.log(), (l) => /^setpoint 25\.000$/m.test(l), 60_000)
-  const before = qemu.log().length
-  await qemu.reset()
-  await eventually('the setpoint again after the reset', () => qemu.log().slice(before), (l) => /^boot 2$/m.test(l) && /^setpoint 25\.000$/m.test(l), 60_000)
-})
+test(
+  'QEMU board reset (new boot counter): the bridge resends the server setpoint without the server',
+  LONG,
+  async (t) => {
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const bootFile = join(await mkdtemp(join(env.tmp, 'boot-')), 'count')
+    const qemu = await startQemu([`bootfile=${bootFile}`, 'period=1000'])
+    const relay = await startRelay({ mcu: qemu.pty })
+    const bridge = await startBridge(env, relay, undefined, deviceId)
+    t.after(async () => {
+      await bridge.stop()
+      await relay.stop()
+      await qemu.stop()
+    })
+    await eventually(
+      "the first boot's session",
+      () => qemu.log(),
+      (l) => /^boot 1$/m.test(l) && /^ready$/m.test(l),
+      60_000,
+    )
+    assert.equal(
+      (
+        await env.api(
+          'PUT',
+          `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
+          25,
+        )
+      ).status,
+      200,
+    )
+    await eventually(
+      'the setpoint at boot 1',
+      () => qemu.log(),
+      (l) => /^setpoint 25\.000$/m.test(l),
+      60_000,
+    )
+    const before = qemu.log().length
+    await qemu.reset()
+    await eventually(
+      'the setpoint again after the reset',
+      () => qemu.log().slice(before),
+      (l) => /^boot 2$/m.test(l) && /^setpoint 25\.000$/m.test(l),
+      60_000,
+    )
+  },
+)
 
-test('bridge SIGKILLed and restarted: the QEMU firmware resends what was not acknowledged, nothing lost', LONG, async (t) => {
-  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-  const qemu = await startQemu(['boot=1', 'period=2000'])
-  const relay = await startRelay({ mcu: qemu.pty })
-  const storeDir = await mkdtemp(join(env.tmp, 'store-'))
-  let bridge = await spawnBridge(env, relay, storeDir, deviceId)
-  t.after(async () => {
+test(
+  'bridge SIGKILLed and restarted: the QEMU firmware resends what was not acknowledged, nothing lost',
+  LONG,
+  async (t) => {
+    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+    const qemu = await startQemu(['boot=1', 'period=2000'])
+    const relay = await startRelay({ mcu: qemu.pty })
+    const storeDir = await mkdtemp(join(env.tmp, 'store-'))
+    let bridge = await spawnBridge(env, relay, storeDir, deviceId)
+    t.after(async () => {
+      bridge.kill('SIGKILL')
+      await relay.stop()
+      await qemu.stop()
+    })
+    await eventually(
+      'readings through the first bridge',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => s.length >= 3,
+      90_000,
+    )
+    const exited = new Promise((r) => bridge.once('exit', r))
     bridge.kill('SIGKILL')
-    await relay.stop()
-    await qemu.stop()
-  })
-  await eventually('readings through the first bridge', () => env.samples(deviceId, S, '/temperature'), (s) => s.length >= 3, 90_000)
-  const exited = new Promise((r) => bridge.once('exit', r))
-  bridge.kill('SIGKILL')
-  await exited
-  const killedAt = Date.now()
-  await new Promise((r) => setTimeout(r, 3000))
-  bridge = await spawnBridge(env, relay, storeDir, deviceId)
-  const all = await eventually('readings after the restart', () => env.samples(deviceId, S, '/temperature'), (s) => s.some((x) => Date.parse(x.timestamp) > killedAt + 8000), 120_000)
-  // At least once across the crash: a frame stored but not acknowledged may come twice.
-  const unique = [...new Map(all.map((s) => [s.timestamp, s])).values()]
-  assert.ok(all.length - unique.length <= 4, `${all.length - unique.length} readings stored twice`)
-  assertAllReadings(unique)
-})
+    await exited
+    const killedAt = Date.now()
+    await new Promise((r) => setTimeout(r, 3000))
+    bridge = await spawnBridge(env, relay, storeDir, deviceId)
+    const all = await eventually(
+      'readings after the restart',
+      () => env.samples(deviceId, S, '/temperature'),
+      (s) => s.some((x) => Date.parse(x.timestamp) > killedAt + 8000),
+      120_000,
+    )
+    // At least once across the crash: a frame stored but not acknowledged may come twice.
+    const unique = [...new Map(all.map((s) => [s.timestamp, s])).values()]
+    assert.ok(
+      all.length - unique.length <= 4,
+      `${all.length - unique.length} readings stored twice`,
+    )
+    assertAllReadings(unique)
+  },
+)

@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { type LinkTimers, ReceiveSequence, SendWindow, type SequencedMessage } from '../src/index.js'
+import {
+  type LinkTimers,
+  ReceiveSequence,
+  SendWindow,
+  type SequencedMessage,
+} from '../src/index.js'
 
 /** Timers on a virtual clock: `run` fires them in time order. */
 class VirtualTimers implements LinkTimers {
@@ -33,7 +38,13 @@ class VirtualTimers implements LinkTimers {
  * with session restarts in which the receiver keeps its state (a link reset) or loses it (a host
  * restart); the receiver stores each frame before acknowledging it.
  */
-function run(count: number, seed: number, lossUp: number, lossDown: number, restarts: { at: number; hostLost: boolean }[]) {
+function run(
+  count: number,
+  seed: number,
+  lossUp: number,
+  lossDown: number,
+  restarts: { at: number; hostLost: boolean }[],
+) {
   const timers = new VirtualTimers()
   let state = seed | 1
   const lost = (p: number): boolean => {
@@ -74,13 +85,17 @@ function run(count: number, seed: number, lossUp: number, lossDown: number, rest
     tx.resume(rx.expected, rx.expected)
   }
   session(false)
-  for (let i = 0; i < count; i++) tx.send({ type: 'set', target: { mapping: 0, params: [] }, value: i })
+  for (let i = 0; i < count; i++)
+    tx.send({ type: 'set', target: { mapping: 0, params: [] }, value: i })
   let steps = 0
   let r = 0
   while (timers.step()) {
     steps++
     while (r < restarts.length && restarts[r]!.at === steps) session(restarts[r++]!.hostLost)
-    assert.ok(steps < 1_000_000, `no progress: stored ${stored.length}, acked ${acked.length}, pending ${tx.pending}, rx ${rx.expected}`)
+    assert.ok(
+      steps < 1_000_000,
+      `no progress: stored ${stored.length}, acked ${acked.length}, pending ${tx.pending}, rx ${rx.expected}`,
+    )
   }
   return { stored, acked, pending: tx.pending }
 }
@@ -94,9 +109,18 @@ test('go-back-N over a lossy line with link resets: everything arrives once, in 
       fc.double({ min: 0, max: 0.5, noNaN: true }),
       fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 5 }),
       (count, seed, lossUp, lossDown, resets) => {
-        const { stored, acked, pending } = run(count, seed, lossUp, lossDown, resets.map((at) => ({ at, hostLost: false })))
+        const { stored, acked, pending } = run(
+          count,
+          seed,
+          lossUp,
+          lossDown,
+          resets.map((at) => ({ at, hostLost: false })),
+        )
         assert.equal(pending, 0)
-        assert.deepEqual(stored, Array.from({ length: count }, (_, i) => i))
+        assert.deepEqual(
+          stored,
+          Array.from({ length: count }, (_, i) => i),
+        )
         assert.deepEqual(acked, stored)
       },
     ),
@@ -112,9 +136,21 @@ test('a receiver that loses its state (host restart) gets every unacknowledged f
       fc.double({ min: 0, max: 0.5, noNaN: true }),
       fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 3 }),
       (count, seed, lossDown, restarts) => {
-        const { stored, acked } = run(count, seed, 0, lossDown, restarts.map((at) => ({ at, hostLost: true })))
-        assert.deepEqual([...new Set(stored)].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i))
-        assert.deepEqual([...acked].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i))
+        const { stored, acked } = run(
+          count,
+          seed,
+          0,
+          lossDown,
+          restarts.map((at) => ({ at, hostLost: true })),
+        )
+        assert.deepEqual(
+          [...new Set(stored)].sort((a, b) => a - b),
+          Array.from({ length: count }, (_, i) => i),
+        )
+        assert.deepEqual(
+          [...acked].sort((a, b) => a - b),
+          Array.from({ length: count }, (_, i) => i),
+        )
       },
     ),
     { numRuns: 200 },

@@ -3,7 +3,15 @@ import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { type CborValue, Float64, type SequencedMessage, type Target } from '../src/index.js'
-import { type Env, eventually, mcuOn, spawnBridge, startBridge, startEnv, startRelay } from './helpers/env.js'
+import {
+  type Env,
+  eventually,
+  mcuOn,
+  spawnBridge,
+  startBridge,
+  startEnv,
+  startRelay,
+} from './helpers/env.js'
 
 let env: Env
 before(async () => {
@@ -24,7 +32,11 @@ function acknowledged(settled: { m: SequencedMessage; nack?: number }[]): number
   })
 }
 
-function batches(count: number, perFrame: number, from = 0): { target: Target; value: CborValue; time: number }[][] {
+function batches(
+  count: number,
+  perFrame: number,
+  from = 0,
+): { target: Target; value: CborValue; time: number }[][] {
   const out: { target: Target; value: CborValue; time: number }[][] = []
   for (let i = from; i < from + count; i += perFrame) {
     out.push(
@@ -57,32 +69,72 @@ test('line noise, dropped and inserted bytes both ways: resync and retransmit, e
   mcu.hello()
   await eventually('the session through the noise', () => mcu.established, Boolean, 60_000)
   for (const b of batches(400, 8)) mcu.send(b)
-  await eventually('every sample acknowledged', () => acknowledged(settled).length, (n) => n === 400, 120_000)
+  await eventually(
+    'every sample acknowledged',
+    () => acknowledged(settled).length,
+    (n) => n === 400,
+    120_000,
+  )
   // Server data crosses the same noise the other way, retried by the host until acknowledged.
   // (Each waits for the one before: a property is state, a device offline gets only its last value.)
-  await eventually('the device online', () => bridge.device(relay.hostPath)?.state, (s) => s === 'online', 60_000)
+  await eventually(
+    'the device online',
+    () => bridge.device(relay.hostPath)?.state,
+    (s) => s === 'online',
+    60_000,
+  )
   for (const v of [18.5, 19.5, 20.5]) {
-    assert.equal((await env.api('PUT', `devices/${mcu.deviceId!}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, v)).status, 200)
-    await eventually(`setpoint ${v} at the MCU`, () => setpoints, (got) => got.includes(v), 60_000)
+    assert.equal(
+      (
+        await env.api(
+          'PUT',
+          `devices/${mcu.deviceId!}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
+          v,
+        )
+      ).status,
+      200,
+    )
+    await eventually(
+      `setpoint ${v} at the MCU`,
+      () => setpoints,
+      (got) => got.includes(v),
+      60_000,
+    )
   }
   assert.deepEqual(setpoints, [18.5, 19.5, 20.5], 'each setpoint once, in order')
   const values = acknowledged(settled)
-  assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 400 }, (_, i) => i + 0.5))
-  const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => s.length >= 400, 60_000)
+  assert.deepEqual(
+    [...values].sort((a, b) => a - b),
+    Array.from({ length: 400 }, (_, i) => i + 0.5),
+  )
+  const stored = await eventually(
+    'every sample in Astarte',
+    () => env.samples(mcu.deviceId!, S, '/temperature'),
+    (s) => s.length >= 400,
+    60_000,
+  )
   assert.equal(stored.length, 400, 'no sample stored twice')
   assert.deepEqual(
     stored.map((s) => [s.value, s.timestamp]).sort((a, b) => (a[0] as number) - (b[0] as number)),
     Array.from({ length: 400 }, (_, i) => [i + 0.5, new Date(T0 + i * 100).toISOString()]),
   )
   const m = bridge.metrics()[relay.hostPath]!
-  assert.ok(m.resyncs > 0 && mcu.tx.retransmissions > 0, `noise made no difference: ${JSON.stringify(m)}`)
+  assert.ok(
+    m.resyncs > 0 && mcu.tx.retransmissions > 0,
+    `noise made no difference: ${JSON.stringify(m)}`,
+  )
 })
 
 test('an MCU reset (new boot counter) gets the server-owned properties again; the same boot counter does not', async (t) => {
   const relay = await startRelay()
   const bridge = await startBridge(env, relay)
   const got: { boot: number; target: Target; value: CborValue | undefined }[] = []
-  const peer = (boot: number) => mcuOn(relay, { bootCounter: boot, identity: 'board-reset', onServerData: (target, value) => got.push({ boot, target, value }) })
+  const peer = (boot: number) =>
+    mcuOn(relay, {
+      bootCounter: boot,
+      identity: 'board-reset',
+      onServerData: (target, value) => got.push({ boot, target, value }),
+    })
   const first = peer(1)
   first.hello()
   await eventually('the first session', () => first.established, Boolean)
@@ -93,14 +145,31 @@ test('an MCU reset (new boot counter) gets the server-owned properties again; th
     await relay.stop()
   })
   // Set while the device is still syncing, the value may come twice: live, and with the sync.
-  await eventually('the device online', () => bridge.device(relay.hostPath)?.state, (s) => s === 'online', 60_000)
-  assert.equal((await env.api('PUT', `devices/${id}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 19.5)).status, 200)
-  await eventually('the setpoint at boot 1', () => got.length, (n) => n === 1)
+  await eventually(
+    'the device online',
+    () => bridge.device(relay.hostPath)?.state,
+    (s) => s === 'online',
+    60_000,
+  )
+  assert.equal(
+    (await env.api('PUT', `devices/${id}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 19.5))
+      .status,
+    200,
+  )
+  await eventually(
+    'the setpoint at boot 1',
+    () => got.length,
+    (n) => n === 1,
+  )
   first.close()
 
   const rebooted = peer(2)
   rebooted.hello()
-  await eventually('the setpoint resent after the reset', () => got.length, (n) => n === 2)
+  await eventually(
+    'the setpoint resent after the reset',
+    () => got.length,
+    (n) => n === 2,
+  )
   assert.deepEqual(got[1], { boot: 2, target: setpoint, value: 19.5 })
   rebooted.close()
 
@@ -108,8 +177,16 @@ test('an MCU reset (new boot counter) gets the server-owned properties again; th
   const again = peer(2)
   again.hello()
   await eventually('the third session', () => again.established, Boolean)
-  assert.equal((await env.api('PUT', `devices/${id}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 21)).status, 200)
-  await eventually('the new setpoint', () => got.length, (n) => n === 3)
+  assert.equal(
+    (await env.api('PUT', `devices/${id}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 21))
+      .status,
+    200,
+  )
+  await eventually(
+    'the new setpoint',
+    () => got.length,
+    (n) => n === 3,
+  )
   assert.deepEqual(got[2], { boot: 2, target: setpoint, value: 21 })
   again.close()
 })
@@ -120,7 +197,11 @@ test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not ac
   const storeDir = await mkdtemp(join(env.tmp, 'store-'))
   let bridge = await spawnBridge(env, relay, storeDir)
   const settled: { m: SequencedMessage; nack?: number }[] = []
-  const mcu = mcuOn(relay, { bootCounter: 5, identity: 'board-kill', onSettled: (m, nack) => settled.push({ m, ...(nack === undefined ? {} : { nack }) }) })
+  const mcu = mcuOn(relay, {
+    bootCounter: 5,
+    identity: 'board-kill',
+    onSettled: (m, nack) => settled.push({ m, ...(nack === undefined ? {} : { nack }) }),
+  })
   t.after(async () => {
     mcu.close()
     bridge.kill('SIGKILL')
@@ -129,7 +210,12 @@ test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not ac
   mcu.hello()
   await eventually('the session', () => mcu.established, Boolean, 60_000)
   for (const b of batches(800, 8)) mcu.send(b)
-  await eventually('some samples acknowledged', () => acknowledged(settled).length, (n) => n >= 40, 60_000)
+  await eventually(
+    'some samples acknowledged',
+    () => acknowledged(settled).length,
+    (n) => n >= 40,
+    60_000,
+  )
   const exited = new Promise((r) => bridge.once('exit', r))
   bridge.kill('SIGKILL')
   await exited
@@ -137,13 +223,29 @@ test('bridge SIGKILLed mid-stream and restarted: the MCU resends what was not ac
   assert.ok(ackedBeforeKill < 800, 'the kill came after everything was acknowledged')
   for (const b of batches(80, 8, 800)) mcu.send(b)
   bridge = await spawnBridge(env, relay, storeDir)
-  await eventually('every sample acknowledged after the restart', () => acknowledged(settled).length, (n) => n === 880, 120_000)
-  const stored = await eventually('every sample in Astarte', () => env.samples(mcu.deviceId!, S, '/temperature'), (s) => new Set(s.map((x) => x.value)).size === 880, 60_000)
+  await eventually(
+    'every sample acknowledged after the restart',
+    () => acknowledged(settled).length,
+    (n) => n === 880,
+    120_000,
+  )
+  const stored = await eventually(
+    'every sample in Astarte',
+    () => env.samples(mcu.deviceId!, S, '/temperature'),
+    (s) => new Set(s.map((x) => x.value)).size === 880,
+    60_000,
+  )
   // At least once across a crash, within two windows: a frame the bridge stored but had not yet
   // acknowledged to the MCU comes again (4 frames of 8), and a publish Astarte took whose PUBACK
   // the killed bridge never recorded goes again from its store (the device's in-flight window,
   // maxInflight 100 by default: how many depends on where the kill lands).
   const windows = 4 * 8 + 100
-  assert.ok(stored.length - 880 <= windows, `${stored.length - 880} duplicates, more than both windows`)
-  assert.deepEqual([...new Set(stored.map((s) => s.value as number))].sort((a, b) => a - b), Array.from({ length: 880 }, (_, i) => i + 0.5))
+  assert.ok(
+    stored.length - 880 <= windows,
+    `${stored.length - 880} duplicates, more than both windows`,
+  )
+  assert.deepEqual(
+    [...new Set(stored.map((s) => s.value as number))].sort((a, b) => a - b),
+    Array.from({ length: 880 }, (_, i) => i + 0.5),
+  )
 })

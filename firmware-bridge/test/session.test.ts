@@ -6,7 +6,14 @@ import { after, before, test } from 'node:test'
 import { randomDeviceId, type Interface } from '@astarte-ts/sdk-core'
 import { Device, loadInterfaces } from '@astarte-ts/runtime-node'
 import { type CborValue, Float64, McuPeer, Session } from '../src/index.js'
-import { BOARD_INTERFACES, type Env, eventually, interfacesDir, quiet, startEnv } from './helpers/env.js'
+import {
+  BOARD_INTERFACES,
+  type Env,
+  eventually,
+  interfacesDir,
+  quiet,
+  startEnv,
+} from './helpers/env.js'
 
 let env: Env
 before(async () => {
@@ -17,7 +24,12 @@ after(async () => {
 })
 
 test('after its server-data window stalled, the host keeps its sequence numbers for the same boot: frames it stored whose ACKs were lost are not stored again', async (t) => {
-  const known = new Map((await loadInterfaces([interfacesDir])).map((i): [string, Interface] => [`${i.name}:${i.major}:${i.minor}`, i]))
+  const known = new Map(
+    (await loadInterfaces([interfacesDir])).map((i): [string, Interface] => [
+      `${i.name}:${i.major}:${i.minor}`,
+      i,
+    ]),
+  )
   const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
   const device = await Device.open({
     realm: env.sandbox.realm,
@@ -69,20 +81,55 @@ test('after its server-data window stalled, the host keeps its sequence numbers 
   cut = true
   const t0 = Date.UTC(2026, 11, 7, 3)
   for (let f = 0; f < 2; f++) {
-    peer.send(Array.from({ length: 8 }, (_, k) => ({ target: { mapping: 0, params: [] }, value: new Float64(f * 8 + k + 0.5), time: t0 + (f * 8 + k) * 100 })))
+    peer.send(
+      Array.from({ length: 8 }, (_, k) => ({
+        target: { mapping: 0, params: [] },
+        value: new Float64(f * 8 + k + 0.5),
+        time: t0 + (f * 8 + k) * 100,
+      })),
+    )
   }
-  await eventually('the host storing both frames', () => session.metrics.samplesStored, (n) => n === 16)
-  assert.equal((await env.api('PUT', `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`, 22)).status, 200)
-  await eventually('the host giving up on the silent MCU', () => session.inSession, (s) => !s)
+  await eventually(
+    'the host storing both frames',
+    () => session.metrics.samplesStored,
+    (n) => n === 16,
+  )
+  assert.equal(
+    (
+      await env.api(
+        'PUT',
+        `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
+        22,
+      )
+    ).status,
+    200,
+  )
+  await eventually(
+    'the host giving up on the silent MCU',
+    () => session.inSession,
+    (s) => !s,
+  )
   assert.deepEqual(acked, [], 'an ACK crossed the cut line')
 
   cut = false
   // The MCU's retransmission meets NO_SESSION, it says HELLO with the same boot counter, and
   // learns the host had both frames.
-  await eventually('both frames acknowledged', () => acked.length, (n) => n === 16)
-  await eventually('the setpoint at the MCU', () => setpoints, (s) => s.length === 1)
+  await eventually(
+    'both frames acknowledged',
+    () => acked.length,
+    (n) => n === 16,
+  )
+  await eventually(
+    'the setpoint at the MCU',
+    () => setpoints,
+    (s) => s.length === 1,
+  )
   assert.deepEqual(setpoints, [22])
   assert.equal(session.metrics.samplesStored, 16, 'frames stored twice')
-  const stored = await eventually('the samples in Astarte', () => env.samples(deviceId, 'org.astarte-ts.bridge.Sensor', '/temperature'), (s) => s.length >= 16)
+  const stored = await eventually(
+    'the samples in Astarte',
+    () => env.samples(deviceId, 'org.astarte-ts.bridge.Sensor', '/temperature'),
+    (s) => s.length >= 16,
+  )
   assert.equal(stored.length, 16)
 })

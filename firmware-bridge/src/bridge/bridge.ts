@@ -47,7 +47,8 @@ export class Bridge {
     const every = options.config.metricsIntervalSeconds
     if (every > 0) {
       bridge.metricsTimer = setInterval(() => {
-        for (const [path, m] of Object.entries(bridge.metrics())) options.logger.log('info', 'bridge: port metrics', { port: path, ...m })
+        for (const [path, m] of Object.entries(bridge.metrics()))
+          options.logger.log('info', 'bridge: port metrics', { port: path, ...m })
       }, every * 1000)
       bridge.metricsTimer.unref()
     }
@@ -76,7 +77,12 @@ export class Bridge {
 
   private async open(config: PortConfig): Promise<void> {
     const { logger } = this.options
-    const serial = new SerialPort({ path: config.path, baudRate: config.baudRate, autoOpen: false, hupcl: false })
+    const serial = new SerialPort({
+      path: config.path,
+      baudRate: config.baudRate,
+      autoOpen: false,
+      hupcl: false,
+    })
     await new Promise<void>((resolve, reject) => serial.open((e) => (e ? reject(e) : resolve())))
     const port: Port = {
       config,
@@ -101,7 +107,9 @@ export class Bridge {
       }),
     }
     serial.on('data', (chunk: Buffer) => port.session.receive(chunk))
-    serial.on('error', (e) => logger.log('error', 'bridge: serial port error', { port: config.path, error: e.message }))
+    serial.on('error', (e) =>
+      logger.log('error', 'bridge: serial port error', { port: config.path, error: e.message }),
+    )
     this.ports.push(port)
     logger.log('info', 'bridge: port open', { port: config.path, baudRate: config.baudRate })
   }
@@ -110,7 +118,11 @@ export class Bridge {
     return join(this.options.config.storeDir, deviceId, 'bridge-boot.json')
   }
 
-  private async deviceFor(port: Port, hello: Hello, interfaces: readonly Interface[]): Promise<Device> {
+  private async deviceFor(
+    port: Port,
+    hello: Hello,
+    interfaces: readonly Interface[],
+  ): Promise<Device> {
     // Without a configured device id or an identity hint, the port is the MCU's identity.
     const identity = hello.identity ?? port.config.path
     const key = hello.interfaces.join(',') + '|' + identity
@@ -121,21 +133,43 @@ export class Bridge {
     const device = await Device.open({
       realm: config.realm,
       pairingUrl: config.pairingUrl,
-      ...(port.config.deviceId === undefined ? { hardwareId: identity } : { deviceId: port.config.deviceId }),
-      ...(port.config.credentialsSecret === undefined ? {} : { credentialsSecret: port.config.credentialsSecret }),
+      ...(port.config.deviceId === undefined
+        ? { hardwareId: identity }
+        : { deviceId: port.config.deviceId }),
+      ...(port.config.credentialsSecret === undefined
+        ? {}
+        : { credentialsSecret: port.config.credentialsSecret }),
       ...(config.pairingJwt === undefined ? {} : { pairingJwt: config.pairingJwt }),
       interfaces,
       storeDir: config.storeDir,
-      ...(caPem !== undefined ? { caPem } : config.caFile !== undefined ? { caFile: config.caFile } : {}),
+      ...(caPem !== undefined
+        ? { caPem }
+        : config.caFile !== undefined
+          ? { caFile: config.caFile }
+          : {}),
       logger,
       ...(backoff === undefined ? {} : { backoff }),
     })
-    device.on('error', (e) => logger.log('error', 'bridge: device error', { deviceId: device.deviceId, error: e.message }))
+    device.on('error', (e) =>
+      logger.log('error', 'bridge: device error', { deviceId: device.deviceId, error: e.message }),
+    )
     // Connects in the background: data is stored and acknowledged to the MCU meanwhile.
-    device.connect().catch((e: unknown) => logger.log('warn', 'bridge: device stopped connecting', { deviceId: device.deviceId, error: e instanceof Error ? e.message : String(e) }))
+    device
+      .connect()
+      .catch((e: unknown) =>
+        logger.log('warn', 'bridge: device stopped connecting', {
+          deviceId: device.deviceId,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      )
     port.device = device
     port.interfacesKey = key
-    logger.log('info', 'bridge: MCU attached', { port: port.config.path, deviceId: device.deviceId, identity, boot: hello.bootCounter })
+    logger.log('info', 'bridge: MCU attached', {
+      port: port.config.path,
+      deviceId: device.deviceId,
+      identity,
+      boot: hello.bootCounter,
+    })
     return device
   }
 }

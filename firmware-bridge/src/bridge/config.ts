@@ -28,12 +28,24 @@ export interface BridgeConfig {
 }
 
 function invalid(key: string, what: string): SdkError {
-  return new SdkError('local.invalid_config', `couldn't read the bridge config: ${key} ${what}`, { ctx: { key } })
+  return new SdkError('local.invalid_config', `couldn't read the bridge config: ${key} ${what}`, {
+    ctx: { key },
+  })
 }
 
 function str(o: Record<string, unknown>, key: string, at: string, required: true): string
-function str(o: Record<string, unknown>, key: string, at: string, required: false): string | undefined
-function str(o: Record<string, unknown>, key: string, at: string, required: boolean): string | undefined {
+function str(
+  o: Record<string, unknown>,
+  key: string,
+  at: string,
+  required: false,
+): string | undefined
+function str(
+  o: Record<string, unknown>,
+  key: string,
+  at: string,
+  required: boolean,
+): string | undefined {
   const v = o[key]
   if (v === undefined && !required) return undefined
   if (typeof v !== 'string' || v === '') throw invalid(at + key, 'must be a non-empty string')
@@ -44,11 +56,13 @@ function str(o: Record<string, unknown>, key: string, at: string, required: bool
 export function checkBridgeConfig(raw: Record<string, unknown>, baseDir: string): BridgeConfig {
   const path = (p: string): string => resolve(baseDir, p)
   const ports = raw.port
-  if (!Array.isArray(ports) || ports.length === 0) throw invalid('port', 'must list at least one [[port]]')
+  if (!Array.isArray(ports) || ports.length === 0)
+    throw invalid('port', 'must list at least one [[port]]')
   const jwtFile = str(raw, 'pairing_jwt_file', '', false)
   const caFile = str(raw, 'ca_file', '', false)
   const interval = raw.metrics_interval_seconds ?? 60
-  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0) throw invalid('metrics_interval_seconds', 'must be a non-negative integer')
+  if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0)
+    throw invalid('metrics_interval_seconds', 'must be a non-negative integer')
   const seen = new Set<string>()
   return {
     realm: str(raw, 'realm', '', true),
@@ -66,7 +80,8 @@ export function checkBridgeConfig(raw: Record<string, unknown>, baseDir: string)
       if (seen.has(portPath)) throw invalid(`${at}path`, `repeats ${portPath}`)
       seen.add(portPath)
       const baud = o.baud_rate ?? 115200
-      if (typeof baud !== 'number' || !Number.isInteger(baud) || baud <= 0) throw invalid(`${at}baud_rate`, 'must be a positive integer')
+      if (typeof baud !== 'number' || !Number.isInteger(baud) || baud <= 0)
+        throw invalid(`${at}baud_rate`, 'must be a positive integer')
       const deviceId = str(o, 'device_id', at, false)
       const secret = str(o, 'credentials_secret', at, false)
       return {
@@ -85,7 +100,10 @@ export async function loadBridgeConfig(file: string): Promise<BridgeConfig> {
   try {
     raw = parse(await readFile(file, 'utf8')) as Record<string, unknown>
   } catch (e) {
-    throw new SdkError('local.invalid_config', `couldn't read the bridge config ${file}: ${e instanceof Error ? e.message : String(e)}`)
+    throw new SdkError(
+      'local.invalid_config',
+      `couldn't read the bridge config ${file}: ${e instanceof Error ? e.message : String(e)}`,
+    )
   }
   const config = checkBridgeConfig(raw, dirname(resolve(file)))
   if (config.pairingJwt === undefined) return config

@@ -4,12 +4,40 @@
  * acknowledged, server data forwarded with retries, property resync on a new boot counter,
  * keep-alive and metrics.
  */
-import type { AstarteDevice, AstarteObjectValue, AstarteValue, Interface, Logger, ServerMessage } from '@astarte-ts/sdk-core'
+import type {
+  AstarteDevice,
+  AstarteObjectValue,
+  AstarteValue,
+  Interface,
+  Logger,
+  ServerMessage,
+} from '@astarte-ts/sdk-core'
 import type { CborValue } from '../codec/cbor.js'
 import { encodeWire, FrameReceiver } from '../codec/frame.js'
-import { type Hello, type Message, MessageType, NackReason, type SequencedMessage, isSequenced } from '../codec/messages.js'
-import { type LinkTimers, nodeLinkTimers, ReceiveSequence, SendWindow, type SendWindowOptions } from '../link/sequence.js'
-import { Refusal, type Row, buildTable, pathOf, targetOf, valueFromWire, valueToWire } from './table.js'
+import {
+  type Hello,
+  type Message,
+  MessageType,
+  NackReason,
+  type SequencedMessage,
+  isSequenced,
+} from '../codec/messages.js'
+import {
+  type LinkTimers,
+  nodeLinkTimers,
+  ReceiveSequence,
+  SendWindow,
+  type SendWindowOptions,
+} from '../link/sequence.js'
+import {
+  Refusal,
+  type Row,
+  buildTable,
+  pathOf,
+  targetOf,
+  valueFromWire,
+  valueToWire,
+} from './table.js'
 
 export const HOST_MAX_FRAME = 1024
 const SEQUENCED_TYPES = new Set<number>([MessageType.send, MessageType.set, MessageType.unset])
@@ -96,12 +124,19 @@ export class Session {
       write: (m) => this.send(m),
       timers: this.timers,
       onStalled: () => {
-        host.logger.log('warn', 'bridge: the MCU stopped acknowledging; server data kept for its next session')
+        host.logger.log(
+          'warn',
+          'bridge: the MCU stopped acknowledging; server data kept for its next session',
+        )
         this.established = false
         this.tx.pause()
       },
       onSettled: (m, nack) => {
-        if (nack !== undefined) host.logger.log('warn', 'bridge: the MCU refused server data', { reason: nack, mapping: 'target' in m ? m.target.mapping : undefined })
+        if (nack !== undefined)
+          host.logger.log('warn', 'bridge: the MCU refused server data', {
+            reason: nack,
+            mapping: 'target' in m ? m.target.mapping : undefined,
+          })
       },
     })
     // A leading delimiter flushes whatever half frame the MCU holds.
@@ -128,8 +163,10 @@ export class Session {
         if (r.error.code === 'remote.frame_bad_crc') this.metrics.crcErrors++
         const { seq, type } = r.error.ctx
         if (typeof seq !== 'number') continue
-        if (r.error.code === 'remote.frame_unknown_type') this.nack(seq, NackReason.unknownType, r.error.message)
-        else if (r.error.code === 'remote.frame_bad_shape' && SEQUENCED_TYPES.has(type as number)) this.malformed(seq, r.error.message)
+        if (r.error.code === 'remote.frame_unknown_type')
+          this.nack(seq, NackReason.unknownType, r.error.message)
+        else if (r.error.code === 'remote.frame_bad_shape' && SEQUENCED_TYPES.has(type as number))
+          this.malformed(seq, r.error.message)
         continue
       }
       this.metrics.framesIn++
@@ -166,7 +203,13 @@ export class Session {
 
   private nack(seq: number, reason: number, detail?: string, sampleIndex?: number): void {
     this.metrics.nacksSent++
-    this.send({ type: 'nack', seq, reason, ...(detail === undefined ? {} : { detail: detail.slice(0, 120) }), ...(sampleIndex === undefined ? {} : { sampleIndex }) })
+    this.send({
+      type: 'nack',
+      seq,
+      reason,
+      ...(detail === undefined ? {} : { detail: detail.slice(0, 120) }),
+      ...(sampleIndex === undefined ? {} : { sampleIndex }),
+    })
   }
 
   private armPing(): void {
@@ -206,7 +249,11 @@ export class Session {
         return
       case 'helloAck':
       case 'serverData':
-        this.nack(m.type === 'serverData' ? m.seq : m.token, NackReason.unknownType, `${m.type} goes host to MCU`)
+        this.nack(
+          m.type === 'serverData' ? m.seq : m.token,
+          NackReason.unknownType,
+          `${m.type} goes host to MCU`,
+        )
         return
       default:
         this.sequenced(m)
@@ -275,10 +322,20 @@ export class Session {
         if (at instanceof Refusal) return new SampleRefusal(at, i)
         const { row, path } = at
         if (row.iface.type !== 'datastream' || row.iface.ownership !== 'device') {
-          return new SampleRefusal(new Refusal(NackReason.ownership, `${row.iface.name}${path} is not a device-owned datastream`), i)
+          return new SampleRefusal(
+            new Refusal(
+              NackReason.ownership,
+              `${row.iface.name}${path} is not a device-owned datastream`,
+            ),
+            i,
+          )
         }
         const explicit = row.mappings[0]!.explicitTimestamp
-        if (m.t0 !== null && (t < 0 || t > 8.64e15)) return new SampleRefusal(new Refusal(NackReason.timestamp, `sample time ${t} out of range`), i)
+        if (m.t0 !== null && (t < 0 || t > 8.64e15))
+          return new SampleRefusal(
+            new Refusal(NackReason.timestamp, `sample time ${t} out of range`),
+            i,
+          )
         const timestamp = explicit ? new Date(m.t0 === null ? this.now() : t) : undefined
         const options = timestamp === undefined ? {} : { timestamp }
         if ('fields' in row.entry) {
@@ -297,21 +354,29 @@ export class Session {
       const { row, path } = at
       const mapping = row.mappings[0]!
       if (row.iface.type !== 'properties' || row.iface.ownership !== 'device') {
-        return new Refusal(NackReason.ownership, `${row.iface.name}${path} is not a device-owned property`)
+        return new Refusal(
+          NackReason.ownership,
+          `${row.iface.name}${path} is not a device-owned property`,
+        )
       }
       if (m.type === 'set') {
         const value = valueFromWire(mapping, m.value, path)
         if (value instanceof Refusal) return value
         jobs.push(() => device.setProperty(row.iface.name, path, value))
       } else if (m.type === 'unset') {
-        if (!mapping.allowUnset) return new Refusal(NackReason.ownership, `${row.iface.name}${path} does not allow unset`)
+        if (!mapping.allowUnset)
+          return new Refusal(NackReason.ownership, `${row.iface.name}${path} does not allow unset`)
         jobs.push(() => device.unsetProperty(row.iface.name, path))
       } else return new Refusal(NackReason.unknownType, 'SERVER_DATA goes host to MCU')
     }
     try {
       await Promise.all(jobs.map((j) => j()))
     } catch (e) {
-      this.host.logger.log('warn', "bridge: the device couldn't take a frame; the MCU will retransmit it", { error: e instanceof Error ? e.message : String(e) })
+      this.host.logger.log(
+        'warn',
+        "bridge: the device couldn't take a frame; the MCU will retransmit it",
+        { error: e instanceof Error ? e.message : String(e) },
+      )
       return new Refusal(NackReason.internal, 'host could not store the frame')
     }
     this.metrics.samplesStored += jobs.length
@@ -327,7 +392,11 @@ export class Session {
     for (const name of h.interfaces) {
       const iface = this.host.findInterface(name)
       if (iface === undefined) {
-        this.host.logger.log('error', 'bridge: the MCU declares an interface the bridge does not have', { interface: name, identity: h.identity })
+        this.host.logger.log(
+          'error',
+          'bridge: the MCU declares an interface the bridge does not have',
+          { interface: name, identity: h.identity },
+        )
         this.nack(h.token, NackReason.unknownInterface, `unknown interface ${name}`)
         return
       }
@@ -337,7 +406,10 @@ export class Session {
     try {
       device = await this.host.device(h, interfaces)
     } catch (e) {
-      this.host.logger.log('error', "bridge: couldn't open the MCU's device", { identity: h.identity, error: e instanceof Error ? e.message : String(e) })
+      this.host.logger.log('error', "bridge: couldn't open the MCU's device", {
+        identity: h.identity,
+        error: e instanceof Error ? e.message : String(e),
+      })
       this.nack(h.token, NackReason.internal, "host couldn't open the device")
       return
     }
@@ -386,7 +458,11 @@ export class Session {
     let first = 0
     do {
       let n = Math.max(1, this.rows.length - first)
-      while (n > 1 && encodeWire({ ...base, first, entries: this.entries(first, n) }).length > this.mcuMaxFrame) n--
+      while (
+        n > 1 &&
+        encodeWire({ ...base, first, entries: this.entries(first, n) }).length > this.mcuMaxFrame
+      )
+        n--
       this.send({ ...base, first, entries: this.entries(first, n) })
       first += n
     } while (first < this.rows.length)
@@ -398,7 +474,12 @@ export class Session {
 
   private resyncProperties(device: AstarteDevice): void {
     for (const p of device.properties({ ownership: 'server' })) {
-      this.forward({ type: 'individual', interfaceName: p.interfaceName, path: p.path, value: p.value })
+      this.forward({
+        type: 'individual',
+        interfaceName: p.interfaceName,
+        path: p.path,
+        value: p.value,
+      })
     }
   }
 
@@ -413,10 +494,12 @@ export class Session {
     let value: CborValue
     if (m.type === 'object' && 'fields' in row.entry) {
       const obj = m.value as AstarteObjectValue
-      value = new Map(row.mappings.flatMap((mp, i): [number, CborValue][] => {
-        const v = obj[mp.endpoint.slice(mp.endpoint.lastIndexOf('/') + 1)]
-        return v === undefined ? [] : [[i, valueToWire(mp.type, v)]]
-      }))
+      value = new Map(
+        row.mappings.flatMap((mp, i): [number, CborValue][] => {
+          const v = obj[mp.endpoint.slice(mp.endpoint.lastIndexOf('/') + 1)]
+          return v === undefined ? [] : [[i, valueToWire(mp.type, v)]]
+        }),
+      )
     } else value = valueToWire(row.mappings[0]!.type, m.value as AstarteValue)
     this.tx.send({ type: 'serverData', target, value })
   }
@@ -432,11 +515,16 @@ class SampleRefusal extends Refusal {
 }
 
 function objectFromWire(row: Row, v: CborValue, path: string): AstarteObjectValue | Refusal {
-  if (!(v instanceof Map)) return new Refusal(NackReason.typeMismatch, `${path}: an object needs a map of field indexes`)
+  if (!(v instanceof Map))
+    return new Refusal(NackReason.typeMismatch, `${path}: an object needs a map of field indexes`)
   const out: Record<string, AstarteValue> = {}
   for (const [k, x] of v) {
     const mapping = row.mappings[k]
-    if (mapping === undefined) return new Refusal(NackReason.typeMismatch, `${path}: no field ${k} (${row.mappings.length} fields)`)
+    if (mapping === undefined)
+      return new Refusal(
+        NackReason.typeMismatch,
+        `${path}: no field ${k} (${row.mappings.length} fields)`,
+      )
     const name = mapping.endpoint.slice(mapping.endpoint.lastIndexOf('/') + 1)
     const value = valueFromWire(mapping, x, `${path}/${name}`)
     if (value instanceof Refusal) return value
@@ -444,7 +532,8 @@ function objectFromWire(row: Row, v: CborValue, path: string): AstarteObjectValu
   }
   for (const mp of row.mappings) {
     const name = mp.endpoint.slice(mp.endpoint.lastIndexOf('/') + 1)
-    if (mp.required && out[name] === undefined) return new Refusal(NackReason.typeMismatch, `${path}: required field ${name} missing`)
+    if (mp.required && out[name] === undefined)
+      return new Refusal(NackReason.typeMismatch, `${path}: required field ${name} missing`)
   }
   return out
 }

@@ -38,10 +38,15 @@ export function buildTable(interfaces: readonly Interface[]): Row[] {
   interfaces.forEach((iface, interfaceIndex) => {
     if (iface.aggregation === 'object') {
       const groups = new Map<string, Mapping[]>()
-      for (const m of iface.mappings) groups.set(objectBase(m), [...(groups.get(objectBase(m)) ?? []), m])
+      for (const m of iface.mappings)
+        groups.set(objectBase(m), [...(groups.get(objectBase(m)) ?? []), m])
       for (const [endpoint, mappings] of groups) {
         rows.push({
-          entry: { interfaceIndex, endpoint, fields: mappings.map((m) => ({ name: fieldName(m), type: TypeCode[m.type] })) },
+          entry: {
+            interfaceIndex,
+            endpoint,
+            fields: mappings.map((m) => ({ name: fieldName(m), type: TypeCode[m.type] })),
+          },
           iface,
           mappings,
           levels: endpoint.split('/').slice(1),
@@ -50,7 +55,12 @@ export function buildTable(interfaces: readonly Interface[]): Row[] {
       return
     }
     for (const m of iface.mappings) {
-      rows.push({ entry: { interfaceIndex, endpoint: m.endpoint, type: TypeCode[m.type] }, iface, mappings: [m], levels: m.endpoint.split('/').slice(1) })
+      rows.push({
+        entry: { interfaceIndex, endpoint: m.endpoint, type: TypeCode[m.type] },
+        iface,
+        mappings: [m],
+        levels: m.endpoint.split('/').slice(1),
+      })
     }
   })
   return rows
@@ -61,15 +71,25 @@ const isParam = (level: string): boolean => level.startsWith('%{')
 /** The concrete path of `target` in `rows`, or the refusal. */
 export function pathOf(rows: readonly Row[], target: Target): { row: Row; path: string } | Refusal {
   const row = rows[target.mapping]
-  if (row === undefined) return new Refusal(NackReason.unknownMapping, `mapping ${target.mapping} not in the table (${rows.length} entries)`)
+  if (row === undefined)
+    return new Refusal(
+      NackReason.unknownMapping,
+      `mapping ${target.mapping} not in the table (${rows.length} entries)`,
+    )
   const params = [...target.params]
   const wanted = row.levels.filter(isParam).length
   if (params.length !== wanted) {
-    return new Refusal(NackReason.unknownMapping, `mapping ${target.mapping} (${row.entry.endpoint}) takes ${wanted} parameters, got ${params.length}`)
+    return new Refusal(
+      NackReason.unknownMapping,
+      `mapping ${target.mapping} (${row.entry.endpoint}) takes ${wanted} parameters, got ${params.length}`,
+    )
   }
   for (const p of params) {
     if (p === '' || p.includes('/') || p.includes('#') || p.includes('+')) {
-      return new Refusal(NackReason.unknownMapping, `parameter "${p}" of mapping ${target.mapping} is not a path level`)
+      return new Refusal(
+        NackReason.unknownMapping,
+        `parameter "${p}" of mapping ${target.mapping} is not a path level`,
+      )
     }
   }
   let k = 0
@@ -77,13 +97,19 @@ export function pathOf(rows: readonly Row[], target: Target): { row: Row; path: 
 }
 
 /** The target of `path` on interface `name` (server → MCU), if the table has it. */
-export function targetOf(rows: readonly Row[], name: string, path: string): { target: Target; row: Row } | undefined {
+export function targetOf(
+  rows: readonly Row[],
+  name: string,
+  path: string,
+): { target: Target; row: Row } | undefined {
   const levels = path.split('/').slice(1)
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!
     if (row.iface.name !== name || row.levels.length !== levels.length) continue
     const params: string[] = []
-    if (row.levels.every((l, j) => (isParam(l) ? (params.push(levels[j]!), true) : l === levels[j]))) {
+    if (
+      row.levels.every((l, j) => (isParam(l) ? (params.push(levels[j]!), true) : l === levels[j]))
+    ) {
       return { target: { mapping: i, params }, row }
     }
   }
@@ -104,10 +130,21 @@ function scalarFromWire(type: AstarteType, v: CborValue): unknown {
 }
 
 /** The Astarte value of wire value `v` for `mapping` at `path`, checked. */
-export function valueFromWire(mapping: Mapping, v: CborValue, path: string): AstarteValue | Refusal {
-  const raw = mapping.type.endsWith('array') && Array.isArray(v) ? (v as CborValue[]).map((x) => scalarFromWire(mapping.type, x)) : scalarFromWire(mapping.type, v)
+export function valueFromWire(
+  mapping: Mapping,
+  v: CborValue,
+  path: string,
+): AstarteValue | Refusal {
+  const raw =
+    mapping.type.endsWith('array') && Array.isArray(v)
+      ? (v as CborValue[]).map((x) => scalarFromWire(mapping.type, x))
+      : scalarFromWire(mapping.type, v)
   const checked = checkValue(mapping.type, raw, path)
-  if (!checked.ok) return new Refusal(NackReason.typeMismatch, `${path}: ${checked.error.map((i) => i.message).join('; ')}`.slice(0, 120))
+  if (!checked.ok)
+    return new Refusal(
+      NackReason.typeMismatch,
+      `${path}: ${checked.error.map((i) => i.message).join('; ')}`.slice(0, 120),
+    )
   return checked.value
 }
 
@@ -119,5 +156,7 @@ function scalarToWire(type: AstarteType, v: unknown): CborValue {
 
 /** The wire value of Astarte value `v` of `type`. */
 export function valueToWire(type: AstarteType, v: AstarteValue): CborValue {
-  return Array.isArray(v) ? (v as unknown[]).map((x) => scalarToWire(type, x)) : scalarToWire(type, v)
+  return Array.isArray(v)
+    ? (v as unknown[]).map((x) => scalarToWire(type, x))
+    : scalarToWire(type, v)
 }

@@ -76,7 +76,10 @@ class Writer {
 
 function integer(w: Writer, v: bigint): void {
   if (v > MAX_U64 || v < -MAX_U64 - 1n) {
-    throw new SdkError('local.cbor_int_range', `couldn't encode ${v}: outside the 64-bit CBOR integer range`)
+    throw new SdkError(
+      'local.cbor_int_range',
+      `couldn't encode ${v}: outside the 64-bit CBOR integer range`,
+    )
   }
   if (v >= 0n) w.head(0, v)
   else w.head(1, -1n - v)
@@ -125,13 +128,17 @@ function normalise(v: unknown, at: string, depth: number): CborValue {
   if (depth > 16) throw bad(`nesting deeper than 16 at ${at}`)
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
   if (typeof v === 'number') return v
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v
   if (v instanceof Uint8Array) return new Uint8Array(v)
   if (Array.isArray(v)) return v.map((item, i) => normalise(item, `${at}/${i}`, depth + 1))
   if (v instanceof Map) {
     const out = new Map<number, CborValue>()
     for (const [k, item] of v) {
-      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) throw bad(`map key at ${at} is not an unsigned integer`)
+      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0)
+        throw bad(`map key at ${at} is not an unsigned integer`)
       out.set(k, normalise(item, `${at}/${k}`, depth + 1))
     }
     return out

@@ -45,16 +45,24 @@ export function cobsDecode(data: Uint8Array): Uint8Array {
   while (i < data.length) {
     const code = data[i]!
     if (code === 0 || i + code > data.length) {
-      throw new SdkError('remote.frame_bad_cobs', `couldn't decode frame: COBS code byte at ${i} points past the end`, {
-        ctx: { offset: i, length: data.length },
-      })
+      throw new SdkError(
+        'remote.frame_bad_cobs',
+        `couldn't decode frame: COBS code byte at ${i} points past the end`,
+        {
+          ctx: { offset: i, length: data.length },
+        },
+      )
     }
     for (let k = 1; k < code; k++) {
       const b = data[i + k]!
       if (b === 0) {
-        throw new SdkError('remote.frame_bad_cobs', `couldn't decode frame: zero byte inside COBS data at ${i + k}`, {
-          ctx: { offset: i + k },
-        })
+        throw new SdkError(
+          'remote.frame_bad_cobs',
+          `couldn't decode frame: zero byte inside COBS data at ${i + k}`,
+          {
+            ctx: { offset: i + k },
+          },
+        )
       }
       out[o++] = b
     }

@@ -16,6 +16,7 @@ const TABLE = (() => {
 /** The CRC of `data` (optionally only its first `length` bytes). */
 export function crc16(data: Uint8Array, length = data.length): number {
   let crc = 0xffff
-  for (let i = 0; i < length; i++) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ data[i]!) & 0xff]!
+  for (let i = 0; i < length; i++)
+    crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ data[i]!) & 0xff]!
   return crc
 }

@@ -50,7 +50,10 @@ export class FrameReceiver {
           this.len = 0
           out.push({
             ok: false,
-            error: new SdkError('remote.frame_oversize', `couldn't read frame: longer than ${this.maxFrame} bytes`),
+            error: new SdkError(
+              'remote.frame_oversize',
+              `couldn't read frame: longer than ${this.maxFrame} bytes`,
+            ),
           })
           continue
         }
@@ -76,7 +79,10 @@ export class FrameReceiver {
     } catch (e) {
       return {
         ok: false,
-        error: e instanceof SdkError ? e : new SdkError('remote.frame_bad_cbor', "couldn't read frame", { cause: e }),
+        error:
+          e instanceof SdkError
+            ? e
+            : new SdkError('remote.frame_bad_cbor', "couldn't read frame", { cause: e }),
       }
     }
   }

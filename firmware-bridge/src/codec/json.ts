@@ -6,7 +6,8 @@
 import { Float64 } from './cbor.js'
 import type { Message } from './messages.js'
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+const hex = (b: Uint8Array): string =>
+  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 
 /** Lower-case hex of `b`. */
 export function toHex(b: Uint8Array): string {
@@ -16,7 +17,8 @@ export function toHex(b: Uint8Array): string {
 /** Bytes of a hex string (whitespace ignored). */
 export function fromHex(s: string): Uint8Array {
   const t = s.replace(/\s+/g, '')
-  if (t.length % 2 !== 0 || /[^0-9a-fA-F]/.test(t)) throw new TypeError(`not a hex string: ${s.slice(0, 20)}`)
+  if (t.length % 2 !== 0 || /[^0-9a-fA-F]/.test(t))
+    throw new TypeError(`not a hex string: ${s.slice(0, 20)}`)
   const out = new Uint8Array(t.length / 2)
   for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16)
   return out
@@ -28,7 +30,8 @@ function tag(v: unknown): unknown {
   if (v instanceof Uint8Array) return { bytes: hex(v) }
   if (v instanceof Map) return { map: [...v].map(([k, x]) => [k, tag(x)]) }
   if (Array.isArray(v)) return v.map(tag)
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, tag(x)]))
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, tag(x)]))
   return v
 }
 
@@ -41,7 +44,8 @@ function untag(v: unknown): unknown {
     if (typeof o.double === 'number') return new Float64(o.double)
     if (typeof o.int === 'string') return BigInt(o.int)
     if (typeof o.bytes === 'string') return fromHex(o.bytes)
-    if (Array.isArray(o.map)) return new Map((o.map as [number, unknown][]).map(([k, x]) => [k, untag(x)]))
+    if (Array.isArray(o.map))
+      return new Map((o.map as [number, unknown][]).map(([k, x]) => [k, untag(x)]))
   }
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, untag(x)]))
 }

@@ -121,10 +121,25 @@ export type Message =
   | { readonly type: 'ping'; readonly token: number }
   | { readonly type: 'pong'; readonly token: number }
   | { readonly type: 'time'; readonly time?: number }
-  | { readonly type: 'send'; readonly seq: number; readonly t0: number | null; readonly samples: readonly Sample[] }
-  | { readonly type: 'set'; readonly seq: number; readonly target: Target; readonly value: CborValue }
+  | {
+      readonly type: 'send'
+      readonly seq: number
+      readonly t0: number | null
+      readonly samples: readonly Sample[]
+    }
+  | {
+      readonly type: 'set'
+      readonly seq: number
+      readonly target: Target
+      readonly value: CborValue
+    }
   | { readonly type: 'unset'; readonly seq: number; readonly target: Target }
-  | { readonly type: 'serverData'; readonly seq: number; readonly target: Target; readonly value?: CborValue }
+  | {
+      readonly type: 'serverData'
+      readonly seq: number
+      readonly target: Target
+      readonly value?: CborValue
+    }
 
 /** The message types that are sequenced, acknowledged and retransmitted (PROTOCOL.md §4). */
 export type SequencedMessage = Extract<Message, { type: 'send' | 'set' | 'unset' | 'serverData' }>
@@ -133,7 +148,8 @@ export function isSequenced(m: Message): m is SequencedMessage {
   return m.type === 'send' || m.type === 'set' || m.type === 'unset' || m.type === 'serverData'
 }
 
-const target = (t: Target): CborValue => (t.params.length === 0 ? t.mapping : [t.mapping, ...t.params])
+const target = (t: Target): CborValue =>
+  t.params.length === 0 ? t.mapping : [t.mapping, ...t.params]
 
 function entry(e: TableEntry): CborValue {
   return 'fields' in e
@@ -204,7 +220,11 @@ function header(m: Message): [number, number, CborValue | undefined] {
     case 'unset':
       return [MessageType.unset, m.seq, [target(m.target)]]
     case 'serverData':
-      return [MessageType.serverData, m.seq, m.value === undefined ? [target(m.target)] : [target(m.target), m.value]]
+      return [
+        MessageType.serverData,
+        m.seq,
+        m.value === undefined ? [target(m.target)] : [target(m.target), m.value],
+      ]
   }
 }
 
@@ -227,7 +247,8 @@ function shape(what: string): SdkError {
 }
 
 function uint(v: CborValue | undefined, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw shape(`${what} is not an unsigned integer up to ${max}`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
+    throw shape(`${what} is not an unsigned integer up to ${max}`)
   return v
 }
 
@@ -237,7 +258,8 @@ function int(v: CborValue | undefined, what: string): number {
 }
 
 function text(v: CborValue | undefined, what: string, max = 1024): string {
-  if (typeof v !== 'string' || v.length > max) throw shape(`${what} is not a text of at most ${max} characters`)
+  if (typeof v !== 'string' || v.length > max)
+    throw shape(`${what} is not a text of at most ${max} characters`)
   return v
 }
 
@@ -266,10 +288,14 @@ function readEntry(v: CborValue, i: number): TableEntry {
   if (a.length !== 3) throw shape(`table entry ${i} has ${a.length} items, not 3`)
   const interfaceIndex = uint(a[0], `table entry ${i} interface`, 0xffff)
   const endpoint = text(a[1], `table entry ${i} endpoint`, 256)
-  if (typeof a[2] === 'number') return { interfaceIndex, endpoint, type: uint(a[2], `table entry ${i} type`, 15) }
+  if (typeof a[2] === 'number')
+    return { interfaceIndex, endpoint, type: uint(a[2], `table entry ${i} type`, 15) }
   const fields = array(a[2], `table entry ${i} fields`).map((f, k) => {
     const pair = array(f, `table entry ${i} field ${k}`)
-    return { name: text(pair[0], `table entry ${i} field ${k} name`, 128), type: uint(pair[1], `table entry ${i} field ${k} type`, 15) }
+    return {
+      name: text(pair[0], `table entry ${i} field ${k} name`, 128),
+      type: uint(pair[1], `table entry ${i} field ${k} type`, 15),
+    }
   })
   return { interfaceIndex, endpoint, fields }
 }
@@ -292,7 +318,9 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
         token: seq,
         version: uint(b.get(0), 'HELLO version'),
         bootCounter: uint(b.get(1), 'HELLO boot counter', 0xffffffff),
-        interfaces: array(b.get(3), 'HELLO interfaces').map((s, i) => text(s, `HELLO interface ${i}`, 128)),
+        interfaces: array(b.get(3), 'HELLO interfaces').map((s, i) =>
+          text(s, `HELLO interface ${i}`, 128),
+        ),
         maxFrame: uint(b.get(4), 'HELLO max frame', 0xffff),
         window: uint(b.get(5), 'HELLO window', 255),
         txSeq: uint(b.get(7), 'HELLO tx seq', 255),
@@ -329,7 +357,13 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
       if (Array.isArray(a[1])) {
         const d = a[1] as readonly CborValue[]
         if (d.length !== 2) throw shape('NACK detail is not [sampleIndex, text]')
-        return { type: 'nack', seq, reason, sampleIndex: uint(d[0], 'NACK sample index', 0xffff), detail: text(d[1], 'NACK detail', 256) }
+        return {
+          type: 'nack',
+          seq,
+          reason,
+          sampleIndex: uint(d[0], 'NACK sample index', 0xffff),
+          detail: text(d[1], 'NACK detail', 256),
+        }
       }
       return { type: 'nack', seq, reason, detail: text(a[1], 'NACK detail', 256) }
     }
@@ -347,9 +381,12 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
       const t0 = a[0] === null ? null : uint(a[0], 'SEND t0')
       const samples = a.slice(1).map((s, i): Sample => {
         const item = array(s, `SEND sample ${i}`)
-        if (item.length !== (t0 === null ? 2 : 3)) throw shape(`SEND sample ${i} has ${item.length} items, not ${t0 === null ? 2 : 3}`)
+        if (item.length !== (t0 === null ? 2 : 3))
+          throw shape(`SEND sample ${i} has ${item.length} items, not ${t0 === null ? 2 : 3}`)
         const t = readTarget(item[0], `SEND sample ${i} target`)
-        return t0 === null ? { target: t, value: item[1]! } : { target: t, value: item[1]!, dt: int(item[2], `SEND sample ${i} dt`) }
+        return t0 === null
+          ? { target: t, value: item[1]! }
+          : { target: t, value: item[1]!, dt: int(item[2], `SEND sample ${i} dt`) }
       })
       return { type: 'send', seq, t0, samples }
     }
@@ -367,12 +404,18 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
       const a = array(need(), 'SERVER_DATA body')
       if (a.length !== 1 && a.length !== 2) throw shape('SERVER_DATA body is not [target, value?]')
       const t = readTarget(a[0], 'SERVER_DATA target')
-      return a.length === 1 ? { type: 'serverData', seq, target: t } : { type: 'serverData', seq, target: t, value: a[1]! }
+      return a.length === 1
+        ? { type: 'serverData', seq, target: t }
+        : { type: 'serverData', seq, target: t, value: a[1]! }
     }
     default:
-      throw new SdkError('remote.frame_unknown_type', `couldn't read frame: unknown message type 0x${type.toString(16)}`, {
-        ctx: { type, seq },
-      })
+      throw new SdkError(
+        'remote.frame_unknown_type',
+        `couldn't read frame: unknown message type 0x${type.toString(16)}`,
+        {
+          ctx: { type, seq },
+        },
+      )
   }
 }
 
@@ -384,13 +427,19 @@ function readBody(type: number, seq: number, body: CborValue | undefined): Messa
  */
 export function decodeMessage(frame: Uint8Array): Message {
   if (frame.length < 4) {
-    throw new SdkError('remote.frame_short', `couldn't read frame: ${frame.length} bytes, at least 4 needed`)
+    throw new SdkError(
+      'remote.frame_short',
+      `couldn't read frame: ${frame.length} bytes, at least 4 needed`,
+    )
   }
   const n = frame.length - 2
   const crc = (frame[n]! << 8) | frame[n + 1]!
   const computed = crc16(frame, n)
   if (crc !== computed) {
-    throw new SdkError('remote.frame_bad_crc', `couldn't read frame: CRC 0x${crc.toString(16)} but computed 0x${computed.toString(16)}`)
+    throw new SdkError(
+      'remote.frame_bad_crc',
+      `couldn't read frame: CRC 0x${crc.toString(16)} but computed 0x${computed.toString(16)}`,
+    )
   }
   const body = n > 2 ? decodeCbor(frame.subarray(2, n)) : undefined
   try {

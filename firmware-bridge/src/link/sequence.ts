@@ -16,7 +16,11 @@ export const nodeLinkTimers: LinkTimers = {
 }
 
 /** A sequenced message before it gets its sequence number. */
-export type Unsequenced = SequencedMessage extends infer M ? (M extends SequencedMessage ? Omit<M, 'seq'> : never) : never
+export type Unsequenced = SequencedMessage extends infer M
+  ? M extends SequencedMessage
+    ? Omit<M, 'seq'>
+    : never
+  : never
 
 export interface SendWindowOptions {
   /** Writes a frame to the line (first sending or retransmission). */
@@ -110,7 +114,8 @@ export class SendWindow {
     if (peerExpected !== undefined) {
       const { oldest, count } = this.pausedFrom
       const had = acceptedCount(oldest, count, peerExpected)
-      for (const m of this.queue.splice(0, had)) this.options.onSettled?.({ ...m, seq: oldest } as SequencedMessage)
+      for (const m of this.queue.splice(0, had))
+        this.options.onSettled?.({ ...m, seq: oldest } as SequencedMessage)
       start = peerExpected
     }
     this.pausedFrom = { oldest: start & 0xff, count: 0 }

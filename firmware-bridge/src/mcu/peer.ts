@@ -6,8 +6,22 @@
  */
 import type { CborValue } from '../codec/cbor.js'
 import { encodeWire, FrameReceiver } from '../codec/frame.js'
-import { type HelloAck, type Message, NackReason, type Sample, type SequencedMessage, type TableEntry, type Target } from '../codec/messages.js'
-import { type LinkTimers, nodeLinkTimers, ReceiveSequence, SendWindow, type Unsequenced } from '../link/sequence.js'
+import {
+  type HelloAck,
+  type Message,
+  NackReason,
+  type Sample,
+  type SequencedMessage,
+  type TableEntry,
+  type Target,
+} from '../codec/messages.js'
+import {
+  type LinkTimers,
+  nodeLinkTimers,
+  ReceiveSequence,
+  SendWindow,
+  type Unsequenced,
+} from '../link/sequence.js'
 
 export interface McuPeerOptions {
   readonly write: (bytes: Uint8Array) => void
@@ -89,7 +103,9 @@ export class McuPeer {
 
   /** The mapping index of `endpoint` on interface `interfaceIndex`. */
   mapping(interfaceIndex: number, endpoint: string): number {
-    const i = this.entries.findIndex((e) => e.interfaceIndex === interfaceIndex && e.endpoint === endpoint)
+    const i = this.entries.findIndex(
+      (e) => e.interfaceIndex === interfaceIndex && e.endpoint === endpoint,
+    )
     if (i < 0) throw new Error(`no mapping ${interfaceIndex} ${endpoint}`)
     return i
   }
@@ -141,7 +157,11 @@ export class McuPeer {
         this.tx.settle(m.seq)
         return
       case 'nack':
-        if (this.ack === undefined && m.seq === this.token && (m.reason === NackReason.unknownInterface || m.reason === NackReason.version)) {
+        if (
+          this.ack === undefined &&
+          m.seq === this.token &&
+          (m.reason === NackReason.unknownInterface || m.reason === NackReason.version)
+        ) {
           if (this.helloTimer !== undefined) this.timers.clear(this.helloTimer)
           this.options.onRefused?.(m.reason, m.detail)
           return

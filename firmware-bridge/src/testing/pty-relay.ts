@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 // The script stays in src/ (a build copies no .py): found from src/testing or dist/testing alike.
-const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'testing', 'pty-relay.py')
+const script = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'src',
+  'testing',
+  'pty-relay.py',
+)
 
 export interface RelayOptions {
   /** `-` (the MCU peer speaks over the relay's stdin/stdout) or a tty path (QEMU's). */
@@ -78,4 +85,3 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     },
   }
 }
-
