@@ -36,9 +36,11 @@ export const CEILING_GZIPPED = 36 * 1024
  * once the device, driver, MQTT and pairing modules lost what they wrote twice (42 093 B), and to
  * 41 KiB once the pairing machine, the device machine's timers, the issue constructors and the
  * session transport lost theirs, and the entry's modules were ordered as they gzip smallest
- * (41 712 B).
+ * (41 712 B). 41 447 B plus 256 once logic written once in two shapes went (a second UTF-8 and
+ * BSON key reader, switches over reliabilities and retentions, an array type listed beside its
+ * scalar, …).
  */
-export const WHOLE_CEILING_GZIPPED = 41 * 1024
+export const WHOLE_CEILING_GZIPPED = 41_447 + 256
 
 /**
  * The Moddable bundle (core subset, session, BSON, pairing, adapters) plus compiled interfaces,
@@ -47,10 +49,12 @@ export const WHOLE_CEILING_GZIPPED = 41 * 1024
  * generic BSON encoder was there for it alone) to 103.6 KB; what remains is code the device runs
  * (see runtimes/moddable/README.md), so until the core itself shrinks this ceiling, a ratchet at
  * the size reached, keeps it from growing. 94 KiB once the core's cuts and the build's shared
- * literals and `this` (scripts/device-bundle.mjs) took it to 95 588 B; 93 KiB at 94 434 B.
+ * literals and `this` (scripts/device-bundle.mjs) took it to 95 588 B; 93 KiB at 94 434 B; 90 KiB
+ * at 91 382 B (the core's cuts; the build sharing `""`, booleans, numbers and built-ins, and
+ * shortening the core's destructured members).
  */
 export const MODDABLE_GOAL_MINIFIED = 60 * 1024
-export const MODDABLE_CEILING_MINIFIED = 93 * 1024
+export const MODDABLE_CEILING_MINIFIED = 90 * 1024
 
 const SDK_CORE = join(root, 'sdk-core/src')
 

@@ -65,7 +65,7 @@ test('sdk-core needs nothing from Node; it and the minimal device are reported',
   assert.ok(full !== undefined && minimal !== undefined)
   assert.deepEqual(rest, [])
   assert.equal(full.name, 'sdk-core bundle')
-  assert.equal(full.ceiling, 41 * 1024)
+  assert.equal(full.ceiling, 41_447 + 256)
   assert.equal(full.goal, 36 * 1024)
   const missed = full.gzipped - 36 * 1024
   assert.equal(full.missedBy, missed > 0 ? missed : undefined, 'the goal line says by how much')
