@@ -75,6 +75,23 @@ async function startQemu(words: readonly string[]): Promise<Qemu> {
   }
 }
 
+/** Waits until the firmware's log (from offset `from`) satisfies `matches`. */
+function logShows(
+  qemu: Qemu,
+  what: string,
+  matches: (log: string) => boolean,
+  ms = 60_000,
+  from = 0,
+): Promise<string> {
+  return eventually(what, () => qemu.log().slice(from), matches, ms)
+}
+
+/** Sets the server-owned setpoint through the AppEngine API; Astarte must accept it. */
+async function putSetpoint(deviceId: string, value: number): Promise<void> {
+  const path = `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`
+  assert.equal((await env.api('PUT', path, value)).status, 200)
+}
+
 type Sample = { value: unknown; timestamp: string }
 
 /**
@@ -127,12 +144,7 @@ test(
       await qemu.stop()
     })
     const started = Date.now()
-    await eventually(
-      'the session',
-      () => qemu.log(),
-      (l) => /^ready$/m.test(l),
-      60_000,
-    )
+    await logShows(qemu, 'the session', (l) => /^ready$/m.test(l))
     const temps = await eventually(
       'temperatures',
       () => env.samples(deviceId, S, '/temperature'),
@@ -170,22 +182,8 @@ test(
     )
     assert.deepEqual(status.data, { firmware: 'sensor 1.0.0', periodMs: 500 })
 
-    assert.equal(
-      (
-        await env.api(
-          'PUT',
-          `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
-          30,
-        )
-      ).status,
-      200,
-    )
-    await eventually(
-      'the setpoint at the firmware',
-      () => qemu.log(),
-      (l) => /^setpoint 30\.000$/m.test(l),
-      60_000,
-    )
+    await putSetpoint(deviceId, 30)
+    await logShows(qemu, 'the setpoint at the firmware', (l) => /^setpoint 30\.000$/m.test(l))
     await eventually(
       'the room warming to the setpoint',
       () => env.samples(deviceId, S, '/temperature'),
@@ -214,12 +212,7 @@ test(
       await relay.stop()
       await qemu.stop()
     })
-    await eventually(
-      'the session through the noise',
-      () => qemu.log(),
-      (l) => /^ready$/m.test(l),
-      90_000,
-    )
+    await logShows(qemu, 'the session through the noise', (l) => /^ready$/m.test(l), 90_000)
     await eventually(
       '20 readings through the noise',
       () => env.samples(deviceId, S, '/temperature'),
@@ -255,35 +248,21 @@ test(
       await relay.stop()
       await qemu.stop()
     })
-    await eventually(
+    await logShows(
+      qemu,
       "the first boot's session",
-      () => qemu.log(),
       (l) => /^boot 1$/m.test(l) && /^ready$/m.test(l),
-      60_000,
     )
-    assert.equal(
-      (
-        await env.api(
-          'PUT',
-          `devices/${deviceId}/interfaces/org.astarte-ts.bridge.Setpoint/setpoint`,
-          25,
-        )
-      ).status,
-      200,
-    )
-    await eventually(
-      'the setpoint at boot 1',
-      () => qemu.log(),
-      (l) => /^setpoint 25\.000$/m.test(l),
-      60_000,
-    )
+    await putSetpoint(deviceId, 25)
+    await logShows(qemu, 'the setpoint at boot 1', (l) => /^setpoint 25\.000$/m.test(l))
     const before = qemu.log().length
     await qemu.reset()
-    await eventually(
+    await logShows(
+      qemu,
       'the setpoint again after the reset',
-      () => qemu.log().slice(before),
       (l) => /^boot 2$/m.test(l) && /^setpoint 25\.000$/m.test(l),
       60_000,
+      before,
     )
   },
 )
