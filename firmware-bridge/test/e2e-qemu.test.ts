@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { after, before, test, type TestContext } from 'node:test'
 import { randomDeviceId } from '@astarte-ts/sdk-core'
 import { buildQemuFirmware, qemuArgs } from '../c/build.mjs'
 import {
   type Env,
+  type RelayOptions,
   eventually,
   spawnBridge,
   startBridge,
@@ -75,6 +76,28 @@ async function startQemu(words: readonly string[]): Promise<Qemu> {
   }
 }
 
+/**
+ * The firmware booted with `words` in QEMU, the relay between its serial port and the host's
+ * (`relay` options beside `mcu`), and an in-process bridge for a new device; stopped after `t`,
+ * bridge first.
+ */
+async function startRig(
+  t: TestContext,
+  words: readonly string[],
+  relay: Omit<RelayOptions, 'mcu'> = {},
+) {
+  const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
+  const qemu = await startQemu(words)
+  const link = await startRelay({ ...relay, mcu: qemu.pty })
+  const bridge = await startBridge(env, link, undefined, deviceId)
+  t.after(async () => {
+    await bridge.stop()
+    await link.stop()
+    await qemu.stop()
+  })
+  return { deviceId, qemu, relay: link, bridge }
+}
+
 /** Waits until the firmware's log (from offset `from`) satisfies `matches`. */
 function logShows(
   qemu: Qemu,
@@ -134,15 +157,7 @@ test(
   'QEMU firmware ⇄ bridge ⇄ sandbox: typed, timestamped data and properties arrive; the server setpoint steers the firmware',
   LONG,
   async (t) => {
-    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-    const qemu = await startQemu(['boot=1', 'period=500'])
-    const relay = await startRelay({ mcu: qemu.pty })
-    const bridge = await startBridge(env, relay, undefined, deviceId)
-    t.after(async () => {
-      await bridge.stop()
-      await relay.stop()
-      await qemu.stop()
-    })
+    const { deviceId, qemu } = await startRig(t, ['boot=1', 'period=500'])
     const started = Date.now()
     await logShows(qemu, 'the session', (l) => /^ready$/m.test(l))
     const temps = await eventually(
@@ -197,20 +212,11 @@ test(
   'QEMU firmware through a noisy line: resync and retransmit, no reading lost or stored twice',
   LONG,
   async (t) => {
-    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
-    const qemu = await startQemu(['boot=1', 'period=1000'])
-    const relay = await startRelay({
-      mcu: qemu.pty,
+    const { deviceId, qemu, relay, bridge } = await startRig(t, ['boot=1', 'period=1000'], {
       flip: 0.001,
       drop: 0.0005,
       garbage: 0.0005,
       seed: 3,
-    })
-    const bridge = await startBridge(env, relay, undefined, deviceId)
-    t.after(async () => {
-      await bridge.stop()
-      await relay.stop()
-      await qemu.stop()
     })
     await logShows(qemu, 'the session through the noise', (l) => /^ready$/m.test(l), 90_000)
     await eventually(
@@ -238,16 +244,8 @@ test(
   'QEMU board reset (new boot counter): the bridge resends the server setpoint without the server',
   LONG,
   async (t) => {
-    const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
     const bootFile = join(await mkdtemp(join(env.tmp, 'boot-')), 'count')
-    const qemu = await startQemu([`bootfile=${bootFile}`, 'period=1000'])
-    const relay = await startRelay({ mcu: qemu.pty })
-    const bridge = await startBridge(env, relay, undefined, deviceId)
-    t.after(async () => {
-      await bridge.stop()
-      await relay.stop()
-      await qemu.stop()
-    })
+    const { deviceId, qemu } = await startRig(t, [`bootfile=${bootFile}`, 'period=1000'])
     await logShows(
       qemu,
       "the first boot's session",
