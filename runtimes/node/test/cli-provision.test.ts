@@ -20,6 +20,7 @@ import {
 } from '../src/index.js'
 import { DEFAULT_DEVICE_ID_NAMESPACE } from '../src/config/options.js'
 import { cliBin, runCli, spawnTs } from './e2e/cli.js'
+import { createCa } from './helpers/pki.js'
 import { eventually, quiet, startEnv, testInterfacesDir, type E2eEnv } from './e2e/helpers.js'
 
 const VALUES = 'org.astarte-ts.test.DeviceValues'
@@ -369,4 +370,85 @@ test('bad input: a repeated id, a missing JWT, conflicting flags', async () => {
   const both = await runCli([...base(out), '--hardware-id', 'x', '--device-id', 'y'])
   assert.equal(both.code, 2)
   assert.match(both.stderr, /exactly one of --hardware-id, --device-id and --batch/)
+})
+
+test('send --config takes the bundle: the provisioned device sends from its node-store, no key made', async () => {
+  const out = await env.storeDir()
+  const r = await runCli([...base(out), '--hardware-id', 'line-1-board-0004'], jwtEnv())
+  assert.equal(r.code, 0, r.stderr)
+  const { deviceId, dir } = JSON.parse(r.stdout) as { deviceId: string; dir: string }
+  const bundleFile = join(dir, BUNDLE_FILES.canonical)
+  const keyFile = join(dir, BUNDLE_FILES.node, deviceId, 'device.key')
+  const key = await readFile(keyFile, 'utf8')
+  const timestamp = '2026-11-22T10:00:00Z'
+  const send = await runCli([
+    'send',
+    '--config',
+    bundleFile,
+    '--interfaces',
+    testInterfacesDir,
+    '--timeout',
+    '30',
+    VALUES,
+    '/bundle/integer',
+    '41',
+    '--timestamp',
+    timestamp,
+  ])
+  assert.equal(send.code, 0, send.stderr)
+  assert.deepEqual(JSON.parse(send.stdout), { sent: 1, failed: 0 })
+  assert.equal(await readFile(keyFile, 'utf8'), key, 'the provisioned key is the one used')
+  assert.equal(count(issued, deviceId), 1, 'no second certificate')
+  const { data } = await eventually(
+    'the value in AppEngine',
+    () => env.api('GET', `devices/${deviceId}/interfaces/${VALUES}/bundle/integer`),
+    (res) => Array.isArray(res.data) && res.data.length === 1,
+  )
+  assert.equal((data as Array<{ value: number }>)[0]?.value, 41)
+
+  // --ca wins over the bundle's caPem (flag > file): a CA that didn't sign the broker's is named
+  const otherCa = join(out, 'other-ca.pem')
+  await writeFile(otherCa, (await createCa('not the sandbox')).certPem)
+  const wrongCa = await runCli([
+    'send',
+    '--config',
+    bundleFile,
+    '--ca',
+    otherCa,
+    '--interfaces',
+    testInterfacesDir,
+    VALUES,
+    '/bundle/integer',
+    '42',
+    '--timestamp',
+    timestamp,
+  ])
+  assert.equal(wrongCa.code, 1)
+  assert.ok(wrongCa.stderr.includes(`with the CA of ${otherCa} (--ca)`), wrongCa.stderr)
+
+  // a bundle whose certificate is another device's: refused before any network i/o, no secret shown
+  const bundle = JSON.parse(await readFile(bundleFile, 'utf8')) as CredentialsBundle
+  const forged = join(out, 'forged.json')
+  await writeFile(forged, JSON.stringify({ ...bundle, deviceId: 'AJInS0w3VpWpuOqkXhgZdA' }))
+  const bad = await runCli([
+    'send',
+    '--config',
+    forged,
+    '--interfaces',
+    testInterfacesDir,
+    VALUES,
+    '/bundle/integer',
+    '42',
+    '--timestamp',
+    timestamp,
+  ])
+  assert.equal(bad.code, 1)
+  assert.ok(
+    bad.stderr.includes(
+      `credentials bundle ${forged}: the certificate is for '${bundle.realm}/${deviceId}', not '${bundle.realm}/AJInS0w3VpWpuOqkXhgZdA'`,
+    ),
+    bad.stderr,
+  )
+  assert.ok(!bad.stderr.includes(bundle.credentialsSecret))
+  assert.ok(!bad.stderr.includes(bundle.privateKeyPem.split('\n')[1] ?? 'x'))
 })

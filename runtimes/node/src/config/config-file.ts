@@ -2,11 +2,14 @@
  * @module device config file: JSON with the keys of `DeviceOptions` (minus the programmatic
  * ones); relative paths are resolved against the file's directory; secrets may come from the
  * environment (`ASTARTE_CREDENTIALS_SECRET`, `ASTARTE_PAIRING_JWT`), which takes precedence over
- * the file (flag > environment > file > default), so they stay out of files.
+ * the file (flag > environment > file > default), so they stay out of files. A credentials
+ * bundle that `provision` wrote (`credentials.json`, `format` `astarte-ts.credentials/1`) is read
+ * as a config too: the device it describes, its CA, and the Node store written beside it.
  */
 import { readFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { SdkError, type Issue } from '@astarte-ts/sdk-core'
+import { BUNDLE_FILES, BUNDLE_FORMAT, checkBundle } from '../provision/credentials-bundle.js'
 import type { DeviceOptions } from './options.js'
 
 type Field = 'string' | 'boolean' | 'number' | 'strings' | 'backoff' | 'storeLimits'
@@ -129,6 +132,50 @@ export async function readDeviceConfigFile(
       { ctx: { file }, cause: e },
     )
   }
+  const doc =
+    (json as { format?: unknown } | null)?.format === BUNDLE_FORMAT
+      ? fromBundle(json, file, options)
+      : checkedConfig(json, file, options)
+  const secret = env.ASTARTE_CREDENTIALS_SECRET
+  if (secret !== undefined && secret !== '') doc.credentialsSecret = secret
+  const jwt = env.ASTARTE_PAIRING_JWT
+  if (jwt !== undefined && jwt !== '') doc.pairingJwt = jwt
+  return doc as Partial<DeviceOptions>
+}
+
+/**
+ * The device a credentials bundle describes. Its store is the `node-store` directory beside it,
+ * where `provision` put the key and certificate, so the device connects without making a key.
+ * The interfaces are not in a bundle: they come from the flags.
+ */
+function fromBundle(
+  json: unknown,
+  file: string,
+  options: { readonly partial?: boolean },
+): Record<string, unknown> {
+  const bundle = checkBundle(json, `couldn't use the credentials bundle ${file}`)
+  if (options.partial !== true) {
+    throw new SdkError(
+      'local.invalid_config',
+      `couldn't use the credentials bundle ${file} as a device config: a bundle names no interfaces; open the device with options (interfaces, and storeDir ${join(dirname(resolve(file)), BUNDLE_FILES.node)}) or use it as the CLI's --config with --interfaces`,
+      { ctx: { file } },
+    )
+  }
+  return {
+    realm: bundle.realm,
+    pairingUrl: bundle.pairingUrl,
+    deviceId: bundle.deviceId,
+    credentialsSecret: bundle.credentialsSecret,
+    storeDir: join(dirname(resolve(file)), BUNDLE_FILES.node),
+    ...(bundle.caPem === undefined ? {} : { caPem: bundle.caPem }),
+  }
+}
+
+function checkedConfig(
+  json: unknown,
+  file: string,
+  options: { readonly partial?: boolean },
+): Record<string, unknown> {
   const issues = checkDeviceConfig(json, options)
   if (issues.length > 0) {
     const detail = issues.map((i) => i.message).join('; ')
@@ -150,11 +197,7 @@ export async function readDeviceConfigFile(
   if (Array.isArray(doc.interfaces)) {
     doc.interfaces = (doc.interfaces as string[]).map((p) => resolve(base, p))
   }
-  const secret = env.ASTARTE_CREDENTIALS_SECRET
-  if (secret !== undefined && secret !== '') doc.credentialsSecret = secret
-  const jwt = env.ASTARTE_PAIRING_JWT
-  if (jwt !== undefined && jwt !== '') doc.pairingJwt = jwt
-  return doc as Partial<DeviceOptions>
+  return doc
 }
 
 /**

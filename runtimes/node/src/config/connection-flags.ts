@@ -41,7 +41,8 @@ export const connectionFlagsUsage =
   '[--credentials-secret S] [--store DIR] [--ca FILE] [--ignore-tls-errors]\n' +
   '  each setting comes from its flag, else the environment, else --config FILE, else the default;\n' +
   '  FILE is JSON with the keys realm, pairingUrl, deviceId, credentialsSecret, interfaces,\n' +
-  '  storeDir, caFile, … (relative paths against the file), e.g. the one `register --out` writes;\n' +
+  '  storeDir, caFile, … (relative paths against the file), e.g. the one `register --out` writes,\n' +
+  '  or the credentials.json `provision` writes (its device, CA and node-store);\n' +
   '  the secret may come from env ASTARTE_CREDENTIALS_SECRET instead of --credentials-secret;\n' +
   `  --store defaults to ${defaultStoreDir()}`
 
@@ -99,7 +100,8 @@ export async function deviceOptionsFromFlags(
       : { interfaces: flags.interfaces.map((p) => resolve(p)) }),
     storeDir:
       flags.store === undefined ? (base.storeDir ?? defaultStoreDir(env)) : resolve(flags.store),
-    ...(flags.ca === undefined ? {} : { caFile: resolve(flags.ca) }),
+    // a bundle's caPem would otherwise win over the flag
+    ...(flags.ca === undefined ? {} : { caFile: resolve(flags.ca), caPem: undefined }),
     ...(flags['ignore-tls-errors'] === true ? { ignoreTlsErrors: true } : {}),
   }
   for (const [key, flag] of [

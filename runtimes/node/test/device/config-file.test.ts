@@ -4,7 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SdkError } from '@astarte-ts/sdk-core'
-import { checkDeviceConfig, loadDeviceConfig } from '../../src/config/config-file.js'
+import {
+  checkDeviceConfig,
+  loadDeviceConfig,
+  readDeviceConfigFile,
+} from '../../src/config/config-file.js'
+import { BUNDLE_FORMAT, type CredentialsBundle } from '../../src/provision/credentials-bundle.js'
+import { createCa, issueClientCertificate } from '../helpers/pki.js'
 
 async function withConfig(doc: unknown, fn: (file: string, dir: string) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'astarte-config-'))
@@ -101,5 +107,61 @@ test('loading a malformed or invalid file throws local.invalid_config naming the
       )
       return true
     })
+  })
+})
+
+test('a provisioning bundle is a config: its device, CA and the node-store beside it; a broken one is named', async () => {
+  const ca = await createCa('bundle test ca')
+  const deviceId = 'AJInS0w3VpWpuOqkXhgZdA'
+  const issued = await issueClientCertificate(ca, `test/${deviceId}`, { lifetimeSec: 3600 })
+  const bundle: CredentialsBundle = {
+    format: BUNDLE_FORMAT,
+    realm: 'test',
+    pairingUrl: 'https://localhost/pairing',
+    deviceId,
+    credentialsSecret: 'c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1hcHBlYXI=',
+    brokerUrl: 'mqtts://localhost:8883/',
+    privateKeyPem: issued.privateKeyPem,
+    csrPem: '-----BEGIN CERTIFICATE REQUEST-----\nMA==\n-----END CERTIFICATE REQUEST-----\n',
+    certificatePem: issued.certificatePem,
+    caPem: ca.certPem,
+  }
+  await withConfig(bundle, async (file, dir) => {
+    const options = await readDeviceConfigFile(file, {})
+    assert.deepEqual(options, {
+      realm: 'test',
+      pairingUrl: 'https://localhost/pairing',
+      deviceId,
+      credentialsSecret: bundle.credentialsSecret,
+      storeDir: join(dir, 'node-store'),
+      caPem: ca.certPem,
+    })
+    assert.equal(
+      (await readDeviceConfigFile(file, { ASTARTE_CREDENTIALS_SECRET: 'from-env' }))
+        .credentialsSecret,
+      'from-env',
+    )
+    // a whole config needs interfaces, which a bundle doesn't name
+    await assert.rejects(loadDeviceConfig(file, {}), (e: unknown) => {
+      assert.ok(e instanceof SdkError)
+      assert.equal(e.code, 'local.invalid_config')
+      assert.match(e.message, /names no interfaces/)
+      return true
+    })
+  })
+  await withConfig({ ...bundle, deviceId: 'f0VMRgIBAQAAAAAAAAAAAA' }, async (file) => {
+    await assert.rejects(readDeviceConfigFile(file, {}), (e: unknown) => {
+      assert.ok(e instanceof SdkError)
+      assert.equal(e.code, 'local.invalid_config')
+      assert.ok(
+        e.message.includes(`credentials bundle ${file}: the certificate is for 'test/${deviceId}'`),
+        e.message,
+      )
+      assert.ok(!e.message.includes(bundle.credentialsSecret))
+      return true
+    })
+  })
+  await withConfig({ ...bundle, privateKeyPem: undefined }, async (file) => {
+    await assert.rejects(readDeviceConfigFile(file, {}), /"privateKeyPem" is missing/)
   })
 })
