@@ -1,6 +1,9 @@
 /** The demo and the node-sensor example, run as real processes the way a user runs them. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { spawnTs } from './cli.js'
 import { eventually } from './helpers.js'
 
@@ -32,4 +35,29 @@ test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
     sensor.child.kill('SIGINT')
   }
   assert.equal(await sensor.exited, 0, sensor.out.stdout + sensor.out.stderr)
+})
+
+test('node-sensor: a wrong flag prints the usage (exit 2); a bad config one line with its code (exit 1)', async () => {
+  const period = spawnTs('examples/node-sensor/src/main.ts', ['--sandbox', '--period-ms', 'abc'])
+  assert.equal(await period.exited, 2)
+  assert.match(
+    period.out.stderr,
+    /--period-ms must be a whole number of milliseconds, not abc\nusage:/,
+  )
+
+  // `npm start -w` runs in the example's directory; INIT_CWD is where the user ran npm
+  const dir = await mkdtemp(join(tmpdir(), 'node-sensor-config-'))
+  try {
+    await writeFile(join(dir, 'device.json'), '{"realm":"test"}')
+    const bad = spawnTs('examples/node-sensor/src/main.ts', ['--config', 'device.json'], {
+      INIT_CWD: dir,
+    })
+    assert.equal(await bad.exited, 1)
+    assert.equal(
+      bad.out.stderr,
+      `node-sensor: couldn't use the device config ${join(dir, 'device.json')}: 'pairingUrl' is required; 'storeDir' is required; 'interfaces' is required [local.invalid_config]\n`,
+    )
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 })
