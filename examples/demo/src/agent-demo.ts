@@ -6,9 +6,8 @@
  * as the simulated LED's timeline, a Reboot recorded by a simulated SystemControl, then a
  * graceful stop. Nothing is left running.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   Agent,
@@ -22,6 +21,7 @@ import { nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
 import { demoDeviceConfig, openDemoDevice } from './demo-config.js'
 import { realmApi } from './realm-api.js'
+import { removeScratch, scratchDir } from './scratch.js'
 
 const EDGEHOG = 'io.edgehog.devicemanager'
 const TELEMETRY_CONFIG = `${EDGEHOG}.config.Telemetry`
@@ -62,7 +62,7 @@ const short = (v: unknown): string =>
 /** Runs the agent part of the demo on a started sandbox. */
 export async function agentDemo(sandbox: Sandbox, say: Say, step: Step): Promise<void> {
   const api = realmApi(sandbox)
-  const store = await mkdtemp(join(tmpdir(), 'astarte-agent-demo-'))
+  const store = await scratchDir('astarte-agent-demo-')
   say('')
   say('astarte-agent: an Edgehog-compatible device agent')
   try {
@@ -230,6 +230,6 @@ type = "simulated"
       )
     }
   } finally {
-    await rm(store, { recursive: true, force: true })
+    await removeScratch(store)
   }
 }

@@ -5,8 +5,7 @@
  * Setpoint set through AppEngine travels back through `threshold` to the GPIO output, whose
  * level the flow reports as OutputState. Nothing is left running.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   Agent,
@@ -21,6 +20,7 @@ import { nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
 import { demoDeviceConfig, openDemoDevice } from './demo-config.js'
 import { realmApi } from './realm-api.js'
+import { removeScratch, scratchDir } from './scratch.js'
 
 const EX = 'org.astarte-ts.examples'
 const HEATER_LINE = 17
@@ -41,7 +41,7 @@ async function until<T>(what: string, ms: number, poll: () => Promise<T>, ok: (v
 /** Runs the dataflow part of the demo on a started sandbox. */
 export async function dataflowDemo(sandbox: Sandbox, say: Say, step: Step): Promise<void> {
   const api = realmApi(sandbox)
-  const store = await mkdtemp(join(tmpdir(), 'astarte-dataflow-demo-'))
+  const store = await scratchDir('astarte-dataflow-demo-')
   say('')
   say('astarte-agent dataflows: sensors to Astarte, server data back to actuators')
   try {
@@ -162,6 +162,6 @@ read_interval_ms = 200
       }
     }
   } finally {
-    await rm(store, { recursive: true, force: true })
+    await removeScratch(store)
   }
 }

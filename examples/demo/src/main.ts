@@ -5,9 +5,8 @@
  * then runs the Edgehog-compatible agent on the same sandbox (`agent-demo.ts`), an over-the-air
  * update through it (`ota-demo.ts`), and stops everything. Exit 0 when every step worked; otherwise the failing step and why, exit 1.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   DEFAULT_DEVICE_ID_NAMESPACE,
@@ -23,6 +22,7 @@ import { agentDemo } from './agent-demo.js'
 import { otaDemo } from './ota-demo.js'
 import { dataflowDemo } from './dataflow-demo.js'
 import { realmApi } from './realm-api.js'
+import { removeScratch, removeScratchOnInterrupt, scratchDir } from './scratch.js'
 
 const TELEMETRY = 'org.astarte-ts.examples.Telemetry'
 const ENVIRONMENT = 'org.astarte-ts.examples.Environment'
@@ -208,12 +208,15 @@ async function demo(sandbox: Sandbox, storeDir: string): Promise<void> {
 
 async function main(): Promise<number> {
   say('astarte-ts demo')
-  const storeDir = await mkdtemp(join(tmpdir(), 'astarte-demo-'))
+  removeScratchOnInterrupt(say)
+  const storeDir = await scratchDir('astarte-demo-')
+  // its CA and realm keys, removed like the device's on Ctrl-C
+  const sandboxDir = await scratchDir('astarte-demo-sandbox-')
   let sandbox: Sandbox | undefined
   try {
     sandbox = await step(
       'start the sandbox (Pairing, MQTT broker over mutual TLS, AppEngine)',
-      () => startSandbox({ logger: { log: () => undefined } }),
+      () => startSandbox({ dataDir: sandboxDir, logger: { log: () => undefined } }),
     )
     await demo(sandbox, storeDir)
     await agentDemo(sandbox, say, step)
@@ -226,7 +229,8 @@ async function main(): Promise<number> {
     return 1
   } finally {
     await sandbox?.stop()
-    await rm(storeDir, { recursive: true, force: true })
+    await removeScratch(storeDir)
+    await removeScratch(sandboxDir)
   }
 }
 

@@ -6,10 +6,9 @@
  * stopping it, booting the board's new slot and starting the agent again, and Success read back.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   Agent,
@@ -24,6 +23,7 @@ import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Sandbox } from '@astarte-ts/sandbox'
 import { demoConfig } from './demo-config.js'
 import { realmApi } from './realm-api.js'
+import { removeScratch, scratchDir } from './scratch.js'
 
 const EDGEHOG = 'io.edgehog.devicemanager'
 const DEVICE_ID = 'aGVsbG8tZWRnZWhvZy0wMg'
@@ -80,7 +80,7 @@ async function serveSlowly(body: Uint8Array): Promise<{ server: Server; url: str
 /** Runs the OTA part of the demo on a started sandbox whose realm has the Edgehog interfaces. */
 export async function otaDemo(sandbox: Sandbox, say: Say, step: Step): Promise<void> {
   const api = realmApi(sandbox)
-  const work = await mkdtemp(join(tmpdir(), 'astarte-ota-demo-'))
+  const work = await scratchDir('astarte-ota-demo-')
   const board = join(work, 'board')
   say('')
   say('astarte-agent: an over-the-air update (directory A/B adapter, a board without RAUC)')
@@ -184,7 +184,7 @@ compatible = "${COMPATIBLE}"
     await new Promise<void>((resolve) =>
       served === undefined ? resolve() : served.server.close(() => resolve()),
     )
-    await rm(work, { recursive: true, force: true })
+    await removeScratch(work)
   }
 }
 

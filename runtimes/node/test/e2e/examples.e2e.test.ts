@@ -1,7 +1,7 @@
 /** The demo and the node-sensor example, run as real processes the way a user runs them. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnTs } from './cli.js'
@@ -20,6 +20,30 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
   // the OTA part: the download drawn as a bar, the update ending in Success after the reboot
   assert.match(demo.out.stdout, /^ {4}Downloading +\[█{20}\] 100%$/m)
   assert.match(demo.out.stdout, /^ {4}Success$/m)
+})
+
+test('Ctrl-C during the demo: exit 130 at once, none of its temporary directories left', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'demo-interrupted-'))
+  try {
+    const demo = spawnTs('examples/demo/src/main.ts', [], { TMPDIR: tmp })
+    try {
+      await eventually(
+        'the device registered',
+        () => demo.out.stdout,
+        (s) => s.includes('✔ register device'),
+        30_000,
+      )
+    } finally {
+      demo.child.kill('SIGINT')
+    }
+    assert.equal(await demo.exited, 130, demo.out.stdout + demo.out.stderr)
+    assert.match(demo.out.stdout, /demo interrupted \(SIGINT\): removing its temporary directories/)
+    // tsx keeps its compile cache there too
+    const left = (await readdir(tmp)).filter((name) => name.startsWith('astarte-'))
+    assert.deepEqual(left, [])
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
 })
 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
