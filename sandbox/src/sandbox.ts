@@ -81,7 +81,10 @@ export interface Sandbox {
   readonly jwt: string
   /** Signs a realm token with the given claims (plus `iat`). */
   signJwt(claims: Readonly<Record<string, unknown>>): string
-  /** A server certificate for `hosts` (IPs or DNS names) signed by the sandbox CA. */
+  /**
+   * A server certificate for `hosts` (IPs or DNS names) signed by the sandbox CA, valid
+   * `lifetimeSec` (default 2190 h, whatever `certLifetimeSec` says of device certificates).
+   */
   issueServerCertificate(hosts: readonly string[], lifetimeSec?: number): Promise<ServerCredentials>
   /**
    * Publishes `payload` as it is on `<realm>/<deviceId>/<interfaceName><path>`, unchecked: server
@@ -155,7 +158,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ? await startBroker(ctx, {
         host,
         port: options.mqttPort ?? 0,
-        server: await ca.issueServerCertificate(serverHosts(host), ctx.certLifetimeSec),
+        // short device lifetimes (renewal tests) must not expire the broker's own certificate
+        server: await ca.issueServerCertificate(serverHosts(host), DEFAULT_CERT_LIFETIME_SEC),
         sessions: new SessionStore(db),
       })
     : null
@@ -200,7 +204,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     jwt: token,
     signJwt: (claims) => signJwt(realmKey, claims, nowSec()),
     issueServerCertificate: (hosts, lifetimeSec) =>
-      ca.issueServerCertificate(hosts, lifetimeSec ?? ctx.certLifetimeSec),
+      ca.issueServerCertificate(hosts, lifetimeSec ?? DEFAULT_CERT_LIFETIME_SEC),
     async publishRaw(deviceId, interfaceName, path, payload, qos) {
       if (brokerControl === null) {
         throw new Error("couldn't publish to the device: the sandbox runs without its broker")

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
+import { connect, type PeerCertificate } from 'node:tls'
 import type { Sandbox } from '../src/index.js'
 import {
   call,
@@ -326,7 +327,7 @@ describe('pairing api v1 (spec §4)', () => {
 })
 
 describe('verify of an expired certificate', () => {
-  it('reports EXPIRED', async () => {
+  it("reports EXPIRED; the broker's certificate is not that short", async () => {
     const sb = await testSandbox({ certLifetimeSec: 1 })
     try {
       const id = newDeviceId()
@@ -338,6 +339,30 @@ describe('verify of an expired certificate', () => {
         body: { data: { client_crt: certPem } },
       })
       assert.equal((res.json as { data: { cause: string } }).data.cause, 'EXPIRED')
+      // the broker's own certificate keeps the default lifetime: still trusted afterwards
+      const url = new URL(sb.mqttUrl)
+      const served = await new Promise<PeerCertificate | undefined>((resolve) => {
+        let seen: PeerCertificate | undefined
+        const socket = connect({
+          host: url.hostname,
+          port: Number(url.port),
+          ca: sb.caPem,
+          // called only once the chain verified (an expired one fails before)
+          checkServerIdentity: (_host, cert) => {
+            seen = cert
+            return undefined
+          },
+        })
+        // the broker wants a client certificate this socket lacks: an error may follow
+        const done = () => {
+          socket.destroy()
+          resolve(seen)
+        }
+        socket.once('secureConnect', done)
+        socket.once('error', done)
+      })
+      assert.ok(served !== undefined, "the broker's certificate verified")
+      assert.ok(Date.parse(served.valid_to) - Date.now() > 24 * 3600 * 1000, served.valid_to)
     } finally {
       await sb.stop()
     }
