@@ -58,7 +58,12 @@ test('push: calibrate then average, each output read back through AppEngine', as
       (v) => v.length === 4,
     )
     assert.deepEqual(got, [3, 4, 6, 8])
-    const [m] = feature.metrics()
+    // the sandbox stores a value before its PUBACK leaves: the last send may not have settled yet
+    const m = await eventually(
+      'every send settled',
+      () => feature.metrics()[0],
+      (x) => x?.inFlight.count === 0,
+    )
     assert.equal(m?.accepted, 4)
     assert.equal(m?.received, 4)
   } finally {
@@ -96,7 +101,12 @@ test('push under SDK pushback: the buffer keeps its bound, drops the oldest and 
       (v) => v.length === 7,
     )
     assert.deepEqual(got, [0, 1, 15, 16, 17, 18, 19])
-    m = feature.metrics()[0]
+    // stored before acknowledged: wait for the last PUBACK to reach the flow
+    m = await eventually(
+      'every send settled',
+      () => feature.metrics()[0],
+      (x) => x?.inFlight.count === 0,
+    )
     assert.equal(m?.accepted, 7)
     assert.equal(m?.queue.length, 0)
   } finally {
