@@ -228,7 +228,7 @@ async function runAgent(
       identity = { hardwareId: id, namespace: EDGEHOG_HARDWARE_ID_NAMESPACE }
     }
     const declared = await Agent.interfacesOf(agentFeatures(config))
-    const device = await Device.open({
+    const opening = Device.open({
       realm: sdk.realm,
       pairingUrl: sdk.pairingUrl,
       ...identity,
@@ -240,6 +240,17 @@ async function runAgent(
       ignoreTlsErrors: sdk.ignoreSsl,
       logger,
     })
+    // a first-boot registration waits on the Pairing API (up to its 30 s timeout): a signal
+    // meanwhile stops the agent now, as it would once running
+    const device = await Promise.race([opening, ended.then(() => undefined)])
+    if (device === undefined) {
+      logger.log('info', 'stopping on signal', { signal: stopSignal })
+      opening.then(
+        (d) => d.close(),
+        () => undefined,
+      )
+      return 0
+    }
     const agent = new Agent({
       device,
       features: declared,

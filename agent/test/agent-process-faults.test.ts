@@ -1,0 +1,149 @@
+/**
+ * The `astarte-agent` process when something around it is wrong, as a device maker meets it: a
+ * Pairing API that never answers a first-boot registration (a signal must still stop it at
+ * once). Real sandbox, real process.
+ */
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+
+const agentDir = new URL('..', import.meta.url).pathname
+const edgehogDir = join(agentDir, '..', 'interfaces', 'edgehog')
+const bin = join(agentDir, 'bin', 'astarte-agent.js')
+const quiet: Logger = { log: () => undefined }
+
+interface Agent {
+  readonly proc: ChildProcess
+  readonly stderr: () => string
+  /** The exit code. */
+  readonly exit: Promise<number | null>
+}
+
+const running = new Set<ChildProcess>()
+
+function startAgent(config: string): Agent {
+  let stderr = ''
+  const proc = spawn(
+    process.execPath,
+    ['--conditions=@astarte-ts/source', '--import', 'tsx', bin, '--config', config],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } },
+  )
+  running.add(proc)
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exit = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      running.delete(proc)
+      resolve(code)
+    }),
+  )
+  return { proc, stderr: () => stderr, exit }
+}
+
+async function eventually<T>(what: string, poll: () => T, ok: (v: T) => boolean, ms = 20_000) {
+  const end = Date.now() + ms
+  let last: T | undefined
+  while (Date.now() < end) {
+    last = poll()
+    if (ok(last)) return last
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`)
+}
+
+const newDeviceId = () => randomDeviceId(new Uint8Array(randomBytes(16)))
+
+/** The log's lines, each checked to be one journald record. */
+function records(log: string): string[] {
+  const lines = log.trimEnd().split('\n')
+  for (const line of lines) assert.match(line, /^<[3-7]>\S/, `not a record: ${line}`)
+  return lines
+}
+
+describe('the astarte-agent process against faults', () => {
+  let sandbox: Sandbox
+  let tmp: string
+
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'agent-faults-'))
+    sandbox = await startSandbox({
+      logger: quiet,
+      dataDir: join(tmp, 'sandbox'),
+      interfacesDir: edgehogDir,
+    })
+  })
+  after(async () => {
+    for (const proc of running) proc.kill('SIGKILL')
+    await sandbox.stop()
+    await rm(tmp, { recursive: true, force: true })
+  })
+
+  const config = (name: string, lines: Record<string, string>) => {
+    const file = join(tmp, `${name}.toml`)
+    const v = {
+      store: join(tmp, `${name}-store`),
+      pairing: sandbox.pairingUrl,
+      id: newDeviceId(),
+      auth: `pairing_token = "${sandbox.jwt}"`,
+      ca: `ca_file = "${sandbox.caFile}"`,
+      extra: '',
+      ...lines,
+    }
+    return {
+      file,
+      write: () =>
+        writeFile(
+          file,
+          `store_directory = "${v.store}"
+[astarte_device_sdk]
+realm = "${sandbox.realm}"
+device_id = "${v.id}"
+pairing_url = "${v.pairing}"
+${v.auth}
+[ota]
+enabled = false
+[agent]
+${v.ca}
+${v.extra}
+`,
+        ),
+    }
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} while a first-boot registration waits on the Pairing API: exit 0 at once`, async () => {
+      // accepts the connection and never answers: the request would wait for its 30 s timeout
+      const sockets: Socket[] = []
+      const silent: Server = createServer((s) => void sockets.push(s))
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+      const { port } = silent.address() as { port: number }
+      try {
+        const c = config(`silent-${signal}`, { pairing: `http://127.0.0.1:${port}/pairing` })
+        await c.write()
+        const agent = startAgent(c.file)
+        await eventually(
+          'the registration request',
+          () => sockets.length,
+          (n) => n > 0,
+        )
+        const since = Date.now()
+        agent.proc.kill(signal)
+        assert.equal(await agent.exit, 0)
+        const took = Date.now() - since
+        assert.ok(took < 5000, `exited ${took} ms after ${signal}`)
+        const log = records(agent.stderr())
+        assert.ok(log.includes(`<6>stopping on signal {"signal":"${signal}"}`), log.join('\n'))
+        assert.doesNotMatch(agent.stderr(), new RegExp(sandbox.jwt.split('.')[2] as string))
+      } finally {
+        for (const s of sockets) s.destroy()
+        await new Promise((resolve) => silent.close(resolve))
+      }
+    })
+  }
+})
