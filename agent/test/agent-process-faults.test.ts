@@ -1,7 +1,8 @@
 /**
  * The `astarte-agent` process when something around it is wrong, as a device maker meets it: a
  * Pairing API that never answers a first-boot registration (a signal must still stop it at
- * once). Real sandbox, real process.
+ * once), the server going away and coming back (the agent reconnects by itself and says so,
+ * each warning once). Real sandbox, real process.
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -146,4 +147,57 @@ ${v.extra}
       }
     })
   }
+
+  test('the server stopped and started again: reconnects by itself, says so, each warning once', async () => {
+    const dataDir = join(tmp, 'restarted-sandbox')
+    let server = await startSandbox({ logger: quiet, dataDir, interfacesDir: edgehogDir })
+    const httpPort = Number(new URL(server.pairingUrl).port)
+    const mqttPort = Number(new URL(server.mqttUrl).port)
+    try {
+      const c = config('restarted', {
+        pairing: server.pairingUrl,
+        auth: `pairing_token = "${server.jwt}"`,
+        ca: `ca_file = "${server.caFile}"\nlog_level = "debug"`,
+      })
+      await c.write()
+      const agent = startAgent(c.file)
+      await eventually('connected', agent.stderr, (s) => s.includes('<6>connected to Astarte'))
+      await server.stop()
+      await eventually(
+        'two refused retries',
+        () => agent.stderr().split('the connection was refused').length - 1,
+        (n) => n >= 2,
+      )
+      server = await startSandbox({
+        logger: quiet,
+        dataDir,
+        httpPort,
+        mqttPort,
+        interfacesDir: edgehogDir,
+      })
+      // the device's backoff is at most 60 s; two refused attempts put the next within a few
+      await eventually(
+        'connected again',
+        () => agent.stderr().split('<6>connected to Astarte').length - 1,
+        (n) => n === 2,
+        60_000,
+      )
+      agent.proc.kill('SIGTERM')
+      assert.equal(await agent.exit, 0)
+      const log = records(agent.stderr())
+      const lost = log.filter((l) =>
+        l.startsWith('<4>lost the connection to Astarte, reconnecting'),
+      )
+      assert.equal(lost.length, 1, log.join('\n'))
+      // one record per warning: the device logs its own, the agent doesn't repeat them
+      // (attempts are apart by the backoff, with state records between them at debug level)
+      const warnings = log.filter((l) => l.startsWith('<4>'))
+      assert.ok(warnings.length >= 3, log.join('\n'))
+      log.forEach((line, i) => {
+        if (line.startsWith('<4>')) assert.notEqual(line, log[i + 1], `repeated: ${line}`)
+      })
+    } finally {
+      await server.stop()
+    }
+  })
 })

@@ -258,6 +258,7 @@ async function runAgent(
       timers: nodeTimers,
       logger,
       stateDir: config.storeDirectory,
+      deviceLogsWarnings: true,
       shutdownTimeoutMs: config.agent.shutdownTimeoutSeconds * 1000,
       onFatal: (error) => {
         failure = error

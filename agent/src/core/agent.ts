@@ -13,6 +13,7 @@ import {
   type AstarteDevice,
   type Clock,
   type DeviceEvents,
+  type DeviceStateName,
   type Interface,
   type Logger,
   type ServerMessage,
@@ -53,9 +54,18 @@ export interface AgentOptions {
    * restart it.
    */
   readonly onFatal?: (error: unknown) => void
+  /**
+   * The device logs its own warnings to `logger` (runtime-node's `Device` opened with the same
+   * logger): the agent then doesn't log its `warning` events a second time. Default false: a
+   * device without a logger has its warnings logged by the agent.
+   */
+  readonly deviceLogsWarnings?: boolean
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
+
+/** The states a lost connection goes through on its way back (`error` and `closed` end it). */
+const RECONNECTING: ReadonlySet<DeviceStateName> = new Set(['connecting', 'backoff', 'pairing'])
 
 type FeatureState = 'idle' | 'starting' | 'running' | 'failed' | 'stopped'
 
@@ -98,6 +108,8 @@ export class Agent {
   #stopping: Promise<void> | undefined
   #started = false
   #failed = false
+  /** Online since the last connect: a state after it is a lost connection, logged once. */
+  #online = false
   /** The feature start in progress, which a stop lets finish (bounded) before stopping it. */
   #starting: Promise<void> | undefined
 
@@ -307,11 +319,25 @@ export class Agent {
   }
 
   readonly #onWarning = (event: DeviceEvents['warning']): void => {
-    this.#logger.log('warn', event.message, event.ctx)
+    if (this.#options.deviceLogsWarnings !== true) {
+      this.#logger.log('warn', event.message, event.ctx)
+    }
   }
 
   readonly #onState = (event: DeviceEvents['stateChanged']): void => {
     this.#logger.log('debug', 'device state', { state: event.state })
+    // at info level, each connection and each loss of one: the retries in between are warnings
+    if (event.state === 'online') {
+      if (!this.#online) this.#logger.log('info', 'connected to Astarte')
+      this.#online = true
+    } else if (this.#online && event.state !== 'syncing') {
+      this.#online = false
+      if (this.#stopping === undefined && RECONNECTING.has(event.state)) {
+        this.#logger.log('warn', 'lost the connection to Astarte, reconnecting', {
+          state: event.state,
+        })
+      }
+    }
   }
 
   readonly #onError = (error: DeviceEvents['error']): void => {
