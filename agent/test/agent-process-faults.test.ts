@@ -2,18 +2,21 @@
  * The `astarte-agent` process when something around it is wrong, as a device maker meets it: a
  * Pairing API that never answers a first-boot registration (a signal must still stop it at
  * once), the server going away and coming back (the agent reconnects by itself and says so,
- * each warning once). Real sandbox, real process.
+ * each warning once), a registered device whose store was wiped, a store directory it can't
+ * use, a CA file that isn't there and a full disk (each named in one error record, exit 1).
+ * Real sandbox, real process, real tmpfs.
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
 import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
+import { mountTmpfs } from './helpers/tmpfs.js'
 
 const agentDir = new URL('..', import.meta.url).pathname
 const edgehogDir = join(agentDir, '..', 'interfaces', 'edgehog')
@@ -200,4 +203,78 @@ ${v.extra}
       await server.stop()
     }
   })
+
+  test('a registered device whose store was wiped: exit 1 saying what to do', async () => {
+    const c = config('wiped', {})
+    await c.write()
+    const first = startAgent(c.file)
+    await eventually('connected', first.stderr, (s) => s.includes('<6>connected to Astarte'))
+    first.proc.kill('SIGTERM')
+    assert.equal(await first.exit, 0)
+    await rm(join(tmp, 'wiped-store'), { recursive: true })
+    const second = startAgent(c.file)
+    assert.equal(await second.exit, 1)
+    const log = records(second.stderr())
+    assert.match(
+      log.at(-1) ?? '',
+      /^<3>couldn't run the agent .*"code":"remote\.device_already_registered".*"hint":"the device is registered but its credentials secret is not in store_directory: give astarte_device_sdk\.credentials_secret, or unregister/,
+    )
+  })
+
+  test('a store directory that is a file: named, exit 1, nothing sent', async () => {
+    const c = config('store-file', { store: join(tmp, 'store-file.toml') })
+    await c.write()
+    const agent = startAgent(c.file)
+    assert.equal(await agent.exit, 1)
+    const log = records(agent.stderr())
+    assert.match(log.at(-1) ?? '', /^<3>couldn't prepare store_directory: .*"code":"EEXIST"/)
+    assert.equal((await fetchDevice(sandbox, c.file)).status, 404)
+  })
+
+  test('a CA file that is not there: named as agent.ca_file, exit 1', async () => {
+    const missing = join(tmp, 'no-such-ca.pem')
+    const c = config('no-ca', { ca: `ca_file = "${missing}"` })
+    await c.write()
+    const agent = startAgent(c.file)
+    assert.equal(await agent.exit, 1)
+    const log = records(agent.stderr())
+    assert.equal(
+      log.at(-1),
+      `<3>couldn't read agent.ca_file {"file":"${missing}","error":"ENOENT: no such file or directory, open '${missing}'","code":"ENOENT"}`,
+    )
+  })
+
+  test('a full disk at first boot: the cause (ENOSPC) in the error, exit 1; registers once freed', async (t) => {
+    const disk = await mountTmpfs(t, tmp, '1m')
+    if (disk === undefined) return
+    const filler = join(disk, 'filler')
+    await writeFile(filler, Buffer.alloc(1024 * 1024)).catch(() => undefined)
+    const c = config('full', { store: join(disk, 'store') })
+    await c.write()
+    const agent = startAgent(c.file)
+    assert.equal(await agent.exit, 1)
+    const log = records(agent.stderr())
+    // tmpfs directories take no blocks: the store is made, the credentials secret can't be saved
+    assert.match(
+      log.at(-1) ?? '',
+      /^<3>couldn't run the agent \{"error":"couldn't write .*credentials-secret".*"cause":"ENOSPC: no space left on device/,
+    )
+    assert.doesNotMatch(agent.stderr(), new RegExp(sandbox.jwt.split('.')[2] as string))
+
+    await rm(filler)
+    const again = startAgent(c.file)
+    await eventually('connected', again.stderr, (s) => s.includes('<6>connected to Astarte'))
+    again.proc.kill('SIGTERM')
+    assert.equal(await again.exit, 0)
+  })
 })
+
+/** The device of a config file written by this suite, as AppEngine knows it. */
+async function fetchDevice(sandbox: Sandbox, file: string): Promise<{ status: number }> {
+  const id = /device_id = "([^"]+)"/.exec(await readFile(file, 'utf8'))?.[1] ?? ''
+  const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${id}`, {
+    headers: { authorization: `Bearer ${sandbox.jwt}` },
+  })
+  await res.body?.cancel()
+  return { status: res.status }
+}

@@ -179,13 +179,29 @@ async function run(options: { config?: string; logLevel?: LogLevel }, io: CliIo)
   try {
     return await runAgent(config, source, logger, io)
   } catch (error) {
-    logger.log('error', "couldn't run the agent", {
-      error: error instanceof Error ? error.message : String(error),
-      ...(typeof (error as { code?: unknown }).code === 'string'
-        ? { code: (error as { code: string }).code }
-        : {}),
-    })
+    logger.log('error', "couldn't run the agent", errorContext(error))
     return 1
+  }
+}
+
+/** What to do about the failures whose message can't say it (it comes from the SDK). */
+const HINTS: Readonly<Record<string, string>> = {
+  'remote.device_already_registered':
+    'the device is registered but its credentials secret is not in store_directory: give ' +
+    'astarte_device_sdk.credentials_secret, or unregister the device in Astarte ' +
+    '(astartectl pairing agent unregister) and start again',
+}
+
+/** An error as log context: its message and code, its cause's (a full disk says ENOSPC), a hint. */
+function errorContext(error: unknown): Record<string, unknown> {
+  const code = (error as { code?: unknown } | undefined)?.code
+  const cause = error instanceof Error ? error.cause : undefined
+  const hint = typeof code === 'string' ? HINTS[code] : undefined
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause instanceof Error ? { cause: cause.message } : {}),
+    ...(hint === undefined ? {} : { hint }),
   }
 }
 
@@ -212,9 +228,30 @@ async function runAgent(
     wake()
   })
   try {
-    await mkdir(config.storeDirectory, { recursive: true, mode: 0o700 })
-    // mkdir leaves an existing directory's mode as it was; the store holds credentials
-    await chmod(config.storeDirectory, 0o700)
+    try {
+      await mkdir(config.storeDirectory, { recursive: true, mode: 0o700 })
+      // mkdir leaves an existing directory's mode as it was; the store holds credentials
+      await chmod(config.storeDirectory, 0o700)
+    } catch (error) {
+      logger.log(
+        'error',
+        "couldn't prepare store_directory: it must be a directory the agent's user owns, or one it can create",
+        { store: config.storeDirectory, ...errorContext(error) },
+      )
+      return 1
+    }
+    let caPem: string | undefined
+    if (config.agent.caFile !== undefined) {
+      try {
+        caPem = await readFile(config.agent.caFile, 'utf8')
+      } catch (error) {
+        logger.log('error', "couldn't read agent.ca_file", {
+          file: config.agent.caFile,
+          ...errorContext(error),
+        })
+        return 1
+      }
+    }
     let identity: { deviceId: string } | { hardwareId: string; namespace: string }
     if (sdk.deviceId !== undefined) identity = { deviceId: sdk.deviceId }
     else {
@@ -236,7 +273,7 @@ async function runAgent(
       ...(sdk.pairingToken === undefined ? {} : { pairingJwt: sdk.pairingToken }),
       interfaces: declared.interfaces,
       storeDir: config.storeDirectory,
-      ...(config.agent.caFile === undefined ? {} : { caFile: config.agent.caFile }),
+      ...(caPem === undefined ? {} : { caPem }),
       ignoreTlsErrors: sdk.ignoreSsl,
       logger,
     })
