@@ -1,6 +1,7 @@
 /** `astarte-agent check-config`, `--help`, `--version` as a real process: output and exit codes. */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,12 +10,18 @@ import { after, before, describe, test } from 'node:test'
 const agentDir = new URL('..', import.meta.url).pathname
 const bin = join(agentDir, 'bin', 'astarte-agent.js')
 const fixtures = join(agentDir, 'test', 'fixtures', 'config')
+const tsx = import.meta.resolve('tsx')
 
-function cli(args: string[], env: Record<string, string> = {}) {
+function cli(args: string[], env: Record<string, string> = {}, cwd?: string) {
   const r = spawnSync(
     process.execPath,
-    ['--conditions=@astarte-ts/source', '--import', 'tsx', bin, ...args],
-    { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env } },
+    // tsx by its URL: resolved from here, not from a test's working directory
+    ['--conditions=@astarte-ts/source', '--import', tsx, bin, ...args],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      ...(cwd === undefined ? {} : { cwd }),
+    },
   )
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
@@ -107,5 +114,23 @@ describe('astarte-agent check-config', () => {
     const r = cli(['--config', file])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /^<3>.*astarte_device_sdk\.pairing_url: required, missing$/m)
+  })
+
+  test('the daemon run where no configuration file is found says where it looked: exit 1', async (t) => {
+    if (existsSync('/etc/edgehog/config.toml')) {
+      t.skip('this machine has /etc/edgehog/config.toml, which the daemon would read')
+      return
+    }
+    const empty = await mkdtemp(join(dir, 'empty-'))
+    const r = cli([], {}, empty)
+    assert.equal(r.code, 1)
+    const lines = r.stderr.split('\n')
+    assert.equal(lines.pop(), '', 'the output ends with its last record')
+    assert.match(
+      lines[0] ?? '',
+      /^<3>no configuration file: none of \.\/edgehog-config\.toml, \/etc\/edgehog\/config\.toml; give one with --config FILE/,
+    )
+    assert.ok(lines.includes('<3>the environment: store_directory: required, missing'), r.stderr)
+    for (const line of lines) assert.match(line, /^<3>\S/)
   })
 })

@@ -8,7 +8,12 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { Device, nodeTimers } from '@astarte-ts/runtime-node'
 import type { Logger, LogLevel } from '@astarte-ts/sdk-core'
-import { loadConfig, type AgentConfig, type ConfigProblem } from '../config/index.js'
+import {
+  CONFIG_SEARCH_PATH,
+  loadConfig,
+  type AgentConfig,
+  type ConfigProblem,
+} from '../config/index.js'
 import { Agent } from '../core/agent.js'
 import { agentFeatures } from '../core/features.js'
 import { journalLogger, LOG_LEVELS } from '../core/logger.js'
@@ -165,10 +170,17 @@ async function run(options: { config?: string; logLevel?: LogLevel }, io: CliIo)
     ...(options.config === undefined ? {} : { path: options.config }),
     env: io.env,
   })
-  const shown = source ?? 'the environment (no configuration file found)'
+  const shown = source ?? 'the environment'
   const problems = result.ok ? unsupportedProblems(result.config) : result.problems
   if (!result.ok || problems.length > 0) {
-    io.stderr(formatProblems(shown, problems).replace(/^/gm, '<3>'))
+    if (source === undefined) {
+      // a first run from the wrong directory: say where the file was looked for
+      io.stderr(
+        `<3>no configuration file: none of ${CONFIG_SEARCH_PATH.join(', ')}; ` +
+          'give one with --config FILE (the EDGEHOG_* variables alone leave these problems)\n',
+      )
+    }
+    io.stderr(formatProblems(shown, problems).replace(/^(?=.)/gm, '<3>'))
     return 1
   }
   const config = result.config
