@@ -207,6 +207,12 @@ describe('malformed configurations are rejected with the key path', () => {
       /http\(s\) URL/,
     ],
     [
+      'a pairing url ending in the API version, which the agent adds',
+      `store_directory = "/s"\n[astarte_device_sdk]\nrealm = "r"\npairing_url = "https://api.example.com/pairing/v1/"\n`,
+      'astarte_device_sdk.pairing_url',
+      /without \/v1 \(https:\/\/api\.<host>\/pairing\)/,
+    ],
+    [
       'a device id that is not one',
       `${minimal}device_id = "my-device"\n`,
       'astarte_device_sdk.device_id',

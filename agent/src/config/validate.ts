@@ -143,6 +143,9 @@ function readDeviceSdk(s: Section): AstarteDeviceSdkConfig | undefined {
   const pairingUrl = s.string('pairing_url', { required: true, nonEmpty: true })
   if (pairingUrl !== undefined && !/^https?:\/\/[^/]/.test(pairingUrl)) {
     s.problem('pairing_url', `must be an http(s) URL, not "${pairingUrl}"`)
+  } else if (pairingUrl !== undefined && /\/v1\/?$/.test(pairingUrl)) {
+    // the API version is added to it (`<pairing_url>/v1/<realm>/…`): a copied /v1 doubles it
+    s.problem('pairing_url', 'must be the Pairing API without /v1 (https://api.<host>/pairing)')
   }
   const deviceId = s.string('device_id')
   if (deviceId !== undefined && deviceId !== '' && !isValidDeviceId(deviceId)) {
