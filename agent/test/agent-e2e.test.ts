@@ -207,12 +207,13 @@ describe('agent against the sandbox', () => {
     t.after(() => agent.stop())
     await agent.start()
     assert.equal((await stat(join(storeDir, 'probe'))).mode & 0o777, 0o700)
-    await eventually(
-      'the device online',
+    // connected from the broker's CONNACK on; the introspection the device sends after it
+    const online = await eventually(
+      'the device online with its introspection',
       () => status(deviceId),
-      (s) => s?.connected === true,
+      (s) => s?.connected === true && Object.keys(s.introspection ?? {}).length > 0,
     )
-    const introspection = Object.keys((await status(deviceId))?.introspection ?? {}).sort()
+    const introspection = Object.keys(online?.introspection ?? {}).sort()
     assert.deepEqual(introspection, [CONTROL.interface_name, COUNTERS.interface_name])
 
     // a value of the wrong type (the device's dataError), then one its feature throws on
@@ -538,12 +539,13 @@ period = 3600
 
       const first = startAgent(file)
       const firstExit = exited(first.proc)
-      await eventually(
-        'the agent online',
+      // connected from the broker's CONNACK on; the introspection the agent sends after it
+      const online = await eventually(
+        'the agent online with its introspection',
         () => status(deviceId),
-        (s) => s?.connected === true,
+        (s) => s?.connected === true && Object.keys(s.introspection ?? {}).length > 0,
       )
-      assert.deepEqual(Object.keys((await status(deviceId))?.introspection ?? {}).sort(), expected)
+      assert.deepEqual(Object.keys(online?.introspection ?? {}).sort(), expected)
       await eventually(
         'OSInfo published',
         async () =>
