@@ -119,8 +119,12 @@ interface Record_ {
   ctx?: Readonly<Record<string, unknown>>
 }
 
+/**
+ * Polls until `ok`. Bounded at 60 s: an agent process starts under tsx, and on a loaded machine
+ * its start alone passed 20 s.
+ */
 async function eventually<T>(what: string, poll: () => Promise<T> | T, ok: (v: T) => boolean) {
-  const end = Date.now() + 20_000
+  const end = Date.now() + 60_000
   let last: T | undefined
   while (Date.now() < end) {
     last = await poll()
