@@ -4,7 +4,8 @@
  * the property cache answers `getProperty` at once after it. The MQTT session (`astms`) outlives
  * it too: an engine stopped in the middle of a QoS 2 exchange, outgoing (past PUBREC, before
  * PUBCOMP) or incoming (PUBREC written, no PUBREL yet), completes it after the restart, and
- * Astarte stores the `unique` value once, the application sees the server's property once.
+ * Astarte stores the `unique` value once, the application sees the server's property once; so
+ * too for a send whose ring record is over NVS's 4000 bytes (kept in chunks).
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -161,6 +162,54 @@ test('XS: a reboot past PUBREC of a unique send completes it; Astarte stores the
     await eventually(
       'the ring and the session emptied',
       async () => [queued(preferences), sessionRecords(preferences).length] as const,
+      ([ring, records]) => ring === 0 && records === 0,
+    )
+  } finally {
+    await second.stop()
+  }
+})
+
+test('XS: a unique send whose ring record is over one preference, rebooted past PUBREC: stored once', async () => {
+  const { deviceId, preferences } = await env.provision()
+  const first = await startCutting(preferences, 60_000)
+  const timestamp = { $date: Date.UTC(2026, 0, 2, 3, 4, 6) }
+  // its ring message (base64 in JSON) is over NVS's 4000 bytes, its PUBLISH not quite
+  const big = 'astarte-ts '.repeat(300)
+  // values other than the `stored` ring's next id (`n`)
+  const kept = (domain: string) =>
+    [...(preferences.get(domain) ?? [])].filter(([key]) => key !== 'n')
+  try {
+    await first.device.call('connect')
+    const cut = first.cutAt(PUBREL)
+    await first.device.call('send', VALUES, '/xs/string', big, { timestamp })
+    await cut
+    assert.deepEqual(await valuesOf(deviceId, '/xs/string'), [big])
+    // the ring's message a head (a number counting its chunks) and its chunks
+    const heads = kept('astq').filter(([, value]) => typeof value === 'number')
+    assert.equal(heads.length, 1)
+    const [key, head] = heads[0] as [string, number]
+    assert.ok(head >> 1 > 1)
+    assert.equal(kept('astq').length, 1 + (head >> 1))
+    assert.ok(kept('astq').every(([k]) => k === key || k.startsWith(key)))
+  } finally {
+    await first.device.stop()
+  }
+
+  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
+  try {
+    await second.call('connect')
+    const connected = second.events.find((e) => e.name === 'connected')
+    assert.equal(connected?.payload['sessionPresent'], true)
+    await second.call('send', VALUES, '/xs/string', 'after', { timestamp })
+    const values = await eventually(
+      'the value sent after the reboot',
+      () => valuesOf(deviceId, '/xs/string'),
+      (v) => v.includes('after'),
+    )
+    assert.deepEqual(values, [big, 'after'])
+    await eventually(
+      'the ring and the session emptied, chunks and all',
+      async () => [kept('astq').length, kept('astms').length] as const,
       ([ring, records]) => ring === 0 && records === 0,
     )
   } finally {

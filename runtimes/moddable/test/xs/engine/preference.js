@@ -6,6 +6,15 @@ function check(domain, key) {
   if (domain.length > 15 || key.length > 15) throw new Error('preference name too long')
 }
 
+function utf8Length(text) {
+  let n = 0
+  for (const c of text) {
+    const code = c.codePointAt(0)
+    n += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4
+  }
+  return n
+}
+
 export default {
   get(domain, key) {
     check(domain, key)
@@ -15,6 +24,14 @@ export default {
   },
   set(domain, key, value) {
     check(domain, key)
+    // NVS: a blob of 4000 bytes at most, a string of 3999 (4000 with its NUL)
+    const size =
+      value instanceof ArrayBuffer
+        ? value.byteLength
+        : typeof value === 'string'
+          ? utf8Length(value) + 1
+          : 0
+    if (size > 4000) throw new Error('preference value too large')
     const stored = value instanceof ArrayBuffer ? { base64: toBase64(value) } : value
     host({ op: 'prefSet', domain, key, value: stored })
   },
