@@ -50,7 +50,8 @@ function startAgent(config: string): Agent {
   return { proc, stderr: () => stderr, exit }
 }
 
-async function eventually<T>(what: string, poll: () => T, ok: (v: T) => boolean, ms = 20_000) {
+// 60 s: an agent process's start under tsx can take over 20 s on a loaded machine
+async function eventually<T>(what: string, poll: () => T, ok: (v: T) => boolean, ms = 60_000) {
   const end = Date.now() + ms
   let last: T | undefined
   while (Date.now() < end) {
@@ -183,7 +184,7 @@ ${v.extra}
         'connected again',
         () => agent.stderr().split('<6>connected to Astarte').length - 1,
         (n) => n === 2,
-        60_000,
+        90_000,
       )
       agent.proc.kill('SIGTERM')
       assert.equal(await agent.exit, 0)
