@@ -12,6 +12,8 @@ import {
   deviceIdFromUuidV5,
   checkDeviceId,
   checkSupportedInterface,
+  type HttpClient,
+  type Logger,
   type Store,
 } from '@astarte-ts/sdk-core'
 import { loadDeviceConfig } from '../config/config-file.js'
@@ -64,13 +66,14 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
     options.caPem ??
     (options.caFile === undefined ? undefined : await readFile(options.caFile, 'utf8'))
   const ignoreTlsErrors = options.ignoreTlsErrors ?? false
-  const http =
+  const pairingHttp =
     ports.http ??
     nodeHttpClient({ ...(caPem === undefined ? {} : { caPem }), ignoreTlsErrors, logger })
 
   const dir = join(options.storeDir, deviceId)
   const credentials = new FileCredentialsStore({ dir })
-  let secret = options.credentialsSecret ?? credentials.read('credentialsSecret')?.trim()
+  let saved = credentials.read('credentialsSecret')?.trim()
+  let secret = options.credentialsSecret ?? saved
   if (secret === undefined) {
     if (options.pairingJwt === undefined) {
       throw new SdkError(
@@ -80,7 +83,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
       )
     }
     secret = await registerDevice({
-      http,
+      http: pairingHttp,
       pairingUrl,
       realm,
       jwt: options.pairingJwt,
@@ -88,11 +91,11 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
       interfaces,
     })
     credentials.write('credentialsSecret', secret)
+    saved = secret
     logger.log('info', 'device registered, credentials secret saved', { deviceId, dir })
-  } else if (secret !== credentials.read('credentialsSecret')?.trim()) {
-    // kept so later runs (and the CLI) can open the device without repeating the secret
-    credentials.write('credentialsSecret', secret)
   }
+  const http =
+    secret === saved ? pairingHttp : savedOnceAccepted(pairingHttp, secret, credentials, logger)
   const certificatePem = credentials.read('certificate')
   const privateKeyPem = credentials.read('privateKey')
   const existing =
@@ -181,4 +184,35 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
         error: error instanceof Error ? error.message : String(error),
       }),
   })
+}
+
+/**
+ * Keeps a secret given in the options, so later runs (and the CLI) can open the device without
+ * repeating it, once the Pairing API answered a request it authenticated: a mistyped secret must
+ * not overwrite the one saved that works.
+ */
+function savedOnceAccepted(
+  http: HttpClient,
+  secret: string,
+  credentials: FileCredentialsStore,
+  logger: Logger,
+): HttpClient {
+  const bearer = `Bearer ${secret}`
+  let pending = true
+  return {
+    async request(req) {
+      const res = await http.request(req)
+      if (
+        pending &&
+        res.status >= 200 &&
+        res.status < 300 &&
+        req.headers.Authorization === bearer
+      ) {
+        pending = false
+        credentials.write('credentialsSecret', secret)
+        logger.log('info', 'the pairing api accepted the credentials secret: saved', {})
+      }
+      return res
+    },
+  }
 }

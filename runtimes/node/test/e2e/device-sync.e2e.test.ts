@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   encodePayload,
@@ -276,11 +276,15 @@ describe('Device sync and resilience against the sandbox', () => {
     }
   })
 
-  test('a wrong credentials secret is a terminal, typed error: connect rejects, no retry storm', async () => {
-    const first = await openDevice(env)
+  test('a wrong credentials secret is a terminal, typed error: connect rejects, no retry storm; the saved one stays', async () => {
+    const storeDir = await env.storeDir()
+    const first = await openDevice(env, { storeDir })
     const deviceId = first.deviceId
     await first.close()
+    const savedFile = join(storeDir, deviceId, 'credentials-secret')
+    const good = await readFile(savedFile, 'utf8')
     const device = await openDevice(env, {
+      storeDir,
       deviceId,
       credentialsSecret: Buffer.alloc(32, 1).toString('base64'),
     })
@@ -296,6 +300,30 @@ describe('Device sync and resilience against the sandbox', () => {
     } finally {
       await device.close()
     }
+    // a mistyped secret never replaced the one that works: the device opens again without it
+    assert.equal(await readFile(savedFile, 'utf8'), good)
+    const again = await openDevice(env, { storeDir, deviceId, pairingJwt: undefined })
+    try {
+      await again.connect({ signal: AbortSignal.timeout(20_000) })
+    } finally {
+      await again.close()
+    }
+    // the right secret given to a fresh store is saved, 0600, once the Pairing API took it
+    const freshDir = await env.storeDir()
+    const fresh = await openDevice(env, {
+      storeDir: freshDir,
+      deviceId,
+      credentialsSecret: good.trim(),
+      pairingJwt: undefined,
+    })
+    try {
+      await fresh.connect({ signal: AbortSignal.timeout(20_000) })
+    } finally {
+      await fresh.close()
+    }
+    const freshFile = join(freshDir, deviceId, 'credentials-secret')
+    assert.equal((await readFile(freshFile, 'utf8')).trim(), good.trim())
+    assert.equal((await stat(freshFile)).mode & 0o777, 0o600)
   })
 
   test('stored data sent while offline is on disk and delivered after a restart', async () => {
