@@ -153,7 +153,7 @@ describe('astarte-device deadlines under forced garbage collection', () => {
   test('a missing --ca ends at the first attempt (not at the deadline), naming the untrusted certificate and --ca', async () => {
     const r = await runUnderGc(send('no-ca', ROOMY_S), { boundMs: ROOMY_S * 1000 })
     assert.equal(r.code, 1, r.stderr)
-    assert.match(r.stderr, /the broker's certificate is not trusted .*pass --ca FILE/)
+    assert.match(r.stderr, /the broker's certificate is not trusted .*astarte-device --ca FILE/)
     assert.match(r.stderr, /\[remote\.tls_untrusted\]/)
     // ended by the failure, not by the deadline
     assert.doesNotMatch(r.stderr, /local\.timeout/)

@@ -88,7 +88,9 @@ export function describeNetworkFailure(
   const code = (cause as { code?: unknown } | null)?.code
   const text = typeof code === 'string' ? code : ''
   const message = cause instanceof Error ? cause.message : ''
-  const ca = 'pass --ca FILE (option caFile) with the CA that signed it'
+  // one message for every user of the runtime: the SDK option, the CLI flag, the agent's key
+  const ca =
+    "trust the CA that signed it (option caFile; astarte-device --ca FILE; the agent's ca_file)"
   if (UNTRUSTED_CODES.has(text)) {
     return {
       code: 'remote.tls_untrusted',
