@@ -96,11 +96,13 @@ export function runPairing(
         break
       case 'pairing.retrying':
         ctx.lastError = action.error
+        // a reader wants the wait and the reason, not a clock reading and a code alone
         warn(ctx, "couldn't complete pairing, retrying", {
           step: action.step,
           attempt: action.attempt,
-          atMs: action.atMs,
+          inMs: action.atMs - nowMs,
           code: action.error.code,
+          error: action.error.message,
         })
         break
       case 'pairing.failed':

@@ -97,6 +97,8 @@ test('a first connect that keeps failing is retried until its signal aborts', as
   const device = await Device.open(options())
   const states: string[] = []
   device.on('stateChanged', ({ state }) => states.push(state))
+  const warnings: Array<{ message: string; ctx?: Readonly<Record<string, unknown>> }> = []
+  device.on('warning', (w) => warnings.push(w))
   const ac = new AbortController()
   const seen = requests
   // aborted once the Pairing API saw a retry, not after a fixed delay a loaded machine may spend
@@ -109,6 +111,13 @@ test('a first connect that keeps failing is retried until its signal aborts', as
   await assert.rejects(device.connect({ signal: ac.signal }), /gave up/)
   assert.ok(requests - seen >= 2, `pairing was retried (${requests - seen} requests)`)
   assert.equal(states[0], 'pairing')
+  // each retry says how long it waits (within the backoff) and why, in words
+  const retry = warnings.find((w) => w.message === "couldn't complete pairing, retrying")
+  assert.ok(retry !== undefined, JSON.stringify(warnings))
+  const inMs = retry.ctx?.['inMs'] as number
+  assert.ok(inMs >= 0 && inMs <= options().backoff!.maxMs, `inMs ${inMs}`)
+  assert.equal(retry.ctx?.['code'], 'remote.pairing_unexpected')
+  assert.match(String(retry.ctx?.['error']), /503/)
   await device.close()
   assert.equal(device.state, 'closed')
 })
