@@ -5,7 +5,8 @@
  * it too: an engine stopped in the middle of a QoS 2 exchange, outgoing (past PUBREC, before
  * PUBCOMP) or incoming (PUBREC written, no PUBREL yet), completes it after the restart, and
  * Astarte stores the `unique` value once, the application sees the server's property once; so
- * too for a send whose ring record is over NVS's 4000 bytes (kept in chunks).
+ * too for a send whose ring record is over NVS's 4000 bytes (kept in chunks), and one whose MQTT
+ * session record is too (a string of 6000 characters).
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -110,9 +111,13 @@ async function startCutting(preferences: Preferences, backoffMs: number) {
       return 'drop'
     },
   })
+  // an engine that ends first (XS aborted) fails the wait
   const cutAt = (type: number): Promise<void> => {
     armed = type
-    return new Promise((resolve) => (hit = resolve))
+    return Promise.race([
+      new Promise<void>((resolve) => (hit = resolve)),
+      device.exited.then((error) => Promise.reject(error)),
+    ])
   }
   return { device, cutAt }
 }
@@ -120,6 +125,40 @@ async function startCutting(preferences: Preferences, backoffMs: number) {
 async function valuesOf(deviceId: string, path: string): Promise<unknown[]> {
   const { data } = await env.api('GET', `devices/${deviceId}/interfaces/${VALUES}${path}`)
   return Array.isArray(data) ? data.map((r: { value: unknown }) => r.value) : []
+}
+
+/**
+ * Restarts the device on `preferences` after a cut past PUBREC: it resumes its MQTT session and
+ * sends `after` on `path`. Resolves with what Astarte then holds at `path`, once the ring and
+ * the session emptied (chunks and all).
+ */
+async function sendAfterReboot(
+  deviceId: string,
+  preferences: Preferences,
+  path: string,
+  after: unknown,
+  timestamp: { $date: number },
+): Promise<unknown[]> {
+  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
+  try {
+    await second.call('connect')
+    const connected = second.events.find((e) => e.name === 'connected')
+    assert.equal(connected?.payload['sessionPresent'], true)
+    await second.call('send', VALUES, path, after, { timestamp })
+    const values = await eventually(
+      'the value sent after the reboot',
+      () => valuesOf(deviceId, path),
+      (v) => v.includes(after),
+    )
+    await eventually(
+      'the ring and the session emptied, chunks and all',
+      async () => [queued(preferences), sessionRecords(preferences).length] as const,
+      ([ring, records]) => ring === 0 && records === 0,
+    )
+    return values
+  } finally {
+    await second.stop()
+  }
 }
 
 test('XS: a reboot past PUBREC of a unique send completes it; Astarte stores the value once', async () => {
@@ -145,77 +184,59 @@ test('XS: a reboot past PUBREC of a unique send completes it; Astarte stores the
   } finally {
     await first.device.stop()
   }
-
-  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
-  try {
-    await second.call('connect')
-    const connected = second.events.find((e) => e.name === 'connected')
-    assert.equal(connected?.payload['sessionPresent'], true)
-    // the stored ring publishes 7 again: it adopts the resumed exchange instead of going out
-    await second.call('send', VALUES, '/xs/integer', 8, { timestamp })
-    const values = await eventually(
-      'the value sent after the reboot',
-      () => valuesOf(deviceId, '/xs/integer'),
-      (v) => v.includes(8),
-    )
-    assert.deepEqual(values, [7, 8])
-    await eventually(
-      'the ring and the session emptied',
-      async () => [queued(preferences), sessionRecords(preferences).length] as const,
-      ([ring, records]) => ring === 0 && records === 0,
-    )
-  } finally {
-    await second.stop()
-  }
+  // the stored ring publishes 7 again: it adopts the resumed exchange instead of going out
+  assert.deepEqual(
+    await sendAfterReboot(deviceId, preferences, '/xs/integer', 8, timestamp),
+    [7, 8],
+  )
 })
 
-test('XS: a unique send whose ring record is over one preference, rebooted past PUBREC: stored once', async () => {
+/**
+ * A `unique` send of the string `big`, cut past PUBREC and completed after a reboot: Astarte
+ * stores it once. Its ring message (base64 in JSON) is over NVS's 4000 bytes, kept in chunks;
+ * its session record, the PUBLISH, too when `sessionChunked`.
+ */
+async function bigUniqueSend(big: string, sessionChunked: boolean): Promise<void> {
   const { deviceId, preferences } = await env.provision()
   const first = await startCutting(preferences, 60_000)
   const timestamp = { $date: Date.UTC(2026, 0, 2, 3, 4, 6) }
-  // its ring message (base64 in JSON) is over NVS's 4000 bytes, its PUBLISH not quite
-  const big = 'astarte-ts '.repeat(300)
   // values other than the `stored` ring's next id (`n`)
   const kept = (domain: string) =>
     [...(preferences.get(domain) ?? [])].filter(([key]) => key !== 'n')
+  // a record's head: a number counting its chunks (`head >> 1`)
+  const heads = (domain: string) =>
+    kept(domain).filter((entry): entry is [string, number] => typeof entry[1] === 'number')
   try {
     await first.device.call('connect')
     const cut = first.cutAt(PUBREL)
     await first.device.call('send', VALUES, '/xs/string', big, { timestamp })
     await cut
     assert.deepEqual(await valuesOf(deviceId, '/xs/string'), [big])
-    // the ring's message a head (a number counting its chunks) and its chunks
-    const heads = kept('astq').filter(([, value]) => typeof value === 'number')
-    assert.equal(heads.length, 1)
-    const [key, head] = heads[0] as [string, number]
+    // the ring's message: a head and its chunks
+    const [ring, ...others] = heads('astq')
+    assert.equal(others.length, 0)
+    const [key, head] = ring as [string, number]
     assert.ok(head >> 1 > 1)
     assert.equal(kept('astq').length, 1 + (head >> 1))
     assert.ok(kept('astq').every(([k]) => k === key || k.startsWith(key)))
+    // the session's publish record: chunks under a head only when over one value
+    assert.equal(heads('astms').length, sessionChunked ? 1 : 0)
   } finally {
     await first.device.stop()
   }
+  assert.deepEqual(await sendAfterReboot(deviceId, preferences, '/xs/string', 'after', timestamp), [
+    big,
+    'after',
+  ])
+}
 
-  const second = await XsDevice.start({ preferences, open: { interfaces: env.compiled } })
-  try {
-    await second.call('connect')
-    const connected = second.events.find((e) => e.name === 'connected')
-    assert.equal(connected?.payload['sessionPresent'], true)
-    await second.call('send', VALUES, '/xs/string', 'after', { timestamp })
-    const values = await eventually(
-      'the value sent after the reboot',
-      () => valuesOf(deviceId, '/xs/string'),
-      (v) => v.includes('after'),
-    )
-    assert.deepEqual(values, [big, 'after'])
-    await eventually(
-      'the ring and the session emptied, chunks and all',
-      async () => [kept('astq').length, kept('astms').length] as const,
-      ([ring, records]) => ring === 0 && records === 0,
-    )
-  } finally {
-    await second.stop()
-  }
-})
+test('XS: a unique send whose ring record is over one preference, rebooted past PUBREC: stored once', () =>
+  // its PUBLISH not quite over one value
+  bigUniqueSend('astarte-ts '.repeat(300), false))
+
+test('XS: a unique send of 6000 characters, ring and session records in chunks, rebooted past PUBREC: stored once', () =>
+  // a string decoded in one `fromCharCode.apply` of this size overflowed XS's stack
+  bigUniqueSend('0123456789'.repeat(600), true))
 
 test('XS: a reboot after PUBREC of a server property, before PUBREL: the app sees it once', async () => {
   const { deviceId, preferences } = await env.provision()

@@ -65,7 +65,14 @@ export function utf8Encode(s: string): Uint8Array {
   return out
 }
 
-const CHUNK = 4096
+/**
+ * Code units per `String.fromCharCode.apply`. XS pushes every argument on its stack, whose size
+ * an app sets (runtimes/moddable's manifest: 1024 slots, some 630 in use on the deepest paths);
+ * past it XS aborts. With 4096, a `stored` string value over about 3460 characters, decoded as
+ * the queue is pumped, aborted the XS tests' engine (4096 slots) and over a few hundred would a
+ * device.
+ */
+const CHUNK = 128
 /** Up to this many bytes, building the string char by char beats `fromCharCode.apply`. */
 const SHORT = 24
 /** The smallest code point a sequence of 1 + index bytes may carry (shorter forms are overlong). */
