@@ -80,6 +80,10 @@ export class XsDevice {
   readonly #xs: XsnapProcess
   readonly host: HostServices
   readonly #calls = new Map<number, (r: { ok: boolean; value: unknown }) => void>()
+  #exited: Error | undefined
+  #onExit: (error: Error) => void = () => undefined
+  /** Settles with the reason if the engine ends before `stop` (XS aborted: a stack overflow…). */
+  readonly exited = new Promise<Error>((resolve) => (this.#onExit = resolve))
   readonly #waiters = new Set<() => void>()
   #nextCall = 1
 
@@ -92,12 +96,24 @@ export class XsDevice {
       ...(options.onDeviceBytes === undefined ? {} : { onDeviceBytes: options.onDeviceBytes }),
       trace,
     })
-    this.#xs = new XsnapProcess((message) => {
-      const answer = this.host.handle(
-        JSON.parse(message.toString('utf8')) as Record<string, unknown>,
-      )
-      return Buffer.from(answer === undefined ? '' : JSON.stringify(answer))
-    })
+    this.#xs = new XsnapProcess(
+      (message) => {
+        const answer = this.host.handle(
+          JSON.parse(message.toString('utf8')) as Record<string, unknown>,
+        )
+        return Buffer.from(answer === undefined ? '' : JSON.stringify(answer))
+      },
+      {
+        // calls and waits in flight fail with the reason instead of waiting for good
+        onExit: (error) => {
+          this.#exited = error
+          for (const settle of this.#calls.values()) settle({ ok: false, value: error.message })
+          this.#calls.clear()
+          for (const w of this.#waiters) w()
+          this.#onExit(error)
+        },
+      },
+    )
   }
 
   /** Heap slots live once the bundle was loaded (its code and module objects). */
@@ -128,6 +144,7 @@ export class XsDevice {
   /** Calls `device[method](...args)` in XS; resolves with its value, rejects with its error. */
   call(method: string, ...args: unknown[]): Promise<unknown> {
     const id = this.#nextCall++
+    if (this.#exited !== undefined) return Promise.reject(this.#exited)
     return new Promise((resolve, reject) => {
       this.#calls.set(id, ({ ok, value }) =>
         ok ? resolve(value) : reject(Object.assign(new Error(JSON.stringify(value)), { value })),
@@ -142,6 +159,12 @@ export class XsDevice {
   waitFor(match: (e: XsEvent) => boolean, from = 0, ms = 30_000): Promise<XsEvent> {
     return new Promise((resolve, reject) => {
       const check = () => {
+        if (this.#exited !== undefined) {
+          this.#waiters.delete(check)
+          clearTimeout(timer)
+          reject(this.#exited)
+          return
+        }
         const found = this.events.slice(from).find(match)
         if (found === undefined) return
         this.#waiters.delete(check)

@@ -44,6 +44,15 @@ export interface XsMeters {
   readonly compute?: number
 }
 
+/** Why `xsnap-worker` ended, by exit status (its `E_*` codes, xsnap-worker.c): XS aborted. */
+const ABORTS: Record<number, string> = {
+  11: 'memory full',
+  12: 'stack overflow',
+  15: 'unhandled exception',
+  16: 'no more keys',
+  17: 'too much computation',
+}
+
 interface Exchange {
   readonly bytes: Buffer
   readonly resolve: (meters: XsMeters) => void
@@ -61,7 +70,14 @@ export class XsnapProcess {
   peakHeapCount = 0
   heapCount = 0
 
-  constructor(onQuery: (message: Buffer) => Buffer, options: { stdout?: boolean } = {}) {
+  /**
+   * `onExit` hears when the worker ends other than by `close` (an abort ends it without a word
+   * on the pipes): what waits on the engine would otherwise wait for good.
+   */
+  constructor(
+    onQuery: (message: Buffer) => Buffer,
+    options: { stdout?: boolean; onExit?: (error: Error) => void } = {},
+  ) {
     ensureWorker()
     this.#child = spawn(worker, ['astarte-moddable-test', '-l', '1000000000'], {
       stdio: ['ignore', options.stdout === true ? 'inherit' : 'ignore', 'inherit', 'pipe', 'pipe'],
@@ -76,7 +92,10 @@ export class XsnapProcess {
       for (let m = this.#next(); m !== undefined; m = this.#next()) this.#onMessage(m, onQuery)
     })
     this.#child.on('exit', (code, signal) => {
-      this.#exited = new Error(`xsnap-worker exited (${code ?? signal})`)
+      const why = code === null ? signal : `${code}${code in ABORTS ? `: ${ABORTS[code]}` : ''}`
+      const closing = this.#closing
+      this.#exited = new Error(`xsnap-worker exited (${why})`)
+      if (!closing) options.onExit?.(this.#exited)
       this.#current?.reject(this.#exited)
       for (const e of this.#queue.splice(0)) e.reject(this.#exited)
     })
@@ -144,8 +163,11 @@ export class XsnapProcess {
     return this.#exchange(Buffer.from(`?${message}`))
   }
 
+  #closing = false
+
   async close(): Promise<void> {
     if (this.#exited !== undefined) return
+    this.#closing = true
     const exited = new Promise((r) => this.#child.once('exit', r))
     // `q` asks the worker to quit; a worker still busy is ended
     this.#write(Buffer.from('q'))
