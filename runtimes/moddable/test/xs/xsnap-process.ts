@@ -139,6 +139,7 @@ export class XsnapProcess {
 
   #pump(): void {
     if (this.#current !== undefined) return
+    if (this.#closing) return this.#idle?.()
     const next = this.#queue.shift()
     if (next === undefined) return
     this.#current = next
@@ -147,6 +148,7 @@ export class XsnapProcess {
 
   #exchange(bytes: Buffer): Promise<XsMeters> {
     if (this.#exited !== undefined) return Promise.reject(this.#exited)
+    if (this.#closing) return Promise.reject(new Error('closed'))
     return new Promise((resolve, reject) => {
       this.#queue.push({ bytes, resolve, reject })
       this.#pump()
@@ -164,14 +166,21 @@ export class XsnapProcess {
   }
 
   #closing = false
+  #idle: (() => void) | undefined
 
   async close(): Promise<void> {
     if (this.#exited !== undefined) return
     this.#closing = true
     const exited = new Promise((r) => this.#child.once('exit', r))
-    // `q` asks the worker to quit; a worker still busy is ended
-    this.#write(Buffer.from('q'))
+    // a worker still busy is ended
     const timer = setTimeout(() => this.#child.kill(), 2000)
+    // `q` asks the worker to quit, once the exchange under way ended: written during one, it was
+    // read as the answer to the engine's query, and our answer as a command ("Unexpected prefix
+    // '/'"); what is queued is not sent
+    const closed = new Error('closed')
+    for (const e of this.#queue.splice(0)) e.reject(closed)
+    if (this.#current !== undefined) await new Promise<void>((r) => (this.#idle = r))
+    this.#write(Buffer.from('q'))
     await exited
     clearTimeout(timer)
   }
