@@ -146,6 +146,18 @@ describe('agent against the sandbox', () => {
     const text = await res.text()
     return { status: res.status, data: (text === '' ? undefined : JSON.parse(text))?.data }
   }
+  /** Opens a test's device on the sandbox, and opens it again on the same store. */
+  const opener = (deviceId: string, storeDir: string, interfaces: readonly Interface[]) => () =>
+    Device.open({
+      realm: sandbox.realm,
+      pairingUrl: sandbox.pairingUrl,
+      deviceId,
+      pairingJwt: sandbox.jwt,
+      interfaces,
+      storeDir,
+      caPem: sandbox.caPem,
+      logger: quiet,
+    })
   const status = async (deviceId: string) =>
     (await api('GET', `devices/${deviceId}`)).data as
       { connected: boolean; introspection: Record<string, unknown> } | undefined
@@ -185,17 +197,7 @@ describe('agent against the sandbox', () => {
     )
     const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
     const storeDir = join(tmp, 'class-store')
-    const open = () =>
-      Device.open({
-        realm: sandbox.realm,
-        pairingUrl: sandbox.pairingUrl,
-        deviceId,
-        pairingJwt: sandbox.jwt,
-        interfaces: declared.interfaces,
-        storeDir,
-        caPem: sandbox.caPem,
-        logger: quiet,
-      })
+    const open = opener(deviceId, storeDir, declared.interfaces)
     const device = await open()
     const fatal: unknown[] = []
     const agent = new Agent({
@@ -273,17 +275,7 @@ describe('agent against the sandbox', () => {
     const declared = await Agent.interfacesOf([probe])
     const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
     const storeDir = join(tmp, 'queued-store')
-    const open = () =>
-      Device.open({
-        realm: sandbox.realm,
-        pairingUrl: sandbox.pairingUrl,
-        deviceId,
-        pairingJwt: sandbox.jwt,
-        interfaces: declared.interfaces,
-        storeDir,
-        caPem: sandbox.caPem,
-        logger: quiet,
-      })
+    const open = opener(deviceId, storeDir, declared.interfaces)
     const device = await open()
     const agent = new Agent({
       device,
@@ -320,17 +312,7 @@ describe('agent against the sandbox', () => {
     const declared = await Agent.interfacesOf([slow])
     const deviceId = randomDeviceId(new Uint8Array(randomBytes(16)))
     const storeDir = join(tmp, 'slow-store')
-    const open = () =>
-      Device.open({
-        realm: sandbox.realm,
-        pairingUrl: sandbox.pairingUrl,
-        deviceId,
-        pairingJwt: sandbox.jwt,
-        interfaces: declared.interfaces,
-        storeDir,
-        caPem: sandbox.caPem,
-        logger: quiet,
-      })
+    const open = opener(deviceId, storeDir, declared.interfaces)
     // registered and introspected once, so AppEngine takes a property it delivers at the next connect
     const first = await open()
     await first.connect()

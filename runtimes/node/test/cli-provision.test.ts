@@ -381,20 +381,24 @@ test('send --config takes the bundle: the provisioned device sends from its node
   const keyFile = join(dir, BUNDLE_FILES.node, deviceId, 'device.key')
   const key = await readFile(keyFile, 'utf8')
   const timestamp = '2026-11-22T10:00:00Z'
-  const send = await runCli([
-    'send',
-    '--config',
-    bundleFile,
-    '--interfaces',
-    testInterfacesDir,
-    '--timeout',
-    '30',
-    VALUES,
-    '/bundle/integer',
-    '41',
-    '--timestamp',
-    timestamp,
-  ])
+  // `astarte-device send` as from the factory's host: the bundle as the device config
+  const sendFrom = (config: string, value: string, extra: readonly string[] = []) =>
+    runCli([
+      'send',
+      '--config',
+      config,
+      ...extra,
+      '--interfaces',
+      testInterfacesDir,
+      '--timeout',
+      '30',
+      VALUES,
+      '/bundle/integer',
+      value,
+      '--timestamp',
+      timestamp,
+    ])
+  const send = await sendFrom(bundleFile, '41')
   assert.equal(send.code, 0, send.stderr)
   assert.deepEqual(JSON.parse(send.stdout), { sent: 1, failed: 0 })
   assert.equal(await readFile(keyFile, 'utf8'), key, 'the provisioned key is the one used')
@@ -409,20 +413,7 @@ test('send --config takes the bundle: the provisioned device sends from its node
   // --ca wins over the bundle's caPem (flag > file): a CA that didn't sign the broker's is named
   const otherCa = join(out, 'other-ca.pem')
   await writeFile(otherCa, (await createCa('not the sandbox')).certPem)
-  const wrongCa = await runCli([
-    'send',
-    '--config',
-    bundleFile,
-    '--ca',
-    otherCa,
-    '--interfaces',
-    testInterfacesDir,
-    VALUES,
-    '/bundle/integer',
-    '42',
-    '--timestamp',
-    timestamp,
-  ])
+  const wrongCa = await sendFrom(bundleFile, '42', ['--ca', otherCa])
   assert.equal(wrongCa.code, 1)
   assert.ok(wrongCa.stderr.includes(`with the CA of ${otherCa} (--ca)`), wrongCa.stderr)
 
@@ -430,18 +421,7 @@ test('send --config takes the bundle: the provisioned device sends from its node
   const bundle = JSON.parse(await readFile(bundleFile, 'utf8')) as CredentialsBundle
   const forged = join(out, 'forged.json')
   await writeFile(forged, JSON.stringify({ ...bundle, deviceId: 'AJInS0w3VpWpuOqkXhgZdA' }))
-  const bad = await runCli([
-    'send',
-    '--config',
-    forged,
-    '--interfaces',
-    testInterfacesDir,
-    VALUES,
-    '/bundle/integer',
-    '42',
-    '--timestamp',
-    timestamp,
-  ])
+  const bad = await sendFrom(forged, '42')
   assert.equal(bad.code, 1)
   assert.ok(
     bad.stderr.includes(
