@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnTs } from './cli.js'
+import { spawnTs, type Spawned } from './cli.js'
 import { eventually } from './helpers.js'
 
 test('npm run demo walks every step against a fresh sandbox and exits 0', async () => {
@@ -22,20 +22,25 @@ test('npm run demo walks every step against a fresh sandbox and exits 0', async 
   assert.match(demo.out.stdout, /^ {4}Success$/m)
 })
 
+/** Ctrl-C once `process` printed `text` (or after 30 s, when the wait fails). */
+async function interruptOnce(process: Spawned, text: string): Promise<void> {
+  try {
+    await eventually(
+      text,
+      () => process.out.stdout,
+      (s) => s.includes(text),
+      30_000,
+    )
+  } finally {
+    process.child.kill('SIGINT')
+  }
+}
+
 test('Ctrl-C during the demo: exit 130 at once, none of its temporary directories left', async () => {
   const tmp = await mkdtemp(join(tmpdir(), 'demo-interrupted-'))
   try {
     const demo = spawnTs('examples/demo/src/main.ts', [], { TMPDIR: tmp })
-    try {
-      await eventually(
-        'the device registered',
-        () => demo.out.stdout,
-        (s) => s.includes('✔ register device'),
-        30_000,
-      )
-    } finally {
-      demo.child.kill('SIGINT')
-    }
+    await interruptOnce(demo, '✔ register device')
     assert.equal(await demo.exited, 130, demo.out.stdout + demo.out.stderr)
     assert.match(demo.out.stdout, /demo interrupted \(SIGINT\): removing its temporary directories/)
     // tsx keeps its compile cache there too
@@ -48,16 +53,7 @@ test('Ctrl-C during the demo: exit 130 at once, none of its temporary directorie
 
 test('node-sensor --sandbox streams until SIGINT, then exits 0', async () => {
   const sensor = spawnTs('examples/node-sensor/src/main.ts', ['--sandbox', '--period-ms', '100'])
-  try {
-    await eventually(
-      'the sensor to connect',
-      () => sensor.out.stdout,
-      (s) => s.includes('connected as'),
-      30_000,
-    )
-  } finally {
-    sensor.child.kill('SIGINT')
-  }
+  await interruptOnce(sensor, 'connected as')
   assert.equal(await sensor.exited, 0, sensor.out.stdout + sensor.out.stderr)
 })
 
