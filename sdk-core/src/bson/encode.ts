@@ -79,38 +79,10 @@ function valueSize(v: BsonValue): number {
   }
 }
 
-/** The element type byte; a switch is faster here than a keyed lookup in `BsonType`. */
-function typeByte(v: BsonValue): number {
-  switch (v.type) {
-    case 'double':
-      return BsonType.double
-    case 'string':
-      return BsonType.string
-    case 'document':
-      return BsonType.document
-    case 'array':
-      return BsonType.array
-    case 'binary':
-      return BsonType.binary
-    case 'boolean':
-      return BsonType.boolean
-    case 'datetime':
-      return BsonType.datetime
-    case 'null':
-      return BsonType.null
-    case 'int32':
-      return BsonType.int32
-    case 'int64':
-      return BsonType.int64
-    default:
-      return assertNever(v)
-  }
-}
-
 function writeDocument(w: BsonWriter, doc: BsonDocument): void {
   const start = w.openDocument()
   doc.forEach((value, key) => {
-    w.headerUtf8(typeByte(value), key)
+    w.headerUtf8(BsonType[value.type], key)
     writeValue(w, value)
   })
   w.closeDocument(start)
@@ -129,7 +101,7 @@ function writeValue(w: BsonWriter, v: BsonValue): void {
       const items = v.value
       for (let i = 0; i < items.length; i++) {
         const item = items[i] as BsonValue
-        w.indexHeader(typeByte(item), i)
+        w.indexHeader(BsonType[item.type], i)
         writeValue(w, item)
       }
       return w.closeDocument(start)
