@@ -17,9 +17,8 @@ import {
   type Packet,
   type PublishPacket,
   type QoS,
+  type Subscription,
   type SubackPacket,
-  type SubscribePacket,
-  type UnsubscribePacket,
 } from './packet.js'
 import { varIntSize, writeVarInt } from './var-int.js'
 
@@ -33,7 +32,9 @@ export function encodePacket(p: Packet): Uint8Array {
     case 'connect':
       return encodeConnect(p)
     case 'connack':
-      checkByte(p.type, 'return code', p.returnCode)
+      if (!Number.isInteger(p.returnCode) || p.returnCode < 0 || p.returnCode > 0xff) {
+        throw invalidPacket(p.type, 'return code is not a byte')
+      }
       return Uint8Array.of(PacketCode.connack << 4, 2, p.sessionPresent ? 1 : 0, p.returnCode)
     case 'publish':
       return encodePublish(p)
@@ -44,11 +45,10 @@ export function encodePacket(p: Packet): Uint8Array {
     case 'unsuback':
       return encodeAck(p.type, p.packetId)
     case 'subscribe':
-      return encodeSubscribe(p)
+    case 'unsubscribe':
+      return encodeFilters(p.type, p.packetId, p.type === 'subscribe' ? p.subscriptions : p.topics)
     case 'suback':
       return encodeSuback(p)
-    case 'unsubscribe':
-      return encodeUnsubscribe(p)
     case 'pingreq':
     case 'pingresp':
     case 'disconnect':
@@ -72,10 +72,12 @@ export function encodeConnect(p: ConnectPacket): Uint8Array {
   let size = PROTOCOL.length + 3 + stringSize(p.type, p.clientId)
   if (will !== undefined) {
     checkQos(p.type, will.qos)
-    size += topicNameSize(p.type, will.topic) + bytesSize(p.type, will.payload)
+    size +=
+      checkTopicName(p.type, will.topic, utf8Length(will.topic)) +
+      sized(p.type, 'binary field', will.payload.length)
   }
   if (username !== undefined) size += stringSize(p.type, username)
-  if (password !== undefined) size += bytesSize(p.type, password)
+  if (password !== undefined) size += sized(p.type, 'binary field', password.length)
   const [out, start] = frame(p.type, PacketCode.connect << 4, size)
   out.set(PROTOCOL, start)
   let o = start + PROTOCOL.length
@@ -124,20 +126,34 @@ export function encodeEmpty(type: EmptyType): Uint8Array {
   return Uint8Array.of(PacketCode[type] << 4, 0)
 }
 
-export function encodeSubscribe(p: SubscribePacket): Uint8Array {
-  checkPacketId(p.type, p.packetId)
-  if (p.subscriptions.length === 0) throw invalidPacket(p.type, 'no topic filter')
+/**
+ * SUBSCRIBE (subscriptions) or UNSUBSCRIBE (topic filters): a packet id, then the filters, each
+ * followed by its requested QoS on a SUBSCRIBE.
+ */
+export function encodeFilters(
+  type: 'subscribe' | 'unsubscribe',
+  packetId: number,
+  filters: readonly (Subscription | string)[],
+): Uint8Array {
+  checkPacketId(type, packetId)
+  if (filters.length === 0) throw invalidPacket(type, 'no topic filter')
   let size = 2
-  for (const s of p.subscriptions) {
-    checkQos(p.type, s.qos)
-    size += stringSize(p.type, s.topic) + 1
+  for (const f of filters) {
+    if (typeof f === 'string') size += stringSize(type, f)
+    else {
+      checkQos(type, f.qos)
+      size += stringSize(type, f.topic) + 1
+    }
   }
-  // [MQTT-3.8.1-1] SUBSCRIBE's fixed-header flags are 0b0010.
-  const [out, start] = frame(p.type, (PacketCode.subscribe << 4) | 0x02, size)
-  let o = writeU16(out, start, p.packetId)
-  for (const s of p.subscriptions) {
-    o = writeString(out, o, s.topic)
-    out[o++] = s.qos
+  // [MQTT-3.8.1-1] [MQTT-3.10.1-1] SUBSCRIBE's and UNSUBSCRIBE's fixed-header flags are 0b0010.
+  const [out, start] = frame(type, (PacketCode[type] << 4) | 0x02, size)
+  let o = writeU16(out, start, packetId)
+  for (const f of filters) {
+    if (typeof f === 'string') o = writeString(out, o, f)
+    else {
+      o = writeString(out, o, f.topic)
+      out[o++] = f.qos
+    }
   }
   return out
 }
@@ -150,18 +166,6 @@ function encodeSuback(p: SubackPacket): Uint8Array {
   }
   const [out, start] = frame(p.type, PacketCode.suback << 4, 2 + p.granted.length)
   out.set(p.granted, writeU16(out, start, p.packetId))
-  return out
-}
-
-export function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
-  checkPacketId(p.type, p.packetId)
-  if (p.topics.length === 0) throw invalidPacket(p.type, 'no topic filter')
-  let size = 2
-  for (const t of p.topics) size += stringSize(p.type, t)
-  // [MQTT-3.10.1-1] UNSUBSCRIBE's fixed-header flags are 0b0010.
-  const [out, start] = frame(p.type, (PacketCode.unsubscribe << 4) | 0x02, size)
-  let o = writeU16(out, start, p.packetId)
-  for (const t of p.topics) o = writeString(out, o, t)
   return out
 }
 
@@ -200,13 +204,7 @@ function writeBytes(out: Uint8Array, o: number, bytes: Uint8Array): number {
 function stringSize(type: string, s: string): number {
   // [MQTT-1.5.3-2] no U+0000 in UTF-8 strings.
   if (s.indexOf('\u0000') >= 0) throw invalidPacket(type, 'string contains U+0000')
-  const n = utf8Length(s)
-  if (n > MAX_U16) throw invalidPacket(type, 'string longer than 65535 bytes')
-  return 2 + n
-}
-
-function topicNameSize(type: string, topic: string): number {
-  return checkTopicName(type, topic, utf8Length(topic))
+  return sized(type, 'string', utf8Length(s))
 }
 
 /** Size of a topic name field; [MQTT-4.7.3-1] non-empty, [MQTT-3.3.2-2] no wildcards. */
@@ -220,13 +218,13 @@ function checkTopicName(type: string, topic: string, byteLength: number): number
   ) {
     throw invalidPacket(type, 'topic name is empty or holds a wildcard or U+0000')
   }
-  if (byteLength > MAX_U16) throw invalidPacket(type, 'topic name longer than 65535 bytes')
-  return 2 + byteLength
+  return sized(type, 'topic name', byteLength)
 }
 
-function bytesSize(type: string, bytes: Uint8Array): number {
-  if (bytes.length > MAX_U16) throw invalidPacket(type, 'binary field longer than 65535 bytes')
-  return 2 + bytes.length
+/** A field of `n` bytes with its two-byte length prefix (§1.5.3); `what` names it. */
+function sized(type: string, what: string, n: number): number {
+  if (n > MAX_U16) throw invalidPacket(type, `${what} longer than 65535 bytes`)
+  return 2 + n
 }
 
 function checkPacketId(type: string, id: number): void {
@@ -238,8 +236,4 @@ function checkPacketId(type: string, id: number): void {
 
 function checkQos(type: string, qos: number): asserts qos is QoS {
   if (qos !== 0 && qos !== 1 && qos !== 2) throw invalidPacket(type, 'qos is not 0, 1 or 2')
-}
-
-function checkByte(type: string, what: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0 || n > 0xff) throw invalidPacket(type, `${what} is not a byte`)
 }

@@ -3,7 +3,7 @@
  * accepted. Its packet id is written into the bytes when a slot frees up, before they are first
  * handed out; later writes (DUP resend) use copies, so bytes given to the runtime never change.
  */
-import { encodePublish, encodeSubscribe, encodeUnsubscribe } from '../encode.js'
+import { encodeFilters, encodePublish } from '../encode.js'
 import type { QoS } from '../packet.js'
 import type { OpId, SessionInput } from './types.js'
 
@@ -17,7 +17,7 @@ export interface OutgoingOp {
   readonly idOffset: number
   /** QoS 2 only: PUBREC came, PUBREL went, PUBCOMP awaited. */
   released: boolean
-  /** Number of filters of a subscribe, to check its SUBACK [MQTT-3.9.3-1]. */
+  /** Number of filters of a subscribe (or unsubscribe), to check its SUBACK [MQTT-3.9.3-1]. */
   readonly filters: number
   /** A saved publish's place in first-send order (see `session-store.ts`). */
   seq?: number
@@ -45,11 +45,9 @@ export function createOutgoingOp(input: OpInput): OutgoingOp {
     // the packet id sits right before the payload
     idOffset = qos === 0 ? -1 : bytes.length - payload.length - 2
   } else {
-    if (kind === 'subscribe') {
-      const { subscriptions } = input
-      bytes = encodeSubscribe({ type: kind, packetId, subscriptions })
-      filters = subscriptions.length
-    } else bytes = encodeUnsubscribe({ type: kind, packetId, topics: input.topics })
+    const list = kind === 'subscribe' ? input.subscriptions : input.topics
+    bytes = encodeFilters(kind, packetId, list)
+    filters = list.length
     // the packet id opens the variable header, after the remaining-length bytes (§2.2.3)
     while (((bytes[idOffset++] as number) & 0x80) !== 0);
   }
