@@ -2,42 +2,26 @@
  * @module mqtt decode-body: one complete frame → packet, strictly MQTT 3.1.1: reserved flag bits,
  * lengths and field ranges are checked, and a frame longer than its fields is malformed.
  */
-import { assertNever } from '../errors.js'
 import type { BodyReader } from './body-reader.js'
 import { malformed } from './invalid.js'
-import type {
-  MisdirectedPacket,
-  Packet,
-  PacketType,
-  QoS,
-  ServerPacket,
-  SubackCode,
-  Subscription,
-  Will,
+import {
+  PacketCode,
+  type MisdirectedPacket,
+  type Packet,
+  type PacketType,
+  type QoS,
+  type ServerPacket,
+  type SubackCode,
+  type Subscription,
+  type Will,
 } from './packet.js'
 
-const TYPES: readonly (PacketType | undefined)[] = [
-  undefined,
-  'connect',
-  'connack',
-  'publish',
-  'puback',
-  'pubrec',
-  'pubrel',
-  'pubcomp',
-  'subscribe',
-  'suback',
-  'unsubscribe',
-  'unsuback',
-  'pingreq',
-  'pingresp',
-  'disconnect',
-  undefined,
-]
+// PacketCode lists the types in code order, 1 to 14: codes 0 and 15 read as undefined.
+const TYPES = Object.keys(PacketCode) as PacketType[]
 
 /** The packet type of a fixed header's first byte; `offset` is its stream offset. */
 export function packetTypeOf(first: number, offset: number): PacketType {
-  const type = TYPES[first >> 4]
+  const type = TYPES[(first >> 4) - 1]
   // Types 0 and 15 are reserved (§2.2.1).
   if (type === undefined) throw malformed(`reserved packet type ${first >> 4}`, offset)
   const flags = first & 0x0f
@@ -60,21 +44,15 @@ export function decodeBody(type: PacketType, first: number, r: BodyReader): Pack
     case 'connect':
       return decodeConnect(r)
     case 'subscribe':
-      return decodeSubscribe(r)
-    case 'unsubscribe': {
-      const packetId = r.packetId()
-      const topics: string[] = []
-      // [MQTT-3.10.3-2] at least one topic filter.
-      do topics.push(r.string('topic filter'))
-      while (r.remaining > 0)
-      return { type, packetId, topics }
-    }
+    case 'unsubscribe':
+      return decodeFilters(type, r)
     case 'pingreq':
     case 'disconnect':
       r.done(type)
       return { type }
     default:
-      return decodeServerPacket(type, first, r)
+      // a type a server sends: `decodeClientBody` reads it as a server packet
+      return decodeClientBody(type, first, r) as ServerPacket
   }
 }
 
@@ -87,23 +65,6 @@ export function decodeClientBody(
   first: number,
   r: BodyReader,
 ): ServerPacket | MisdirectedPacket {
-  switch (type) {
-    case 'connect':
-    case 'subscribe':
-    case 'unsubscribe':
-    case 'pingreq':
-    case 'disconnect':
-      return { type }
-    default:
-      return decodeServerPacket(type, first, r)
-  }
-}
-
-function decodeServerPacket(
-  type: ServerPacket['type'],
-  first: number,
-  r: BodyReader,
-): ServerPacket {
   switch (type) {
     case 'connack': {
       const flags = r.byte('connack flags')
@@ -144,7 +105,8 @@ function decodeServerPacket(
       r.done(type)
       return { type }
     default:
-      return assertNever(type)
+      // only a client sends it: its body is not read
+      return { type }
   }
 }
 
@@ -195,16 +157,21 @@ function readBytes(r: BodyReader, what: string): Uint8Array {
   return r.rest(r.pos + n)
 }
 
-function decodeSubscribe(r: BodyReader): Packet {
+/** SUBSCRIBE or UNSUBSCRIBE: a packet id, then topic filters (each with a QoS on SUBSCRIBE). */
+function decodeFilters(type: 'subscribe' | 'unsubscribe', r: BodyReader): Packet {
   const packetId = r.packetId()
+  const topics: string[] = []
   const subscriptions: Subscription[] = []
-  // [MQTT-3.8.3-3] at least one topic filter.
+  // [MQTT-3.8.3-3] [MQTT-3.10.3-2] at least one topic filter.
   do {
     const topic = r.string('topic filter')
-    const options = r.byte('requested qos')
-    // [MQTT-3-8.3-4] bits 7-2 are reserved and QoS 3 is malformed.
-    if (options > 2) throw r.fail('reserved requested qos bits', r.pos - 1)
-    subscriptions.push({ topic, qos: options as QoS })
+    if (type === 'unsubscribe') topics.push(topic)
+    else {
+      const options = r.byte('requested qos')
+      // [MQTT-3-8.3-4] bits 7-2 are reserved and QoS 3 is malformed.
+      if (options > 2) throw r.fail('reserved requested qos bits', r.pos - 1)
+      subscriptions.push({ topic, qos: options as QoS })
+    }
   } while (r.remaining > 0)
-  return { type: 'subscribe', packetId, subscriptions }
+  return type === 'subscribe' ? { type, packetId, subscriptions } : { type, packetId, topics }
 }
