@@ -8,6 +8,9 @@ import type { SdkError } from '../errors.js'
 import { malformed } from './invalid.js'
 
 export class BodyReader {
+  readonly #buf: Uint8Array
+  readonly #base: number
+
   /**
    * @param buf bytes holding the frame
    * @param pos first body byte in `buf`
@@ -15,11 +18,14 @@ export class BodyReader {
    * @param base stream offset of `buf[0]`
    */
   constructor(
-    private readonly buf: Uint8Array,
+    buf: Uint8Array,
     public pos: number,
     readonly end: number,
-    private readonly base: number,
-  ) {}
+    base: number,
+  ) {
+    this.#buf = buf
+    this.#base = base
+  }
 
   get remaining(): number {
     return this.end - this.pos
@@ -27,17 +33,17 @@ export class BodyReader {
 
   /** An error naming `reason` at the current byte (or `at`, an index into the buffer). */
   fail(reason: string, at: number = this.pos): SdkError {
-    return malformed(reason, this.base + at)
+    return malformed(reason, this.#base + at)
   }
 
   byte(what: string): number {
     if (this.pos >= this.end) throw this.fail(`${what} missing`)
-    return this.buf[this.pos++] as number
+    return this.#buf[this.pos++] as number
   }
 
   u16(what: string): number {
     if (this.end - this.pos < 2) throw this.fail(`${what} missing`)
-    const n = ((this.buf[this.pos] as number) << 8) | (this.buf[this.pos + 1] as number)
+    const n = ((this.#buf[this.pos] as number) << 8) | (this.#buf[this.pos + 1] as number)
     this.pos += 2
     return n
   }
@@ -55,7 +61,7 @@ export class BodyReader {
     const at = this.pos
     const n = this.u16(`${what} length`)
     if (this.end - this.pos < n) throw this.fail(`${what} longer than the packet`, at)
-    const s = utf8Read(this.buf, this.pos, this.pos + n)
+    const s = utf8Read(this.#buf, this.pos, this.pos + n)
     if (s === undefined) throw this.fail(`${what} is not well-formed utf-8`, at)
     if (s.indexOf('\u0000') >= 0) throw this.fail(`${what} contains U+0000`, at)
     this.pos += n
@@ -74,7 +80,7 @@ export class BodyReader {
 
   /** Bytes up to `to` (default: the frame end), copied so the caller may reuse its buffers. */
   rest(to: number = this.end): Uint8Array {
-    const out = this.buf.slice(this.pos, to)
+    const out = this.#buf.slice(this.pos, to)
     this.pos = to
     return out
   }
