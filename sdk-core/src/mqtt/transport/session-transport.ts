@@ -95,17 +95,17 @@ interface Connection {
     readonly reject: (e: SdkError) => void
   }
   /** CONNACK accepted it. */
-  accepted: boolean
+  accepted?: boolean
   /** `end()` was called: its close is no loss. */
-  ending: boolean
+  ending?: boolean
   /** Its end was handled (close reported, or connect rejected). */
-  done: boolean
+  done?: boolean
   /** The byte stream reported its close. */
-  streamClosed: boolean
+  streamClosed?: boolean
   /** Why the byte stream closed, as it said. */
-  streamError: SdkError | undefined
-  keepalive: TimerHandle | undefined
-  deadline: TimerHandle | undefined
+  streamError?: SdkError | undefined
+  keepalive?: TimerHandle | undefined
+  deadline?: TimerHandle | undefined
   readonly closeWaiters: (() => void)[]
 }
 
@@ -177,20 +177,7 @@ export class SessionTransport implements MqttTransport {
           for (const wake of conn.closeWaiters.splice(0)) wake()
         },
       })
-      conn = {
-        stream,
-        events,
-        where,
-        settle: { resolve, reject },
-        accepted: false,
-        ending: false,
-        done: false,
-        streamClosed: false,
-        streamError: undefined,
-        keepalive: undefined,
-        deadline: undefined,
-        closeWaiters: [],
-      }
+      conn = { stream, events, where, settle: { resolve, reject }, closeWaiters: [] }
       this.#conn = conn
       const live = conn
       const ms = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
