@@ -71,9 +71,6 @@ const bytes: Step<Online, BytesInput> = (ctx, state, input, nowMs) => {
   return s
 }
 
-const timer: Step<Online, Extract<SessionInput, { type: 'timer' }>> = (ctx, state, _input, nowMs) =>
-  onTimer(ctx, state, nowMs)
-
 const lost: Step<Online, Extract<SessionInput, { type: 'closed' }>> = (ctx, state, input) =>
   closeWith(
     ctx,
@@ -84,7 +81,7 @@ const lost: Step<Online, Extract<SessionInput, { type: 'closed' }>> = (ctx, stat
   )
 
 const ops = { publish: enqueue, subscribe: enqueue, unsubscribe: enqueue }
-const online = { ...ops, connect: busy, bytes, timer, closed: lost }
+const online = { ...ops, connect: busy, bytes, timer: onTimer, closed: lost }
 
 export const transitions: Table = {
   idle: {
