@@ -9,12 +9,7 @@ import type { MisdirectedPacket, PublishPacket, ServerPacket } from '../packet.j
 import { protocolError } from './close.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
-import {
-  handleIncomingCompletion,
-  handleIncomingPubrec,
-  handleIncomingSuback,
-  handleIncomingUnsuback,
-} from './outgoing.js'
+import { handleIncomingAck } from './outgoing.js'
 
 /** Handles one packet; throws a `remote.*` `SdkError` when the peer broke the protocol. */
 export function handleIncomingPacket(
@@ -31,14 +26,11 @@ export function handleIncomingPacket(
       if (ctx.store.incomingQos2.delete(p.packetId)) ctx.store.saveIncoming()
       return write(ctx, conn, encodeAck('pubcomp', p.packetId), nowMs)
     case 'puback':
-    case 'pubcomp':
-      return handleIncomingCompletion(ctx, p.type, p.packetId)
     case 'pubrec':
-      return handleIncomingPubrec(ctx, conn, p.packetId, nowMs)
+    case 'pubcomp':
     case 'suback':
-      return handleIncomingSuback(ctx, p.packetId, p.granted)
     case 'unsuback':
-      return handleIncomingUnsuback(ctx, p.packetId)
+      return handleIncomingAck(ctx, conn, p, nowMs)
     case 'pingresp':
       return
     case 'connack':

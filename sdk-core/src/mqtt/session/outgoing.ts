@@ -5,7 +5,7 @@
 import { SdkError } from '../../errors.js'
 import { sameBytes } from '../../same-bytes.js'
 import { encodeAck } from '../encode.js'
-import type { SubackCode } from '../packet.js'
+import type { ServerPacket } from '../packet.js'
 import type { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
 import { assignPacketId, duplicateOf, packetIdOf, type OutgoingOp } from './outgoing-op.js'
@@ -65,55 +65,55 @@ export function resendInflight(ctx: Context, conn: Connection, nowMs: number): v
   }
 }
 
-/** PUBACK of a QoS 1 publish, or PUBCOMP of a released QoS 2 one: the exchange is over. */
-export function handleIncomingCompletion(
-  ctx: Context,
-  ack: 'puback' | 'pubcomp',
-  packetId: number,
-): void {
-  const op = expectOp(ctx, ack, packetId, (o) =>
-    ack === 'pubcomp' ? o.released : o.kind === 'publish' && o.qos === 1,
-  )
-  ctx.store.inflight.delete(packetId)
-  ctx.store.unsave(op)
-  emit(ctx, { type: 'published', opId: op.opId })
+type Ack = ServerPacket & { readonly type: keyof typeof COMPLETES }
+
+/** What each acknowledgement completes (§4.3.3): an op in flight under its packet id that fits. */
+const COMPLETES = {
+  puback: (o: OutgoingOp) => o.kind === 'publish' && o.qos === 1,
+  pubrec: (o: OutgoingOp) => o.kind === 'publish' && o.qos === 2,
+  // PUBCOMP: a QoS 2 publish whose PUBREL went
+  pubcomp: (o: OutgoingOp) => o.released,
+  suback: (o: OutgoingOp) => o.kind === 'subscribe',
+  unsuback: (o: OutgoingOp) => o.kind === 'unsubscribe',
 }
 
-export function handleIncomingPubrec(
-  ctx: Context,
-  conn: Connection,
-  packetId: number,
-  nowMs: number,
-): void {
-  // A repeated PUBREC (after a DUP resend) is answered again.
-  const op = expectOp(ctx, 'pubrec', packetId, (o) => o.kind === 'publish' && o.qos === 2)
-  if (!op.released) {
-    op.released = true
-    ctx.store.save(op)
+/**
+ * An acknowledgement of an op in flight, or `remote.mqtt_unsolicited_ack`. PUBREC releases a
+ * QoS 2 publish (a repeated PUBREC, after a DUP resend, is answered again); the others end the
+ * exchange.
+ */
+export function handleIncomingAck(ctx: Context, conn: Connection, p: Ack, nowMs: number): void {
+  const { type, packetId } = p
+  const { store } = ctx
+  const op = store.inflight.get(packetId)
+  if (op === undefined || !COMPLETES[type](op)) {
+    const message = `couldn't match a ${type} to a packet in flight`
+    throw new SdkError('remote.mqtt_unsolicited_ack', message, { ctx: { packetId, ack: type } })
   }
-  write(ctx, conn, encodeAck('pubrel', packetId), nowMs)
-}
-
-export function handleIncomingSuback(
-  ctx: Context,
-  packetId: number,
-  granted: readonly SubackCode[],
-): void {
-  const op = expectOp(ctx, 'suback', packetId, (o) => o.kind === 'subscribe')
+  if (type === 'pubrec') {
+    if (!op.released) {
+      op.released = true
+      store.save(op)
+    }
+    return write(ctx, conn, encodeAck('pubrel', packetId), nowMs)
+  }
   // [MQTT-3.9.3-1] one return code per filter.
-  if (granted.length !== op.filters) {
+  if (type === 'suback' && p.granted.length !== op.filters) {
     throw new SdkError('remote.mqtt_protocol', "couldn't match a suback to its subscribe", {
-      ctx: { packetId, filters: op.filters, returnCodes: granted.length },
+      ctx: { packetId, filters: op.filters, returnCodes: p.granted.length },
     })
   }
-  ctx.store.inflight.delete(packetId)
-  emit(ctx, { type: 'subscribed', opId: op.opId, granted })
-}
-
-export function handleIncomingUnsuback(ctx: Context, packetId: number): void {
-  const op = expectOp(ctx, 'unsuback', packetId, (o) => o.kind === 'unsubscribe')
-  ctx.store.inflight.delete(packetId)
-  emit(ctx, { type: 'unsubscribed', opId: op.opId })
+  store.inflight.delete(packetId)
+  store.unsave(op)
+  const { opId } = op
+  emit(
+    ctx,
+    type === 'suback'
+      ? { type: 'subscribed', opId, granted: p.granted }
+      : type === 'unsuback'
+        ? { type: 'unsubscribed', opId }
+        : { type: 'published', opId },
+  )
 }
 
 /**
@@ -135,17 +135,4 @@ export function adopt(ctx: Context, op: OutgoingOp): boolean {
   orphan.opId = op.opId
   if (inflight.get(packetIdOf(orphan)) !== orphan) emit(ctx, { type: 'published', opId: op.opId })
   return true
-}
-
-/** The op in flight under `packetId` that `fits` this ack, or `remote.mqtt_unsolicited_ack`. */
-function expectOp(
-  ctx: Context,
-  ack: string,
-  packetId: number,
-  fits: (op: OutgoingOp) => boolean,
-): OutgoingOp {
-  const op = ctx.store.inflight.get(packetId)
-  if (op !== undefined && fits(op)) return op
-  const message = `couldn't match a ${ack} to a packet in flight`
-  throw new SdkError('remote.mqtt_unsolicited_ack', message, { ctx: { packetId, ack } })
 }
