@@ -52,23 +52,14 @@ function handleIncomingPublish(
   p: PublishPacket,
   nowMs: number,
 ): void {
-  const { topic, payload, qos, retain } = p
-  const message = { type: 'message', topic, payload, qos, retain } as const
-  switch (qos) {
-    case 0:
-      return emit(ctx, message)
-    case 1:
-      // [MQTT-4.3.2-2] PUBACK; a DUP redelivery is delivered again (QoS 1 is at least once).
-      emit(ctx, message)
-      return write(ctx, conn, encodeAck('puback', p.packetId), nowMs)
-    case 2:
-      if (!ctx.store.incomingQos2.has(p.packetId)) {
-        ctx.store.incomingQos2.add(p.packetId)
-        ctx.store.saveIncoming()
-        emit(ctx, message)
-      }
-      return write(ctx, conn, encodeAck('pubrec', p.packetId), nowMs)
-    default:
-      return assertNever(qos)
+  const { topic, payload, qos, retain, packetId } = p
+  const { store } = ctx
+  // [MQTT-4.3.2-2] QoS 1 delivers a DUP redelivery again (at least once); QoS 2 once per id
+  const fresh = qos < 2 || !store.incomingQos2.has(packetId)
+  if (qos === 2 && fresh) {
+    store.incomingQos2.add(packetId)
+    store.saveIncoming()
   }
+  if (fresh) emit(ctx, { type: 'message', topic, payload, qos, retain })
+  if (qos > 0) write(ctx, conn, encodeAck(qos === 1 ? 'puback' : 'pubrec', packetId), nowMs)
 }
