@@ -28,7 +28,6 @@ import type {
   TimerHandle,
   Timers,
 } from '../../ports.js'
-import type { SubackCode } from '../packet.js'
 import { MqttSession } from '../session/mqtt-session.js'
 import type { OpId, SessionAction, SessionEvent, SessionInput } from '../session/types.js'
 
@@ -78,7 +77,7 @@ interface PublishEntry {
   /** The connection that reports it; `undefined` once that connection ended (carried over). */
   conn: Connection | undefined
   /** Set while a later connection completes it (`MqttConnected.resumed`). */
-  resumed: Settle | undefined
+  resumed?: Settle | undefined
 }
 
 interface Call extends Settle {
@@ -202,10 +201,13 @@ export class SessionTransport implements MqttTransport {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, publishId: number): void {
     const conn = this.#accepted()
     const opId = this.#nextOpId++
-    this.#publishes.set(opId, { publishId, conn, resumed: undefined })
+    this.#publishes.set(opId, { publishId, conn })
     let actions: SessionAction[]
     try {
-      actions = this.#session.handle({ type: 'publish', topic, payload, qos, opId }, this.#now())
+      actions = this.#session.handle(
+        { type: 'publish', topic, payload, qos, opId },
+        this.#options.clock.now(),
+      )
     } catch (e) {
       this.#publishes.delete(opId)
       throw e
@@ -229,16 +231,12 @@ export class SessionTransport implements MqttTransport {
     return closed
   }
 
-  #now(): number {
-    return this.#options.clock.now()
-  }
-
   #call(filters: readonly string[], input: (opId: OpId) => SessionInput): Promise<void> {
     // a throw in here (no accepted connection, an input the session refuses) rejects the call
     return new Promise<void>((resolve, reject) => {
       const conn = this.#accepted()
       const opId = this.#nextOpId++
-      const actions = this.#session.handle(input(opId), this.#now())
+      const actions = this.#session.handle(input(opId), this.#options.clock.now())
       this.#calls.set(opId, { resolve, reject, filters })
       this.#perform(conn, actions)
     })
@@ -258,7 +256,7 @@ export class SessionTransport implements MqttTransport {
   #input(conn: Connection, input: SessionInput): void {
     let actions: SessionAction[]
     try {
-      actions = this.#session.handle(input, this.#now())
+      actions = this.#session.handle(input, this.#options.clock.now())
     } catch (e) {
       let error: SdkError
       if (e instanceof SdkError) error = e
@@ -320,14 +318,29 @@ export class SessionTransport implements MqttTransport {
         conn.keepalive = undefined
         if (!conn.done) this.#input(conn, { type: 'timer' })
       },
-      Math.max(0, atMs - this.#now()),
+      Math.max(0, atMs - this.#options.clock.now()),
     )
   }
 
   #onEvent(conn: Connection, event: SessionEvent): void {
     switch (event.type) {
-      case 'connected':
-        return this.#onConnected(conn, event.sessionPresent, event.dropped)
+      case 'connected': {
+        conn.accepted = true
+        conn.deadline = this.#clear(conn.deadline)
+        for (const opId of event.dropped) this.#publishes.delete(opId)
+        const resumed: ResumedPublish[] = []
+        for (const entry of this.#publishes.values()) {
+          entry.conn = conn
+          const completed = new Promise<void>((resolve, reject) => {
+            entry.resumed = { resolve, reject }
+          })
+          // a caller that ignores `resumed` must not meet an unhandled rejection
+          completed.catch(() => undefined)
+          resumed.push({ publishId: entry.publishId, completed })
+        }
+        conn.settle.resolve({ sessionPresent: event.sessionPresent, resumed })
+        return
+      }
       case 'message':
         // acknowledged by the session's next write: reported even after `end()` was called
         if (!conn.done) conn.events.message(event.topic, event.payload, event.qos)
@@ -340,43 +353,21 @@ export class SessionTransport implements MqttTransport {
         return
       }
       case 'subscribed':
-        return this.#onSuback(event.opId, event.granted)
-      case 'unsubscribed':
-        take(this.#calls, event.opId)?.resolve()
-        return
+      case 'unsubscribed': {
+        const call = take(this.#calls, event.opId)
+        if (call === undefined) return
+        const granted = event.type === 'subscribed' ? event.granted : []
+        const refused = call.filters.filter((_, i) => ((granted[i] ?? 0) & SUBACK_FAILURE) !== 0)
+        if (refused.length === 0) return call.resolve()
+        const message = "couldn't subscribe: the broker refused a filter"
+        return call.reject(
+          new SdkError('remote.subscribe_refused', message, { ctx: { filters: refused } }),
+        )
+      }
       case 'closed':
         if (!conn.done) this.#finish(conn, event.error)
         return
     }
-  }
-
-  #onConnected(conn: Connection, sessionPresent: boolean, dropped: readonly OpId[]): void {
-    conn.accepted = true
-    conn.deadline = this.#clear(conn.deadline)
-    for (const opId of dropped) this.#publishes.delete(opId)
-    const resumed: ResumedPublish[] = []
-    for (const entry of this.#publishes.values()) {
-      entry.conn = conn
-      const completed = new Promise<void>((resolve, reject) => {
-        entry.resumed = { resolve, reject }
-      })
-      // a caller that ignores `resumed` must not meet an unhandled rejection
-      completed.catch(() => undefined)
-      resumed.push({ publishId: entry.publishId, completed })
-    }
-    conn.settle.resolve({ sessionPresent, resumed })
-  }
-
-  #onSuback(opId: OpId, granted: readonly SubackCode[]): void {
-    const call = take(this.#calls, opId)
-    if (call === undefined) return
-    const refused = call.filters.filter((_, i) => ((granted[i] ?? 0) & SUBACK_FAILURE) !== 0)
-    if (refused.length === 0) return call.resolve()
-    call.reject(
-      new SdkError('remote.subscribe_refused', "couldn't subscribe: the broker refused a filter", {
-        ctx: { filters: refused },
-      }),
-    )
   }
 
   /** The connection is over: settle what waited on it, then report. */
