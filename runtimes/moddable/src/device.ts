@@ -5,6 +5,7 @@
  */
 import {
   DeviceDriver,
+  createMessageStream,
   DeviceMachine,
   loadCompiledInterface,
   SessionTransport,
@@ -127,6 +128,7 @@ export class ModdableDevice extends DeviceDriver {
       machine,
       store,
       closeStore: () => undefined,
+      messageStream: createMessageStream,
       clock,
       scheduler: moddableScheduler,
       timers: moddableTimers,

@@ -16,6 +16,8 @@ import { pruneStaleProperties } from '../protocol/property-cache.js'
 import { deviceTopicPrefix } from '../protocol/topics.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
+import { mapIdTable } from './id-table.js'
+import type { InterfaceChanges } from './interfaces.js'
 import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
 import { sendDirect, sendWritesStore } from './send.js'
@@ -88,6 +90,14 @@ function configIssues(config: DeviceConfig): Issue[] {
   return issues
 }
 
+/** A change of interfaces refused: the machine has no `interfaceChanges`. */
+export function fixedInterfaces(): SdkError {
+  return new SdkError(
+    'local.unsupported',
+    "couldn't change the interfaces: this device has those it was opened with",
+  )
+}
+
 /**
  * The device state machine. Feed every input with the current time; perform every returned
  * action in order and feed back its outcome. See `send.ts` for when a send completes.
@@ -95,6 +105,7 @@ function configIssues(config: DeviceConfig): Issue[] {
 export class DeviceMachine {
   #state: DeviceState = idle
   readonly #ctx: Context
+  readonly #changes: InterfaceChanges | undefined
 
   /**
    * @throws SdkError `local.invalid_config` with issues when the configuration is invalid;
@@ -134,7 +145,12 @@ export class DeviceMachine {
             }),
       broker: config.pairing === undefined ? config.broker : undefined,
       interfaces,
-      outbox: new Outbox(config.store, config.maxInflight ?? 100, counters),
+      outbox: new Outbox(
+        config.store,
+        config.maxInflight ?? 100,
+        counters,
+        config.idTable ?? mapIdTable,
+      ),
       counters,
       lastError: undefined,
       attempt: 0,
@@ -153,6 +169,7 @@ export class DeviceMachine {
       topics: new TopicCache(prefix.value),
     }
     this.#ctx = ctx
+    this.#changes = config.interfaceChanges
     // spec §3.8: entries of interfaces no longer introspected, or of another major, are stale
     pruneStaleProperties(config.store.properties, [...interfaces.values()])
   }
@@ -172,11 +189,15 @@ export class DeviceMachine {
    * if it is a send, and waits for the store to write again (see `store-transaction.ts`).
    *
    * @throws SdkError `local.unsupported_interface` for an `addInterface` of an interface with an
-   * encrypted mapping (`checkSupportedInterface`), nothing changed.
+   * encrypted mapping (`checkSupportedInterface`), `local.unsupported` for an `addInterface` or
+   * `removeInterface` of a machine configured without `interfaceChanges`; nothing changed.
    */
   handle(input: DeviceInput, nowMs: number): DeviceAction[] {
     // the caller's input refused before anything changes, never taken for a port failure
-    if (input.type === 'addInterface') checkSupportedInterface(input.iface)
+    if (input.type === 'addInterface' || input.type === 'removeInterface') {
+      if (this.#changes === undefined) throw fixedInterfaces()
+      if (input.type === 'addInterface') checkSupportedInterface(input.iface)
+    }
     const ctx = this.#ctx
     const before = this.#state
     // a fresh list per input costs less than emptying one (V8 drops an emptied array's storage),
@@ -189,7 +210,8 @@ export class DeviceMachine {
       } else if (input.type === 'timer' && isProbeTimer(ctx, input.timerId)) {
         probeStore(ctx, before.tag, nowMs)
       } else {
-        const step = transitions[before.tag][input.type] as AnyStep | undefined
+        const step = (transitions[before.tag][input.type] ??
+          this.#changes?.[input.type as keyof InterfaceChanges]) as AnyStep | undefined
         if (step !== undefined) this.#state = step(ctx, before, input, nowMs)
       }
     } catch (e) {
@@ -212,6 +234,11 @@ export class DeviceMachine {
       ctx.pairingAfterConnect = []
     }
     return out
+  }
+
+  /** Whether `addInterface` and `removeInterface` are accepted (`DeviceConfig.interfaceChanges`). */
+  get acceptsInterfaceChanges(): boolean {
+    return this.#changes !== undefined
   }
 
   /**

@@ -1,6 +1,13 @@
 /** @module device: the device state machine (spec §3) and its inputs, actions and events. */
 export { DeviceMachine } from './device-machine.js'
+export { interfaceChanges, type InterfaceChanges } from './interfaces.js'
 export { AscendingIdMap } from './ascending-id-map.js'
+export {
+  ascendingIdTable,
+  mapIdTable,
+  type IdTable,
+  type IdTableFactory,
+} from './id-table.js'
 export type { DeviceState } from './state.js'
 export type {
   DeviceAction,

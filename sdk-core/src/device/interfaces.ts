@@ -4,6 +4,10 @@
  * emptyCache). Offline: nothing goes out; the next connection sees the introspection differ
  * from the last acknowledged one and runs a full sync. Cached properties of removed
  * interfaces, or of another major, are dropped (spec §3.8).
+ *
+ * An optional piece (`DeviceConfig.interfaceChanges`): a runtime whose interfaces are fixed when
+ * the device is opened (the ESP32 builds load interfaces compiled on the host) doesn't pass it,
+ * and its bundle leaves these steps out.
  */
 import { utf8Encode } from '../bson/utf8.js'
 import type { Interface } from '../interface/model.js'
@@ -13,7 +17,7 @@ import type { Context } from './context.js'
 import { nextId } from './context.js'
 import type { DeviceState } from './state.js'
 import { currentIntrospection, pump } from './sync.js'
-import type { In } from './transitions.js'
+import type { In, Step } from './transitions.js'
 
 function announce(
   ctx: Context,
@@ -72,3 +76,12 @@ export function removeInterface(
   }
   return state
 }
+
+/** The steps of `addInterface` and `removeInterface`, keyed by their input's type. */
+export interface InterfaceChanges {
+  readonly addInterface: Step<DeviceState, In<'addInterface'>>
+  readonly removeInterface: Step<DeviceState, In<'removeInterface'>>
+}
+
+/** Interfaces added and removed at run time (spec §3.3): `DeviceConfig.interfaceChanges`. */
+export const interfaceChanges: InterfaceChanges = { addInterface, removeInterface }

@@ -24,8 +24,8 @@ import { assertNever } from '../errors.js'
 import type { NewQueuedMessage, QueuedMessage, Store } from '../ports.js'
 import { isExpired } from '../protocol/retention.js'
 import type { Qos } from '../protocol/qos.js'
-import { AscendingIdMap } from './ascending-id-map.js'
 import { Deque } from './deque.js'
+import type { IdTable, IdTableFactory } from './id-table.js'
 import { QueueCursor } from './queue-cursor.js'
 import type { DeviceAction, MqttPublishAction, OpId } from './types.js'
 
@@ -79,7 +79,7 @@ export class Outbox {
   readonly #maxInflight: number
   readonly #counters: OutboxCounters
   // by publish id: ids are ours, ascending, and mostly acknowledged in order
-  readonly #inflight = new AscendingIdMap<Inflight>()
+  readonly #inflight: IdTable<Inflight>
   // the `discard` QoS 0 publishes among them, which take no room in the window
   #unwindowed = 0
   // queued messages in flight when the connection ended (or their publish failed), until the
@@ -95,7 +95,13 @@ export class Outbox {
   // stored rows acknowledged within the open store transaction
   #txAcked: number[] | undefined
 
-  constructor(store: Store, maxInflight: number, counters: OutboxCounters) {
+  constructor(
+    store: Store,
+    maxInflight: number,
+    counters: OutboxCounters,
+    table: IdTableFactory,
+  ) {
+    this.#inflight = table()
     this.#maxInflight = maxInflight
     this.#counters = counters
     this.#cursors = {

@@ -9,7 +9,6 @@ import type { Context } from './context.js'
 import { cancelTimer, warn } from './context.js'
 import { drainTimeout } from './drain.js'
 import { handleMessage } from './incoming.js'
-import { addInterface, removeInterface } from './interfaces.js'
 import { runPairing } from './pairing-bridge.js'
 import { handleSend } from './send.js'
 import type { DeviceState } from './state.js'
@@ -44,8 +43,11 @@ const disconnect = (ctx: Context, state: DeviceState): DeviceState => {
   return { tag: 'stopping', wasUp: state.tag !== 'connecting' }
 }
 
-/** Inputs every state accepts the same way. */
-const always = { addInterface, removeInterface, send: handleSend }
+/**
+ * Inputs every state accepts the same way (and `addInterface`, `removeInterface`, through the
+ * optional `DeviceConfig.interfaceChanges`).
+ */
+const always = { send: handleSend }
 /** Syncing or online: a connection is up. */
 const connected: Table['syncing'] & Table['online'] = {
   ...always,

@@ -16,6 +16,8 @@ import type {
 import type { PurgeFormat } from '../protocol/purge.js'
 import type { Qos } from '../protocol/qos.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from '../value/types.js'
+import type { IdTableFactory } from './id-table.js'
+import type { InterfaceChanges } from './interfaces.js'
 import type { DeviceState } from './state.js'
 
 /** The caller's handle on one `send`; answered by `sendCompleted` or `sendFailed`. */
@@ -64,6 +66,13 @@ export interface DeviceConfig {
    * broker's limit a message would be dropped or cost the connection.
    */
   readonly maxPayloadBytes?: number
+  /**
+   * `interfaceChanges` to accept `addInterface` and `removeInterface` (spec §3.3); without it the
+   * interfaces are those given here, for good, and a change is refused (`local.unsupported`).
+   */
+  readonly interfaceChanges?: InterfaceChanges
+  /** The table of the publishes in flight; default a `Map` (see `id-table.ts`). */
+  readonly idTable?: IdTableFactory
 }
 
 /** Options of `mqtt.connect`; the runtime adds the TLS material (spec §3.1). */

@@ -7,7 +7,7 @@
  */
 import { assertNever, SdkError } from '../errors.js'
 import type { Issue, Result } from '../errors.js'
-import type { DeviceMachine } from '../device/device-machine.js'
+import { fixedInterfaces, type DeviceMachine } from '../device/device-machine.js'
 import type { DeviceEvent, DeviceInput, OpId } from '../device/types.js'
 import type { Interface, Ownership } from '../interface/model.js'
 import { anyIssue } from '../interface/issue.js'
@@ -30,9 +30,9 @@ import type {
   ServerMessage,
   SignalOptions,
 } from './device-api.js'
-import { AscendingIdMap } from '../device/ascending-id-map.js'
+import { mapIdTable, type IdTable, type IdTableFactory } from '../device/id-table.js'
 import { InputQueue } from './input-queue.js'
-import { createMessageStream, type MessageSink } from './message-stream.js'
+import type { MessageSink, MessageStreamFactory } from './message-stream.js'
 
 /** How long `close()` waits for a clean disconnect before it closes anyway. */
 const CLOSE_GRACE_MS = 5000
@@ -53,6 +53,13 @@ export interface DeviceDriverOptions {
   readonly timers: Timers
   /** The ports the machine's actions are performed with (MQTT, HTTP, crypto, credentials). */
   readonly ports: Omit<ActionRunnerPorts, 'clock' | 'timers'>
+  /**
+   * `createMessageStream`, for `messages()`; without it `messages()` throws `local.unsupported`
+   * and a bundle leaves the async iterator out (a device reading its data with `data` events).
+   */
+  readonly messageStream?: MessageStreamFactory
+  /** The table of the sends awaiting their outcome; default a `Map` (see `id-table.ts`). */
+  readonly idTable?: IdTableFactory
   /** The device's stored certificate and key, when it has them. */
   readonly tls?: TlsMaterial
   /**
@@ -123,11 +130,12 @@ export class DeviceDriver {
   readonly #closeStore: () => void
   readonly #timers: Timers
   readonly #emit: DeviceDriverOptions['emit']
+  readonly #messageStream: MessageStreamFactory | undefined
   readonly #interfaces = new Map<string, Interface>()
   readonly #streams = new Set<MessageSink<ServerMessage>>()
   readonly #watchers = new Set<Watcher>()
-  // by OpId: ascending and mostly settled in order, which a `Map` pays for with rehashing
-  readonly #pending = new AscendingIdMap<PendingSend>()
+  // by OpId: ascending and mostly settled in order
+  readonly #pending: IdTable<PendingSend>
   #nextOpId = 1
   // `connect()` calls waiting: each receives a failure as its rejection
   #connecting = 0
@@ -145,6 +153,8 @@ export class DeviceDriver {
     this.#closeStore = options.closeStore
     this.#timers = options.timers
     this.#emit = options.emit
+    this.#messageStream = options.messageStream
+    this.#pending = (options.idTable ?? mapIdTable)<PendingSend>()
     for (const iface of options.interfaces) this.#interfaces.set(iface.name, iface)
     this.#queue = new InputQueue({
       machine: options.machine,
@@ -179,8 +189,13 @@ export class DeviceDriver {
     }
   }
 
+  /** @throws SdkError `local.unsupported` when the runtime gave no `messageStream`. */
   messages(options: MessageStreamOptions = {}): AsyncIterableIterator<ServerMessage> {
-    const { iterable, sink } = createMessageStream<ServerMessage>(
+    const create = this.#messageStream
+    if (create === undefined) {
+      throw new SdkError('local.unsupported', "couldn't iterate messages: listen to 'data'")
+    }
+    const { iterable, sink } = create<ServerMessage>(
       options,
       () => this.#streams.delete(sink),
       () => this.#streamDropped++,
@@ -348,11 +363,12 @@ export class DeviceDriver {
 
   /**
    * Adds (or replaces with another version) a validated interface at run time (spec §3.3).
-   * Rejects with `local.unsupported_interface`, nothing changed, when a mapping is encrypted.
+   * Rejects with `local.unsupported_interface`, nothing changed, when a mapping is encrypted;
+   * with `local.unsupported` on a machine without `interfaceChanges`.
    */
   addInterface(iface: Interface): Promise<void> {
     try {
-      this.#assertOpen('add an interface')
+      this.#assertChangeable('add an interface')
       checkSupportedInterface(iface)
     } catch (e) {
       return Promise.reject(e)
@@ -365,7 +381,7 @@ export class DeviceDriver {
   removeInterface(ref: InterfaceRef): Promise<void> {
     const name = interfaceNameOf(ref)
     try {
-      this.#assertOpen('remove an interface')
+      this.#assertChangeable('remove an interface')
       if (!this.#interfaces.delete(name)) {
         throw new SdkError(
           'local.unknown_interface',
@@ -384,8 +400,9 @@ export class DeviceDriver {
     if (!this.#closed) this.#queue.feed(input)
   }
 
-  #assertOpen(what: string): void {
+  #assertChangeable(what: string): void {
     if (this.#closed) throw new SdkError('local.closed', `couldn't ${what}: the device is closed`)
+    if (!this.#machine.acceptsInterfaceChanges) throw fixedInterfaces()
   }
 
   #deviceInterface(

@@ -3,6 +3,10 @@ export { DeviceDriver, type DeviceDriverOptions } from './device-driver.js'
 export { ActionRunner, type ActionRunnerPorts, type TlsMaterial } from './action-runner.js'
 export { InputQueue, type InputQueueHost } from './input-queue.js'
 export { TimerTable } from './timer-table.js'
-export { createMessageStream, type MessageSink } from './message-stream.js'
+export {
+  createMessageStream,
+  type MessageSink,
+  type MessageStreamFactory,
+} from './message-stream.js'
 export { toSdkError } from './sdk-error-of.js'
 export type * from './device-api.js'

@@ -11,6 +11,13 @@ export interface MessageSink<T> {
   close(): void
 }
 
+/** `createMessageStream`'s shape: what a runtime hands the driver for `messages()`. */
+export type MessageStreamFactory = <T>(
+  options: MessageStreamOptions,
+  onEnd: () => void,
+  onDrop: () => void,
+) => { readonly iterable: AsyncIterableIterator<T>; readonly sink: MessageSink<T> }
+
 /**
  * Creates an iterable plus its sink. `onEnd` runs once, however the stream ended (abort,
  * `close()`, `break`), so the producer can forget the sink; `onDrop` counts overflow.

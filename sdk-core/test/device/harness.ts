@@ -1,6 +1,7 @@
 /** @module device test harness: a `DeviceMachine` on a loopback with interfaces of every kind. */
 import {
   DeviceMachine,
+  interfaceChanges,
   validateIndividual,
   validateObject,
   validateUnset,
@@ -97,6 +98,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     interfaces,
     store,
     inflater: zlibInflater,
+    interfaceChanges,
   })
   const astarte = new FakeAstarte({
     realm: REALM,

@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events'
 import {
   DeviceDriver,
+  ascendingIdTable,
+  createMessageStream,
   type AstarteDevice,
   type DeviceApiMetrics,
   type DeviceDriverOptions,
@@ -62,6 +64,8 @@ export class Device extends EventEmitter implements AstarteDevice {
     this.#onListenerError = onListenerError
     this.#driver = new DeviceDriver({
       ...options,
+      messageStream: createMessageStream,
+      idTable: ascendingIdTable,
       emit: (event, payload, received) => this.#deliver(event, payload, received),
     })
   }

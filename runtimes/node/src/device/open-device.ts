@@ -12,6 +12,8 @@ import {
   deviceIdFromUuidV5,
   checkDeviceId,
   checkSupportedInterface,
+  ascendingIdTable,
+  interfaceChanges,
   type HttpClient,
   type Logger,
   type Store,
@@ -132,6 +134,8 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
       store,
       inflater: nodeInflater,
       logger,
+      interfaceChanges,
+      idTable: ascendingIdTable,
       keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
       ...(options.maxPayloadBytes === undefined
         ? {}

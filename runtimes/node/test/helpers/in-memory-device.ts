@@ -8,6 +8,8 @@
 import {
   DeviceMachine,
   SdkError,
+  ascendingIdTable,
+  interfaceChanges,
   type CertificateInfo,
   type HttpResponse,
   type Interface,
@@ -90,6 +92,8 @@ export function inMemoryDevice(
     interfaces,
     store,
     inflater: zlibInflater,
+    interfaceChanges,
+    idTable: ascendingIdTable,
     random: () => 0.5,
     pairing: {
       pairingUrl: 'http://127.0.0.1:9/pairing',
