@@ -3,7 +3,7 @@
  * authenticate with the credentials secret (spec §4.6), which goes in the header and nowhere else.
  */
 import type { HttpMethod, HttpRequest } from '../ports.js'
-import { jsonHeaders, realmBaseUrl } from './target.js'
+import { pairingRequest } from './target.js'
 
 /** What every device route needs. */
 export interface DeviceRouteParams {
@@ -23,13 +23,8 @@ export function deviceRouteRequest(
   suffix: string,
   data?: Readonly<Record<string, unknown>>,
 ): HttpRequest {
-  const base = realmBaseUrl(params.pairingUrl, params.realm, params.deviceId)
-  const url = `${base}/devices/${params.deviceId}${suffix}`
-  const headers = jsonHeaders(params.credentialsSecret, data !== undefined)
-  return data === undefined
-    ? { method, url, headers }
-    : { method, url, headers, body: JSON.stringify({ data }) }
+  const path = `/devices/${params.deviceId}${suffix}`
+  return pairingRequest(params, params.credentialsSecret, method, path, data)
 }
 
-/** spec §4.2: the credentials routes of the `astarte_mqtt_v1` protocol. */
 export const CREDENTIALS_SUFFIX = '/protocols/astarte_mqtt_v1/credentials'

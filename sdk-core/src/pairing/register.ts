@@ -7,7 +7,7 @@ import { err, ok } from '../errors.js'
 import type { HttpRequest, HttpResponse } from '../ports.js'
 import type { PairingError } from './response.js'
 import { errorFromResponse, stringField, successData } from './response.js'
-import { jsonHeaders, realmBaseUrl } from './target.js'
+import { pairingRequest } from './target.js'
 
 /** An interface's version as announced at registration (spec §4.3.1). */
 export interface InterfaceVersion {
@@ -34,12 +34,7 @@ export function registerDeviceRequest(params: RegisterDeviceParams): HttpRequest
   if (params.initialIntrospection !== undefined) {
     data['initial_introspection'] = params.initialIntrospection
   }
-  return {
-    method: 'POST',
-    url: `${realmBaseUrl(params.pairingUrl, params.realm, params.deviceId)}/agent/devices`,
-    headers: jsonHeaders(params.jwt, true),
-    body: JSON.stringify({ data }),
-  }
+  return pairingRequest(params, params.jwt, 'POST', '/agent/devices', data)
 }
 
 /** 201 `{"data":{"credentials_secret":…}}`; 422 "Device already registered" once confirmed. */
@@ -65,12 +60,7 @@ export interface UnregisterDeviceParams {
  * @throws SdkError `local.pairing_config` when the URL, realm or device id is invalid.
  */
 export function unregisterDeviceRequest(params: UnregisterDeviceParams): HttpRequest {
-  const base = realmBaseUrl(params.pairingUrl, params.realm, params.deviceId)
-  return {
-    method: 'DELETE',
-    url: `${base}/agent/devices/${params.deviceId}`,
-    headers: jsonHeaders(params.jwt, false),
-  }
+  return pairingRequest(params, params.jwt, 'DELETE', `/agent/devices/${params.deviceId}`)
 }
 
 /** 204 with an empty body; 404 "Device not found". */

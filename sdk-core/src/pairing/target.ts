@@ -4,6 +4,7 @@
  */
 import type { Issue } from '../errors.js'
 import { SdkError } from '../errors.js'
+import type { HttpMethod, HttpRequest } from '../ports.js'
 import { isValidDeviceId } from '../id/index.js'
 import { anyIssue } from '../interface/issue.js'
 import { isSpaceCode } from '../value/space.js'
@@ -61,26 +62,41 @@ export function checkPairingUrl(pairingUrl: string): Issue[] {
       ]
 }
 
-/** The realm-level base, `<pairingUrl>/v1/<realm>`, tolerating trailing `/` on `pairingUrl`. */
-export function realmBaseUrl(pairingUrl: string, realm: string, deviceId?: string): string {
+/** Where a Pairing request goes: the realm, and the device it names. */
+export interface RealmTarget {
+  readonly pairingUrl: string
+  readonly realm: string
+  readonly deviceId: string
+}
+
+/**
+ * A request to `<pairingUrl>/v1/<realm><path>` (tolerating trailing `/` on `pairingUrl`) with
+ * JSON headers, authenticated by `bearer` (a JWT or a credentials secret), `{ data }` its body
+ * when given. Throws `local.pairing_config` for a malformed URL, realm or device id.
+ */
+export function pairingRequest(
+  target: RealmTarget,
+  bearer: string,
+  method: HttpMethod,
+  path: string,
+  data?: Readonly<Record<string, unknown>>,
+): HttpRequest {
+  const { pairingUrl, realm } = target
   const issues = [
     ...checkPairingUrl(pairingUrl),
     ...checkRealm(realm),
-    ...(deviceId === undefined ? [] : checkDeviceId(deviceId)),
+    ...checkDeviceId(target.deviceId),
   ]
   if (issues.length > 0) {
     const message = `couldn't build the pairing request: ${issues.map((i) => i.message).join('; ')}`
     throw new SdkError('local.pairing_config', message, { issues })
   }
-  return `${pairingUrl.replace(/\/+$/, '')}/v1/${realm}`
-}
-
-/** `Authorization` plus JSON headers; the bearer value is a JWT or a credentials secret. */
-export function jsonHeaders(bearer: string, withBody: boolean): Record<string, string> {
+  const url = `${pairingUrl.replace(/\/+$/, '')}/v1/${realm}${path}`
   const headers: Record<string, string> = {
     Accept: 'application/json',
     Authorization: `Bearer ${bearer}`,
   }
-  if (withBody) headers['Content-Type'] = 'application/json'
-  return headers
+  if (data === undefined) return { method, url, headers }
+  headers['Content-Type'] = 'application/json'
+  return { method, url, headers, body: JSON.stringify({ data }) }
 }
