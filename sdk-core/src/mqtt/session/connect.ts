@@ -14,8 +14,7 @@ import { Connection } from './connection.js'
 import { emit, write, type Context } from './context.js'
 import { forgetCarried, pump, resendInflight } from './outgoing.js'
 import type { SessionState } from './state.js'
-import { connected } from './states/connected.js'
-import { waitConnack, type WaitConnack } from './states/wait-connack.js'
+import type { WaitConnack } from './states/wait-connack.js'
 import type { SessionConnectOptions } from './types.js'
 
 // §3.2.2.3 connect return codes.
@@ -38,7 +37,7 @@ export function startConnect(
   const bytes = encodeConnect({ ...options, type: 'connect', keepalive: keepaliveSec })
   const conn = new Connection(keepaliveSec, ctx.maxFrameBytes, nowMs)
   write(ctx, conn, bytes, nowMs)
-  return waitConnack(conn)
+  return { tag: 'wait-connack', conn }
 }
 
 export function handleIncomingConnack(
@@ -78,5 +77,5 @@ export function handleIncomingConnack(
     for (const opId of completed) emit(ctx, { type: 'published', opId })
   }
   pump(ctx, state.conn, nowMs)
-  return connected(state.conn)
+  return { tag: 'connected', conn: state.conn }
 }

@@ -5,5 +5,3 @@ export interface Connected {
   readonly tag: 'connected'
   readonly conn: Connection
 }
-
-export const connected = (conn: Connection): Connected => ({ tag: 'connected', conn })

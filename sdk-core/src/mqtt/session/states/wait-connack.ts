@@ -5,5 +5,3 @@ export interface WaitConnack {
   readonly tag: 'wait-connack'
   readonly conn: Connection
 }
-
-export const waitConnack = (conn: Connection): WaitConnack => ({ tag: 'wait-connack', conn })
