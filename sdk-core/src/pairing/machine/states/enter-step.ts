@@ -1,5 +1,4 @@
 /** @module pairing enter step: (re-)enters a busy state, issuing its request anew. */
-import { assertNever } from '../../../errors.js'
 import type { Context } from '../context.js'
 import type { PendingStep, Transition } from '../state.js'
 import { enterCreatingKey } from './creating-key.js'
@@ -8,19 +7,19 @@ import { enterRequestingCredentials } from './requesting-credentials.js'
 import { enterSaving } from './saving.js'
 import { enterVerifying } from './verifying.js'
 
+const ENTER: {
+  readonly [T in PendingStep['tag']]: (
+    ctx: Context,
+    step: Extract<PendingStep, { tag: T }>,
+  ) => Transition
+} = {
+  'fetching-info': enterFetchingInfo,
+  verifying: enterVerifying,
+  'creating-key': enterCreatingKey,
+  'requesting-credentials': enterRequestingCredentials,
+  saving: enterSaving,
+}
+
 export function enterStep(ctx: Context, step: PendingStep): Transition {
-  switch (step.tag) {
-    case 'fetching-info':
-      return enterFetchingInfo(ctx, step)
-    case 'verifying':
-      return enterVerifying(ctx, step)
-    case 'creating-key':
-      return enterCreatingKey(ctx, step)
-    case 'requesting-credentials':
-      return enterRequestingCredentials(ctx, step)
-    case 'saving':
-      return enterSaving(ctx, step)
-    default:
-      return assertNever(step)
-  }
+  return (ENTER[step.tag] as (ctx: Context, step: PendingStep) => Transition)(ctx, step)
 }
