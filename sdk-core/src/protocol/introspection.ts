@@ -43,15 +43,19 @@ export function encodeIntrospection(interfaces: readonly IntrospectionEntry[]): 
     .join(';')
 }
 
-function parseVersion(text: string, index: number, field: 'major' | 'minor'): number | Issue {
+/** The version in `text`, or `undefined` with its issue added to `issues`. */
+function parseVersion(
+  text: string,
+  index: number,
+  field: 'major' | 'minor',
+  issues: Issue[],
+): number | undefined {
   // parseInt, not Number: Espruino's Number reads `010` as octal
   const value = FULL_INTEGER_RE.test(text) ? parseInt(text, 10) : NaN
   if (!Number.isSafeInteger(value) || value < 0) {
-    return anyIssue(
-      'introspection_version',
-      `/${index}/${field}`,
-      `${field} version must be an integer >= 0`,
-    )
+    const message = `${field} version must be an integer >= 0`
+    issues.push(anyIssue('introspection_version', `/${index}/${field}`, message))
+    return undefined
   }
   // `-0` parses to 0, which DUP accepts
   return value === 0 ? 0 : value
@@ -76,13 +80,9 @@ export function parseIntrospection(text: string): Result<IntrospectionEntry[]> {
       const message = 'interface name does not match the interface name syntax'
       issues.push(anyIssue('introspection_name', `/${index}/name`, message))
     }
-    const major = parseVersion(majorText, index, 'major')
-    const minor = parseVersion(minorText, index, 'minor')
-    if (typeof major !== 'number') issues.push(major)
-    if (typeof minor !== 'number') issues.push(minor)
-    if (typeof major === 'number' && typeof minor === 'number') {
-      byName.set(name, { name, major, minor })
-    }
+    const major = parseVersion(majorText, index, 'major', issues)
+    const minor = parseVersion(minorText, index, 'minor', issues)
+    if (major !== undefined && minor !== undefined) byName.set(name, { name, major, minor })
   })
   return issues.length > 0 ? err(issues) : ok([...byName.values()])
 }
