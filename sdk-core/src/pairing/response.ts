@@ -42,10 +42,8 @@ export function malformedResponse(route: PairingRoute, status: number, what: str
 
 /** spec §4.1 error bodies: `{"errors":{"detail":…}}` or `{"errors":{"<field>":[…]}}`. */
 export function errorFromResponse(route: PairingRoute, res: HttpResponse): SdkError {
-  const errors = ((): JsonObject | undefined => {
-    const json = parseJson(res.body)
-    return isObject(json) && isObject(json['errors']) ? json['errors'] : undefined
-  })()
+  const json = parseJson(res.body)
+  const errors = isObject(json) && isObject(json['errors']) ? json['errors'] : undefined
   const detail = typeof errors?.['detail'] === 'string' ? clip(errors['detail']) : undefined
   const ctx = { route, status: res.status, ...(detail === undefined ? {} : { detail }) }
   if (res.status === 422) {
