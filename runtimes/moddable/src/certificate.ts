@@ -38,8 +38,20 @@ function children(der: Uint8Array, parent: Tlv): Tlv[] {
   return out
 }
 
-const text = (der: Uint8Array, t: Tlv): string =>
-  String.fromCharCode(...der.subarray(t.start, t.end))
+/**
+ * XS pushes every argument of a call on its stack and aborts the machine past it (1024 slots on
+ * a device, see the manifest): a field's length is the certificate's to choose, so its characters
+ * are passed 128 at a time, as sdk-core's UTF-8 decoder does.
+ */
+const CHUNK = 128
+
+function text(der: Uint8Array, t: Tlv): string {
+  let out = ''
+  for (let at = t.start; at < t.end; at += CHUNK) {
+    out += String.fromCharCode(...der.subarray(at, Math.min(at + CHUNK, t.end)))
+  }
+  return out
+}
 
 /** UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
 function time(der: Uint8Array, t: Tlv): number {

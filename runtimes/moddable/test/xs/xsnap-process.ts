@@ -1,38 +1,75 @@
 /**
  * The XS engine in a child process: `xsnap-worker`, built from the XS sources of
  * `@agoric/xsnap` on first use (the project denies its install script, so that `npm install`
- * compiles nothing; the tests compile the engine as they compile the bridge's C), driven over its netstring pipes (fd 3 to the engine, fd 4 from it)
- * without the package's SES-locked Node API. `evaluate` runs a script; `send` hands the engine's
- * `handleCommand` a message; the engine's synchronous `issueCommand` calls reach `onQuery`, whose
- * return value is its answer. One exchange at a time, in order; each reports XS's meters.
+ * compiles nothing; the tests compile the engine as they compile the bridge's C), driven over its
+ * netstring pipes (fd 3 to the engine, fd 4 from it) without the package's SES-locked Node API.
+ * `evaluate` runs a script; `send` hands the engine's `handleCommand` a message; the engine's
+ * synchronous `issueCommand` calls reach `onQuery`, whose return value is its answer. One exchange
+ * at a time, in order; each reports XS's meters.
+ *
+ * The engine has the stack a device has: the package's worker is built with 4096 slots (a literal
+ * in `xsnap-worker.c`, no option), four times the manifest's `creation.stack`; a depth or a
+ * spread that fits there could abort a device. So the worker is built from a copy of the package's
+ * worker sources whose stack count is the manifest's, and XS aborts here where it would there.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 
 const xsnapPackage = dirname(createRequire(import.meta.url).resolve('@agoric/xsnap/package.json'))
-const worker = join(xsnapPackage, 'xsnap-native/xsnap/build/bin/lin/release/xsnap-worker')
+const manifest = new URL('../../manifest.json', import.meta.url)
+
+/** The XS stack of a device, in slots: the manifest's `creation.stack`. */
+export const DEVICE_STACK_SLOTS = (
+  JSON.parse(readFileSync(manifest, 'utf8')) as { creation: { stack: number } }
+).creation.stack
+
+const workerBuild = join(xsnapPackage, `astarte-ts-worker-stack-${DEVICE_STACK_SLOTS}`)
+const worker = join(workerBuild, 'build/bin/lin/release/xsnap-worker')
 
 /**
- * Builds `xsnap-worker` when it is missing, with the package's own build (about a minute on two
- * cores); `flock` keeps test files that start together from building it twice.
+ * Builds `xsnap-worker` when it is missing (about a minute on two cores): the package's worker
+ * sources copied with the stack count replaced, compiled by the package's makefile as its own
+ * build does (same XS sources, options and `CC`) into a directory of its own, leaving the
+ * package's build untouched. The replacement is checked: sources that no longer hold the literal
+ * fail the build instead of leaving 4096 slots. `flock` keeps test files that start together
+ * from building it twice.
  */
 function ensureWorker(): void {
   if (existsSync(worker)) return
+  const { version } = JSON.parse(readFileSync(join(xsnapPackage, 'package.json'), 'utf8')) as {
+    version: string
+  }
+  const script = String.raw`set -e
+test -x "$WORKER" && exit 0
+rm -rf "$OUT"
+mkdir -p "$OUT/build/bin/lin/release" "$OUT/build/tmp/lin/release/xsnap-worker"
+cp -R "$PKG/xsnap-native/xsnap/sources" "$OUT/sources"
+sed -i "s|^\([[:space:]]*\)4096,\([[:space:]]*/\* stackCount \*/\)|\1$SLOTS,\2|" "$OUT/sources/xsnap-worker.c"
+grep -q "^[[:space:]]*$SLOTS,[[:space:]]*/\* stackCount \*/" "$OUT/sources/xsnap-worker.c"
+cd "$PKG/xsnap-native/xsnap/makefiles/lin"
+make -j"$(nproc)" -f xsnap-worker.mk MODDABLE="$PKG/moddable" GOAL=release \
+  XSNAP_VERSION="$VERSION" CC='cc "-D__has_builtin(x)=1"' BUILD_DIR="$OUT/build" TLS_DIR="$OUT/sources"
+`
   const built = spawnSync(
     'flock',
-    [
-      join(xsnapPackage, '.astarte-ts-build.lock'),
-      'sh',
-      '-c',
-      `test -x '${worker}' || npm run build:from-env`,
-    ],
-    { cwd: xsnapPackage, stdio: ['ignore', 'ignore', 'inherit'] },
+    [join(xsnapPackage, '.astarte-ts-build.lock'), 'sh', '-c', script],
+    {
+      env: {
+        ...process.env,
+        PKG: xsnapPackage,
+        OUT: workerBuild,
+        WORKER: worker,
+        SLOTS: String(DEVICE_STACK_SLOTS),
+        VERSION: version,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   )
   if (built.status !== 0 || !existsSync(worker)) {
-    throw new Error(`couldn't build xsnap-worker in ${xsnapPackage} (exit ${built.status})`)
+    throw new Error(`couldn't build xsnap-worker in ${workerBuild} (exit ${built.status})`)
   }
 }
 
