@@ -67,3 +67,11 @@ test('anything but a certificate is a local.invalid_certificate error', () => {
     }),
   )
 })
+
+test('a CN of 4096 characters is read whole (fields are sliced, never spread into a call)', () => {
+  const cn = `realm/${'x'.repeat(4096)}`
+  const pem = certificate(cn, new Date(0), new Date(1e12), '01')
+  const info = parseCertificate(pem)
+  assert.equal(info.subjectCommonName, cn)
+  assert.equal(info.notAfterMs, 1e12)
+})
