@@ -464,8 +464,11 @@ export class MqttJsTransport implements MqttTransport {
       // Deferred: a message reported just before (the caller may disconnect from its handler)
       // gets its PUBACK written first; past the DISCONNECT nothing may be sent [MQTT-3.14.4-2].
       setImmediate(() => {
-        // A DISCONNECT when nothing is in flight; otherwise close now (the core re-sends).
-        client.end(Object.keys(client.outgoing).length > 0)
+        // A DISCONNECT when nothing is in flight; otherwise close now (the core re-sends). Before
+        // the CONNACK there is no session to leave: MQTT.js would queue the DISCONNECT behind it
+        // and keep the socket open, so a broker that never answers would hold the stop until
+        // the connect timeout.
+        client.end(!client.connected || Object.keys(client.outgoing).length > 0)
       })
     })
   }
