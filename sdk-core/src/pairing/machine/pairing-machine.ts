@@ -18,8 +18,6 @@ import type { PairingAction, PairingConfig, PairingInput } from './types.js'
 /** The states of the machine, as reported by `PairingMachine.state`. */
 export type PairingStateTag = PairingState['tag']
 
-const DEFAULTS = { renewAt: 0.75, renewJitter: 0.05, initialDelayMs: 1_000, maxDelayMs: 300_000 }
-
 /**
  * Obtains and keeps valid MQTT credentials for one device (spec §4).
  *
@@ -35,10 +33,11 @@ export class PairingMachine {
 
   /** @throws SdkError `local.pairing_config` with issues when the configuration is invalid. */
   constructor(config: PairingConfig) {
-    const renewAt = config.renewAt ?? DEFAULTS.renewAt
-    const renewJitter = config.renewJitter ?? DEFAULTS.renewJitter
-    const initialDelayMs = config.retry?.initialDelayMs ?? DEFAULTS.initialDelayMs
-    const maxDelayMs = config.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs
+    // the defaults `PairingConfig` documents
+    const renewAt = config.renewAt ?? 0.75
+    const renewJitter = config.renewJitter ?? 0.05
+    const initialDelayMs = config.retry?.initialDelayMs ?? 1_000
+    const maxDelayMs = config.retry?.maxDelayMs ?? 300_000
     const issues: Issue[] = [
       ...checkPairingUrl(config.pairingUrl),
       ...checkRealm(config.realm),
