@@ -49,13 +49,10 @@ export function retry(ctx: Context, state: BusyState, error: SdkError, nowMs: nu
 
 /** A renewal requested while waiting: the retry renews instead of verifying. */
 export function redirectToRenewal(state: BackingOff): BackingOff {
-  const step = state.step
-  switch (step.tag) {
-    case 'fetching-info':
-      return { ...state, step: { ...step, forceRenew: true } }
-    case 'verifying':
-      return { ...state, step: { tag: 'creating-key', brokerUrl: step.brokerUrl } }
-    default:
-      return state
-  }
+  const { step } = state
+  return step.tag === 'fetching-info'
+    ? { ...state, step: { ...step, forceRenew: true } }
+    : step.tag === 'verifying'
+      ? { ...state, step: { tag: 'creating-key', brokerUrl: step.brokerUrl } }
+      : state
 }
