@@ -16,19 +16,18 @@ import { pruneStaleProperties } from '../protocol/property-cache.js'
 import { deviceTopicPrefix } from '../protocol/topics.js'
 import type { Context } from './context.js'
 import { emit } from './context.js'
+import type { DirectPaths } from './direct.js'
 import { mapIdTable } from './id-table.js'
 import type { InterfaceChanges } from './interfaces.js'
 import { Outbox } from './outbox.js'
 import { runPairing } from './pairing-bridge.js'
-import { sendDirect, sendWritesStore } from './send.js'
+import { sendWritesStore } from './send.js'
 import {
-  beginTransaction,
   isProbeTimer,
   isRefusal,
   portFailedAlone,
   probeStore,
-  transactionCommitted,
-  transactionFailed,
+  type StoreTransactions,
 } from './store-transaction.js'
 import { isObsolete } from './sync.js'
 import { TopicCache } from './topic-cache.js'
@@ -106,6 +105,8 @@ export class DeviceMachine {
   #state: DeviceState = idle
   readonly #ctx: Context
   readonly #changes: InterfaceChanges | undefined
+  readonly #transactions: StoreTransactions | undefined
+  readonly #direct: DirectPaths | undefined
 
   /**
    * @throws SdkError `local.invalid_config` with issues when the configuration is invalid;
@@ -170,6 +171,8 @@ export class DeviceMachine {
     }
     this.#ctx = ctx
     this.#changes = config.interfaceChanges
+    this.#transactions = config.storeTransactions
+    this.#direct = config.directPaths
     // spec §3.8: entries of interfaces no longer introspected, or of another major, are stale
     pruneStaleProperties(config.store.properties, [...interfaces.values()])
   }
@@ -241,13 +244,28 @@ export class DeviceMachine {
     return this.#changes !== undefined
   }
 
+  /** Whether the machine takes store transactions (`DeviceConfig.storeTransactions`). */
+  get transactional(): boolean {
+    return this.#transactions !== undefined
+  }
+
+  #storeTransactions(): StoreTransactions {
+    const transactions = this.#transactions
+    if (transactions === undefined) {
+      throw new SdkError('local.unsupported', "couldn't open a store transaction: none configured")
+    }
+    return transactions
+  }
+
   /**
    * A runtime opens a store transaction around the inputs it handles next (group commit): the
    * machine records what they do that rests on its writes, until `transactionCommitted` or
    * `transactionFailed`. Inputs handled outside one are written as they come.
+   *
+   * @throws SdkError `local.unsupported` when configured without `storeTransactions`.
    */
   beginTransaction(): void {
-    beginTransaction(this.#ctx)
+    this.#storeTransactions().begin(this.#ctx)
   }
 
   /** True once a port failed inside the open transaction: it must be rolled back. */
@@ -260,7 +278,7 @@ export class DeviceMachine {
    * accepts writes again (after a failure).
    */
   transactionCommitted(): DeviceAction[] {
-    return transactionCommitted(this.#ctx, this.#state.tag)
+    return this.#storeTransactions().committed(this.#ctx, this.#state.tag)
   }
 
   /**
@@ -274,21 +292,21 @@ export class DeviceMachine {
   transactionFailed(error: SdkError, nowMs: number): DeviceAction[] {
     const ctx = this.#ctx
     ctx.out = []
-    const actions = transactionFailed(ctx, error, this.#state.tag, nowMs)
+    const actions = this.#storeTransactions().failed(ctx, error, this.#state.tag, nowMs)
     ctx.out = []
     return actions
   }
 
   /**
    * The direct path of a `send`, for a runtime's hot path (optional: `handle` gives the same
-   * outcome). On an online device, a value of a `discard` datastream with nothing waiting before
+   * outcome; `undefined` always without `DeviceConfig.directPaths`). On an online device, a value of a `discard` datastream with nothing waiting before
    * it and room in the window goes in flight here: the result is the one action `handle` would
    * have returned, its publish. `undefined` means anything else would happen; nothing changed,
    * and the send goes to `handle`. It takes no time: a message published at once is ordered
    * against nothing, so the caller need not read its clock.
    */
   sendDirect(opId: OpId, data: Validated): MqttPublishAction | undefined {
-    return this.#directOpen() ? sendDirect(this.#ctx, opId, data) : undefined
+    return this.#direct?.send(this.#ctx, this.#state, opId, data)
   }
 
   /**
@@ -298,20 +316,7 @@ export class DeviceMachine {
    * `undefined` means anything else would happen; nothing changed, and the ack goes to `handle`.
    */
   ackDirect(publishId: number): OpId | undefined {
-    return this.#directOpen() ? this.#ctx.outbox.ackedAlone(publishId) : undefined
-  }
-
-  /**
-   * The machine's half of both direct paths' eligibility (the outbox's `nothingWaiting` is the
-   * other): online, no pairing outcome waiting for the connection, no renewal drain under way.
-   */
-  #directOpen(): boolean {
-    const ctx = this.#ctx
-    return (
-      this.#state.tag === 'online' &&
-      ctx.pairingAfterConnect.length === 0 &&
-      ctx.drainTimerId === undefined
-    )
+    return this.#direct?.ack(this.#ctx, this.#state, publishId)
   }
 
   /**

@@ -2,12 +2,7 @@
 export { DeviceMachine } from './device-machine.js'
 export { interfaceChanges, type InterfaceChanges } from './interfaces.js'
 export { AscendingIdMap } from './ascending-id-map.js'
-export {
-  ascendingIdTable,
-  mapIdTable,
-  type IdTable,
-  type IdTableFactory,
-} from './id-table.js'
+export { ascendingIdTable, mapIdTable, type IdTable, type IdTableFactory } from './id-table.js'
 export type { DeviceState } from './state.js'
 export type {
   DeviceAction,
@@ -22,3 +17,5 @@ export type {
   OpId,
 } from './types.js'
 export { META_INTROSPECTION, META_SYNCED } from './sync.js'
+export { storeTransactions, type StoreTransactions } from './store-transaction.js'
+export { directPaths, type DirectPaths } from './direct.js'

@@ -95,12 +95,7 @@ export class Outbox {
   // stored rows acknowledged within the open store transaction
   #txAcked: number[] | undefined
 
-  constructor(
-    store: Store,
-    maxInflight: number,
-    counters: OutboxCounters,
-    table: IdTableFactory,
-  ) {
+  constructor(store: Store, maxInflight: number, counters: OutboxCounters, table: IdTableFactory) {
     this.#inflight = table()
     this.#maxInflight = maxInflight
     this.#counters = counters

@@ -22,7 +22,7 @@ import { emit, sendFailed } from './context.js'
 import { META_SYNCED, pump } from './sync.js'
 import type { DeviceState } from './state.js'
 import type { In } from './transitions.js'
-import type { MqttPublishAction, OpId } from './types.js'
+import type { OpId } from './types.js'
 
 function enqueue(ctx: Context, queue: 'stored' | 'volatile', message: NewQueuedMessage): void {
   if (queue === 'volatile') {
@@ -75,33 +75,10 @@ export function sendWritesStore(data: Validated): boolean {
 }
 
 // the interface `data` was validated against, if the device still owns it in that major
-function ownedInterface(ctx: Context, data: Validated): Interface | undefined {
+export function ownedInterface(ctx: Context, data: Validated): Interface | undefined {
   const iface = ctx.interfaces.get(data.iface.name)
   if (iface === undefined || iface.major !== data.iface.major) return undefined
   return iface.ownership === 'device' ? iface : undefined
-}
-
-/**
- * The direct path of a send on a connected device (see `DeviceMachine.sendDirect`): the publish
- * of a `discard` datastream value when nothing waits before it, exactly as `handleSend` and the
- * `pump` after it would make it; `undefined`, having changed nothing, for anything else.
- */
-export function sendDirect(
-  ctx: Context,
-  opId: OpId,
-  data: Validated,
-): MqttPublishAction | undefined {
-  const iface = ownedInterface(ctx, data)
-  if (iface === undefined || iface.type === 'properties') return undefined
-  const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
-  const qos = qosFor(iface, mapping)
-  if (!ctx.outbox.readyAlone(qos)) return undefined
-  if (decideRetention(iface, mapping, true).type !== 'publish') return undefined
-  const payload = encodePayload(data)
-  // too large: `handleSend` reports it
-  if (payload.length > ctx.maxPayloadBytes) return undefined
-  const topic = ctx.topics.topic(iface.name, data.path)
-  return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
 }
 
 /** Handles `send` in any state. */

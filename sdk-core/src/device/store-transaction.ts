@@ -28,6 +28,11 @@
  * connection backoff's bounds, doubling: it removes the acknowledged rows not recorded yet and
  * writes a meta key. When its transaction commits the store accepts writes again and stored rows
  * flow. Entering and leaving that state is logged once and emitted as a `warning` event.
+ *
+ * The transactions' half is an optional piece (`DeviceConfig.storeTransactions`): a runtime whose
+ * store has transactions (a `batch`: Node's SQLite) passes `storeTransactions`; one whose store
+ * writes each change as it is made (the ESP32 stores) doesn't, and its bundle leaves the
+ * rollback out. The store failure and its probe are every runtime's.
  */
 import { SdkError } from '../errors.js'
 import type { Context } from './context.js'
@@ -275,4 +280,18 @@ export function probeStore(ctx: Context, state: DeviceStateTag, nowMs: number): 
   if (ctx.tx !== undefined) ctx.tx.probe = true
   else for (const action of recovered(ctx, failure, state)) ctx.out.push(action)
   pump(ctx, nowMs)
+}
+
+/** The machine's half of store transactions: `DeviceConfig.storeTransactions`. */
+export interface StoreTransactions {
+  begin(ctx: Context): void
+  committed(ctx: Context, state: DeviceStateTag): DeviceAction[]
+  failed(ctx: Context, error: SdkError, state: DeviceStateTag, nowMs: number): DeviceAction[]
+}
+
+/** Group commit and its rollback (see the module), for a store with a `batch`. */
+export const storeTransactions: StoreTransactions = {
+  begin: beginTransaction,
+  committed: transactionCommitted,
+  failed: transactionFailed,
 }

@@ -16,9 +16,11 @@ import type {
 import type { PurgeFormat } from '../protocol/purge.js'
 import type { Qos } from '../protocol/qos.js'
 import type { AstarteObjectValue, AstarteValue, Validated } from '../value/types.js'
+import type { DirectPaths } from './direct.js'
 import type { IdTableFactory } from './id-table.js'
 import type { InterfaceChanges } from './interfaces.js'
 import type { DeviceState } from './state.js'
+import type { StoreTransactions } from './store-transaction.js'
 
 /** The caller's handle on one `send`; answered by `sendCompleted` or `sendFailed`. */
 export type OpId = number
@@ -71,6 +73,13 @@ export interface DeviceConfig {
    * interfaces are those given here, for good, and a change is refused (`local.unsupported`).
    */
   readonly interfaceChanges?: InterfaceChanges
+  /**
+   * `storeTransactions` for a runtime that runs inputs in store transactions (a `batch`, group
+   * commit); without it the machine writes each change as it is made.
+   */
+  readonly storeTransactions?: StoreTransactions
+  /** `directPaths` for the send fast paths (`DeviceMachine.sendDirect`, `ackDirect`). */
+  readonly directPaths?: DirectPaths
   /** The table of the publishes in flight; default a `Map` (see `id-table.ts`). */
   readonly idTable?: IdTableFactory
 }

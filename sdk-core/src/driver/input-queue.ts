@@ -8,7 +8,7 @@
  *
  * A send's outcome reaches the host only through `settled`, whichever path produced it.
  */
-import type { SdkError } from '../errors.js'
+import { SdkError } from '../errors.js'
 import type { DeviceMachine } from '../device/device-machine.js'
 import type { DeviceAction, DeviceInput, MqttPublishAction, OpId } from '../device/types.js'
 import type { Clock, Scheduler } from '../ports.js'
@@ -25,7 +25,7 @@ export interface InputQueueHost {
   /**
    * Runs `fn` in one store transaction: its writes are durable when this returns; when `fn`
    * throws or the commit fails, none happened. Absent for a store without transactions: each
-   * write is then durable as it is made.
+   * write is then durable as it is made. Given, the machine needs `DeviceConfig.storeTransactions`.
    */
   readonly batch?: (<T>(fn: () => T) => T) | undefined
   /** Performs an action; send outcomes never come here (see `settled`). */
@@ -47,7 +47,15 @@ export class InputQueue {
   #flushScheduled = false
   #closed = false
 
+  /** @throws SdkError `local.invalid_config` for a `batch` with a machine without transactions. */
   constructor(host: InputQueueHost) {
+    if (host.batch !== undefined && !host.machine.transactional) {
+      // each group would write outside any transaction the machine can roll back
+      throw new SdkError(
+        'local.invalid_config',
+        "couldn't group writes: the device machine has no transactions (storeTransactions)",
+      )
+    }
     this.#host = host
   }
 

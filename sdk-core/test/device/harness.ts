@@ -1,7 +1,10 @@
 /** @module device test harness: a `DeviceMachine` on a loopback with interfaces of every kind. */
 import {
   DeviceMachine,
+  ascendingIdTable,
+  directPaths,
   interfaceChanges,
+  storeTransactions,
   validateIndividual,
   validateObject,
   validateUnset,
@@ -61,6 +64,11 @@ export interface HarnessOptions extends Partial<Configurable> {
   readonly pairing?: { readonly lifetimeMs?: number; readonly existing?: boolean }
   /** Group commit in the store's transactions (`MemoryStore.batch`), as a runtime does. */
   readonly transactions?: boolean
+  /**
+   * The optional pieces Node passes (default true): `interfaceChanges`, `storeTransactions`,
+   * `directPaths`, `idTable: ascendingIdTable`; false gives the machine an ESP32 build has.
+   */
+  readonly pieces?: boolean
 }
 
 export interface Harness {
@@ -77,7 +85,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const store = options.store ?? new MemoryStore()
   const interfaces = options.interfaces ?? allInterfaces
   const clock = new ManualClock()
-  const { pairing: pairingOptions, transactions, ...rest } = options
+  const { pairing: pairingOptions, transactions, pieces = true, ...rest } = options
   const pairing =
     pairingOptions === undefined
       ? undefined
@@ -89,6 +97,9 @@ export function harness(options: HarnessOptions = {}): Harness {
         })
   const machine = new DeviceMachine({
     random: () => 0.5,
+    ...(pieces
+      ? { interfaceChanges, storeTransactions, directPaths, idTable: ascendingIdTable }
+      : {}),
     ...rest,
     ...(pairing === undefined
       ? { broker: { host: 'broker.test', port: 8883 } }
@@ -98,7 +109,6 @@ export function harness(options: HarnessOptions = {}): Harness {
     interfaces,
     store,
     inflater: zlibInflater,
-    interfaceChanges,
   })
   const astarte = new FakeAstarte({
     realm: REALM,

@@ -107,7 +107,10 @@ test('without interfaceChanges, adding or removing an interface rejects, nothing
   assert.equal(machine.acceptsInterfaceChanges, false)
   // the machine refuses the input itself, before any change
   assert.throws(() => machine.handle({ type: 'addInterface', iface: other }, 0), unsupported)
-  assert.throws(() => machine.handle({ type: 'removeInterface', name: 'org.dev.Plain' }, 0), unsupported)
+  assert.throws(
+    () => machine.handle({ type: 'removeInterface', name: 'org.dev.Plain' }, 0),
+    unsupported,
+  )
   assert.equal(machine.state.tag, 'idle')
   // a closed device says so first
   await d.close()

@@ -13,7 +13,9 @@ import {
   checkDeviceId,
   checkSupportedInterface,
   ascendingIdTable,
+  directPaths,
   interfaceChanges,
+  storeTransactions,
   type HttpClient,
   type Logger,
   type Store,
@@ -136,6 +138,8 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
       logger,
       interfaceChanges,
       idTable: ascendingIdTable,
+      storeTransactions,
+      directPaths,
       keepaliveSec: options.keepaliveSec ?? defaultKeepaliveSec,
       ...(options.maxPayloadBytes === undefined
         ? {}

@@ -9,6 +9,7 @@ import {
   DeviceMachine,
   SdkError,
   ascendingIdTable,
+  directPaths,
   interfaceChanges,
   type CertificateInfo,
   type HttpResponse,
@@ -94,6 +95,7 @@ export function inMemoryDevice(
     inflater: zlibInflater,
     interfaceChanges,
     idTable: ascendingIdTable,
+    directPaths,
     random: () => 0.5,
     pairing: {
       pairingUrl: 'http://127.0.0.1:9/pairing',
