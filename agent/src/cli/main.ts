@@ -6,8 +6,8 @@
  * invalid configuration, a device that can't run), 2 usage.
  */
 import { chmod, mkdir, readFile } from 'node:fs/promises'
-import { Device, nodeTimers } from '@astarte-ts/runtime-node'
-import type { Logger, LogLevel } from '@astarte-ts/sdk-core'
+import { defaultBackoff, Device, nodeTimers } from '@astarte-ts/runtime-node'
+import { backoffDelayMs, SdkError, type Logger, type LogLevel } from '@astarte-ts/sdk-core'
 import {
   CONFIG_SEARCH_PATH,
   loadConfig,
@@ -217,6 +217,75 @@ function errorContext(error: unknown): Record<string, unknown> {
   }
 }
 
+/**
+ * Failures of a first-boot registration that may pass by themselves, as at a boot where the
+ * network isn't up yet or the Pairing API restarts: no answer (refused, reset, unreachable, a name
+ * not resolved yet, timed out) or an answer asking to come back later (5xx, 429). Any other (a
+ * JWT refused or expired, a device registered with another secret, an untrusted certificate)
+ * stays as it is however often it is asked.
+ */
+const NO_ANSWER: ReadonlySet<string> = new Set([
+  'remote.connection_refused',
+  'remote.connect_timeout',
+  'remote.dns_failed',
+  'remote.http_timeout',
+  'remote.http_failed',
+])
+
+function mayPass(error: unknown): boolean {
+  if (!(error instanceof SdkError)) return false
+  const status = error.ctx['status']
+  if (typeof status === 'number' && (status >= 500 || status === 429)) return true
+  return NO_ANSWER.has(error.code)
+}
+
+/**
+ * Opens the device. A first-boot registration that failed in a way that {@link mayPass} is tried
+ * again after the device's own backoff (full jitter, the ceiling doubling from 1 s to 60 s), each
+ * retry one warning with its wait and cause; any other failure rejects. Resolves `undefined` as
+ * soon as `stopped` settles, during a request or a wait alike.
+ */
+async function openDevice(
+  open: () => Promise<Device>,
+  logger: Logger,
+  stopped: Promise<void>,
+): Promise<Device | undefined> {
+  const policy = { initialDelayMs: defaultBackoff.minMs, maxDelayMs: defaultBackoff.maxMs }
+  for (let attempt = 0; ; attempt++) {
+    const opening = open()
+    const opened = await Promise.race([
+      opening.then(
+        (device) => ({ device }),
+        (error: unknown) => ({ error }),
+      ),
+      stopped.then(() => undefined),
+    ])
+    if (opened === undefined) {
+      // a registration waits on the Pairing API (up to its 30 s timeout): not for a stop
+      opening.then(
+        (device) => device.close(),
+        () => undefined,
+      )
+      return undefined
+    }
+    if ('device' in opened) return opened.device
+    if (!mayPass(opened.error)) throw opened.error
+    const inMs = backoffDelayMs(attempt, policy, Math.random)
+    logger.log('warn', "couldn't register the device, retrying", {
+      attempt: attempt + 1,
+      inMs,
+      ...errorContext(opened.error),
+    })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const waited = await Promise.race([
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, inMs, true))),
+      stopped.then(() => false),
+    ])
+    clearTimeout(timer)
+    if (!waited) return undefined
+  }
+}
+
 async function runAgent(
   config: AgentConfig,
   source: string | undefined,
@@ -277,27 +346,27 @@ async function runAgent(
       identity = { hardwareId: id, namespace: EDGEHOG_HARDWARE_ID_NAMESPACE }
     }
     const declared = await Agent.interfacesOf(agentFeatures(config))
-    const opening = Device.open({
-      realm: sdk.realm,
-      pairingUrl: sdk.pairingUrl,
-      ...identity,
-      ...(sdk.credentialsSecret === undefined ? {} : { credentialsSecret: sdk.credentialsSecret }),
-      ...(sdk.pairingToken === undefined ? {} : { pairingJwt: sdk.pairingToken }),
-      interfaces: declared.interfaces,
-      storeDir: config.storeDirectory,
-      ...(caPem === undefined ? {} : { caPem }),
-      ignoreTlsErrors: sdk.ignoreSsl,
+    const device = await openDevice(
+      () =>
+        Device.open({
+          realm: sdk.realm,
+          pairingUrl: sdk.pairingUrl,
+          ...identity,
+          ...(sdk.credentialsSecret === undefined
+            ? {}
+            : { credentialsSecret: sdk.credentialsSecret }),
+          ...(sdk.pairingToken === undefined ? {} : { pairingJwt: sdk.pairingToken }),
+          interfaces: declared.interfaces,
+          storeDir: config.storeDirectory,
+          ...(caPem === undefined ? {} : { caPem }),
+          ignoreTlsErrors: sdk.ignoreSsl,
+          logger,
+        }),
       logger,
-    })
-    // a first-boot registration waits on the Pairing API (up to its 30 s timeout): a signal
-    // meanwhile stops the agent now, as it would once running
-    const device = await Promise.race([opening, ended.then(() => undefined)])
+      ended,
+    )
     if (device === undefined) {
       logger.log('info', 'stopping on signal', { signal: stopSignal })
-      opening.then(
-        (d) => d.close(),
-        () => undefined,
-      )
       return 0
     }
     const agent = new Agent({
