@@ -89,12 +89,9 @@ function configIssues(config: DeviceConfig): Issue[] {
   return issues
 }
 
-/** A change of interfaces refused: the machine has no `interfaceChanges`. */
-export function fixedInterfaces(): SdkError {
-  return new SdkError(
-    'local.unsupported',
-    "couldn't change the interfaces: this device has those it was opened with",
-  )
+/** Refuses what needs an optional piece (`DeviceConfig`) the device was built without. */
+export function unsupported(sentence: string): never {
+  throw new SdkError('local.unsupported', `couldn't ${sentence}`)
 }
 
 /**
@@ -198,7 +195,8 @@ export class DeviceMachine {
   handle(input: DeviceInput, nowMs: number): DeviceAction[] {
     // the caller's input refused before anything changes, never taken for a port failure
     if (input.type === 'addInterface' || input.type === 'removeInterface') {
-      if (this.#changes === undefined) throw fixedInterfaces()
+      if (this.#changes === undefined)
+        unsupported('change the interfaces: this device has no interfaceChanges')
       if (input.type === 'addInterface') checkSupportedInterface(input.iface)
     }
     const ctx = this.#ctx
@@ -250,11 +248,10 @@ export class DeviceMachine {
   }
 
   #storeTransactions(): StoreTransactions {
-    const transactions = this.#transactions
-    if (transactions === undefined) {
-      throw new SdkError('local.unsupported', "couldn't open a store transaction: none configured")
-    }
-    return transactions
+    return (
+      this.#transactions ??
+      unsupported('open a store transaction: this device has no storeTransactions')
+    )
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { assertNever, SdkError } from '../errors.js'
 import type { Issue, Result } from '../errors.js'
-import { fixedInterfaces, type DeviceMachine } from '../device/device-machine.js'
+import { unsupported, type DeviceMachine } from '../device/device-machine.js'
 import type { DeviceEvent, DeviceInput, OpId } from '../device/types.js'
 import type { Interface, Ownership } from '../interface/model.js'
 import { anyIssue } from '../interface/issue.js'
@@ -191,10 +191,9 @@ export class DeviceDriver {
 
   /** @throws SdkError `local.unsupported` when the runtime gave no `messageStream`. */
   messages(options: MessageStreamOptions = {}): AsyncIterableIterator<ServerMessage> {
-    const create = this.#messageStream
-    if (create === undefined) {
-      throw new SdkError('local.unsupported', "couldn't iterate messages: listen to 'data'")
-    }
+    const create =
+      this.#messageStream ??
+      unsupported("iterate messages: this device has no messageStream; listen to 'data'")
     const { iterable, sink } = create<ServerMessage>(
       options,
       () => this.#streams.delete(sink),
@@ -402,7 +401,8 @@ export class DeviceDriver {
 
   #assertChangeable(what: string): void {
     if (this.#closed) throw new SdkError('local.closed', `couldn't ${what}: the device is closed`)
-    if (!this.#machine.acceptsInterfaceChanges) throw fixedInterfaces()
+    if (!this.#machine.acceptsInterfaceChanges)
+      unsupported('change the interfaces: this device has no interfaceChanges')
   }
 
   #deviceInterface(

@@ -53,7 +53,7 @@ export class InputQueue {
       // each group would write outside any transaction the machine can roll back
       throw new SdkError(
         'local.invalid_config',
-        "couldn't group writes: the device machine has no transactions (storeTransactions)",
+        "couldn't group writes: this device has no storeTransactions",
       )
     }
     this.#host = host
