@@ -31,27 +31,26 @@ function open(ctx: Context, state: DeviceState): boolean {
   )
 }
 
-/**
- * The direct path of a send on a connected device (see `DeviceMachine.sendDirect`): the publish
- * of a `discard` datastream value when nothing waits before it, exactly as `handleSend` and the
- * `pump` after it would make it; `undefined`, having changed nothing, for anything else.
- */
-function sendDirect(ctx: Context, opId: OpId, data: Validated): MqttPublishAction | undefined {
-  const iface = ownedInterface(ctx, data)
-  if (iface === undefined || iface.type === 'properties') return undefined
-  const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
-  const qos = qosFor(iface, mapping)
-  if (!ctx.outbox.readyAlone(qos)) return undefined
-  if (decideRetention(iface, mapping, true).type !== 'publish') return undefined
-  const payload = encodePayload(data)
-  // too large: `handleSend` reports it
-  if (payload.length > ctx.maxPayloadBytes) return undefined
-  const topic = ctx.topics.topic(iface.name, data.path)
-  return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
-}
-
 /** The send fast paths: `DeviceConfig.directPaths`. */
 export const directPaths: DirectPaths = {
-  send: (ctx, state, opId, data) => (open(ctx, state) ? sendDirect(ctx, opId, data) : undefined),
+  /**
+   * The direct path of a send on a connected device (see `DeviceMachine.sendDirect`): the
+   * publish of a `discard` datastream value when nothing waits before it, exactly as
+   * `handleSend` and the `pump` after it would make it; `undefined`, having changed nothing, for
+   * anything else.
+   */
+  send(ctx, state, opId, data) {
+    const iface = ownedInterface(ctx, data)
+    if (iface === undefined || iface.type === 'properties' || !open(ctx, state)) return undefined
+    const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
+    const qos = qosFor(iface, mapping)
+    if (!ctx.outbox.readyAlone(qos)) return undefined
+    if (decideRetention(iface, mapping, true).type !== 'publish') return undefined
+    const payload = encodePayload(data)
+    // too large: `handleSend` reports it
+    if (payload.length > ctx.maxPayloadBytes) return undefined
+    const topic = ctx.topics.topic(iface.name, data.path)
+    return ctx.outbox.publishAlone({ source: 'direct', topic, payload, qos, opId })
+  },
   ack: (ctx, state, publishId) => (open(ctx, state) ? ctx.outbox.ackedAlone(publishId) : undefined),
 }
