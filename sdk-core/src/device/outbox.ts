@@ -217,14 +217,13 @@ export class Outbox {
     return this.#inflight.size - this.#unwindowed < this.#maxInflight
   }
 
-  #setInflight(publishId: number, entry: Inflight): void {
-    this.#inflight.set(publishId, entry)
-    if (entry.source === 'direct' && entry.qos === 0) this.#unwindowed++
-  }
-
-  #deleteInflight(publishId: number, entry: Inflight): void {
+  // takes `publishId` out of flight: its entry, if it was in flight
+  #take(publishId: number): Inflight | undefined {
+    const entry = this.#inflight.get(publishId)
+    if (entry === undefined) return undefined
     this.#inflight.delete(publishId)
     if (entry.source === 'direct' && entry.qos === 0) this.#unwindowed--
+    return entry
   }
 
   /**
@@ -233,11 +232,10 @@ export class Outbox {
    * changing nothing.
    */
   ackedAlone(publishId: number): OpId | undefined {
-    const entry = this.#inflight.get(publishId)
-    if (entry?.source !== 'direct' || !this.#nothingWaiting()) return undefined
-    this.#deleteInflight(publishId, entry)
+    if (this.#inflight.get(publishId)?.source !== 'direct' || !this.#nothingWaiting())
+      return undefined
     this.#counters.acked++
-    return entry.opId
+    return (this.#take(publishId) as DirectPublish).opId
   }
 
   // nothing to publish but what comes next: no control or direct publish waiting, and both
@@ -313,7 +311,8 @@ export class Outbox {
   /** `message` goes in flight as `inflight`: its publish, to perform. */
   #publish(message: Outgoing, inflight: Inflight): MqttPublishAction {
     const publishId = ++this.#lastPublishId
-    this.#setInflight(publishId, inflight)
+    this.#inflight.set(publishId, inflight)
+    if (inflight.source === 'direct' && inflight.qos === 0) this.#unwindowed++
     this.#counters.sent++
     const { topic, payload, qos } = message
     return { type: 'mqtt.publish', publishId, topic, payload, qos }
@@ -344,9 +343,8 @@ export class Outbox {
 
   /** The broker acknowledged `publishId`; `undefined` for ids of an earlier connection. */
   acked(publishId: number): Acked | undefined {
-    const entry = this.#inflight.get(publishId)
+    const entry = this.#take(publishId)
     if (entry === undefined) return undefined
-    this.#deleteInflight(publishId, entry)
     this.#counters.acked++
     switch (entry.source) {
       case 'control':
@@ -371,9 +369,8 @@ export class Outbox {
    * publish is returned to the machine.
    */
   failed(publishId: number): Acked | undefined {
-    const entry = this.#inflight.get(publishId)
+    const entry = this.#take(publishId)
     if (entry === undefined) return undefined
-    this.#deleteInflight(publishId, entry)
     switch (entry.source) {
       case 'control':
         return entry
