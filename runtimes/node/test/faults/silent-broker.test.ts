@@ -14,8 +14,8 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
-import { SdkError } from '@astarte-ts/sdk-core'
-import { Device, MqttJsTransport, sessionTransport, type MqttTransport } from '../../src/index.js'
+import { SdkError, type MqttTransport } from '@astarte-ts/sdk-core'
+import { Device, MqttJsTransport, sessionTransport } from '../../src/index.js'
 import { deviceOptions, quiet, waitFor } from './sandbox-env.js'
 
 /** Far past any test's end: the attempt can only end by the stop. */
