@@ -82,33 +82,9 @@ export function isRefusal(error: unknown): boolean {
   return error instanceof SdkError && error.code === 'local.store_full'
 }
 
-export function beginTransaction(ctx: Context): void {
-  ctx.tx = {
-    outs: [],
-    durable: new Set(),
-    propertyWritten: false,
-    serverPropertyWritten: false,
-    probe: false,
-    failed: undefined,
-    floor: ctx.propertyReplayFloor,
-    floorPending: ctx.floorPending,
-  }
-  ctx.outbox.begin()
-}
-
 /** A server property is written: its transport acknowledged it, it is lost if this rolls back. */
 export function serverPropertyWritten(ctx: Context): void {
   if (ctx.tx !== undefined) ctx.tx.serverPropertyWritten = true
-}
-
-/** The transaction committed; when it carried a successful probe, the store writes again. */
-export function transactionCommitted(ctx: Context, state: DeviceStateTag): DeviceAction[] {
-  const tx = ctx.tx
-  ctx.tx = undefined
-  ctx.outbox.commit()
-  const failure = ctx.storeFailure
-  if (tx?.probe !== true || failure === undefined || ctx.outbox.storedHeld) return []
-  return recovered(ctx, failure, state)
 }
 
 function recovered(ctx: Context, failure: StoreFailure, state: DeviceStateTag): DeviceAction[] {
@@ -138,51 +114,6 @@ function settles(actions: readonly DeviceAction[][], opId: OpId): boolean {
 function connectionUp(state: DeviceStateTag, failed: DeviceInput | undefined): boolean {
   if (state === 'syncing' || state === 'online') return true
   return state === 'connecting' && failed?.type === 'mqtt.connected'
-}
-
-/**
- * The transaction rolled back with `error`: undoes what rested on its writes (see the module)
- * and returns the actions of its inputs the runtime must still perform, in order, then those of
- * the store failure. `state` is the machine's state now.
- */
-export function transactionFailed(
-  ctx: Context,
-  error: SdkError,
-  state: DeviceStateTag,
-  nowMs: number,
-): DeviceAction[] {
-  const tx = ctx.tx
-  ctx.tx = undefined
-  const { outbox } = ctx
-  outbox.rolledBack()
-  ctx.resync = true
-  if (tx === undefined) return failure(ctx, error, nowMs)
-  ctx.propertyReplayFloor = tx.floor
-  ctx.floorPending = tx.floorPending
-  const kept: DeviceAction[] = []
-  let withheldControl = false
-  for (const out of tx.outs) {
-    for (const action of out) {
-      if (action.type === 'mqtt.publish') {
-        const withheld = outbox.withhold(action.publishId, tx.propertyWritten)
-        if (withheld === undefined) kept.push(action)
-        if (withheld === 'control') withheldControl = true
-        continue
-      }
-      const e = action.type === 'event' ? action.event : undefined
-      if (e?.type === 'sendCompleted' && tx.durable.has(e.opId)) {
-        kept.push(sendFailed(e.opId, error))
-        continue
-      }
-      kept.push(action)
-    }
-  }
-  // a withheld sync step leaves the sync unfinished: a new connection runs it again
-  failedUnder(ctx, kept, tx.outs, tx.failed, withheldControl, error, state, nowMs)
-  if (tx.serverPropertyWritten && ctx.storeFailure !== undefined) {
-    ctx.storeFailure.serverPropertiesLost = true
-  }
-  return kept
 }
 
 /**
@@ -291,7 +222,67 @@ export interface StoreTransactions {
 
 /** Group commit and its rollback (see the module), for a store with a `batch`. */
 export const storeTransactions: StoreTransactions = {
-  begin: beginTransaction,
-  committed: transactionCommitted,
-  failed: transactionFailed,
+  begin(ctx) {
+    ctx.tx = {
+      outs: [],
+      durable: new Set(),
+      propertyWritten: false,
+      serverPropertyWritten: false,
+      probe: false,
+      failed: undefined,
+      floor: ctx.propertyReplayFloor,
+      floorPending: ctx.floorPending,
+    }
+    ctx.outbox.begin()
+  },
+
+  /** The transaction committed; when it carried a successful probe, the store writes again. */
+  committed(ctx, state) {
+    const tx = ctx.tx
+    ctx.tx = undefined
+    ctx.outbox.commit()
+    const failure = ctx.storeFailure
+    if (tx?.probe !== true || failure === undefined || ctx.outbox.storedHeld) return []
+    return recovered(ctx, failure, state)
+  },
+
+  /**
+   * The transaction rolled back with `error`: undoes what rested on its writes (see the module)
+   * and returns the actions of its inputs the runtime must still perform, in order, then those
+   * of the store failure. `state` is the machine's state now.
+   */
+  failed(ctx, error, state, nowMs) {
+    const tx = ctx.tx
+    ctx.tx = undefined
+    const { outbox } = ctx
+    outbox.rolledBack()
+    ctx.resync = true
+    if (tx === undefined) return failure(ctx, error, nowMs)
+    ctx.propertyReplayFloor = tx.floor
+    ctx.floorPending = tx.floorPending
+    const kept: DeviceAction[] = []
+    let withheldControl = false
+    for (const out of tx.outs) {
+      for (const action of out) {
+        if (action.type === 'mqtt.publish') {
+          const withheld = outbox.withhold(action.publishId, tx.propertyWritten)
+          if (withheld === undefined) kept.push(action)
+          if (withheld === 'control') withheldControl = true
+          continue
+        }
+        const e = action.type === 'event' ? action.event : undefined
+        if (e?.type === 'sendCompleted' && tx.durable.has(e.opId)) {
+          kept.push(sendFailed(e.opId, error))
+          continue
+        }
+        kept.push(action)
+      }
+    }
+    // a withheld sync step leaves the sync unfinished: a new connection runs it again
+    failedUnder(ctx, kept, tx.outs, tx.failed, withheldControl, error, state, nowMs)
+    if (tx.serverPropertyWritten && ctx.storeFailure !== undefined) {
+      ctx.storeFailure.serverPropertiesLost = true
+    }
+    return kept
+  },
 }
