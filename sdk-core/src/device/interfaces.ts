@@ -51,32 +51,6 @@ function announce(
   pump(ctx, nowMs)
 }
 
-export function addInterface(
-  ctx: Context,
-  state: DeviceState,
-  { iface }: In<'addInterface'>,
-  nowMs: number,
-): DeviceState {
-  const before = ctx.interfaces.get(iface.name)
-  ctx.interfaces.set(iface.name, iface)
-  announce(ctx, state, before, iface, nowMs)
-  return state
-}
-
-export function removeInterface(
-  ctx: Context,
-  state: DeviceState,
-  { name }: In<'removeInterface'>,
-  nowMs: number,
-): DeviceState {
-  const before = ctx.interfaces.get(name)
-  if (before !== undefined) {
-    ctx.interfaces.delete(name)
-    announce(ctx, state, before, undefined, nowMs)
-  }
-  return state
-}
-
 /** The steps of `addInterface` and `removeInterface`, keyed by their input's type. */
 export interface InterfaceChanges {
   readonly addInterface: Step<DeviceState, In<'addInterface'>>
@@ -84,4 +58,19 @@ export interface InterfaceChanges {
 }
 
 /** Interfaces added and removed at run time (spec §3.3): `DeviceConfig.interfaceChanges`. */
-export const interfaceChanges: InterfaceChanges = { addInterface, removeInterface }
+export const interfaceChanges: InterfaceChanges = {
+  addInterface(ctx, state, { iface }, nowMs) {
+    const before = ctx.interfaces.get(iface.name)
+    ctx.interfaces.set(iface.name, iface)
+    announce(ctx, state, before, iface, nowMs)
+    return state
+  },
+  removeInterface(ctx, state, { name }, nowMs) {
+    const before = ctx.interfaces.get(name)
+    if (before !== undefined) {
+      ctx.interfaces.delete(name)
+      announce(ctx, state, before, undefined, nowMs)
+    }
+    return state
+  },
+}
