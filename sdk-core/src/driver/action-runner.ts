@@ -6,16 +6,7 @@
  */
 import { assertNever, SdkError } from '../errors.js'
 import type { DeviceAction, DeviceEvent, DeviceInput } from '../device/types.js'
-import type {
-  Clock,
-  CryptoProvider,
-  HttpClient,
-  Logger,
-  MqttTransport,
-  ResumedPublish,
-  Timers,
-} from '../ports.js'
-import type { Qos } from '../protocol/qos.js'
+import type { Clock, CryptoProvider, HttpClient, Logger, MqttTransport, Timers } from '../ports.js'
 import { toSdkError } from './sdk-error-of.js'
 import { TimerTable } from './timer-table.js'
 
@@ -95,7 +86,14 @@ export class ActionRunner {
         return
       }
       case 'mqtt.publish':
-        this.#publish(action.topic, action.payload, action.qos, action.publishId)
+        // once per message sent: allocates nothing that lives until the ack (the outcome comes
+        // through the connection's `published` event, within this call for a QoS 0 write: the
+        // device's input FIFO keeps that from re-entering the machine)
+        try {
+          this.#ports.transport.publish(action.topic, action.payload, action.qos, action.publishId)
+        } catch (error) {
+          this.#published(this.#epoch, action.publishId, toSdkError(error))
+        }
         return
       case 'mqtt.disconnect':
         // outcomes of the ended connection are void from here on, but for the messages it may
@@ -168,31 +166,12 @@ export class ActionRunner {
     )
   }
 
-  // once per message sent: allocates nothing that lives until the ack (the outcome comes
-  // through the connection's `published` event, within this call for a QoS 0 write: the
-  // device's input FIFO keeps that from re-entering the machine)
-  #publish(topic: string, payload: Uint8Array, qos: Qos, publishId: number): void {
-    try {
-      this.#ports.transport.publish(topic, payload, qos, publishId)
-    } catch (error) {
-      this.#published(this.#epoch, publishId, toSdkError(error))
-    }
-  }
-
   #published(epoch: number, publishId: number, error?: SdkError): void {
     this.#onConnection(
       epoch,
       error === undefined
         ? { type: 'mqtt.published', publishId }
         : { type: 'mqtt.publishFailed', publishId, error },
-    )
-  }
-
-  /** A publish of an earlier connection that the transport completes on this one. */
-  #resumed(epoch: number, { publishId, completed }: ResumedPublish): void {
-    completed.then(
-      () => this.#published(epoch, publishId),
-      (error: unknown) => this.#published(epoch, publishId, toSdkError(error)),
     )
   }
 
@@ -245,8 +224,14 @@ export class ActionRunner {
           this.#connected = true
           const publishIds = resumed.map((r) => r.publishId)
           this.#feed({ type: 'mqtt.connected', sessionPresent, resumed: publishIds })
-          // queued after the CONNACK, which puts them back in flight
-          for (const r of resumed) this.#resumed(epoch, r)
+          // publishes of earlier connections that the transport completes on this one, queued
+          // after the CONNACK, which puts them back in flight
+          for (const { publishId, completed } of resumed) {
+            completed.then(
+              () => this.#published(epoch, publishId),
+              (error: unknown) => this.#published(epoch, publishId, toSdkError(error)),
+            )
+          }
         },
         (error: unknown) => {
           const e = toSdkError(error)
