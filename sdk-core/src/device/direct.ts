@@ -8,7 +8,7 @@
  */
 import type { Validated } from '../value/types.js'
 import type { Context } from './context.js'
-import { ownedInterface } from './send.js'
+import { mappingOf, ownedInterface } from './send.js'
 import type { DeviceState } from './state.js'
 import { decideRetention } from '../protocol/retention.js'
 import { qosFor } from '../protocol/qos.js'
@@ -42,7 +42,7 @@ export const directPaths: DirectPaths = {
   send(ctx, state, opId, data) {
     const iface = ownedInterface(ctx, data)
     if (iface === undefined || iface.type === 'properties' || !open(ctx, state)) return undefined
-    const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
+    const mapping = mappingOf(iface, data)
     const qos = qosFor(iface, mapping)
     if (!ctx.outbox.readyAlone(qos)) return undefined
     if (decideRetention(iface, mapping, true).type !== 'publish') return undefined

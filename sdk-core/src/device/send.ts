@@ -9,7 +9,7 @@
  * A property set to the value already cached is not re-published (spec §3.8: legal but wasteful).
  */
 import { SdkError, assertNever } from '../errors.js'
-import type { Interface } from '../interface/model.js'
+import type { Interface, Mapping } from '../interface/model.js'
 import type { NewQueuedMessage } from '../ports.js'
 import { sameBytes } from '../same-bytes.js'
 import { payloadTooLarge } from '../protocol/message-size.js'
@@ -68,10 +68,13 @@ function sendProperty(
   return true
 }
 
+/** The mapping of `iface` that rules a send of `data` (an object's: its interface's first). */
+export const mappingOf = (iface: Interface, data: Validated): Mapping | undefined =>
+  data.kind === 'object' ? iface.mappings[0] : data.mapping
+
 /** Whether handling a send of `data` writes the store: properties and `stored` datastreams. */
 export function sendWritesStore(data: Validated): boolean {
-  const mapping = data.kind === 'object' ? data.iface.mappings[0] : data.mapping
-  return retentionOf(data.iface, mapping) === 'stored'
+  return retentionOf(data.iface, mappingOf(data.iface, data)) === 'stored'
 }
 
 // the interface `data` was validated against, if the device still owns it in that major
@@ -117,7 +120,7 @@ export function handleSend(
     pump(ctx, nowMs)
     return state
   }
-  const mapping = data.kind === 'object' ? iface.mappings[0] : data.mapping
+  const mapping = mappingOf(iface, data)
   const topic = ctx.topics.topic(iface.name, data.path)
   const qos = qosFor(iface, mapping)
   const decision = decideRetention(
