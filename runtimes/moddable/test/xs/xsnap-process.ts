@@ -28,6 +28,9 @@ export const DEVICE_STACK_SLOTS = (
 
 const workerBuild = join(xsnapPackage, `astarte-ts-worker-stack-${DEVICE_STACK_SLOTS}`)
 const worker = join(workerBuild, 'build/bin/lin/release/xsnap-worker')
+// written once the build ended: a test file starting while the linker writes the worker waits
+// for the lock instead of running a partial binary
+const built = join(workerBuild, 'built')
 
 /**
  * Builds `xsnap-worker` when it is missing (about a minute on two cores): the package's worker
@@ -38,12 +41,12 @@ const worker = join(workerBuild, 'build/bin/lin/release/xsnap-worker')
  * from building it twice.
  */
 function ensureWorker(): void {
-  if (existsSync(worker)) return
+  if (existsSync(built)) return
   const { version } = JSON.parse(readFileSync(join(xsnapPackage, 'package.json'), 'utf8')) as {
     version: string
   }
   const script = String.raw`set -e
-test -x "$WORKER" && exit 0
+test -e "$BUILT" && exit 0
 rm -rf "$OUT"
 mkdir -p "$OUT/build/bin/lin/release" "$OUT/build/tmp/lin/release/xsnap-worker"
 cp -R "$PKG/xsnap-native/xsnap/sources" "$OUT/sources"
@@ -52,8 +55,10 @@ grep -q "^[[:space:]]*$SLOTS,[[:space:]]*/\* stackCount \*/" "$OUT/sources/xsnap
 cd "$PKG/xsnap-native/xsnap/makefiles/lin"
 make -j"$(nproc)" -f xsnap-worker.mk MODDABLE="$PKG/moddable" GOAL=release \
   XSNAP_VERSION="$VERSION" CC='cc "-D__has_builtin(x)=1"' BUILD_DIR="$OUT/build" TLS_DIR="$OUT/sources"
+test -x "$WORKER"
+touch "$BUILT"
 `
-  const built = spawnSync(
+  const build = spawnSync(
     'flock',
     [join(xsnapPackage, '.astarte-ts-build.lock'), 'sh', '-c', script],
     {
@@ -62,14 +67,15 @@ make -j"$(nproc)" -f xsnap-worker.mk MODDABLE="$PKG/moddable" GOAL=release \
         PKG: xsnapPackage,
         OUT: workerBuild,
         WORKER: worker,
+        BUILT: built,
         SLOTS: String(DEVICE_STACK_SLOTS),
         VERSION: version,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   )
-  if (built.status !== 0 || !existsSync(worker)) {
-    throw new Error(`couldn't build xsnap-worker in ${workerBuild} (exit ${built.status})`)
+  if (build.status !== 0 || !existsSync(built)) {
+    throw new Error(`couldn't build xsnap-worker in ${workerBuild} (exit ${build.status})`)
   }
 }
 
