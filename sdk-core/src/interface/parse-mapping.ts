@@ -18,6 +18,36 @@ import { astarteTypes, reliabilities, retentions } from './astarte-types.js'
 
 const retentionPolicies: readonly DatabaseRetentionPolicy[] = ['no_ttl', 'use_ttl']
 
+/**
+ * A mapping's optional fields (spec §1.2): JSON key, `Mapping` key, default (a boolean field's is
+ * false; an integer field's 0 or none), allowed strings of an enum field, and the interface kind
+ * on which the field must be blank (spec §1.3-F).
+ */
+const optionalFields: readonly (readonly [
+  json: string,
+  name: keyof Mapping,
+  dflt: unknown,
+  allowed?: readonly string[] | undefined,
+  blankOn?: 'properties' | 'datastream' | 'individual',
+])[] = [
+  ['reliability', 'reliability', 'unreliable', reliabilities, 'properties'],
+  ['retention', 'retention', 'discard', retentions, 'properties'],
+  ['expiry', 'expiry', 0, , 'properties'],
+  [
+    'database_retention_policy',
+    'databaseRetentionPolicy',
+    'no_ttl',
+    retentionPolicies,
+    'properties',
+  ],
+  ['database_retention_ttl', 'databaseRetentionTtl', undefined, , 'properties'],
+  ['allow_unset', 'allowUnset', false, , 'datastream'],
+  ['explicit_timestamp', 'explicitTimestamp', false, , 'properties'],
+  ['required', 'required', false, , 'individual'],
+  // Core casts it as a boolean on every kind of mapping, no other rule applies
+  ['encrypted', 'encrypted', false],
+]
+
 /** spec §1.3-G: 60 ≤ ttl < 20×365 days. */
 const MIN_TTL = 60
 const MAX_TTL_EXCLUSIVE = 630_720_000
@@ -55,66 +85,47 @@ export function parseMapping(
   const levels = endpoint === undefined ? undefined : readEndpoint(json, endpointKey, endpoint)
   const type = json.require('type') ? json.oneOf('type', astarteTypes) : undefined
 
-  const reliability = json.oneOf('reliability', reliabilities)
-  const retention = json.oneOf('retention', retentions)
-  const expiry = json.integer('expiry')
-  const policy = json.oneOf('database_retention_policy', retentionPolicies)
-  const ttl = json.integer('database_retention_ttl')
-  const allowUnset = json.boolean('allow_unset')
-  const explicitTimestamp = json.boolean('explicit_timestamp')
-  const required = json.boolean('required')
-  // spec §1.2: Core casts it as a boolean on every kind of mapping, no other rule applies
-  const encrypted = json.boolean('encrypted')
+  // spec §1.3-F [quirk]: "set" means set to a value other than the default.
+  const kinds = {
+    properties: context.type,
+    datastream: context.type,
+    individual: context.aggregation,
+  }
+  const field: Record<string, unknown> = {}
+  const read: Record<string, unknown> = {}
+  for (const [key, name, dflt, allowed, blankOn] of optionalFields) {
+    const v =
+      (read[key] = allowed
+        ? json.oneOf(key, allowed)
+        : dflt === false
+          ? json.boolean(key)
+          : json.integer(key)) ?? dflt
+    if (v !== undefined) field[name] = v
+    if (blankOn && kinds[blankOn] === blankOn && v !== dflt) {
+      const message = `${key} must be blank on ${blankOn} interfaces, not ${quote(v)}`
+      json.report(issue('must_be_blank', json.at(key), message))
+    }
+  }
+  const expiry = field['expiry'] as number
+  const ttl = field['databaseRetentionTtl'] as number | undefined
   const texts = readTexts(json)
 
-  if (expiry !== undefined && expiry < 0) {
+  if (expiry < 0) {
     json.report(issue('expiry_negative', json.at('expiry'), `expiry must be >= 0, not ${expiry}`))
   }
   if (ttl !== undefined && (ttl < MIN_TTL || ttl >= MAX_TTL_EXCLUSIVE)) {
     const message = `database_retention_ttl must be in [60, 630720000), not ${ttl}`
     json.report(issue('ttl_range', json.at('database_retention_ttl'), message))
   }
-
-  // spec §1.3-F [quirk]: "set" means set to a value other than the default.
-  const blankUnless = (applies: boolean, kind: string, key: string, v: unknown, dflt: unknown) => {
-    if (applies || v === undefined || v === dflt) return
-    const message = `${key} must be blank on ${kind} interfaces, not ${quote(v)}`
-    json.report(issue('must_be_blank', json.at(key), message))
-  }
-  if (context.type !== undefined) {
-    const isDatastream = context.type === 'datastream'
-    const kind = 'properties'
-    blankUnless(isDatastream, kind, 'reliability', reliability, 'unreliable')
-    blankUnless(isDatastream, kind, 'retention', retention, 'discard')
-    blankUnless(isDatastream, kind, 'expiry', expiry, 0)
-    blankUnless(isDatastream, kind, 'explicit_timestamp', explicitTimestamp, false)
-    blankUnless(isDatastream, kind, 'database_retention_policy', policy, 'no_ttl')
-    blankUnless(isDatastream, kind, 'database_retention_ttl', ttl, undefined)
-    blankUnless(!isDatastream, 'datastream', 'allow_unset', allowUnset, false)
-    if (isDatastream) checkTtlPolicy(json, policy, ttl)
-  }
-  if (context.aggregation !== undefined) {
-    blankUnless(context.aggregation === 'object', 'individual', 'required', required, false)
+  if (context.type === 'datastream') {
+    const policy = read['database_retention_policy'] as DatabaseRetentionPolicy | undefined
+    checkTtlPolicy(json, policy, ttl)
   }
 
   if (endpoint === undefined || levels === undefined) return undefined
   const endpointAt = json.at(endpointKey)
   if (type === undefined) return { endpoint, levels, endpointAt, mapping: undefined }
-  const mapping: Mapping = {
-    endpoint,
-    levels,
-    type,
-    reliability: reliability ?? 'unreliable',
-    retention: retention ?? 'discard',
-    expiry: expiry ?? 0,
-    databaseRetentionPolicy: policy ?? 'no_ttl',
-    ...(ttl === undefined ? {} : { databaseRetentionTtl: ttl }),
-    allowUnset: allowUnset ?? false,
-    explicitTimestamp: explicitTimestamp ?? false,
-    required: required ?? false,
-    encrypted: encrypted ?? false,
-    ...texts,
-  }
+  const mapping = { endpoint, levels, type, ...field, ...texts } as unknown as Mapping
   return { endpoint, levels, endpointAt, mapping }
 }
 
