@@ -6,7 +6,7 @@
 import type { Issue } from '../errors.js'
 import { issue, pointer, quote } from './issue.js'
 import { endpointsOverlap, uniquenessKey } from './overlap.js'
-import type { ParsedMapping } from './parse-mapping.js'
+import { optionalFields, type ParsedMapping } from './parse-mapping.js'
 
 /** A parsed mapping and its index in `mappings`. */
 export interface Located extends ParsedMapping {
@@ -40,15 +40,8 @@ export function endpointSetIssues(located: readonly Located[]): Issue[] {
   return issues
 }
 
-const objectAttributes = [
-  ['reliability', 'reliability'],
-  ['retention', 'retention'],
-  ['expiry', 'expiry'],
-  ['allowUnset', 'allow_unset'],
-  ['explicitTimestamp', 'explicit_timestamp'],
-  ['databaseRetentionPolicy', 'database_retention_policy'],
-  ['databaseRetentionTtl', 'database_retention_ttl'],
-] as const
+// spec §1.3-J: every optional field but `required` and `encrypted`
+const objectAttributes = optionalFields.filter(([key]) => key !== 'required' && key !== 'encrypted')
 
 const prefixOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf('/'))
 
@@ -77,7 +70,7 @@ function attributeIssues(located: readonly Located[], mappingsAt: string): Issue
   if (first === undefined) return []
   const issues: Issue[] = []
   for (const { mapping, index } of rest) {
-    for (const [field, key] of objectAttributes) {
+    for (const [key, field] of objectAttributes) {
       if (mapping[field] === first.mapping[field]) continue
       const message =
         `object mappings must share ${key}: ${quote(mapping[field] ?? null)} here, ` +

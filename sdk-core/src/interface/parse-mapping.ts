@@ -23,7 +23,7 @@ const retentionPolicies: readonly DatabaseRetentionPolicy[] = ['no_ttl', 'use_tt
  * false; an integer field's 0 or none), allowed strings of an enum field, and the interface kind
  * on which the field must be blank (spec §1.3-F).
  */
-const optionalFields: readonly (readonly [
+export const optionalFields: readonly (readonly [
   json: string,
   name: keyof Mapping,
   dflt: unknown,
