@@ -2,7 +2,6 @@
  * @module payload encode: `Validated*` → the MQTT payload bytes (spec §2.2): `{"v": …}` plus
  * `"t"` (UTC datetime) when timestamped, `{"v": {key: …}}` for objects, zero bytes for unset.
  */
-import { assertNever } from '../errors.js'
 import { BsonType } from '../bson/model.js'
 import { BsonWriter as BsonWriterBinding, keySize as keySizeBinding } from '../bson/writer.js'
 import type { AstarteType, Mapping } from '../interface/model.js'
@@ -40,45 +39,36 @@ function objectSize(byKey: ByKey, keys: readonly string[], value: AstarteObjectV
 
 /** Encodes a validated value as its MQTT payload. */
 export function encodePayload(v: Validated): Uint8Array {
-  switch (v.kind) {
-    case 'unset':
-      return new Uint8Array(0)
-    case 'individual': {
-      const type = v.mapping.type
-      const size = 5 + V_ELEMENT + valueSize(type, v.value) + (v.timestamp ? T_ELEMENT : 0)
-      const w = new BsonWriter(size)
-      const start = w.openDocument()
-      w.header(emittedBsonType[type], 'v')
-      writeValue(w, type, v.value)
-      if (v.timestamp) {
-        w.header(DATETIME, 't')
-        w.int64(v.timestamp.getTime())
-      }
-      w.closeDocument(start)
-      return w.bytes
+  if (v.kind === 'unset') return new Uint8Array(0)
+  const byKey = v.kind === 'object' ? mappingsByKey(v.iface) : undefined
+  const keys = byKey && Object.keys(v.value)
+  const type = v.kind === 'object' ? undefined : v.mapping.type
+  const size =
+    5 +
+    V_ELEMENT +
+    (type === undefined
+      ? objectSize(byKey as ByKey, keys as string[], v.value as AstarteObjectValue)
+      : valueSize(type, v.value as AstarteValue)) +
+    (v.timestamp ? T_ELEMENT : 0)
+  const w = new BsonWriter(size)
+  const start = w.openDocument()
+  if (type === undefined) {
+    w.header(DOCUMENT, 'v')
+    const inner = w.openDocument()
+    for (const key of keys as string[]) {
+      const keyType = typeOf(byKey as ByKey, key)
+      w.header(emittedBsonType[keyType], key)
+      writeValue(w, keyType, (v.value as AstarteObjectValue)[key] as AstarteValue)
     }
-    case 'object': {
-      const byKey = mappingsByKey(v.iface)
-      const keys = Object.keys(v.value)
-      const size = 5 + V_ELEMENT + objectSize(byKey, keys, v.value) + (v.timestamp ? T_ELEMENT : 0)
-      const w = new BsonWriter(size)
-      const start = w.openDocument()
-      w.header(DOCUMENT, 'v')
-      const inner = w.openDocument()
-      for (const key of keys) {
-        const type = typeOf(byKey, key)
-        w.header(emittedBsonType[type], key)
-        writeValue(w, type, v.value[key] as AstarteValue)
-      }
-      w.closeDocument(inner)
-      if (v.timestamp) {
-        w.header(DATETIME, 't')
-        w.int64(v.timestamp.getTime())
-      }
-      w.closeDocument(start)
-      return w.bytes
-    }
-    default:
-      return assertNever(v)
+    w.closeDocument(inner)
+  } else {
+    w.header(emittedBsonType[type], 'v')
+    writeValue(w, type, v.value as AstarteValue)
   }
+  if (v.timestamp) {
+    w.header(DATETIME, 't')
+    w.int64(v.timestamp.getTime())
+  }
+  w.closeDocument(start)
+  return w.bytes
 }
