@@ -38,11 +38,10 @@ function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue
   return undefined
 }
 
-/** `issues` with `found` appended; the list is made by the first issue. */
-function adding(issues: Issue[] | undefined, found: Issue): Issue[] {
-  if (issues === undefined) return [found]
-  issues.push(found)
-  return issues
+/** `validated` with the timestamp, when there is one. */
+function stamped<T>(validated: T & { timestamp?: Date }, timestamp: Date | undefined): Result<T> {
+  if (timestamp !== undefined) validated.timestamp = timestamp
+  return ok(validated)
 }
 
 /** spec §2.2 [quirk]: DUP reads `{"v": <binary of length 0>}` alone as an unset. */
@@ -77,19 +76,8 @@ export function validateIndividual(
     }
     return err(issues)
   }
-  const kind = 'individual'
-  return ok(
-    (timestamp === undefined
-      ? { kind, iface, mapping: mapping.value, path, value: checked }
-      : {
-          kind,
-          iface,
-          mapping: mapping.value,
-          path,
-          value: checked,
-          timestamp,
-        }) as ValidatedIndividual,
-  )
+  const validated = { kind: 'individual', iface, mapping: mapping.value, path, value: checked }
+  return stamped(validated as ValidatedIndividual, timestamp)
 }
 
 /**
@@ -126,23 +114,21 @@ export function validateObject(
     const mapping = byKey.get(key)
     if (mapping === undefined) {
       const message = `${iface.name} has no object key ${JSON.stringify(key)}`
-      issues = adding(issues, issue('unexpected_object_key', keyPath(path, key), message))
+      ;(issues ??= []).push(issue('unexpected_object_key', keyPath(path, key), message))
       continue
     }
     const checked = checkedValue(mapping.type, record[key])
-    if (checked instanceof ValueProblem) issues = adding(issues, checked.at(keyPath(path, key)))
+    if (checked instanceof ValueProblem) (issues ??= []).push(checked.at(keyPath(path, key)))
     else setOwn(checkedObject, key, checked)
   }
   issues = missingRequiredKeys(iface, path, record, issues)
   const badTimestamp = checkTimestamp(first, path, options)
-  if (badTimestamp !== undefined) issues = adding(issues, badTimestamp)
+  if (badTimestamp !== undefined) (issues ??= []).push(badTimestamp)
   if (issues !== undefined) return err(issues)
   const timestamp = options?.timestamp
-  const kind = 'object'
-  return ok(
-    (timestamp === undefined
-      ? { kind, iface, path, value: checkedObject }
-      : { kind, iface, path, value: checkedObject, timestamp }) as ValidatedObject,
+  return stamped(
+    { kind: 'object', iface, path, value: checkedObject } as ValidatedObject,
+    timestamp,
   )
 }
 
