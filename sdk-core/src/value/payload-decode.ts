@@ -23,6 +23,7 @@ import {
   missingRequiredKeys,
   noMappings,
   setOwn as setOwnBinding,
+  stamped,
   unsetIssue,
 } from './rules.js'
 
@@ -177,8 +178,10 @@ export function decodePayload(
       return err([issue('invalid_timestamp', path, 't is outside the Date range')])
     }
   }
-  const stamp = timestamp === undefined ? {} : { timestamp }
-  return mapping === undefined
-    ? ok({ kind: 'object', path, value: value as Record<string, AstarteValue>, ...stamp })
-    : ok({ kind: 'individual', mapping, path, value: value as AstarteValue, ...stamp })
+  return stamped(
+    (mapping === undefined
+      ? { kind: 'object', path, value }
+      : { kind: 'individual', mapping, path, value }) as DecodedData,
+    timestamp,
+  )
 }

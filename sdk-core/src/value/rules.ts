@@ -2,7 +2,7 @@
  * @module value rules: the checks that data sent (`validate.ts`) and data received
  * (`payload-decode.ts`) share, with one message each (spec §2.2, §2.3).
  */
-import type { Issue } from '../errors.js'
+import { ok, type Issue, type Result } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import { anyIssue as issue } from '../interface/issue.js'
 import { requiredObjectKeys } from './resolve-cache.js'
@@ -53,4 +53,10 @@ export function setOwn(out: Record<string, unknown>, key: string, value: unknown
   if (key === '__proto__') {
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
   } else out[key] = value
+}
+
+/** `data` (validated or decoded) with its timestamp, when there is one. */
+export function stamped<T>(data: T & { timestamp?: Date }, timestamp: Date | undefined): Result<T> {
+  if (timestamp !== undefined) data.timestamp = timestamp
+  return ok(data)
 }

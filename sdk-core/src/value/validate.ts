@@ -7,7 +7,15 @@ import { err, ok, type Issue, type Result } from '../errors.js'
 import type { Interface, Mapping } from '../interface/model.js'
 import { checkedValue, ValueProblem } from './check-value.js'
 import { cachedIndividualPath, cachedObjectPath, mappingsByKey } from './resolve-cache.js'
-import { issue, keyPath, missingRequiredKeys, noMappings, setOwn, unsetIssue } from './rules.js'
+import {
+  issue,
+  keyPath,
+  missingRequiredKeys,
+  noMappings,
+  setOwn,
+  stamped,
+  unsetIssue,
+} from './rules.js'
 import type { AstarteValue, ValidatedIndividual, ValidatedObject, ValidatedUnset } from './types.js'
 
 /** Options of `validateIndividual` and `validateObject`. */
@@ -36,12 +44,6 @@ function checkTimestamp(mapping: Mapping, path: string, options: unknown): Issue
     return issue('invalid_timestamp', path, 'timestamp is not a valid Date')
   }
   return undefined
-}
-
-/** `validated` with the timestamp, when there is one. */
-function stamped<T>(validated: T & { timestamp?: Date }, timestamp: Date | undefined): Result<T> {
-  if (timestamp !== undefined) validated.timestamp = timestamp
-  return ok(validated)
 }
 
 /** spec §2.2 [quirk]: DUP reads `{"v": <binary of length 0>}` alone as an unset. */
