@@ -63,10 +63,18 @@ export class QueueCursor {
     this.#next++
   }
 
-  /** The broker acknowledged a claimed message. */
+  /**
+   * The broker acknowledged a claimed message. A removal that throws outside a store transaction
+   * leaves the row in the queue, delivered: it is `unrecorded` as a rolled-back one is.
+   */
   acked(id: number): void {
     this.#claimed.delete(id)
-    this.queue.remove(id)
+    try {
+      this.queue.remove(id)
+    } catch (e) {
+      this.#unrecorded.add(id)
+      throw e
+    }
   }
 
   /** The removal of an acknowledged message was rolled back: it is back in the queue, delivered. */
