@@ -136,7 +136,8 @@ export function portFailedAlone(
  * Appends to `out` what follows a port failing under `failed` (if it failed under an input):
  * that input, a send, fails unless `outs` already settled it; the connection is replaced when
  * the sync is `stuck` or the input, not a send, may have stopped half way (a sync that never
- * ends: a new connection redoes it); then the store failure begins.
+ * ends: a new connection redoes it); then the store failure begins. Returns whether the
+ * connection is replaced.
  */
 function failedUnder(
   ctx: Context,
@@ -147,15 +148,16 @@ function failedUnder(
   error: SdkError,
   state: DeviceStateTag,
   nowMs: number,
-): void {
+): boolean {
   const input = failed?.input
   if (failed !== undefined && input?.type === 'send' && !settles(outs, input.opId)) {
     out.push(sendFailed(input.opId, failed.error))
   }
-  if ((stuck || (input !== undefined && input.type !== 'send')) && connectionUp(state, input)) {
-    out.push({ type: 'mqtt.disconnect' })
-  }
+  const replaced =
+    (stuck || (input !== undefined && input.type !== 'send')) && connectionUp(state, input)
+  if (replaced) out.push({ type: 'mqtt.disconnect' })
   for (const action of failure(ctx, error, nowMs)) out.push(action)
+  return replaced
 }
 
 // enters (or stays in) the store failure: stored rows wait, a probe is scheduled
@@ -198,7 +200,8 @@ export function isProbeTimer(ctx: Context, timerId: string): boolean {
 /**
  * The probe: writes what the store owes (removals of acknowledged rows) and a meta key, and lets
  * stored rows flow again, optimistically: a rollback of this transaction holds them again.
- * Outside a transaction, its writes returning is the proof.
+ * Outside a transaction, its writes returning is the proof; the recovery is told after the
+ * publishes it lets go, where a committed transaction tells it (after its inputs' actions).
  */
 export function probeStore(ctx: Context, state: DeviceStateTag, nowMs: number): void {
   const failure = ctx.storeFailure
@@ -208,9 +211,9 @@ export function probeStore(ctx: Context, state: DeviceStateTag, nowMs: number): 
   ctx.store.meta.set(META_PROBE, String(nowMs))
   ctx.store.meta.delete(META_PROBE)
   ctx.outbox.holdStored(false)
+  pump(ctx, nowMs)
   if (ctx.tx !== undefined) ctx.tx.probe = true
   else for (const action of recovered(ctx, failure, state)) ctx.out.push(action)
-  pump(ctx, nowMs)
 }
 
 /** The machine's half of store transactions: `DeviceConfig.storeTransactions`. */
@@ -278,9 +281,19 @@ export const storeTransactions: StoreTransactions = {
         kept.push(action)
       }
     }
-    // a withheld sync step leaves the sync unfinished: a new connection runs it again
-    failedUnder(ctx, kept, tx.outs, tx.failed, withheldControl, error, state, nowMs)
-    if (tx.serverPropertyWritten && ctx.storeFailure !== undefined) {
+    // a withheld sync step leaves the sync unfinished: a new connection runs it again; and
+    // its full sync fetches the server properties lost here, as it does without transactions
+    const replaced = failedUnder(
+      ctx,
+      kept,
+      tx.outs,
+      tx.failed,
+      withheldControl,
+      error,
+      state,
+      nowMs,
+    )
+    if (tx.serverPropertyWritten && !replaced && ctx.storeFailure !== undefined) {
       ctx.storeFailure.serverPropertiesLost = true
     }
     return kept
