@@ -8,33 +8,18 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { SdkError } from '@astarte-ts/sdk-core'
-import type { DeviceAction, DeviceInput, Interface, Validated } from '@astarte-ts/sdk-core'
+import type { DeviceAction, DeviceInput, Validated } from '@astarte-ts/sdk-core'
 import { fcOptions } from '../bson/fc-config.js'
-import { FakePairing } from '@astarte-ts/runtime-testing'
-import { iface } from '../protocol/fixtures.js'
+import { harness, ifaces, individual, type Harness } from './harness.js'
 import {
-  DEVICE_ID,
-  REALM,
-  allInterfaces,
-  harness,
-  ifaces,
-  individual,
-  unset,
-  type Harness,
-  type HarnessOptions,
-} from './harness.js'
-
-// QoS 0 `discard`: its publishes take no room in the window
-const unreliable = iface('org.dev.Unreliable', { type: 'datastream', ownership: 'device' }, [
-  { endpoint: '/%{id}/value', reliability: 'unreliable' },
-])
-
-/** A harness whose device and Astarte also know `unreliable`. */
-function withUnreliable(options: HarnessOptions): Harness {
-  const h = harness({ ...options, interfaces: [...allInterfaces, unreliable] })
-  h.astarte.install(unreliable)
-  return h
-}
+  lifeOpArb,
+  nothingSeen,
+  opArb,
+  sessionDriver,
+  targets,
+  unreliable,
+  withUnreliable,
+} from './random-session.js'
 
 /** Two machines brought online the same way: `plain` only ever gets `handle`. */
 function pair(maxInflight?: number): { plain: Harness; direct: Harness } {
@@ -91,51 +76,6 @@ function lockstep(plain: Harness, direct: Harness, nowMs: () => number): Lockste
   }
 }
 
-const targets: readonly { iface: Interface; data: (id: string, v: number) => Validated }[] = [
-  { iface: ifaces.guaranteed, data: (id, v) => individual(ifaces.guaranteed, `/${id}/value`, v) },
-  { iface: unreliable, data: (id, v) => individual(unreliable, `/${id}/value`, v) },
-  { iface: ifaces.stored, data: (id, v) => individual(ifaces.stored, `/${id}/value`, v) },
-  { iface: ifaces.volatile, data: (id, v) => individual(ifaces.volatile, `/${id}/value`, v) },
-  { iface: ifaces.expiring, data: (id, v) => individual(ifaces.expiring, `/${id}/value`, v) },
-  { iface: ifaces.devProps, data: (id, v) => individual(ifaces.devProps, `/${id}/value`, v) },
-  { iface: ifaces.devProps, data: (id) => unset(ifaces.devProps, `/${id}/value`) },
-]
-
-type Op =
-  | { readonly op: 'send'; readonly target: number; readonly id: string; readonly value: number }
-  | { readonly op: 'ack' | 'fail'; readonly pick: number; readonly oldest: boolean }
-  | { readonly op: 'wait'; readonly ms: number }
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      op: fc.constant('send' as const),
-      // mostly the discard datastreams, whose sends may take the direct path
-      target: fc.oneof(
-        { weight: 3, arbitrary: fc.constant(0) },
-        { weight: 3, arbitrary: fc.constant(1) },
-        fc.nat(targets.length - 1),
-      ),
-      id: fc.constantFrom('a', 'b', 'c'),
-      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
-    }),
-  },
-  {
-    weight: 5,
-    arbitrary: fc.record({ op: fc.constant('ack' as const), pick: fc.nat(), oldest: fc.boolean() }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      op: fc.constant('fail' as const),
-      pick: fc.nat(),
-      oldest: fc.boolean(),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.nat(8000) }) },
-)
-
 test('the direct paths give what handle gives, step by step, over random sequences', () => {
   fc.assert(
     // a window of 3: full windows, waiting messages and refills are common
@@ -176,29 +116,11 @@ test('the direct paths give what handle gives, step by step, over random sequenc
   )
 })
 
-/** What the lockstep's peer does besides acking: connection, interface and session events. */
-type LifeOp =
-  | Op
-  | { readonly op: 'drop' | 'stop' | 'start' }
-  | { readonly op: 'toggleInterface' }
-  | { readonly op: 'connack'; readonly sessionPresent: boolean }
-
-const lifeOpArb: fc.Arbitrary<LifeOp> = fc.oneof(
-  { weight: 12, arbitrary: opArb },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('drop', 'stop', 'start') }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('toggleInterface' as const) }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ op: fc.constant('connack' as const), sessionPresent: fc.boolean() }),
-  },
-  // long waits cross certificate renewals (lifetime 1 h, renewal at 3/4 of it)
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.nat(3_000_000) }) },
-)
-
 test('the direct paths give what handle gives across stops, reconnects, interface changes and renewals', () => {
   const lifetimeMs = 3_600_000
   // what the runs went through, so that the property can't hold vacuously
-  const seen = { renewals: 0, reconnects: 0, stops: 0, interfaceChanges: 0, fast: 0 }
+  const seen = nothingSeen()
+  let fast = 0
   fc.assert(
     fc.property(fc.array(lifeOpArb, { maxLength: 250, size: 'max' }), (ops) => {
       const [plain, direct] = [0, 1].map(() =>
@@ -206,128 +128,23 @@ test('the direct paths give what handle gives across stops, reconnects, interfac
       ) as [Harness, Harness]
       for (const h of [plain, direct]) h.lb.feed({ type: 'start' })
       assert.equal(direct.machine.state.tag, plain.machine.state.tag)
-      let now = plain.lb.clock.now()
-      const run = lockstep(plain, direct, () => now)
-      // answers pairing actions the same way for both machines, on the lockstep's clock
-      const peer = new FakePairing({
-        realm: REALM,
-        deviceId: DEVICE_ID,
-        now: () => now,
-        lifetimeMs,
-      })
-      // the timers the start armed (the renewal's among them) go on on the lockstep's clock
-      const timers = new Map<string, number>()
-      for (const a of plain.lb.actions) {
-        if (a.type === 'timer.set') timers.set(a.timerId, a.atMs)
-        if (a.type === 'timer.cancel') timers.delete(a.timerId)
-      }
-      const inFlight: number[] = []
-      let connecting = false
-      let extra = false
-      let opId = 0
-      // feeds `input` and what the peer answers at once (subscriptions, pairing, disconnects)
-      const step = (first: DeviceInput): void => {
-        const inputs = [first]
-        for (let input = inputs.shift(); input !== undefined; input = inputs.shift()) {
-          for (const a of run.step(input)) {
-            switch (a.type) {
-              case 'mqtt.publish':
-                inFlight.push(a.publishId)
-                break
-              case 'mqtt.connect':
-                connecting = true
-                break
-              case 'mqtt.subscribe':
-                inputs.push({ type: 'mqtt.subscribed', requestId: a.requestId })
-                break
-              case 'mqtt.disconnect':
-                inFlight.length = 0
-                connecting = false
-                inputs.push({ type: 'mqtt.closed' })
-                break
-              case 'timer.set':
-                timers.set(a.timerId, a.atMs)
-                break
-              case 'timer.cancel':
-                timers.delete(a.timerId)
-                break
-              case 'http':
-              case 'crypto.createKeyAndCsr':
-              case 'credentials.save':
-                inputs.push(peer.answer(a))
-                break
-              default:
-                break
-            }
-          }
-        }
-      }
-      const fireDue = (): void => {
-        for (;;) {
-          const due = [...timers].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1])[0]
-          if (due === undefined) return
-          timers.delete(due[0])
-          step({ type: 'timer', timerId: due[0] })
-        }
-      }
-      const error = new SdkError('remote.publish_failed', "couldn't publish")
-      for (const o of ops) {
-        switch (o.op) {
-          case 'wait':
-            now += o.ms
-            fireDue()
-            break
-          case 'send': {
-            const target = targets[o.target]
-            assert.ok(target !== undefined)
-            step({ type: 'send', opId: ++opId, data: target.data(o.id, o.value) })
-            break
-          }
-          case 'ack':
-          case 'fail': {
-            if (inFlight.length === 0) break
-            const index = o.oldest ? 0 : o.pick % inFlight.length
-            const [publishId] = inFlight.splice(index, 1) as [number]
-            step(
-              o.op === 'ack'
-                ? { type: 'mqtt.published', publishId }
-                : { type: 'mqtt.publishFailed', publishId, error },
-            )
-            break
-          }
-          case 'connack':
-            if (!connecting) break
-            connecting = false
-            seen.reconnects++
-            step({ type: 'mqtt.connected', sessionPresent: o.sessionPresent, resumed: [] })
-            break
-          case 'drop':
-            inFlight.length = 0
-            connecting = false
-            step({ type: 'mqtt.closed', error: new SdkError('remote.connection_reset', 'gone') })
-            break
-          case 'stop':
-          case 'start':
-            if (o.op === 'stop' && plain.machine.state.tag === 'online') seen.stops++
-            step({ type: o.op })
-            break
-          case 'toggleInterface':
-            extra = !extra
-            seen.interfaceChanges++
-            step(
-              extra
-                ? { type: 'addInterface', iface: ifaces.srvStream }
-                : { type: 'removeInterface', name: ifaces.srvStream.name },
-            )
-            break
-        }
-      }
-      seen.renewals += peer.issued
-      seen.fast += run.fastSends + run.fastAcks
+      const run = lockstep(plain, direct, () => session.now())
+      const session = sessionDriver(plain, lifetimeMs, (inputs) => inputs.flatMap(run.step), seen)
+      for (const o of ops) session.play(o)
+      seen.renewals += session.issued
+      fast += run.fastSends + run.fastAcks
     }),
     { ...fcOptions, numRuns: Math.ceil(fcOptions.numRuns / 100) },
   )
-  for (const [what, count] of Object.entries(seen)) assert.ok(count > 0, `no run had ${what}`)
+  const { renewals, reconnects, stops, interfaceChanges } = seen
+  for (const [what, count] of Object.entries({
+    renewals,
+    reconnects,
+    stops,
+    interfaceChanges,
+    fast,
+  }))
+    assert.ok(count > 0, `no run had ${what}`)
 })
 
 test('an online discard send and its ack take the direct paths while nothing waits', () => {
