@@ -67,17 +67,14 @@ export function validateIndividual(
   const checked = checkedValue(mapping.value.type, value)
   const badTimestamp = checkTimestamp(mapping.value, path, options)
   const timestamp = options?.timestamp
-  const bad = checked instanceof ValueProblem
-  const readsAsUnset = !bad && isEmptyBlob(checked) && timestamp === undefined
-  if (bad || badTimestamp !== undefined || readsAsUnset) {
-    const issues: Issue[] = bad ? [checked.at(path)] : []
-    if (badTimestamp !== undefined) issues.push(badTimestamp)
-    if (readsAsUnset) {
-      const message = 'an empty binaryblob without "t" reads as an unset on the server'
-      issues.push(issue('empty_binaryblob_is_unset', path, message))
-    }
-    return err(issues)
+  let issues = checked instanceof ValueProblem ? [checked.at(path)] : undefined
+  if (badTimestamp !== undefined) (issues ??= []).push(badTimestamp)
+  // a ValueProblem is no Uint8Array: only a valid value can read as an unset
+  if (isEmptyBlob(checked) && timestamp === undefined) {
+    const message = 'an empty binaryblob without "t" reads as an unset on the server'
+    ;(issues ??= []).push(issue('empty_binaryblob_is_unset', path, message))
   }
+  if (issues !== undefined) return err(issues)
   const validated = { kind: 'individual', iface, mapping: mapping.value, path, value: checked }
   return stamped(validated as ValidatedIndividual, timestamp)
 }
