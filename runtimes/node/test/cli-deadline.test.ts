@@ -34,10 +34,14 @@ interface Run {
   readonly ms: number
 }
 
-/** Runs the bin under forced collections; kills it past `boundMs` (the run then fails). */
+/**
+ * Runs the bin under forced collections; kills it past `boundMs` (the run then fails). With
+ * `signalWhen`, sends SIGTERM once it holds (polled): a condition the bin reaches only after it
+ * took the signal over, so that a slow start-up is not killed by the signal's default action.
+ */
 function runUnderGc(
   args: readonly string[],
-  options: { env?: Record<string, string>; boundMs: number; signalAfterMs?: number },
+  options: { env?: Record<string, string>; boundMs: number; signalWhen?: () => boolean },
 ): Promise<Run> {
   const started = performance.now()
   const child = spawn(
@@ -59,15 +63,20 @@ function runUnderGc(
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const kill = setTimeout(() => child.kill('SIGKILL'), options.boundMs + 5000)
+  const { signalWhen } = options
   const interrupt =
-    options.signalAfterMs === undefined
+    signalWhen === undefined
       ? undefined
-      : setTimeout(() => child.kill('SIGTERM'), options.signalAfterMs)
+      : setInterval(() => {
+          if (!signalWhen()) return
+          clearInterval(interrupt)
+          child.kill('SIGTERM')
+        }, 50)
   return new Promise((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(kill)
-      clearTimeout(interrupt)
+      clearInterval(interrupt)
       resolve({ code, stdout, stderr, ms: performance.now() - started })
     })
   })
@@ -83,14 +92,14 @@ function assertTimedOut(r: Run, timeoutS: number, cause: RegExp): void {
 }
 
 /** A TCP server that accepts every connection and never sends a byte. */
-async function blackHole(): Promise<{ server: Server; port: number }> {
+async function blackHole(): Promise<{ server: Server; port: number; accepted: () => number }> {
   const sockets: Socket[] = []
   const server = createServer((s) => sockets.push(s))
   server.on('close', () => sockets.forEach((s) => s.destroy()))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
-  return { server, port: address.port }
+  return { server, port: address.port, accepted: () => sockets.length }
 }
 
 const value = ['org.astarte-ts.examples.Telemetry', '/cpu/temperature', '41.5']
@@ -99,7 +108,7 @@ const at = ['--timestamp', '2026-11-22T10:00:00Z']
 describe('astarte-device deadlines under forced garbage collection', () => {
   let tmp: string
   let sandbox: Sandbox
-  let hole: { server: Server; port: number }
+  let hole: Awaited<ReturnType<typeof blackHole>>
   let config: string
 
   before(async () => {
@@ -246,9 +255,11 @@ describe('astarte-device deadlines under forced garbage collection', () => {
       { boundMs: TIMEOUT_S * 1000 + SLACK_MS },
     )
     assertTimedOut(r, TIMEOUT_S, /\[local\.timeout\]/)
+    // the signal once the watch reached the broker: past its start-up, which took SIGTERM over
+    const before = hole.accepted()
     const watch = await runUnderGc(['watch', ...common], {
       boundMs: TIMEOUT_S * 1000 + SLACK_MS,
-      signalAfterMs: TIMEOUT_S * 1000,
+      signalWhen: () => hole.accepted() > before,
     })
     assert.ok(watch.ms < TIMEOUT_S * 1000 + SLACK_MS, `ran ${Math.round(watch.ms)} ms`)
     assert.equal(watch.code, 0, watch.stderr)
