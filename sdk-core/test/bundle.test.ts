@@ -59,13 +59,17 @@ function entryFile(t: TestContext, source: string): string {
   return entry
 }
 
-test('sdk-core needs nothing from Node; it and the minimal device are reported', () => {
+test('sdk-core needs nothing from Node; it and the minimal device are reported', async () => {
+  // the ratchet goes down as the bundle shrinks: the report must give the script's own
+  const { WHOLE_CEILING_GZIPPED } = (await import(join(root, 'scripts/size.mjs'))) as {
+    WHOLE_CEILING_GZIPPED: number
+  }
   const r = size()
   const [full, minimal, ...rest] = lines(r.stdout)
   assert.ok(full !== undefined && minimal !== undefined)
   assert.deepEqual(rest, [])
   assert.equal(full.name, 'sdk-core bundle')
-  assert.equal(full.ceiling, 41_447 + 256)
+  assert.equal(full.ceiling, WHOLE_CEILING_GZIPPED)
   assert.equal(full.goal, 36 * 1024)
   const missed = full.gzipped - 36 * 1024
   assert.equal(full.missedBy, missed > 0 ? missed : undefined, 'the goal line says by how much')
