@@ -74,6 +74,28 @@ function records(log: string): string[] {
   return lines
 }
 
+/**
+ * Sends `signal` once the agent opened a connection to `sockets`' server (past its start-up)
+ * and checks the stop: exit 0 and the stop logged. Gives the log's records.
+ */
+async function stopOnceConnected(
+  agent: Agent,
+  sockets: readonly Socket[],
+  what: string,
+  signal: NodeJS.Signals,
+): Promise<string[]> {
+  await eventually(
+    what,
+    () => sockets.length,
+    (n) => n > 0,
+  )
+  agent.proc.kill(signal)
+  assert.equal(await agent.exit, 0)
+  const log = records(agent.stderr())
+  assert.ok(log.includes(`<6>stopping on signal {"signal":"${signal}"}`), log.join('\n'))
+  return log
+}
+
 describe('the astarte-agent process against faults', () => {
   let sandbox: Sandbox
   let tmp: string
@@ -135,15 +157,7 @@ ${v.extra}
         const c = config(`silent-${signal}`, { pairing: `http://127.0.0.1:${port}/pairing` })
         await c.write()
         const agent = startAgent(c.file)
-        await eventually(
-          'the registration request',
-          () => sockets.length,
-          (n) => n > 0,
-        )
-        agent.proc.kill(signal)
-        assert.equal(await agent.exit, 0)
-        const log = records(agent.stderr())
-        assert.ok(log.includes(`<6>stopping on signal {"signal":"${signal}"}`), log.join('\n'))
+        await stopOnceConnected(agent, sockets, 'the registration request', signal)
         // ended by the signal, not by the request's timeout (then retried)
         assert.doesNotMatch(agent.stderr(), /remote\.http_timeout|couldn't register the device/)
         assert.doesNotMatch(agent.stderr(), new RegExp(sandbox.jwt.split('.')[2] as string))
@@ -189,15 +203,7 @@ ${v.extra}
       await c.write()
       agent = startAgent(c.file)
       const started = agent
-      await eventually(
-        'the connection to the broker',
-        () => sockets.length,
-        (n) => n > 0,
-      )
-      started.proc.kill(signal)
-      assert.equal(await started.exit, 0)
-      const log = records(started.stderr())
-      assert.ok(log.includes(`<6>stopping on signal {"signal":"${signal}"}`), log.join('\n'))
+      const log = await stopOnceConnected(started, sockets, 'the connection to the broker', signal)
       // every connection the device opened was closed by the stop, while the agent still ran:
       // before its last record, not by the process's exit
       await eventually(
