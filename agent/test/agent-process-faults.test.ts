@@ -74,6 +74,11 @@ function records(log: string): string[] {
   return lines
 }
 
+/** A sandbox on `dataDir`'s realm, CA and ports, as one that was stopped comes back. */
+function sandboxOnPorts(dataDir: string, httpPort: number, mqttPort: number): Promise<Sandbox> {
+  return startSandbox({ logger: quiet, dataDir, httpPort, mqttPort, interfacesDir: edgehogDir })
+}
+
 /**
  * Sends `signal` once the agent opened a connection to `sockets`' server (past its start-up)
  * and checks the stop: exit 0 and the stop logged. Gives the log's records.
@@ -239,13 +244,7 @@ ${v.extra}
         () => agent.stderr().split('the connection was refused').length - 1,
         (n) => n >= 2,
       )
-      server = await startSandbox({
-        logger: quiet,
-        dataDir,
-        httpPort,
-        mqttPort,
-        interfacesDir: edgehogDir,
-      })
+      server = await sandboxOnPorts(dataDir, httpPort, mqttPort)
       // the device's backoff is at most 60 s; two refused attempts put the next within a few
       await eventually(
         'connected again',
@@ -291,13 +290,7 @@ ${v.extra}
       const retries = () =>
         agent.stderr().split("<4>couldn't register the device, retrying").length - 1
       await eventually('two refused registrations', retries, (n) => n >= 2)
-      server = await startSandbox({
-        logger: quiet,
-        dataDir,
-        httpPort,
-        mqttPort,
-        interfacesDir: edgehogDir,
-      })
+      server = await sandboxOnPorts(dataDir, httpPort, mqttPort)
       // the registration's backoff after a few refusals is a few seconds at most
       await eventually(
         'connected',
