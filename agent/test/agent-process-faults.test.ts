@@ -2,8 +2,9 @@
  * The `astarte-agent` process when something around it is wrong, as a device maker meets it: a
  * Pairing API that never answers a first-boot registration and a broker that never answers the
  * connection (a signal must still stop it at once, the broker's socket closed by the stop), a
- * first boot while the Pairing API is down or busy (retried in the same process until it
- * registers) or refuses the token (exit 1 at once), the server going away and coming back (the
+ * first boot while the Pairing API is down or busy or its certificate is outside its validity
+ * period by the agent's clock (retried in the same process until it registers) or refuses the
+ * token or shows a certificate from a CA not trusted (exit 1 at once), the server going away and coming back (the
  * agent reconnects by itself and says so, each warning once), a registered device whose store
  * was wiped, a store directory it can't use, a CA file that isn't there and a full disk (each
  * named in one error record, exit 1). Real sandbox, real process, real tmpfs.
@@ -12,12 +13,18 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer as createHttpServer, request as httpRequest } from 'node:http'
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import { startSandbox, type Sandbox } from '@astarte-ts/sandbox'
+import { after, before, describe, test, type TestContext } from 'node:test'
+import { startSandbox, type Sandbox, type ServerCredentials } from '@astarte-ts/sandbox'
 import { randomDeviceId, type Logger } from '@astarte-ts/sdk-core'
 import { mountTmpfs } from './helpers/tmpfs.js'
 
@@ -336,24 +343,9 @@ ${v.extra}
         res.end('{"errors":{"detail":"come back later"}}')
         return
       }
-      const out = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      req.pipe(out)
+      forward(upstream, req, res)
     })
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
-    t.after(() => new Promise((resolve) => front.close(resolve)))
-    const { port } = front.address() as { port: number }
+    const port = await listening(t, front)
     const c = config('busy', { pairing: `http://127.0.0.1:${port}/pairing` })
     await c.write()
     const agent = startAgent(c.file)
@@ -367,6 +359,62 @@ ${v.extra}
     assert.equal(warnings.length, 2)
     assert.match(warnings[0] ?? '', /http 503 come back later.*"code":"remote\.pairing_unexpected"/)
     assert.match(warnings[1] ?? '', /http 429 come back later/)
+  })
+
+  test("a Pairing API whose certificate is outside its validity period by this machine's clock: retried; registers once it is valid", async (t) => {
+    // as at a first boot before NTP set the clock: the certificate comes right when the clock does
+    const expired = await sandbox.issueServerCertificate(['127.0.0.1'], 1)
+    const upstream = new URL(sandbox.pairingUrl)
+    const front = createHttpsServer(tlsOptions(expired), (req, res) => forward(upstream, req, res))
+    const port = await listening(t, front)
+    // its notAfter is one second after its issue
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    const c = config('clock', { pairing: `https://127.0.0.1:${port}/pairing` })
+    await c.write()
+    const agent = startAgent(c.file)
+    const retries = () =>
+      agent.stderr().split("<4>couldn't register the device, retrying").length - 1
+    await eventually('two refused handshakes', retries, (n) => n >= 2)
+    front.setSecureContext(tlsOptions(await sandbox.issueServerCertificate(['127.0.0.1'])))
+    await eventually('connected', agent.stderr, (s) => s.includes('<6>connected to Astarte'))
+    assert.equal(agent.proc.exitCode, null, 'the same process, never restarted')
+    agent.proc.kill('SIGTERM')
+    assert.equal(await agent.exit, 0)
+    const warnings = records(agent.stderr()).filter((l) =>
+      l.startsWith("<4>couldn't register the device, retrying"),
+    )
+    assert.ok(warnings.length >= 2)
+    for (const line of warnings) {
+      const ctx = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>
+      assert.equal(ctx['code'], 'remote.tls_untrusted', line)
+      assert.match(String(ctx['error']), /outside its validity period \(CERT_HAS_EXPIRED\)/)
+      assert.match(String(ctx['error']), /check this machine's clock/)
+    }
+    assert.equal((await fetchDevice(sandbox, c.file)).status, 200)
+  })
+
+  test('a Pairing API whose certificate no CA given trusts: exit 1 at once, never retried', async (t) => {
+    const foreign = await startSandbox({
+      logger: quiet,
+      dataDir: join(tmp, 'foreign'),
+      // its CA is all this test uses
+      broker: false,
+      brokerUrl: 'mqtts://127.0.0.1:1',
+    })
+    t.after(() => foreign.stop())
+    const upstream = new URL(sandbox.pairingUrl)
+    const front = createHttpsServer(
+      tlsOptions(await foreign.issueServerCertificate(['127.0.0.1'])),
+      (req, res) => forward(upstream, req, res),
+    )
+    const port = await listening(t, front)
+    const c = config('untrusted', { pairing: `https://127.0.0.1:${port}/pairing` })
+    await c.write()
+    const agent = startAgent(c.file)
+    assert.equal(await agent.exit, 1)
+    const log = records(agent.stderr())
+    assert.equal(log.filter((l) => l.startsWith('<4>')).length, 0, log.join('\n'))
+    assert.match(log.at(-1) ?? '', /^<3>couldn't run the agent .*"code":"remote\.tls_untrusted"/)
   })
 
   test('a pairing token the realm did not sign: exit 1 at once, never retried', async () => {
@@ -473,6 +521,33 @@ ${v.extra}
 })
 
 /** The device of a config file written by this suite, as AppEngine knows it. */
+/** Starts `server` on a free local port, closed after the test; gives the port. */
+async function listening(t: TestContext, server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise((resolve) => server.close(resolve)))
+  return (server.address() as { port: number }).port
+}
+
+const tlsOptions = (c: ServerCredentials) => ({ cert: c.certPem, key: c.keyPem })
+
+/** Passes a request on to `upstream` (the sandbox's Pairing API) and its answer back. */
+function forward(upstream: URL, req: IncomingMessage, res: ServerResponse): void {
+  const out = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      path: req.url,
+      method: req.method,
+      headers: req.headers,
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    },
+  )
+  req.pipe(out)
+}
+
 async function fetchDevice(sandbox: Sandbox, file: string): Promise<{ status: number }> {
   const id = /device_id = "([^"]+)"/.exec(await readFile(file, 'utf8'))?.[1] ?? ''
   const res = await fetch(`${sandbox.appengineUrl}/v1/${sandbox.realm}/devices/${id}`, {

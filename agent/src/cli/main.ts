@@ -220,9 +220,10 @@ function errorContext(error: unknown): Record<string, unknown> {
 /**
  * Failures of a first-boot registration that may pass by themselves, as at a boot where the
  * network isn't up yet or the Pairing API restarts: no answer (refused, reset, unreachable, a name
- * not resolved yet, timed out) or an answer asking to come back later (5xx, 429). Any other (a
- * JWT refused or expired, a device registered with another secret, an untrusted certificate)
- * stays as it is however often it is asked.
+ * not resolved yet, timed out), an answer asking to come back later (5xx, 429), or a server
+ * certificate outside its validity period by this machine's clock (see {@link CLOCK_CODES}). Any
+ * other (a JWT refused or expired, a device registered with another secret, a certificate from a
+ * CA not trusted, or for another name) stays as it is however often it is asked.
  */
 const NO_ANSWER: ReadonlySet<string> = new Set([
   'remote.connection_refused',
@@ -232,10 +233,19 @@ const NO_ANSWER: ReadonlySet<string> = new Set([
   'remote.http_failed',
 ])
 
+/**
+ * A board without a battery-backed clock boots with the time of its image or of its last
+ * shutdown until NTP answers, and a server's certificate expired today is renewed by its
+ * operator: either way the check passes later without a change here, unlike a CA not trusted.
+ */
+const CLOCK_CODES: ReadonlySet<string> = new Set(['CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED'])
+
 function mayPass(error: unknown): boolean {
   if (!(error instanceof SdkError)) return false
   const status = error.ctx['status']
   if (typeof status === 'number' && (status >= 500 || status === 429)) return true
+  const cause = (error.cause as { code?: unknown } | undefined)?.code
+  if (error.code === 'remote.tls_untrusted') return CLOCK_CODES.has(String(cause))
   return NO_ANSWER.has(error.code)
 }
 
