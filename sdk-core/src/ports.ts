@@ -123,9 +123,34 @@ export interface HttpResponse {
   readonly body: string
 }
 
-/** Performs HTTP requests for the runtime (the core only describes them). */
+/**
+ * The part of the standard `AbortSignal` the SDK uses; every engine's `AbortSignal` (Node,
+ * browsers, XS with its polyfill) is one.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
+/** Options of one HTTP request. */
+export interface HttpRequestOptions {
+  /**
+   * Abandons the request: its connection is closed and the promise rejects with the signal's
+   * `reason` (an `SdkError` `local.aborted` on an engine whose signals have none), at once, also when the signal
+   * is already aborted. A request that already got its answer is not affected.
+   */
+  readonly signal?: AbortSignalLike
+}
+
+/**
+ * Performs HTTP requests for the runtime (the core only describes them). Resolves with any status
+ * the server answered; rejects with an `SdkError` when no answer came (`remote.http_timeout`,
+ * `remote.connection_refused`, `remote.http_failed`, …) or on `options.signal`.
+ */
 export interface HttpClient {
-  request(req: HttpRequest): Promise<HttpResponse>
+  request(req: HttpRequest, options?: HttpRequestOptions): Promise<HttpResponse>
 }
 
 export type KeyAlgorithm = 'ec-p256' | 'rsa-2048'

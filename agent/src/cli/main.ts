@@ -253,32 +253,30 @@ function mayPass(error: unknown): boolean {
  * Opens the device. A first-boot registration that failed in a way that {@link mayPass} is tried
  * again after the device's own backoff (full jitter, the ceiling doubling from 1 s to 60 s), each
  * retry one warning with its wait and cause; any other failure rejects. Resolves `undefined` as
- * soon as `stopped` settles, during a request or a wait alike.
+ * soon as `stopped` settles, during a request (abandoned through the open's signal) or a wait
+ * alike.
  */
 async function openDevice(
-  open: () => Promise<Device>,
+  open: (signal: AbortSignal) => Promise<Device>,
   logger: Logger,
   stopped: Promise<void>,
 ): Promise<Device | undefined> {
   const policy = { initialDelayMs: defaultBackoff.minMs, maxDelayMs: defaultBackoff.maxMs }
+  const stop = new AbortController()
+  void stopped.then(() => stop.abort())
   for (let attempt = 0; ; attempt++) {
-    const opening = open()
-    const opened = await Promise.race([
-      opening.then(
-        (device) => ({ device }),
-        (error: unknown) => ({ error }),
-      ),
-      stopped.then(() => undefined),
-    ])
-    if (opened === undefined) {
-      // a registration waits on the Pairing API (up to its 30 s timeout): not for a stop
-      opening.then(
-        (device) => device.close(),
-        () => undefined,
-      )
+    const opened = await open(stop.signal).then(
+      (device) => ({ device }),
+      (error: unknown) => ({ error }),
+    )
+    if ('device' in opened) {
+      // opened as the stop came
+      if (!stop.signal.aborted) return opened.device
+      await opened.device.close()
       return undefined
     }
-    if ('device' in opened) return opened.device
+    // the registration the stop abandoned
+    if (stop.signal.aborted) return undefined
     if (!mayPass(opened.error)) throw opened.error
     const inMs = backoffDelayMs(attempt, policy, Math.random)
     logger.log('warn', "couldn't register the device, retrying", {
@@ -357,21 +355,24 @@ async function runAgent(
     }
     const declared = await Agent.interfacesOf(agentFeatures(config))
     const device = await openDevice(
-      () =>
-        Device.open({
-          realm: sdk.realm,
-          pairingUrl: sdk.pairingUrl,
-          ...identity,
-          ...(sdk.credentialsSecret === undefined
-            ? {}
-            : { credentialsSecret: sdk.credentialsSecret }),
-          ...(sdk.pairingToken === undefined ? {} : { pairingJwt: sdk.pairingToken }),
-          interfaces: declared.interfaces,
-          storeDir: config.storeDirectory,
-          ...(caPem === undefined ? {} : { caPem }),
-          ignoreTlsErrors: sdk.ignoreSsl,
-          logger,
-        }),
+      (signal) =>
+        Device.open(
+          {
+            realm: sdk.realm,
+            pairingUrl: sdk.pairingUrl,
+            ...identity,
+            ...(sdk.credentialsSecret === undefined
+              ? {}
+              : { credentialsSecret: sdk.credentialsSecret }),
+            ...(sdk.pairingToken === undefined ? {} : { pairingJwt: sdk.pairingToken }),
+            interfaces: declared.interfaces,
+            storeDir: config.storeDirectory,
+            ...(caPem === undefined ? {} : { caPem }),
+            ignoreTlsErrors: sdk.ignoreSsl,
+            logger,
+          },
+          { signal },
+        ),
       logger,
       ended,
     )

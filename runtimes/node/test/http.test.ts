@@ -54,6 +54,10 @@ const https = async (t: TestContext, handler: RequestListener) => {
   return { ca, base: await listen(t, server, 'https') }
 }
 
+const waitFor = async (ok: () => boolean): Promise<void> => {
+  while (!ok()) await new Promise((r) => setTimeout(r, 5))
+}
+
 const secret = 'Bearer eyJhbGciOiJFUzI1NiJ9.c2VjcmV0.sig'
 
 const noSecret = (e: unknown): boolean => {
@@ -136,6 +140,58 @@ test('a server that never answers: remote.http_timeout after timeoutMs', async (
     (e: unknown) => e instanceof SdkError && e.code === 'remote.http_timeout' && noSecret(e),
   )
   assert.ok(Date.now() - started >= 190)
+})
+
+test('a signal abandons a request: the connection closed at once, rejected with its reason', async (t) => {
+  // never answers: only the signal can end the request before its 30 s deadline
+  const closed: Promise<void>[] = []
+  const base = await listen(
+    t,
+    createServer((req) => void closed.push(new Promise((r) => req.socket.once('close', r)))),
+    'http',
+  )
+  const client = fetchHttpClient()
+  const request = { method: 'POST' as const, url: base, headers: { authorization: secret } }
+  const controller = new AbortController()
+  const pending = client.request(request, { signal: controller.signal })
+  await waitFor(() => closed.length === 1)
+  controller.abort()
+  // Node's signal gives a reason of its own, as fetch rejects
+  await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError')
+  await closed[0]
+
+  const why = new Error('stopping')
+  const second = new AbortController()
+  const again = client.request(request, { signal: second.signal })
+  await waitFor(() => closed.length === 2)
+  second.abort(why)
+  await assert.rejects(again, (e: unknown) => e === why)
+  await closed[1]
+
+  // aborted before it starts: no connection at all
+  await assert.rejects(
+    client.request(request, { signal: AbortSignal.abort(why) }),
+    (e: unknown) => e === why,
+  )
+  assert.equal(closed.length, 2)
+  // a signal of an engine that gives no reason
+  const bare = { aborted: true, addEventListener: () => undefined, removeEventListener: () => {} }
+  await assert.rejects(
+    client.request(request, { signal: bare }),
+    (e: unknown) => e instanceof SdkError && e.code === 'local.aborted',
+  )
+})
+
+test('a signal aborted after the answer changes nothing', async (t) => {
+  const base = await listen(t, createServer(echo), 'http')
+  const controller = new AbortController()
+  const answer = await fetchHttpClient().request(
+    { method: 'GET', url: base, headers: {} },
+    { signal: controller.signal },
+  )
+  controller.abort()
+  assert.equal(answer.status, 201)
+  assert.equal((JSON.parse(answer.body) as { method: string }).method, 'GET')
 })
 
 test('a response over the cap is refused', async (t) => {

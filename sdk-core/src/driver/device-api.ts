@@ -6,6 +6,7 @@
  */
 import type { Issue, SdkError } from '../errors.js'
 import type { Interface, Ownership } from '../interface/model.js'
+import type { AbortSignalLike } from '../ports.js'
 import type {
   InterfacePaths,
   InterfaceValue,
@@ -15,17 +16,6 @@ import type {
 } from '../interface/typed.js'
 import type { DeviceMetrics as MachineMetrics, DeviceStateTag } from '../device/types.js'
 import type { AstarteObjectValue, AstarteValue } from '../value/types.js'
-
-/**
- * The part of the standard `AbortSignal` the device uses; every engine's `AbortSignal` (Node,
- * browsers, XS with its polyfill) is one.
- */
-export interface AbortSignalLike {
-  readonly aborted: boolean
-  readonly reason?: unknown
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
-  removeEventListener(type: 'abort', listener: () => void): void
-}
 
 /** Options of the device's lifecycle calls: each can be abandoned through its signal. */
 export interface SignalOptions {

@@ -12,13 +12,12 @@ import type { DeviceEvent, DeviceInput, OpId } from '../device/types.js'
 import type { Interface, Ownership } from '../interface/model.js'
 import { anyIssue } from '../interface/issue.js'
 import { checkSupportedInterface } from '../interface/supported.js'
-import type { Clock, Scheduler, Store, Timers } from '../ports.js'
+import type { AbortSignalLike, Clock, Scheduler, Store, Timers } from '../ports.js'
 import { decodePayload } from '../value/payload-decode.js'
 import type { AstarteValue, Validated } from '../value/types.js'
 import { validateIndividual, validateObject, validateUnset } from '../value/validate.js'
 import { ActionRunner, type ActionRunnerPorts, type TlsMaterial } from './action-runner.js'
 import type {
-  AbortSignalLike,
   DeviceApiMetrics,
   DeviceEventName,
   DeviceEvents,

@@ -50,9 +50,11 @@ export class Device extends EventEmitter implements AstarteDevice {
   /**
    * Opens a device from options or a JSON config file: interfaces validated, store and
    * credentials ready (registering on first boot when given a pairing JWT). Doesn't connect.
+   * `signal` abandons a first-boot registration still waiting on the Pairing API (the open then
+   * rejects with the signal's reason, nothing saved); a device already opened is not affected.
    */
-  static open(options: DeviceOptions | string): Promise<Device> {
-    return openDevice(options)
+  static open(options: DeviceOptions | string, openOptions?: SignalOptions): Promise<Device> {
+    return openDevice(options, openOptions)
   }
 
   /** @internal use `Device.open`. */

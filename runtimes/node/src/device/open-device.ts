@@ -18,6 +18,7 @@ import {
   storeTransactions,
   type HttpClient,
   type Logger,
+  type SignalOptions,
   type Store,
 } from '@astarte-ts/sdk-core'
 import { loadDeviceConfig } from '../config/config-file.js'
@@ -57,7 +58,10 @@ function resolveDeviceId(options: DeviceOptions): string {
 }
 
 /** Opens a device from options or from a JSON config file (see `loadDeviceConfig`). */
-export async function openDevice(input: DeviceOptions | string): Promise<Device> {
+export async function openDevice(
+  input: DeviceOptions | string,
+  openOptions: SignalOptions = {},
+): Promise<Device> {
   const options = typeof input === 'string' ? await loadDeviceConfig(input) : input
   const deviceId = resolveDeviceId(options)
   const { realm, pairingUrl } = options
@@ -93,6 +97,7 @@ export async function openDevice(input: DeviceOptions | string): Promise<Device>
       jwt: options.pairingJwt,
       deviceId,
       interfaces,
+      ...openOptions,
     })
     credentials.write('credentialsSecret', secret)
     saved = secret

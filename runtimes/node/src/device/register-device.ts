@@ -5,6 +5,7 @@
 import {
   parseRegisterDeviceResponse,
   registerDeviceRequest,
+  type AbortSignalLike,
   type HttpClient,
   type Interface,
   type InterfaceVersion,
@@ -18,6 +19,8 @@ export interface RegisterDeviceOptions {
   readonly deviceId: string
   /** Announced as `initial_introspection` when given. */
   readonly interfaces?: readonly Interface[]
+  /** Abandons the request (see `HttpRequestOptions.signal`). */
+  readonly signal?: AbortSignalLike
 }
 
 /**
@@ -36,7 +39,9 @@ export async function registerDevice(options: RegisterDeviceOptions): Promise<st
     deviceId: options.deviceId,
     ...(options.interfaces === undefined ? {} : { initialIntrospection: introspection }),
   })
-  const parsed = parseRegisterDeviceResponse(await options.http.request(request))
+  const { signal } = options
+  const answer = await options.http.request(request, signal === undefined ? {} : { signal })
+  const parsed = parseRegisterDeviceResponse(answer)
   if (!parsed.ok) throw parsed.error
   return parsed.value.credentialsSecret
 }

@@ -5,7 +5,14 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { SdkError } from '@astarte-ts/sdk-core'
-import type { HttpClient, HttpRequest, HttpResponse, Logger } from '@astarte-ts/sdk-core'
+import type {
+  AbortSignalLike,
+  HttpClient,
+  HttpRequest,
+  HttpRequestOptions,
+  HttpResponse,
+  Logger,
+} from '@astarte-ts/sdk-core'
 import { describeNetworkFailure, failureText } from '../transport/classify-connect-error.js'
 
 export interface NodeHttpClientOptions {
@@ -64,7 +71,8 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const ignoreTls = options.ignoreTlsErrors === true
   return {
-    async request(req: HttpRequest): Promise<HttpResponse> {
+    async request(req: HttpRequest, requestOptions?: HttpRequestOptions): Promise<HttpResponse> {
+      const signal = requestOptions?.signal
       let url: URL
       try {
         url = new URL(req.url)
@@ -92,15 +100,21 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       const headers: Record<string, string | number> = { ...req.headers }
       if (body !== undefined) headers['content-length'] = body.byteLength
       const send = await loadRequestFunctions()
+      if (signal?.aborted === true) throw abortReason(signal)
       return new Promise<HttpResponse>((resolve, reject) => {
         let settled = false
-        const fail = (e: SdkError): void => {
-          if (settled) return
+        const end = (): void => {
           settled = true
           clearTimeout(timer)
+          signal?.removeEventListener('abort', aborted)
+        }
+        const fail = (e: unknown): void => {
+          if (settled) return
+          end()
           r.destroy()
           reject(e)
         }
+        const aborted = (): void => fail(abortReason(signal as AbortSignalLike))
         const r = (https ? send.https : send.http)(url, {
           method: req.method,
           headers,
@@ -118,6 +132,7 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
             ),
           timeoutMs,
         )
+        signal?.addEventListener('abort', aborted, { once: true })
         const failed = (cause: unknown, message: string, status?: number): void =>
           fail(
             new SdkError(
@@ -144,8 +159,7 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
           readBody(res, maxBytes).then(
             (text) => {
               if (settled) return
-              settled = true
-              clearTimeout(timer)
+              end()
               resolve({ status: res.statusCode ?? 0, body: text })
             },
             (cause: unknown) =>
@@ -160,6 +174,12 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       })
     },
   } satisfies HttpClient
+}
+
+function abortReason(signal: AbortSignalLike): unknown {
+  return (
+    signal.reason ?? new SdkError('local.aborted', "couldn't finish the request: it was aborted")
+  )
 }
 
 /** Former name of {@link fetchHttpClient}, kept for existing callers. */

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { deviceIdFromUuidV5, SdkError } from '@astarte-ts/sdk-core'
+import { CREDENTIAL_FILES } from '../../src/credentials/index.js'
 import {
   DEFAULT_DEVICE_ID_NAMESPACE,
   Device,
@@ -190,4 +191,33 @@ test('open refuses an interface with an encrypted mapping before registering or 
   )
   assert.equal(requests, before, 'nothing was registered')
   await assert.rejects(stat(join(dir, deviceId, 'store.sqlite')), { code: 'ENOENT' })
+})
+
+test("open's signal abandons a first-boot registration the Pairing API holds: its reason, nothing saved", async (t) => {
+  // accepts the registration and never answers: only the signal ends it before its 30 s deadline
+  const held: Promise<void>[] = []
+  const silent = createServer(
+    (req) => void held.push(new Promise((resolve) => req.socket.once('close', resolve))),
+  )
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    silent.closeAllConnections()
+    silent.close()
+  })
+  const deviceId = 'uJ9RsbCVXx2S2c8D3lRKzg'
+  const { credentialsSecret: _secret, ...firstBoot } = options({
+    deviceId,
+    pairingUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/pairing`,
+    pairingJwt: 'jwt',
+  })
+  const stop = new AbortController()
+  const opening = Device.open(firstBoot, { signal: stop.signal })
+  while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const why = new Error('stopping')
+  stop.abort(why)
+  await assert.rejects(opening, (e: unknown) => e === why)
+  await held[0]
+  await assert.rejects(stat(join(dir, deviceId, CREDENTIAL_FILES.credentialsSecret)), {
+    code: 'ENOENT',
+  })
 })
