@@ -1,11 +1,15 @@
 /**
  * @module timer table: the host timers behind the machine's `timer.set`/`timer.cancel` actions.
- * One live timer per id (setting an id again replaces it); deadlines past the host's timer
- * limit (2^31−1 ms on most engines: certificate renewal months ahead) are reached in hops.
+ * One live timer per id (setting an id again replaces it). Deadlines are wall-clock times; those
+ * more than an hour ahead (certificate renewal, months) are reached in hops of an hour, each
+ * reading the clock again.
  */
 import type { Clock, TimerHandle, Timers } from '../ports.js'
 
-const MAX_DELAY_MS = 2_147_483_647
+// Past the host's limit (2^31−1 ms on most engines) a delay fires at once, and a board without a
+// battery-backed clock boots with a stale time that NTP sets later: a renewal scheduled before
+// then must move with the clock, at most a hop late.
+const HOP_MS = 3_600_000
 
 export class TimerTable<Id> {
   readonly #timers = new Map<Id, TimerHandle>()
@@ -24,14 +28,14 @@ export class TimerTable<Id> {
       const delay = Math.max(0, atMs - this.#clock.now())
       const handle = this.#host.set(
         () => {
-          if (delay > MAX_DELAY_MS) {
+          if (delay > HOP_MS) {
             arm()
             return
           }
           this.#timers.delete(id)
           fire()
         },
-        Math.min(delay, MAX_DELAY_MS),
+        Math.min(delay, HOP_MS),
       )
       this.#timers.set(id, handle)
     }

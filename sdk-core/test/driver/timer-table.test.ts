@@ -49,10 +49,55 @@ test('deadlines beyond setTimeout range are reached in hops, not fired early', (
   table.set(1, 40 * day, () => fired++)
   now += max
   t.mock.timers.tick(max)
-  assert.equal(fired, 0, 'the first hop re-arms instead of firing')
+  assert.equal(fired, 0, 'the hops re-arm instead of firing')
   assert.equal(table.size, 1)
   now = 40 * day
   t.mock.timers.tick(40 * day - max)
   assert.equal(fired, 1)
   assert.equal(table.size, 0)
+})
+
+test('a far deadline moves with the clock: set forward by NTP after boot, fired within the hour', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const hour = 3_600_000
+  const day = 24 * hour
+  // booted with the time of its image, 30 days behind: a renewal due 40 days ahead by that clock
+  // is due 10 days after boot
+  const stale = 1_700_000_000_000
+  let now = stale
+  const table = new TimerTable<string>(hostTimers, { now: () => now })
+  let fired = 0
+  table.set('renewal', stale + 40 * day, () => fired++)
+  // NTP answers 10 minutes after boot
+  now = stale + 30 * day + 10 * 60_000
+  t.mock.timers.tick(10 * 60_000)
+  for (let elapsed = 10 * 60_000; elapsed < 10 * day - hour; elapsed += hour) {
+    now += hour
+    t.mock.timers.tick(hour)
+  }
+  assert.equal(fired, 0, 'not before its deadline')
+  now += 2 * hour
+  t.mock.timers.tick(2 * hour)
+  assert.equal(fired, 1, 'at most an hour after its deadline, not weeks')
+})
+
+test('a far deadline moves with the clock set back: never fired before it', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const hour = 3_600_000
+  const day = 24 * hour
+  // booted 20 days ahead; the deadline, 5 days ahead by that clock, is 25 days away in real time
+  let now = 1_700_000_000_000
+  const table = new TimerTable<string>(hostTimers, { now: () => now })
+  let fired = 0
+  const due = now + 5 * day
+  table.set('renewal', due, () => fired++)
+  now -= 20 * day
+  for (let i = 0; i < 25 * 24 - 1; i++) {
+    now += hour
+    t.mock.timers.tick(hour)
+    assert.equal(fired, 0, `fired ${now - due} ms early`)
+  }
+  now += hour
+  t.mock.timers.tick(hour)
+  assert.equal(fired, 1)
 })
