@@ -49,6 +49,15 @@ const sameBroker = (a: BrokerAddress, b: BrokerAddress): boolean =>
   a.host === b.host && a.port === b.port
 
 function onReady(ctx: Context, state: DeviceState, ready: Ready, nowMs: number): DeviceState {
+  // The CA dates a certificate at its issue, or earlier: a clock reading before that is behind,
+  // as on a board without a battery-backed clock before SNTP answered. Its timestamps and every
+  // expiry it computes are wrong, and TLS stacks that check dates refuse the servers.
+  if (nowMs < ready.notBeforeMs) {
+    warn(ctx, "this device's clock is behind: set it (SNTP, NTP) before connecting", {
+      nowMs,
+      notBeforeMs: ready.notBeforeMs,
+    })
+  }
   const moved = ctx.broker !== undefined && !sameBroker(ctx.broker, ready.brokerUrl)
   ctx.broker = ready.brokerUrl
   rememberBroker(ctx.store.meta, ready.brokerUrl)

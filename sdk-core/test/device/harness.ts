@@ -61,7 +61,12 @@ type Configurable = Omit<DeviceConfig, 'realm' | 'deviceId' | 'inflater' | 'pair
 export interface HarnessOptions extends Partial<Configurable> {
   readonly store?: MemoryStore
   /** Pair through a `FakePairing` (certificates of this lifetime) instead of a fixed broker. */
-  readonly pairing?: { readonly lifetimeMs?: number; readonly existing?: boolean }
+  readonly pairing?: {
+    readonly lifetimeMs?: number
+    readonly existing?: boolean
+    /** How far the device's clock is behind the Pairing API's. */
+    readonly clockBehindMs?: number
+  }
   /** Group commit in the store's transactions (`MemoryStore.batch`), as a runtime does. */
   readonly transactions?: boolean
   /**
@@ -92,7 +97,7 @@ export function harness(options: HarnessOptions = {}): Harness {
       : new FakePairing({
           realm: REALM,
           deviceId: DEVICE_ID,
-          now: () => clock.now(),
+          now: () => clock.now() + (pairingOptions.clockBehindMs ?? 0),
           ...pairingOptions,
         })
   const machine = new DeviceMachine({

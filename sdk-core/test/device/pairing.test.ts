@@ -103,3 +103,21 @@ test('a renewal waits for the publishes in flight, so none is re-sent with a new
   assert.equal(stored(), 4, 'each message once')
   assert.equal(h.store.storedQueue.count(), 0)
 })
+
+test("a clock behind the certificate's issue: one warning saying to set it, the device still connects", () => {
+  const day = 86_400_000
+  // a board that booted with its image's time, 30 days old, before SNTP answered
+  const behind = harness({ pairing: { clockBehindMs: 30 * day } })
+  behind.lb.feed({ type: 'start' })
+  assert.equal(behind.machine.state.tag, 'online')
+  const [warning, ...more] = behind.lb.eventsOf('warning')
+  assert.deepEqual(more, [])
+  assert.match(warning?.message ?? '', /this device's clock is behind: set it \(SNTP, NTP\)/)
+  const { nowMs, notBeforeMs } = warning?.ctx as { nowMs: number; notBeforeMs: number }
+  assert.equal(notBeforeMs - nowMs, 30 * day)
+
+  const inStep = harness({ pairing: {} })
+  inStep.lb.feed({ type: 'start' })
+  assert.equal(inStep.machine.state.tag, 'online')
+  assert.deepEqual(inStep.lb.eventsOf('warning'), [])
+})

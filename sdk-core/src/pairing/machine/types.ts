@@ -92,6 +92,7 @@ export type PairingAction =
       readonly brokerUrl: BrokerAddress
       readonly certificatePem: string
       readonly privateKeyPem: string
+      readonly notBeforeMs: number
       readonly notAfterMs: number
       /** When the machine will renew on its own. */
       readonly renewAtMs: number

@@ -70,6 +70,7 @@ function readyAction(
     brokerUrl,
     certificatePem: creds.certificatePem,
     privateKeyPem: creds.privateKeyPem,
+    notBeforeMs: creds.info.notBeforeMs,
     notAfterMs: creds.info.notAfterMs,
     renewAtMs,
     renewed,
