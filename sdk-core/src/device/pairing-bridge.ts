@@ -50,12 +50,16 @@ const sameBroker = (a: BrokerAddress, b: BrokerAddress): boolean =>
 
 function onReady(ctx: Context, state: DeviceState, ready: Ready, nowMs: number): DeviceState {
   // The CA dates a certificate at its issue, or earlier: a clock reading before that is behind,
-  // as on a board without a battery-backed clock before SNTP answered. Its timestamps and every
-  // expiry it computes are wrong, and TLS stacks that check dates refuse the servers.
-  if (nowMs < ready.notBeforeMs) {
-    warn(ctx, "this device's clock is behind: set it (SNTP, NTP) before connecting", {
+  // as on a board without a battery-backed clock before SNTP answered; one reading a certificate
+  // just issued as expired is ahead. Its timestamps and every expiry it computes are wrong, and
+  // TLS stacks that check dates refuse the servers.
+  const { notBeforeMs, notAfterMs } = ready
+  const skew = nowMs < notBeforeMs ? 'behind' : nowMs >= notAfterMs ? 'ahead' : undefined
+  if (skew !== undefined) {
+    warn(ctx, `this device's clock is ${skew}: set it (SNTP, NTP)`, {
       nowMs,
-      notBeforeMs: ready.notBeforeMs,
+      notBeforeMs,
+      notAfterMs,
     })
   }
   const moved = ctx.broker !== undefined && !sameBroker(ctx.broker, ready.brokerUrl)

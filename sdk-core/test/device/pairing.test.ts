@@ -112,7 +112,7 @@ test("a clock behind the certificate's issue: one warning saying to set it, the 
   assert.equal(behind.machine.state.tag, 'online')
   const [warning, ...more] = behind.lb.eventsOf('warning')
   assert.deepEqual(more, [])
-  assert.match(warning?.message ?? '', /this device's clock is behind: set it \(SNTP, NTP\)/)
+  assert.equal(warning?.message, "this device's clock is behind: set it (SNTP, NTP)")
   const { nowMs, notBeforeMs } = warning?.ctx as { nowMs: number; notBeforeMs: number }
   assert.equal(notBeforeMs - nowMs, 30 * day)
 
@@ -120,4 +120,22 @@ test("a clock behind the certificate's issue: one warning saying to set it, the 
   inStep.lb.feed({ type: 'start' })
   assert.equal(inStep.machine.state.tag, 'online')
   assert.deepEqual(inStep.lb.eventsOf('warning'), [])
+})
+
+test('a clock ahead of the certificate: one warning, and its renewal counted from the issue, not a renewal loop', () => {
+  const day = 86_400_000
+  // an RTC 200 days fast: every certificate issued (90 days) reads as expired
+  const h = harness({ pairing: { clockBehindMs: -200 * day, lifetimeMs: 90 * day } })
+  h.lb.feed({ type: 'start' })
+  assert.equal(h.machine.state.tag, 'online')
+  const [warning, ...more] = h.lb.eventsOf('warning')
+  assert.deepEqual(more, [])
+  assert.equal(warning?.message, "this device's clock is ahead: set it (SNTP, NTP)")
+  // a day of backoffs' worth: no certificate is issued again
+  for (let hour = 0; hour < 24; hour++) h.lb.advance(3_600_000)
+  assert.equal(h.pairing?.issued, 1)
+  assert.equal(h.machine.state.tag, 'online')
+  // renewed when the CA's clock says so: 90 days after the issue, with the lifetime's margin
+  for (let d = 0; d < 90; d++) h.lb.advance(day)
+  assert.equal(h.pairing?.issued, 2)
 })

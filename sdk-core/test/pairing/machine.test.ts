@@ -323,7 +323,7 @@ test('crypto and save failures are retried; the save retry writes the same crede
   assert.equal(lastReady(h).certificatePem, save?.certificatePem)
 })
 
-test('a certificate due as soon as issued (skewed clock) backs off instead of looping', () => {
+test('a certificate due as soon as issued (clock ahead) is renewed a renewal time after its receipt, not in a loop', () => {
   // the server's clock is 80 days behind: a 100-day certificate is past 75 % when issued
   const h = new Harness({ server: { lifetimeMs: 100 * DAY }, config: { random: () => 0.999 } })
   h.start()
@@ -332,12 +332,32 @@ test('a certificate due as soon as issued (skewed clock) backs off instead of lo
   h.feed({ type: 'pairing.renew' })
   h.settle()
   const first = lastReady(h)
-  assert.ok(first.renewAtMs > h.nowMs)
+  // the renewal time the CA's clock gives, counted from now: past the notAfter this clock reads
+  const offset = first.renewAtMs - h.nowMs
+  assert.ok(offset > 75 * DAY && offset < 100 * DAY, `${offset / DAY} days`)
+  assert.ok(first.renewAtMs > first.notAfterMs)
+  assert.deepEqual(h.routes(), [info, credentials, credentials])
+  h.nowMs = first.renewAtMs
   h.fireNextTimer()
-  const second = lastReady(h)
-  assert.ok(second.renewAtMs - h.nowMs >= 1000, 'the second wait grows with the attempt count')
-  assert.ok(second.renewAtMs < second.notAfterMs)
   assert.deepEqual(h.routes(), [info, credentials, credentials, credentials])
+  assert.ok(lastReady(h).renewAtMs - h.nowMs > 75 * DAY)
+})
+
+test('a certificate whose lifetime is shorter than a backoff: renewed after a growing backoff, not at once', () => {
+  // a 1 s certificate from a server 10 s behind: due when issued, its renewal time 750 ms
+  const h = new Harness({ server: { lifetimeMs: 1_000 }, config: { random: () => 0.999 } })
+  h.start()
+  Object.assign(h.server, { handle: skewed(h.server, -10_000) })
+  h.feed({ type: 'pairing.renew' })
+  h.settle()
+  const waits: number[] = []
+  for (let i = 0; i < 2; i++) {
+    const ready = lastReady(h)
+    waits.push(ready.renewAtMs - h.nowMs)
+    h.nowMs = ready.renewAtMs
+    h.fireNextTimer()
+  }
+  assert.ok(waits[0]! >= 900 && waits[1]! >= 1_800, `${waits.join(', ')} ms`)
 })
 
 function skewed(server: ScriptedPairing, offsetMs: number): ScriptedPairing['handle'] {

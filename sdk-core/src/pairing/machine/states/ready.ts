@@ -32,9 +32,11 @@ export function enterReady(
   if (atMs > nowMs) {
     ctx.attempt = 0
   } else {
-    // due as soon as issued (skewed clock or tiny lifetime): renewing at once would revoke and
-    // reissue in a tight loop, so back off as after a failure
-    atMs = nowMs + nextBackoffMs(ctx)
+    // Due as soon as issued: this clock is ahead of the CA's (or the lifetime is tiny). Renewing
+    // again would revoke and reissue in a loop as long as the clock is wrong, so the renewal
+    // time is counted from now, when the certificate was issued, as the CA counts it; at least
+    // a backoff, for a lifetime shorter than one.
+    atMs = nowMs + Math.max(creds.renewAtMs - creds.info.notBeforeMs, nextBackoffMs(ctx))
   }
   const timerId = nextId(ctx)
   return {
