@@ -138,8 +138,10 @@ export interface AbortSignalLike {
 export interface HttpRequestOptions {
   /**
    * Abandons the request: its connection is closed and the promise rejects with the signal's
-   * `reason` (an `SdkError` `local.aborted` on an engine whose signals have none), at once, also when the signal
-   * is already aborted. A request that already got its answer is not affected.
+   * `reason` (an `SdkError` `local.aborted` on an engine whose signals have none), at once, also
+   * when the signal is already aborted. A request that already got its answer is not affected.
+   * Given by callers that can be stopped while they wait (a first-boot registration); the
+   * driver's own Pairing requests carry none, so a chip's client may do without.
    */
   readonly signal?: AbortSignalLike
 }
