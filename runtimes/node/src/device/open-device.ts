@@ -169,12 +169,21 @@ export async function openDevice(
   }
   const transport = ports.transport ?? new MqttJsTransport({ logger })
   const clock = ports.clock ?? { now: () => Date.now() }
+  // the device's Pairing requests end with it: one that a silent Pairing API holds would keep
+  // the process up to its 30 s deadline after close()
+  const closing = new AbortController()
+  const deviceHttp: HttpClient = {
+    request: (req) => http.request(req, { signal: closing.signal }),
+  }
   return new Device({
     realm,
     deviceId,
     interfaces,
     store,
-    closeStore,
+    closeStore: () => {
+      closing.abort()
+      closeStore()
+    },
     ...(batch === undefined ? {} : { batch }),
     machine,
     clock,
@@ -182,7 +191,7 @@ export async function openDevice(
     timers: nodeTimers,
     ports: {
       transport,
-      http,
+      http: deviceHttp,
       crypto,
       logger,
       saveCredentials: async (tls) =>
@@ -213,8 +222,8 @@ function savedOnceAccepted(
   const bearer = `Bearer ${secret}`
   let pending = true
   return {
-    async request(req) {
-      const res = await http.request(req)
+    async request(req, options) {
+      const res = await http.request(req, options)
       if (
         pending &&
         res.status >= 200 &&

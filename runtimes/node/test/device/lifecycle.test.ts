@@ -1,5 +1,5 @@
 /** Device lifecycle without a server: open errors, aborting a connect that can't succeed, close. */
-import { after, before, test } from 'node:test'
+import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -49,6 +49,20 @@ const options = (over: Partial<DeviceOptions> = {}): DeviceOptions => ({
   backoff: { minMs: 20, maxMs: 50 },
   ...over,
 })
+
+/** A Pairing API that takes requests and never answers; `held` settles as each one's socket closes. */
+async function silentPairing(t: TestContext): Promise<{ url: string; held: Promise<void>[] }> {
+  const held: Promise<void>[] = []
+  const silent = createServer(
+    (req) => void held.push(new Promise((resolve) => req.socket.once('close', resolve))),
+  )
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    silent.closeAllConnections()
+    silent.close()
+  })
+  return { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/pairing`, held }
+}
 
 test('open without any secret or pairing JWT is a typed error', async () => {
   const { credentialsSecret: _secret, ...withoutSecret } = options({
@@ -195,19 +209,11 @@ test('open refuses an interface with an encrypted mapping before registering or 
 
 test("open's signal abandons a first-boot registration the Pairing API holds: its reason, nothing saved", async (t) => {
   // accepts the registration and never answers: only the signal ends it before its 30 s deadline
-  const held: Promise<void>[] = []
-  const silent = createServer(
-    (req) => void held.push(new Promise((resolve) => req.socket.once('close', resolve))),
-  )
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    silent.closeAllConnections()
-    silent.close()
-  })
+  const { url, held } = await silentPairing(t)
   const deviceId = 'uJ9RsbCVXx2S2c8D3lRKzg'
   const { credentialsSecret: _secret, ...firstBoot } = options({
     deviceId,
-    pairingUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/pairing`,
+    pairingUrl: url,
     pairingJwt: 'jwt',
   })
   const stop = new AbortController()
@@ -221,3 +227,20 @@ test("open's signal abandons a first-boot registration the Pairing API holds: it
     code: 'ENOENT',
   })
 })
+
+test(
+  'close() ends a Pairing request a silent Pairing API holds: its connection closed, not left to its deadline',
+  { timeout: 10_000 },
+  async (t) => {
+    const { url, held } = await silentPairing(t)
+    const device = await Device.open(
+      options({ deviceId: 'h3RMh8DeVrGd6XNUHZ4gTw', pairingUrl: url }),
+    )
+    const connecting = device.connect()
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await device.close()
+    await assert.rejects(connecting, { code: 'local.closed' })
+    // without the abort, the request's socket stays open until its 30 s deadline
+    await held[0]
+  },
+)
