@@ -112,7 +112,11 @@ function fieldsOf<E extends { readonly type: string }>(event: E): Omit<E, 'type'
   return fields
 }
 
-function abortError(signal: AbortSignalLike): unknown {
+/**
+ * What an operation abandoned through `signal` rejects with: the signal's reason, or an
+ * `SdkError` `local.aborted` on an engine whose signals carry none.
+ */
+export function abortReason(signal: AbortSignalLike): unknown {
   return (
     signal.reason ?? new SdkError('local.aborted', "couldn't finish: the operation was aborted")
   )
@@ -207,7 +211,7 @@ export class DeviceDriver {
     if (this.#closed)
       return Promise.reject(new SdkError('local.closed', "couldn't connect: the device is closed"))
     const { signal } = options
-    if (signal?.aborted === true) return Promise.reject(abortError(signal))
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal))
     if (this.#synced) return Promise.resolve()
     if (this.state === 'stopping') return this.#stopped(signal).then(() => this.connect(options))
     const connected = this.#until(
@@ -231,7 +235,7 @@ export class DeviceDriver {
   disconnect(options: SignalOptions = {}): Promise<void> {
     if (this.#closed || STOPPED_STATES.has(this.state)) return Promise.resolve()
     const { signal } = options
-    if (signal?.aborted === true) return Promise.reject(abortError(signal))
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal))
     const stopped = this.#stopped(signal)
     this.#feed({ type: 'stop' })
     return stopped
@@ -269,7 +273,7 @@ export class DeviceDriver {
         if (result !== undefined) done(result)
       }
       const onAbort = (): void => {
-        done(abortError(signal as AbortSignalLike))
+        done(abortReason(signal as AbortSignalLike))
         if (connecting) this.#feed({ type: 'stop' })
       }
       this.#watchers.add(watcher)
@@ -447,7 +451,7 @@ export class DeviceDriver {
     // each throw in the executor is the promise's rejection
     return new Promise<void>((resolve, reject) => {
       const iface = this.#deviceInterface(ref, what, path, type)
-      if (signal?.aborted === true) throw abortError(signal)
+      if (signal?.aborted === true) throw abortReason(signal)
       const v = validate(iface, path, value, options)
       if (!v.ok) throw invalidValue(what, iface.name, path, v.error)
       const opId = this.#nextOpId++
@@ -456,7 +460,7 @@ export class DeviceDriver {
         // stops the wait only: the value may already be queued or on the wire
         const onAbort = (): void => {
           this.#pending.delete(opId)
-          reject(abortError(signal))
+          reject(abortReason(signal))
         }
         signal.addEventListener('abort', onAbort, { once: true })
         this.#pending.set(opId, { resolve, reject, signal, onAbort })

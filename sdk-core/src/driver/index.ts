@@ -1,5 +1,5 @@
 /** @module driver: the host-neutral device every runtime wraps, and the device API it serves. */
-export { DeviceDriver, type DeviceDriverOptions } from './device-driver.js'
+export { DeviceDriver, abortReason, type DeviceDriverOptions } from './device-driver.js'
 export { ActionRunner, type ActionRunnerPorts, type TlsMaterial } from './action-runner.js'
 export { InputQueue, type InputQueueHost } from './input-queue.js'
 export { TimerTable } from './timer-table.js'

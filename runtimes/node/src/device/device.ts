@@ -174,9 +174,9 @@ export class Device extends EventEmitter implements AstarteDevice {
 
   /**
    * Disconnects (waiting 5 s at most, or until `signal` aborts), stops every timer, ends
-   * `messages()` iterators and a Pairing request still waiting, closes the store. Sends still waiting for an acknowledgement reject
-   * with `local.closed` (their `stored` data stays on disk and is replayed by the next process).
-   * Idempotent. Listeners stay registered.
+   * `messages()` iterators and a Pairing request still waiting, closes the store. Sends still
+   * waiting for an acknowledgement reject with `local.closed` (their `stored` data stays on disk
+   * and is replayed by the next process). Idempotent. Listeners stay registered.
    */
   close(options: SignalOptions = {}): Promise<void> {
     return this.#driver.close(options)

@@ -4,7 +4,7 @@
  * Errors carry method and URL only, never headers (the Authorization JWT) or bodies.
  */
 import type { IncomingMessage } from 'node:http'
-import { SdkError } from '@astarte-ts/sdk-core'
+import { SdkError, abortReason } from '@astarte-ts/sdk-core'
 import type {
   AbortSignalLike,
   HttpClient,
@@ -174,12 +174,6 @@ export function fetchHttpClient(options: NodeHttpClientOptions = {}): HttpClient
       })
     },
   } satisfies HttpClient
-}
-
-function abortReason(signal: AbortSignalLike): unknown {
-  return (
-    signal.reason ?? new SdkError('local.aborted', "couldn't finish the request: it was aborted")
-  )
 }
 
 /** Former name of {@link fetchHttpClient}, kept for existing callers. */
