@@ -128,26 +128,15 @@ export const serverArb: fc.Arbitrary<ServerOp> = fc.record({
 })
 
 function serverMessage(o: ServerOp): DeviceInput {
-  const name = o.kind === 'stream' ? ifaces.srvStream.name : ifaces.srvProps.name
-  const topic = `${P}/${name}/${o.id}/value`
-  switch (o.kind) {
-    case 'property':
-      return {
-        type: 'mqtt.message',
-        topic,
-        payload: encodePayload(individual(ifaces.srvProps, `/${o.id}/value`, o.value)),
-      }
-    case 'unset':
-      return { type: 'mqtt.message', topic, payload: new Uint8Array() }
-    case 'stream':
-      return {
-        type: 'mqtt.message',
-        topic,
-        payload: encodePayload(individual(ifaces.srvStream, `/${o.id}/value`, o.value)),
-      }
-    case 'garbage':
-      return { type: 'mqtt.message', topic, payload: Uint8Array.of(1, 2, 3) }
-  }
+  const iface = o.kind === 'stream' ? ifaces.srvStream : ifaces.srvProps
+  const path = `/${o.id}/value`
+  const payload =
+    o.kind === 'unset'
+      ? new Uint8Array()
+      : o.kind === 'garbage'
+        ? Uint8Array.of(1, 2, 3)
+        : encodePayload(individual(iface, path, o.value))
+  return { type: 'mqtt.message', topic: `${P}/${iface.name}${path}`, payload }
 }
 
 /** Sends handed to the device together: a runtime's group commit of one tick. */
