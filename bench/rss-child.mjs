@@ -9,7 +9,7 @@
 //   node bench/rss-child.mjs <dep>      started → <dep> loaded alone (mqtt, better-sqlite3,
 //                                       x509, tls): what one dependency costs by itself
 // At each step it sends { type: 'step', name, heap } over IPC (`heap`: V8's view, from
-// `process.memoryUsage()` and node:v8) and waits for { type: 'next' }. Device options come in the
+// `process.memoryUsage()` and node:v8, and its CPU time so far) and waits for { type: 'next' }. Device options come in the
 // environment (BENCH_DEVICE_OPTIONS, JSON) so that the pairing JWT is not in the process list;
 // BENCH_STORED_SENDS says how many `stored` sends each of the two streams makes. Nothing is
 // imported before the first step but what Node has loaded anyway, and node:v8.
@@ -20,8 +20,10 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 // `process.memoryUsage()` reports it, how much of it is resident, the young generation's share
 // (its semi-spaces grow to 16 MiB each under a high allocation rate and shrink only in a full
 // collection), and what V8 itself has malloc'ed (compiler zones, GC worklists)
+// `cpu`: the process's CPU time so far (user + system, µs), for what a stream costs per send
 function heapView() {
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  const { user, system } = process.cpuUsage()
   const { total_physical_size: v8Resident, malloced_memory: v8Malloced } = getHeapStatistics()
   let newSpace = 0
   for (const s of getHeapSpaceStatistics()) {
@@ -29,7 +31,17 @@ function heapView() {
       newSpace += s.physical_space_size
     }
   }
-  return { rss, heapUsed, heapTotal, external, arrayBuffers, v8Resident, v8Malloced, newSpace }
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+    v8Resident,
+    v8Malloced,
+    newSpace,
+    cpu: user + system,
+  }
 }
 
 /** Two full collections, each followed by a second for V8's background tasks. */

@@ -363,6 +363,7 @@ function notes(
   node: number,
   above: Record<'streamed' | 'streamed again' | 'idle' | 'collected' | 'closed', number>,
   idleSeconds: number,
+  cpuPerSend: number,
 ): string[] {
   if (at === 'connected') {
     return [`RSS split once connected: ${split(steps.connected)}; bare node ${node.toFixed(1)} MiB`]
@@ -380,6 +381,7 @@ function notes(
   }[sizing]
   return [
     `${configuration}; RSS split after the second stream: ${split(steps['streamed again'])}`,
+    `CPU time of the device's process during the streams: ${cpuPerSend.toFixed(1)} µs per send`,
     `flat under load: ${signed(above.streamed)} MiB above node after the first stream, ` +
       `${signed(above['streamed again'])} after the second ` +
       `(${signed(above['streamed again'] - above.streamed)})`,
@@ -410,6 +412,12 @@ async function measure(
   )
   const node = r.node.map(mib)
   const peak = r.device.map((round) => round.at(-1)?.status.peak ?? Number.NaN)
+  // the child's CPU time from connected to the end of the second stream, per send
+  const cpuPerSend = r.device.map((round) => {
+    const cpuAt = (name: string): number =>
+      round.find((s) => s.name === name)?.heap.cpu ?? Number.NaN
+    return (cpuAt('streamed again') - cpuAt('connected')) / (2 * all.storedSends)
+  })
   const steps = stepMedians(r.device)
   const later = Object.fromEntries(STEP_NAMES.map((name) => [name, aboveNodeAt(name)])) as Record<
     (typeof STEP_NAMES)[number],
@@ -428,6 +436,7 @@ async function measure(
       median(node),
       laterMedians,
       idleMs(ctx) / 1000,
+      median(cpuPerSend),
     ),
     reference: { name: 'node alone', measured: median(node) },
     ratio: pairedRatio(rss, node),
@@ -454,6 +463,10 @@ async function measure(
         Object.entries(all.dependencies).map(([name, bytes]) => [name, mib(bytes)]),
       ),
       storedSends: all.storedSends,
+      cpuMicrosecondsPerSend: {
+        median: Number(median(cpuPerSend).toFixed(1)),
+        rounds: cpuPerSend.map((us) => Number(us.toFixed(1))),
+      },
       runner: 'node + dist',
       environment: 'NODE_EXTRA_CA_CERTS unset',
     },
