@@ -128,8 +128,15 @@ function makeBundle(app: string): void {
   assert.equal(made.status, 0, made.stderr)
 }
 
-/** Runs `recipe`'s do_install on `tarball` into a fresh ${D}; returns what it installed. */
-function install(recipe: string, tarball?: string): Installed & { status: number; stderr: string } {
+/**
+ * Runs `recipe`'s do_install on `tarball` into a fresh ${D}, with `localConf`'s assignments over
+ * the recipe's (as local.conf's `NAME:pn-<recipe> = "…"`); returns what it installed.
+ */
+function install(
+  recipe: string,
+  tarball?: string,
+  localConf: Record<string, string> = {},
+): Installed & { status: number; stderr: string } {
   const recipeText = readFileSync(recipe, 'utf8')
   const classText = readFileSync(classFile, 'utf8')
   const pv = /_([\d.]+)\.bb$/.exec(recipe)?.[1] ?? ''
@@ -149,6 +156,7 @@ function install(recipe: string, tarball?: string): Installed & { status: number
   vars.set('ASTARTE_TS_BUNDLES', `file://${bundles}`)
   vars.set('ASTARTE_TS_NODE_ARCH', nodeArch(classText, 'x86_64'))
   vars.set('PN', /([^/]+)_[\d.]+\.bb$/.exec(recipe)?.[1] ?? '')
+  for (const [k, v] of Object.entries(localConf)) vars.set(k, v)
   // the fetcher and the unpack task: SRC_URI's tarball into UNPACKDIR
   const src = expand(vars.get('SRC_URI') ?? '', vars).replace(/^file:\/\//, '')
   const unpacked = spawnSync('tar', ['-xzf', tarball ?? src, '-C', unpack], { encoding: 'utf8' })
@@ -214,7 +222,7 @@ describe('astarte-agent recipe', () => {
     assert.equal(modeOf(r, '/usr/bin/astarte-agent'), '755')
     assert.equal(
       readFileSync(join(r.D, 'usr/bin/astarte-agent'), 'utf8'),
-      '#!/bin/sh\nexec node --optimize-for-size /usr/lib/astarte-agent/astarte-agent.mjs "$@"\n',
+      '#!/bin/sh\nexec node --optimize-for-size --max-opt=1 /usr/lib/astarte-agent/astarte-agent.mjs "$@"\n',
     )
     assert.equal(modeOf(r, '/etc/edgehog'), '750')
     assert.equal(modeOf(r, '/etc/edgehog/config.toml'), '640')
@@ -239,6 +247,15 @@ describe('astarte-agent recipe', () => {
     )
     assert.equal(version.status, 0, version.stderr)
     assert.match(version.stdout, /^astarte-agent 0\.1\.0$/m)
+  })
+
+  test("a packager's ASTARTE_TS_NODE_FLAGS replaces the wrapper's node flags", () => {
+    const r = install(recipe, undefined, { ASTARTE_TS_NODE_FLAGS: '--optimize-for-size' })
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(
+      readFileSync(join(r.D, 'usr/bin/astarte-agent'), 'utf8'),
+      '#!/bin/sh\nexec node --optimize-for-size /usr/lib/astarte-agent/astarte-agent.mjs "$@"\n',
+    )
   })
 
   test('a bundle carrying the build host SQLite addon is refused', () => {

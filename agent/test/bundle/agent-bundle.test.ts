@@ -1,7 +1,8 @@
 /**
  * The self-contained agent bundle (`npm run bundle`): built, copied into an empty directory with no
- * node_modules above it, and run against the sandbox with nothing but Node: it answers --version,
- * registers, publishes its device info and stops cleanly on SIGTERM.
+ * node_modules above it, and run against the sandbox with nothing but Node, with the flags and
+ * environment the Yocto image runs it with: it answers --version, registers, publishes its device
+ * info and stops cleanly on SIGTERM.
  */
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -96,9 +97,15 @@ pairing_token = "${sandbox.jwt}"
 ca_file = "${sandbox.caFile}"
 `,
   )
-  // only Node's own environment and what the bundle's unit sets (its memory settings: glibc's
-  // malloc, NODE_OPTIONS): no NODE_PATH, no tsx, no source conditions
-  const proc = spawn(process.execPath, [join(app, 'astarte-agent.mjs'), '--config', config], {
+  // as the Yocto image runs it: the node flags of its wrapper (V8's settings for boards, which
+  // Node refuses in NODE_OPTIONS), only Node's own environment and what the bundle's unit sets
+  // (its memory settings: glibc's malloc, NODE_OPTIONS): no NODE_PATH, no tsx, no source
+  // conditions
+  const { yoctoNodeFlags } = (await import(join(repo, 'scripts', 'yocto-node-flags.mjs'))) as {
+    yoctoNodeFlags: () => string[]
+  }
+  const agent = [...yoctoNodeFlags(), join(app, 'astarte-agent.mjs'), '--config', config]
+  const proc = spawn(process.execPath, agent, {
     cwd: app,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, ...unitEnvironment() },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -63,24 +63,9 @@ const BOARD_MIB = 512
 const BOARD_FLAGS = [`--max-old-space-size=${BOARD_MIB / 4}`, '--max-semi-space-size=1'] as const
 /** The unit whose environment the `shipped` rounds run with: the agent's, as packaged. */
 const SHIPPED_UNIT = join(repoRoot, 'agent', 'systemd', 'astarte-agent.service')
-/** Writes the image's `/usr/bin/astarte-agent`, which runs node with flags of its own. */
-const YOCTO_BUNDLE_CLASS = join(
-  repoRoot,
-  'yocto',
-  'meta-astarte-ts',
-  'classes',
-  'astarte-ts-bundle.bbclass',
-)
-
-/** The node flags of the wrapper the Yocto layer installs (`exec node <flags> …mjs`). */
-function wrapperFlags(bbclass: string): string[] {
-  const flags = /exec node ((?:--\S+ )*)\$\{libdir\}/.exec(bbclass)?.[1]
-  if (flags === undefined)
-    throw new Error(`couldn't read the wrapper's node flags in ${YOCTO_BUNDLE_CLASS}`)
-  return flags
-    .trim()
-    .split(/\s+/)
-    .filter((f) => f !== '')
+/** The node flags of the wrappers the Yocto layer installs (scripts/yocto-node-flags.mjs). */
+const { yoctoNodeFlags } = (await import(join(repoRoot, 'scripts', 'yocto-node-flags.mjs'))) as {
+  yoctoNodeFlags: () => string[]
 }
 
 /**
@@ -269,7 +254,7 @@ function rounds(ctx: BenchContext): Promise<Rounds> {
     })
     const bareEnv = childEnv({})
     const shippedEnv = unitEnvironment(readFileSync(SHIPPED_UNIT, 'utf8'))
-    const shippedFlags = [...BOARD_FLAGS, ...wrapperFlags(readFileSync(YOCTO_BUNDLE_CLASS, 'utf8'))]
+    const shippedFlags = [...BOARD_FLAGS, ...yoctoNodeFlags()]
     // first boot (registration, key, certificate) outside the rounds: a device restarts far
     // more often than it is born, and pairing loads what a restart doesn't (@peculiar/x509)
     await steps([child], { ...deviceEnv, BENCH_IDLE_MS: '0' })

@@ -18,6 +18,19 @@ S = "${UNPACKDIR}/${ASTARTE_TS_APP}"
 # node:sqlite is in Node 22.13 and later: the bundle carries no SQLite addon
 RDEPENDS:${PN} += "nodejs (>= 22.13)"
 
+# The node flags of the /usr/bin wrapper: V8's settings for boards that Node refuses in
+# NODE_OPTIONS (the unit sets the others; the node runtime's README, "Memory on small boards").
+# Measured by the bench's memory.rss.stored-stream.shipped row on Node 22, after two streams of
+# 20 000 `stored` sends, with the unit's environment (bench/README.md, "Memory"):
+# - --optimize-for-size: V8 keeps less heap (~4.5 MiB);
+# - --max-opt=1: no optimising compiler, Sparkplug's baseline code at most. TurboFan's own code
+#   (~5 MiB of node's pages), its compile jobs' memory and its optimised code stay out: ~20.5 MiB
+#   above Node's own instead of ~29, for 1.4 times the CPU per `stored` send (89 µs instead of 63
+#   on the bench's machine) and about 3 times per online send. A device that sends fast rather
+#   than one short of memory sets this to "--optimize-for-size" (e.g.
+#   ASTARTE_TS_NODE_FLAGS:pn-astarte-bridge in local.conf).
+ASTARTE_TS_NODE_FLAGS ??= "--optimize-for-size --max-opt=1"
+
 SYSTEMD_SERVICE:${PN} = "${ASTARTE_TS_BIN}.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "enable"
 
@@ -44,11 +57,7 @@ astarte_ts_install_bundle() {
     fi
 
     install -d -m 0755 ${D}${bindir}
-    # --optimize-for-size: the one setting of the units' memory settings for boards (the node
-    # runtime's README, "Memory on small boards") that Node refuses in NODE_OPTIONS. With the
-    # unit's environment, V8 keeps ~4.5 MiB less heap after a sustained stream (Node 20: ~24.5
-    # MiB above Node's own instead of ~29).
-    printf '#!/bin/sh\nexec node --optimize-for-size ${libdir}/${ASTARTE_TS_BIN}/${ASTARTE_TS_BIN}.mjs "$@"\n' > ${D}${bindir}/${ASTARTE_TS_BIN}
+    printf '#!/bin/sh\nexec node ${ASTARTE_TS_NODE_FLAGS} ${libdir}/${ASTARTE_TS_BIN}/${ASTARTE_TS_BIN}.mjs "$@"\n' > ${D}${bindir}/${ASTARTE_TS_BIN}
     chmod 0755 ${D}${bindir}/${ASTARTE_TS_BIN}
 
     install -d -m 0755 ${D}${systemd_system_unitdir}
