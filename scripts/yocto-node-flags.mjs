@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { root } from './workspace.mjs'
 
-export const YOCTO_BUNDLE_CLASS = join(
+const YOCTO_BUNDLE_CLASS = join(
   root,
   'yocto',
   'meta-astarte-ts',
