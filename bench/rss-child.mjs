@@ -9,10 +9,11 @@
 //   node bench/rss-child.mjs <dep>      started → <dep> loaded alone (mqtt, better-sqlite3,
 //                                       x509, tls): what one dependency costs by itself
 // At each step it sends { type: 'step', name, heap } over IPC (`heap`: V8's view, from
-// `process.memoryUsage()` and node:v8, and its CPU time so far) and waits for { type: 'next' }. Device options come in the
-// environment (BENCH_DEVICE_OPTIONS, JSON) so that the pairing JWT is not in the process list;
-// BENCH_STORED_SENDS says how many `stored` sends each of the two streams makes. Nothing is
-// imported before the first step but what Node has loaded anyway, and node:v8.
+// `process.memoryUsage()` and node:v8, and its CPU time so far) and waits for { type: 'next' }.
+// Device options come in the environment (BENCH_DEVICE_OPTIONS, JSON) so that the pairing JWT is
+// not in the process list; BENCH_STORED_SENDS says how many `stored` sends each of the two
+// streams makes. Nothing is imported before the first step but what Node has loaded anyway, and
+// node:v8.
 
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 
